@@ -1,0 +1,191 @@
+package driver
+
+import "golang.org/x/sys/unix"
+
+// Handler receives a connection's events. Its methods run on the
+// connection's poller goroutine, never two at once for one poller; they
+// must not block.
+type Handler interface {
+	// OnRead is given bytes read from the connection. data is the poller's
+	// shared buffer: it is valid only until OnRead returns. Returning false
+	// pauses reading, as Pause does.
+	OnRead(data []byte) (more bool)
+	// OnEOF reports that the peer shut down its side for writing (read
+	// returned 0). No OnRead follows; writing may go on.
+	OnEOF()
+	// OnError reports a failed read or a failed flush of queued writes
+	// (ECONNRESET, ETIMEDOUT, EPIPE, ...). No I/O follows on the socket;
+	// the consumer closes it.
+	OnError(err error)
+	// OnFlush reports that the poller wrote queued bytes to the kernel;
+	// queued bytes remain (0 when the queue is drained).
+	OnFlush(queued int)
+}
+
+const connEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET
+
+// connEvent handles readiness of a connection. The caller holds s.mu;
+// connEvent releases it.
+func (p *poller) connEvent(s *slot, gen, events uint32) {
+	var flushed bool
+	var queued int
+	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && s.state&stArmed != 0 {
+		queued, flushed = s.flushLocked(), true
+	}
+	if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		s.state |= stHup
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		s.state |= stPending
+	}
+	h, failed, err := s.h, s.state&stFailed != 0, s.err
+	canRead := s.state&(stPaused|stEOF|stFailed) == 0 && s.state&stPending != 0
+	if !s.open(gen) || (!flushed && !canRead) {
+		s.mu.Unlock()
+		return
+	}
+	if flushed {
+		s.mu.Unlock()
+		if failed {
+			h.OnError(err)
+			return
+		}
+		h.OnFlush(queued)
+		s.mu.Lock()
+		if !s.open(gen) || s.state&(stPaused|stEOF|stFailed) != 0 || s.state&stPending == 0 {
+			s.mu.Unlock()
+			return
+		}
+	}
+	p.readLocked(s, gen)
+}
+
+// resume reads from h's socket if it is still open, not paused, and may
+// have data: the poller's side of Resume and of the ready list.
+func (p *poller) resume(h Handle) {
+	s, err := p.pool.lock(h)
+	if err != nil {
+		return
+	}
+	s.state &^= stQueued
+	if s.state&(stPaused|stEOF|stFailed) != 0 || s.state&stPending == 0 {
+		s.mu.Unlock()
+		return
+	}
+	p.readLocked(s, h.gen())
+}
+
+// readLocked reads until the kernel has no more, the handler pauses, or the
+// socket has had maxReads full reads (then it waits on the ready list).
+// The caller holds s.mu; readLocked releases it, and holds a reference on
+// the fd while it reads without the lock.
+func (p *poller) readLocked(s *slot, gen uint32) {
+	fd, h := s.acquire(), s.h
+	drainAll := s.state&stHup != 0 // EOF or an error waits behind the data
+	s.state &^= stResumed
+	s.mu.Unlock()
+	for reads := 0; ; reads++ {
+		n, err := hooks.read(fd, p.buf)
+		if err == unix.EINTR {
+			continue
+		}
+		var more bool
+		switch {
+		case n > 0:
+			more = h.OnRead(p.buf[:n])
+		case err == nil: // n == 0
+			s.mu.Lock()
+			if s.open(gen) {
+				s.state = s.state&^stPending | stEOF
+			}
+			s.release()
+			s.mu.Unlock()
+			h.OnEOF()
+			return
+		case err == unix.EAGAIN:
+		default:
+			s.mu.Lock()
+			if s.open(gen) {
+				s.state = s.state&^stPending | stFailed
+				s.err = err
+				s.wq, s.queued = nil, 0
+			}
+			s.release()
+			s.mu.Unlock()
+			h.OnError(err)
+			return
+		}
+		s.mu.Lock()
+		if !s.open(gen) {
+			s.release()
+			s.mu.Unlock()
+			return
+		}
+		// A short read emptied the kernel's queue: anything arriving later
+		// raises a new edge. A full read may have left more behind.
+		full := n == len(p.buf)
+		drained := err == unix.EAGAIN || (!full && !drainAll)
+		if drained {
+			s.state &^= stPending
+		}
+		// The consumer may have seen this read's data and resumed before
+		// OnRead returned: its Resume wins over the pause asked for here.
+		if !more && n > 0 && s.state&stResumed == 0 {
+			s.state |= stPaused
+		}
+		if drained || s.state&stPaused != 0 {
+			s.release()
+			s.mu.Unlock()
+			return
+		}
+		if reads+1 >= maxReads {
+			if s.state&stQueued == 0 {
+				s.state |= stQueued
+				p.ready = append(p.ready, makeHandle(s.idx, gen))
+			}
+			s.release()
+			s.mu.Unlock()
+			return
+		}
+		s.state &^= stResumed
+		s.mu.Unlock()
+	}
+}
+
+// Pause stops reading h's socket: no OnRead until Resume. Data keeps
+// arriving into the kernel's buffer until TCP's window closes on the peer.
+func (pl *Pool) Pause(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	s.state |= stPaused
+	s.mu.Unlock()
+	return nil
+}
+
+// Resume starts reading h's socket again. When data, EOF or an error may be
+// waiting in the kernel (an edge came while paused, or the last read filled
+// the buffer) the poller reads at once; otherwise Resume makes no syscall
+// and the next edge does the rest. A Resume that comes while OnRead is
+// still running (the consumer got the data and asked for more before the
+// handler returned) cancels the pause that OnRead's false would make.
+func (pl *Pool) Resume(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	if s.kind != kindConn {
+		s.mu.Unlock()
+		return unix.ENOTCONN
+	}
+	wasPaused := s.state&stPaused != 0
+	s.state = s.state&^stPaused | stResumed
+	read := wasPaused && s.state&stPending != 0 && s.state&(stEOF|stFailed) == 0
+	p := s.p
+	s.mu.Unlock()
+	if read {
+		p.submit(task{h: h})
+	}
+	return nil
+}

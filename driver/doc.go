@@ -1,0 +1,44 @@
+// Package driver is otpnet's C-like socket driver: what inet_drv.c is to the
+// BEAM. A fixed pool of poller goroutines, each with its own epoll set, serves
+// every registered socket; an idle connection owns no goroutine and no read
+// buffer.
+//
+// # Model
+//
+// A Pool holds N pollers (default GOMAXPROCS). Listen, Dial, Accept and Adopt
+// register a file descriptor with one of them, chosen round-robin, and return
+// a Handle. Handles are a slot index plus a generation, never a raw fd: once a
+// socket is closed every later call with its handle answers ErrClosed, and a
+// new socket that the kernel gives the same fd number never sees the old
+// one's events or writes.
+//
+// Sockets are registered edge-triggered with EPOLLRDHUP. Each poller reads
+// into one shared 64 KiB buffer and hands the bytes to the socket's Handler
+// during the callback; the view is only valid until the callback returns.
+// A handler pauses reading by returning false from OnRead (or the consumer
+// calls Pause) and resumes with Resume: a paused socket costs nothing (no
+// epoll_ctl, no busy loop), and Resume reads at once when data arrived or
+// might be waiting, so no wake-up is lost.
+//
+// Writes go from the caller's goroutine straight to the kernel while nothing
+// is queued. What the kernel does not take is copied to the socket's queue,
+// EPOLLOUT is armed, the poller flushes the queue with writev and disarms it
+// when drained. Queued reports the queued byte count, and OnFlush tells the
+// handler each time the poller drains some of it: socket/ builds watermarks
+// and send_timeout on these.
+//
+// The driver knows nothing of actors or framing.
+//
+// # Concurrency
+//
+// All Pool methods may be called from any goroutine. Handler methods run on
+// the socket's poller goroutine, one at a time per poller; they must not
+// block, and must not call the blocking methods (Accept, Dial, CloseDrain).
+//
+// # Deadlines
+//
+// Blocking calls (Accept, Dial, CloseDrain) wait on Go runtime timers in the
+// caller's goroutine. A timer wheel on the poller would save the timer's
+// allocation but makes every poller iteration pay for it; runtime timers are
+// cheap enough (see BenchmarkRuntimeTimer) and cost nothing while unused.
+package driver

@@ -1,0 +1,160 @@
+package driver
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// recorder is a Handler that keeps what it is told. Tests wait on its
+// channel rather than on time.
+type recorder struct {
+	mu      sync.Mutex
+	data    bytes.Buffer
+	eof     bool
+	err     error
+	flushes []int
+	pause   bool // OnRead returns false: pause after each read
+	reads   int
+	changed chan struct{} // a token after every event
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{}, 1)} }
+
+func (r *recorder) note() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) OnRead(b []byte) bool {
+	r.mu.Lock()
+	r.data.Write(b)
+	r.reads++
+	more := !r.pause
+	r.mu.Unlock()
+	r.note()
+	return more
+}
+
+func (r *recorder) OnEOF() {
+	r.mu.Lock()
+	r.eof = true
+	r.mu.Unlock()
+	r.note()
+}
+
+func (r *recorder) OnError(err error) {
+	r.mu.Lock()
+	r.err = err
+	r.mu.Unlock()
+	r.note()
+}
+
+func (r *recorder) OnFlush(q int) {
+	r.mu.Lock()
+	r.flushes = append(r.flushes, q)
+	r.mu.Unlock()
+	r.note()
+}
+
+// waitFor waits until cond, evaluated under r.mu, holds, or fails t after
+// ten seconds: a bound on failure, not a synchronisation.
+func (r *recorder) waitFor(t testing.TB, what string, cond func(*recorder) bool) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok := cond(r)
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-r.changed:
+		case <-deadline.C:
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("timed out waiting for %s (have %d bytes, eof %v, err %v)", what, r.data.Len(), r.eof, r.err)
+		}
+	}
+}
+
+func (r *recorder) bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]byte(nil), r.data.Bytes()...)
+}
+
+func newPool(t testing.TB, opts ...Option) *Pool {
+	t.Helper()
+	pl, err := NewPool(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pl.Stop() })
+	return pl
+}
+
+var loopback4 = &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+
+// listen opens a listener on 127.0.0.1 with a kernel-chosen port.
+func listen(t testing.TB, pl *Pool) (Handle, *unix.SockaddrInet4) {
+	t.Helper()
+	l, err := pl.Listen(loopback4, 4096, reuseAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addr *unix.SockaddrInet4
+	if err := pl.Control(l, func(fd int) error {
+		sa, err := unix.Getsockname(fd)
+		addr, _ = sa.(*unix.SockaddrInet4)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return l, addr
+}
+
+func reuseAddr(fd int) error {
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+}
+
+// pair returns a connection of pl and the plain net.Conn at its other end.
+func pair(t testing.TB, pl *Pool, h Handler) (Handle, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	a := ln.Addr().(*net.TCPAddr)
+	c, err := pl.Dial(nil, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: a.Port}, time.Now().Add(5*time.Second), nil, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	return c, peer
+}
+
+// pattern returns n bytes of a sequence that shows reordering and loss.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>8)
+	}
+	return b
+}
+
+func isErr(err, target error) bool { return errors.Is(err, target) }

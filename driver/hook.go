@@ -1,0 +1,23 @@
+package driver
+
+import "golang.org/x/sys/unix"
+
+// hooks are the syscalls the driver makes on sockets, swappable so tests
+// can inject faults (EMFILE from accept, EAGAIN from write) the way Go's
+// internal/poll does with its hook_unix.go. Swap them only while no pool
+// runs.
+var hooks = struct {
+	socket  func(domain, typ, proto int) (int, error)
+	accept4 func(fd, flags int) (int, unix.Sockaddr, error)
+	connect func(fd int, sa unix.Sockaddr) error
+	read    func(fd int, p []byte) (int, error)
+	write   func(fd int, p []byte) (int, error)
+	close   func(fd int) error
+}{
+	socket:  unix.Socket,
+	accept4: unix.Accept4,
+	connect: unix.Connect,
+	read:    unix.Read,
+	write:   unix.Write,
+	close:   unix.Close,
+}

@@ -1,0 +1,163 @@
+package driver
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Listen opens a stream socket listening on addr (unix.SockaddrInet4,
+// SockaddrInet6 or SockaddrUnix). control, if not nil, runs on the new
+// socket before bind: it is where socket options go.
+func (pl *Pool) Listen(addr unix.Sockaddr, backlog int, control func(fd int) error) (Handle, error) {
+	addr = clone(addr)
+	fd, err := newSocket(addr, control)
+	if err != nil {
+		return 0, err
+	}
+	if err := unix.Bind(fd, addr); err != nil {
+		hooks.close(fd)
+		return 0, err
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		hooks.close(fd)
+		return 0, err
+	}
+	h, _, err := pl.register(fd, kindListener, nil, unix.EPOLLIN|unix.EPOLLET)
+	if err != nil {
+		hooks.close(fd)
+		return 0, err
+	}
+	return h, nil
+}
+
+// Accept waits until a connection arrives on listener l, the deadline
+// passes (ErrTimeout; the zero time waits for ever), or l is closed
+// (ErrClosed). The new connection is registered with handler h, paused:
+// nothing is read until Resume. Errors of accept(2) itself, EMFILE and
+// ENFILE among them, are returned as they are: the caller decides how to
+// back off. Many goroutines may wait on one listener; each readiness wakes
+// them all to retry.
+func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.Sockaddr, error) {
+	var timer *time.Timer
+	var expired <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		s, err := pl.lock(l)
+		if err != nil {
+			return 0, nil, err
+		}
+		if s.kind != kindListener {
+			s.mu.Unlock()
+			return 0, nil, unix.EINVAL
+		}
+		seq, fd := s.w.seq, s.acquire()
+		s.mu.Unlock()
+
+		nfd, sa, err := acceptOnce(fd)
+
+		s.mu.Lock()
+		s.release()
+		if !s.open(l.gen()) {
+			s.mu.Unlock()
+			if err == nil {
+				hooks.close(nfd)
+			}
+			return 0, nil, ErrClosed
+		}
+		if err != unix.EAGAIN {
+			s.mu.Unlock()
+			if err != nil {
+				return 0, nil, err
+			}
+			c, _, err := pl.register(nfd, kindConn, h, connEvents)
+			if err != nil {
+				hooks.close(nfd)
+				return 0, nil, err
+			}
+			return c, sa, nil
+		}
+		if s.w.seq != seq { // a connection came in while we tried
+			s.mu.Unlock()
+			continue
+		}
+		if timer == nil && !deadline.IsZero() {
+			timer = time.NewTimer(time.Until(deadline))
+			expired = timer.C
+		}
+		wake := make(chan struct{}, 1)
+		s.w.list = append(s.w.list, wake)
+		s.mu.Unlock()
+
+		select {
+		case <-wake:
+		case <-expired:
+			if s, err := pl.lock(l); err == nil {
+				s.w.remove(wake)
+				s.mu.Unlock()
+			}
+			return 0, nil, ErrTimeout
+		}
+	}
+}
+
+func acceptOnce(fd int) (int, unix.Sockaddr, error) {
+	for {
+		nfd, sa, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case unix.EINTR, unix.ECONNABORTED:
+			continue // the peer gave up before we took it: take the next
+		}
+		return nfd, sa, err
+	}
+}
+
+// newSocket opens a non-blocking stream socket of addr's family and runs
+// control on it.
+func newSocket(addr unix.Sockaddr, control func(fd int) error) (int, error) {
+	domain, err := family(addr)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := hooks.socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if control != nil {
+		if err := control(fd); err != nil {
+			hooks.close(fd)
+			return -1, err
+		}
+	}
+	return fd, nil
+}
+
+// clone copies a caller's sockaddr: x/sys writes into a Sockaddr when it
+// passes it to the kernel, so one shared by goroutines would race.
+func clone(addr unix.Sockaddr) unix.Sockaddr {
+	switch a := addr.(type) {
+	case *unix.SockaddrInet4:
+		return &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}
+	case *unix.SockaddrInet6:
+		return &unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}
+	case *unix.SockaddrUnix:
+		return &unix.SockaddrUnix{Name: a.Name}
+	}
+	return addr
+}
+
+func family(addr unix.Sockaddr) (int, error) {
+	switch addr.(type) {
+	case *unix.SockaddrInet4:
+		return unix.AF_INET, nil
+	case *unix.SockaddrInet6:
+		return unix.AF_INET6, nil
+	case *unix.SockaddrUnix:
+		return unix.AF_UNIX, nil
+	}
+	return 0, unix.EAFNOSUPPORT
+}

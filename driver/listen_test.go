@@ -1,0 +1,391 @@
+package driver
+
+import (
+	"io"
+	"net"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestListenAcceptDial(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, addr := listen(t, pl)
+	sr := newRecorder()
+	accepted := make(chan Handle, 1)
+	go func() {
+		h, _, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
+		if err != nil {
+			t.Error(err)
+		}
+		accepted <- h
+	}()
+	cr := newRecorder()
+	c, err := pl.Dial(nil, addr, time.Now().Add(5*time.Second), nil, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-accepted
+	pl.Resume(s)
+	pl.Resume(c)
+	pl.Write(c, []byte("hello"))
+	sr.waitFor(t, "hello", func(r *recorder) bool { return r.data.String() == "hello" })
+	pl.Write(s, []byte("world"))
+	cr.waitFor(t, "world", func(r *recorder) bool { return r.data.String() == "world" })
+	pl.Close(c)
+	sr.waitFor(t, "EOF", func(r *recorder) bool { return r.eof })
+}
+
+func TestAcceptTimeout(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, _ := listen(t, pl)
+	start := time.Now()
+	_, _, err := pl.Accept(l, start.Add(30*time.Millisecond), newRecorder())
+	if err != ErrTimeout {
+		t.Fatalf("Accept = %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("Accept timed out after %v, before its deadline", d)
+	}
+}
+
+// Waiting accepts time out in deadline order, and the listener still
+// serves the next one.
+func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, addr := listen(t, pl)
+	start := time.Now()
+	order := make(chan int, 3)
+	var wg sync.WaitGroup
+	for i, d := range []time.Duration{90, 30, 60} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := pl.Accept(l, start.Add(d*time.Millisecond), newRecorder()); err != ErrTimeout {
+				t.Errorf("Accept %d = %v, want ErrTimeout", i, err)
+			}
+			order <- i
+		}()
+	}
+	wg.Wait()
+	close(order)
+	var got []int
+	for i := range order {
+		got = append(got, i)
+	}
+	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 0 {
+		t.Fatalf("timed out in order %v, want [1 2 0]", got)
+	}
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+
+// Closing a listener wakes every blocked Accept with ErrClosed.
+func TestCloseListenerWakesAccepts(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, _ := listen(t, pl)
+	const n = 10
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, _, err := pl.Accept(l, time.Time{}, newRecorder())
+			errs <- err
+		}()
+	}
+	waitWaiters(t, pl, l, n)
+	pl.Close(l)
+	for range n {
+		if err := <-errs; err != ErrClosed {
+			t.Fatalf("Accept = %v, want ErrClosed", err)
+		}
+	}
+}
+
+// waitWaiters waits until n goroutines are blocked in Accept on l.
+func waitWaiters(t *testing.T, pl *Pool, l Handle, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := pl.lock(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := len(s.w.list)
+		s.mu.Unlock()
+		if k == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d accepts waiting, want %d", k, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+// EMFILE from accept comes back as an error at once: no panic, no spin,
+// and the connection waits in the backlog for the next Accept.
+func TestAcceptEMFILE(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, addr := listen(t, pl)
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	calls := 0
+	real := hooks.accept4
+	hooks.accept4 = func(int, int) (int, unix.Sockaddr, error) { calls++; return -1, nil, unix.EMFILE }
+	_, _, err = pl.Accept(l, time.Now().Add(time.Second), newRecorder())
+	hooks.accept4 = real
+	if err != unix.EMFILE || calls != 1 {
+		t.Fatalf("Accept = %v after %d accept4 calls, want EMFILE after 1", err, calls)
+	}
+	if _, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
+		t.Fatalf("Accept after EMFILE = %v", err)
+	}
+}
+
+func TestAcceptOnConnectionIsEINVAL(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, _ := pair(t, pl, newRecorder())
+	if _, _, err := pl.Accept(c, time.Time{}, newRecorder()); err != unix.EINVAL {
+		t.Fatalf("Accept on a connection = %v, want EINVAL", err)
+	}
+	l, _ := listen(t, pl)
+	if _, err := pl.Write(l, []byte("x")); err != unix.ENOTCONN {
+		t.Fatalf("Write on a listener = %v, want ENOTCONN", err)
+	}
+}
+
+func TestDialRefused(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	_, err = pl.Dial(nil, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: port}, time.Now().Add(5*time.Second), nil, newRecorder())
+	if !isErr(err, unix.ECONNREFUSED) {
+		t.Fatalf("Dial = %v, want ECONNREFUSED", err)
+	}
+}
+
+// A listener whose backlog is full drops SYNs, so a connect hangs until
+// its deadline.
+func TestDialTimeout(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, err := pl.Listen(loopback4, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addr unix.Sockaddr
+	pl.Control(l, func(fd int) (err error) { addr, err = unix.Getsockname(fd); return })
+	var filled []Handle
+	defer func() {
+		for _, h := range filled {
+			pl.Close(h)
+		}
+	}()
+	for range 8 {
+		h, err := pl.Dial(nil, addr, time.Now().Add(100*time.Millisecond), nil, newRecorder())
+		if err == ErrTimeout {
+			return // the backlog is full: this is the case under test
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		filled = append(filled, h)
+	}
+	t.Fatal("eight connects to a listener with backlog 0 that never accepts all succeeded")
+}
+
+func TestDialIPv6(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, err := pl.Listen(&unix.SockaddrInet6{Addr: [16]byte{15: 1}}, 16, nil)
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	var addr unix.Sockaddr
+	pl.Control(l, func(fd int) (err error) { addr, err = unix.Getsockname(fd); return })
+	echoOne(t, pl, l, addr)
+}
+
+func TestDialUnix(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	path := filepath.Join(t.TempDir(), "s")
+	l, err := pl.Listen(&unix.SockaddrUnix{Name: path}, 16, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoOne(t, pl, l, &unix.SockaddrUnix{Name: path})
+}
+
+// echoOne dials addr, accepts on l, and sends a message each way.
+func echoOne(t *testing.T, pl *Pool, l Handle, addr unix.Sockaddr) {
+	t.Helper()
+	cr, sr := newRecorder(), newRecorder()
+	c, err := pl.Dial(nil, addr, time.Now().Add(5*time.Second), nil, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl.Resume(c)
+	pl.Resume(s)
+	pl.Write(c, []byte("up"))
+	sr.waitFor(t, "up", func(r *recorder) bool { return r.data.String() == "up" })
+	pl.Write(s, []byte("down"))
+	cr.waitFor(t, "down", func(r *recorder) bool { return r.data.String() == "down" })
+}
+
+// Adopt takes an fd opened elsewhere (gen_tcp's {fd, Fd}).
+func TestAdopt(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := nc.(*net.TCPConn).File()
+	nc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	c, err := pl.Adopt(fd, r)
+	if err != nil {
+		unix.Close(fd)
+		t.Fatal(err)
+	}
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	pl.Resume(c)
+	peer.Write([]byte("adopted"))
+	r.waitFor(t, "adopted", func(r *recorder) bool { return r.data.String() == "adopted" })
+}
+
+// Stopping the pool closes every socket and wakes blocked calls.
+func TestStopClosesEverything(t *testing.T) {
+	checkLeaks(t)
+	pl, err := NewPool(Pollers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, addr := listen(t, pl)
+	var peers []net.Conn
+	for range 20 {
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		peers = append(peers, c)
+		h, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl.Resume(h)
+	}
+	blocked := make(chan error)
+	go func() {
+		_, _, err := pl.Accept(l, time.Time{}, newRecorder())
+		blocked <- err
+	}()
+	waitWaiters(t, pl, l, 1)
+	if err := pl.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-blocked; err != ErrClosed {
+		t.Fatalf("blocked Accept = %v, want ErrClosed", err)
+	}
+	for _, c := range peers {
+		if _, err := io.ReadAll(c); err != nil {
+			t.Fatalf("peer read %v, want EOF", err)
+		}
+		c.Close()
+	}
+	if _, err := pl.Listen(loopback4, 1, nil); err != ErrClosed {
+		t.Fatalf("Listen after Stop = %v, want ErrClosed", err)
+	}
+	if err := pl.Stop(); err != ErrClosed {
+		t.Fatalf("second Stop = %v, want ErrClosed", err)
+	}
+}
+
+func TestSubmitRunsOnThePoller(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t, Pollers(1))
+	r := newRecorder()
+	c, peer := pair(t, pl, r)
+	pl.Resume(c)
+	// The handler and a submitted task never run at once: a task that
+	// reads the recorder unlocked while the peer writes is race-free only
+	// if it runs on the poller goroutine, between handler calls.
+	var seen []int
+	done := make(chan struct{})
+	for i := range 100 {
+		peer.Write([]byte{byte(i)})
+		if err := pl.Submit(c, func() { seen = append(seen, r.reads) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pl.Submit(c, func() { close(done) })
+	<-done
+	if len(seen) != 100 {
+		t.Fatalf("%d tasks ran, want 100", len(seen))
+	}
+	pl.Close(c)
+	if err := pl.Submit(c, func() {}); err != ErrClosed {
+		t.Fatalf("Submit on a closed handle = %v, want ErrClosed", err)
+	}
+	if err := pl.Submit(c, nil); err == nil {
+		t.Fatal("Submit(nil) succeeded")
+	}
+}
+
+func TestPoolOptions(t *testing.T) {
+	for _, o := range []Option{Pollers(0), Pollers(5000), ReadBuffer(0)} {
+		if _, err := NewPool(o); err == nil {
+			t.Errorf("NewPool accepted a bad option")
+		}
+	}
+}
+

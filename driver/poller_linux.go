@@ -1,0 +1,142 @@
+package driver
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// wakeTag marks the eventfd's events; slot indexes never reach it.
+const wakeTag = ^uint32(0)
+
+// maxReads bounds the reads one socket gets per event when each read fills
+// the buffer, so a flooding peer cannot starve the poller's other sockets:
+// the socket goes on the ready list and continues after the others.
+const maxReads = 4
+
+// poller is one goroutine in epoll_wait serving its share of the sockets.
+type poller struct {
+	pool   *Pool
+	epfd   int
+	efd    int    // eventfd: wakes epoll_wait for submitted tasks
+	buf    []byte // the shared read buffer
+	events [128]unix.EpollEvent
+	ready  []Handle // sockets with more to read after their maxReads
+	stop   atomic.Bool
+
+	mu       sync.Mutex // guards tasks, spare and notified
+	tasks    []task
+	spare    []task
+	notified bool
+}
+
+func newPoller(pl *Pool, bufSize int) (*poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	p := &poller{pool: pl, epfd: epfd, efd: efd, buf: make([]byte, bufSize)}
+	if err := p.add(efd, wakeTag, 0, unix.EPOLLIN|unix.EPOLLET); err != nil {
+		p.closeFds()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *poller) closeFds() {
+	unix.Close(p.efd)
+	unix.Close(p.epfd)
+}
+
+// add registers fd with the event tag (idx, gen).
+func (p *poller) add(fd int, idx, gen uint32, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(idx), Pad: int32(gen)}
+	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+}
+
+// modify changes the interest set of a registered fd.
+func (p *poller) modify(fd int, idx, gen uint32, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(idx), Pad: int32(gen)}
+	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
+// run is the poller's loop. After a batch of events it polls again with a
+// zero timeout, and only when that finds nothing does it yield the
+// processor (runtime.Gosched) and block: a poller blocked in epoll_wait at
+// once holds its P until sysmon retakes it, and the goroutines its
+// deliveries just made runnable wait for it (measured: 25-45% of an echo
+// server's throughput on two cores; see DESIGN.md decision 0).
+func (p *poller) run(wg *sync.WaitGroup) {
+	defer wg.Done()
+	timeout := -1
+	for !p.stop.Load() {
+		n, err := unix.EpollWait(p.epfd, p.events[:], timeout)
+		if err != nil && err != unix.EINTR {
+			panic("driver: epoll_wait: " + err.Error()) // EBADF/EFAULT/EINVAL: a bug of ours
+		}
+		for i := range n {
+			ev := &p.events[i]
+			if uint32(ev.Fd) == wakeTag {
+				p.drainWake()
+				continue
+			}
+			p.dispatch(uint32(ev.Fd), uint32(ev.Pad), ev.Events)
+		}
+		if p.hasTasks() {
+			p.runTasks()
+		}
+		if len(p.ready) > 0 {
+			p.runReady()
+		}
+		switch {
+		case n > 0 || len(p.ready) > 0:
+			timeout = 0
+		case timeout == 0:
+			runtime.Gosched()
+			timeout = -1
+		}
+	}
+}
+
+func (p *poller) hasTasks() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.notified
+}
+
+// runReady continues the sockets that had more to read.
+func (p *poller) runReady() {
+	ready := p.ready
+	p.ready = nil
+	for _, h := range ready {
+		p.resume(h)
+	}
+}
+
+// dispatch handles one event for the socket tagged (idx, gen). A stale tag,
+// left from a socket closed since the event was queued, is dropped.
+func (p *poller) dispatch(idx, gen, events uint32) {
+	s := p.pool.slots.get(idx)
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	if !s.open(gen) {
+		s.mu.Unlock()
+		return
+	}
+	switch s.kind {
+	case kindListener, kindDialing:
+		s.w.wakeAll()
+		s.mu.Unlock()
+	case kindConn:
+		p.connEvent(s, gen, events)
+	}
+}

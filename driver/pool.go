@@ -1,0 +1,175 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Pool is a fixed set of pollers serving sockets. Its methods may be called
+// from any goroutine.
+type Pool struct {
+	pollers []*poller
+	next    atomic.Uint32 // round-robin choice of poller
+	slots   slotTable
+	closed  atomic.Bool
+	life    sync.RWMutex // registrations hold it shared; Close exclusively
+	wg      sync.WaitGroup
+}
+
+// Option configures NewPool.
+type Option func(*config) error
+
+type config struct {
+	pollers int
+	bufSize int
+}
+
+// Pollers sets the number of poller goroutines (default GOMAXPROCS).
+func Pollers(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 1024 {
+			return fmt.Errorf("driver: Pollers(%d): want 1..1024", n)
+		}
+		c.pollers = n
+		return nil
+	}
+}
+
+// ReadBuffer sets the size of each poller's shared read buffer (default
+// 64 KiB): the most a single OnRead call sees.
+func ReadBuffer(size int) Option {
+	return func(c *config) error {
+		if size < 1 || size > 1<<26 {
+			return fmt.Errorf("driver: ReadBuffer(%d): want 1..64 MiB", size)
+		}
+		c.bufSize = size
+		return nil
+	}
+}
+
+// NewPool starts a pool of pollers.
+func NewPool(opts ...Option) (*Pool, error) {
+	c := config{pollers: runtime.GOMAXPROCS(0), bufSize: 64 << 10}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	pl := &Pool{pollers: make([]*poller, 0, c.pollers)}
+	for range c.pollers {
+		p, err := newPoller(pl, c.bufSize)
+		if err != nil {
+			for _, p := range pl.pollers {
+				p.closeFds()
+			}
+			return nil, err
+		}
+		pl.pollers = append(pl.pollers, p)
+	}
+	for _, p := range pl.pollers {
+		pl.wg.Add(1)
+		go p.run(&pl.wg)
+	}
+	return pl, nil
+}
+
+// Stop stops the pollers and closes every socket still registered. Blocked
+// Accept and Dial calls return ErrClosed; every later call does too. Stop
+// waits for the poller goroutines to exit.
+func (pl *Pool) Stop() error {
+	if !pl.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	for _, p := range pl.pollers {
+		p.stop.Store(true)
+		p.wake()
+	}
+	pl.wg.Wait()
+	pl.life.Lock() // no registration in flight past this point
+	defer pl.life.Unlock()
+	pl.slots.each(func(_ uint32, s *slot) {
+		s.mu.Lock()
+		if s.state&stOpen != 0 {
+			s.closeLocked()
+		}
+		s.mu.Unlock()
+	})
+	for _, p := range pl.pollers {
+		p.closeFds()
+	}
+	return nil
+}
+
+// Submit runs fn on the poller goroutine that serves h, after the events it
+// is handling now. fn must not block. It returns ErrClosed when h is closed.
+func (pl *Pool) Submit(h Handle, fn func()) error {
+	if fn == nil {
+		return errors.New("driver: Submit(nil)")
+	}
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	p := s.p
+	s.mu.Unlock()
+	p.submit(task{fn: fn})
+	return nil
+}
+
+// lock returns h's slot locked, or ErrClosed when h names no open socket.
+func (pl *Pool) lock(h Handle) (*slot, error) {
+	s := pl.slots.get(h.index())
+	if s == nil || h.gen() == 0 {
+		return nil, ErrClosed
+	}
+	s.mu.Lock()
+	if !s.open(h.gen()) {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	return s, nil
+}
+
+// register puts fd in a free slot served by the next poller, with interest
+// in events. The socket starts paused: nothing is read until Resume.
+func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slot, error) {
+	pl.life.RLock()
+	defer pl.life.RUnlock()
+	if pl.closed.Load() {
+		return 0, nil, ErrClosed
+	}
+	idx, s, err := pl.slots.alloc()
+	if err != nil {
+		return 0, nil, err
+	}
+	p := pl.pollers[pl.next.Add(1)%uint32(len(pl.pollers))]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idx, s.fd, s.kind, s.p, s.h = idx, int32(fd), k, p, h
+	s.state = stOpen | stPaused | stPending
+	if k != kindConn {
+		s.w = &waiters{}
+	}
+	gen := s.gen
+	if err := p.add(fd, idx, gen, events); err != nil {
+		s.state, s.h, s.w, s.fd = 0, nil, nil, -1
+		pl.slots.release(idx)
+		return 0, nil, err
+	}
+	return makeHandle(idx, gen), s, nil
+}
+
+// Close closes h's socket at once. Queued writes are dropped; the kernel
+// still sends what it already holds, then FIN.
+func (pl *Pool) Close(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	s.closeLocked()
+	s.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,131 @@
+package driver
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+type kind uint8
+
+const (
+	kindConn     kind = iota + 1 // a connected stream socket
+	kindListener                 // a listening socket: events wake Accept
+	kindDialing                  // a connect in progress: events wake Dial
+)
+
+// Slot state bits, guarded by slot.mu.
+const (
+	stOpen      uint16 = 1 << iota // registered; cleared by close
+	stPaused                       // the consumer does not want data
+	stPending                      // data (or EOF, or an error) may wait in the kernel
+	stHup                          // EPOLLRDHUP/HUP/ERR seen: read until EOF or error
+	stEOF                          // read returned 0: no more reads
+	stFailed                       // a read or flush failed: no more I/O
+	stArmed                        // EPOLLOUT is in the interest set
+	stDraining                     // CloseDrain: close once the queue is empty
+	stShutWr                       // shutdown(write) waits for the queue to drain
+	stQueued                       // the slot is on its poller's ready list
+	stResumed                      // Resume came during a read: ignore OnRead's pause
+)
+
+// slot is one registered socket. Its lifetime follows Go's fdMutex: closing
+// a slot bumps its generation at once, so stale handles and events miss it,
+// but the fd itself is closed only when no syscall that runs outside mu (a
+// poller's read, an Accept's accept4) still uses it.
+type slot struct {
+	mu     sync.Mutex
+	gen    uint32 // generation of the socket in the slot; bumped by close
+	idx    uint32
+	fd     int32
+	refs   int32 // syscalls in flight on fd outside mu
+	state  uint16
+	kind   kind
+	p      *poller
+	h      Handler
+	wq     [][]byte // queued writes: copies the driver owns
+	queued int      // bytes in wq
+	err    error    // why the slot failed (stFailed)
+	w      *waiters // Accept, Dial and CloseDrain waiters; nil for most sockets
+}
+
+// waiters are the goroutines blocked on a slot. seq counts readiness
+// events, so a waiter that saw EAGAIN before an event knows to retry
+// instead of sleeping through it.
+type waiters struct {
+	seq   uint64
+	list  []chan struct{}
+	close chan struct{} // closed when a draining socket is closed
+}
+
+// wakeAll wakes every waiter; they recheck the slot under its lock.
+func (w *waiters) wakeAll() {
+	w.seq++
+	for _, c := range w.list {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+	w.list = w.list[:0]
+}
+
+// remove drops c from the waiters after a timeout.
+func (w *waiters) remove(c chan struct{}) {
+	for i, x := range w.list {
+		if x == c {
+			w.list = append(w.list[:i], w.list[i+1:]...)
+			return
+		}
+	}
+}
+
+// open reports whether the slot still holds the socket of generation gen.
+// The caller holds s.mu.
+func (s *slot) open(gen uint32) bool { return s.gen == gen && s.state&stOpen != 0 }
+
+// closeLocked closes the slot's socket: handles and queued events of this
+// generation go stale at once, waiters wake, queued writes are dropped, and
+// the fd is closed now or by the last syscall still using it. The caller
+// holds s.mu.
+func (s *slot) closeLocked() {
+	s.state &^= stOpen
+	s.gen++
+	if s.gen == 0 {
+		s.gen = 1
+	}
+	if s.w != nil {
+		s.w.wakeAll()
+		if s.w.close != nil {
+			close(s.w.close)
+		}
+	}
+	s.wq, s.queued, s.h, s.err = nil, 0, nil, nil
+	_ = unix.EpollCtl(s.p.epfd, unix.EPOLL_CTL_DEL, int(s.fd), nil)
+	if s.refs == 0 {
+		s.finishClose()
+	}
+}
+
+// finishClose closes the fd and frees the slot. The caller holds s.mu, the
+// slot is closed, and no syscall uses the fd.
+func (s *slot) finishClose() {
+	_ = hooks.close(int(s.fd))
+	s.fd = -1
+	s.w = nil
+	s.state = 0
+	s.p.pool.slots.release(s.idx)
+}
+
+// acquire takes a reference on the fd for a syscall made outside mu. The
+// caller holds s.mu and has checked that the slot is open.
+func (s *slot) acquire() int { s.refs++; return int(s.fd) }
+
+// release drops a reference taken by acquire; the last one closes the fd
+// of a slot closed meanwhile. The caller holds s.mu.
+func (s *slot) release() {
+	s.refs--
+	if s.refs == 0 && s.state&stOpen == 0 && s.fd >= 0 {
+		s.finishClose()
+	}
+}

@@ -1,0 +1,262 @@
+package driver
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// minChunk is the smallest buffer the write queue allocates, so that many
+// small writes behind a full kernel buffer coalesce into few iovecs.
+const minChunk = 4 << 10
+
+// Write writes b to h's socket. While nothing is queued it writes straight
+// to the kernel from the calling goroutine; what the kernel does not take
+// is copied to the socket's queue, which the poller flushes. queued is the
+// number of bytes queued after the call. Write fails with the kernel's
+// error (EPIPE after shutdown, ECONNRESET, ...) or ErrClosed.
+func (pl *Pool) Write(h Handle, b []byte) (queued int, err error) {
+	bufs := [1][]byte{b}
+	return pl.Writev(h, bufs[:])
+}
+
+// Writev writes bufs to h's socket as one stream, with writev(2), under
+// Write's rules.
+func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	if len(s.wq) == 0 {
+		n, err := writeAll(int(s.fd), bufs)
+		if err != nil && err != unix.EAGAIN {
+			return 0, err
+		}
+		bufs = skip(bufs, n)
+	}
+	for _, b := range bufs {
+		s.enqueue(b)
+	}
+	if s.queued > 0 && s.state&stArmed == 0 {
+		if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents|unix.EPOLLOUT); err != nil {
+			return s.queued, err
+		}
+		s.state |= stArmed
+	}
+	return s.queued, nil
+}
+
+// writable reports why the slot takes no writes, or nil. The caller holds
+// s.mu.
+func (s *slot) writable() error {
+	switch {
+	case s.kind != kindConn:
+		return unix.ENOTCONN
+	case s.state&stFailed != 0:
+		return s.err
+	case s.state&(stShutWr|stDraining) != 0:
+		return unix.EPIPE
+	}
+	return nil
+}
+
+// enqueue copies b to the end of the write queue.
+func (s *slot) enqueue(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.queued += len(b)
+	if k := len(s.wq); k > 0 {
+		last := s.wq[k-1]
+		if n := copy(last[len(last):cap(last)], b); n > 0 {
+			s.wq[k-1] = last[:len(last)+n]
+			b = b[n:]
+		}
+	}
+	if len(b) > 0 {
+		c := make([]byte, len(b), max(len(b), minChunk))
+		copy(c, b)
+		s.wq = append(s.wq, c)
+	}
+}
+
+// flushLocked writes as much of the queue as the kernel takes, disarms
+// EPOLLOUT when the queue is empty, and carries out a shutdown or a close
+// that waited for it. It returns the bytes still queued. A failure marks
+// the slot failed. The caller holds s.mu.
+func (s *slot) flushLocked() int {
+	if s.state&stFailed != 0 {
+		return 0
+	}
+	n, err := writeAll(int(s.fd), s.wq)
+	if err != nil && err != unix.EAGAIN {
+		s.state |= stFailed
+		s.err = err
+		s.wq, s.queued = nil, 0
+		return 0
+	}
+	s.queued -= n
+	s.consume(n)
+	if s.queued > 0 {
+		return s.queued
+	}
+	s.wq = nil
+	s.state &^= stArmed
+	_ = s.p.modify(int(s.fd), s.idx, s.gen, connEvents)
+	if s.state&stShutWr != 0 {
+		_ = unix.Shutdown(int(s.fd), unix.SHUT_WR)
+	}
+	if s.state&stDraining != 0 {
+		s.closeLocked()
+	}
+	return 0
+}
+
+// writeAll writes bufs with write or writev until done, EAGAIN, or an
+// error, and returns the bytes written.
+func writeAll(fd int, bufs [][]byte) (int, error) {
+	total := 0
+	for len(bufs) > 0 {
+		var n int
+		var err error
+		if len(bufs) == 1 {
+			n, err = hooks.write(fd, bufs[0])
+		} else {
+			n, err = writev(fd, bufs)
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return total, err
+		}
+		total += n
+		bufs = skip(bufs, n)
+	}
+	return total, nil
+}
+
+// skip returns bufs less their first n bytes. It leaves bufs itself as it
+// is: it may be the caller's.
+func skip(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 && n > 0 {
+		rest := make([][]byte, len(bufs))
+		copy(rest, bufs)
+		rest[0] = rest[0][n:]
+		bufs = rest
+	}
+	return bufs
+}
+
+// consume drops the first n bytes of the write queue, and lets the
+// garbage collector have the chunks they empty.
+func (s *slot) consume(n int) {
+	i := 0
+	for i < len(s.wq) && n >= len(s.wq[i]) {
+		n -= len(s.wq[i])
+		s.wq[i] = nil
+		i++
+	}
+	k := copy(s.wq, s.wq[i:])
+	clear(s.wq[k:])
+	s.wq = s.wq[:k]
+	if k > 0 {
+		s.wq[0] = s.wq[0][n:]
+	}
+}
+
+// Queued returns the number of bytes waiting in h's write queue.
+func (pl *Pool) Queued(h Handle) (int, error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	return s.queued, nil
+}
+
+// Shutdown shuts down reading (unix.SHUT_RD), writing (unix.SHUT_WR) or
+// both. Shutting down writing waits for the write queue to drain: the FIN
+// follows the last queued byte.
+func (pl *Pool) Shutdown(h Handle, how int) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.kind != kindConn {
+		return unix.ENOTCONN
+	}
+	if how == unix.SHUT_RD || how == unix.SHUT_RDWR {
+		if err := unix.Shutdown(int(s.fd), unix.SHUT_RD); err != nil {
+			return err
+		}
+	}
+	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
+		if s.queued > 0 {
+			s.state |= stShutWr
+			return nil
+		}
+		return unix.Shutdown(int(s.fd), unix.SHUT_WR)
+	}
+	return nil
+}
+
+// CloseDrain closes h's socket once its write queue has drained, waiting at
+// most timeout; past it the queue is dropped, the socket closed, and
+// CloseDrain returns ErrTimeout. Writes fail with EPIPE meanwhile. It must
+// not be called from a Handler method: the poller it waits on is the one
+// running the handler.
+func (pl *Pool) CloseDrain(h Handle, timeout time.Duration) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	if s.queued == 0 || s.state&stFailed != 0 {
+		s.closeLocked()
+		s.mu.Unlock()
+		return nil
+	}
+	s.state |= stDraining
+	if s.w == nil {
+		s.w = &waiters{}
+	}
+	done := make(chan struct{})
+	s.w.close = done
+	s.mu.Unlock()
+
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	}
+	if s, err := pl.lock(h); err == nil {
+		s.closeLocked()
+		s.mu.Unlock()
+		return ErrTimeout
+	}
+	return nil // drained just as the timer fired
+}
+
+// Abort closes h's socket with SO_LINGER {on, 0}: queued writes are
+// dropped and the peer gets a reset (RST) instead of FIN.
+func (pl *Pool) Abort(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	_ = unix.SetsockoptLinger(int(s.fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	s.closeLocked()
+	s.mu.Unlock()
+	return nil
+}
