@@ -4,7 +4,9 @@ import "golang.org/x/sys/unix"
 
 // Handler receives a connection's events. Its methods run on the
 // connection's poller goroutine, never two at once for one poller; they
-// must not block.
+// must not block. Close does not wait for the poller: one call with data
+// read just before the close may still come after Close returns, so a
+// handler that must drop it keeps a closed flag of its own.
 type Handler interface {
 	// OnRead is given bytes read from the connection. data is the poller's
 	// shared buffer: it is valid only until OnRead returns. Returning false

@@ -94,7 +94,6 @@ func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
 	}
 }
 
-
 // Closing a listener wakes every blocked Accept with ErrClosed.
 func TestCloseListenerWakesAccepts(t *testing.T) {
 	checkLeaks(t)
@@ -388,4 +387,3 @@ func TestPoolOptions(t *testing.T) {
 		}
 	}
 }
-

@@ -26,10 +26,11 @@ type poller struct {
 	ready  []Handle // sockets with more to read after their maxReads
 	stop   atomic.Bool
 
-	mu       sync.Mutex // guards tasks, spare and notified
+	mu       sync.Mutex // guards tasks, spare, notified and dead
 	tasks    []task
 	spare    []task
 	notified bool
+	dead     bool // stopped: take no more tasks
 }
 
 func newPoller(pl *Pool, bufSize int) (*poller, error) {
@@ -51,6 +52,9 @@ func newPoller(pl *Pool, bufSize int) (*poller, error) {
 }
 
 func (p *poller) closeFds() {
+	p.mu.Lock()
+	p.dead = true
+	p.mu.Unlock()
 	unix.Close(p.efd)
 	unix.Close(p.epfd)
 }

@@ -16,17 +16,17 @@ const (
 
 // Slot state bits, guarded by slot.mu.
 const (
-	stOpen      uint16 = 1 << iota // registered; cleared by close
-	stPaused                       // the consumer does not want data
-	stPending                      // data (or EOF, or an error) may wait in the kernel
-	stHup                          // EPOLLRDHUP/HUP/ERR seen: read until EOF or error
-	stEOF                          // read returned 0: no more reads
-	stFailed                       // a read or flush failed: no more I/O
-	stArmed                        // EPOLLOUT is in the interest set
-	stDraining                     // CloseDrain: close once the queue is empty
-	stShutWr                       // shutdown(write) waits for the queue to drain
-	stQueued                       // the slot is on its poller's ready list
-	stResumed                      // Resume came during a read: ignore OnRead's pause
+	stOpen     uint16 = 1 << iota // registered; cleared by close
+	stPaused                      // the consumer does not want data
+	stPending                     // data (or EOF, or an error) may wait in the kernel
+	stHup                         // EPOLLRDHUP/HUP/ERR seen: read until EOF or error
+	stEOF                         // read returned 0: no more reads
+	stFailed                      // a read or flush failed: no more I/O
+	stArmed                       // EPOLLOUT is in the interest set
+	stDraining                    // CloseDrain: close once the queue is empty
+	stShutWr                      // shutdown(write) waits for the queue to drain
+	stQueued                      // the slot is on its poller's ready list
+	stResumed                     // Resume came during a read: ignore OnRead's pause
 )
 
 // slot is one registered socket. Its lifetime follows Go's fdMutex: closing

@@ -3,10 +3,10 @@ package driver
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
-	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -144,7 +144,6 @@ func TestStaleHandlesNeverReachNewSockets(t *testing.T) {
 }
 
 func payload(id uint64) []byte { return bytes.Repeat([]byte{byte(id), byte(id >> 8)}, 1+int(id%500)) }
-
 
 // Idle connections hold no goroutine: 8000 connections (4000 pairs, both
 // ends in this pool) leave the goroutine count where it was.

@@ -17,6 +17,10 @@ type task struct {
 // the poller clears notified when it takes the batch.
 func (p *poller) submit(t task) {
 	p.mu.Lock()
+	if p.dead {
+		p.mu.Unlock()
+		return // the pool stopped: its eventfd is closed, or another file's now
+	}
 	p.tasks = append(p.tasks, t)
 	wake := !p.notified
 	p.notified = true

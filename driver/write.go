@@ -229,8 +229,10 @@ func (pl *Pool) CloseDrain(h Handle, timeout time.Duration) error {
 	if s.w == nil {
 		s.w = &waiters{}
 	}
-	done := make(chan struct{})
-	s.w.close = done
+	if s.w.close == nil {
+		s.w.close = make(chan struct{})
+	}
+	done := s.w.close
 	s.mu.Unlock()
 
 	t := time.NewTimer(timeout)
