@@ -1,0 +1,226 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestErrorIs checks that errors.Is sees each reason through an *Error,
+// and through a further fmt.Errorf wrapping, and nothing else.
+func TestErrorIs(t *testing.T) {
+	reasons := []error{
+		ErrClosed, ErrTimeout, ErrNotOwner, ErrBadArg, ErrNxdomain, ErrSystemLimit,
+		syscall.ECONNRESET, syscall.EINVAL, unix.EMFILE, syscall.EAGAIN,
+	}
+	for _, r := range reasons {
+		for _, err := range []error{
+			&Error{Op: "recv", Err: r},
+			fmt.Errorf("serving: %w", &Error{Op: "recv", Err: r}),
+		} {
+			for _, target := range reasons {
+				if got, want := errors.Is(err, target), target == r; got != want {
+					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, target, got, want)
+				}
+			}
+		}
+	}
+	// Aliases are one errno: what the kernel calls EWOULDBLOCK is EAGAIN.
+	if !errors.Is(&Error{Op: "send", Err: syscall.EWOULDBLOCK}, syscall.EAGAIN) {
+		t.Error("EWOULDBLOCK is not EAGAIN")
+	}
+	var errno syscall.Errno
+	if err := error(&Error{Op: "connect", Err: syscall.ECONNREFUSED}); !errors.As(err, &errno) || errno != syscall.ECONNREFUSED {
+		t.Errorf("errors.As(%v, *syscall.Errno) = %v", err, errno)
+	}
+}
+
+func TestSendTimeoutError(t *testing.T) {
+	rest := []byte("unsent")
+	err := error(&Error{Op: "send", Err: &SendTimeoutError{Rest: rest}})
+	if !errors.Is(err, ErrTimeout) {
+		t.Errorf("errors.Is(%v, ErrTimeout) = false", err)
+	}
+	if errors.Is(err, ErrClosed) {
+		t.Errorf("errors.Is(%v, ErrClosed) = true", err)
+	}
+	var ste *SendTimeoutError
+	if !errors.As(err, &ste) || string(ste.Rest) != "unsent" {
+		t.Fatalf("errors.As(%v, *SendTimeoutError) = %v", err, ste)
+	}
+	if got, want := Reason(err), "timeout"; got != want {
+		t.Errorf("Reason = %q, want %q", got, want)
+	}
+	if got, want := err.Error(), "socket: send: timeout: 6 bytes not sent"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestReason(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{ErrClosed, "closed"},
+		{ErrTimeout, "timeout"},
+		{ErrNotOwner, "not_owner"},
+		{ErrBadArg, "badarg"},
+		{ErrNxdomain, "nxdomain"},
+		{ErrSystemLimit, "system_limit"},
+		{&SendTimeoutError{}, "timeout"},
+		{&Error{Op: "recv", Err: ErrClosed}, "closed"},
+		{fmt.Errorf("x: %w", &Error{Op: "accept", Err: ErrSystemLimit}), "system_limit"},
+		{syscall.ECONNRESET, "econnreset"},
+		{syscall.EINVAL, "einval"},
+		{syscall.EMFILE, "emfile"},
+		{syscall.ETIMEDOUT, "etimedout"},
+		{syscall.EPIPE, "epipe"},
+		{syscall.EADDRINUSE, "eaddrinuse"},
+		{syscall.ENOTCONN, "enotconn"},
+		{syscall.EHOSTUNREACH, "ehostunreach"},
+		{syscall.EAFNOSUPPORT, "eafnosupport"},
+		{syscall.EWOULDBLOCK, "eagain"},  // = EAGAIN on Linux
+		{syscall.EDEADLOCK, "edeadlk"},   // = EDEADLK
+		{syscall.EOPNOTSUPP, "enotsup"},  // = ENOTSUP: the emulator keeps ENOTSUP
+		{syscall.EISNAM, "unknown"},      // erl_posix_str.c tests #ifdef EISNAME
+		{syscall.ECANCELED, "unknown"},   // not in the emulator's table
+		{syscall.Errno(0), "unknown"},    // no ESUCCESS on Linux
+		{syscall.Errno(4095), "unknown"}, // no such errno
+		{&os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}, "econnrefused"},
+		{&net.OpError{Op: "read", Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}, "econnreset"},
+		{io.EOF, "closed"},
+		{net.ErrClosed, "closed"},
+		{os.ErrDeadlineExceeded, "timeout"},
+		{context.DeadlineExceeded, "timeout"},
+		{context.Canceled, "unknown"},
+		{errors.New("closed"), "unknown"}, // another package's error, even with that text
+	}
+	for _, tt := range tests {
+		if got := Reason(tt.err); got != tt.want {
+			t.Errorf("Reason(%#v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestErrnoAtomsNames checks the hand-written errno table against the
+// kernel's names as golang.org/x/sys/unix has them: each atom is the
+// lower-cased name, except where erl_errno_id differs.
+func TestErrnoAtomsNames(t *testing.T) {
+	// What erl_errno_id says instead of the lower-cased name, on Linux.
+	differs := map[syscall.Errno]string{
+		syscall.EOPNOTSUPP: "enotsup", // unix says EOPNOTSUPP for 95
+		syscall.EUCLEAN:    "euclean", // unix says EFSCORRUPTED, its alias
+		syscall.EISNAM:     "unknown",
+		// Newer kernel headers than OTP 25 was built with (Debian 12's)
+		// name 134 EFTYPE; that emulator has no name for it.
+		unix.EFTYPE: "unknown",
+	}
+	// Errnos the emulator's table does not have.
+	for _, e := range []syscall.Errno{
+		syscall.ERESTART, syscall.ESTRPIPE, syscall.ENOMEDIUM, syscall.EMEDIUMTYPE,
+		syscall.ECANCELED, syscall.ENOKEY, syscall.EKEYEXPIRED, syscall.EKEYREVOKED,
+		syscall.EKEYREJECTED, syscall.EOWNERDEAD, syscall.ENOTRECOVERABLE, syscall.ERFKILL,
+		unix.EHWPOISON,
+	} {
+		differs[e] = "unknown"
+	}
+	n := 0
+	for e := syscall.Errno(1); e < 256; e++ {
+		name := unix.ErrnoName(e)
+		if name == "" {
+			if got := errnoAtom(e); got != "unknown" {
+				t.Errorf("errnoAtom(%d) = %q for an errno with no name", e, got)
+			}
+			continue
+		}
+		want, ok := differs[e]
+		if !ok {
+			want = strings.ToLower(name)
+		}
+		if got := errnoAtom(e); got != want {
+			t.Errorf("errnoAtom(%s) = %q, want %q", name, got, want)
+		}
+		if want != "unknown" {
+			n++
+			if _, ok := posixMessages[want]; !ok && want != "eilseq" {
+				t.Errorf("%s: inet:format_error has no text for %q", name, want)
+			}
+		}
+	}
+	if n != len(errnoAtoms) {
+		t.Errorf("checked %d errnos, the table has %d", n, len(errnoAtoms))
+	}
+}
+
+func TestErrorString(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "recv", Err: ErrClosed}, "socket: recv: closed"},
+		{&Error{Op: "controlling_process", Err: ErrNotOwner}, "socket: controlling_process: not_owner"},
+		{&Error{Op: "connect", Err: syscall.ECONNREFUSED}, "socket: connect: econnrefused"},
+		{&Error{Op: "send", Err: &os.SyscallError{Syscall: "sendmsg", Err: syscall.EPIPE}}, "socket: send: epipe"},
+		{&Error{Op: "getaddr", Err: ErrNxdomain}, "socket: getaddr: nxdomain"},
+		{&Error{Op: "parse_address", Err: syscall.EINVAL}, "socket: parse_address: einval"},
+		{&Error{Op: "gethostbyname", Err: context.Canceled}, "socket: gethostbyname: context canceled"},
+		{&Error{Op: "recv"}, "socket: recv: <nil>"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestFormatError checks some texts; TestErlangFormatError holds all of
+// them to a real Erlang.
+func TestFormatError(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{syscall.ECONNRESET, "connection reset by peer"},
+		{&Error{Op: "connect", Err: syscall.ECONNREFUSED}, "connection refused"},
+		// OTP's texts, where the inet manual's table has others.
+		{syscall.EADDRNOTAVAIL, "can't assign requested address"},
+		{syscall.ENOPROTOOPT, "bad proocol option"},
+		{syscall.ETOOMANYREFS, "too many references: can't splice"},
+		{ErrNxdomain, "non-existing domain"},
+		{ErrSystemLimit, "a system limit was hit, probably not enough ports"},
+		{syscall.EOPNOTSUPP, "operation not supported"}, // enotsup
+		// Atoms outside inet's table, as in Erlang.
+		{ErrClosed, "unknown POSIX error"},
+		{ErrTimeout, "unknown POSIX error"},
+		{&SendTimeoutError{Rest: []byte("x")}, "unknown POSIX error"},
+		{syscall.EILSEQ, "unknown POSIX error"},
+		{syscall.ECANCELED, "unknown POSIX error"},
+		{errors.New("other"), "unknown POSIX error"},
+	}
+	for _, tt := range tests {
+		if got := FormatError(tt.err); got != tt.want {
+			t.Errorf("FormatError(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func ExampleReason() {
+	err := error(&Error{Op: "recv", Err: syscall.ECONNRESET})
+	fmt.Println(err)
+	fmt.Println(Reason(err), errors.Is(err, syscall.ECONNRESET))
+	fmt.Println(FormatError(err))
+	// Output:
+	// socket: recv: econnreset
+	// econnreset true
+	// connection reset by peer
+}
