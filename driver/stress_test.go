@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
 	"golang.org/x/sys/unix"
 )
 
@@ -201,21 +203,10 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 		t.Fatalf("%d connections, want %d", len(conns), 2*pairs)
 	}
 	// The helpers above have returned; wait for their goroutines to go.
-	if err := settleGoroutines(before); err != nil {
+	if err := leaktest.Settle(leaktest.Counts{Fds: math.MaxInt, Goroutines: before}); err != nil {
 		t.Fatal(err)
 	}
 	if fds := countFds(); fds < 2*pairs {
 		t.Fatalf("%d fds open, want at least %d", fds, 2*pairs)
 	}
-}
-
-func settleGoroutines(n int) error {
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d goroutines, want %d", runtime.NumGoroutine(), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return nil
 }

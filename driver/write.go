@@ -41,13 +41,20 @@ func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
 	for _, b := range bufs {
 		s.enqueue(b)
 	}
-	if s.queued > 0 && s.state&stArmed == 0 {
-		if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents|unix.EPOLLOUT); err != nil {
-			return s.queued, err
-		}
-		s.state |= stArmed
+	return s.queued, s.arm()
+}
+
+// arm puts EPOLLOUT in the interest set while bytes are queued, so that
+// the poller flushes them when the kernel has room. The caller holds s.mu.
+func (s *slot) arm() error {
+	if s.queued == 0 || s.state&stArmed != 0 {
+		return nil
 	}
-	return s.queued, nil
+	if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents|unix.EPOLLOUT); err != nil {
+		return err
+	}
+	s.state |= stArmed
+	return nil
 }
 
 // writable reports why the slot takes no writes, or nil. The caller holds
@@ -261,4 +268,38 @@ func (pl *Pool) Abort(h Handle) error {
 	s.closeLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// WriteLater queues bufs behind what is queued without writing, and lets
+// the poller write them, together with whatever else is queued by then:
+// gen_tcp's delay_send.
+func (pl *Pool) WriteLater(h Handle, bufs [][]byte) (queued int, err error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	for _, b := range bufs {
+		s.enqueue(b)
+	}
+	return s.queued, s.arm()
+}
+
+// Unqueue takes back the bytes still queued for h's socket and returns
+// them: the socket backend's {timeout, RestData}.
+func (pl *Pool) Unqueue(h Handle) ([]byte, error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	rest := make([]byte, 0, s.queued)
+	for _, b := range s.wq {
+		rest = append(rest, b...)
+	}
+	s.wq, s.queued = nil, 0
+	return rest, nil
 }

@@ -1,0 +1,219 @@
+package actor
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"weak"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// WithOwnerMailbox gives an actor the mailbox that socket owners need: an
+// unbounded queue (a port never blocks on its owner, and never drops) from
+// which controlling_process can take one socket's queued messages, in
+// order, to hand them to the socket's new owner. Spawn actors that own
+// sockets with it:
+//
+//	props := actor.PropsFromProducer(newHandler, otpactor.WithOwnerMailbox())
+//
+// An actor with protoactor's default mailbox can own sockets too, but
+// messages already in its queue when it gives a socket away stay there.
+func WithOwnerMailbox() actor.PropsOption {
+	return actor.WithMailbox(func() actor.Mailbox { return &ownerMailbox{} })
+}
+
+// TakeMatching removes from the queue of the process pid, a Process or an
+// actor with WithOwnerMailbox, the messages for which match is true, and
+// returns them in the order they were queued. It reports false when pid
+// has no such queue here.
+func TakeMatching(system *actor.ActorSystem, pid *actor.PID, match func(msg any) bool) ([]any, bool) {
+	if p, ok := FindProcess(system, pid); ok {
+		return p.TakeMatching(match), true
+	}
+	if system == nil || pid == nil {
+		return nil, false
+	}
+	if wp, ok := mailboxes.Load(mailboxKey{system, pid.Id}); ok {
+		if m := wp.(weak.Pointer[ownerMailbox]).Value(); m != nil {
+			return m.takeMatching(match), true
+		}
+	}
+	return nil, false
+}
+
+// mailboxes finds an owner mailbox by its actor's system and PID. It holds
+// them weakly: a mailbox goes when nothing refers to its actor any more
+// (a PID caches its process), and its entry with it.
+var mailboxes sync.Map // mailboxKey -> weak.Pointer[ownerMailbox]
+
+// mailboxKey names an actor: PID ids repeat across actor systems.
+type mailboxKey struct {
+	system *actor.ActorSystem
+	id     string
+}
+
+// ownerMailbox is protoactor's default mailbox, run the same way (system
+// messages first, suspension, throughput, a panic escalated), with a user
+// queue behind a mutex so that takeMatching can search it.
+type ownerMailbox struct {
+	mu     sync.Mutex
+	user   []any // user[head:] are queued
+	head   int
+	system []any
+
+	userCount atomic.Int32
+	sysCount  atomic.Int32
+	running   atomic.Bool
+	suspended atomic.Bool
+
+	invoker    actor.MessageInvoker
+	dispatcher actor.Dispatcher
+}
+
+func (m *ownerMailbox) PostUserMessage(msg any) {
+	m.mu.Lock()
+	if m.head > 0 && len(m.user) == cap(m.user) && m.head >= len(m.user)/2 {
+		n := copy(m.user, m.user[m.head:]) // reuse the consumed front
+		clear(m.user[n:])
+		m.user, m.head = m.user[:n], 0
+	}
+	m.user = append(m.user, msg)
+	m.mu.Unlock()
+	m.userCount.Add(1)
+	m.schedule()
+}
+
+func (m *ownerMailbox) PostSystemMessage(msg any) {
+	m.mu.Lock()
+	m.system = append(m.system, msg)
+	m.mu.Unlock()
+	m.sysCount.Add(1)
+	m.schedule()
+}
+
+// RegisterHandlers is called once the actor has its PID: the mailbox can
+// now be found by it.
+func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
+	m.invoker, m.dispatcher = invoker, dispatcher
+	ctx, ok := invoker.(interface {
+		Self() *actor.PID
+		ActorSystem() *actor.ActorSystem
+	})
+	if !ok || ctx.Self() == nil {
+		return
+	}
+	key := mailboxKey{ctx.ActorSystem(), ctx.Self().Id}
+	wp := weak.Make(m)
+	mailboxes.Store(key, wp)
+	runtime.AddCleanup(m, func(key mailboxKey) { mailboxes.CompareAndDelete(key, wp) }, key)
+}
+
+func (m *ownerMailbox) Start() {}
+
+func (m *ownerMailbox) UserMessageCount() int { return int(m.userCount.Load()) }
+
+// takeMatching removes the queued user messages for which match is true.
+func (m *ownerMailbox) takeMatching(match func(any) bool) []any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var taken []any
+	kept := m.user[:m.head]
+	for _, msg := range m.user[m.head:] {
+		if match(actor.UnwrapEnvelopeMessage(msg)) {
+			taken = append(taken, msg)
+		} else {
+			kept = append(kept, msg)
+		}
+	}
+	clear(m.user[len(kept):])
+	m.user = kept
+	m.userCount.Add(-int32(len(taken)))
+	return taken
+}
+
+func (m *ownerMailbox) schedule() {
+	if m.running.CompareAndSwap(false, true) {
+		m.dispatcher.Schedule(m.process)
+	}
+}
+
+func (m *ownerMailbox) process() {
+	for {
+		m.run()
+		m.running.Store(false)
+		// A message may have come after run found the queues empty.
+		if m.sysCount.Load() == 0 && (m.suspended.Load() || m.userCount.Load() == 0) {
+			return
+		}
+		if !m.running.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+func (m *ownerMailbox) run() {
+	var msg any
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, msg)
+		}
+	}()
+	throughput := m.dispatcher.Throughput()
+	for i := 0; ; i++ {
+		if i > throughput {
+			i = 0
+			runtime.Gosched()
+		}
+		if msg = m.popSystem(); msg != nil {
+			switch msg.(type) {
+			case *actor.SuspendMailbox:
+				m.suspended.Store(true)
+			case *actor.ResumeMailbox:
+				m.suspended.Store(false)
+			default:
+				m.invoker.InvokeSystemMessage(msg)
+			}
+			continue
+		}
+		if m.suspended.Load() {
+			return
+		}
+		if msg = m.popUser(); msg == nil {
+			return
+		}
+		m.invoker.InvokeUserMessage(msg)
+	}
+}
+
+func (m *ownerMailbox) popSystem() any {
+	if m.sysCount.Load() == 0 {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.system) == 0 {
+		return nil
+	}
+	msg := m.system[0]
+	m.system[0] = nil
+	m.system = m.system[1:]
+	m.sysCount.Add(-1)
+	return msg
+}
+
+func (m *ownerMailbox) popUser() any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.head == len(m.user) {
+		return nil
+	}
+	msg := m.user[m.head]
+	m.user[m.head] = nil
+	m.head++
+	if m.head == len(m.user) {
+		m.user, m.head = m.user[:0], 0
+	}
+	m.userCount.Add(-1)
+	return msg
+}

@@ -1,0 +1,755 @@
+package actor
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Infinity, as a Receive timeout, waits for as long as it takes, as
+// Erlang's `after infinity` does. Any negative timeout means the same.
+const Infinity time.Duration = -1
+
+// ErrClosed is what ReceiveContext returns once the Process is closed and
+// no queued message matches.
+var ErrClosed = errors.New("actor: process closed")
+
+var (
+	errNilSystem = errors.New("actor: nil actor system")
+	errNilPID    = errors.New("actor: nil PID")
+	errNilFunc   = errors.New("actor: nil func")
+	errNoName    = errors.New("actor: empty process name")
+	errTimeout   = errors.New("actor: receive timed out")
+)
+
+// maxIdleCap is the largest queue capacity a Process keeps once its queue
+// drains: a burst may grow the queue, an idle Process should not hold it.
+const maxIdleCap = 1024
+
+// Process is a mailbox with a real protoactor PID, owned by a plain
+// goroutine: the goroutine that would be an Erlang process. Whatever is sent
+// to PID (RootContext.Send, Context.Send, Request, RequestFuture, a socket's
+// delivery) is appended to the Process's queue, and the owner takes messages
+// out with Receive, Erlang's selective `receive ... after`. There is no
+// goroutine behind a Process: it is registered in the actor system's
+// ProcessRegistry, as a protoactor Future is, and the owner's own goroutine
+// does the receiving.
+//
+// The queue is unbounded: a sender never blocks and never waits for the
+// owner. Messages from one sender are queued in the order it sent them.
+//
+// A Process honours protoactor's system messages as an actor does: Watch
+// and Unwatch maintain its watchers, every watcher gets *actor.Terminated
+// when it is closed, Stop (RootContext.Stop, a supervisor) closes it, and a
+// *actor.Terminated for a PID that it watches arrives in its queue as a
+// message, as Erlang's 'DOWN' does. So anything that links to an owner
+// through Watch, a socket port among them, treats a Process and an actor
+// alike. (RootContext.Poison has no meaning here: its *actor.PoisonPill
+// arrives as an ordinary message, for the owner to act on or not.)
+//
+// Concurrency: all methods may be called from any goroutine. Receive,
+// ReceiveFrom and ReceiveContext are meant for the one goroutine that owns
+// the Process, as only an Erlang process reads its own mailbox; calls from
+// several goroutines at once are safe but take turns: while one receives,
+// the others wait for it to return, each within its own timeout (so with a
+// timeout of 0 they report false at once). Match functions, here
+// and in TakeMatching, run with the Process's lock held: they must be quick
+// and must not call the Process's methods or send to its PID, or they
+// deadlock.
+type Process struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
+
+	wake     chan struct{} // 1-buffered: a sender or Close wakes the waiting receiver
+	turnFree chan struct{} // 1-buffered: a receiver leaving wakes one waiting its turn
+	timer    *time.Timer   // reused by receivers; only the turn holder touches it
+
+	mu sync.Mutex
+	// The queued messages are q[head:], oldest first, as they were sent
+	// (envelopes included, so senders and headers survive a move). q[:head]
+	// is consumed and nil.
+	q    []any
+	head int
+	// scanned counts the queued messages that the waiting receiver has
+	// already rejected: BEAM's save pointer. A receiver that wakes tests
+	// only the messages after them.
+	scanned int
+	waiting bool // the receiver is, or is about to be, blocked on wake
+	// receiving is the turn: set while a goroutine is in Receive, from its
+	// first look to its last. turnWaiters count the goroutines waiting for
+	// it, which only misuse leads to.
+	receiving   bool
+	turnWaiters int
+	closed      bool
+	watchers    map[pidKey]*actor.PID
+	hooks       list.List // of func(), run by Close
+}
+
+// registered is the Process as the ProcessRegistry sees it: it implements
+// actor.Process, whose Stop(pid) would read as "stop pid" on Process itself.
+type registered Process
+
+var _ actor.Process = (*registered)(nil)
+
+// pidKey identifies a PID as a map key, as protoactor's PIDSet does.
+type pidKey struct{ address, id string }
+
+func keyOf(pid *actor.PID) pidKey { return pidKey{pid.Address, pid.Id} }
+
+// NewProcess registers a new Process in system, under a fresh id prefixed
+// "process", and returns it. It fails only if system is nil. Close it when
+// its goroutine is done with it, or it stays registered for good.
+func NewProcess(system *actor.ActorSystem) (*Process, error) {
+	if system == nil {
+		return nil, errNilSystem
+	}
+	for {
+		// A user may have taken the id by name: the next one is free.
+		if p, err := register(system, "process"+system.ProcessRegistry.NextId()); err == nil {
+			return p, nil
+		}
+	}
+}
+
+// NewNamedProcess is NewProcess under a name of the caller's choice, as
+// Erlang's register/2 names a process. It fails with actor.ErrNameExists if
+// an actor or Process of that name is already registered.
+func NewNamedProcess(system *actor.ActorSystem, name string) (*Process, error) {
+	if system == nil {
+		return nil, errNilSystem
+	}
+	if name == "" {
+		return nil, errNoName
+	}
+	return register(system, name)
+}
+
+func register(system *actor.ActorSystem, id string) (*Process, error) {
+	p := &Process{
+		system:   system,
+		pid:      system.NewLocalPID(id),
+		wake:     make(chan struct{}, 1),
+		turnFree: make(chan struct{}, 1),
+	}
+	if _, ok := system.ProcessRegistry.Add((*registered)(p), id); !ok {
+		return nil, actor.ErrNameExists
+	}
+	return p, nil
+}
+
+// FindProcess returns the Process registered in system under pid, if pid
+// names a live, local Process rather than an actor. A socket port moving its
+// messages to a new owner uses it to reach the old owner's queue.
+func FindProcess(system *actor.ActorSystem, pid *actor.PID) (*Process, bool) {
+	if system == nil || pid == nil {
+		return nil, false
+	}
+	ref, ok := system.ProcessRegistry.Get(pid)
+	if !ok {
+		return nil, false
+	}
+	r, ok := ref.(*registered)
+	return (*Process)(r), ok
+}
+
+// PID returns the Process's PID: send to it, watch it, hand it to a socket
+// as its owner.
+func (p *Process) PID() *actor.PID { return p.pid }
+
+// Self returns the Process's PID, as actor.Context's Self does: with
+// ActorSystem it makes a Process the caller of a socket call, the self()
+// that owns the socket it opens.
+func (p *Process) Self() *actor.PID { return p.pid }
+
+// ActorSystem returns the actor system the Process belongs to.
+func (p *Process) ActorSystem() *actor.ActorSystem { return p.system }
+
+// Receive returns the first queued message, in arrival order, for which
+// match reports true, removes it from the queue and leaves every other
+// message where it was: Erlang's selective receive. A nil match accepts any
+// message. If no queued message matches, Receive waits up to timeout for one
+// to arrive; a timeout of 0 only looks (`after 0`), and Infinity or any
+// negative timeout waits with no limit. It reports false if the time ran out
+// or the Process is closed (or being received from by another goroutine,
+// when timeout is 0).
+//
+// Messages sent in a MessageEnvelope are unwrapped: match sees, and Receive
+// returns, the message inside. ReceiveFrom returns the sender too.
+//
+// While it waits, Receive tests each new arrival once, never again the
+// messages it has already rejected, so a long queue of unmatched messages
+// costs nothing per arrival.
+func (p *Process) Receive(match func(msg any) bool, timeout time.Duration) (msg any, ok bool) {
+	raw, err := p.receive(match, timeout, nil)
+	if err != nil {
+		return nil, false
+	}
+	return actor.UnwrapEnvelopeMessage(raw), true
+}
+
+// ReceiveFrom is Receive that also returns the message's sender: the PID
+// that Request, RequestFuture or RequestWithCustomSender named, to reply to;
+// nil for a message sent with Send.
+func (p *Process) ReceiveFrom(match func(msg any) bool, timeout time.Duration) (msg any, sender *actor.PID, ok bool) {
+	raw, err := p.receive(match, timeout, nil)
+	if err != nil {
+		return nil, nil, false
+	}
+	_, msg, sender = actor.UnwrapEnvelope(raw)
+	return msg, sender, true
+}
+
+// ReceiveContext is ReceiveFrom that waits until ctx is done instead of for
+// a timeout. It returns ctx.Err() if ctx ends first, and ErrClosed if the
+// Process is closed and no queued message matches.
+func (p *Process) ReceiveContext(ctx context.Context, match func(msg any) bool) (msg any, sender *actor.PID, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	raw, err := p.receive(match, Infinity, ctx.Done())
+	switch {
+	case err == errTimeout: // done fired
+		return nil, nil, ctx.Err()
+	case err != nil:
+		return nil, nil, err
+	}
+	_, msg, sender = actor.UnwrapEnvelope(raw)
+	return msg, sender, nil
+}
+
+// receive is the one receive loop: it returns the raw queued message, or
+// errTimeout when timeout expired or done fired, or ErrClosed.
+func (p *Process) receive(match func(any) bool, timeout time.Duration, done <-chan struct{}) (any, error) {
+	msg, r := p.poll(match, true, timeout != 0)
+	if r == busy {
+		msg, r, timeout = p.takeTurn(match, timeout, done)
+	}
+	switch {
+	case r == found:
+		return msg, nil
+	case r == closed:
+		return nil, ErrClosed
+	case r == busy || timeout == 0:
+		return nil, errTimeout
+	}
+	// Nothing yet: this goroutine holds the turn and is armed to be woken.
+	var expired <-chan time.Time
+	if timeout > 0 {
+		if p.timer == nil {
+			p.timer = time.NewTimer(timeout)
+		} else {
+			p.timer.Reset(timeout)
+		}
+		defer p.timer.Stop()
+		expired = p.timer.C
+	}
+	for {
+		arm := true
+		select {
+		case <-p.wake:
+		case <-expired:
+			arm = false
+		case <-done:
+			arm = false
+		}
+		// One last look when the time is up: a message that came in as the
+		// timer fired is still a message in time.
+		msg, r := p.poll(match, false, arm)
+		switch {
+		case r == found:
+			return msg, nil
+		case r == closed:
+			return nil, ErrClosed
+		case !arm:
+			return nil, errTimeout
+		}
+	}
+}
+
+// takeTurn waits, within timeout or until done, for the goroutine receiving
+// ahead of this one to finish (a misuse, but a safe one), then takes its
+// first look as receive does. It returns what poll returned, busy if the
+// time ran out first, and the time left.
+func (p *Process) takeTurn(match func(any) bool, timeout time.Duration, done <-chan struct{}) (any, pollResult, time.Duration) {
+	if timeout == 0 {
+		return nil, busy, 0
+	}
+	var expired <-chan time.Time
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	for {
+		ok := true
+		select {
+		case <-p.turnFree:
+		case <-expired:
+			ok = false
+		case <-done:
+			ok = false
+		}
+		p.mu.Lock()
+		p.turnWaiters--
+		p.mu.Unlock()
+		if !ok {
+			return nil, busy, 0
+		}
+		if timeout > 0 {
+			timeout = max(time.Until(deadline), 0)
+		}
+		// Another goroutine may have taken the turn first: then wait again.
+		if msg, r := p.poll(match, true, timeout != 0); r != busy || timeout == 0 {
+			return msg, r, timeout
+		}
+	}
+}
+
+// pollResult is what a look at the queue found.
+type pollResult int
+
+const (
+	found  pollResult = iota // a match, taken out
+	none                     // no match
+	closed                   // no match, and the Process is closed
+	busy                     // another goroutine holds the turn
+)
+
+// poll takes the first matching message: among all queued messages on
+// receive's first look (which takes the turn, or finds it busy), else among
+// those that arrived since the last look. If none matches and arm is set,
+// the receiver keeps the turn and is marked as waiting, so that the next
+// delivery wakes it; otherwise poll gives the turn back.
+func (p *Process) poll(match func(any) bool, first, arm bool) (msg any, r pollResult) {
+	p.mu.Lock()
+	release := true // also if match panics: the next receiver must get a turn
+	defer func() {
+		if release {
+			p.releaseTurn()
+		}
+		p.mu.Unlock()
+	}()
+	if first {
+		if p.receiving {
+			release = false
+			if arm {
+				p.turnWaiters++ // takeTurn will wait
+			}
+			return nil, busy
+		}
+		p.receiving = true
+		p.scanned = 0
+	}
+	// A match is never among the scanned, so removeAt need not move scanned.
+	p.waiting = false
+	for i := p.head + p.scanned; i < len(p.q); i++ {
+		if match == nil || match(actor.UnwrapEnvelopeMessage(p.q[i])) {
+			return p.removeAt(i), found
+		}
+	}
+	p.scanned = len(p.q) - p.head
+	if p.closed {
+		return nil, closed
+	}
+	if arm {
+		release = false
+		p.waiting = true
+		// Forget a wake-up meant for an earlier wait, so as not to rescan
+		// for nothing.
+		select {
+		case <-p.wake:
+		default:
+		}
+	}
+	return nil, none
+}
+
+// releaseTurn ends a receive, and hands the turn to a goroutine waiting for
+// it, if any. p.mu is held.
+func (p *Process) releaseTurn() {
+	p.receiving = false
+	p.waiting = false
+	if p.turnWaiters > 0 {
+		select {
+		case p.turnFree <- struct{}{}:
+		default: // one is on its way already
+		}
+	}
+}
+
+// removeAt removes and returns q[i], shifting whichever side of it is
+// shorter: a selective receive mostly takes a message near the front.
+func (p *Process) removeAt(i int) any {
+	msg := p.q[i]
+	if i-p.head < len(p.q)-1-i {
+		copy(p.q[p.head+1:i+1], p.q[p.head:i])
+		p.q[p.head] = nil
+		p.head++
+	} else {
+		copy(p.q[i:], p.q[i+1:])
+		p.q[len(p.q)-1] = nil
+		p.q = p.q[:len(p.q)-1]
+	}
+	if p.head == len(p.q) {
+		p.reset()
+	}
+	return msg
+}
+
+// reset empties the (already cleared) queue, keeping its storage unless a
+// burst left it large.
+func (p *Process) reset() {
+	if cap(p.q) > maxIdleCap {
+		p.q = nil
+	} else {
+		p.q = p.q[:0]
+	}
+	p.head, p.scanned = 0, 0
+}
+
+// push appends msg to the queue. When the storage is full and at least half
+// of it is consumed, it slides the queue to the front instead of growing,
+// so a steady stream allocates nothing.
+func (p *Process) push(msg any) {
+	if len(p.q) == cap(p.q) && p.head > 0 && p.head >= len(p.q)/2 {
+		n := copy(p.q, p.q[p.head:])
+		clear(p.q[n:])
+		p.q = p.q[:n]
+		p.head = 0
+	}
+	p.q = append(p.q, msg)
+}
+
+// signal wakes the receiver; a wake-up already pending will do.
+func (p *Process) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// put appends msgs to the queue, with no other message between them, and
+// wakes the receiver if it waits. Once p is closed it queues nothing and
+// reports false.
+func (p *Process) put(msgs ...any) bool {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return false
+	}
+	for _, m := range msgs {
+		p.push(m)
+	}
+	wake := p.waiting
+	p.waiting = false
+	p.mu.Unlock()
+	if wake {
+		p.signal()
+	}
+	return true
+}
+
+// Len returns the number of queued messages, as Erlang's
+// process_info(Pid, message_queue_len) does.
+func (p *Process) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.q) - p.head
+}
+
+// TakeMatching removes from the queue, in one step, every message for
+// which match reports true, and returns them in arrival order; the others
+// keep their order. A nil match takes everything. The messages are returned
+// as they were sent: one sent in a MessageEnvelope comes back in it (match
+// sees the message inside), so its sender moves with it.
+//
+// TakeMatching and Enqueue are what gen_tcp:controlling_process needs when
+// a Process is the old or the new owner of a socket. The port must make
+// each of its deliveries, and the change of owner, under one lock of its
+// own; then, for a move from old to new:
+//
+//	port.mu.Lock()             // no delivery for this socket now
+//	moved := old.TakeMatching(port.isMine)
+//	new.Enqueue(moved...)      // or Send each, in order, to an actor
+//	port.owner = new.PID()
+//	port.mu.Unlock()           // later deliveries go to new, after moved
+//
+// Nothing for the socket can reach new before the moved messages, because
+// nothing for it is delivered at all until the owner changes, and every
+// delivery the port made to old is already in old's queue (a send to a
+// Process or to a protoactor mailbox queues before it returns). Enqueue
+// appends at the back of new's queue, which is enough: Erlang orders
+// messages per sender, and the port is the only sender of its messages.
+func (p *Process) TakeMatching(match func(msg any) bool) []any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var taken []any
+	n, scanned := p.head, 0
+	for i := p.head; i < len(p.q); i++ {
+		msg := p.q[i]
+		if match == nil || match(actor.UnwrapEnvelopeMessage(msg)) {
+			taken = append(taken, msg)
+			continue
+		}
+		if i-p.head < p.scanned {
+			scanned++ // still rejected by the waiting receiver
+		}
+		p.q[n] = msg
+		n++
+	}
+	clear(p.q[n:])
+	p.q = p.q[:n]
+	p.scanned = scanned
+	if p.head == len(p.q) {
+		p.reset()
+	}
+	return taken
+}
+
+// Enqueue appends msgs to the queue, in order and with no other message
+// between them, as if each had been sent to PID. Once the Process is closed
+// they go to dead letters, as sends do. See TakeMatching for its use.
+func (p *Process) Enqueue(msgs ...any) {
+	if len(msgs) == 0 || p.put(msgs...) {
+		return
+	}
+	for _, m := range msgs {
+		p.system.DeadLetter.SendUserMessage(p.pid, m)
+	}
+}
+
+// Request sends msg to pid with the Process as its sender, so that an actor
+// can answer with ctx.Respond and the answer lands in the Process's queue:
+// Erlang's `Pid ! {self(), Msg}`. A nil pid is a no-op.
+func (p *Process) Request(pid *actor.PID, msg any) {
+	if pid == nil {
+		return
+	}
+	p.system.Root.RequestWithCustomSender(pid, msg, p.pid)
+}
+
+// Watch asks the actor or Process at pid to send the Process an
+// *actor.Terminated when it stops, as Erlang's monitor/2 asks for a 'DOWN'
+// message; the Terminated arrives in the queue like any message. If pid is
+// already gone, it arrives at once, with Why actor.TerminatedReason_NotFound.
+// Watch is a no-op for a nil pid or a closed Process.
+func (p *Process) Watch(pid *actor.PID) {
+	if pid == nil || p.isClosed() {
+		return
+	}
+	sendSystem(p.system, pid, &actor.Watch{Watcher: p.pid})
+}
+
+// Unwatch undoes Watch, as demonitor/1 does. A Terminated already queued
+// stays queued. Unwatch is a no-op for a nil pid or a closed Process.
+func (p *Process) Unwatch(pid *actor.PID) {
+	if pid == nil || p.isClosed() {
+		return
+	}
+	sendSystem(p.system, pid, &actor.Unwatch{Watcher: p.pid})
+}
+
+func (p *Process) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// OnExit registers f to run once when the Process is closed, before its
+// watchers are told, on the goroutine that closes it; cancel unregisters f
+// if it has not run yet. Hooks run in reverse order of registration, as
+// deferred calls do. If the Process is already closed, f runs before OnExit
+// returns, so the caller must not hold a lock that f takes. A nil f is a
+// no-op.
+//
+// OnExit is the direct form of the link between a socket and a Process that
+// owns it. The package function OnExit does the same for any PID, actor or
+// Process, through Watch and Terminated.
+func (p *Process) OnExit(f func()) (cancel func()) {
+	if f == nil {
+		return func() {}
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		f()
+		return func() {}
+	}
+	e := p.hooks.PushBack(f)
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.hooks.Remove(e) // a no-op once Close has taken e out
+		p.mu.Unlock()
+	}
+}
+
+// Close closes the Process, as an Erlang process exits: it leaves the
+// ProcessRegistry, runs its OnExit hooks, then sends
+// *actor.Terminated{Who: PID(), Why: actor.TerminatedReason_Stopped} to
+// every watcher. A goroutine blocked in Receive returns. Messages already
+// queued stay receivable; messages sent later go to the actor system's dead
+// letters, which log them no more than protoactor's throttle allows (and
+// never messages implementing actor.IgnoreDeadLetterLogging). Close is
+// idempotent: a later or concurrent call returns at once, perhaps before the
+// first has finished running the hooks.
+func (p *Process) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	watchers := p.watchers
+	p.watchers = nil
+	hooks := make([]func(), 0, p.hooks.Len())
+	for e := p.hooks.Back(); e != nil; e = p.hooks.Back() {
+		hooks = append(hooks, p.hooks.Remove(e).(func()))
+	}
+	p.waiting = false
+	p.mu.Unlock()
+
+	p.system.ProcessRegistry.Remove(p.pid)
+	p.signal() // whether or not a receiver waits: a spare wake-up is harmless
+	for _, f := range hooks {
+		f()
+	}
+	if len(watchers) > 0 {
+		t := &actor.Terminated{Who: p.pid, Why: actor.TerminatedReason_Stopped}
+		for _, w := range watchers {
+			sendSystem(p.system, w, t)
+		}
+	}
+}
+
+// SendUserMessage queues message, or passes it to dead letters once the
+// Process is closed.
+func (r *registered) SendUserMessage(pid *actor.PID, message any) {
+	if !(*Process)(r).put(message) {
+		r.system.DeadLetter.SendUserMessage(pid, message)
+	}
+}
+
+// SendSystemMessage handles what protoactor sends a process: watches,
+// Terminated from what it watches, and Stop.
+func (r *registered) SendSystemMessage(_ *actor.PID, message any) {
+	p := (*Process)(r)
+	switch m := message.(type) {
+	case *actor.Watch:
+		p.addWatcher(m.Watcher)
+	case *actor.Unwatch:
+		if m.Watcher == nil {
+			return
+		}
+		p.mu.Lock()
+		delete(p.watchers, keyOf(m.Watcher))
+		p.mu.Unlock()
+	case *actor.Terminated:
+		// An actor gets Terminated as a message; so does a Process. Once
+		// closed, nobody will read it: drop it quietly.
+		p.put(m)
+	case *actor.Stop:
+		p.Close()
+	}
+	// Started, Restart, Failure and the mailbox messages concern actors.
+}
+
+// Stop closes the Process: RootContext.Stop(p.PID()) ends up here.
+func (r *registered) Stop(*actor.PID) { (*Process)(r).Close() }
+
+func (p *Process) addWatcher(w *actor.PID) {
+	if w == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		// As an actor answers a Watch once it is stopping.
+		sendSystem(p.system, w, &actor.Terminated{Who: p.pid, Why: actor.TerminatedReason_Stopped})
+		return
+	}
+	if p.watchers == nil {
+		p.watchers = make(map[pidKey]*actor.PID)
+	}
+	p.watchers[keyOf(w)] = w
+	p.mu.Unlock()
+}
+
+// sendSystem sends a system message to pid, which protoactor offers only
+// unexported: through the registry, or dead letters if pid is gone (which
+// answer a Watch with Terminated).
+func sendSystem(system *actor.ActorSystem, pid *actor.PID, msg any) {
+	ref, _ := system.ProcessRegistry.Get(pid)
+	ref.SendSystemMessage(pid, msg)
+}
+
+// OnExit calls f once when the actor or Process at pid stops, as a link to
+// it would; cancel stops waiting, if f has not been called. It works the
+// same for both kinds of PID, through protoactor's Watch and Terminated: it
+// registers a goroutine-free watcher in the ProcessRegistry, as a Future
+// does, which leaves the registry once f is called or cancel is.
+//
+// f runs on the goroutine that delivers the Terminated: the stopping actor's
+// own, or the one calling Close on a Process. It must not block. If pid is
+// already gone, f runs before OnExit returns, so the caller must not hold a
+// lock that f takes. OnExit fails only for a nil system, pid or f.
+func OnExit(system *actor.ActorSystem, pid *actor.PID, f func()) (cancel func(), err error) {
+	switch {
+	case system == nil:
+		return nil, errNilSystem
+	case pid == nil:
+		return nil, errNilPID
+	case f == nil:
+		return nil, errNilFunc
+	}
+	w := &exitWatch{system: system, target: pid, f: f}
+	for {
+		id := "exit" + system.ProcessRegistry.NextId()
+		w.self = system.NewLocalPID(id)
+		if _, ok := system.ProcessRegistry.Add(w, id); ok {
+			break
+		}
+	}
+	sendSystem(system, pid, &actor.Watch{Watcher: w.self})
+	return w.cancel, nil
+}
+
+// exitWatch is the registered watcher behind OnExit.
+type exitWatch struct {
+	system *actor.ActorSystem
+	target *actor.PID
+	self   *actor.PID
+	f      func()
+	done   atomic.Bool
+}
+
+var _ actor.Process = (*exitWatch)(nil)
+
+func (w *exitWatch) SendUserMessage(*actor.PID, any) {}
+
+func (w *exitWatch) SendSystemMessage(_ *actor.PID, message any) {
+	// It watches one PID, so any Terminated is the one.
+	if _, ok := message.(*actor.Terminated); ok && w.done.CompareAndSwap(false, true) {
+		w.system.ProcessRegistry.Remove(w.self)
+		w.f()
+	}
+}
+
+func (w *exitWatch) Stop(*actor.PID) { w.cancel() }
+
+func (w *exitWatch) cancel() {
+	if w.done.CompareAndSwap(false, true) {
+		w.system.ProcessRegistry.Remove(w.self)
+		sendSystem(w.system, w.target, &actor.Unwatch{Watcher: w.self})
+	}
+}

@@ -1,0 +1,90 @@
+// Package leaktest checks, as net/main_test.go does, that tests leave no
+// fd and no goroutine behind.
+package leaktest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// Counts is how many fds the process has open and goroutines it runs.
+type Counts struct{ Fds, Goroutines int }
+
+// Take returns the counts now. The first call makes the Go runtime open
+// the fds it keeps for good (its netpoller's epoll and eventfd), so that
+// they are not taken for leaks.
+func Take() Counts {
+	warm()
+	return Counts{fds(), runtime.NumGoroutine()}
+}
+
+var warmed bool
+
+func warm() {
+	if warmed {
+		return
+	}
+	warmed = true
+	fds()
+	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		ln.Close()
+	}
+}
+
+// Settle waits, at most five seconds, for the counts to come back to
+// before: goroutines that were told to stop take a moment to return. It
+// reports what is still there, with every goroutine's stack.
+func Settle(before Counts) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		now := Counts{fds(), runtime.NumGoroutine()}
+		if now.Fds <= before.Fds && now.Goroutines <= before.Goroutines {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			buf = buf[:runtime.Stack(buf, true)]
+			return fmt.Errorf("fds %d -> %d, goroutines %d -> %d\n%s",
+				before.Fds, now.Fds, before.Goroutines, now.Goroutines, buf)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Check makes t fail if, when it ends, the process has more fds or
+// goroutines than when Check was called.
+func Check(t testing.TB) {
+	t.Helper()
+	before := Take()
+	t.Cleanup(func() {
+		if err := Settle(before); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// Main runs the tests, then fails the run if they leaked. Start whatever
+// lives as long as the process before calling it.
+func Main(m *testing.M) {
+	before := Take()
+	code := m.Run()
+	if code == 0 {
+		if err := Settle(before); err != nil {
+			fmt.Fprintln(os.Stderr, "leak after tests:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func fds() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		panic(err)
+	}
+	return len(ents) - 1 // the directory's own fd
+}
