@@ -1,6 +1,54 @@
-// Package socket is otpnet's gen_tcp: each socket is a port owned by an
-// actor, whose mailbox receives TCP, TCPClosed, TCPError and TCPPassive
-// messages with {active, true | false | once | N} flow control.
+// Package socket is otpnet's gen_tcp and inet: each socket is a port owned
+// by a process (a protoactor actor, or an otpnet actor.Process for plain
+// goroutines), served by the driver's pollers. When the socket is active
+// its owner's mailbox receives *TCP, *TCPClosed, *TCPError, *TCPPassive
+// and, for the http packet types, *HTTP messages, with {active, true |
+// false | once | N} flow control; when it is passive the owner calls Recv,
+// and the port reads nothing meanwhile, so TCP's window holds the peer
+// back.
 //
-// This package is being built; see the README's status table.
+// # Erlang to Go
+//
+//	gen_tcp:listen(Port, Opts)              socket.Listen(self, port, opts...)
+//	gen_tcp:accept(L, Timeout)              l.Accept(self, timeout)
+//	gen_tcp:connect(Host, Port, Opts, T)    socket.Connect(self, host, port, t, opts...)
+//	gen_tcp:send(S, IoData)                 s.Send(b1, b2, ...)
+//	gen_tcp:recv(S, Length, Timeout)        s.Recv(length, timeout); s.RecvHTTP(timeout)
+//	gen_tcp:close(S)                        s.Close()
+//	gen_tcp:shutdown(S, write)              s.Shutdown(unix.SHUT_WR)
+//	gen_tcp:controlling_process(S, Pid)     s.ControllingProcess(self, pid)
+//	inet:setopts(S, [{active, once}])       s.SetOpts(socket.Active(socket.Once))
+//	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))
+//	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
+//	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
+//	inet:getstat(S)                         s.GetStat()
+//	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
+//	{tcp, S, Data}                          *socket.TCP{Socket: s, Data: data}
+//	{tcp_closed, S}                         *socket.TCPClosed{Socket: s}
+//	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
+//	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
+//	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
+//	{error, closed}                         errors.Is(err, socket.ErrClosed)
+//	{error, econnreset}                     errors.Is(err, unix.ECONNRESET); socket.Reason(err) == "econnreset"
+//	{error, {timeout, Rest}}                *socket.SendTimeoutError{Rest: rest}
+//	infinity                                socket.Infinity
+//
+// "self" is the calling process: an actor.Context, or anything with
+// Self() and ActorSystem() (see Caller).
+//
+// # What differs from Erlang, and why
+//
+//   - Data is always []byte: Go has no charlists, so {mode, list} is
+//     refused and {header, N} changes nothing but GetOpts.
+//   - {deliver, port} does not apply: messages are Go values, there is no
+//     {Port, {data, Data}} form.
+//   - SetOpts checks the whole list first and applies all of it or
+//     nothing; OTP 25 applies a list last to first and may stop half way.
+//   - A 1 or 2 byte packet header that cannot hold the length is emsgsize
+//     where OTP silently truncates it.
+//   - Close waits for queued data at most the linger time, send_timeout,
+//     or five seconds; OTP waits for as long as the queue keeps shrinking.
+//
+// The inet utilities (ParseAddress, Ntoa, GetAddr, GetHostByName,
+// GetIfAddrs, FormatError, ...) live here too.
 package socket

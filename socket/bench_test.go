@@ -1,0 +1,71 @@
+package socket
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/benchecho"
+)
+
+// BenchmarkEchoActiveOnce is issue 4's benchmark: a 64-byte echo over 100
+// and 1000 connections, each served by its own protoactor actor that owns
+// its socket in {active, once}, against a net goroutine-per-connection
+// server; each server in a child process pinned to CPU 0.
+func BenchmarkEchoActiveOnce(b *testing.B) {
+	for _, conns := range []int{100, 1000} {
+		for _, server := range []string{"otpnet", "stdlib"} {
+			b.Run(server+"/"+strconv.Itoa(conns), func(b *testing.B) { benchecho.Run(b, server, conns, 64) })
+		}
+	}
+}
+
+var benchServers = map[string]benchecho.Server{
+	"otpnet": onceEchoServer,
+	"stdlib": benchecho.Stdlib,
+}
+
+// onceEchoServer is the seed's echo server: an acceptor hands each
+// connection to an actor of its own, which echoes in {active, once}.
+func onceEchoServer() (string, func(), error) {
+	sys := testSystem
+	acceptor := benchProc{sys.NewLocalPID("acceptor"), sys}
+	l, err := Listen(acceptor, 0, IP(loopback), Active(False), Backlog(1024))
+	if err != nil {
+		return "", nil, err
+	}
+	port, _ := l.Port()
+	props := actor.PropsFromProducer(func() actor.Actor { return echoActor{} })
+	go func() {
+		for {
+			s, err := l.Accept(acceptor, Infinity)
+			if err != nil {
+				return
+			}
+			pid := sys.Root.Spawn(props)
+			s.ControllingProcess(acceptor, pid)
+			s.SetOpts(Active(Once))
+		}
+	}()
+	return "127.0.0.1:" + strconv.Itoa(port), func() { l.Close() }, nil
+}
+
+type benchProc struct {
+	pid *actor.PID
+	sys *actor.ActorSystem
+}
+
+func (p benchProc) Self() *actor.PID                { return p.pid }
+func (p benchProc) ActorSystem() *actor.ActorSystem { return p.sys }
+
+type echoActor struct{}
+
+func (echoActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *TCP:
+		m.Socket.Send(m.Data)
+		m.Socket.SetOpts(Active(Once))
+	case *TCPClosed:
+		ctx.Stop(ctx.Self())
+	}
+}

@@ -1,0 +1,113 @@
+package socket
+
+import (
+	"github.com/otpnet/otpnet/framing"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// closeDrain bounds how long Close waits for queued data when neither
+// linger nor send_timeout says: OTP waits while the queue shrinks.
+const closeDrain = 5 * time.Second
+
+// Close is gen_tcp:close(Socket). Queued data is sent first, waiting at
+// most the linger time, or send_timeout, or five seconds; with linger
+// {true, 0} the connection is reset instead. Closing a listening socket
+// wakes every Accept with closed. Closing a closed socket is not an error.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		return nil
+	}
+	wait := closeDrain
+	if s.opts.sendTimeout >= 0 {
+		wait = s.opts.sendTimeout
+	}
+	var l *unix.Linger
+	s.pool.Control(s.h, func(fd int) (err error) {
+		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+		return err
+	})
+	s.dead = true
+	s.buf = nil
+	if s.recv != nil {
+		s.recv.reply(framing.Result{}, ErrClosed)
+		s.recv = nil
+	}
+	s.wakeSenders()
+	s.unlink()
+	h, listener := s.h, s.listener
+	s.mu.Unlock()
+
+	switch {
+	case listener:
+		s.pool.Close(h)
+	case l != nil && l.Onoff != 0 && l.Linger == 0:
+		s.pool.Abort(h)
+	default:
+		if l != nil && l.Onoff != 0 {
+			wait = time.Duration(l.Linger) * time.Second
+		}
+		s.pool.CloseDrain(h, wait)
+	}
+	return nil
+}
+
+// Shutdown is gen_tcp:shutdown(Socket, How): unix.SHUT_RD (read),
+// unix.SHUT_WR (write: after the queued data) or unix.SHUT_RDWR.
+func (s *Socket) Shutdown(how int) error {
+	if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
+		return &Error{Op: "shutdown", Err: unix.EINVAL}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return &Error{Op: "shutdown", Err: ErrClosed}
+	}
+	if err := s.pool.Shutdown(s.h, how); err != nil {
+		return &Error{Op: "shutdown", Err: driverErr(err)}
+	}
+	return nil
+}
+
+// Peername is inet:peername(Socket).
+func (s *Socket) Peername() (netip.AddrPort, error) {
+	return s.name("peername", unix.Getpeername)
+}
+
+// Sockname is inet:sockname(Socket).
+func (s *Socket) Sockname() (netip.AddrPort, error) {
+	return s.name("sockname", unix.Getsockname)
+}
+
+// Port is inet:port(Socket): the local port.
+func (s *Socket) Port() (int, error) {
+	ap, err := s.Sockname()
+	return int(ap.Port()), err
+}
+
+func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.AddrPort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return netip.AddrPort{}, &Error{Op: op, Err: ErrClosed}
+	}
+	var ap netip.AddrPort
+	err := s.pool.Control(s.h, func(fd int) error {
+		sa, err := get(fd)
+		switch a := sa.(type) {
+		case *unix.SockaddrInet4:
+			ap = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+		case *unix.SockaddrInet6:
+			ap = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+		}
+		return err
+	})
+	if err != nil {
+		return netip.AddrPort{}, &Error{Op: op, Err: driverErr(err)}
+	}
+	return ap, nil
+}

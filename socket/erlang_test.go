@@ -1,0 +1,174 @@
+package socket
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/erltest"
+)
+
+var interopCases = []struct {
+	name   string
+	packet framing.Type
+}{
+	{"raw", framing.Raw}, {"2", framing.Two}, {"4", framing.Four}, {"line", framing.Line},
+}
+
+const interopCount = 300
+
+// interopMsg is the escript's msg/2.
+func interopMsg(p framing.Type, i int) []byte {
+	n, base := (i*37)%3000, byte(0)
+	if p == framing.Line {
+		n, base = i%200, 'a'
+	}
+	b := make([]byte, n)
+	for x := range b {
+		b[x] = base + byte((x+1)%26)
+	}
+	if p == framing.Line {
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// An otpnet client against an Erlang gen_tcp echo server, byte for byte.
+func TestInteropGoClientErlangServer(t *testing.T) {
+	escript := erltest.Escript(t)
+	for _, tc := range interopCases {
+		for _, active := range []string{"once", "false"} {
+			t.Run(tc.name+"/"+active, func(t *testing.T) {
+				cmd := exec.Command(escript, "testdata/echo.escript", "server", tc.name, active, strconv.Itoa(interopCount))
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer cmd.Wait()
+				line, err := bufio.NewReader(out).ReadString('\n')
+				if err != nil {
+					t.Fatalf("escript: %v %s", err, stderr.String())
+				}
+				port, _ := strconv.Atoi(strings.TrimSpace(line))
+
+				p := newProc(t)
+				mode := False
+				if active == "once" {
+					mode = Once
+				}
+				c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Packet(tc.packet), Active(False))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				var want []byte
+				for i := 1; i <= interopCount; i++ {
+					m := interopMsg(tc.packet, i)
+					want = append(want, m...)
+					if err := c.Send(m); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var got []byte
+				for len(got) < len(want) {
+					if mode == Once {
+						c.SetOpts(Active(Once))
+						m := p.expect(t)
+						tcp, ok := m.(*TCP)
+						if !ok {
+							t.Fatalf("got %#v", m)
+						}
+						got = append(got, tcp.Data...)
+						continue
+					}
+					data, err := c.Recv(0, 10*time.Second)
+					if err != nil {
+						t.Fatalf("after %d of %d bytes: %v", len(got), len(want), err)
+					}
+					got = append(got, data...)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("echo differs: %d bytes, want %d", len(got), len(want))
+				}
+			})
+		}
+	}
+}
+
+// An Erlang gen_tcp client against an otpnet echo server, byte for byte.
+func TestInteropErlangClientGoServer(t *testing.T) {
+	escript := erltest.Escript(t)
+	for _, tc := range interopCases {
+		for _, active := range []string{"once", "false"} {
+			t.Run(tc.name+"/"+active, func(t *testing.T) {
+				p := newProc(t)
+				l, err := Listen(p, 0, IP(loopback), Packet(tc.packet), Active(False))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				port, _ := l.Port()
+				cmd := exec.Command(escript, "testdata/echo.escript", "client", tc.name, active, strconv.Itoa(interopCount), strconv.Itoa(port))
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				s, err := l.Accept(p, 10*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				serveEcho(t, p, s, active == "once")
+				if err := cmd.Wait(); err != nil {
+					t.Fatalf("escript: %v\n%s", err, out.String())
+				}
+				if !strings.HasPrefix(out.String(), "ok ") {
+					t.Fatalf("escript says %q", out.String())
+				}
+			})
+		}
+	}
+}
+
+// serveEcho echoes packets on s until the peer closes.
+func serveEcho(t *testing.T, p proc, s *Socket, once bool) {
+	t.Helper()
+	defer s.Close()
+	for {
+		var data []byte
+		if once {
+			s.SetOpts(Active(Once))
+			switch m := p.expect(t).(type) {
+			case *TCP:
+				data = m.Data
+			case *TCPClosed:
+				return
+			default:
+				t.Fatalf("got %#v", m)
+			}
+		} else {
+			var err error
+			data, err = s.Recv(0, 10*time.Second)
+			if errors.Is(err, ErrClosed) {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Send(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

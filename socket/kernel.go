@@ -1,0 +1,130 @@
+package socket
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// setKernel applies a kernel option to fd with setsockopt.
+func setKernel(fd int, opt Option) error {
+	b := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	switch opt.name {
+	case OptNodelay:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, b(opt.value.(bool)))
+	case OptKeepalive:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, b(opt.value.(bool)))
+	case OptReuseaddr:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, b(opt.value.(bool)))
+	case OptReuseport:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, b(opt.value.(bool)))
+	case OptRecbuf:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, opt.value.(int))
+	case OptSndbuf:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, opt.value.(int))
+	case OptPriority:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, opt.value.(int))
+	case OptTos:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, opt.value.(int))
+	case OptTclass:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, opt.value.(int))
+	case OptTTL:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, opt.value.(int))
+	case OptLinger:
+		l := opt.value.(Linger)
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: int32(b(l.On)), Linger: int32(l.Seconds)})
+	case OptDontroute:
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DONTROUTE, b(opt.value.(bool)))
+	case OptBindToDevice:
+		return unix.BindToDevice(fd, opt.value.(string))
+	case OptIPv6Only:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, b(opt.value.(bool)))
+	case OptRaw:
+		r := opt.value.(RawOption)
+		return setsockoptBytes(fd, r.Level, r.Opt, r.Value)
+	}
+	return unix.ENOPROTOOPT
+}
+
+// getKernel reads a kernel option of fd. For raw, want says the level,
+// the option and, by its Value's length, the size to read.
+func getKernel(fd int, name OptName, want RawOption) (Option, error) {
+	boolOpt := func(level, o int) (Option, error) {
+		v, err := unix.GetsockoptInt(fd, level, o)
+		return Option{name, v != 0}, err
+	}
+	intOpt := func(level, o int) (Option, error) {
+		v, err := unix.GetsockoptInt(fd, level, o)
+		return Option{name, v}, err
+	}
+	switch name {
+	case OptNodelay:
+		return boolOpt(unix.IPPROTO_TCP, unix.TCP_NODELAY)
+	case OptKeepalive:
+		return boolOpt(unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+	case OptReuseaddr:
+		return boolOpt(unix.SOL_SOCKET, unix.SO_REUSEADDR)
+	case OptReuseport:
+		return boolOpt(unix.SOL_SOCKET, unix.SO_REUSEPORT)
+	case OptRecbuf:
+		return intOpt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+	case OptSndbuf:
+		return intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF)
+	case OptPriority:
+		return intOpt(unix.SOL_SOCKET, unix.SO_PRIORITY)
+	case OptTos:
+		return intOpt(unix.IPPROTO_IP, unix.IP_TOS)
+	case OptTclass:
+		return intOpt(unix.IPPROTO_IPV6, unix.IPV6_TCLASS)
+	case OptTTL:
+		return intOpt(unix.IPPROTO_IP, unix.IP_TTL)
+	case OptLinger:
+		l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+		if err != nil {
+			return Option{}, err
+		}
+		return Option{name, Linger{l.Onoff != 0, int(l.Linger)}}, nil
+	case OptDontroute:
+		return boolOpt(unix.SOL_SOCKET, unix.SO_DONTROUTE)
+	case OptBindToDevice:
+		s, err := unix.GetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE)
+		return Option{name, s}, err
+	case OptIPv6Only:
+		return boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+	case OptRaw:
+		buf := make([]byte, len(want.Value))
+		n, err := getsockoptBytes(fd, want.Level, want.Opt, buf)
+		return Option{name, RawOption{want.Level, want.Opt, buf[:n]}}, err
+	}
+	return Option{}, unix.EINVAL
+}
+
+func setsockoptBytes(fd, level, opt int, v []byte) error {
+	var p unsafe.Pointer
+	if len(v) > 0 {
+		p = unsafe.Pointer(&v[0])
+	}
+	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(p), uintptr(len(v)), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func getsockoptBytes(fd, level, opt int, buf []byte) (int, error) {
+	var p unsafe.Pointer
+	if len(buf) > 0 {
+		p = unsafe.Pointer(&buf[0])
+	}
+	n := uint32(len(buf))
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(p), uintptr(unsafe.Pointer(&n)), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

@@ -1,0 +1,110 @@
+package socket
+
+import (
+	"strconv"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// A port is linked to its owner, as an Erlang port is: when the owner
+// stops (it is stopped or poisoned, a supervisor stops it after a panic,
+// or an actor.Process closes), its sockets close, and what they had
+// buffered or queued is dropped with them. The link is the port's own
+// small process in the actor system's registry, without a goroutine, that
+// watches the owner and hears its Terminated.
+//
+// A protoactor restart keeps the actor's PID and mailbox: it is the same
+// process to the port, so its sockets stay open and the new instance gets
+// their messages. (In Erlang a restarted child is a new process and its
+// sockets are gone; an owner that wants that closes them when it stops or
+// restarts: see actor.Restarting.)
+
+// linkProc is the port's end of the link.
+type linkProc struct{ s *Socket }
+
+func (l linkProc) SendUserMessage(*actor.PID, any) {}
+
+func (l linkProc) SendSystemMessage(_ *actor.PID, msg any) {
+	if t, ok := msg.(*actor.Terminated); ok {
+		l.s.ownerDown(t.Who)
+	}
+}
+
+func (l linkProc) Stop(*actor.PID) {}
+
+// Closed sockets because their owner stopped, and the bytes dropped with
+// them: what OwnerExits reports.
+var ownerExits, ownerExitBytes atomic.Uint64
+
+// OwnerExits reports how many sockets have closed because their owner
+// stopped, and how many received or queued bytes were dropped with them.
+func OwnerExits() (sockets, bytes uint64) {
+	return ownerExits.Load(), ownerExitBytes.Load()
+}
+
+// startLink registers the port's link process and watches the owner.
+func (s *Socket) startLink() {
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		return
+	}
+	link, _ := s.sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
+	s.link = link
+	owner := s.owner
+	s.mu.Unlock()
+	s.rewatch(nil, owner, link)
+}
+
+// rewatch moves the link's watch from old (nil: none) to owner. It must
+// be called without s.mu: watching a process that is already gone
+// answers Terminated from within the call. If the port died meanwhile,
+// it takes the watch back.
+func (s *Socket) rewatch(old, owner, link *actor.PID) {
+	if old != nil {
+		watch(s.sys, old, link, false)
+	}
+	watch(s.sys, owner, link, true)
+	s.mu.Lock()
+	if s.link == nil { // died meanwhile: unlink could not see this watch
+		watch(s.sys, owner, link, false)
+	}
+	s.mu.Unlock()
+}
+
+// watch starts (or stops) link's watch of owner.
+func watch(sys *actor.ActorSystem, owner, link *actor.PID, on bool) {
+	proc, _ := sys.ProcessRegistry.Get(owner)
+	if on {
+		proc.SendSystemMessage(owner, &actor.Watch{Watcher: link})
+	} else {
+		proc.SendSystemMessage(owner, &actor.Unwatch{Watcher: link})
+	}
+}
+
+// unlink ends the link when the port dies: the owner forgets the watch
+// (unwatching never calls back), and the link process leaves the
+// registry. The caller holds s.mu.
+func (s *Socket) unlink() {
+	if s.link == nil {
+		return
+	}
+	watch(s.sys, s.owner, s.link, false)
+	s.sys.ProcessRegistry.Remove(s.link)
+	s.link = nil
+}
+
+// ownerDown closes the port when who, its owner, has stopped.
+func (s *Socket) ownerDown(who *actor.PID) {
+	s.mu.Lock()
+	if s.dead || !who.Equal(s.owner) {
+		s.mu.Unlock()
+		return
+	}
+	q, _ := s.pool.Queued(s.h)
+	ownerExits.Add(1)
+	ownerExitBytes.Add(uint64(len(s.buf) + q))
+	s.die()
+	s.mu.Unlock()
+}

@@ -1,0 +1,192 @@
+package socket
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+)
+
+// peerOf returns a plain net.Conn connected to a socket owned by owner.
+func peerOf(t *testing.T, owner Caller) (*Socket, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	s, err := Connect(owner, "127.0.0.1", port, time.Second, Active(True))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	return s, peer
+}
+
+// waitEOF waits for the peer to see the connection close.
+func waitEOF(t *testing.T, peer net.Conn) {
+	t.Helper()
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(peer); err != nil {
+		t.Fatalf("peer: %v, want EOF", err)
+	}
+}
+
+// A Process that closes takes its sockets, listening ones too, with it.
+func TestOwnerExitClosesSockets(t *testing.T) {
+	sockets0, _ := OwnerExits()
+	p0, _ := otpactor.NewProcess(testSystem)
+	p := proc{p0}
+	s, peer := peerOf(t, p)
+	l, err := Listen(p, 0, IP(loopback))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan error)
+	go func() { _, err := l.Accept(newProc(t), Infinity); accepted <- err }()
+	p0.Close()
+	waitEOF(t, peer)
+	if err := <-accepted; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Accept on a dead owner's listener = %v, want closed", err)
+	}
+	if err := s.Send([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send = %v, want closed", err)
+	}
+	if n, _ := OwnerExits(); n != sockets0+2 {
+		t.Fatalf("OwnerExits = %d, want %d", n, sockets0+2)
+	}
+}
+
+// An actor that stops, by Stop, Poison, or a supervisor that stops it
+// after a panic, closes its sockets.
+func TestActorOwnerExit(t *testing.T) {
+	stopAfterPanic := actor.NewOneForOneStrategy(0, 0, func(any) actor.Directive { return actor.StopDirective })
+	for _, how := range []string{"stop", "poison", "panic"} {
+		t.Run(how, func(t *testing.T) {
+			sockets := make(chan *Socket, 1)
+			peers := make(chan net.Conn, 1)
+			props := actor.PropsFromFunc(func(ctx actor.Context) {
+				switch ctx.Message().(type) {
+				case *actor.Started:
+					s, peer := peerOf(t, ctx)
+					sockets <- s
+					peers <- peer
+				case string:
+					panic("boom")
+				}
+			}, otpactor.WithOwnerMailbox())
+			parent := testSystem.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+				if _, ok := ctx.Message().(*actor.Started); ok {
+					ctx.Spawn(props)
+				}
+			}, actor.WithSupervisor(stopAfterPanic)))
+			defer testSystem.Root.Stop(parent)
+			s, peer := <-sockets, <-peers
+			owner := s.Owner()
+			switch how {
+			case "stop":
+				testSystem.Root.Stop(owner)
+			case "poison":
+				testSystem.Root.Poison(owner)
+			case "panic":
+				testSystem.Root.Send(owner, "crash")
+			}
+			waitEOF(t, peer)
+		})
+	}
+}
+
+// A protoactor restart keeps the PID, the mailbox and so the sockets: the
+// new instance gets their messages.
+func TestActorRestartKeepsSockets(t *testing.T) {
+	got := make(chan string, 8)
+	sockets := make(chan *Socket, 1)
+	peers := make(chan net.Conn, 1)
+	started := 0
+	props := actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *actor.Started:
+			started++
+			if started == 1 {
+				s, peer := peerOf(t, ctx)
+				sockets <- s
+				peers <- peer
+			}
+			got <- "started " + strconv.Itoa(started)
+		case *TCP:
+			got <- string(m.Data)
+		case string:
+			panic("boom")
+		}
+	}, otpactor.WithOwnerMailbox())
+	pid := testSystem.Root.Spawn(props) // the root's default strategy restarts
+	defer testSystem.Root.Stop(pid)
+	s, peer := <-sockets, <-peers
+	<-got
+	testSystem.Root.Send(pid, "crash")
+	if m := <-got; m != "started 2" {
+		t.Fatalf("got %q, want the restart", m)
+	}
+	peer.Write([]byte("still here"))
+	if m := <-got; m != "still here" {
+		t.Fatalf("got %q", m)
+	}
+	if !s.Owner().Equal(pid) {
+		t.Fatal("owner changed")
+	}
+}
+
+// The link follows controlling_process: the old owner's exit leaves the
+// socket open, the new owner's closes it.
+func TestLinkFollowsControllingProcess(t *testing.T) {
+	a0, _ := otpactor.NewProcess(testSystem)
+	b0, _ := otpactor.NewProcess(testSystem)
+	a, b := proc{a0}, proc{b0}
+	s, peer := peerOf(t, a)
+	if err := s.ControllingProcess(a, b.PID()); err != nil {
+		t.Fatal(err)
+	}
+	a0.Close()
+	if _, err := s.GetOpts(OptActive); err != nil {
+		t.Fatalf("the socket died with its former owner: %v", err)
+	}
+	peer.Write([]byte("to b"))
+	if m, ok := b.Receive(nil, 5*time.Second); !ok || string(m.(*TCP).Data) != "to b" {
+		t.Fatalf("b got %#v", m)
+	}
+	b0.Close()
+	waitEOF(t, peer)
+}
+
+// Closed sockets leave nothing in the actor system's registry.
+func TestLinksLeaveTheRegistry(t *testing.T) {
+	p := newProc(t)
+	before := registered()
+	for range 50 {
+		c, s := pair(t, p, Active(False))
+		c.Close()
+		s.Close()
+	}
+	if n := registered(); n != before {
+		t.Fatalf("registry holds %d processes, %d before", n, before)
+	}
+}
+
+// registered counts the processes in testSystem's registry.
+func registered() int {
+	n := 0
+	for _, m := range testSystem.ProcessRegistry.LocalPIDs.LocalPIDs {
+		n += m.Count()
+	}
+	return n
+}

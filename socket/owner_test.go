@@ -1,0 +1,175 @@
+package socket
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/framing"
+)
+
+// flood sends n numbered packets of packet 4 from c.
+func flood(t *testing.T, c *Socket, n int) {
+	var b [4]byte
+	for i := range n {
+		binary.BigEndian.PutUint32(b[:], uint32(i))
+		if err := c.Send(b[:]); err != nil {
+			t.Errorf("send %d: %v", i, err)
+			return
+		}
+	}
+}
+
+// take receives s's packets as p in mode m (re-arming once and N), until
+// it has `until` packets counted from next, and returns the next expected.
+func take(t *testing.T, p proc, s *Socket, m Mode, next, until int) int {
+	t.Helper()
+	for next < until {
+		msg, ok := p.Receive(s.isMine, 5*time.Second)
+		if !ok {
+			t.Fatalf("no message after packet %d", next-1)
+		}
+		switch msg := msg.(type) {
+		case *TCP:
+			if got := int(binary.BigEndian.Uint32(msg.Data)); got != next {
+				t.Fatalf("packet %d, want %d", got, next)
+			}
+			next++
+			if m == Once {
+				s.SetOpts(Active(Once))
+			}
+		case *TCPPassive:
+			s.SetOpts(Active(m))
+		default:
+			t.Fatalf("got %#v", msg)
+		}
+	}
+	return next
+}
+
+// controlling_process under a flood, in every active mode, along a chain
+// A -> B -> C: every packet arrives once, in order, and none stays behind
+// at a former owner.
+func TestControllingProcessChainUnderFlood(t *testing.T) {
+	const total = 20000
+	for _, m := range []Mode{True, Once, N(10)} {
+		t.Run(m.String(), func(t *testing.T) {
+			a, b, c := newProc(t), newProc(t), newProc(t)
+			client, s := pair(t, a, Active(False), Packet(framing.Four))
+			s.SetOpts(Active(m))
+			go flood(t, client, total)
+
+			next := take(t, a, s, m, 0, 1000)
+			if err := s.ControllingProcess(a, b.PID()); err != nil {
+				t.Fatal(err)
+			}
+			next = take(t, b, s, m, next, 5000)
+			if err := s.ControllingProcess(b, c.PID()); err != nil {
+				t.Fatal(err)
+			}
+			next = take(t, c, s, m, next, total)
+			for _, old := range []proc{a, b} {
+				if msg, ok := old.Receive(s.isMine, 0); ok {
+					t.Fatalf("a former owner still got %#v", msg)
+				}
+			}
+			if next != total {
+				t.Fatalf("got %d packets, want %d", next, total)
+			}
+		})
+	}
+}
+
+// The Ranch pattern: an acceptor accepts, hands the socket to a handler
+// actor (spawned WithOwnerMailbox) that echoes, while the client is
+// already sending.
+func TestControllingProcessAcceptorToHandler(t *testing.T) {
+	acceptor := newProc(t)
+	l, err := Listen(acceptor, 0, IP(loopback), Active(True), Packet(framing.Four))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port, _ := l.Port()
+	owner := newProc(t)
+	c, err := Connect(owner, "127.0.0.1", port, time.Second, Active(False), Packet(framing.Four))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const total = 5000
+	go flood(t, c, total)
+
+	s, err := l.Accept(acceptor, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []int
+	done := make(chan struct{})
+	props := actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*TCP); ok {
+			mu.Lock()
+			got = append(got, int(binary.BigEndian.Uint32(m.Data)))
+			if len(got) == total {
+				close(done)
+			}
+			mu.Unlock()
+		}
+	}, otpactor.WithOwnerMailbox())
+	handler := testSystem.Root.Spawn(props)
+	defer testSystem.Root.Stop(handler)
+	// Active true: messages pile up at the acceptor before the hand-off.
+	if err := s.ControllingProcess(acceptor, handler); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		mu.Lock()
+		t.Fatalf("handler got %d of %d packets", len(got), total)
+	}
+	for i, n := range got {
+		if n != i {
+			t.Fatalf("packet %d is %d", i, n)
+		}
+	}
+	if msg, ok := acceptor.Receive(s.isMine, 0); ok {
+		t.Fatalf("the acceptor still got %#v", msg)
+	}
+	s.Close()
+}
+
+func TestControllingProcessErrors(t *testing.T) {
+	a, b := newProc(t), newProc(t)
+	_, s := pair(t, a, Active(False))
+	if err := s.ControllingProcess(b, a.PID()); !errors.Is(err, ErrNotOwner) {
+		t.Fatalf("from a non-owner: %v, want not_owner", err)
+	}
+	if err := s.ControllingProcess(a, nil); !errors.Is(err, ErrBadArg) {
+		t.Fatalf("to nil: %v, want badarg", err)
+	}
+	dead, _ := otpactor.NewProcess(testSystem)
+	dead.Close()
+	if err := s.ControllingProcess(a, dead.PID()); !errors.Is(err, ErrBadArg) {
+		t.Fatalf("to a dead process: %v, want badarg", err)
+	}
+	foreign := actor.NewPID("elsewhere:4000", "p")
+	if err := s.ControllingProcess(a, foreign); !errors.Is(err, ErrBadArg) {
+		t.Fatalf("to another node's process: %v, want badarg", err)
+	}
+	if err := s.ControllingProcess(a, a.PID()); err != nil {
+		t.Fatalf("to itself: %v, want ok as in OTP", err)
+	}
+	if err := s.ControllingProcess(nil, b.PID()); !errors.Is(err, ErrBadArg) {
+		t.Fatalf("with no caller: %v, want badarg", err)
+	}
+	s.Close()
+	if err := s.ControllingProcess(a, b.PID()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("on a closed socket: %v, want closed", err)
+	}
+}

@@ -1,0 +1,218 @@
+package socket
+
+import (
+	"errors"
+
+	"github.com/otpnet/otpnet/framing"
+	"golang.org/x/sys/unix"
+)
+
+// The port as the driver's handler. Each method runs on the socket's
+// poller with s.mu held, so that the owner gets the port's messages in
+// the order the port makes them.
+
+// OnRead takes bytes from the driver: they feed a pending Recv or, when
+// active, become messages. It reports whether the port wants more.
+func (s *Socket) OnRead(data []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead || s.gone {
+		return false
+	}
+	s.stats.input(len(data))
+	src, owned := data, false
+	if len(s.buf) > 0 {
+		s.buf = append(s.buf, data...)
+		src, owned = s.buf, true
+	}
+	rest, more := s.deliver(src)
+	s.keep(rest, owned)
+	return more
+}
+
+// keep makes rest, the bytes left undelivered, the port's buffer. rest is
+// the tail of the port's buffer when owned, else of the driver's, which
+// must be copied before OnRead returns.
+func (s *Socket) keep(rest []byte, owned bool) {
+	switch {
+	case len(rest) == 0:
+		s.buf = nil // an idle port holds no buffer
+	case owned:
+		s.buf = s.buf[:copy(s.buf, rest)]
+	default:
+		s.buf = append(make([]byte, 0, max(len(rest), 256)), rest...)
+	}
+}
+
+// deliver hands the packets at the start of src to a pending Recv or, in
+// active mode, to the owner, as the mode allows. It returns the bytes it
+// did not deliver and whether the port should keep reading. The caller
+// holds s.mu.
+func (s *Socket) deliver(src []byte) ([]byte, bool) {
+	for {
+		if s.recv != nil {
+			r, err := s.next(src, s.recv.length)
+			switch {
+			case err != nil:
+				s.peerGone(err)
+				return nil, false
+			case r.N == 0:
+				return src, true
+			}
+			s.recv.reply(r, nil)
+			s.recv = nil
+			return src[r.N:], false
+		}
+		if !s.opts.active.active() || s.dead {
+			return src, false
+		}
+		r, err := s.next(src, 0)
+		switch {
+		case err != nil:
+			s.peerGone(err)
+			return nil, false
+		case r.N == 0:
+			return src, true
+		}
+		s.deliverPacket(r)
+		src = src[r.N:]
+	}
+}
+
+// next decodes the packet at the start of src: for raw, length bytes, or
+// everything there is when length is 0. r.N is 0 when more bytes are
+// needed. Errors are emsgsize.
+func (s *Socket) next(src []byte, length int) (framing.Result, error) {
+	if s.stream == nil {
+		switch {
+		case len(src) == 0, len(src) < length:
+			return framing.Result{}, nil
+		case length == 0:
+			length = len(src)
+		}
+		return framing.Result{N: length, Packet: src[:length]}, nil
+	}
+	r, err := s.stream.Decode(src, s.opts.buffer)
+	if err != nil {
+		return r, unix.EMSGSIZE
+	}
+	return r, nil
+}
+
+// deliverPacket sends one packet to the owner and counts it against the
+// active mode. When that makes the port passive, its caller stops the
+// driver reading (OnRead by returning false). The caller holds s.mu.
+func (s *Socket) deliverPacket(r framing.Result) {
+	if r.HTTP != nil {
+		s.send(&HTTP{Socket: s, Packet: r.HTTP})
+	} else {
+		s.send(&TCP{Socket: s, Data: append([]byte(nil), r.Packet...)})
+	}
+	switch s.opts.active.kind {
+	case modeOnce:
+		s.opts.active = False
+	case modeN:
+		s.opts.active.n--
+		if s.opts.active.n == 0 {
+			s.opts.active = False
+			s.send(&TCPPassive{Socket: s})
+		}
+	}
+}
+
+// OnEOF: the peer closed its side.
+func (s *Socket) OnEOF() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.peerGone(nil)
+}
+
+// OnError: a read or a flush failed. A reset is closed unless the owner
+// asked for show_econnreset.
+func (s *Socket) OnError(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if errors.Is(err, unix.ECONNRESET) && !s.opts.showEconnreset {
+		err = nil
+	}
+	s.peerGone(err)
+}
+
+// OnFlush: the driver wrote queued bytes; queued remain. Senders waiting
+// on a busy socket go on when the queue is down to busyAt.
+func (s *Socket) OnFlush(queued int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy != nil && queued <= s.busyAt {
+		close(s.busy)
+		s.busy = nil
+	}
+}
+
+// peerGone records that nothing more will be read, because the peer
+// closed (why is nil) or an error: a pending Recv gets closed or the
+// error, an active owner TCPError (for an error) and TCPClosed, a passive
+// one nothing until it goes active. The caller holds s.mu.
+func (s *Socket) peerGone(why error) {
+	if s.dead || s.gone {
+		return
+	}
+	s.gone, s.goneErr, s.owed = true, why, true
+	s.buf = nil // a partial packet will never complete
+	if s.recv != nil {
+		s.recv.reply(framing.Result{}, s.goneReason())
+		s.recv = nil
+		s.recvTold = true
+	}
+	s.wakeSenders()
+	if s.opts.active.active() {
+		s.tellClosed()
+	}
+}
+
+// goneReason is what Recv answers once the peer is gone.
+func (s *Socket) goneReason() error {
+	if s.goneErr != nil {
+		return s.goneErr
+	}
+	return ErrClosed
+}
+
+// tellClosed sends the owed TCPError and TCPClosed; with exit_on_close
+// the port then dies. The caller holds s.mu.
+func (s *Socket) tellClosed() {
+	if s.goneErr != nil {
+		s.send(&TCPError{Socket: s, Reason: s.goneErr})
+	}
+	s.send(&TCPClosed{Socket: s})
+	s.owed = false
+	if s.opts.exitOnClose || s.goneErr == unix.EMSGSIZE {
+		s.die()
+	}
+}
+
+// die closes the port: the fd goes, waiting calls answer closed. The
+// caller holds s.mu.
+func (s *Socket) die() {
+	if s.dead {
+		return
+	}
+	s.dead = true
+	s.buf = nil
+	if s.recv != nil {
+		s.recv.reply(framing.Result{}, ErrClosed)
+		s.recv = nil
+	}
+	s.wakeSenders()
+	s.unlink()
+	s.pool.Close(s.h)
+}
+
+// wakeSenders releases senders waiting on a busy socket: they find it
+// gone or dead. The caller holds s.mu.
+func (s *Socket) wakeSenders() {
+	if s.busy != nil {
+		close(s.busy)
+		s.busy = nil
+	}
+}

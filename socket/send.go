@@ -1,0 +1,153 @@
+package socket
+
+import (
+	"time"
+
+	"github.com/otpnet/otpnet/framing"
+	"golang.org/x/sys/unix"
+)
+
+// maxIov is how many slices Send passes to the driver without allocating.
+const maxIov = 8
+
+// Send is gen_tcp:send(Socket, Packet): data, several slices sent as one
+// (iodata), as one packet with the header {packet, 1 | 2 | 4} asks for.
+//
+// With the inet backend (the default) Send returns as soon as the data is
+// written or queued; while the queue is above HighWatermark the socket is
+// busy and Send waits until it is below LowWatermark or SendTimeout passes
+// (timeout; the data that made it busy stays queued and will be sent;
+// with SendTimeoutClose the socket closes). With the socket backend Send
+// waits until all is written, or fails after SendTimeout with
+// *SendTimeoutError holding what was not. A payload too long for a 1 or 2
+// byte header is emsgsize, where OTP would silently truncate the header.
+func (s *Socket) Send(data ...[]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.sendable(); err != nil {
+		return &Error{Op: "send", Err: err}
+	}
+	deadline := time.Time{}
+	if s.opts.sendTimeout >= 0 {
+		deadline = time.Now().Add(s.opts.sendTimeout)
+	}
+	for s.busy != nil { // the port is busy: wait before queuing more
+		if err := s.waitBusy(deadline); err != nil {
+			return &Error{Op: "send", Err: err}
+		}
+		if err := s.sendable(); err != nil {
+			return &Error{Op: "send", Err: err}
+		}
+	}
+
+	var iov [maxIov][]byte
+	bufs := iov[:0]
+	n := 0
+	for _, b := range data {
+		n += len(b)
+	}
+	if s.opts.packet >= framing.One && s.opts.packet <= framing.Four {
+		h, err := framing.AppendHeader(s.hdr[:0], s.opts.packet, n)
+		if err != nil {
+			return &Error{Op: "send", Err: unix.EMSGSIZE}
+		}
+		bufs = append(bufs, h)
+	}
+	bufs = append(bufs, data...)
+
+	var queued int
+	var err error
+	if s.opts.delaySend {
+		queued, err = s.pool.WriteLater(s.h, bufs)
+	} else {
+		queued, err = s.pool.Writev(s.h, bufs)
+	}
+	if err != nil {
+		return &Error{Op: "send", Err: err}
+	}
+	s.stats.output(n)
+
+	switch {
+	case s.opts.backend == BackendSocket && queued > 0:
+		return s.sendAll(deadline)
+	case queued >= s.opts.high:
+		return s.becomeBusy(deadline)
+	}
+	return nil
+}
+
+// sendable reports why Send cannot go on, or nil. The caller holds s.mu.
+func (s *Socket) sendable() error {
+	switch {
+	case s.dead:
+		return ErrClosed
+	case s.listener:
+		return unix.ENOTCONN
+	case s.gone && s.goneErr != nil:
+		return unix.ENOTCONN
+	case s.gone && s.opts.exitOnClose:
+		return ErrClosed
+	}
+	return nil
+}
+
+// becomeBusy makes the socket busy after a send left queued bytes above
+// the high watermark, and waits, as the sender OTP suspends does, for the
+// queue to fall below the low one. The caller holds s.mu.
+func (s *Socket) becomeBusy(deadline time.Time) error {
+	if s.busy == nil {
+		s.busy, s.busyAt = make(chan struct{}), s.opts.low
+	}
+	if err := s.waitBusy(deadline); err != nil {
+		return &Error{Op: "send", Err: err}
+	}
+	return nil
+}
+
+// sendAll waits until the queue is empty, for the socket backend: on
+// timeout it takes back what is still queued. Meanwhile the socket is
+// busy, so other senders wait: the queue holds this send's bytes only.
+// The caller holds s.mu.
+func (s *Socket) sendAll(deadline time.Time) error {
+	if s.busy == nil {
+		s.busy, s.busyAt = make(chan struct{}), 0
+	}
+	err := s.waitBusy(deadline)
+	if err == ErrTimeout {
+		rest, _ := s.pool.Unqueue(s.h)
+		s.wakeSenders()
+		return &Error{Op: "send", Err: &SendTimeoutError{Rest: rest}}
+	}
+	if err != nil {
+		return &Error{Op: "send", Err: err}
+	}
+	return nil
+}
+
+// waitBusy waits, without s.mu, until the socket is not busy or the
+// deadline passes. On timeout, send_timeout_close closes the socket. The
+// caller holds s.mu.
+func (s *Socket) waitBusy(deadline time.Time) error {
+	busy := s.busy
+	if busy == nil {
+		return nil
+	}
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	s.mu.Unlock()
+	select {
+	case <-busy:
+		s.mu.Lock()
+		return s.sendable()
+	case <-expired:
+	}
+	s.mu.Lock()
+	if s.opts.sendTimeoutClose {
+		s.die()
+	}
+	return ErrTimeout
+}

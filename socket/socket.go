@@ -1,0 +1,174 @@
+package socket
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/driver"
+	"github.com/otpnet/otpnet/framing"
+)
+
+// Caller is the process that makes a call, Erlang's self(): an actor's
+// actor.Context, or an otpnet actor.Process for plain goroutines. The
+// socket it opens or accepts is owned by Caller.Self().
+type Caller interface {
+	Self() *actor.PID
+	ActorSystem() *actor.ActorSystem
+}
+
+// Socket is a port: a listening or connected TCP socket owned by a process,
+// served by the driver pool. Its events arrive in the owner's mailbox as
+// *TCP, *TCPClosed, *TCPError, *TCPPassive and *HTTP messages when it is
+// active; when it is passive its owner calls Recv. Multiple goroutines may
+// invoke methods on a Socket simultaneously.
+type Socket struct {
+	pool     *driver.Pool
+	h        driver.Handle
+	sys      *actor.ActorSystem
+	listener bool
+	id       uint64
+
+	mu     sync.Mutex
+	owner  *actor.PID
+	link   *actor.PID // the port's end of the link to its owner (link.go)
+	opts   portOpts
+	stream *framing.Stream // nil for raw
+	buf    []byte          // bytes read and not yet delivered; nil when none
+	recv   *recvWait       // the pending Recv, if any
+	busy   chan struct{}   // closed when the send queue falls to busyAt
+	busyAt int
+	hdr    [4]byte // the packet header being sent: the driver copies what it queues
+	stats  stats
+
+	// The port's life, as inet_drv keeps it. Once the peer is gone no
+	// data comes; a TCPClosed is owed to the owner until it is active to
+	// get it; with exit_on_close the port dies when it is told.
+	gone     bool  // EOF, a reset or a receive error: nothing more to read
+	goneErr  error // why, when it was an error (emsgsize, econnreset, ...)
+	owed     bool  // TCPClosed not yet sent
+	recvTold bool  // a Recv has returned closed or goneErr
+	dead     bool  // closed: every call answers closed
+}
+
+var ids atomic.Uint64
+
+// String formats s as Erlang prints a port: #Port<0.N>.
+func (s *Socket) String() string { return fmt.Sprintf("#Port<0.%d>", s.id) }
+
+var defaultPool = sync.OnceValues(func() (*driver.Pool, error) { return driver.NewPool() })
+
+// newSocket makes the port for a registered handle... the handle comes
+// after, from the driver call the socket is the handler of.
+func newSocket(c Caller, po portOpts, pool *driver.Pool) (*Socket, error) {
+	s := &Socket{pool: pool, sys: c.ActorSystem(), owner: c.Self(), opts: po, id: ids.Add(1)}
+	if err := s.setStream(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// setStream makes the decoder the packet options ask for. The caller
+// holds s.mu (or owns s alone).
+func (s *Socket) setStream() error {
+	if s.opts.packet == framing.Raw {
+		s.stream = nil
+		return nil
+	}
+	opts := []framing.Option{framing.PacketSize(s.opts.packetSize)}
+	if s.opts.packet == framing.Line {
+		opts = append(opts, framing.LineDelimiter(s.opts.delim))
+	}
+	d, err := framing.New(s.opts.packet, opts...)
+	if err != nil {
+		return err
+	}
+	s.stream = framing.NewStream(d)
+	return nil
+}
+
+// Owner returns the PID of the socket's owner.
+func (s *Socket) Owner() *actor.PID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.owner
+}
+
+// ControllingProcess makes newOwner the owner of s, as
+// gen_tcp:controlling_process/2: only the owner may call it (not_owner),
+// newOwner must be a live process of the socket's actor system (badarg),
+// and a closed socket answers closed. The socket's messages still queued
+// at the old owner move to the new one, in order, before any newer one,
+// when the old owner is an otpnet actor.Process or an actor spawned with
+// actor.WithOwnerMailbox; the active mode carries over.
+func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
+	old, link, err := s.handOver(c, newOwner)
+	if err != nil {
+		return &Error{Op: "controlling_process", Err: err}
+	}
+	if link != nil && !old.Equal(newOwner) {
+		s.rewatch(old, newOwner, link) // the link moves too
+	}
+	return nil
+}
+
+// handOver makes newOwner the owner and moves the socket's queued
+// messages to it. It returns the old owner and the link.
+func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, link *actor.PID, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.dead:
+		return nil, nil, ErrClosed
+	case c == nil || c.Self() == nil:
+		return nil, nil, ErrBadArg
+	case !c.Self().Equal(s.owner):
+		return nil, nil, ErrNotOwner
+	case !s.alive(newOwner):
+		return nil, nil, ErrBadArg
+	}
+	// The port sends only under s.mu: nothing for s reaches the old owner
+	// from here on, so what is taken is all there is, and the new owner
+	// gets it before anything the port sends next.
+	moved, _ := otpactor.TakeMatching(s.sys, s.owner, s.isMine)
+	old = s.owner
+	s.owner = newOwner
+	for _, m := range moved {
+		s.sys.Root.Send(newOwner, m)
+	}
+	return old, s.link, nil
+}
+
+// alive reports whether pid is a live process of s's actor system.
+func (s *Socket) alive(pid *actor.PID) bool {
+	if pid == nil || pid.Address != s.sys.Address() {
+		return false
+	}
+	_, ok := s.sys.ProcessRegistry.Get(pid)
+	return ok
+}
+
+// isMine reports whether msg is one of s's messages.
+func (s *Socket) isMine(msg any) bool {
+	switch m := msg.(type) {
+	case *TCP:
+		return m.Socket == s
+	case *TCPClosed:
+		return m.Socket == s
+	case *TCPError:
+		return m.Socket == s
+	case *TCPPassive:
+		return m.Socket == s
+	case *HTTP:
+		return m.Socket == s
+	}
+	return false
+}
+
+// send delivers msg to the owner. The caller holds s.mu, so that the
+// port's messages reach the owner in the order the port made them.
+func (s *Socket) send(msg any) {
+	s.sys.Root.Send(s.owner, msg)
+}
