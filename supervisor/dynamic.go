@@ -1,0 +1,169 @@
+package supervisor
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// dynamic holds the children of a SimpleOneForOne supervisor: many
+// instances of one spec, told apart by PID, OTP's dynamics.
+type dynamic struct {
+	spec       ChildSpec
+	children   map[string]*dynChild // by PID.Id; while restarting, the old one
+	seq        uint64
+	restarting int
+}
+
+// dynChild is one child of a SimpleOneForOne supervisor.
+type dynChild struct {
+	key  string     // its key in children
+	pid  *actor.PID // nil while its restart waits for another try
+	args []any      // StartChildArgs's; not kept for Temporary children, as OTP
+	seq  uint64     // start order
+}
+
+func newDynamic(spec ChildSpec) *dynamic {
+	return &dynamic{spec: spec, children: make(map[string]*dynChild)}
+}
+
+// store adds a started child.
+func (d *dynamic) store(pid *actor.PID, args []any) {
+	if d.spec.Restart == Temporary {
+		args = nil
+	}
+	d.seq++
+	d.children[pid.Id] = &dynChild{key: pid.Id, pid: pid, args: args, seq: d.seq}
+}
+
+// erase forgets a child.
+func (d *dynamic) erase(dc *dynChild) {
+	if dc.pid == nil {
+		d.restarting--
+	}
+	delete(d.children, dc.key)
+}
+
+func (d *dynamic) which() []Child {
+	list := make([]*dynChild, 0, len(d.children))
+	for _, dc := range d.children {
+		list = append(list, dc)
+	}
+	slices.SortFunc(list, func(a, b *dynChild) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]Child, len(list))
+	for i, dc := range list {
+		out[i] = Child{PID: dc.pid, Restarting: dc.pid == nil, Type: d.spec.Type}
+	}
+	return out
+}
+
+func (d *dynamic) count() Counts {
+	n := Counts{Specs: 1, Active: len(d.children) - d.restarting}
+	if d.spec.Type == Supervisor {
+		n.Supervisors = len(d.children)
+	} else {
+		n.Workers = len(d.children)
+	}
+	return n
+}
+
+// startChildArgs starts a child with extra arguments, OTP's start_child/2
+// on a simple_one_for_one supervisor.
+func (s *sup) startChildArgs(ctx actor.Context, args []any) (*actor.PID, error) {
+	d := s.dyn
+	if d == nil {
+		return nil, &InvalidError{Field: "StartChildArgs", Value: args, Reason: "invalid_child_spec",
+			Detail: "only a SimpleOneForOne supervisor starts children from extra arguments; use StartChild"}
+	}
+	if max := s.flags.MaxChildren; max > 0 && len(d.children) >= max {
+		return nil, ErrMaxChildren
+	}
+	pid, err := s.startSpec(ctx, d.spec, args)
+	if err != nil || pid == nil {
+		return nil, err
+	}
+	d.store(pid, args)
+	return pid, nil
+}
+
+// terminateChildPID terminates one child of a SimpleOneForOne supervisor.
+func (s *sup) terminateChildPID(ctx actor.Context, pid *actor.PID) error {
+	d := s.dyn
+	if d == nil || pid == nil {
+		return ErrNotFound // other supervisors know children by ID, as OTP's
+	}
+	dc := d.children[pid.Id]
+	if dc == nil {
+		if _, alive := ctx.ActorSystem().ProcessRegistry.Get(pid); alive {
+			return ErrNotFound
+		}
+		return nil // OTP: a dead pid is as good as terminated
+	}
+	if dc.pid != nil {
+		s.shutdown(ctx, d.spec.Shutdown, dc.pid)
+	}
+	d.erase(dc)
+	return nil
+}
+
+// dynExited handles the end of a SimpleOneForOne child.
+func (s *sup) dynExited(ctx actor.Context, pid *actor.PID, reason error) {
+	d := s.dyn
+	dc := d.children[pid.Id]
+	if dc == nil || dc.pid == nil {
+		return
+	}
+	restart, report := fate(d.spec.Restart, reason)
+	if report {
+		s.report(ctx, "child_terminated", reason, "", pid)
+	}
+	if restart {
+		s.dynRestart(ctx, dc)
+		return
+	}
+	d.erase(dc)
+	s.autoShutdown(ctx, d.spec.Significant, len(d.children) > 0)
+}
+
+// dynRestart restarts a SimpleOneForOne child with its arguments, OTP's
+// restart(simple_one_for_one, ...). A failed start leaves it restarting,
+// under its old PID, for another try.
+func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
+	d := s.dyn
+	if !s.addRestart() {
+		s.report(ctx, "shutdown", errMaxIntensity, "", dc.pid)
+		d.erase(dc)
+		s.exit(ctx, Shutdown)
+		return
+	}
+	pid, err := s.startSpec(ctx, d.spec, dc.args)
+	if err != nil {
+		if dc.pid != nil {
+			dc.pid = nil
+			d.restarting++
+		}
+		s.report(ctx, "start_error", err, "", nil)
+		s.retry(ctx, &tryAgain{dc: dc})
+		return
+	}
+	d.erase(dc)
+	if pid != nil { // Ignore on restart: the child is gone
+		d.store(pid, dc.args)
+	}
+}
+
+// dynTerminateAll terminates all children at once, under one timer, OTP's
+// terminate_dynamic_children: their order is not defined.
+func (s *sup) dynTerminateAll(ctx actor.Context) {
+	d := s.dyn
+	pids := make([]*actor.PID, 0, len(d.children))
+	for _, dc := range d.children {
+		if dc.pid != nil {
+			pids = append(pids, dc.pid)
+		}
+	}
+	s.shutdown(ctx, d.spec.Shutdown, pids...)
+	clear(d.children)
+	d.restarting = 0
+}

@@ -1,0 +1,380 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+)
+
+// waitBound bounds every wait of the tests: a failure bound, never a
+// synchronisation.
+const waitBound = 5 * time.Second
+
+// An event is something a test child did. Events come from deterministic
+// points: the start function runs inside the supervisor, and a child's
+// Stopping and Stopped come before its Terminated, on which the
+// supervisor acts; so the order of events follows the supervisor's order.
+type event struct {
+	what string // "ID:spawn", "ID:fail", "ID:stopping", "ID:stopped", "ID:got:NOTE"
+	pid  *actor.PID
+	args []any
+}
+
+// probe is a test's actor system, log and event stream.
+type probe struct {
+	sys    *actor.ActorSystem
+	logs   *logs
+	events chan event
+	exits  chan string // PID.Id of each child end the supervisor has handled
+}
+
+func newProbe(t *testing.T) *probe {
+	t.Helper()
+	l := &logs{ch: make(chan string, 1024)}
+	return &probe{
+		sys:    otpactor.NewSystem(otpactor.WithLogger(slog.New(l))),
+		logs:   l,
+		events: make(chan event, 4096),
+		exits:  make(chan string, 4096),
+	}
+}
+
+// hooks returns the test hooks of the probe's supervisors.
+func (p *probe) hooks() hooks {
+	return hooks{clock: time.Now, exited: func(pid *actor.PID) { p.exits <- pid.Id }}
+}
+
+// handled waits until the supervisor has handled the end of child pid.
+// A child's Stopped event comes before its Terminated reaches the
+// supervisor, so a call made right after the event could overtake it.
+func (p *probe) handled(t *testing.T, pid *actor.PID) {
+	t.Helper()
+	for {
+		select {
+		case id := <-p.exits:
+			if id == pid.Id {
+				return
+			}
+		case <-time.After(waitBound):
+			t.Fatalf("the supervisor did not handle the end of %v within %v", pid, waitBound)
+		}
+	}
+}
+
+func (p *probe) emit(e event) { p.events <- e }
+
+// behaviour configures a test child.
+type behaviour struct {
+	stopping <-chan struct{} // its Stopping handler waits for this to close
+	fail     func() error    // its start function fails when this returns an error
+	posted   chan<- any      // gets the *actor.Stop and *actor.PoisonPill posted to it
+	// panicStopping makes its Stopping handler panic with "in stopping".
+	panicStopping bool
+}
+
+// start returns the start function of test child id.
+func (p *probe) start(id string, b behaviour) StartFunc {
+	return func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {
+		if b.fail != nil {
+			if err := b.fail(); err != nil {
+				p.emit(event{what: id + ":fail"})
+				return nil, err
+			}
+		}
+		var opts []actor.PropsOption
+		if b.posted != nil {
+			opts = append(opts, actor.WithMailbox(func() actor.Mailbox {
+				return &stopPosts{Mailbox: actor.Unbounded()(), ch: b.posted}
+			}))
+		}
+		pid := ctx.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor {
+			return &worker{id: id, p: p, b: b}
+		}, opts...), id)
+		p.emit(event{what: id + ":spawn", pid: pid, args: args})
+		return pid, nil
+	}
+}
+
+// child returns the spec of a plain test child.
+func (p *probe) child(id string) ChildSpec {
+	return ChildSpec{ID: id, Start: p.start(id, behaviour{})}
+}
+
+// supervise starts a top-level supervisor and stops it after the test.
+func (p *probe) supervise(t *testing.T, flags Flags, specs ...ChildSpec) *Ref {
+	t.Helper()
+	ref, err := start(p.sys.Root, flags, specs, p.hooks())
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { bounded(t, "Stop", ref.Stop) })
+	return ref
+}
+
+// result waits for the error of a call made in another goroutine.
+func result(t *testing.T, what string, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(waitBound):
+		t.Fatalf("%s hangs", what)
+		return nil
+	}
+}
+
+// bounded runs call, which should return promptly, and returns its error;
+// it fails the test if call is still running after waitBound.
+func bounded(t *testing.T, what string, call func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	return result(t, what, done)
+}
+
+// want reads the next events and checks they are whats, in order.
+func (p *probe) want(t *testing.T, whats ...string) []event {
+	t.Helper()
+	got := make([]event, 0, len(whats))
+	for _, w := range whats {
+		select {
+		case e := <-p.events:
+			if e.what != w {
+				t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
+			}
+			got = append(got, e)
+		case <-time.After(waitBound):
+			t.Fatalf("after %v: no event %q within %v", names(got), w, waitBound)
+		}
+	}
+	return got
+}
+
+// quiet checks that no event is pending. Call it after a synchronous
+// call, so that everything the supervisor did before has been seen.
+func (p *probe) quiet(t *testing.T) {
+	t.Helper()
+	select {
+	case e := <-p.events:
+		t.Fatalf("unexpected event %q", e.what)
+	default:
+	}
+}
+
+func names(es []event) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.what
+	}
+	return out
+}
+
+// Messages to test children.
+type (
+	crash    struct{ value any }    // panic(value)
+	exitWith struct{ reason error } // Exit(reason)
+	stopSelf struct{}               // ctx.Stop(ctx.Self())
+	note     struct{ s string }     // emit "ID:got:S"
+	hold     struct {               // block in Receive until release closes
+		entered chan<- struct{}
+		release <-chan struct{}
+	}
+)
+
+// worker is a test child.
+type worker struct {
+	id string
+	p  *probe
+	b  behaviour
+}
+
+func (w *worker) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Stopping:
+		w.p.emit(event{what: w.id + ":stopping", pid: ctx.Self()})
+		if w.b.stopping != nil {
+			<-w.b.stopping
+		}
+		if w.b.panicStopping {
+			panic("in stopping")
+		}
+	case *actor.Stopped:
+		w.p.emit(event{what: w.id + ":stopped", pid: ctx.Self()})
+	case crash:
+		panic(m.value)
+	case exitWith:
+		Exit(m.reason)
+	case stopSelf:
+		ctx.Stop(ctx.Self())
+	case note:
+		w.p.emit(event{what: w.id + ":got:" + m.s, pid: ctx.Self()})
+	case hold:
+		m.entered <- struct{}{}
+		<-m.release
+	}
+}
+
+// stopPosts is a mailbox that reports the stop requests posted to a
+// child: a Stop once it is queued (a MailboxMiddleware would report it
+// just before), a PoisonPill just before it is queued, so that the Stop
+// that protoactor's PoisonPill handling sends the child itself is
+// reported after it.
+type stopPosts struct {
+	actor.Mailbox
+	ch chan<- any
+}
+
+func (m *stopPosts) PostSystemMessage(msg any) {
+	m.Mailbox.PostSystemMessage(msg)
+	if _, ok := msg.(*actor.Stop); ok {
+		m.ch <- msg
+	}
+}
+
+func (m *stopPosts) PostUserMessage(msg any) {
+	if _, ok := msg.(*actor.PoisonPill); ok {
+		m.ch <- msg
+	}
+	m.Mailbox.PostUserMessage(msg)
+}
+
+// posted waits for the next stop request posted to a child and returns
+// its type: "stop" or "poison".
+func posted(t *testing.T, ch <-chan any) string {
+	t.Helper()
+	select {
+	case m := <-ch:
+		if _, ok := m.(*actor.Stop); ok {
+			return "stop"
+		}
+		return "poison"
+	case <-time.After(waitBound):
+		t.Fatalf("no stop request posted within %v", waitBound)
+		return ""
+	}
+}
+
+// children returns the supervisor's children as "ID=state" strings, in
+// WhichChildren's order: state is "run", "undefined" or "restarting".
+func children(t *testing.T, ref *Ref) []string {
+	t.Helper()
+	cs, err := ref.WhichChildren()
+	if err != nil {
+		t.Fatalf("WhichChildren: %v", err)
+	}
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		state := "undefined"
+		switch {
+		case c.Restarting:
+			state = "restarting"
+		case c.PID != nil:
+			state = "run"
+		}
+		out[i] = c.ID + "=" + state
+	}
+	return out
+}
+
+// pidOf returns the PID of the running child id.
+func pidOf(t *testing.T, ref *Ref, id string) *actor.PID {
+	t.Helper()
+	cs, err := ref.WhichChildren()
+	if err != nil {
+		t.Fatalf("WhichChildren: %v", err)
+	}
+	for _, c := range cs {
+		if c.ID == id && c.PID != nil {
+			return c.PID
+		}
+	}
+	t.Fatalf("no running child %q in %v", id, cs)
+	return nil
+}
+
+// waitDone waits for the supervisor to stop.
+func waitDone(t *testing.T, ref *Ref) {
+	t.Helper()
+	select {
+	case <-ref.Done():
+	case <-time.After(waitBound):
+		t.Fatalf("supervisor still running after %v", waitBound)
+	}
+}
+
+func equal(a, b []string) bool {
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
+
+// logs records the supervisor reports: "CONTEXT REASON" per record.
+type logs struct {
+	mu   sync.Mutex
+	recs []string
+	ch   chan string // every record, for wait
+}
+
+func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logs) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "supervisor report" {
+		return nil
+	}
+	var ctx, reason string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "errorContext":
+			ctx = a.Value.String()
+		case "reason":
+			reason = fmt.Sprint(a.Value.Any())
+		}
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, ctx+" "+reason)
+	select {
+	case l.ch <- ctx + " " + reason:
+	default:
+	}
+	return nil
+}
+
+func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logs) WithGroup(string) slog.Handler      { return l }
+
+// has reports whether a report "CONTEXT REASON" was logged.
+func (l *logs) has(rec string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range l.recs {
+		if r == rec {
+			return true
+		}
+	}
+	return false
+}
+
+// wait waits for a report "CONTEXT REASON" to be logged.
+func (l *logs) wait(t *testing.T, rec string) {
+	t.Helper()
+	for {
+		select {
+		case r := <-l.ch:
+			if r == rec {
+				return
+			}
+		case <-time.After(waitBound):
+			t.Fatalf("no report %q within %v", rec, waitBound)
+		}
+	}
+}
+
+var errBoom = errors.New("boom")
