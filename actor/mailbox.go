@@ -69,6 +69,7 @@ type ownerMailbox struct {
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
+	pooled     bool // run on workers, not by the dispatcher (see workers)
 }
 
 func (m *ownerMailbox) PostUserMessage(msg any) {
@@ -96,6 +97,9 @@ func (m *ownerMailbox) PostSystemMessage(msg any) {
 // now be found by it.
 func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
 	m.invoker, m.dispatcher = invoker, dispatcher
+	// protoactor's default dispatcher starts a goroutine per schedule;
+	// workers do its job without. A dispatcher of the user's own is kept.
+	m.pooled = dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput())
 	ctx, ok := invoker.(interface {
 		Self() *actor.PID
 		ActorSystem() *actor.ActorSystem
@@ -134,7 +138,11 @@ func (m *ownerMailbox) takeMatching(match func(any) bool) []any {
 
 func (m *ownerMailbox) schedule() {
 	if m.running.CompareAndSwap(false, true) {
-		m.dispatcher.Schedule(m.process)
+		if m.pooled {
+			workers.run(m.process)
+		} else {
+			m.dispatcher.Schedule(m.process)
+		}
 	}
 }
 

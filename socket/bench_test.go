@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/benchecho"
 )
 
@@ -29,13 +30,16 @@ var benchServers = map[string]benchecho.Server{
 // connection to an actor of its own, which echoes in {active, once}.
 func onceEchoServer() (string, func(), error) {
 	sys := testSystem
-	acceptor := benchProc{sys.NewLocalPID("acceptor"), sys}
-	l, err := Listen(acceptor, 0, IP(loopback), Active(False), Backlog(1024))
+	acceptor, err := otpactor.NewProcess(sys)
 	if err != nil {
 		return "", nil, err
 	}
-	port, _ := l.Port()
-	props := actor.PropsFromProducer(func() actor.Actor { return echoActor{} })
+	l, err := Listen(acceptor, 0, IP(loopback), Active(False), Backlog(1024), Nodelay(true))
+	if err != nil {
+		return "", nil, err
+	}
+	port, err := l.Port()
+	props := actor.PropsFromProducer(func() actor.Actor { return echoActor{} }, otpactor.WithOwnerMailbox())
 	go func() {
 		for {
 			s, err := l.Accept(acceptor, Infinity)
@@ -47,16 +51,11 @@ func onceEchoServer() (string, func(), error) {
 			s.SetOpts(Active(Once))
 		}
 	}()
-	return "127.0.0.1:" + strconv.Itoa(port), func() { l.Close() }, nil
+	if err != nil {
+		return "", nil, err
+	}
+	return "127.0.0.1:" + strconv.Itoa(port), func() { l.Close(); acceptor.Close() }, nil
 }
-
-type benchProc struct {
-	pid *actor.PID
-	sys *actor.ActorSystem
-}
-
-func (p benchProc) Self() *actor.PID                { return p.pid }
-func (p benchProc) ActorSystem() *actor.ActorSystem { return p.sys }
 
 type echoActor struct{}
 

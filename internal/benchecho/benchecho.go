@@ -86,7 +86,7 @@ func Run(b *testing.B, name string, conns, size int) {
 		cs[i] = c
 	}
 	msg := make([]byte, size)
-	cpu0 := cpu(b, cmd.Process.Pid)
+	cpu0, sw0 := cpu(b, cmd.Process.Pid), switches(cmd.Process.Pid)
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -115,8 +115,10 @@ func Run(b *testing.B, name string, conns, size int) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	used := cpu(b, cmd.Process.Pid) - cpu0
+	sw := switches(cmd.Process.Pid) - sw0
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "server-ns/msg")
+	b.ReportMetric(float64(sw)/float64(b.N), "server-ctxsw/msg")
 }
 
 func start(b *testing.B, name string) (*exec.Cmd, string) {
@@ -166,6 +168,26 @@ func cpu(b *testing.B, pid int) time.Duration {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	const hz = 100 // USER_HZ
 	return time.Duration(ut+st) * time.Second / hz
+}
+
+// switches returns the context switches of all of a process's threads so
+// far: every time one of them gave up or lost the CPU.
+func switches(pid int) int64 {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var n int64
+	for _, t := range tasks {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(st), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				x, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += x
+			}
+		}
+	}
+	return n
 }
 
 // pin pins every thread of this process, and so the threads they start,
