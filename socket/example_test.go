@@ -332,4 +332,3 @@ func sendLines(host string, port int, lines []string) {
 	}
 	sock.Close()
 }
-
