@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"io"
 	"testing"
 	"time"
 )
@@ -23,14 +24,7 @@ func BenchmarkRuntimeTimer(b *testing.B) {
 func BenchmarkWrite64(b *testing.B) {
 	pl := newPool(b)
 	c, peer := pair(b, pl, newRecorder())
-	go func() {
-		buf := make([]byte, 64<<10)
-		for {
-			if _, err := peer.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go discard(peer)
 	msg := make([]byte, 64)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -45,14 +39,7 @@ func TestWriteDoesNotAllocate(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
-	go func() {
-		buf := make([]byte, 64<<10)
-		for {
-			if _, err := peer.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go discard(peer)
 	msg := make([]byte, 64)
 	if n := testing.AllocsPerRun(1000, func() { pl.Write(c, msg) }); n != 0 {
 		t.Fatalf("Write allocates %v times per call", n)
@@ -60,5 +47,15 @@ func TestWriteDoesNotAllocate(t *testing.T) {
 	two := [][]byte{msg, msg}
 	if n := testing.AllocsPerRun(1000, func() { pl.Writev(c, two) }); n != 0 {
 		t.Fatalf("Writev allocates %v times per call", n)
+	}
+}
+
+// discard reads and drops everything until r fails.
+func discard(r io.Reader) {
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := r.Read(buf); err != nil {
+			return
+		}
 	}
 }
