@@ -21,3 +21,17 @@ func TestHotPathAllocs(t *testing.T) {
 	}
 	drain(t, s, 64*201)
 }
+
+// A small packet costs one allocation: its message and its copy.
+func TestSmallPacketOneAllocation(t *testing.T) {
+	s := &Socket{}
+	p := make([]byte, smallPacket)
+	if n := testing.AllocsPerRun(1000, func() { newTCP(s, p) }); n != 1 {
+		t.Fatalf("newTCP allocates %v times, want 1", n)
+	}
+	m := newTCP(s, []byte("abc"))
+	m.Data = append(m.Data, 'd') // the copy's capacity ends at its length
+	if string(m.Data) != "abcd" || cap(newTCP(s, []byte("abc")).Data) != 3 {
+		t.Fatal("appending to Data must not write into the message")
+	}
+}

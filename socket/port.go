@@ -106,7 +106,7 @@ func (s *Socket) deliverPacket(r framing.Result) {
 	if r.HTTP != nil {
 		s.send(&HTTP{Socket: s, Packet: r.HTTP})
 	} else {
-		s.send(&TCP{Socket: s, Data: append([]byte(nil), r.Packet...)})
+		s.send(newTCP(s, r.Packet))
 	}
 	switch s.opts.active.kind {
 	case modeOnce:
@@ -216,3 +216,22 @@ func (s *Socket) wakeSenders() {
 		s.busy = nil
 	}
 }
+
+// newTCP returns the message for packet p, with a copy of p that the owner
+// may keep. A small packet shares one allocation with its message.
+func newTCP(s *Socket, p []byte) *TCP {
+	if len(p) <= smallPacket {
+		m := &struct {
+			TCP
+			buf [smallPacket]byte
+		}{}
+		n := copy(m.buf[:], p)
+		m.TCP = TCP{Socket: s, Data: m.buf[:n:n]}
+		return &m.TCP
+	}
+	return &TCP{Socket: s, Data: append([]byte(nil), p...)}
+}
+
+// smallPacket is the largest packet newTCP keeps in its message: with
+// the message, a 112-byte size class.
+const smallPacket = 64
