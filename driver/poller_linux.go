@@ -26,10 +26,11 @@ type poller struct {
 	ready  []Handle // sockets with more to read after their maxReads
 	stop   atomic.Bool
 
-	mu       sync.Mutex // guards tasks, spare, notified and dead
+	mu       sync.Mutex // guards tasks, spare, sleeping, woken and dead
 	tasks    []task
 	spare    []task
-	notified bool
+	sleeping bool // blocked (or about to block) in epoll_wait
+	woken    bool // the eventfd was written since it blocked
 	dead     bool // stopped: take no more tasks
 }
 
@@ -81,7 +82,13 @@ func (p *poller) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	timeout := -1
 	for !p.stop.Load() {
+		if timeout != 0 && !p.sleep() {
+			timeout = 0 // a task came: look again, don't block
+		}
 		n, err := unix.EpollWait(p.epfd, p.events[:], timeout)
+		if timeout != 0 {
+			p.awake()
+		}
 		if err != nil && err != unix.EINTR {
 			panic("driver: epoll_wait: " + err.Error()) // EBADF/EFAULT/EINVAL: a bug of ours
 		}
@@ -112,7 +119,26 @@ func (p *poller) run(wg *sync.WaitGroup) {
 func (p *poller) hasTasks() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.notified
+	return len(p.tasks) > 0
+}
+
+// sleep marks the poller as about to block in epoll_wait, so that submit
+// wakes it, unless tasks are waiting: then it reports false.
+func (p *poller) sleep() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.tasks) > 0 {
+		return false
+	}
+	p.sleeping = true
+	return true
+}
+
+// awake marks the poller as back from epoll_wait.
+func (p *poller) awake() {
+	p.mu.Lock()
+	p.sleeping, p.woken = false, false
+	p.mu.Unlock()
 }
 
 // runReady continues the sockets that had more to read.

@@ -13,8 +13,10 @@ type task struct {
 	h  Handle
 }
 
-// submit queues t and wakes the poller through its eventfd, once per batch:
-// the poller clears notified when it takes the batch.
+// submit queues t. A poller that is running takes it on its next turn; one
+// blocked in epoll_wait is woken through its eventfd, once however many
+// tasks come before it wakes. A busy poller so costs its submitters no
+// syscall.
 func (p *poller) submit(t task) {
 	p.mu.Lock()
 	if p.dead {
@@ -22,8 +24,8 @@ func (p *poller) submit(t task) {
 		return // the pool stopped: its eventfd is closed, or another file's now
 	}
 	p.tasks = append(p.tasks, t)
-	wake := !p.notified
-	p.notified = true
+	wake := p.sleeping && !p.woken
+	p.woken = p.woken || wake
 	p.mu.Unlock()
 	if wake {
 		p.wake()
@@ -58,7 +60,6 @@ func (p *poller) runTasks() {
 	p.mu.Lock()
 	ts := p.tasks
 	p.tasks = p.spare[:0]
-	p.notified = false
 	p.mu.Unlock()
 	for i, t := range ts {
 		if t.fn != nil {
