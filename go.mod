@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/asynkron/protoactor-go v0.0.0-20240822202345-3c0e61ca19c9
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.2.0
 	github.com/Workiva/go-datastructures v1.1.3 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.2.0 // indirect

@@ -1,0 +1,159 @@
+package test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/otpnet/otpnet/test/bench/loadgen"
+	"github.com/otpnet/otpnet/test/bench/peer"
+)
+
+// stdechoEnv makes the test binary, run again as a child, serve the
+// benchmark's stdlib echo instead of testing: the load generator measures
+// a server in another process, as in the benchmark.
+const stdechoEnv = "OTPNET_TEST_STDECHO"
+
+func init() {
+	if os.Getenv(stdechoEnv) == "1" {
+		serveStdEcho()
+	}
+}
+
+// serveStdEcho serves until stdin closes, and exits.
+func serveStdEcho() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	srv := peer.NewStdEcho(ln, 0)
+	go srv.Serve()
+	fmt.Printf("listening on %s\n", ln.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+	os.Exit(0)
+}
+
+// startStdEcho starts the stdlib echo in a child process, stopped when
+// the test ends, and returns its address and PID.
+func startStdEcho(t *testing.T) (string, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), stdechoEnv+"=1")
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Error("stdlib echo did not exit when its stdin closed")
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("server said %q", line)
+	}
+	return addr, cmd.Process.Pid
+}
+
+// TestLoadgenSmoke runs the load generator briefly against the stdlib echo
+// in every loop and checks that what it measures is sane: every message
+// sent is echoed, latencies are positive and ordered, the server's /proc
+// numbers are read. No performance is asserted.
+func TestLoadgenSmoke(t *testing.T) {
+	addr, pid := startStdEcho(t)
+	goroutines := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	runs := []loadgen.Config{
+		{Conns: 8, Depth: 4, Size: 64, Framing: loadgen.Raw},
+		{Conns: 2, Depth: 2, Size: 4096, Framing: loadgen.Four},
+		{Conns: 3, Depth: 1, Size: 100, Framing: loadgen.Line},
+		{Conns: 4, Size: 64, Rate: 2000},
+	}
+	for _, cfg := range runs {
+		cfg.Addr, cfg.ServerPID = addr, pid
+		cfg.Warmup, cfg.Duration = 100*time.Millisecond, 400*time.Millisecond
+		r, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+		t.Log(r)
+		switch {
+		case r.Errors != 0:
+			t.Errorf("%s: errors", r)
+		case r.Live != cfg.Conns:
+			t.Errorf("%s: %d of %d connections up", r, r.Live, cfg.Conns)
+		case r.Sent == 0 || r.Sent != r.Received:
+			t.Errorf("%s: sent %d, echoed %d", r, r.Sent, r.Received)
+		case r.Msgs <= 0 || r.Msgs > r.Received || r.MsgsPerSec <= 0:
+			t.Errorf("%s: %d messages in the window of %d echoed", r, r.Msgs, r.Received)
+		case !(0 < r.Latency.P50 && r.Latency.P50 <= r.Latency.P99 && r.Latency.P99 <= r.Latency.P999 && r.Latency.P999 <= r.Latency.Max):
+			t.Errorf("%s: latencies %+v not positive and ordered", r, r.Latency)
+		case r.Server == nil || r.Server.RSS <= 0 || r.Server.Threads <= 0 || r.Server.CPUPerMsg < 0:
+			t.Errorf("%s: server stats %+v", r, r.Server)
+		}
+		if cfg.Rate > 0 && (r.Loop != "open" || r.Msgs > int64(2*cfg.Rate)) {
+			t.Errorf("%s: not the open loop at %v msgs/s", r, cfg.Rate)
+		}
+	}
+
+	ir, err := loadgen.Idle(ctx, loadgen.IdleConfig{Addr: addr, ServerPID: pid, Steps: []int{5, 20}, Settle: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("idle: %+v", ir)
+	if ir.Errors != 0 || len(ir.Steps) != 2 || ir.Steps[1].Conns != 20 || ir.Baseline.RSS <= 0 || ir.Steps[1].RSS <= 0 {
+		t.Errorf("idle: %+v", ir)
+	}
+
+	// Every client goroutine (pollers, pacer, dialers) has stopped.
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutines; {
+		if time.Now().After(deadline) {
+			t.Errorf("%d goroutines after the runs, %d before", runtime.NumGoroutine(), goroutines)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLoadgenRefusesRemote checks that the load generator only targets
+// loopback addresses.
+func TestLoadgenRefusesRemote(t *testing.T) {
+	for _, addr := range []string{"192.0.2.1:7", "example.com:7", "[2001:db8::1]:7"} {
+		if _, err := loadgen.Run(t.Context(), loadgen.Config{Addr: addr, Conns: 1}); err == nil {
+			t.Errorf("Run to %s: no error", addr)
+		}
+	}
+}
