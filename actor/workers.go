@@ -21,7 +21,7 @@ type worker struct {
 }
 
 // workerIdle is how long a worker waits for work before it exits.
-const workerIdle = time.Second
+const workerIdle = 200 * time.Millisecond
 
 var workers workerPool
 

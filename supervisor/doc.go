@@ -43,6 +43,7 @@
 //	{error, {already_started, Pid}}              *AlreadyStartedError (errors.Is(err, ErrAlreadyStarted))
 //	{error, {shutdown, {failed_to_start_child,   *StartError{ID, Err}
 //	  Id, R}}}
+//	ranch:start_listener(Ref, ranch_tcp, ...)    supervisor.StartListener(system.Root, protocol, opts) (see Listener)
 //
 // # Exit reasons
 //

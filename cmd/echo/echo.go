@@ -1,110 +1,219 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
-	"net/netip"
 	"strconv"
 	"time"
 
-	"github.com/otpnet/otpnet/driver"
-	"golang.org/x/sys/unix"
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
-// server accepts connections on one listener and echoes them.
-type server struct {
-	pool *driver.Pool
-	l    driver.Handle
-	addr string
-	done chan struct{} // closed when serve returns
+// config is the command line.
+type config struct {
+	addr      string
+	packet    framing.Type
+	active    socket.Mode
+	acceptors int
+	maxConns  int
+	drain     time.Duration
+	connect   string // client mode: the server's HOST:PORT
 }
 
-func listen(addr string) (*server, error) {
-	ap, err := netip.ParseAddrPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := driver.NewPool()
-	if err != nil {
-		return nil, err
-	}
-	var sa unix.Sockaddr
-	if ap.Addr().Is4() {
-		sa = &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}
-	} else {
-		sa = &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}
-	}
-	l, err := pool.Listen(sa, 1024, func(fd int) error {
-		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	})
-	if err != nil {
-		pool.Stop()
-		return nil, err
-	}
-	var port int
-	pool.Control(l, func(fd int) error {
-		sa, err := unix.Getsockname(fd)
-		switch a := sa.(type) {
-		case *unix.SockaddrInet4:
-			port = a.Port
-		case *unix.SockaddrInet6:
-			port = a.Port
+// packets are the -packet values.
+var packets = map[string]framing.Type{
+	"raw": framing.Raw, "0": framing.Raw, "1": framing.One, "2": framing.Two, "4": framing.Four, "line": framing.Line,
+}
+
+// parseFlags reads the command line; errors have been printed on stderr.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	c := config{packet: framing.Line, active: socket.Once, maxConns: 1024}
+	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:4040", "`HOST:PORT` to listen on (port 0 picks a free port)")
+	fs.Func("packet", "framing: raw, 1, 2, 4 or line (default line)", func(v string) error {
+		t, ok := packets[v]
+		if !ok {
+			return errors.New("want raw, 1, 2, 4 or line")
 		}
-		return err
+		c.packet = t
+		return nil
 	})
-	return &server{pool: pool, l: l, addr: net.JoinHostPort(ap.Addr().String(), strconv.Itoa(port)), done: make(chan struct{})}, nil
-}
-
-// serve accepts until the listener closes.
-func (s *server) serve() {
-	defer close(s.done)
-	for {
-		c := &conn{pool: s.pool}
-		h, _, err := s.pool.Accept(s.l, time.Time{}, c)
-		switch {
-		case errors.Is(err, driver.ErrClosed):
-			return
-		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
-			time.Sleep(100 * time.Millisecond) // out of fds: back off, don't spin
-			continue
-		case err != nil:
-			continue
+	fs.Func("active", "active mode of the connections: once, true, false or N > 0 (default once)", func(v string) error {
+		switch v {
+		case "once":
+			c.active = socket.Once
+		case "true":
+			c.active = socket.True
+		case "false":
+			c.active = socket.False
+		default:
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 32767 {
+				return errors.New("want once, true, false or a count from 1 to 32767")
+			}
+			c.active = socket.N(n)
 		}
-		c.h = h
-		s.pool.Resume(h)
+		return nil
+	})
+	fs.IntVar(&c.acceptors, "acceptors", 10, "number of acceptors")
+	fs.Func("max-conns", "most connections served at once, or infinity (default 1024)", func(v string) error {
+		if v == "infinity" {
+			c.maxConns = supervisor.Unlimited
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errors.New("want a positive number or infinity")
+		}
+		c.maxConns = n
+		return nil
+	})
+	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT or SIGTERM, how long to let connections finish")
+	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
+	if err := fs.Parse(args); err != nil {
+		return c, err
 	}
+	switch {
+	case fs.NArg() > 0:
+		err := fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.connect == "" && !validAddr(c.addr):
+		err := fmt.Errorf("invalid value %q for flag -addr: want HOST:PORT", c.addr)
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.acceptors <= 0:
+		err := errors.New("invalid value for flag -acceptors: want a positive number")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.drain < 0:
+		err := errors.New("invalid value for flag -drain: want a duration of 0 or more")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	}
+	return c, nil
 }
 
-func (s *server) stop() {
-	s.pool.Close(s.l)
-	<-s.done
-	s.pool.Stop()
-}
-
-// maxQueued is how far a connection's echo may fall behind a client that
-// sends without reading before the server stops reading it.
-const maxQueued = 1 << 20
-
-// conn echoes what it reads, from the poller, and closes at EOF or error.
-type conn struct {
-	pool *driver.Pool
-	h    driver.Handle
-}
-
-func (c *conn) OnRead(b []byte) bool {
-	q, err := c.pool.Write(c.h, b)
+// validAddr reports whether addr reads as HOST:PORT.
+func validAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		c.pool.Close(c.h)
 		return false
 	}
-	return q < maxQueued // pause until the client reads its echo
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
 }
 
-func (c *conn) OnFlush(queued int) {
-	if queued == 0 {
-		c.pool.Resume(c.h)
+// run is the program, less the process: it serves until ctx is done (or,
+// with -connect, runs the client) and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	system := otpactor.NewSystem(otpactor.WithLogger(logger))
+	if c.connect != "" {
+		return client(system, c, stdin, stdout, stderr)
+	}
+	return serve(ctx, system, c, stdout, stderr)
+}
+
+// serve runs the server until ctx is done, then drains it.
+func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, stderr io.Writer) int {
+	opts := supervisor.ListenerOptions{
+		Addr:           c.addr,
+		SocketOptions:  []socket.Option{socket.Packet(c.packet), socket.Active(c.active)},
+		NumAcceptors:   c.acceptors,
+		MaxConnections: c.maxConns,
+	}
+	l, err := supervisor.StartListener(system.Root, echoProtocol(c.active), opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", l.Addr())
+	select {
+	case <-ctx.Done():
+	case <-l.Done(): // its supervisor gave up: nothing left to serve
+		fmt.Fprintln(stderr, "echo: listener stopped:", l.Ref().Err())
+		return 1
+	}
+	// Stop accepting first, so that clients are refused from now on.
+	if err := l.Suspend(); err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "draining %d connections for up to %v\n", l.Info().AllConnections, c.drain)
+	if err := l.Drain(c.drain); err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return 0
+}
+
+// echoConn serves one connection: the owner of its socket, it sends back
+// every packet it gets. In an active mode the packets come as messages,
+// and it re-arms {active, once} and {active, N} as the article's server
+// does; passive, a reader goroutine of its own receives them.
+type echoConn struct {
+	s    *socket.Socket
+	mode socket.Mode // the listener's -active, which the socket gets once this actor owns it
+}
+
+// echoProtocol returns the protocol of connections in mode.
+func echoProtocol(mode socket.Mode) supervisor.Protocol {
+	return supervisor.ActorProtocol(func(_ *supervisor.Listener, s *socket.Socket) actor.Actor {
+		return &echoConn{s: s, mode: mode}
+	})
+}
+
+// Receive echoes.
+func (e *echoConn) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		if e.mode == socket.False {
+			go e.reader(ctx.ActorSystem(), ctx.Self())
+		}
+	case *socket.TCP:
+		if e.s.Send(m.Data) != nil {
+			ctx.Stop(ctx.Self())
+			return
+		}
+		if e.mode == socket.Once {
+			e.s.SetOpts(socket.Active(socket.Once))
+		}
+	case *socket.TCPPassive:
+		e.s.SetOpts(socket.Active(e.mode))
+	case *socket.TCPClosed, *socket.TCPError:
+		ctx.Stop(ctx.Self())
+	case *actor.Stopping:
+		e.s.Close() // and a passive reader's Recv returns
 	}
 }
 
-func (c *conn) OnEOF()        { c.pool.Close(c.h) }
-func (c *conn) OnError(error) { c.pool.Close(c.h) }
+// reader receives and echoes a passive socket's packets until it closes
+// (its actor closes it when it stops), then stops its actor. Recv needs no
+// ownership, so it may start before the hand-off.
+func (e *echoConn) reader(system *actor.ActorSystem, self *actor.PID) {
+	for {
+		data, err := e.s.Recv(0, socket.Infinity)
+		if err == nil {
+			err = e.s.Send(data)
+		}
+		if err != nil {
+			system.Root.Stop(self)
+			return
+		}
+	}
+}

@@ -1,20 +1,30 @@
-// Command echo is otpnet's echo server.
+// Command echo is otpnet's echo server, and its client.
 //
-// Until the supervised acceptor pool lands it is a minimal echo server on
-// the driver alone: each connection's bytes are written back from the
-// poller that read them.
+// As a server it listens on -addr and echoes every packet of every
+// connection, each served by its own actor, the owner of its socket,
+// under a supervised acceptor pool (supervisor.StartListener):
 //
-//	go run ./cmd/echo [-addr 127.0.0.1:4040]
+//	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
+//	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s]
 //
-// Its first line on stdout is "listening on HOST:PORT" (port 0 picks a free
-// port). SIGINT or SIGTERM stops it; it exits 0.
+// Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
+// free port). On SIGINT or SIGTERM it stops accepting (new clients are
+// refused), lets the connections finish for up to -drain, closes the
+// ones left, and exits 0. With no flags it is the server of "gen_tcp
+// Basics" (Elixir's EchoServer): 127.0.0.1:4040, {packet, line},
+// {active, once}.
+//
+// As a client, the article's EchoClient, it sends each line of its
+// standard input to the server and prints each reply:
+//
+//	echo -connect HOST:PORT [-packet raw|1|2|4|line]
+//
+// Exit codes: 0 done, 1 could not serve (the address is in use, ...) or
+// connect, 2 bad flags.
 package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,27 +32,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run is the program, less the process: it serves until ctx is done and
-// returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:4040", "address to listen on (port 0 picks a free port)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	srv, err := listen(*addr)
-	if err != nil {
-		fmt.Fprintln(stderr, "echo:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "listening on %s\n", srv.addr)
-	go srv.serve()
-	<-ctx.Done()
-	srv.stop()
-	return 0
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

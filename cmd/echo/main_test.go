@@ -2,46 +2,467 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/erltest"
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
-func TestEchoServer(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	code := make(chan int)
-	go func() { code <- run(ctx, []string{"-addr", "127.0.0.1:0"}, w, io.Discard) }()
+// waitBound bounds every wait of the tests: a failure bound, never a
+// synchronisation.
+const waitBound = 10 * time.Second
 
-	line, err := bufio.NewReader(out).ReadString('\n')
+// echoBin is the command, built once by TestMain, for the tests that
+// signal it.
+var echoBin string
+
+// TestMain builds the command, starts the sockets' driver pool (it lives
+// as long as the process, as the BEAM's inet driver does), runs the tests,
+// and fails the run if they leave an fd or a goroutine behind.
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "otpnet-echo-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	echoBin = filepath.Join(dir, "echo")
+	if out, err := exec.Command("go", "build", "-o", echoBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		return 1
+	}
+	if err := startDriver(); err != nil {
+		fmt.Fprintln(os.Stderr, "starting the sockets' driver:", err)
+		return 1
+	}
+	before := leaktest.Take()
+	code := m.Run()
+	if code == 0 {
+		if err := leaktest.Settle(before); err != nil {
+			fmt.Fprintln(os.Stderr, "leak after tests:", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+func startDriver() error {
+	p, err := otpactor.NewProcess(otpactor.NewSystem())
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ls, err := socket.Listen(p, 0, socket.IP(netip.MustParseAddr("127.0.0.1")))
+	if err != nil {
+		return err
+	}
+	return ls.Close()
+}
+
+// server is run() serving in this process.
+type server struct {
+	addr   string
+	cancel context.CancelFunc
+	code   chan int
+	out    *lines // stdout after the first line
+	stderr *syncBuffer
+}
+
+// startServer starts run() with args and -addr 127.0.0.1:0 and waits for its
+// "listening on" line. The server is stopped when the test ends.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	s := &server{cancel: cancel, code: make(chan int, 1), out: newLines(r), stderr: &syncBuffer{}}
+	go func() {
+		s.code <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), strings.NewReader(""), w, s.stderr)
+		w.Close()
+	}()
+	first := s.out.next(t)
+	addr, ok := strings.CutPrefix(first, "listening on ")
+	if !ok {
+		t.Fatalf("first line %q, want listening on HOST:PORT; stderr: %s", first, s.stderr)
+	}
+	s.addr = addr
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop cancels the server's context, as a signal does, and returns its
+// exit code.
+func (s *server) stop(t *testing.T) int {
+	t.Helper()
+	s.cancel()
+	select {
+	case c := <-s.code:
+		s.code <- c
+		return c
+	case <-time.After(waitBound):
+		t.Fatalf("the server did not exit within %v", waitBound)
+		return -1
+	}
+}
+
+// lines reads a stream line by line in a goroutine of its own, which ends
+// at EOF, so that the writer never blocks.
+type lines struct{ ch chan string }
+
+func newLines(r io.Reader) *lines {
+	l := &lines{ch: make(chan string, 100)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			l.ch <- sc.Text()
+		}
+		close(l.ch)
+	}()
+	return l
+}
+
+// next returns the next line.
+func (l *lines) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case line, ok := <-l.ch:
+		if !ok {
+			t.Fatal("the output ended")
+		}
+		return line
+	case <-time.After(waitBound):
+		t.Fatalf("no output line within %v", waitBound)
+		return ""
+	}
+}
+
+// syncBuffer is a bytes.Buffer for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// echoLine sends line on c and checks that it comes back.
+func echoLine(t *testing.T, c net.Conn, line string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(waitBound))
+	defer c.SetDeadline(time.Time{})
+	if _, err := c.Write([]byte(line)); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(line))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != line {
+		t.Fatalf("echo %q (%v), want %q", got, err, line)
+	}
+}
+
+// closed checks that the server closes c.
+func closed(t *testing.T, c net.Conn) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(waitBound))
+	if n, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read %d bytes (%v): the connection is still open", n, err)
+	}
+}
+
+// The flags' defaults are the article's server.
+func TestEchoDefaults(t *testing.T) {
+	c, err := parseFlags(nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if !ok {
-		t.Fatalf("first line %q, want listening on HOST:PORT", line)
+	want := config{addr: "127.0.0.1:4040", packet: framing.Line, active: socket.Once,
+		acceptors: 10, maxConns: 1024, drain: 5 * time.Second}
+	if c != want {
+		t.Fatalf("defaults %+v, want %+v", c, want)
 	}
+	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s"}, io.Discard)
+	want = config{addr: "127.0.0.1:4040", packet: framing.Four, active: socket.N(7),
+		acceptors: 3, maxConns: supervisor.Unlimited, drain: time.Second}
+	if err != nil || c != want {
+		t.Fatalf("parsed %+v (%v), want %+v", c, err, want)
+	}
+}
+
+// Bad flags exit 2 and name the flag; a server that cannot listen exits 1.
+func TestEchoBadFlags(t *testing.T) {
+	leaktest.Check(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-packet", "http"}, 2, "-packet"},
+		{[]string{"-active", "sometimes"}, 2, "-active"},
+		{[]string{"-active", "0"}, 2, "-active"},
+		{[]string{"-max-conns", "-1"}, 2, "-max-conns"},
+		{[]string{"-acceptors", "-3"}, 2, "-acceptors"},
+		{[]string{"-drain", "-1s"}, 2, "-drain"},
+		{[]string{"extra"}, 2, "extra"},
+		{[]string{"-addr", "nonsense"}, 2, "-addr"},
+		{[]string{"-addr", "127.0.0.1:99999"}, 2, "-addr"},
+		{[]string{"-connect", "127.0.0.1"}, 1, "missing port"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), tc.args, strings.NewReader(""), io.Discard, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.says) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), tc.code, tc.says)
+		}
+	}
+	// A port in use.
+	s := startServer(t)
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-addr", s.addr}, strings.NewReader(""), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "eaddrinuse") {
+		t.Fatalf("second server on %s: exit %d, %q", s.addr, code, stderr.String())
+	}
+}
+
+// A real Erlang client, gen_tcp with each {packet, P}, against the server
+// with -packet P, in each active mode.
+func TestEchoErlangClient(t *testing.T) {
+	escript := erltest.Escript(t)
+	leaktest.Check(t) // once for all the cases: each costs a second to settle
+	for _, tc := range []struct{ packet, active string }{
+		{"raw", "once"}, {"1", "true"}, {"2", "3"}, {"4", "false"},
+		{"line", "once"}, {"line", "true"}, {"line", "false"}, {"line", "2"},
+		{"raw", "false"}, {"4", "once"},
+	} {
+		t.Run(tc.packet+"_"+tc.active, func(t *testing.T) {
+			s := startServer(t, "-packet", tc.packet, "-active", tc.active, "-acceptors", "2")
+			_, port, _ := net.SplitHostPort(s.addr)
+			var out, stderr bytes.Buffer
+			cmd := exec.Command(escript, "testdata/echo_client.escript", port, tc.packet)
+			cmd.Stdout, cmd.Stderr = &out, &stderr
+			if err := cmd.Run(); err != nil || !strings.HasPrefix(out.String(), "ok ") {
+				t.Fatalf("escript: %v, %q; stderr: %s; server: %s", err, out.String(), stderr.String(), s.stderr)
+			}
+			if code := s.stop(t); code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+		})
+	}
+}
+
+// The client mode against the server, for each -packet.
+func TestEchoClient(t *testing.T) {
+	leaktest.Check(t)
+	input := "hello\nworld\n\nthe last line\n"
+	for _, packet := range []string{"line", "raw", "1", "2", "4"} {
+		t.Run(packet, func(t *testing.T) {
+			s := startServer(t, "-packet", packet)
+			var out, stderr bytes.Buffer
+			code := run(context.Background(), []string{"-connect", s.addr, "-packet", packet}, strings.NewReader(input), &out, &stderr)
+			if code != 0 || out.String() != input {
+				t.Fatalf("client: exit %d, printed %q (stderr %q), want %q", code, out.String(), stderr.String(), input)
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		var stderr bytes.Buffer
+		if code := run(context.Background(), []string{"-connect", addr}, strings.NewReader("x\n"), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "econnrefused") {
+			t.Fatalf("exit %d, %q", code, stderr.String())
+		}
+	})
+}
+
+// The client mode against the article's EchoServer, in Erlang.
+func TestEchoClientErlangServer(t *testing.T) {
+	escript := erltest.Escript(t)
+	leaktest.Check(t)
+	cmd := exec.Command(escript, "testdata/echo_server.escript")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	port := newLines(stdout).next(t)
+	input := "hello\nworld\n"
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"-connect", "127.0.0.1:" + port}, strings.NewReader(input), &out, os.Stderr); code != 0 || out.String() != input {
+		t.Fatalf("exit %d, printed %q, want %q; escript stderr: %s", code, out.String(), input, stderr.String())
+	}
+}
+
+// The server's defaults, {packet, line} and {active, once}: lines sent
+// together, and a line longer than the port's buffer, come back whole.
+// Stopping it with the client still there drains for -drain, then closes.
+func TestEchoLines(t *testing.T) {
+	leaktest.Check(t)
+	s := startServer(t, "-drain", "50ms")
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	echoLine(t, c, "one\ntwo\nthree\n")
+	echoLine(t, c, strings.Repeat("long ", 20000)+"\n")
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	closed(t, c)
+}
+
+// binary starts the built command with args and -addr 127.0.0.1:0 and
+// returns it with its address and its stdout lines after the first.
+func binary(t *testing.T, args ...string) (*exec.Cmd, string, *lines, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(echoBin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := newLines(stdout)
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	addr, ok := strings.CutPrefix(out.next(t), "listening on ")
+	if !ok {
+		t.Fatalf("no listening line; stderr: %s", stderr)
+	}
+	return cmd, addr, out, stderr
+}
+
+// exitCode waits for cmd and returns its exit code.
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(waitBound):
+		t.Fatalf("still running after %v", waitBound)
+		return -1
+	}
+}
+
+// SIGTERM: the server stops accepting, serves its connections until they
+// end, and exits 0 as soon as they have, well before -drain.
+func TestEchoSignalDrain(t *testing.T) {
+	leaktest.Check(t)
+	cmd, addr, out, stderr := binary(t, "-drain", "1m")
+	c1, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	echoLine(t, c1, "before\n")
+	echoLine(t, c2, "before\n")
+
+	began := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if line := out.next(t); !strings.HasPrefix(line, "draining 2 connections") {
+		t.Fatalf("after SIGTERM: %q; stderr: %s", line, stderr)
+	}
+	if _, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial while draining: %v, want connection refused", err)
+	}
+	echoLine(t, c1, "while draining\n")
+	c1.Close()
+	echoLine(t, c2, "still draining\n")
+	c2.Close()
+	if line := out.next(t); line != "stopped" {
+		t.Fatalf("last line %q", line)
+	}
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, stderr)
+	}
+	if d := time.Since(began); d > waitBound {
+		t.Fatalf("exited %v after SIGTERM", d)
+	}
+}
+
+// SIGINT with a connection that outlasts -drain: the server closes it when
+// the time is up and exits 0.
+func TestEchoSignalDrainTimeout(t *testing.T) {
+	leaktest.Check(t)
+	cmd, addr, out, stderr := binary(t, "-drain", "300ms", "-packet", "4", "-active", "true")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	msg := strings.Repeat("echo me ", 10000)
-	go c.Write([]byte(msg))
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
-		t.Fatalf("read %d bytes (%v), want the %d sent", len(got), err, len(msg))
-	}
-	cancel()
-	if c := <-code; c != 0 {
-		t.Fatalf("exit code %d, want 0", c)
-	}
-}
+	echoLine(t, c, "\x00\x00\x00\x05hello")
 
-func TestEchoBadAddr(t *testing.T) {
-	if c := run(context.Background(), []string{"-addr", "nonsense"}, io.Discard, io.Discard); c != 1 {
-		t.Fatalf("exit code %d, want 1", c)
+	began := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if line := out.next(t); !strings.HasPrefix(line, "draining 1 connections for up to 300ms") {
+		t.Fatalf("after SIGINT: %q", line)
+	}
+	closed(t, c)
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, stderr)
+	}
+	if d := time.Since(began); d < 300*time.Millisecond {
+		t.Fatalf("exited %v after SIGINT, before -drain", d)
+	}
+	if !strings.Contains(stderr.String(), "drain_timeout") {
+		t.Fatalf("stderr: %s", stderr)
 	}
 }

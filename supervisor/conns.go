@@ -1,0 +1,422 @@
+package supervisor
+
+import (
+	"cmp"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/socket"
+)
+
+// Connections, Ranch's ranch_conns_sup, in two parts.
+//
+// Ranch's connection supervisor is a special process that supervises the
+// connection processes and counts them, and holds back the acceptor that
+// reached max_connections by not answering it. Here each connection
+// supervisor is an ordinary SimpleOneForOne supervisor of this package
+// (Temporary children, the listener's shutdown policy), and the count
+// lives in the listener's gate, which both the acceptors and the
+// connection supervisors reach:
+//
+//   - an acceptor takes a slot from the gate before it accepts, and waits
+//     in the gate's queue while none is free, so the clients it does not
+//     accept wait in the kernel's backlog;
+//   - the hand-off runs inside the connection supervisor, as Ranch's
+//     start_protocol does: it starts the handler, turns the acceptor's
+//     slot into a counted connection and makes the handler the socket's
+//     owner;
+//   - the supervisor reports each child's end to the gate (its exited
+//     hook, called from its own actor after it has handled the child's
+//     Terminated), and RemoveConnection takes a connection out of the
+//     count; either frees a slot, which goes to the first acceptor in the
+//     queue: one freed slot wakes exactly one acceptor.
+//
+// Unlike Ranch's, the limit is the listener's, shared by all its
+// connection supervisors, and it is exact: a slot is taken before accept,
+// so no acceptor accepts beyond it (Ranch counts after accept, and each
+// acceptor may go one connection over).
+
+// gate counts a listener's connections against max_connections and queues
+// the acceptors that wait for a slot. Its methods may be called from any
+// goroutine.
+type gate struct {
+	mu       sync.Mutex
+	max      int
+	active   int // connections counted against max
+	reserved int // slots taken by acceptors for the connection they accept next
+	sleepers []chan struct{}
+	conns    map[string]*conn // live handlers, by PID.Id
+	seq      uint64
+	idle     chan struct{} // closed when conns becomes empty; nil until asked for
+
+	// A handler may call RemoveConnection as soon as it runs, before its
+	// hand-off has counted it: such removals wait in early for their
+	// admit. inflight counts the hand-offs under way; when none is, what
+	// early holds can only be PIDs that were never handlers, and goes.
+	inflight int
+	early    map[string]bool
+}
+
+// conn is one live connection handler.
+type conn struct {
+	pid     *actor.PID
+	peer    netip.AddrPort
+	start   time.Time
+	seq     uint64
+	counted bool // counted against max: not removed
+	started bool // ConnectionStart was reported
+}
+
+func newGate(max int) *gate {
+	return &gate{max: max, conns: make(map[string]*conn)}
+}
+
+// reserve takes a slot for the next connection, waiting while all are
+// taken. It returns false, without a slot, if quit closes first.
+func (g *gate) reserve(quit <-chan struct{}) bool {
+	g.mu.Lock()
+	if g.active+g.reserved < g.max {
+		g.reserved++
+		g.mu.Unlock()
+		return true
+	}
+	wake := make(chan struct{})
+	g.sleepers = append(g.sleepers, wake)
+	g.mu.Unlock()
+	select {
+	case <-wake:
+		return true
+	case <-quit:
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if i := slices.Index(g.sleepers, wake); i >= 0 {
+		g.sleepers = slices.Delete(g.sleepers, i, i+1)
+		return false
+	}
+	// A slot was given to us as quit closed: pass it on.
+	g.reserved--
+	g.wakeLocked()
+	return false
+}
+
+// unreserve gives back a slot that no connection took.
+func (g *gate) unreserve() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.reserved--
+	g.wakeLocked()
+}
+
+// wakeLocked gives the free slots to the first waiting acceptors, one slot
+// each. The caller holds g.mu.
+func (g *gate) wakeLocked() {
+	for len(g.sleepers) > 0 && g.active+g.reserved < g.max {
+		w := g.sleepers[0]
+		g.sleepers[0] = nil
+		g.sleepers = g.sleepers[1:]
+		g.reserved++
+		close(w)
+	}
+	if len(g.sleepers) == 0 {
+		g.sleepers = nil
+	}
+}
+
+// begin and end bracket a hand-off.
+func (g *gate) begin() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inflight++
+}
+
+func (g *gate) end() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inflight--
+	if g.inflight == 0 {
+		g.early = nil
+	}
+}
+
+// admit turns a slot into a connection served by pid, counted unless pid
+// has removed itself already.
+func (g *gate) admit(pid *actor.PID, peer netip.AddrPort) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.reserved--
+	counted := !g.early[pid.Id]
+	delete(g.early, pid.Id)
+	if counted {
+		g.active++
+	} else {
+		g.wakeLocked()
+	}
+	g.seq++
+	g.conns[pid.Id] = &conn{pid: pid, peer: peer, start: time.Now(), seq: g.seq, counted: counted}
+}
+
+// started marks pid's connection as reported by ConnectionStart.
+func (g *gate) started(pid *actor.PID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c := g.conns[pid.Id]; c != nil {
+		c.started = true
+	}
+}
+
+// exited forgets the handler pid, which has ended, and frees its slot if it
+// was counted. It returns the connection, or nil if pid was not one.
+func (g *gate) exited(pid *actor.PID) *conn {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.conns[pid.Id]
+	if c == nil {
+		return nil
+	}
+	delete(g.conns, pid.Id)
+	if c.counted {
+		g.active--
+		g.wakeLocked()
+	}
+	if len(g.conns) == 0 && g.idle != nil {
+		close(g.idle)
+		g.idle = nil
+	}
+	return c
+}
+
+// remove takes pid's connection out of the count, once, Ranch's
+// remove_connection.
+func (g *gate) remove(pid *actor.PID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.conns[pid.Id]
+	if c == nil && g.inflight > 0 {
+		if g.early == nil {
+			g.early = make(map[string]bool)
+		}
+		g.early[pid.Id] = true
+	}
+	if c == nil || !c.counted {
+		return
+	}
+	c.counted = false
+	g.active--
+	g.wakeLocked()
+}
+
+// setMax changes the limit; a higher one wakes as many waiting acceptors
+// as it frees slots.
+func (g *gate) setMax(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.max = n
+	g.wakeLocked()
+}
+
+// whenIdle returns a channel that is closed once no handler is left.
+func (g *gate) whenIdle() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.conns) == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if g.idle == nil {
+		g.idle = make(chan struct{})
+	}
+	return g.idle
+}
+
+// counts returns the limit, the counted connections and all of them.
+func (g *gate) counts() (max, active, all int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.max, g.active, len(g.conns)
+}
+
+// waiting returns how many acceptors wait for a slot.
+func (g *gate) waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sleepers)
+}
+
+// pids returns the handlers in the order they started.
+func (g *gate) pids() []*actor.PID {
+	g.mu.Lock()
+	cs := make([]*conn, 0, len(g.conns))
+	for _, c := range g.conns {
+		cs = append(cs, c)
+	}
+	g.mu.Unlock()
+	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]*actor.PID, len(cs))
+	for i, c := range cs {
+		out[i] = c.pid
+	}
+	return out
+}
+
+// handoff is an accepted socket on its way to its handler. Either the
+// connection supervisor takes it, and finishes the hand-off or cleans up,
+// or the acceptor abandons it, and cleans up: whoever wins owns the socket
+// and the acceptor's slot.
+type handoff struct {
+	sock     *socket.Socket
+	owner    *otpactor.Process // the acceptor's: the socket's owner until the hand-off
+	peer     netip.AddrPort
+	acceptor int
+	state    atomic.Int32
+}
+
+const (
+	handoffPending int32 = iota
+	handoffTaken
+	handoffAbandoned
+)
+
+func (h *handoff) take() bool    { return h.state.CompareAndSwap(handoffPending, handoffTaken) }
+func (h *handoff) abandon() bool { return h.state.CompareAndSwap(handoffPending, handoffAbandoned) }
+
+// connsSupSpec is the child spec of the i-th connection supervisor.
+func (l *Listener) connsSupSpec(i int) ChildSpec {
+	handler := ChildSpec{
+		Restart:  Temporary,
+		Shutdown: l.opts.Shutdown,
+		Start: func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {
+			return l.proto.Start(ctx, l, args[0].(*socket.Socket))
+		},
+	}
+	return ChildSpec{
+		ID:   "conns-" + strconv.Itoa(i+1),
+		Type: Supervisor,
+		Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
+			r, err := start(ctx, Flags{Strategy: SimpleOneForOne}, []ChildSpec{handler},
+				hooks{clock: time.Now, exited: l.connExited})
+			if err != nil {
+				return nil, err
+			}
+			l.connsSups[i].Store(r)
+			return r.PID(), nil
+		},
+	}
+}
+
+// connsSupOf returns the current connection supervisor of acceptor id,
+// Ranch's ranch_server:get_connections_sup(Ref, AcceptorId).
+func (l *Listener) connsSupOf(id int) *Ref {
+	return l.connsSups[(id-1)%len(l.connsSups)].Load()
+}
+
+// handOff gives the accepted socket of h to a new handler, through the
+// acceptor's connection supervisor, and waits for it at most the handshake
+// timeout, as Ranch's acceptor waits in start_protocol. A hand-off the
+// supervisor has not begun by then is abandoned: the socket is closed.
+func (l *Listener) handOff(h *handoff) {
+	reason := ErrNoProc
+	if cs := l.connsSupOf(h.acceptor); cs != nil {
+		req := &request{
+			fn: func(ctx actor.Context, s *sup) error {
+				l.startProtocol(ctx, s, h)
+				return nil
+			},
+			done: make(chan struct{}),
+		}
+		cs.sys.Root.Send(cs.pid, req)
+		t := time.NewTimer(l.opts.HandshakeTimeout)
+		select {
+		case <-req.done:
+		case <-cs.done:
+		case <-t.C:
+			reason = ErrHandshakeTimeout
+		}
+		t.Stop()
+	}
+	if h.abandon() {
+		l.dropHandoff(h, reason)
+	}
+}
+
+// startProtocol runs in a connection supervisor: it starts the handler,
+// counts it, and makes it the socket's owner, Ranch's start_protocol and
+// handshake.
+func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
+	if !h.take() {
+		return // the acceptor gave up on it
+	}
+	l.gate.begin()
+	defer l.gate.end()
+	pid, err := s.startChildArgs(ctx, []any{h.sock})
+	if err == nil && pid == nil {
+		err = Ignore
+	}
+	if err != nil {
+		l.log.Error("connection process start failure",
+			slog.String("listener", l.Addr().String()), slog.Any("reason", err))
+		l.dropHandoff(h, err)
+		return
+	}
+	l.gate.admit(pid, h.peer)
+	if err := h.sock.ControllingProcess(h.owner, pid); err != nil {
+		// The handler is gone already, or the socket closed: as Ranch,
+		// close the socket and kill the handler. Its end, handled by the
+		// supervisor after this call, frees the slot.
+		l.closeSocket(h)
+		_ = s.terminateChildPID(ctx, pid)
+		return
+	}
+	if l.active != nil {
+		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile
+	}
+	l.gate.started(pid)
+	l.events.ConnectionStart(ConnectionEvent{PID: pid, Peer: h.peer})
+}
+
+// connExited is the connection supervisors' exited hook.
+func (l *Listener) connExited(pid *actor.PID) {
+	if c := l.gate.exited(pid); c != nil && c.started {
+		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: c.peer, Duration: time.Since(c.start)})
+	}
+}
+
+// dropHandoff closes a socket that no handler took, gives back its slot,
+// and reports why.
+func (l *Listener) dropHandoff(h *handoff, reason error) {
+	l.closeSocket(h)
+	l.gate.unreserve()
+	l.startErrors.Add(1)
+	l.events.AcceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &Error{Op: "start_protocol", Err: reason}})
+}
+
+// closeSocket closes h's socket and drops what it sent the acceptor.
+func (l *Listener) closeSocket(h *handoff) {
+	_ = h.sock.Close()
+	h.owner.TakeMatching(func(m any) bool { return socketOf(m) == h.sock })
+}
+
+// socketOf returns the socket a port message is from, or nil.
+func socketOf(m any) *socket.Socket {
+	switch m := m.(type) {
+	case *socket.TCP:
+		return m.Socket
+	case *socket.TCPClosed:
+		return m.Socket
+	case *socket.TCPError:
+		return m.Socket
+	case *socket.TCPPassive:
+		return m.Socket
+	case *socket.HTTP:
+		return m.Socket
+	}
+	return nil
+}

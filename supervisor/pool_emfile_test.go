@@ -1,0 +1,239 @@
+package supervisor
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/socket"
+	"golang.org/x/sys/unix"
+)
+
+// emfileChildEnv makes TestListenerEMFILE the child: a pool in a process
+// whose fd limit is a few fds above what it has open.
+const emfileChildEnv = "OTPNET_SUPERVISOR_EMFILE_CHILD"
+
+// Out of file descriptors, an acceptor logs, backs off about 100 ms at a
+// time (never spins, never crashes), and accepts again once fds are free:
+// the client that waited in the backlog meanwhile is served.
+//
+// The test re-runs its own binary as the child, so that lowering
+// RLIMIT_NOFILE does not starve this process. The child reports its
+// listener's events on stdout, one "emfile-child: ..." line each; the
+// parent connects clients one at a time until the child reports emfile.
+func TestListenerEMFILE(t *testing.T) {
+	if os.Getenv(emfileChildEnv) == "1" {
+		emfileChild(t)
+		return
+	}
+	checkLeaks(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestListenerEMFILE$", "-test.count=1")
+	cmd.Env = append(os.Environ(), emfileChildEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{}) // closed once the child has exited, with waitErr
+	var waitErr error
+	lines := make(chan string, 4096)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), "emfile-child: "); ok {
+				lines <- line
+			}
+		}
+		close(lines)
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	defer func() {
+		stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(waitBound):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	// next returns the child's next line that starts with one of kinds.
+	next := func(kinds ...string) string {
+		t.Helper()
+		timeout := time.After(waitBound)
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("the child ended; stderr:\n%s", stderr.String())
+				}
+				for _, k := range kinds {
+					if strings.HasPrefix(line, k) {
+						return line
+					}
+				}
+			case <-timeout:
+				t.Fatalf("no %v from the child within %v", kinds, waitBound)
+			}
+		}
+	}
+
+	port, _ := strings.CutPrefix(next("listening "), "listening ")
+	addr := net.JoinHostPort("127.0.0.1", port)
+	var served []net.Conn
+	var pending net.Conn
+	var firstError string
+	for i := 0; pending == nil; i++ {
+		if i == 30 {
+			t.Fatal("30 connections served under the lowered fd limit, and no emfile")
+		}
+		c, err := net.DialTimeout("tcp", addr, waitBound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		// One client at a time: this one is served or it is not.
+		switch line := next("start", "error "); {
+		case line == "start":
+			echoed(t, c, fmt.Sprint("client ", i))
+			served = append(served, c)
+		case strings.HasPrefix(line, "error emfile "):
+			pending, firstError = c, line
+		default:
+			t.Fatalf("child: %s, want emfile", line)
+		}
+	}
+	if len(served) == 0 {
+		t.Fatal("no client was served before emfile")
+	}
+
+	// The acceptor retries about every 100 ms: five errors span 400 ms or
+	// more. An acceptor that spun would report thousands.
+	stamp := func(line string) time.Time {
+		f := strings.Fields(line)
+		ns, err := strconv.ParseInt(f[len(f)-1], 10, 64)
+		if err != nil {
+			t.Fatalf("bad line %q", line)
+		}
+		return time.Unix(0, ns)
+	}
+	t0 := stamp(firstError)
+	var t4 time.Time
+	for range 4 {
+		line := next("error ")
+		if !strings.HasPrefix(line, "error emfile ") {
+			t.Fatalf("child: %s, want emfile", line)
+		}
+		t4 = stamp(line)
+	}
+	if d := t4.Sub(t0); d < 360*time.Millisecond {
+		t.Fatalf("5 accept errors in %v: the acceptor does not back off", d)
+	}
+
+	// A served client leaves, its fd is freed, and the pending one is
+	// accepted at the next try.
+	served[0].Close()
+	next("stop")
+	next("start")
+	echoed(t, pending, "served once fds were free")
+	for _, c := range served[1:] {
+		echoed(t, c, "still served")
+	}
+
+	stdin.Close()
+	next("stopped")
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("child: %v; stderr:\n%s", waitErr, stderr.String())
+		}
+	case <-time.After(waitBound):
+		t.Fatal("the child did not exit")
+	}
+	if !strings.Contains(stderr.String(), "acceptor reducing accept rate: out of file descriptors") {
+		t.Fatalf("no back-off warning logged; stderr:\n%s", stderr.String())
+	}
+}
+
+// emfileChild runs the pool under a low fd limit until its stdin closes.
+func emfileChild(t *testing.T) {
+	var mu sync.Mutex
+	out := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Printf("emfile-child: "+format+"\n", a...)
+	}
+	// The default system logs warnings through log/slog's default logger:
+	// on stderr, where the parent looks for the back-off.
+	sys := otpactor.NewSystem()
+	l, err := StartListener(sys.Root, echoProto, ListenerOptions{Addr: "127.0.0.1:0",
+		SocketOptions: echoOpts, NumAcceptors: 1, Events: childEvents{out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kernel gives the lowest free fd below the limit, and fds above it
+	// stay open: leave three free numbers below the limit, whatever is
+	// open above.
+	open := make(map[int]bool)
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil {
+			open[fd] = true
+		}
+	}
+	limit, free := 0, 0
+	for ; free < 3; limit++ {
+		if !open[limit] {
+			free++
+		}
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	lim.Cur = uint64(limit)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	out("listening %d", l.Port())
+	io.Copy(io.Discard, os.Stdin)
+	if err := l.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	out("stopped")
+}
+
+// childEvents reports a listener's events as lines.
+type childEvents struct {
+	out func(format string, a ...any)
+}
+
+func (e childEvents) ListenerStart(ListenerEvent) {}
+func (e childEvents) ListenerStop(ListenerEvent)  {}
+func (e childEvents) Accept(AcceptEvent)          { e.out("accept") }
+func (e childEvents) AcceptError(ev AcceptErrorEvent) {
+	e.out("error %s %d", socket.Reason(ev.Err), time.Now().UnixNano())
+}
+func (e childEvents) ConnectionStart(ConnectionEvent) { e.out("start") }
+func (e childEvents) ConnectionStop(ConnectionEvent)  { e.out("stop") }

@@ -1,0 +1,62 @@
+package supervisor_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
+)
+
+// An echo server in an acceptor pool, Ranch's echo_protocol: each
+// connection is served by an actor of its own, the owner of its socket,
+// which gets each line as a *socket.TCP and re-arms {active, once}.
+func ExampleStartListener() {
+	system := otpactor.NewSystem()
+	echo := supervisor.ActorProtocol(func(_ *supervisor.Listener, s *socket.Socket) actor.Actor {
+		return actor.ReceiveFunc(func(ctx actor.Context) {
+			switch m := ctx.Message().(type) {
+			case *socket.TCP:
+				s.Send(m.Data)
+				s.SetOpts(socket.Active(socket.Once))
+			case *socket.TCPClosed:
+				ctx.Stop(ctx.Self())
+			}
+		})
+	})
+	l, err := supervisor.StartListener(system.Root, echo, supervisor.ListenerOptions{
+		Addr:          "127.0.0.1:0",
+		SocketOptions: []socket.Option{socket.Packet(framing.Line), socket.Active(socket.Once)},
+		NumAcceptors:  2,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Fprint(c, "hello\nworld\n")
+	r := bufio.NewReader(c)
+	for range 2 {
+		line, _ := r.ReadString('\n')
+		fmt.Print(line)
+	}
+	fmt.Println(l.Info().ActiveConnections, "connection")
+	c.Close()
+
+	l.Stop()
+	fmt.Println(l.Status())
+	// Output:
+	// hello
+	// world
+	// 1 connection
+	// stopped
+}
