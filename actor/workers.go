@@ -9,18 +9,21 @@ import (
 // goroutine each time an idle mailbox gets a message, and that goroutine's
 // stack grows, copy by copy, through the actor's call chain: for a socket
 // owner that is every packet. A worker is a goroutine that stays, stack
-// grown, and waits for the next mailbox to run; one idle for workerIdle
-// exits, so a quiet process keeps none.
+// grown, and waits for the next mailbox to run. A janitor retires the
+// workers idle for workerIdle, and itself once none is idle, so a quiet
+// process keeps none; a busy worker pays no timer per message.
 type workerPool struct {
-	mu   sync.Mutex
-	idle []*worker // most recently used last: the warmest first
+	mu      sync.Mutex
+	idle    []*worker // most recently used last: the warmest first
+	janitor bool      // the janitor runs
 }
 
 type worker struct {
-	work chan func()
+	work  chan func() // nil: retire
+	since time.Time   // idle since; guarded by workerPool.mu
 }
 
-// workerIdle is how long a worker waits for work before it exits.
+// workerIdle is how long a worker may wait for work before it retires.
 const workerIdle = 200 * time.Millisecond
 
 var workers workerPool
@@ -43,37 +46,43 @@ func (wp *workerPool) run(fn func()) {
 }
 
 func (w *worker) loop(wp *workerPool) {
-	t := time.NewTimer(workerIdle)
-	defer t.Stop()
-	for {
-		select {
-		case fn := <-w.work:
-			fn()
-		case <-t.C:
-			if wp.retire(w) {
-				return
-			}
-			(<-w.work)() // taken off the idle list just now: its work is coming
+	for fn := range w.work {
+		if fn == nil {
+			return
 		}
+		fn()
 		wp.mu.Lock()
+		w.since = time.Now()
 		wp.idle = append(wp.idle, w)
+		if !wp.janitor {
+			wp.janitor = true
+			go wp.sweep()
+		}
 		wp.mu.Unlock()
-		t.Reset(workerIdle)
 	}
 }
 
-// retire takes w off the idle list, and reports false if it was not there:
-// run has just taken it and is sending it work.
-func (wp *workerPool) retire(w *worker) bool {
-	wp.mu.Lock()
-	defer wp.mu.Unlock()
-	for i, x := range wp.idle {
-		if x == w {
-			copy(wp.idle[i:], wp.idle[i+1:])
-			wp.idle[len(wp.idle)-1] = nil
-			wp.idle = wp.idle[:len(wp.idle)-1]
-			return true
+// sweep retires, every workerIdle, the workers idle that long: they are
+// at the bottom of the idle stack. It ends when no worker is idle.
+func (wp *workerPool) sweep() {
+	t := time.NewTicker(workerIdle)
+	defer t.Stop()
+	for range t.C {
+		wp.mu.Lock()
+		cut := time.Now().Add(-workerIdle)
+		n := 0
+		for n < len(wp.idle) && wp.idle[n].since.Before(cut) {
+			wp.idle[n].work <- nil
+			n++
 		}
+		k := copy(wp.idle, wp.idle[n:])
+		clear(wp.idle[k:])
+		wp.idle = wp.idle[:k]
+		if k == 0 {
+			wp.janitor = false
+			wp.mu.Unlock()
+			return
+		}
+		wp.mu.Unlock()
 	}
-	return false
 }
