@@ -1,10 +1,11 @@
 package socket
 
 import (
-	"github.com/otpnet/otpnet/framing"
 	"net/netip"
+	"strings"
 	"time"
 
+	"github.com/otpnet/otpnet/framing"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,6 +40,7 @@ func (s *Socket) Close() error {
 	}
 	s.wakeSenders()
 	s.unlink()
+	s.dropStash()
 	h, listener := s.h, s.listener
 	s.mu.Unlock()
 
@@ -93,7 +95,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return netip.AddrPort{}, &Error{Op: op, Err: ErrClosed}
+		return netip.AddrPort{}, &Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
 	}
 	var ap netip.AddrPort
 	err := s.pool.Control(s.h, func(fd int) error {
@@ -103,6 +105,8 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 			ap = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
 		case *unix.SockaddrInet6:
 			ap = netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+		case *unix.SockaddrUnix:
+			err = unix.EAFNOSUPPORT // a local socket: SocknameLocal, PeernameLocal
 		}
 		return err
 	})
@@ -110,4 +114,49 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 		return netip.AddrPort{}, &Error{Op: op, Err: driverErr(err)}
 	}
 	return ap, nil
+}
+
+// SocknameLocal is inet:sockname(Socket) of a local (AF_UNIX) socket:
+// {local, Path}, with "" for an unnamed socket and a leading NUL for an
+// abstract address.
+func (s *Socket) SocknameLocal() (LocalAddr, error) {
+	return s.localName("sockname", unix.Getsockname)
+}
+
+// PeernameLocal is inet:peername(Socket) of a local (AF_UNIX) socket.
+func (s *Socket) PeernameLocal() (LocalAddr, error) {
+	return s.localName("peername", unix.Getpeername)
+}
+
+func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (LocalAddr, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return "", &Error{Op: op, Err: unix.EINVAL}
+	}
+	var name LocalAddr
+	err := s.pool.Control(s.h, func(fd int) error {
+		sa, err := get(fd)
+		if err != nil {
+			return err
+		}
+		a, ok := sa.(*unix.SockaddrUnix)
+		if !ok {
+			return unix.EAFNOSUPPORT
+		}
+		// x/sys writes an abstract address's leading NUL as '@', and an
+		// unnamed socket as "@".
+		switch {
+		case a.Name == "@":
+		case strings.HasPrefix(a.Name, "@"):
+			name = LocalAddr("\x00" + a.Name[1:])
+		default:
+			name = LocalAddr(a.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", &Error{Op: op, Err: driverErr(err)}
+	}
+	return name, nil
 }

@@ -41,12 +41,14 @@ func defaultPortOpts() portOpts {
 
 // openOpts are the options that only mean something when a socket opens.
 type openOpts struct {
-	backlog int
-	ip      netip.Addr
-	port    int
-	family  Family
-	fd      int
-	kernel  []Option // applied to the new fd before bind
+	backlog   int
+	ip        netip.Addr
+	path      string // IfAddrLocal's
+	bindLocal bool   // IfAddrLocal was given
+	port      int
+	family    Family
+	fd        int
+	kernel    []Option // applied to the new fd before bind
 }
 
 // split sorts opts into the port's, the kernel's and the opening ones,
@@ -61,7 +63,12 @@ func split(opts []Option, po *portOpts, oo *openOpts) error {
 		case OptBacklog:
 			o.backlog = opt.value.(int)
 		case OptIP:
-			o.ip = opt.value.(netip.Addr)
+			switch v := opt.value.(type) {
+			case netip.Addr:
+				o.ip = v
+			case LocalAddr:
+				o.path, o.bindLocal, o.family = string(v), true, Local
+			}
 		case OptPort:
 			o.port = opt.value.(int)
 		case OptFamily:
@@ -179,6 +186,10 @@ func checkValue(opt Option) error {
 	case Linger:
 		if opt.name != OptLinger || v.Seconds < 0 {
 			return bad("want {Bool, Seconds >= 0}")
+		}
+	case LocalAddr:
+		if opt.name != OptIP || len(v) >= len(unix.RawSockaddrUnix{}.Path) {
+			return bad("want a path shorter than 108 bytes")
 		}
 	case RawOption, netip.Addr, Family:
 	default:

@@ -23,6 +23,9 @@
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
 //	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
+//	{ifaddr, {local, Path}}                 socket.IfAddrLocal(path)
+//	inet:sockname(S) = {ok, {local, Path}}  s.SocknameLocal(), s.PeernameLocal()
+//	gen_tcp:fdopen(Fd, Opts)                socket.Connect(self, "", 0, t, socket.Fd(fd), opts...)
 //	{tcp, S, Data}                          *socket.TCP{Socket: s, Data: data}
 //	{tcp_closed, S}                         *socket.TCPClosed{Socket: s}
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
@@ -48,6 +51,11 @@
 //     where OTP silently truncates it.
 //   - Close waits for queued data at most the linger time, send_timeout,
 //     or five seconds; OTP waits for as long as the queue keeps shrinking.
+//   - gen_tcp:fdopen(Fd, []) is passive; Connect with Fd, which stands for
+//     it, keeps connect's default, {active, true}.
+//   - A goroutine blocked in Accept cannot be killed: when its process has
+//     stopped, Accept returns badarg as the next connection comes, and
+//     leaves that connection to the next Accept.
 //
 // The inet utilities (ParseAddress, Ntoa, GetAddr, GetHostByName,
 // GetIfAddrs, FormatError, ...) live here too.

@@ -30,7 +30,13 @@ func setKernel(fd int, opt Option) error {
 	case OptPriority:
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, opt.value.(int))
 	case OptTos:
-		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, opt.value.(int))
+		// Linux's IP_TOS also sets SO_PRIORITY: keep the priority, as
+		// inet_drv does.
+		prio, perr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, opt.value.(int)); err != nil || perr != nil {
+			return err
+		}
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
 	case OptTclass:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, opt.value.(int))
 	case OptTTL:

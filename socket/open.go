@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
@@ -33,7 +34,10 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	}
 	s.listener = true
 	if oo.fd >= 0 {
-		s.h, err = pool.Adopt(oo.fd, nil)
+		err = listenFd(oo, port)
+		if err == nil {
+			s.h, err = pool.Adopt(oo.fd, nil)
+		}
 	} else {
 		var sa unix.Sockaddr
 		sa, err = localAddr(oo, port)
@@ -51,33 +55,137 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 // Accept is gen_tcp:accept(ListenSocket, Timeout): the next connection,
 // owned by the caller, with the listening socket's options. It fails with
 // timeout, closed when the listening socket closes, or the kernel's error
-// (emfile, ...). Timeout Infinity waits for ever.
+// (emfile, ...). Timeout Infinity waits for ever. Concurrent Accepts are
+// served first come, first served, as by inet_drv's multi-accept queue.
+// An Accept whose caller's process has stopped fails with badarg and leaves
+// the connection for the next Accept, as a killed acceptor does in OTP.
 func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 	if c == nil || c.Self() == nil {
 		return nil, &Error{Op: "accept", Err: ErrBadArg}
+	}
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
 	}
 	l.mu.Lock()
 	if !l.listener {
 		l.mu.Unlock()
 		return nil, &Error{Op: "accept", Err: unix.EINVAL}
 	}
+	turn := make(chan struct{})
+	l.acceptq = append(l.acceptq, turn)
+	if len(l.acceptq) == 1 {
+		close(turn)
+	}
+	l.mu.Unlock()
+	defer l.leaveAcceptQ(turn)
+	s, err := l.acceptTurn(c, turn, deadline)
+	if err != nil {
+		return nil, &Error{Op: "accept", Err: err}
+	}
+	return s, nil
+}
+
+// acceptTurn waits for the caller's turn in the accept queue, then
+// accepts.
+func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*Socket, error) {
+	select {
+	case <-turn:
+	default:
+		var expired <-chan time.Time
+		if !deadline.IsZero() {
+			t := time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+			expired = t.C
+		}
+		select {
+		case <-turn:
+		case <-expired:
+			return nil, ErrTimeout
+		}
+	}
+	l.mu.Lock()
 	po := l.opts
 	l.mu.Unlock()
 	s, err := newSocket(c, po, l.pool)
 	if err != nil {
-		return nil, &Error{Op: "accept", Err: err}
+		return nil, err
 	}
-	var deadline time.Time
-	if timeout >= 0 {
-		deadline = time.Now().Add(timeout)
+	if !s.alive(c.Self()) {
+		return nil, ErrBadArg
+	}
+	l.mu.Lock()
+	stash := l.stash
+	l.stash = nil
+	l.mu.Unlock()
+	if stash != nil { // accepted for a caller that stopped: this one's now
+		stash.mu.Lock()
+		stash.sys, stash.owner = s.sys, s.owner
+		stash.mu.Unlock()
+		stash.start(stash.h)
+		stash.startLink()
+		return stash, nil
 	}
 	h, _, err := l.pool.Accept(l.h, deadline, s)
 	if err != nil {
-		return nil, &Error{Op: "accept", Err: driverErr(err)}
+		return nil, driverErr(err)
+	}
+	l.copyPriority(h)
+	if !s.alive(c.Self()) { // the caller stopped while it waited
+		s.h = h
+		l.mu.Lock()
+		keep := !l.dead && l.stash == nil
+		if keep {
+			l.stash = s
+		}
+		l.mu.Unlock()
+		if !keep {
+			l.pool.Close(h)
+		}
+		return nil, ErrBadArg
 	}
 	s.start(h)
 	s.startLink()
 	return s, nil
+}
+
+// copyPriority gives the accepted socket h the listening socket's
+// SO_PRIORITY, which Linux does not pass on and inet_drv does.
+func (l *Socket) copyPriority(h driver.Handle) {
+	var prio int
+	l.pool.Control(l.h, func(fd int) (err error) {
+		prio, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
+		return err
+	})
+	if prio != 0 {
+		l.pool.Control(h, func(fd int) error {
+			return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
+		})
+	}
+}
+
+// leaveAcceptQ takes turn out of the accept queue, giving the turn to the
+// next Accept if it was this one's.
+func (l *Socket) leaveAcceptQ(turn chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := slices.Index(l.acceptq, turn)
+	if i < 0 {
+		return
+	}
+	l.acceptq = slices.Delete(l.acceptq, i, i+1)
+	if i == 0 && len(l.acceptq) > 0 {
+		close(l.acceptq[0])
+	}
+}
+
+// dropStash closes a connection kept for the next Accept, when the
+// listening socket closes. The caller holds l.mu.
+func (l *Socket) dropStash() {
+	if l.stash != nil {
+		l.pool.Close(l.stash.h)
+		l.stash = nil
+	}
 }
 
 // Connect is gen_tcp:connect(Address, Port, Options, Timeout): host is a
@@ -105,11 +213,14 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	}
 	var h driver.Handle
 	if oo.fd >= 0 {
-		h, err = pool.Adopt(oo.fd, s)
+		err = connectFd(oo, host, port, deadline)
+		if err == nil {
+			h, err = pool.Adopt(oo.fd, s)
+		}
 	} else {
 		var remote, local unix.Sockaddr
 		remote, err = remoteAddr(host, port, oo.family, deadline)
-		if err == nil && (oo.ip.IsValid() || oo.port != 0) {
+		if err == nil && (oo.ip.IsValid() || oo.port != 0 || oo.bindLocal) {
 			local, err = localAddr(oo, oo.port)
 		}
 		if err == nil {
@@ -159,8 +270,12 @@ func kernelControl(opts []Option) func(fd int) error {
 }
 
 // localAddr is the address to bind: the IP option's, or any of the
-// family.
+// family; for a local socket, IfAddrLocal's path ("": unnamed, which
+// Linux binds to an abstract address of its choosing).
 func localAddr(oo openOpts, port int) (unix.Sockaddr, error) {
+	if oo.family == Local {
+		return &unix.SockaddrUnix{Name: oo.path}, nil
+	}
 	ip := oo.ip
 	if !ip.IsValid() {
 		if oo.family == Inet6 {
@@ -195,7 +310,7 @@ func remoteAddr(host string, port int, fam Family, deadline time.Time) (unix.Soc
 	if err != nil || len(ips) == 0 {
 		return nil, ErrNxdomain
 	}
-	return sockaddr(ips[0], port), nil
+	return sockaddr(ips[0].Unmap(), port), nil // Go may give IPv4 as ::ffff:a.b.c.d
 }
 
 func sockaddr(ip netip.Addr, port int) unix.Sockaddr {
@@ -203,4 +318,85 @@ func sockaddr(ip netip.Addr, port int) unix.Sockaddr {
 		return &unix.SockaddrInet4{Addr: ip.As4(), Port: port}
 	}
 	return &unix.SockaddrInet6{Addr: ip.As16(), Port: port}
+}
+
+// listenFd readies fd, an open stream socket, for Listen's {fd, Fd}: bound
+// to the address asked for, if any, and listening, as inet_tcp and
+// local_tcp do with it (listen again on a listening socket only sets the
+// backlog).
+func listenFd(oo openOpts, port int) error {
+	if oo.ip.IsValid() || port != 0 || oo.bindLocal {
+		sa, err := localAddr(oo, port)
+		if err != nil {
+			return err
+		}
+		if err := unix.Bind(oo.fd, sa); err != nil {
+			return err
+		}
+	}
+	return unix.Listen(oo.fd, oo.backlog)
+}
+
+// connectFd readies fd, an open stream socket, for Connect's {fd, Fd}: a
+// connected one (gen_tcp:fdopen) as it is; otherwise bound to the address
+// asked for, if any, and connected to host and port by the deadline, as
+// gen_tcp:connect does with it.
+func connectFd(oo openOpts, host string, port int, deadline time.Time) error {
+	fd := oo.fd
+	if _, err := unix.Getpeername(fd); err == nil {
+		return nil
+	}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		switch sa.(type) {
+		case *unix.SockaddrUnix:
+			oo.family = Local
+		case *unix.SockaddrInet6:
+			if oo.family == Inet {
+				oo.family = Inet6
+			}
+		}
+	}
+	if oo.ip.IsValid() || oo.port != 0 || oo.bindLocal {
+		sa, err := localAddr(oo, oo.port)
+		if err != nil {
+			return err
+		}
+		if err := unix.Bind(fd, sa); err != nil {
+			return err
+		}
+	}
+	remote, err := remoteAddr(host, port, oo.family, deadline)
+	if err != nil {
+		return err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return err
+	}
+	switch err := unix.Connect(fd, remote); err {
+	case nil:
+		return nil
+	case unix.EINPROGRESS, unix.EINTR:
+	default:
+		return err
+	}
+	for {
+		ms := -1
+		if !deadline.IsZero() {
+			if ms = int(time.Until(deadline).Milliseconds()); ms <= 0 {
+				return ErrTimeout
+			}
+		}
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, ms)
+		if err == unix.EINTR || (err == nil && n == 0) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if err == nil && soerr != 0 {
+			err = unix.Errno(soerr)
+		}
+		return err
+	}
 }

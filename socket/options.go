@@ -24,7 +24,8 @@ func (o Option) Name() OptName { return o.name }
 
 // Value returns the option's value: a Mode for active, a framing.Type for
 // packet, a bool, an int, a time.Duration (send_timeout, Infinity for
-// infinity), a Linger, a netip.Addr, a string, or a RawOption.
+// infinity), a Linger, a netip.Addr or LocalAddr, a string, or a
+// RawOption.
 func (o Option) Value() any { return o.value }
 
 // String formats o as Erlang writes it: {active,once}, {packet,4}, ...
@@ -335,6 +336,17 @@ func Backlog(n int) Option { return Option{OptBacklog, n} }
 
 // IP is {ip, Address} (also {ifaddr, Address}): the local address to bind.
 func IP(a netip.Addr) Option { return Option{OptIP, a} }
+
+// IfAddrLocal is {ifaddr, {local, Path}}: the socket is a local (AF_UNIX)
+// one, bound to path. A path that starts with NUL is a Linux abstract
+// address; "" lets Linux pick an abstract address (autobind), as
+// {local, <<>>} does. For Connect, host is then the peer's path.
+func IfAddrLocal(path string) Option { return Option{OptIP, LocalAddr(path)} }
+
+// LocalAddr is the address of a local (AF_UNIX) socket, Erlang's
+// {local, Path}: a path, an abstract address (starting with NUL), or ""
+// for an unnamed socket.
+type LocalAddr string
 
 // Port is {port, Port}: the local port to bind, for Connect.
 func Port(p int) Option { return Option{OptPort, p} }

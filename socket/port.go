@@ -205,6 +205,7 @@ func (s *Socket) die() {
 	}
 	s.wakeSenders()
 	s.unlink()
+	s.dropStash()
 	s.pool.Close(s.h)
 }
 

@@ -1,8 +1,10 @@
 package socket
 
 import (
+	"errors"
 	"time"
 
+	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"golang.org/x/sys/unix"
 )
@@ -14,10 +16,11 @@ const maxIov = 8
 // (iodata), as one packet with the header {packet, 1 | 2 | 4} asks for.
 //
 // With the inet backend (the default) Send returns as soon as the data is
-// written or queued; while the queue is above HighWatermark the socket is
-// busy and Send waits until it is below LowWatermark or SendTimeout passes
-// (timeout; the data that made it busy stays queued and will be sent;
-// with SendTimeoutClose the socket closes). With the socket backend Send
+// written or queued; a send that finds bytes queued and leaves the queue
+// above HighWatermark makes the socket busy, and it and later sends wait
+// until the queue is below LowWatermark or SendTimeout passes (timeout;
+// the data that made it busy stays queued and will be sent; with
+// SendTimeoutClose the socket closes). With the socket backend Send
 // waits until all is written, or fails after SendTimeout with
 // *SendTimeoutError holding what was not. A payload too long for a 1 or 2
 // byte header is emsgsize, where OTP would silently truncate the header.
@@ -46,12 +49,14 @@ func (s *Socket) Send(data ...[]byte) error {
 	for _, b := range data {
 		n += len(b)
 	}
+	total := n // this send's bytes, with its header
 	if s.opts.packet >= framing.One && s.opts.packet <= framing.Four {
 		h, err := framing.AppendHeader(s.hdr[:0], s.opts.packet, n)
 		if err != nil {
 			return &Error{Op: "send", Err: unix.EMSGSIZE}
 		}
 		bufs = append(bufs, h)
+		total += len(h)
 	}
 	bufs = append(bufs, data...)
 
@@ -63,14 +68,17 @@ func (s *Socket) Send(data ...[]byte) error {
 		queued, err = s.pool.Writev(s.h, bufs)
 	}
 	if err != nil {
-		return &Error{Op: "send", Err: err}
+		return &Error{Op: "send", Err: s.sendFailed(err)}
 	}
 	s.stats.output(n)
 
 	switch {
 	case s.opts.backend == BackendSocket && queued > 0:
 		return s.sendAll(deadline)
-	case queued >= s.opts.high:
+	case queued >= s.opts.high && queued > total:
+		// As in inet_drv, only a send that finds bytes already queued
+		// makes the socket busy and waits: one that found the queue empty
+		// returns, however much of it is left queued.
 		return s.becomeBusy(deadline)
 	}
 	return nil
@@ -83,12 +91,33 @@ func (s *Socket) sendable() error {
 		return ErrClosed
 	case s.listener:
 		return unix.ENOTCONN
-	case s.gone && s.goneErr != nil:
+	case s.gone && (s.goneErr != nil || s.sendTold):
 		return unix.ENOTCONN
 	case s.gone && s.opts.exitOnClose:
+		s.sendTold = true // the first send to learn it gets closed
 		return ErrClosed
 	}
 	return nil
+}
+
+// sendFailed handles a write the kernel refused (EPIPE, ECONNRESET, ...):
+// as OTP's tcp_send_error, the peer is gone, the send answers closed
+// (econnreset with show_econnreset), a recv does so once more, and the
+// next send answers enotconn. The caller holds s.mu.
+func (s *Socket) sendFailed(err error) error {
+	if err == driver.ErrClosed {
+		return ErrClosed
+	}
+	var why error
+	if errors.Is(err, unix.ECONNRESET) && s.opts.showEconnreset {
+		why = unix.ECONNRESET
+	}
+	s.peerGone(why)
+	s.sendTold = true
+	if why != nil {
+		return why
+	}
+	return ErrClosed
 }
 
 // becomeBusy makes the socket busy after a send left queued bytes above

@@ -50,7 +50,14 @@ type Socket struct {
 	goneErr  error // why, when it was an error (emsgsize, econnreset, ...)
 	owed     bool  // TCPClosed not yet sent
 	recvTold bool  // a Recv has returned closed or goneErr
+	sendTold bool  // a Send has returned closed or goneErr
 	dead     bool  // closed: every call answers closed
+
+	// A listening socket's Accept calls, first come first served as in
+	// inet_drv's multi-accept queue: the first accepts, the others wait
+	// their turn (open.go).
+	acceptq []chan struct{}
+	stash   *Socket // accepted for a caller that stopped meanwhile: the next Accept's
 }
 
 var ids atomic.Uint64
