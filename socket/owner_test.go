@@ -173,3 +173,37 @@ func TestControllingProcessErrors(t *testing.T) {
 		t.Fatalf("on a closed socket: %v, want closed", err)
 	}
 }
+
+// A passive socket changes owner between Recvs: the new owner reads on
+// where the old one stopped, and the mode stays passive.
+func TestControllingProcessPassive(t *testing.T) {
+	const total = 3000
+	a, b := newProc(t), newProc(t)
+	client, s := pair(t, a, Active(False), Packet(framing.Four))
+	go flood(t, client, total)
+	recvUpTo := func(next, until int) int {
+		for ; next < until; next++ {
+			data, err := s.Recv(0, 5*time.Second)
+			if err != nil {
+				t.Fatalf("packet %d: %v", next, err)
+			}
+			if got := int(binary.BigEndian.Uint32(data)); got != next {
+				t.Fatalf("packet %d, want %d", got, next)
+			}
+		}
+		return next
+	}
+	next := recvUpTo(0, 1000)
+	if err := s.ControllingProcess(a, b.PID()); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.GetOpts(OptActive); m[0].Value() != False {
+		t.Fatalf("active = %v after the transfer, want false", m[0].Value())
+	}
+	recvUpTo(next, total)
+	for _, p := range []proc{a, b} {
+		if msg, ok := p.Receive(nil, 0); ok {
+			t.Fatalf("a passive socket sent %#v", msg)
+		}
+	}
+}
