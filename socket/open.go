@@ -21,7 +21,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 		return nil, &Error{Op: "listen", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{backlog: 5, port: port, fd: -1}
-	if err := split(opts, &po, &oo); err != nil {
+	if err := split(withDefaults(&defaultListen, opts), &po, &oo); err != nil {
 		return nil, err
 	}
 	pool, err := defaultPool()
@@ -196,7 +196,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 		return nil, &Error{Op: "connect", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{fd: -1}
-	if err := split(opts, &po, &oo); err != nil {
+	if err := split(withDefaults(&defaultConnect, opts), &po, &oo); err != nil {
 		return nil, err
 	}
 	pool, err := defaultPool()
