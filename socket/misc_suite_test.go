@@ -698,15 +698,7 @@ func TestShowEconnresetActiveOnce(t *testing.T) {
 	// OTP sleeps 20 ms for the reset to arrive: wait until it has.
 	waitUntil(t, "reset", func() bool { return tcpState(t, s) == tcpClose })
 	p.none(t, 0)
-	if err := s.SetOpts(Active(Once)); err != nil {
-		t.Fatal(err)
-	}
-	if m, ok := p.expect(t).(*TCPError); !ok || m.Socket != s || !errors.Is(m.Reason, unix.ECONNRESET) {
-		t.Fatalf("got %#v, want tcp_error econnreset", m)
-	}
-	if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != s {
-		t.Fatalf("got %#v, want tcp_closed", m)
-	}
+	expectResetOnOnce(t, p, s)
 }
 
 // econnreset_after_sync_send: a send to a peer that has reset fails with
@@ -838,15 +830,7 @@ func TestEconnresetAfterAsyncSendActiveOnce(t *testing.T) {
 	// OTP sleeps 20 ms for the port's write to fail: wait until it has.
 	waitUntil(t, "the client's port sees the reset", func() bool { return portGone(c) })
 	p.none(t, 0)
-	if err := c.SetOpts(Active(Once)); err != nil {
-		t.Fatal(err)
-	}
-	if m, ok := p.expect(t).(*TCPError); !ok || m.Socket != c || !errors.Is(m.Reason, unix.ECONNRESET) {
-		t.Fatalf("got %#v, want tcp_error econnreset", m)
-	}
-	if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != c {
-		t.Fatalf("got %#v, want tcp_closed", m)
-	}
+	expectResetOnOnce(t, p, c)
 }
 
 // econnreset_after_async_send_passive: the same, passive: recv answers
@@ -2095,5 +2079,20 @@ func TestOtp9389(t *testing.T) {
 	pkt, err = s.RecvHTTP(5 * time.Second)
 	if h, ok := pkt.(framing.HTTPHeader); err != nil || !ok || h.Field != "Link" || h.Value != origLinkHdr {
 		t.Fatalf("RecvHTTP = %.200v, %v; want the Link header", pkt, err)
+	}
+}
+
+// expectResetOnOnce switches s to {active, once} and expects the reset it
+// saw while passive: tcp_error econnreset, then tcp_closed.
+func expectResetOnOnce(t *testing.T, p proc, s *Socket) {
+	t.Helper()
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := p.expect(t).(*TCPError); !ok || m.Socket != s || !errors.Is(m.Reason, unix.ECONNRESET) {
+		t.Fatalf("got %#v, want tcp_error econnreset", m)
+	}
+	if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != s {
+		t.Fatalf("got %#v, want tcp_closed", m)
 	}
 }
