@@ -27,18 +27,23 @@
 // handler each time the poller drains some of it: socket/ builds watermarks
 // and send_timeout on these.
 //
+// Raw sockets (Open, AcceptRaw) have no Handler: the callers' goroutines do
+// their I/O with Do, blocking until a deadline as Go's netpoller does, and
+// the poller only wakes them. They serve Erlang's socket module.
+//
 // The driver knows nothing of actors or framing.
 //
 // # Concurrency
 //
 // All Pool methods may be called from any goroutine. Handler methods run on
 // the socket's poller goroutine, one at a time per poller; they must not
-// block, and must not call the blocking methods (Accept, Dial, CloseDrain).
+// block, and must not call the blocking methods (Accept, Dial, CloseDrain,
+// Do).
 //
 // # Deadlines
 //
-// Blocking calls (Accept, Dial, CloseDrain) wait on Go runtime timers in the
-// caller's goroutine. A timer wheel on the poller would save the timer's
+// Blocking calls (Accept, Dial, CloseDrain, Do) wait on Go runtime timers in
+// the caller's goroutine. A timer wheel on the poller would save the timer's
 // allocation but makes every poller iteration pay for it; runtime timers are
 // cheap enough (see BenchmarkRuntimeTimer) and cost nothing while unused.
 package driver

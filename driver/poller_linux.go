@@ -168,5 +168,8 @@ func (p *poller) dispatch(idx, gen, events uint32) {
 		s.mu.Unlock()
 	case kindConn:
 		p.connEvent(s, gen, events)
+	case kindRaw:
+		s.rawEvent(events)
+		s.mu.Unlock()
 	}
 }

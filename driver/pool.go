@@ -153,6 +153,9 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 	if k != kindConn {
 		s.w = &waiters{}
 	}
+	if k == kindRaw {
+		s.w.out = &waiters{}
+	}
 	gen := s.gen
 	if err := p.add(fd, idx, gen, events); err != nil {
 		s.state, s.h, s.w, s.fd = 0, nil, nil, -1

@@ -12,6 +12,7 @@ const (
 	kindConn     kind = iota + 1 // a connected stream socket
 	kindListener                 // a listening socket: events wake Accept
 	kindDialing                  // a connect in progress: events wake Dial
+	kindRaw                      // the caller's goroutine does the I/O: events wake Do (raw.go)
 )
 
 // Slot state bits, guarded by slot.mu.
@@ -56,10 +57,20 @@ type waiters struct {
 	seq   uint64
 	list  []chan struct{}
 	close chan struct{} // closed when a draining socket is closed
+	out   *waiters      // a raw socket's writers; list holds its readers
 }
 
-// wakeAll wakes every waiter; they recheck the slot under its lock.
+// wakeAll wakes every waiter, a raw socket's writers too; they recheck the
+// slot under its lock.
 func (w *waiters) wakeAll() {
+	w.wake()
+	if w.out != nil {
+		w.out.wake()
+	}
+}
+
+// wake wakes the waiters on list, and only them.
+func (w *waiters) wake() {
 	w.seq++
 	for _, c := range w.list {
 		select {

@@ -199,7 +199,7 @@ func (pl *Pool) Shutdown(h Handle, how int) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if s.kind != kindConn {
+	if s.kind != kindConn && s.kind != kindRaw {
 		return unix.ENOTCONN
 	}
 	if how == unix.SHUT_RD || how == unix.SHUT_RDWR {

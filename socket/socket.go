@@ -65,7 +65,7 @@ var ids atomic.Uint64
 // String formats s as Erlang prints a port: #Port<0.N>.
 func (s *Socket) String() string { return fmt.Sprintf("#Port<0.%d>", s.id) }
 
-var defaultPool = sync.OnceValues(func() (*driver.Pool, error) { return driver.NewPool() })
+var defaultPool = driver.Default
 
 // newSocket makes the port for a registered handle... the handle comes
 // after, from the driver call the socket is the handler of.

@@ -1,0 +1,334 @@
+package driver
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openUDP opens a raw UDP socket of pl bound to 127.0.0.1 and returns it
+// with its address, and a plain net.UDPConn to send to it from.
+func openUDP(t *testing.T, pl *Pool) (Handle, *net.UDPAddr, *net.UDPConn) {
+	t.Helper()
+	h, err := pl.Open(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pl.Close(h) })
+	var addr *net.UDPAddr
+	err = pl.Control(h, func(fd int) error {
+		if err := unix.Bind(fd, loopback4); err != nil {
+			return err
+		}
+		sa, err := unix.Getsockname(fd)
+		addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*unix.SockaddrInet4).Port}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := net.DialUDP("udp", nil, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	return h, addr, peer
+}
+
+// recvOp is a Do op that reads one datagram into buf and records its size.
+func recvOp(buf []byte, n *int) func(fd int) error {
+	return func(fd int) (err error) {
+		*n, err = unix.Read(fd, buf)
+		return err
+	}
+}
+
+// rawWaiters waits until n goroutines wait in Do on h in the direction.
+func rawWaiters(t *testing.T, pl *Pool, h Handle, write bool, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for k := pl.Waiting(h, write); k != n; k = pl.Waiting(h, write) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines waiting (write %v), want %d", k, write, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+func TestRawReadWokenByData(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	done := make(chan error, 1)
+	buf, n := make([]byte, 64), 0
+	go func() { done <- pl.Do(h, false, time.Time{}, recvOp(buf, &n)) }()
+	rawWaiters(t, pl, h, false, 1)
+	peer.Write([]byte("datagram"))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf[:n]); got != "datagram" {
+		t.Fatalf("read %q, want datagram", got)
+	}
+}
+
+func TestRawCloseWakesEveryWaiter(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	h, _, _ := openUDP(t, pl)
+	const readers = 10
+	errs := make(chan error, readers)
+	for range readers {
+		go func() {
+			buf, n := make([]byte, 8), 0
+			errs <- pl.Do(h, false, time.Time{}, recvOp(buf, &n))
+		}()
+	}
+	rawWaiters(t, pl, h, false, readers)
+	pl.Close(h)
+	for range readers {
+		if err := <-errs; err != ErrClosed {
+			t.Fatalf("Do = %v, want ErrClosed", err)
+		}
+	}
+	if err := pl.Do(h, false, time.Time{}, recvOp(nil, new(int))); err != ErrClosed {
+		t.Fatalf("Do after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestRawDeadline(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	buf, n := make([]byte, 8), 0
+	start := time.Now()
+	if err := pl.Do(h, false, start.Add(30*time.Millisecond), recvOp(buf, &n)); err != ErrTimeout {
+		t.Fatalf("Do = %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("timed out after %v, before the deadline", d)
+	}
+	rawWaiters(t, pl, h, false, 0) // the timed-out waiter left the list
+
+	// A deadline in the past still runs op once: data already there is
+	// read, an empty socket times out without waiting.
+	peer.Write([]byte("x"))
+	past := time.Now().Add(-time.Second)
+	var err error
+	for i := 0; i < 1000; i++ { // the datagram may still be on its way
+		if err = pl.Do(h, false, past, recvOp(buf, &n)); err != ErrTimeout {
+			break
+		}
+		runtime.Gosched()
+	}
+	if err != nil || string(buf[:n]) != "x" {
+		t.Fatalf("Do with a past deadline = %v, %q; want the datagram", err, buf[:n])
+	}
+	if err := pl.Do(h, false, past, recvOp(buf, &n)); err != ErrTimeout {
+		t.Fatalf("Do on an empty socket with a past deadline = %v, want ErrTimeout", err)
+	}
+}
+
+// Many goroutines read one socket: every datagram reaches exactly one of
+// them, and no wake-up is lost.
+func TestRawManyReaders(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t, Pollers(2))
+	h, _, peer := openUDP(t, pl)
+	const readers, datagrams = 16, 2000
+	got := make(chan byte, datagrams)
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf, n := make([]byte, 8), 0
+			for pl.Do(h, false, time.Time{}, recvOp(buf, &n)) == nil {
+				got <- buf[0]
+			}
+		}()
+	}
+	seen := make([]int, 256)
+	for i := range datagrams {
+		if _, err := peer.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i%64 == 63 { // stay below the socket's receive buffer
+			for range 64 {
+				seen[<-got]++
+			}
+		}
+	}
+	for range datagrams % 64 {
+		seen[<-got]++
+	}
+	pl.Close(h)
+	wg.Wait()
+	for b, k := range seen {
+		want := datagrams / 256
+		if b < datagrams%256 {
+			want++
+		}
+		if k != want {
+			t.Fatalf("byte %d came %d times, want %d", b, k, want)
+		}
+	}
+}
+
+// A raw TCP client and server: connect and accept through Do, a write that
+// waits for room in a tiny send buffer, Shutdown and Close on raw handles.
+func TestRawStream(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(l)
+	var addr unix.Sockaddr
+	err = pl.Control(l, func(fd int) error {
+		if err := unix.Bind(fd, loopback4); err != nil {
+			return err
+		}
+		if err := unix.Listen(fd, 8); err != nil {
+			return err
+		}
+		addr, err = unix.Getsockname(fd)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan Handle, 1)
+	go func() {
+		h, _, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
+		if err != nil {
+			t.Error(err)
+		}
+		accepted <- h
+	}()
+	rawWaiters(t, pl, l, false, 1)
+
+	c := rawConnect(t, pl, addr)
+	defer pl.Close(c)
+	s := <-accepted
+	defer pl.Close(s)
+	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
+
+	want := pattern(1 << 20)
+	sent := make(chan error, 1)
+	go func() {
+		rest := want
+		sent <- pl.Do(c, true, time.Time{}, func(fd int) error {
+			for len(rest) > 0 {
+				n, err := unix.Write(fd, rest)
+				if err != nil {
+					return err
+				}
+				rest = rest[n:]
+			}
+			return nil
+		})
+	}()
+	rawWaiters(t, pl, c, true, 1) // the writer waits for room
+	got := readAll(t, pl, s, len(want))
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes that differ from the %d written", len(got), len(want))
+	}
+	if err := pl.Shutdown(c, unix.SHUT_WR); err != nil {
+		t.Fatalf("Shutdown on a raw handle: %v", err)
+	}
+	if rest := readAll(t, pl, s, 1); len(rest) != 0 {
+		t.Fatalf("read %d bytes after shutdown, want EOF", len(rest))
+	}
+}
+
+// rawConnect connects a new raw stream socket to addr through Do.
+func rawConnect(t *testing.T, pl *Pool, addr unix.Sockaddr) Handle {
+	t.Helper()
+	c, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := false
+	err = pl.Do(c, true, time.Now().Add(10*time.Second), func(fd int) error {
+		if !started {
+			started = true
+			if err := unix.Connect(fd, addr); err != unix.EINPROGRESS {
+				return err
+			}
+		}
+		if _, err := unix.Getpeername(fd); err == unix.ENOTCONN {
+			return unix.EAGAIN
+		}
+		return nil
+	})
+	if err != nil {
+		pl.Close(c)
+		t.Fatal(err)
+	}
+	return c
+}
+
+// readAll reads up to n bytes from raw socket h through Do, fewer at EOF.
+func readAll(t *testing.T, pl *Pool, h Handle, n int) []byte {
+	t.Helper()
+	buf := make([]byte, n)
+	got := 0
+	err := pl.Do(h, false, time.Now().Add(10*time.Second), func(fd int) error {
+		for got < n {
+			k, err := unix.Read(fd, buf[got:])
+			if err != nil {
+				return err
+			}
+			if k == 0 {
+				return io.EOF
+			}
+			got += k
+		}
+		return nil
+	})
+	if err != nil && err != io.EOF {
+		t.Fatal(err)
+	}
+	return buf[:got]
+}
+
+// Stopping the pool wakes goroutines blocked in Do.
+func TestRawStopWakesDo(t *testing.T) {
+	checkLeaks(t)
+	pl, err := NewPool(Pollers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := pl.Open(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(h, false, time.Time{}, recvOp(make([]byte, 1), new(int))) }()
+	rawWaiters(t, pl, h, false, 1)
+	pl.Stop()
+	if err := <-done; err != ErrClosed {
+		t.Fatalf("Do = %v, want ErrClosed", err)
+	}
+}
+
+func TestDoOnConnectionIsEINVAL(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, _ := pair(t, pl, newRecorder())
+	defer pl.Close(c)
+	if err := pl.Do(c, false, time.Time{}, func(int) error { return nil }); err != unix.EINVAL {
+		t.Fatalf("Do on a connection = %v, want EINVAL", err)
+	}
+}

@@ -1,0 +1,197 @@
+package sock
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/otpnet/otpnet/socket"
+)
+
+// Length 0 waits for data, then returns what is there without waiting for
+// more.
+func TestRecvLengthZero(t *testing.T) {
+	c, s := tcpPair(t)
+	got := make(chan []byte, 1)
+	go func() {
+		data, err := s.Recv(0, Infinity)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- data
+	}()
+	waitBlocked(t, s, false, 1)
+	must(t, c.Send([]byte("hello"), wait))
+	if data := <-got; string(data) != "hello" {
+		t.Fatalf("Recv(0) = %q, want hello", data)
+	}
+}
+
+// Length 0 returns at most {otp, rcvbuf} bytes, 8192 by default.
+func TestRecvLengthZeroTakesRcvBuf(t *testing.T) {
+	c, s := tcpPair(t)
+	want := pattern(1, 20000)
+	must(t, c.Send(want, wait))
+	must(t, c.Shutdown(Write))
+	var got []byte
+	for len(got) < len(want) {
+		data, err := s.Recv(0, wait)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(got), err)
+		}
+		if len(data) > 8192 {
+			t.Fatalf("Recv(0) returned %d bytes, more than rcvbuf", len(data))
+		}
+		got = append(got, data...)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("bytes differ")
+	}
+}
+
+// Length N waits for N bytes, however they come.
+func TestRecvExactLength(t *testing.T) {
+	c, s := tcpPair(t)
+	got := make(chan []byte, 1)
+	go func() {
+		data, err := s.Recv(10, Infinity)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- data
+	}()
+	for _, part := range []string{"01", "234", "56789ab"} {
+		waitBlocked(t, s, false, 1)
+		must(t, c.Send([]byte(part), wait))
+	}
+	if data := <-got; string(data) != "0123456789" {
+		t.Fatalf("Recv(10) = %q", data)
+	}
+	if data := recvAll(t, s, 2); string(data) != "ab" {
+		t.Fatalf("the rest is %q, want ab", data)
+	}
+}
+
+func TestRecvTimeout(t *testing.T) {
+	c, s := tcpPair(t)
+	start := time.Now()
+	data, err := s.Recv(0, 30*time.Millisecond)
+	wantReason(t, "Recv(0) with no data", err, "recv", "timeout")
+	if data != nil || time.Since(start) < 30*time.Millisecond {
+		t.Fatalf("Recv(0) = %q after %v", data, time.Since(start))
+	}
+	_, err = s.Recv(5, 0)
+	wantReason(t, "Recv(5, 0) with no data", err, "recv", "timeout")
+
+	// Fewer bytes than asked: they come back with timeout, OTP's
+	// {error, {timeout, <<"abc">>}}, and are gone from the socket.
+	must(t, c.Send([]byte("abc"), wait))
+	data, err = s.Recv(5, 50*time.Millisecond)
+	wantReason(t, "Recv(5) with 3 bytes", err, "recv", "timeout")
+	if string(data) != "abc" {
+		t.Fatalf("Recv(5) returned %q with its timeout, want abc", data)
+	}
+	_, err = s.Recv(0, 0)
+	wantReason(t, "Recv(0, 0) after that", err, "recv", "timeout")
+
+	// A Length far beyond what comes allocates only what comes.
+	must(t, c.Send([]byte("xyz"), wait))
+	data, err = s.Recv(1<<40, 50*time.Millisecond)
+	if string(data) != "xyz" || socket.Reason(err) != "timeout" {
+		t.Fatalf("Recv(1<<40) = %q, %v; want xyz and timeout", data, err)
+	}
+
+	// A zero timeout still takes what is there.
+	must(t, c.Send([]byte("data"), wait))
+	if data := recvAll(t, s, 4); string(data) != "data" {
+		t.Fatalf("Recv(4) = %q", data)
+	}
+}
+
+func TestRecvClosed(t *testing.T) {
+	c, s := tcpPair(t)
+	must(t, c.Send([]byte("abc"), wait))
+	must(t, c.Close())
+	// OTP's {error, {closed, <<"abc">>}}, then {error, closed}.
+	data, err := s.Recv(5, wait)
+	wantReason(t, "Recv(5) of 3 bytes and the end", err, "recv", "closed")
+	if string(data) != "abc" {
+		t.Fatalf("Recv(5) returned %q with closed, want abc", data)
+	}
+	_, err = s.Recv(0, wait)
+	wantReason(t, "Recv(0) after the end", err, "recv", "closed")
+	_, _, err = s.Recvfrom(0, wait)
+	wantReason(t, "Recvfrom(0) after the end", err, "recvfrom", "closed")
+}
+
+// Closing a socket wakes its blocked Recv calls with closed, those waiting
+// for their turn too.
+func TestRecvClosedBySelf(t *testing.T) {
+	_, s := tcpPair(t)
+	closeWakes(t, s, 3, 1, "recv", func() error {
+		_, err := s.Recv(4, Infinity)
+		return err
+	})
+}
+
+// A reset is econnreset once, then closed, as in OTP.
+func TestRecvReset(t *testing.T) {
+	c, s := tcpPair(t)
+	must(t, c.SetOpt(OptLinger, Linger{OnOff: true, Linger: 0}))
+	must(t, c.Close())
+	_, err := s.Recv(0, wait)
+	wantReason(t, "Recv after a reset", err, "recv", "econnreset")
+	_, err = s.Recv(0, wait)
+	wantReason(t, "second Recv after a reset", err, "recv", "closed")
+}
+
+// Concurrent Recv calls take their turns in order: a second Recv does not
+// take bytes of the message the first is waiting for.
+func TestRecvInTurn(t *testing.T) {
+	c, s := tcpPair(t)
+	got := make(chan string, 2)
+	recv := func() {
+		data, err := s.Recv(3, Infinity)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- string(data)
+	}
+	go recv()
+	waitBlocked(t, s, false, 1)
+	must(t, c.Send([]byte("ab"), wait))
+	go recv()
+	must(t, c.Send([]byte("cdef"), wait))
+	if a, b := <-got, <-got; a != "abc" || b != "def" {
+		t.Fatalf("Recv calls got %q then %q, want abc then def", a, b)
+	}
+}
+
+func TestRecvBadArgs(t *testing.T) {
+	_, s := tcpPair(t)
+	_, err := s.Recv(-1, 0)
+	wantReason(t, "Recv(-1)", err, "recv", "badarg")
+	var ae *ArgError
+	if !errors.As(err, &ae) || ae.Arg != "length" || !errors.Is(err, socket.ErrBadArg) {
+		t.Fatalf("Recv(-1) = %#v, want an ArgError for length", err)
+	}
+	_, _, err = s.Recvfrom(0, -2)
+	wantReason(t, "Recvfrom(0, -2)", err, "recvfrom", "badarg")
+	_, err = open(t, Inet, Stream, TCP).Recv(0, 0)
+	wantReason(t, "Recv on an unconnected socket", err, "recv", "enotconn")
+}
+
+// On a stream socket Recvfrom's address is OTP's #{family => unspec,
+// addr => <<>>}.
+func TestRecvfromStream(t *testing.T) {
+	c, s := tcpPair(t)
+	must(t, c.Send([]byte("hey"), wait))
+	from, data, err := s.Recvfrom(0, wait)
+	if err != nil || string(data) != "hey" || from != (Addr{}) {
+		t.Fatalf("Recvfrom = %v, %q, %v", from, data, err)
+	}
+	if got := from.String(); got != "#{addr => <<>>,family => unspec}" {
+		t.Fatalf("the address prints %s", got)
+	}
+}
