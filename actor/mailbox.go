@@ -42,6 +42,35 @@ func TakeMatching(system *actor.ActorSystem, pid *actor.PID, match func(msg any)
 	return nil, false
 }
 
+// Mailbox takes user messages for one actor: PostUserMessage queues msg
+// as system.Root.Send(pid, msg) would.
+type Mailbox interface{ PostUserMessage(msg any) }
+
+// MailboxOf returns the Mailbox of pid. For an actor spawned with
+// WithOwnerMailbox it is the actor's own queue, so that a sender of many
+// messages (a socket port delivering packets) skips protoactor's PID
+// lookup per message; what is posted there after the actor stopped is
+// dropped, where Root.Send would make it a dead letter. For any other pid
+// it sends through system.Root.
+func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
+	if system != nil && pid != nil {
+		if wp, ok := mailboxes.Load(mailboxKey{system, pid.Id}); ok {
+			if m := wp.(weak.Pointer[ownerMailbox]).Value(); m != nil {
+				return m
+			}
+		}
+	}
+	return rootMailbox{system, pid}
+}
+
+// rootMailbox posts through the actor system's root context.
+type rootMailbox struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
+}
+
+func (r rootMailbox) PostUserMessage(msg any) { r.system.Root.Send(r.pid, msg) }
+
 // mailboxes finds an owner mailbox by its actor's system and PID. It holds
 // them weakly: a mailbox goes when nothing refers to its actor any more
 // (a PID caches its process), and its entry with it.

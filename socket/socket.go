@@ -33,7 +33,8 @@ type Socket struct {
 
 	mu     sync.Mutex
 	owner  *actor.PID
-	link   *actor.PID // the port's end of the link to its owner (link.go)
+	inbox  otpactor.Mailbox // the owner's: where the port's messages go
+	link   *actor.PID       // the port's end of the link to its owner (link.go)
 	opts   portOpts
 	stream *framing.Stream // nil for raw
 	buf    []byte          // bytes read and not yet delivered; nil when none
@@ -70,7 +71,8 @@ var defaultPool = sync.OnceValues(func() (*driver.Pool, error) { return driver.N
 // newSocket makes the port for a registered handle... the handle comes
 // after, from the driver call the socket is the handler of.
 func newSocket(c Caller, po portOpts, pool *driver.Pool) (*Socket, error) {
-	s := &Socket{pool: pool, sys: c.ActorSystem(), owner: c.Self(), opts: po, id: ids.Add(1)}
+	s := &Socket{pool: pool, opts: po, id: ids.Add(1)}
+	s.setOwner(c.ActorSystem(), c.Self())
 	if err := s.setStream(); err != nil {
 		return nil, err
 	}
@@ -141,7 +143,7 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, link *actor.PID, 
 	// gets it before anything the port sends next.
 	moved, _ := otpactor.TakeMatching(s.sys, s.owner, s.isMine)
 	old = s.owner
-	s.owner = newOwner
+	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {
 		s.sys.Root.Send(newOwner, m)
 	}
@@ -174,8 +176,14 @@ func (s *Socket) isMine(msg any) bool {
 	return false
 }
 
+// setOwner makes pid of sys the owner. The caller holds s.mu, or has s to
+// itself.
+func (s *Socket) setOwner(sys *actor.ActorSystem, pid *actor.PID) {
+	s.sys, s.owner, s.inbox = sys, pid, otpactor.MailboxOf(sys, pid)
+}
+
 // send delivers msg to the owner. The caller holds s.mu, so that the
 // port's messages reach the owner in the order the port made them.
 func (s *Socket) send(msg any) {
-	s.sys.Root.Send(s.owner, msg)
+	s.inbox.PostUserMessage(msg)
 }
