@@ -178,3 +178,52 @@ func TestWorkerPoolHandsOver(t *testing.T) {
 	}
 	close(release)
 }
+
+// downRecorder is a Monitor that reports on a channel.
+type downRecorder chan Mailbox
+
+func (d downRecorder) Down(mb Mailbox) { d <- mb }
+
+// MonitorMailbox tells once that the actor stopped, not that it restarted;
+// a taken-back monitor hears nothing; a stopped actor cannot be monitored.
+func TestMonitorMailbox(t *testing.T) {
+	system := NewSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case string:
+			panic("restart me")
+		case int:
+			ctx.Respond(m)
+		}
+	}, WithOwnerMailbox()))
+	mb := MailboxOf(system, pid)
+	kept, dropped := make(downRecorder, 2), make(downRecorder, 2)
+	for _, mon := range []downRecorder{kept, dropped} {
+		if ok, alive := MonitorMailbox(mb, mon); !ok || !alive {
+			t.Fatalf("MonitorMailbox = %v, %v; want true, true", ok, alive)
+		}
+	}
+	DemonitorMailbox(mb, dropped)
+	system.Root.Send(pid, "crash") // the root's default strategy restarts it
+	if _, err := system.Root.RequestFuture(pid, 1, 5e9).Result(); err != nil {
+		t.Fatalf("after the restart: %v", err)
+	}
+	system.Root.StopFuture(pid).Wait()
+	select {
+	case got := <-kept:
+		if got != mb {
+			t.Fatalf("Down(%v), want its mailbox", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down after the actor stopped")
+	}
+	if ok, alive := MonitorMailbox(mb, kept); !ok || alive {
+		t.Fatalf("MonitorMailbox of a stopped actor = %v, %v; want true, false", ok, alive)
+	}
+	if len(kept) != 0 || len(dropped) != 0 {
+		t.Fatalf("extra Downs: %d to the kept monitor, %d to the dropped one", len(kept), len(dropped))
+	}
+	if ok, _ := MonitorMailbox(MailboxOf(system, actor.NewPID("nonhost", "x")), kept); ok {
+		t.Fatal("MonitorMailbox of a PID without an owner mailbox = ok")
+	}
+}
