@@ -194,7 +194,7 @@ func registered() int {
 // pidCaller is a Caller for a process the test does not run in.
 type pidCaller struct{ pid *actor.PID }
 
-func (c pidCaller) Self() *actor.PID                 { return c.pid }
+func (c pidCaller) Self() *actor.PID                { return c.pid }
 func (c pidCaller) ActorSystem() *actor.ActorSystem { return testSystem }
 
 // The link follows controlling_process across both kinds of owner: actors
