@@ -42,6 +42,111 @@ func TakeMatching(system *actor.ActorSystem, pid *actor.PID, match func(msg any)
 	return nil, false
 }
 
+// Mailbox takes user messages for one actor: PostUserMessage queues msg
+// as system.Root.Send(pid, msg) would.
+type Mailbox interface{ PostUserMessage(msg any) }
+
+// MailboxOf returns the Mailbox of pid. For an actor spawned with
+// WithOwnerMailbox it is the actor's own queue, so that a sender of many
+// messages (a socket port delivering packets) skips protoactor's PID
+// lookup per message; what is posted there after the actor stopped is
+// dropped, where Root.Send would make it a dead letter. For any other pid
+// it sends through system.Root.
+func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
+	if system != nil && pid != nil {
+		if wp, ok := mailboxes.Load(mailboxKey{system, pid.Id}); ok {
+			if m := wp.(weak.Pointer[ownerMailbox]).Value(); m != nil {
+				return m
+			}
+		}
+	}
+	return rootMailbox{system, pid}
+}
+
+// Monitor is told, by Down, that the actor of a mailbox it monitors has
+// stopped: once, from the goroutine that ran the actor's last system
+// message, with no lock held.
+type Monitor interface{ Down(mb Mailbox) }
+
+// MonitorMailbox asks that mon be told when the actor of mb stops: the
+// counterpart of erlang:monitor/2 that costs the actor no watcher entry
+// and the monitor no process of its own. ok is false when mb cannot tell
+// (it is not an owner mailbox: watch the PID instead); alive is false
+// when the actor has already stopped, and then Down is not called.
+func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
+	m, ok := mb.(*ownerMailbox)
+	if !ok {
+		return false, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// The check is under mu: an actor that stops after it runs checkDown
+	// after the append, and tells mon.
+	if m.down || !m.registered() {
+		return true, false
+	}
+	m.monitors = append(m.monitors, mon)
+	return true, true
+}
+
+// DemonitorMailbox takes back a MonitorMailbox of mon on mb. A Down already
+// on its way may still come.
+func DemonitorMailbox(mb Mailbox, mon Monitor) {
+	m, ok := mb.(*ownerMailbox)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, x := range m.monitors {
+		if x == mon {
+			last := len(m.monitors) - 1
+			m.monitors[i], m.monitors[last] = m.monitors[last], nil
+			m.monitors = m.monitors[:last]
+			return
+		}
+	}
+}
+
+// checkDown tells the monitors if the actor has stopped: protoactor takes
+// a stopped actor out of the registry in its last system message.
+func (m *ownerMailbox) checkDown() {
+	m.mu.Lock()
+	if m.down || len(m.monitors) == 0 || m.registered() {
+		m.mu.Unlock()
+		return
+	}
+	m.down = true
+	mons := m.monitors
+	m.monitors = nil
+	m.mu.Unlock()
+	for _, mon := range mons {
+		mon.Down(m)
+	}
+}
+
+// registered reports whether the mailbox's actor is still in its system's
+// registry.
+func (m *ownerMailbox) registered() bool {
+	ctx, ok := m.invoker.(interface {
+		Self() *actor.PID
+		ActorSystem() *actor.ActorSystem
+	})
+	if !ok || ctx.Self() == nil {
+		return true // not spawned yet
+	}
+	_, ok = ctx.ActorSystem().ProcessRegistry.Get(ctx.Self())
+	return ok
+}
+
+// rootMailbox posts through the actor system's root context.
+type rootMailbox struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
+}
+
+func (r rootMailbox) PostUserMessage(msg any) { r.system.Root.Send(r.pid, msg) }
+
 // mailboxes finds an owner mailbox by its actor's system and PID. It holds
 // them weakly: a mailbox goes when nothing refers to its actor any more
 // (a PID caches its process), and its entry with it.
@@ -70,6 +175,13 @@ type ownerMailbox struct {
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
 	pooled     bool // run on workers, not by the dispatcher (see workers)
+
+	// The actor's stop is told to monitors (Monitor). Stopping goes
+	// through system messages: sysRun says that one ran since the last
+	// look at the registry.
+	monitors []Monitor // guarded by mu
+	down     bool      // guarded by mu: the actor stopped and monitors were told
+	sysRun   bool      // touched by the mailbox's runner only
 }
 
 func (m *ownerMailbox) PostUserMessage(msg any) {
@@ -149,6 +261,10 @@ func (m *ownerMailbox) schedule() {
 func (m *ownerMailbox) process() {
 	for {
 		m.run()
+		if m.sysRun {
+			m.sysRun = false
+			m.checkDown()
+		}
 		m.running.Store(false)
 		// A message may have come after run found the queues empty.
 		if m.sysCount.Load() == 0 && (m.suspended.Load() || m.userCount.Load() == 0) {
@@ -180,6 +296,7 @@ func (m *ownerMailbox) run() {
 			case *actor.ResumeMailbox:
 				m.suspended.Store(false)
 			default:
+				m.sysRun = true
 				m.invoker.InvokeSystemMessage(msg)
 			}
 			continue

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -77,5 +78,152 @@ func TestWorkersRunMailboxes(t *testing.T) {
 	}
 	for _, pid := range pids {
 		system.Root.Stop(pid)
+	}
+}
+
+// A mailbox that blocks its worker holds up no other: while one actor
+// waits in Receive, the messages of others queued behind it still run.
+func TestWorkersBlockedMailbox(t *testing.T) {
+	system := NewSystem()
+	p, _ := NewProcess(system)
+	defer p.Close()
+	release := make(chan struct{})
+	blocker := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(string); ok {
+			ctx.Send(p.PID(), "blocking")
+			<-release
+		}
+	}, WithOwnerMailbox()))
+	defer system.Root.Stop(blocker)
+	system.Root.Send(blocker, "block")
+	if m, ok := p.Receive(nil, 5e9); !ok || m != "blocking" {
+		t.Fatalf("got %v, %v; want the blocker to start", m, ok)
+	}
+	pids := make([]*actor.PID, 20)
+	for i := range pids {
+		pids[i] = system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+			if n, ok := ctx.Message().(int); ok {
+				ctx.Send(p.PID(), n)
+			}
+		}, WithOwnerMailbox()))
+		defer system.Root.Stop(pids[i])
+	}
+	for i, pid := range pids {
+		system.Root.Send(pid, i)
+	}
+	seen := make(map[int]bool)
+	for range pids {
+		m, ok := p.Receive(nil, 5e9)
+		if !ok {
+			t.Fatalf("%d of %d actors ran while one worker was blocked", len(seen), len(pids))
+		}
+		seen[m.(int)] = true
+	}
+	close(release)
+}
+
+// MailboxOf posts straight into an owner mailbox, in order, and through
+// the root context for any other process.
+func TestMailboxOf(t *testing.T) {
+	system := NewSystem()
+	p, _ := NewProcess(system)
+	defer p.Close()
+	echo := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if n, ok := ctx.Message().(int); ok {
+			ctx.Send(p.PID(), n)
+		}
+	}, WithOwnerMailbox()))
+	defer system.Root.Stop(echo)
+	if _, ok := MailboxOf(system, echo).(*ownerMailbox); !ok {
+		t.Fatalf("MailboxOf(owner-mailbox actor) = %T, want its *ownerMailbox", MailboxOf(system, echo))
+	}
+	for i := range 100 {
+		MailboxOf(system, echo).PostUserMessage(i)
+	}
+	for i := range 100 {
+		if m, ok := p.Receive(nil, 5e9); !ok || m != i {
+			t.Fatalf("message %d: got %v, %v", i, m, ok)
+		}
+	}
+	MailboxOf(system, p.PID()).PostUserMessage("to a process")
+	if m, ok := p.Receive(nil, 5e9); !ok || m != "to a process" {
+		t.Fatalf("through the root context: got %v, %v", m, ok)
+	}
+}
+
+// A worker that takes work and leaves more queued wakes another, so work
+// queued behind one that blocks still runs. The queue is filled before any
+// worker looks at it: the first takes the blocking work, and only the
+// hand-over can run the rest.
+func TestWorkerPoolHandsOver(t *testing.T) {
+	var wp workerPool
+	release := make(chan struct{})
+	done := make(chan int, 10)
+	wp.mu.Lock()
+	wp.queue.push(func() { <-release })
+	for i := range cap(done) {
+		wp.queue.push(func() { done <- i })
+	}
+	wp.wakeLocked()
+	wp.mu.Unlock()
+	for i := range cap(done) {
+		select {
+		case n := <-done:
+			if n != i {
+				t.Fatalf("work %d ran in place of %d", n, i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d queued works ran behind a blocked one", i, cap(done))
+		}
+	}
+	close(release)
+}
+
+// downRecorder is a Monitor that reports on a channel.
+type downRecorder chan Mailbox
+
+func (d downRecorder) Down(mb Mailbox) { d <- mb }
+
+// MonitorMailbox tells once that the actor stopped, not that it restarted;
+// a taken-back monitor hears nothing; a stopped actor cannot be monitored.
+func TestMonitorMailbox(t *testing.T) {
+	system := NewSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case string:
+			panic("restart me")
+		case int:
+			ctx.Respond(m)
+		}
+	}, WithOwnerMailbox()))
+	mb := MailboxOf(system, pid)
+	kept, dropped := make(downRecorder, 2), make(downRecorder, 2)
+	for _, mon := range []downRecorder{kept, dropped} {
+		if ok, alive := MonitorMailbox(mb, mon); !ok || !alive {
+			t.Fatalf("MonitorMailbox = %v, %v; want true, true", ok, alive)
+		}
+	}
+	DemonitorMailbox(mb, dropped)
+	system.Root.Send(pid, "crash") // the root's default strategy restarts it
+	if _, err := system.Root.RequestFuture(pid, 1, 5e9).Result(); err != nil {
+		t.Fatalf("after the restart: %v", err)
+	}
+	system.Root.StopFuture(pid).Wait()
+	select {
+	case got := <-kept:
+		if got != mb {
+			t.Fatalf("Down(%v), want its mailbox", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down after the actor stopped")
+	}
+	if ok, alive := MonitorMailbox(mb, kept); !ok || alive {
+		t.Fatalf("MonitorMailbox of a stopped actor = %v, %v; want true, false", ok, alive)
+	}
+	if len(kept) != 0 || len(dropped) != 0 {
+		t.Fatalf("extra Downs: %d to the kept monitor, %d to the dropped one", len(kept), len(dropped))
+	}
+	if ok, _ := MonitorMailbox(MailboxOf(system, actor.NewPID("nonhost", "x")), kept); ok {
+		t.Fatal("MonitorMailbox of a PID without an owner mailbox = ok")
 	}
 }

@@ -5,20 +5,38 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 )
 
 // A port is linked to its owner, as an Erlang port is: when the owner
 // stops (it is stopped or poisoned, a supervisor stops it after a panic,
 // or an actor.Process closes), its sockets close, and what they had
-// buffered or queued is dropped with them. The link is the port's own
-// small process in the actor system's registry, without a goroutine, that
-// watches the owner and hears its Terminated.
+// buffered or queued is dropped with them.
+//
+// An owner spawned with actor.WithOwnerMailbox tells the port itself: its
+// mailbox monitors it (actor.MonitorMailbox), which costs the owner a
+// slice entry. Any other owner is watched by the port's link, a small
+// process in the actor system's registry, without a goroutine, that hears
+// the owner's Terminated.
 //
 // A protoactor restart keeps the actor's PID and mailbox: it is the same
 // process to the port, so its sockets stay open and the new instance gets
 // their messages. (In Erlang a restarted child is a new process and its
 // sockets are gone; an owner that wants that closes them when it stops or
 // restarts: see actor.Restarting.)
+
+// portMonitor is the port as its owner mailbox's monitor.
+type portMonitor Socket
+
+func (pm *portMonitor) Down(mb otpactor.Mailbox) {
+	s := (*Socket)(pm)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.monitored && s.inbox == mb {
+		s.monitored = false
+		s.ownerDownLocked()
+	}
+}
 
 // linkProc is the port's end of the link.
 type linkProc struct{ s *Socket }
@@ -43,18 +61,41 @@ func OwnerExits() (sockets, bytes uint64) {
 	return ownerExits.Load(), ownerExitBytes.Load()
 }
 
-// startLink registers the port's link process and watches the owner.
+// startLink links the port to its owner.
 func (s *Socket) startLink() {
 	s.mu.Lock()
-	if s.dead {
+	owner := s.owner
+	s.mu.Unlock()
+	s.linkTo(nil, owner)
+}
+
+// linkTo moves the port's link from old (nil: none), which the port no
+// longer monitors, to owner. It is called without s.mu.
+func (s *Socket) linkTo(old, owner *actor.PID) {
+	s.mu.Lock()
+	if s.dead || !owner.Equal(s.owner) { // a later linkTo links the owner
 		s.mu.Unlock()
 		return
 	}
-	link, _ := s.sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
-	s.link = link
-	owner := s.owner
+	link := s.link
+	if ok, alive := otpactor.MonitorMailbox(s.inbox, (*portMonitor)(s)); ok {
+		s.monitored, s.link = alive, nil
+		if !alive {
+			s.ownerDownLocked()
+		}
+		s.mu.Unlock()
+		if link != nil { // the link watched old: it is not needed any more
+			watch(s.sys, old, link, false)
+			s.sys.ProcessRegistry.Remove(link)
+		}
+		return
+	}
+	if link == nil {
+		link, _ = s.sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
+		s.link = link
+	}
 	s.mu.Unlock()
-	s.rewatch(nil, owner, link)
+	s.rewatch(old, owner, link)
 }
 
 // rewatch moves the link's watch from old (nil: none) to owner. It must
@@ -87,6 +128,7 @@ func watch(sys *actor.ActorSystem, owner, link *actor.PID, on bool) {
 // (unwatching never calls back), and the link process leaves the
 // registry. The caller holds s.mu.
 func (s *Socket) unlink() {
+	s.demonitor()
 	if s.link == nil {
 		return
 	}
@@ -95,16 +137,32 @@ func (s *Socket) unlink() {
 	s.link = nil
 }
 
+// demonitor takes back the port's monitor of its owner's mailbox. The
+// caller holds s.mu.
+func (s *Socket) demonitor() {
+	if s.monitored {
+		otpactor.DemonitorMailbox(s.inbox, (*portMonitor)(s))
+		s.monitored = false
+	}
+}
+
 // ownerDown closes the port when who, its owner, has stopped.
 func (s *Socket) ownerDown(who *actor.PID) {
 	s.mu.Lock()
-	if s.dead || !who.Equal(s.owner) {
-		s.mu.Unlock()
+	defer s.mu.Unlock()
+	if who.Equal(s.owner) {
+		s.ownerDownLocked()
+	}
+}
+
+// ownerDownLocked closes the port because its owner stopped. The caller
+// holds s.mu.
+func (s *Socket) ownerDownLocked() {
+	if s.dead {
 		return
 	}
 	q, _ := s.pool.Queued(s.h)
 	ownerExits.Add(1)
 	ownerExitBytes.Add(uint64(len(s.buf) + q))
 	s.die()
-	s.mu.Unlock()
 }

@@ -190,3 +190,81 @@ func registered() int {
 	}
 	return n
 }
+
+// pidCaller is a Caller for a process the test does not run in.
+type pidCaller struct{ pid *actor.PID }
+
+func (c pidCaller) Self() *actor.PID                { return c.pid }
+func (c pidCaller) ActorSystem() *actor.ActorSystem { return testSystem }
+
+// The link follows controlling_process across both kinds of owner: actors
+// with an owner mailbox, which the port monitors, and Processes, which
+// its link watches. Each former owner's exit leaves the socket open; the
+// last owner's closes it.
+func TestLinkFollowsMonitoredOwners(t *testing.T) {
+	got := make(chan string, 8)
+	spawn := func() *actor.PID {
+		return testSystem.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+			if m, ok := ctx.Message().(*TCP); ok {
+				got <- ctx.Self().Id + " " + string(m.Data)
+			}
+		}, otpactor.WithOwnerMailbox()))
+	}
+	a, c := spawn(), spawn()
+	p := newProc(t)
+	s, peer := peerOf(t, pidCaller{a})
+	if !s.monitored || s.link != nil {
+		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.link)
+	}
+	hand := func(from Caller, to *actor.PID) {
+		t.Helper()
+		if err := s.ControllingProcess(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stillOpen := func(stopped string) {
+		t.Helper()
+		if _, err := s.GetOpts(OptActive); err != nil {
+			t.Fatalf("the socket died with its former owner %s: %v", stopped, err)
+		}
+	}
+	hand(pidCaller{a}, p.PID()) // actor -> Process: the link takes over
+	testSystem.Root.StopFuture(a).Wait()
+	stillOpen("actor a")
+	hand(p, c) // Process -> actor: monitored again
+	p.Close()
+	stillOpen("process p")
+	peer.Write([]byte("to c"))
+	select {
+	case m := <-got:
+		if m != c.Id+" to c" {
+			t.Fatalf("got %q, want it at c", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("c got nothing")
+	}
+	testSystem.Root.Stop(c)
+	waitEOF(t, peer)
+}
+
+// A socket owned by an owner-mailbox actor adds nothing to the actor
+// system's registry, and nothing stays once the actor stops.
+func TestMonitoredOwnerRegistersNothing(t *testing.T) {
+	before := registered()
+	owner := testSystem.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, otpactor.WithOwnerMailbox()))
+	var peers []net.Conn
+	for range 20 {
+		_, peer := peerOf(t, pidCaller{owner})
+		peers = append(peers, peer)
+	}
+	if n := registered(); n != before+1 {
+		t.Fatalf("registry holds %d processes with 20 sockets, %d before and the owner", n, before)
+	}
+	testSystem.Root.StopFuture(owner).Wait()
+	for _, peer := range peers {
+		waitEOF(t, peer)
+	}
+	if n := registered(); n != before {
+		t.Fatalf("registry holds %d processes, %d before", n, before)
+	}
+}

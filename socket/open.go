@@ -120,7 +120,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 	l.mu.Unlock()
 	if stash != nil { // accepted for a caller that stopped: this one's now
 		stash.mu.Lock()
-		stash.sys, stash.owner = s.sys, s.owner
+		stash.setOwner(s.sys, s.owner)
 		stash.mu.Unlock()
 		stash.start(stash.h)
 		stash.startLink()

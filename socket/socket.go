@@ -31,17 +31,21 @@ type Socket struct {
 	listener bool
 	id       uint64
 
-	mu     sync.Mutex
-	owner  *actor.PID
-	link   *actor.PID // the port's end of the link to its owner (link.go)
-	opts   portOpts
-	stream *framing.Stream // nil for raw
-	buf    []byte          // bytes read and not yet delivered; nil when none
-	recv   *recvWait       // the pending Recv, if any
-	busy   chan struct{}   // closed when the send queue falls to busyAt
-	busyAt int
-	hdr    [4]byte // the packet header being sent: the driver copies what it queues
-	stats  stats
+	mu    sync.Mutex
+	owner *actor.PID
+	inbox otpactor.Mailbox // the owner's: where the port's messages go
+	link  *actor.PID       // the port's end of the link to its owner (link.go)
+	// monitored: the owner's mailbox tells the port when the owner stops,
+	// and the link is not used (link.go).
+	monitored bool
+	opts      portOpts
+	stream    *framing.Stream // nil for raw
+	buf       []byte          // bytes read and not yet delivered; nil when none
+	recv      *recvWait       // the pending Recv, if any
+	busy      chan struct{}   // closed when the send queue falls to busyAt
+	busyAt    int
+	hdr       [4]byte // the packet header being sent: the driver copies what it queues
+	stats     stats
 
 	// The port's life, as inet_drv keeps it. Once the peer is gone no
 	// data comes; a TCPClosed is owed to the owner until it is active to
@@ -70,7 +74,8 @@ var defaultPool = driver.Default
 // newSocket makes the port for a registered handle... the handle comes
 // after, from the driver call the socket is the handler of.
 func newSocket(c Caller, po portOpts, pool *driver.Pool) (*Socket, error) {
-	s := &Socket{pool: pool, sys: c.ActorSystem(), owner: c.Self(), opts: po, id: ids.Add(1)}
+	s := &Socket{pool: pool, opts: po, id: ids.Add(1)}
+	s.setOwner(c.ActorSystem(), c.Self())
 	if err := s.setStream(); err != nil {
 		return nil, err
 	}
@@ -111,41 +116,44 @@ func (s *Socket) Owner() *actor.PID {
 // when the old owner is an otpnet actor.Process or an actor spawned with
 // actor.WithOwnerMailbox; the active mode carries over.
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
-	old, link, err := s.handOver(c, newOwner)
+	old, err := s.handOver(c, newOwner)
 	if err != nil {
 		return &Error{Op: "controlling_process", Err: err}
 	}
-	if link != nil && !old.Equal(newOwner) {
-		s.rewatch(old, newOwner, link) // the link moves too
+	if !old.Equal(newOwner) {
+		s.linkTo(old, newOwner) // the link moves too
 	}
 	return nil
 }
 
-// handOver makes newOwner the owner and moves the socket's queued
-// messages to it. It returns the old owner and the link.
-func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, link *actor.PID, err error) {
+// handOver makes newOwner the owner, moves the socket's queued messages
+// to it and stops monitoring the old owner. It returns the old owner.
+func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old *actor.PID, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.dead:
-		return nil, nil, ErrClosed
+		return nil, ErrClosed
 	case c == nil || c.Self() == nil:
-		return nil, nil, ErrBadArg
+		return nil, ErrBadArg
 	case !c.Self().Equal(s.owner):
-		return nil, nil, ErrNotOwner
+		return nil, ErrNotOwner
 	case !s.alive(newOwner):
-		return nil, nil, ErrBadArg
+		return nil, ErrBadArg
 	}
 	// The port sends only under s.mu: nothing for s reaches the old owner
 	// from here on, so what is taken is all there is, and the new owner
 	// gets it before anything the port sends next.
 	moved, _ := otpactor.TakeMatching(s.sys, s.owner, s.isMine)
 	old = s.owner
-	s.owner = newOwner
+	if !old.Equal(newOwner) {
+		s.demonitor()
+	}
+	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {
 		s.sys.Root.Send(newOwner, m)
 	}
-	return old, s.link, nil
+	return old, nil
 }
 
 // alive reports whether pid is a live process of s's actor system.
@@ -174,8 +182,14 @@ func (s *Socket) isMine(msg any) bool {
 	return false
 }
 
+// setOwner makes pid of sys the owner. The caller holds s.mu, or has s to
+// itself.
+func (s *Socket) setOwner(sys *actor.ActorSystem, pid *actor.PID) {
+	s.sys, s.owner, s.inbox = sys, pid, otpactor.MailboxOf(sys, pid)
+}
+
 // send delivers msg to the owner. The caller holds s.mu, so that the
 // port's messages reach the owner in the order the port made them.
 func (s *Socket) send(msg any) {
-	s.sys.Root.Send(s.owner, msg)
+	s.inbox.PostUserMessage(msg)
 }

@@ -123,11 +123,18 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	return r.PID(), nil
 }
 
+// ranchDefaults are ranch_tcp's defaults: the user's options come after
+// them and win.
+var ranchDefaults = []socket.Option{
+	socket.Reuseaddr(true), socket.Backlog(1024), socket.Nodelay(true),
+	socket.SendTimeout(30 * time.Second), socket.SendTimeoutClose(true),
+}
+
 // listen opens the listening socket, owned by c, on the listener's address:
 // the port it got the first time, so that resuming or restarting keeps it.
 func (l *Listener) listen(c socket.Caller) (*socket.Socket, netip.AddrPort, error) {
-	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+4)
-	opts = append(opts, socket.Reuseaddr(true), socket.Backlog(1024))
+	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+7)
+	opts = append(opts, ranchDefaults...)
 	opts = append(opts, l.opts.SocketOptions...)
 	l.mu.Lock()
 	addr := l.addr

@@ -329,6 +329,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 //	"remove"  calls RemoveConnection twice and answers "removed"
 //	"crash"   panics
 //	"quit"    stops
+//	"opts"    answers its nodelay, send_timeout and send_timeout_close
 //
 // and stops when the client closes.
 type echoHandler struct {
@@ -357,6 +358,9 @@ func (h *echoHandler) Receive(ctx actor.Context) {
 		case "quit":
 			ctx.Stop(ctx.Self())
 			return
+		case "opts":
+			opts, err := h.s.GetOpts(socket.OptNodelay, socket.OptSendTimeout, socket.OptSendTimeoutClose)
+			h.s.Send(fmt.Appendf(nil, "%v %v", opts, err))
 		default:
 			h.s.Send(m.Data)
 		}

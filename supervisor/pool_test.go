@@ -678,3 +678,30 @@ func TestListenerEmbedded(t *testing.T) {
 		t.Fatalf("dial: %v", err)
 	}
 }
+
+// Connections get ranch_tcp's defaults (nodelay, a 30 s send_timeout that
+// closes), and the listener's own options win over them.
+func TestListenerRanchDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		opts []socket.Option
+		want string
+	}{
+		{echoOpts, "[{nodelay,true} {send_timeout,30000} {send_timeout_close,true}] <nil>"},
+		{append([]socket.Option{socket.Nodelay(false), socket.SendTimeout(socket.Infinity)}, echoOpts...),
+			"[{nodelay,false} {send_timeout,infinity} {send_timeout_close,true}] <nil>"},
+	} {
+		p := startPool(t, echoProto, ListenerOptions{SocketOptions: tc.opts, NumAcceptors: 1})
+		c := p.dial(t)
+		c.SetDeadline(time.Now().Add(waitBound))
+		if _, err := c.Write([]byte("opts")); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 200)
+		n, err := c.Read(got)
+		if err != nil || string(got[:n]) != tc.want {
+			t.Errorf("options %v: connection has %q, %v; want %q", tc.opts, got[:n], err, tc.want)
+		}
+		c.Close()
+		p.ev.wait(t, "conn_stop")
+	}
+}
