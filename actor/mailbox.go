@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -31,13 +30,8 @@ func TakeMatching(system *actor.ActorSystem, pid *actor.PID, match func(msg any)
 	if p, ok := FindProcess(system, pid); ok {
 		return p.TakeMatching(match), true
 	}
-	if system == nil || pid == nil {
-		return nil, false
-	}
-	if wp, ok := mailboxes.Load(mailboxKey{system, pid.Id}); ok {
-		if m := wp.(weak.Pointer[ownerMailbox]).Value(); m != nil {
-			return m.takeMatching(match), true
-		}
+	if m := findMailbox(system, pid); m != nil {
+		return m.takeMatching(match), true
 	}
 	return nil, false
 }
@@ -53,12 +47,8 @@ type Mailbox interface{ PostUserMessage(msg any) }
 // dropped, where Root.Send would make it a dead letter. For any other pid
 // it sends through system.Root.
 func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
-	if system != nil && pid != nil {
-		if wp, ok := mailboxes.Load(mailboxKey{system, pid.Id}); ok {
-			if m := wp.(weak.Pointer[ownerMailbox]).Value(); m != nil {
-				return m
-			}
-		}
+	if m := findMailbox(system, pid); m != nil {
+		return m
 	}
 	return rootMailbox{system, pid}
 }
@@ -110,9 +100,10 @@ func DemonitorMailbox(mb Mailbox, mon Monitor) {
 
 // checkDown tells the monitors if the actor has stopped: protoactor takes
 // a stopped actor out of the registry in its last system message.
+// It also takes the mailbox out of its system's mailbox registry.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.down || len(m.monitors) == 0 || m.registered() {
+	if m.down || len(m.monitors) == 0 && m.reg == nil || m.registered() {
 		m.mu.Unlock()
 		return
 	}
@@ -120,6 +111,9 @@ func (m *ownerMailbox) checkDown() {
 	mons := m.monitors
 	m.monitors = nil
 	m.mu.Unlock()
+	if m.reg != nil {
+		m.reg.remove(m.invoker.(selfInfo).Self().Id, m)
+	}
 	for _, mon := range mons {
 		mon.Down(m)
 	}
@@ -128,15 +122,19 @@ func (m *ownerMailbox) checkDown() {
 // registered reports whether the mailbox's actor is still in its system's
 // registry.
 func (m *ownerMailbox) registered() bool {
-	ctx, ok := m.invoker.(interface {
-		Self() *actor.PID
-		ActorSystem() *actor.ActorSystem
-	})
+	ctx, ok := m.invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return true // not spawned yet
 	}
 	_, ok = ctx.ActorSystem().ProcessRegistry.Get(ctx.Self())
 	return ok
+}
+
+// selfInfo is what a mailbox's invoker, protoactor's actor context, tells
+// of its actor.
+type selfInfo interface {
+	Self() *actor.PID
+	ActorSystem() *actor.ActorSystem
 }
 
 // rootMailbox posts through the actor system's root context.
@@ -146,17 +144,6 @@ type rootMailbox struct {
 }
 
 func (r rootMailbox) PostUserMessage(msg any) { r.system.Root.Send(r.pid, msg) }
-
-// mailboxes finds an owner mailbox by its actor's system and PID. It holds
-// them weakly: a mailbox goes when nothing refers to its actor any more
-// (a PID caches its process), and its entry with it.
-var mailboxes sync.Map // mailboxKey -> weak.Pointer[ownerMailbox]
-
-// mailboxKey names an actor: PID ids repeat across actor systems.
-type mailboxKey struct {
-	system *actor.ActorSystem
-	id     string
-}
 
 // ownerMailbox is protoactor's default mailbox, run the same way (system
 // messages first, suspension, throughput, a panic escalated), with a user
@@ -179,9 +166,10 @@ type ownerMailbox struct {
 	// The actor's stop is told to monitors (Monitor). Stopping goes
 	// through system messages: sysRun says that one ran since the last
 	// look at the registry.
-	monitors []Monitor // guarded by mu
-	down     bool      // guarded by mu: the actor stopped and monitors were told
-	sysRun   bool      // touched by the mailbox's runner only
+	reg      *mailboxRegistry // the system's, when NewSystem made it
+	monitors []Monitor        // guarded by mu
+	down     bool             // guarded by mu: the actor stopped and monitors were told
+	sysRun   bool             // touched by the mailbox's runner only
 }
 
 func (m *ownerMailbox) PostUserMessage(msg any) {
@@ -212,17 +200,11 @@ func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
 	m.pooled = dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput())
-	ctx, ok := invoker.(interface {
-		Self() *actor.PID
-		ActorSystem() *actor.ActorSystem
-	})
+	ctx, ok := invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return
 	}
-	key := mailboxKey{ctx.ActorSystem(), ctx.Self().Id}
-	wp := weak.Make(m)
-	mailboxes.Store(key, wp)
-	runtime.AddCleanup(m, func(key mailboxKey) { mailboxes.CompareAndDelete(key, wp) }, key)
+	registerMailbox(ctx.ActorSystem(), ctx.Self().Id, m)
 }
 
 func (m *ownerMailbox) Start() {}

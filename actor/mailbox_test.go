@@ -103,12 +103,34 @@ func TestOwnerMailboxForgetsDeadActors(t *testing.T) {
 	if err := system.Root.StopFuture(pid).Wait(); err != nil {
 		t.Fatal(err)
 	}
+	// The mailbox leaves the registry just after the system message that
+	// stopped its actor, which has told StopFuture already.
+	deadline := time.Now().Add(5 * time.Second)
+	for findMailbox(system, pid) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the stopped actor's mailbox is still registered")
+		}
+		time.Sleep(time.Millisecond) // polling a state no message tells of, bounded above
+	}
+}
+
+// A system that NewSystem did not make keeps its owner mailboxes weakly:
+// an actor's goes once nothing refers to it.
+func TestOwnerMailboxForeignSystem(t *testing.T) {
+	system := actor.NewActorSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
+	if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
+		t.Fatal("no mailbox for a live actor")
+	}
+	if err := system.Root.StopFuture(pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
 	key := mailboxKey{system, pid.Id}
 	pid = nil // a PID caches its process, and so the mailbox
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		runtime.GC()
-		if _, ok := mailboxes.Load(key); !ok {
+		if _, ok := weakMailboxes.Load(key); !ok {
 			return
 		}
 		if time.Now().After(deadline) {

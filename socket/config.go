@@ -14,15 +14,15 @@ import (
 type portOpts struct {
 	active           Mode
 	packet           framing.Type
-	packetSize       int
+	sendTimeout      time.Duration
+	packetSize       int32 // these five are at most 2^30 (checkValue)
+	buffer           int32
+	header           int32
+	high, low        int32
 	delim            byte
-	buffer           int
-	header           int
 	exitOnClose      bool
 	showEconnreset   bool
-	sendTimeout      time.Duration
 	sendTimeoutClose bool
-	high, low        int
 	delaySend        bool
 	backend          Backend
 }
@@ -211,13 +211,13 @@ func (p *portOpts) set(opt Option) error {
 	case OptPacket:
 		p.packet = opt.value.(framing.Type)
 	case OptPacketSize:
-		p.packetSize = opt.value.(int)
+		p.packetSize = int32(opt.value.(int))
 	case OptLineDelimiter:
 		p.delim = opt.value.(byte)
 	case OptBuffer:
-		p.buffer = opt.value.(int)
+		p.buffer = int32(opt.value.(int))
 	case OptHeader:
-		p.header = opt.value.(int)
+		p.header = int32(opt.value.(int))
 	case OptMode:
 	case OptExitOnClose:
 		p.exitOnClose = opt.value.(bool)
@@ -228,10 +228,10 @@ func (p *portOpts) set(opt Option) error {
 	case OptSendTimeoutClose:
 		p.sendTimeoutClose = opt.value.(bool)
 	case OptHighWatermark:
-		p.high = opt.value.(int)
+		p.high = int32(opt.value.(int))
 		p.low = min(p.low, p.high)
 	case OptLowWatermark:
-		p.low = opt.value.(int)
+		p.low = int32(opt.value.(int))
 		p.high = max(p.high, p.low)
 	case OptDelaySend:
 		p.delaySend = opt.value.(bool)
@@ -272,13 +272,13 @@ func (p *portOpts) get(name OptName) (Option, bool) {
 	case OptPacket:
 		v = p.packet
 	case OptPacketSize:
-		v = p.packetSize
+		v = int(p.packetSize)
 	case OptLineDelimiter:
 		v = p.delim
 	case OptBuffer:
-		v = p.buffer
+		v = int(p.buffer)
 	case OptHeader:
-		v = p.header
+		v = int(p.header)
 	case OptMode:
 		v = "binary"
 	case OptExitOnClose:
@@ -290,9 +290,9 @@ func (p *portOpts) get(name OptName) (Option, bool) {
 	case OptSendTimeoutClose:
 		v = p.sendTimeoutClose
 	case OptHighWatermark:
-		v = p.high
+		v = int(p.high)
 	case OptLowWatermark:
-		v = p.low
+		v = int(p.low)
 	case OptDelaySend:
 		v = p.delaySend
 	case OptBackend:

@@ -163,7 +163,7 @@ func portGone(s *Socket) bool {
 func accepting(l *Socket) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.acceptq)
+	return len(l.lst.acceptq)
 }
 
 // tcpClose is TCP_CLOSE, the state of tcp_info's tcpi_state once a reset

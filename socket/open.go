@@ -32,7 +32,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
-	s.listener = true
+	s.listener, s.lst = true, &listening{}
 	if oo.fd >= 0 {
 		err = listenFd(oo, port)
 		if err == nil {
@@ -73,8 +73,8 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 		return nil, &Error{Op: "accept", Err: unix.EINVAL}
 	}
 	turn := make(chan struct{})
-	l.acceptq = append(l.acceptq, turn)
-	if len(l.acceptq) == 1 {
+	l.lst.acceptq = append(l.lst.acceptq, turn)
+	if len(l.lst.acceptq) == 1 {
 		close(turn)
 	}
 	l.mu.Unlock()
@@ -115,8 +115,8 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		return nil, ErrBadArg
 	}
 	l.mu.Lock()
-	stash := l.stash
-	l.stash = nil
+	stash := l.lst.stash
+	l.lst.stash = nil
 	l.mu.Unlock()
 	if stash != nil { // accepted for a caller that stopped: this one's now
 		stash.mu.Lock()
@@ -134,9 +134,9 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 	if !s.alive(c.Self()) { // the caller stopped while it waited
 		s.h = h
 		l.mu.Lock()
-		keep := !l.dead && l.stash == nil
+		keep := !l.dead && l.lst.stash == nil
 		if keep {
-			l.stash = s
+			l.lst.stash = s
 		}
 		l.mu.Unlock()
 		if !keep {
@@ -169,22 +169,22 @@ func (l *Socket) copyPriority(h driver.Handle) {
 func (l *Socket) leaveAcceptQ(turn chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i := slices.Index(l.acceptq, turn)
+	i := slices.Index(l.lst.acceptq, turn)
 	if i < 0 {
 		return
 	}
-	l.acceptq = slices.Delete(l.acceptq, i, i+1)
-	if i == 0 && len(l.acceptq) > 0 {
-		close(l.acceptq[0])
+	l.lst.acceptq = slices.Delete(l.lst.acceptq, i, i+1)
+	if i == 0 && len(l.lst.acceptq) > 0 {
+		close(l.lst.acceptq[0])
 	}
 }
 
 // dropStash closes a connection kept for the next Accept, when the
 // listening socket closes. The caller holds l.mu.
 func (l *Socket) dropStash() {
-	if l.stash != nil {
-		l.pool.Close(l.stash.h)
-		l.stash = nil
+	if l.lst != nil && l.lst.stash != nil {
+		l.pool.Close(l.lst.stash.h)
+		l.lst.stash = nil
 	}
 }
 

@@ -92,7 +92,7 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 		}
 		return framing.Result{N: length, Packet: src[:length]}, nil
 	}
-	r, err := s.stream.Decode(src, s.opts.buffer)
+	r, err := s.stream.Decode(src, int(s.opts.buffer))
 	if err != nil {
 		return r, unix.EMSGSIZE
 	}

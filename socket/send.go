@@ -75,7 +75,7 @@ func (s *Socket) Send(data ...[]byte) error {
 	switch {
 	case s.opts.backend == BackendSocket && queued > 0:
 		return s.sendAll(deadline)
-	case queued >= s.opts.high && queued > total:
+	case queued >= int(s.opts.high) && queued > total:
 		// As in inet_drv, only a send that finds bytes already queued
 		// makes the socket busy and waits: one that found the queue empty
 		// returns, however much of it is left queued.
@@ -125,7 +125,7 @@ func (s *Socket) sendFailed(err error) error {
 // queue to fall below the low one. The caller holds s.mu.
 func (s *Socket) becomeBusy(deadline time.Time) error {
 	if s.busy == nil {
-		s.busy, s.busyAt = make(chan struct{}), s.opts.low
+		s.busy, s.busyAt = make(chan struct{}), int(s.opts.low)
 	}
 	if err := s.waitBusy(deadline); err != nil {
 		return &Error{Op: "send", Err: err}

@@ -33,7 +33,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		case opt.name >= OptNodelay:
 			kernel = append(kernel, opt)
 			if opt.name == OptRecbuf {
-				p.buffer = max(p.buffer, opt.value.(int))
+				p.buffer = max(p.buffer, int32(opt.value.(int)))
 			}
 			continue
 		}

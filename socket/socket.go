@@ -25,43 +25,49 @@ type Caller interface {
 // active; when it is passive its owner calls Recv. Multiple goroutines may
 // invoke methods on a Socket simultaneously.
 type Socket struct {
-	pool     *driver.Pool
-	h        driver.Handle
-	sys      *actor.ActorSystem
-	listener bool
-	id       uint64
+	pool *driver.Pool
+	h    driver.Handle
+	sys  *actor.ActorSystem
+	id   uint64
 
-	mu    sync.Mutex
-	owner *actor.PID
-	inbox otpactor.Mailbox // the owner's: where the port's messages go
-	link  *actor.PID       // the port's end of the link to its owner (link.go)
+	mu     sync.Mutex
+	owner  *actor.PID
+	inbox  otpactor.Mailbox // the owner's: where the port's messages go
+	link   *actor.PID       // the port's end of the link to its owner (link.go)
+	opts   portOpts
+	stream *framing.Stream // nil for raw
+	buf    []byte          // bytes read and not yet delivered; nil when none
+	recv   *recvWait       // the pending Recv, if any
+	busy   chan struct{}   // closed when the send queue falls to busyAt
+	busyAt int
+	stats  stats
+	lst    *listening // a listening socket's; nil for a connection
+	hdr    [4]byte    // the packet header being sent: the driver copies what it queues
+
+	listener bool
 	// monitored: the owner's mailbox tells the port when the owner stops,
 	// and the link is not used (link.go).
 	monitored bool
-	opts      portOpts
-	stream    *framing.Stream // nil for raw
-	buf       []byte          // bytes read and not yet delivered; nil when none
-	recv      *recvWait       // the pending Recv, if any
-	busy      chan struct{}   // closed when the send queue falls to busyAt
-	busyAt    int
-	hdr       [4]byte // the packet header being sent: the driver copies what it queues
-	stats     stats
 
 	// The port's life, as inet_drv keeps it. Once the peer is gone no
 	// data comes; a TCPClosed is owed to the owner until it is active to
 	// get it; with exit_on_close the port dies when it is told.
 	gone     bool  // EOF, a reset or a receive error: nothing more to read
-	goneErr  error // why, when it was an error (emsgsize, econnreset, ...)
 	owed     bool  // TCPClosed not yet sent
 	recvTold bool  // a Recv has returned closed or goneErr
 	sendTold bool  // a Send has returned closed or goneErr
 	dead     bool  // closed: every call answers closed
+	goneErr  error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
+}
 
-	// A listening socket's Accept calls, first come first served as in
-	// inet_drv's multi-accept queue: the first accepts, the others wait
-	// their turn (open.go).
+// listening is what only a listening socket has: its Accept calls, first
+// come first served as in inet_drv's multi-accept queue (the first
+// accepts, the others wait their turn: open.go), and a connection accepted
+// for a caller that stopped meanwhile, kept for the next Accept. Guarded
+// by the socket's mu.
+type listening struct {
 	acceptq []chan struct{}
-	stash   *Socket // accepted for a caller that stopped meanwhile: the next Accept's
+	stash   *Socket
 }
 
 var ids atomic.Uint64
@@ -89,7 +95,7 @@ func (s *Socket) setStream() error {
 		s.stream = nil
 		return nil
 	}
-	opts := []framing.Option{framing.PacketSize(s.opts.packetSize)}
+	opts := []framing.Option{framing.PacketSize(int(s.opts.packetSize))}
 	if s.opts.packet == framing.Line {
 		opts = append(opts, framing.LineDelimiter(s.opts.delim))
 	}

@@ -1,6 +1,9 @@
 package supervisor
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/socket"
@@ -45,13 +48,62 @@ func (f ProtocolFunc) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Soc
 // actor newActor makes for it, with otpnet's owner mailbox
 // (otpactor.WithOwnerMailbox) and then opts. It returns nil if newActor is
 // nil, which StartListener refuses.
+//
+// Every connection's actor shares one Props: its producer makes the actor
+// of the connection being started. protoactor calls a producer again only
+// to restart an actor, and a connection supervisor stops a failed handler
+// instead (Temporary children), so each handler is made once.
 func ActorProtocol(newActor func(l *Listener, s *socket.Socket) actor.Actor, opts ...actor.PropsOption) Protocol {
 	if newActor == nil {
 		return nil
 	}
+	p := &actorProtocol{newActor: newActor}
 	popts := append([]actor.PropsOption{otpactor.WithOwnerMailbox()}, opts...)
-	return ProtocolFunc(func(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
-		props := actor.PropsFromProducer(func() actor.Actor { return newActor(l, s) }, popts...)
-		return ctx.SpawnPrefix(props, "conn"), nil
-	})
+	p.props = actor.PropsFromProducer(p.produce, popts...)
+	return p
+}
+
+// actorProtocol is ActorProtocol's Protocol. A Props takes a sixth of an
+// idle connection's memory: one for all of them saves that.
+type actorProtocol struct {
+	newActor func(l *Listener, s *socket.Socket) actor.Actor
+	props    *actor.Props
+
+	mu       sync.Mutex // one Start at a time: produce runs within it
+	starting atomic.Pointer[starting]
+}
+
+// starting is the connection whose handler Start is spawning.
+type starting struct {
+	l *Listener
+	s *socket.Socket
+}
+
+// Start spawns the handler of s.
+func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.starting.Store(&starting{l, s})
+	defer p.starting.Store(nil)
+	return ctx.SpawnPrefix(p.props, "conn"), nil
+}
+
+// produce makes the actor of the connection Start is spawning. Anywhere
+// else (a restart by a supervisor not of this package) there is none: the
+// actor it makes stops at once.
+func (p *actorProtocol) produce() actor.Actor {
+	c := p.starting.Load()
+	if c == nil {
+		return stopAtOnce{}
+	}
+	return p.newActor(c.l, c.s)
+}
+
+// stopAtOnce is an actor that stops as it starts.
+type stopAtOnce struct{}
+
+func (stopAtOnce) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*actor.Started); ok {
+		ctx.Stop(ctx.Self())
+	}
 }
