@@ -1,9 +1,11 @@
 package driver
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,8 +22,10 @@ const maxReads = 4
 type poller struct {
 	pool   *Pool
 	epfd   int
-	efd    int    // eventfd: wakes epoll_wait for submitted tasks
-	buf    []byte // the shared read buffer
+	parked syscall.RawConn // epfd in Go's netpoller, where an idle poller waits
+	file   *os.File        // owns epfd
+	efd    int             // eventfd: wakes epoll_wait for submitted tasks
+	buf    []byte          // the shared read buffer
 	events [128]unix.EpollEvent
 	ready  []Handle // sockets with more to read after their maxReads
 	stop   atomic.Bool
@@ -29,7 +33,7 @@ type poller struct {
 	mu       sync.Mutex // guards tasks, spare, sleeping, woken and dead
 	tasks    []task
 	spare    []task
-	sleeping bool // blocked (or about to block) in epoll_wait
+	sleeping bool // waiting (or about to wait) for events
 	woken    bool // the eventfd was written since it blocked
 	dead     bool // stopped: take no more tasks
 }
@@ -45,7 +49,17 @@ func newPoller(pl *Pool, bufSize int) (*poller, error) {
 		return nil, err
 	}
 	p := &poller{pool: pl, epfd: epfd, efd: efd, buf: make([]byte, bufSize)}
-	if err := p.add(efd, wakeTag, 0, unix.EPOLLIN|unix.EPOLLET); err != nil {
+	// A non-blocking epoll fd is pollable: os.NewFile puts it in Go's
+	// netpoller, which tells when the set has events.
+	err = unix.SetNonblock(epfd, true)
+	if err == nil {
+		p.file = os.NewFile(uintptr(epfd), "epoll")
+		p.parked, err = p.file.SyscallConn()
+	}
+	if err == nil {
+		err = p.add(efd, wakeTag, 0, unix.EPOLLIN|unix.EPOLLET)
+	}
+	if err != nil {
 		p.closeFds()
 		return nil, err
 	}
@@ -57,7 +71,32 @@ func (p *poller) closeFds() {
 	p.dead = true
 	p.mu.Unlock()
 	unix.Close(p.efd)
-	unix.Close(p.epfd)
+	if p.file != nil {
+		p.file.Close()
+	} else {
+		unix.Close(p.epfd)
+	}
+}
+
+// wait returns the next events, waiting for them when block is set. A
+// poller waits parked in Go's netpoller, not in epoll_wait: a goroutine
+// blocked in a system call keeps its P until sysmon takes it back (20 µs
+// to 10 ms), and the goroutines that the other pollers or the kernel make
+// runnable meanwhile wait for it. Parked, it holds nothing: the runtime
+// runs it again when epfd has events, as it does a goroutine reading a
+// socket.
+func (p *poller) wait(block bool) (n int, err error) {
+	if !block {
+		return unix.EpollWait(p.epfd, p.events[:], 0)
+	}
+	perr := p.parked.Read(func(fd uintptr) bool {
+		n, err = unix.EpollWait(int(fd), p.events[:], 0)
+		return n > 0 || err != nil && err != unix.EINTR
+	})
+	if perr != nil { // closed under us: only Stop does that
+		return 0, perr
+	}
+	return n, err
 }
 
 // add registers fd with the event tag (idx, gen).
@@ -76,11 +115,9 @@ func (p *poller) modify(fd int, idx, gen uint32, events uint32) error {
 // processor (runtime.Gosched), so that the goroutines its deliveries made
 // runnable answer now rather than after the poller has read everything
 // there is, and polls again with a zero timeout; only when that finds
-// nothing does it yield once more and block. A poller blocked in
-// epoll_wait at once holds its P until sysmon retakes it, and the
-// goroutines its deliveries just made runnable wait for it (measured:
-// 25-45% of an echo server's throughput on two cores; see DESIGN.md
-// decision 0). Yielding after each batch, not only before blocking, took
+// nothing does it yield once more and wait (see wait). Blocking at once
+// cost 25-45% of an echo server's throughput on two cores (DESIGN.md
+// decision 0). Yielding after each batch, not only before waiting, took
 // 100 connections of a 64-byte echo from 61k to 70k msgs/s.
 func (p *poller) run(wg *sync.WaitGroup) {
 	defer wg.Done()
@@ -89,7 +126,7 @@ func (p *poller) run(wg *sync.WaitGroup) {
 		if timeout != 0 && !p.sleep() {
 			timeout = 0 // a task came: look again, don't block
 		}
-		n, err := unix.EpollWait(p.epfd, p.events[:], timeout)
+		n, err := p.wait(timeout != 0)
 		if timeout != 0 {
 			p.awake()
 		}
