@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os/exec"
@@ -41,26 +40,12 @@ func interopMsg(p framing.Type, i int) []byte {
 
 // An otpnet client against an Erlang gen_tcp echo server, byte for byte.
 func TestInteropGoClientErlangServer(t *testing.T) {
-	escript := erltest.Escript(t)
+	erltest.Escript(t) // skips, or fails, without Erlang
 	for _, tc := range interopCases {
 		for _, active := range []string{"once", "false"} {
 			t.Run(tc.name+"/"+active, func(t *testing.T) {
-				cmd := exec.Command(escript, "testdata/echo.escript", "server", tc.name, active, strconv.Itoa(interopCount))
-				out, err := cmd.StdoutPipe()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				defer cmd.Wait()
-				line, err := bufio.NewReader(out).ReadString('\n')
-				if err != nil {
-					t.Fatalf("escript: %v %s", err, stderr.String())
-				}
-				port, _ := strconv.Atoi(strings.TrimSpace(line))
+				next := erltest.Lines(t, "testdata/echo.escript", "server", tc.name, active, strconv.Itoa(interopCount))
+				port, _ := strconv.Atoi(strings.TrimSpace(next()))
 
 				p := newProc(t)
 				mode := False
