@@ -120,14 +120,18 @@ func (m *ownerMailbox) checkDown() {
 }
 
 // registered reports whether the mailbox's actor is still in its system's
-// registry.
+// registry: its own process, not one spawned since under the same name.
 func (m *ownerMailbox) registered() bool {
 	ctx, ok := m.invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return true // not spawned yet
 	}
-	_, ok = ctx.ActorSystem().ProcessRegistry.Get(ctx.Self())
-	return ok
+	p, ok := ctx.ActorSystem().ProcessRegistry.Get(ctx.Self())
+	if !ok || m.proc == nil {
+		return ok
+	}
+	ap, _ := p.(*actor.ActorProcess)
+	return ap == m.proc
 }
 
 // selfInfo is what a mailbox's invoker, protoactor's actor context, tells
@@ -166,10 +170,11 @@ type ownerMailbox struct {
 	// The actor's stop is told to monitors (Monitor). Stopping goes
 	// through system messages: sysRun says that one ran since the last
 	// look at the registry.
-	reg      *mailboxRegistry // the system's, when NewSystem made it
-	monitors []Monitor        // guarded by mu
-	down     bool             // guarded by mu: the actor stopped and monitors were told
-	sysRun   bool             // touched by the mailbox's runner only
+	proc     *actor.ActorProcess // the actor's, as registered
+	reg      *mailboxRegistry    // the system's, when NewSystem made it
+	monitors []Monitor           // guarded by mu
+	down     bool                // guarded by mu: the actor stopped and monitors were told
+	sysRun   bool                // touched by the mailbox's runner only
 }
 
 func (m *ownerMailbox) PostUserMessage(msg any) {
@@ -203,6 +208,10 @@ func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher
 	ctx, ok := invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return
+	}
+	// protoactor registers the actor's process before it gets here.
+	if p, ok := ctx.ActorSystem().ProcessRegistry.Get(ctx.Self()); ok {
+		m.proc, _ = p.(*actor.ActorProcess)
 	}
 	registerMailbox(ctx.ActorSystem(), ctx.Self().Id, m)
 }
@@ -278,8 +287,11 @@ func (m *ownerMailbox) run() {
 			case *actor.ResumeMailbox:
 				m.suspended.Store(false)
 			default:
+				// It may have stopped the actor: process looks at once,
+				// before the queue is drained (checkDown).
 				m.sysRun = true
 				m.invoker.InvokeSystemMessage(msg)
+				return
 			}
 			continue
 		}

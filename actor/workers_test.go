@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -166,12 +167,14 @@ func TestWorkerPoolHandsOver(t *testing.T) {
 	}
 	wp.wakeLocked()
 	wp.mu.Unlock()
+	ran := make(map[int]bool)
 	for i := range cap(done) {
 		select {
-		case n := <-done:
-			if n != i {
-				t.Fatalf("work %d ran in place of %d", n, i)
+		case n := <-done: // workers run in parallel: in any order
+			if ran[n] {
+				t.Fatalf("work %d ran twice", n)
 			}
+			ran[n] = true
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%d of %d queued works ran behind a blocked one", i, cap(done))
 		}
@@ -198,7 +201,7 @@ func TestMonitorMailbox(t *testing.T) {
 	}, WithOwnerMailbox()))
 	mb := MailboxOf(system, pid)
 	kept, dropped := make(downRecorder, 2), make(downRecorder, 2)
-	for _, mon := range []downRecorder{kept, dropped} {
+	for _, mon := range []downRecorder{dropped, kept} { // dropped is told first, if at all
 		if ok, alive := MonitorMailbox(mb, mon); !ok || !alive {
 			t.Fatalf("MonitorMailbox = %v, %v; want true, true", ok, alive)
 		}
@@ -207,6 +210,9 @@ func TestMonitorMailbox(t *testing.T) {
 	system.Root.Send(pid, "crash") // the root's default strategy restarts it
 	if _, err := system.Root.RequestFuture(pid, 1, 5e9).Result(); err != nil {
 		t.Fatalf("after the restart: %v", err)
+	}
+	if len(kept) != 0 {
+		t.Fatal("Down after a restart")
 	}
 	system.Root.StopFuture(pid).Wait()
 	select {
@@ -225,5 +231,62 @@ func TestMonitorMailbox(t *testing.T) {
 	}
 	if ok, _ := MonitorMailbox(MailboxOf(system, actor.NewPID("nonhost", "x")), kept); ok {
 		t.Fatal("MonitorMailbox of a PID without an owner mailbox = ok")
+	}
+}
+
+// Down comes even when the stopped actor's name is taken again at once:
+// the monitor watches the actor, not the name.
+func TestMonitorMailboxNameReused(t *testing.T) {
+	system := NewSystem()
+	var again *actor.PID
+	defer func() { system.Root.Stop(again) }()
+	props := actor.PropsFromFunc(func(ctx actor.Context) {}, WithOwnerMailbox())
+	pid, err := system.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*actor.Stopped); ok {
+			again, _ = system.Root.SpawnNamed(props, "x")
+		}
+	}, WithOwnerMailbox()), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := make(downRecorder, 1)
+	MonitorMailbox(MailboxOf(system, pid), down)
+	system.Root.StopFuture(pid).Wait()
+	select {
+	case <-down:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down: the new actor of the same name hid the stop")
+	}
+}
+
+// Down comes while messages keep pouring into the stopped actor's mailbox,
+// as they do from the sockets it owned until they hear of it.
+func TestMonitorMailboxUnderFlood(t *testing.T) {
+	system := NewSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
+	mb := MailboxOf(system, pid)
+	down := make(downRecorder, 1)
+	MonitorMailbox(mb, down)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					mb.PostUserMessage(0)
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(stop)
+	system.Root.Stop(pid)
+	select {
+	case <-down:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down while the mailbox kept filling")
 	}
 }

@@ -90,10 +90,14 @@ func (p *poller) wait(block bool) (n int, err error) {
 		return unix.EpollWait(p.epfd, p.events[:], 0)
 	}
 	perr := p.parked.Read(func(fd uintptr) bool {
-		n, err = unix.EpollWait(int(fd), p.events[:], 0)
-		return n > 0 || err != nil && err != unix.EINTR
+		for {
+			n, err = unix.EpollWait(int(fd), p.events[:], 0)
+			if err != unix.EINTR {
+				return n > 0 || err != nil
+			}
+		}
 	})
-	if perr != nil { // closed under us: only Stop does that
+	if perr != nil { // epfd is closed only once the poller has stopped
 		return 0, perr
 	}
 	return n, err

@@ -66,14 +66,22 @@ func (s *Socket) startLink() {
 	s.mu.Lock()
 	owner := s.owner
 	s.mu.Unlock()
-	s.linkTo(nil, owner)
+	s.linkTo(owner, nil, nil)
 }
 
-// linkTo moves the port's link from old (nil: none), which the port no
-// longer monitors, to owner. It is called without s.mu.
-func (s *Socket) linkTo(old, owner *actor.PID) {
+// linkTo links the port to owner, which has just become its owner, and
+// takes back oldLink's watch of the former owner old, if there was one
+// (the monitor of an old owner's mailbox handOver takes back). It is
+// called without s.mu.
+func (s *Socket) linkTo(owner, old, oldLink *actor.PID) {
 	s.mu.Lock()
-	if s.dead || !owner.Equal(s.owner) { // a later linkTo links the owner
+	sys := s.sys
+	if old != nil && oldLink != nil {
+		defer watch(sys, old, oldLink, false)
+	}
+	// Dead, linked already by a linkTo that raced this one, or owned by
+	// another since: a later linkTo links that one.
+	if s.dead || s.monitored || !owner.Equal(s.owner) {
 		s.mu.Unlock()
 		return
 	}
@@ -84,32 +92,27 @@ func (s *Socket) linkTo(old, owner *actor.PID) {
 			s.ownerDownLocked()
 		}
 		s.mu.Unlock()
-		if link != nil { // the link watched old: it is not needed any more
-			watch(s.sys, old, link, false)
-			s.sys.ProcessRegistry.Remove(link)
+		if link != nil { // it watched a former owner: it is not needed any more
+			sys.ProcessRegistry.Remove(link)
 		}
 		return
 	}
 	if link == nil {
-		link, _ = s.sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
+		link, _ = sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
 		s.link = link
 	}
 	s.mu.Unlock()
-	s.rewatch(old, owner, link)
+	s.rewatch(sys, owner, link)
 }
 
-// rewatch moves the link's watch from old (nil: none) to owner. It must
-// be called without s.mu: watching a process that is already gone
-// answers Terminated from within the call. If the port died meanwhile,
-// it takes the watch back.
-func (s *Socket) rewatch(old, owner, link *actor.PID) {
-	if old != nil {
-		watch(s.sys, old, link, false)
-	}
-	watch(s.sys, owner, link, true)
+// rewatch makes link watch owner. It must be called without s.mu:
+// watching a process that is already gone answers Terminated from within
+// the call. If the port died meanwhile, it takes the watch back.
+func (s *Socket) rewatch(sys *actor.ActorSystem, owner, link *actor.PID) {
+	watch(sys, owner, link, true)
 	s.mu.Lock()
 	if s.link == nil { // died meanwhile: unlink could not see this watch
-		watch(s.sys, owner, link, false)
+		watch(sys, owner, link, false)
 	}
 	s.mu.Unlock()
 }

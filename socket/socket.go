@@ -122,30 +122,31 @@ func (s *Socket) Owner() *actor.PID {
 // when the old owner is an otpnet actor.Process or an actor spawned with
 // actor.WithOwnerMailbox; the active mode carries over.
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
-	old, err := s.handOver(c, newOwner)
+	old, oldLink, err := s.handOver(c, newOwner)
 	if err != nil {
 		return &Error{Op: "controlling_process", Err: err}
 	}
 	if !old.Equal(newOwner) {
-		s.linkTo(old, newOwner) // the link moves too
+		s.linkTo(newOwner, old, oldLink) // the link moves too
 	}
 	return nil
 }
 
 // handOver makes newOwner the owner, moves the socket's queued messages
-// to it and stops monitoring the old owner. It returns the old owner.
-func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old *actor.PID, err error) {
+// to it and stops monitoring the old owner's mailbox. It returns the old
+// owner and the link that watches it, if one does.
+func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, oldLink *actor.PID, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.dead:
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	case c == nil || c.Self() == nil:
-		return nil, ErrBadArg
+		return nil, nil, ErrBadArg
 	case !c.Self().Equal(s.owner):
-		return nil, ErrNotOwner
+		return nil, nil, ErrNotOwner
 	case !s.alive(newOwner):
-		return nil, ErrBadArg
+		return nil, nil, ErrBadArg
 	}
 	// The port sends only under s.mu: nothing for s reaches the old owner
 	// from here on, so what is taken is all there is, and the new owner
@@ -154,12 +155,13 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old *actor.PID, err er
 	old = s.owner
 	if !old.Equal(newOwner) {
 		s.demonitor()
+		oldLink = s.link
 	}
 	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {
 		s.sys.Root.Send(newOwner, m)
 	}
-	return old, nil
+	return old, oldLink, nil
 }
 
 // alive reports whether pid is a live process of s's actor system.

@@ -48,8 +48,9 @@ type ListenerOptions struct {
 	// SocketOptions are the listening socket's options, which accepted
 	// sockets inherit. Ranch's defaults come first: Reuseaddr(true),
 	// Backlog(1024), Nodelay(true), SendTimeout(30s) and
-	// SendTimeoutClose(true); the IP of Addr overrides IP. An Active mode is applied to each
-	// connection once its handler owns it: until then it is passive.
+	// SendTimeoutClose(true); the IP of Addr overrides IP. An Active mode
+	// is applied to each connection once its handler owns it: until then
+	// it is passive.
 	SocketOptions []socket.Option
 	// NumAcceptors is the number of acceptors (default 10).
 	NumAcceptors int

@@ -88,9 +88,12 @@ func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.S
 	return ctx.SpawnPrefix(p.props, "conn"), nil
 }
 
-// produce makes the actor of the connection Start is spawning. Anywhere
-// else (a restart by a supervisor not of this package) there is none: the
-// actor it makes stops at once.
+// produce makes the actor of the connection Start is spawning. Outside a
+// Start there is none, and the actor it makes stops at once. A producer
+// run by anything else during a Start (the Props of a handler reused to
+// spawn another, a restart by a supervisor not of this package) would make
+// a second handler of that connection: handlers must not be respawned from
+// their own Props.
 func (p *actorProtocol) produce() actor.Actor {
 	c := p.starting.Load()
 	if c == nil {
