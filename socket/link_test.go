@@ -168,34 +168,52 @@ func TestLinkFollowsControllingProcess(t *testing.T) {
 	waitEOF(t, peer)
 }
 
-// Closed sockets leave nothing in the actor system's registry.
+// Closed sockets leave nothing in the actor system's registry. The test
+// has a system of its own: other tests' actors leave testSystem's registry
+// when they have stopped, which may be during this one.
 func TestLinksLeaveTheRegistry(t *testing.T) {
-	p := newProc(t)
-	before := registered()
+	sys := otpactor.NewSystem()
+	p0, err := otpactor.NewProcess(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p0.Close()
+	p := proc{p0}
+	before := registered(sys)
 	for range 50 {
 		c, s := pair(t, p, Active(False))
 		c.Close()
 		s.Close()
 	}
-	if n := registered(); n != before {
+	if n := registered(sys); n != before {
 		t.Fatalf("registry holds %d processes, %d before", n, before)
 	}
 }
 
-// registered counts the processes in testSystem's registry.
-func registered() int {
+// registered counts the processes in sys's registry.
+func registered(sys *actor.ActorSystem) int {
 	n := 0
-	for _, m := range testSystem.ProcessRegistry.LocalPIDs.LocalPIDs {
+	for _, m := range sys.ProcessRegistry.LocalPIDs.LocalPIDs {
 		n += m.Count()
 	}
 	return n
 }
 
-// pidCaller is a Caller for a process the test does not run in.
-type pidCaller struct{ pid *actor.PID }
+// pidCaller is a Caller for a process the test does not run in, of
+// testSystem unless sys says otherwise.
+type pidCaller struct {
+	pid *actor.PID
+	sys *actor.ActorSystem
+}
 
-func (c pidCaller) Self() *actor.PID                { return c.pid }
-func (c pidCaller) ActorSystem() *actor.ActorSystem { return testSystem }
+func (c pidCaller) Self() *actor.PID { return c.pid }
+
+func (c pidCaller) ActorSystem() *actor.ActorSystem {
+	if c.sys != nil {
+		return c.sys
+	}
+	return testSystem
+}
 
 // The link follows controlling_process across both kinds of owner: actors
 // with an owner mailbox, which the port monitors, and Processes, which
@@ -212,7 +230,7 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	}
 	a, c := spawn(), spawn()
 	p := newProc(t)
-	s, peer := peerOf(t, pidCaller{a})
+	s, peer := peerOf(t, pidCaller{pid: a})
 	if !s.monitored || s.link != nil {
 		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.link)
 	}
@@ -228,7 +246,7 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 			t.Fatalf("the socket died with its former owner %s: %v", stopped, err)
 		}
 	}
-	hand(pidCaller{a}, p.PID()) // actor -> Process: the link takes over
+	hand(pidCaller{pid: a}, p.PID()) // actor -> Process: the link takes over
 	testSystem.Root.StopFuture(a).Wait()
 	stillOpen("actor a")
 	hand(p, c) // Process -> actor: monitored again
@@ -248,23 +266,25 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 }
 
 // A socket owned by an owner-mailbox actor adds nothing to the actor
-// system's registry, and nothing stays once the actor stops.
+// system's registry, and nothing stays once the actor stops. (A system of
+// its own, as in TestLinksLeaveTheRegistry.)
 func TestMonitoredOwnerRegistersNothing(t *testing.T) {
-	before := registered()
-	owner := testSystem.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, otpactor.WithOwnerMailbox()))
+	sys := otpactor.NewSystem()
+	before := registered(sys)
+	owner := sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, otpactor.WithOwnerMailbox()))
 	var peers []net.Conn
 	for range 20 {
-		_, peer := peerOf(t, pidCaller{owner})
+		_, peer := peerOf(t, pidCaller{pid: owner, sys: sys})
 		peers = append(peers, peer)
 	}
-	if n := registered(); n != before+1 {
+	if n := registered(sys); n != before+1 {
 		t.Fatalf("registry holds %d processes with 20 sockets, %d before and the owner", n, before)
 	}
-	testSystem.Root.StopFuture(owner).Wait()
+	sys.Root.StopFuture(owner).Wait()
 	for _, peer := range peers {
 		waitEOF(t, peer)
 	}
-	if n := registered(); n != before {
+	if n := registered(sys); n != before {
 		t.Fatalf("registry holds %d processes, %d before", n, before)
 	}
 }
