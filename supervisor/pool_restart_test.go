@@ -196,6 +196,7 @@ func TestListenerStampede(t *testing.T) {
 	served := <-stampede
 	t.Logf("killed %d acceptors, %d handlers, %d connection supervisors; %d of 300 stampede clients served",
 		acceptorKills, handlerKills, supKills, served)
+	t.Logf("then: status %v, %+v", p.l.Status(), p.l.Info()) // for a failure to tell where the tree stood
 
 	p.settledAcceptors(t, acceptors)
 	if n := p.clients(100, 10, "after "); n != 100 {
