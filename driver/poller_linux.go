@@ -23,12 +23,17 @@ type poller struct {
 	pool   *Pool
 	epfd   int
 	parked syscall.RawConn // epfd in Go's netpoller, where an idle poller waits
-	file   *os.File        // owns epfd
-	efd    int             // eventfd: wakes epoll_wait for submitted tasks
-	buf    []byte          // the shared read buffer
-	events [128]unix.EpollEvent
-	ready  []Handle // sockets with more to read after their maxReads
-	stop   atomic.Bool
+	// pollReady is pollReadyOnce bound once; readyN and readyErr are what
+	// it saw.
+	pollReady func(fd uintptr) bool
+	readyN    int
+	readyErr  error
+	file      *os.File // owns epfd
+	efd       int      // eventfd: wakes epoll_wait for submitted tasks
+	buf       []byte   // the shared read buffer
+	events    [128]unix.EpollEvent
+	ready     []Handle // sockets with more to read after their maxReads
+	stop      atomic.Bool
 
 	mu       sync.Mutex // guards tasks, spare, sleeping, woken and dead
 	tasks    []task
@@ -49,6 +54,7 @@ func newPoller(pl *Pool, bufSize int) (*poller, error) {
 		return nil, err
 	}
 	p := &poller{pool: pl, epfd: epfd, efd: efd, buf: make([]byte, bufSize)}
+	p.pollReady = p.pollReadyOnce
 	// A non-blocking epoll fd is pollable: os.NewFile puts it in Go's
 	// netpoller, which tells when the set has events.
 	err = unix.SetNonblock(epfd, true)
@@ -85,22 +91,26 @@ func (p *poller) closeFds() {
 // runnable meanwhile wait for it. Parked, it holds nothing: the runtime
 // runs it again when epfd has events, as it does a goroutine reading a
 // socket.
-func (p *poller) wait(block bool) (n int, err error) {
+func (p *poller) wait(block bool) (int, error) {
 	if !block {
 		return unix.EpollWait(p.epfd, p.events[:], 0)
 	}
-	perr := p.parked.Read(func(fd uintptr) bool {
-		for {
-			n, err = unix.EpollWait(int(fd), p.events[:], 0)
-			if err != unix.EINTR {
-				return n > 0 || err != nil
-			}
-		}
-	})
-	if perr != nil { // epfd is closed only once the poller has stopped
-		return 0, perr
+	if perr := p.parked.Read(p.pollReady); perr != nil {
+		return 0, perr // epfd is closed only once the poller has stopped
 	}
-	return n, err
+	return p.readyN, p.readyErr
+}
+
+// pollReadyOnce is wait's callback: it polls, and reports whether to stop
+// waiting. It is bound once (pollReady), so that waiting allocates
+// nothing.
+func (p *poller) pollReadyOnce(fd uintptr) bool {
+	for {
+		p.readyN, p.readyErr = unix.EpollWait(int(fd), p.events[:], 0)
+		if p.readyErr != unix.EINTR {
+			return p.readyN > 0 || p.readyErr != nil
+		}
+	}
 }
 
 // add registers fd with the event tag (idx, gen).
