@@ -35,7 +35,9 @@ func TestStaleHandlesNeverReachNewSockets(t *testing.T) {
 	// its own payload, then EOF.
 	var peers sync.WaitGroup
 	peerErr := make(chan error, 1)
+	accepting := make(chan struct{}) // closed once the accept loop has returned
 	go func() {
+		defer close(accepting)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -128,6 +130,7 @@ func TestStaleHandlesNeverReachNewSockets(t *testing.T) {
 	}
 	wg.Wait()
 	ln.Close()
+	<-accepting // no peers.Add after this, and nothing outlives the test
 	peers.Wait()
 	select {
 	case err := <-peerErr:
