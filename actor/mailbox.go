@@ -2,6 +2,7 @@ package actor
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -75,7 +76,14 @@ func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
 	if m.down || !m.registered() {
 		return true, false
 	}
-	m.monitors = append(m.monitors, mon)
+	switch cur := m.monitor.(type) {
+	case nil:
+		m.monitor = mon
+	case *monitorSet:
+		*cur = append(*cur, mon)
+	default:
+		m.monitor = &monitorSet{cur, mon}
+	}
 	return true, true
 }
 
@@ -88,13 +96,26 @@ func DemonitorMailbox(mb Mailbox, mon Monitor) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i, x := range m.monitors {
-		if x == mon {
-			last := len(m.monitors) - 1
-			m.monitors[i], m.monitors[last] = m.monitors[last], nil
-			m.monitors = m.monitors[:last]
-			return
+	switch cur := m.monitor.(type) {
+	case *monitorSet:
+		if i := slices.Index(*cur, mon); i >= 0 {
+			*cur = slices.Delete(*cur, i, i+1)
 		}
+	default:
+		if cur == mon {
+			m.monitor = nil
+		}
+	}
+}
+
+// monitorSet is the monitors of a mailbox that has more than one, in the
+// order they came.
+type monitorSet []Monitor
+
+// Down tells each of the set.
+func (set *monitorSet) Down(mb Mailbox) {
+	for _, mon := range *set {
+		mon.Down(mb)
 	}
 }
 
@@ -103,18 +124,18 @@ func DemonitorMailbox(mb Mailbox, mon Monitor) {
 // It also takes the mailbox out of its system's mailbox registry.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.down || len(m.monitors) == 0 && m.reg == nil || m.registered() {
+	if m.down || m.monitor == nil && m.reg == nil || m.registered() {
 		m.mu.Unlock()
 		return
 	}
 	m.down = true
-	mons := m.monitors
-	m.monitors = nil
+	mon := m.monitor
+	m.monitor = nil
 	m.mu.Unlock()
 	if m.reg != nil {
 		m.reg.remove(m.invoker.(selfInfo).Self().Id, m)
 	}
-	for _, mon := range mons {
+	if mon != nil {
 		mon.Down(m)
 	}
 }
@@ -155,31 +176,31 @@ func (r rootMailbox) PostUserMessage(msg any) { r.system.Root.Send(r.pid, msg) }
 type ownerMailbox struct {
 	mu     sync.Mutex
 	user   []any // user[head:] are queued
-	head   int
-	system []any
+	system []any // nil when empty: an idle actor keeps no array for it
 
 	userCount atomic.Int32
 	sysCount  atomic.Int32
 	running   atomic.Bool
 	suspended atomic.Bool
+	head      int32 // guarded by mu
+	pooled    bool  // run on workers, not by the dispatcher (see workers)
+
+	// The actor's stop is told to its monitors (Monitor). Stopping goes
+	// through system messages: sysRun says that one ran since the last
+	// look at the registry.
+	down    bool                // guarded by mu: the actor stopped and monitors were told
+	sysRun  bool                // touched by the mailbox's runner only
+	monitor Monitor             // guarded by mu: nil, one, or a *monitorSet
+	proc    *actor.ActorProcess // the actor's, as registered
+	reg     *mailboxRegistry    // the system's, when NewSystem made it
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
-	pooled     bool // run on workers, not by the dispatcher (see workers)
-
-	// The actor's stop is told to monitors (Monitor). Stopping goes
-	// through system messages: sysRun says that one ran since the last
-	// look at the registry.
-	proc     *actor.ActorProcess // the actor's, as registered
-	reg      *mailboxRegistry    // the system's, when NewSystem made it
-	monitors []Monitor           // guarded by mu
-	down     bool                // guarded by mu: the actor stopped and monitors were told
-	sysRun   bool                // touched by the mailbox's runner only
 }
 
 func (m *ownerMailbox) PostUserMessage(msg any) {
 	m.mu.Lock()
-	if m.head > 0 && len(m.user) == cap(m.user) && m.head >= len(m.user)/2 {
+	if head := int(m.head); head > 0 && len(m.user) == cap(m.user) && head >= len(m.user)/2 {
 		n := copy(m.user, m.user[m.head:]) // reuse the consumed front
 		clear(m.user[n:])
 		m.user, m.head = m.user[:n], 0
@@ -317,6 +338,9 @@ func (m *ownerMailbox) popSystem() any {
 	msg := m.system[0]
 	m.system[0] = nil
 	m.system = m.system[1:]
+	if len(m.system) == 0 {
+		m.system = nil
+	}
 	m.sysCount.Add(-1)
 	return msg
 }
@@ -324,13 +348,13 @@ func (m *ownerMailbox) popSystem() any {
 func (m *ownerMailbox) popUser() any {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.head == len(m.user) {
+	if int(m.head) == len(m.user) {
 		return nil
 	}
 	msg := m.user[m.head]
 	m.user[m.head] = nil
 	m.head++
-	if m.head == len(m.user) {
+	if int(m.head) == len(m.user) {
 		m.user, m.head = m.user[:0], 0
 	}
 	m.userCount.Add(-1)

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -231,6 +232,47 @@ func TestMonitorMailbox(t *testing.T) {
 	}
 	if ok, _ := MonitorMailbox(MailboxOf(system, actor.NewPID("nonhost", "x")), kept); ok {
 		t.Fatal("MonitorMailbox of a PID without an owner mailbox = ok")
+	}
+}
+
+// A mailbox keeps one monitor inline and more in a set: each of them that
+// is not taken back is told once, whichever way they were kept.
+func TestMonitorMailboxMany(t *testing.T) {
+	system := NewSystem()
+	for _, c := range []struct {
+		monitors int
+		dropped  []int // taken back, in this order
+	}{
+		{1, nil}, {1, []int{0}}, {2, []int{0}}, {2, []int{1}}, {3, []int{1}},
+		{3, []int{0, 2}}, {3, []int{2, 1, 0}},
+	} {
+		pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
+		mb := MailboxOf(system, pid)
+		mons := make([]downRecorder, c.monitors)
+		for i := range mons {
+			mons[i] = make(downRecorder, 2)
+			if ok, alive := MonitorMailbox(mb, mons[i]); !ok || !alive {
+				t.Fatalf("%v: MonitorMailbox = %v, %v; want true, true", c, ok, alive)
+			}
+		}
+		for _, i := range c.dropped {
+			DemonitorMailbox(mb, mons[i])
+		}
+		system.Root.StopFuture(pid).Wait()
+		for i, mon := range mons { // the kept ones first: all are told in one go
+			if !slices.Contains(c.dropped, i) {
+				select {
+				case <-mon:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("%v: monitor %d: no Down", c, i)
+				}
+			}
+		}
+		for i, mon := range mons {
+			if len(mon) != 0 {
+				t.Fatalf("%v: monitor %d: %d more Downs", c, i, len(mon))
+			}
+		}
 	}
 }
 

@@ -40,7 +40,7 @@ func (p *poller) connEvent(s *slot, gen, events uint32) {
 	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		s.state |= stPending
 	}
-	h, failed, err := s.h, s.state&stFailed != 0, s.err
+	h, failed, err := s.h, s.state&stFailed != 0, s.failure()
 	canRead := s.state&(stPaused|stEOF|stFailed) == 0 && s.state&stPending != 0
 	if !s.open(gen) || (!flushed && !canRead) {
 		s.mu.Unlock()
@@ -108,9 +108,8 @@ func (p *poller) readLocked(s *slot, gen uint32) {
 		default:
 			s.mu.Lock()
 			if s.open(gen) {
-				s.state = s.state&^stPending | stFailed
-				s.err = err
-				s.wq, s.queued = nil, 0
+				s.state &^= stPending
+				s.fail(err)
 			}
 			s.release()
 			s.mu.Unlock()

@@ -69,7 +69,7 @@ func (pl *Pool) Dial(local, remote unix.Sockaddr, deadline time.Time, control fu
 		case unix.Errno(0):
 			// Connected: become a connection, EPOLLOUT off until a write
 			// queues.
-			s.kind, s.h, s.w = kindConn, h, nil
+			s.kind, s.h, s.x = kindConn, h, nil
 			if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents); err != nil {
 				s.closeLocked()
 				s.mu.Unlock()
@@ -78,7 +78,7 @@ func (pl *Pool) Dial(local, remote unix.Sockaddr, deadline time.Time, control fu
 			s.mu.Unlock()
 			return c, nil
 		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-			s.w.list = append(s.w.list, wake)
+			s.x.list = append(s.x.list, wake)
 			s.mu.Unlock()
 		default:
 			s.closeLocked()

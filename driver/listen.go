@@ -55,7 +55,7 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 			s.mu.Unlock()
 			return 0, nil, unix.EINVAL
 		}
-		seq, fd := s.w.seq, s.acquire()
+		seq, fd := s.x.seq, s.acquire()
 		s.mu.Unlock()
 
 		nfd, sa, err := acceptOnce(fd)
@@ -81,7 +81,7 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 			}
 			return c, sa, nil
 		}
-		if s.w.seq != seq { // a connection came in while we tried
+		if s.x.seq != seq { // a connection came in while we tried
 			s.mu.Unlock()
 			continue
 		}
@@ -90,14 +90,14 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 			expired = timer.C
 		}
 		wake := make(chan struct{}, 1)
-		s.w.list = append(s.w.list, wake)
+		s.x.list = append(s.x.list, wake)
 		s.mu.Unlock()
 
 		select {
 		case <-wake:
 		case <-expired:
 			if s, err := pl.lock(l); err == nil {
-				s.w.remove(wake)
+				s.x.remove(wake)
 				s.mu.Unlock()
 			}
 			return 0, nil, ErrTimeout

@@ -125,7 +125,7 @@ func waitWaiters(t *testing.T, pl *Pool, l Handle, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := len(s.w.list)
+		k := len(s.x.list)
 		s.mu.Unlock()
 		if k == n {
 			return

@@ -220,7 +220,7 @@ func (p *poller) dispatch(idx, gen, events uint32) {
 	}
 	switch s.kind {
 	case kindListener, kindDialing:
-		s.w.wakeAll()
+		s.x.wakeAll()
 		s.mu.Unlock()
 	case kindConn:
 		p.connEvent(s, gen, events)

@@ -151,14 +151,14 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 	s.idx, s.fd, s.kind, s.p, s.h = idx, int32(fd), k, p, h
 	s.state = stOpen | stPaused | stPending
 	if k != kindConn {
-		s.w = &waiters{}
+		s.x = &slotExt{}
 	}
 	if k == kindRaw {
-		s.w.out = &waiters{}
+		s.x.out = &waiters{}
 	}
 	gen := s.gen
 	if err := p.add(fd, idx, gen, events); err != nil {
-		s.state, s.h, s.w, s.fd = 0, nil, nil, -1
+		s.state, s.h, s.x, s.fd = 0, nil, nil, -1
 		pl.slots.release(idx)
 		return 0, nil, err
 	}

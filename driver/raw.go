@@ -78,7 +78,7 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 			s.mu.Unlock()
 			return unix.EINVAL
 		}
-		w := s.w
+		w := &s.x.waiters
 		if write {
 			w = w.out
 		}
@@ -135,10 +135,10 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 // call that runs again meets it. The caller holds s.mu.
 func (s *slot) rawEvent(events uint32) {
 	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		s.w.wake()
+		s.x.wake()
 	}
 	if events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		s.w.out.wake()
+		s.x.out.wake()
 	}
 }
 
@@ -155,7 +155,7 @@ func (pl *Pool) Waiting(h Handle, write bool) int {
 	case s.kind != kindRaw:
 		return 0
 	case write:
-		return len(s.w.out.list)
+		return len(s.x.out.list)
 	}
-	return len(s.w.list)
+	return len(s.x.list)
 }

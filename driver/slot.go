@@ -35,19 +35,68 @@ const (
 // but the fd itself is closed only when no syscall that runs outside mu (a
 // poller's read, an Accept's accept4) still uses it.
 type slot struct {
-	mu     sync.Mutex
-	gen    uint32 // generation of the socket in the slot; bumped by close
-	idx    uint32
-	fd     int32
-	refs   int32 // syscalls in flight on fd outside mu
-	state  uint16
-	kind   kind
-	p      *poller
-	h      Handler
+	mu    sync.Mutex
+	gen   uint32 // generation of the socket in the slot; bumped by close
+	idx   uint32
+	fd    int32
+	refs  int32 // syscalls in flight on fd outside mu
+	state uint16
+	kind  kind
+	p     *poller
+	h     Handler
+	x     *slotExt // nil for most connections
+}
+
+// slotExt is what few slots need, out of line so that a slot stays at 64
+// bytes: the goroutines that wait on it (Accept, Dial, CloseDrain, a raw
+// socket's callers), the bytes the kernel has not taken yet, and why the
+// slot failed. A connection's goes when it holds none of them (tidy).
+type slotExt struct {
+	waiters
 	wq     [][]byte // queued writes: copies the driver owns
 	queued int      // bytes in wq
 	err    error    // why the slot failed (stFailed)
-	w      *waiters // Accept, Dial and CloseDrain waiters; nil for most sockets
+}
+
+// ext returns s.x, made if need be. The caller holds s.mu.
+func (s *slot) ext() *slotExt {
+	if s.x == nil {
+		s.x = new(slotExt)
+	}
+	return s.x
+}
+
+// tidy drops a connection's slotExt once it holds nothing. The caller
+// holds s.mu.
+func (s *slot) tidy() {
+	if x := s.x; x != nil && s.kind == kindConn && x.queued == 0 && x.err == nil && x.list == nil && x.close == nil {
+		s.x = nil
+	}
+}
+
+// queued is the number of bytes in the write queue. The caller holds
+// s.mu.
+func (s *slot) queued() int {
+	if s.x == nil {
+		return 0
+	}
+	return s.x.queued
+}
+
+// failure is why the slot failed, or nil. The caller holds s.mu.
+func (s *slot) failure() error {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.err
+}
+
+// fail marks the slot failed with err and drops its queued writes. The
+// caller holds s.mu.
+func (s *slot) fail(err error) {
+	s.state |= stFailed
+	x := s.ext()
+	x.err, x.wq, x.queued = err, nil, 0
 }
 
 // waiters are the goroutines blocked on a slot. seq counts readiness
@@ -105,13 +154,14 @@ func (s *slot) closeLocked() {
 	if s.gen == 0 {
 		s.gen = 1
 	}
-	if s.w != nil {
-		s.w.wakeAll()
-		if s.w.close != nil {
-			close(s.w.close)
+	if x := s.x; x != nil {
+		x.wakeAll()
+		if x.close != nil {
+			close(x.close)
 		}
+		x.wq, x.queued, x.err = nil, 0, nil
 	}
-	s.wq, s.queued, s.h, s.err = nil, 0, nil, nil
+	s.h = nil
 	_ = unix.EpollCtl(s.p.epfd, unix.EPOLL_CTL_DEL, int(s.fd), nil)
 	if s.refs == 0 {
 		s.finishClose()
@@ -123,7 +173,7 @@ func (s *slot) closeLocked() {
 func (s *slot) finishClose() {
 	_ = hooks.close(int(s.fd))
 	s.fd = -1
-	s.w = nil
+	s.x = nil
 	s.state = 0
 	s.p.pool.slots.release(s.idx)
 }

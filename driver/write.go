@@ -31,7 +31,7 @@ func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
 	if err := s.writable(); err != nil {
 		return 0, err
 	}
-	if len(s.wq) == 0 {
+	if s.queued() == 0 {
 		n, err := writeAll(int(s.fd), bufs)
 		if err != nil && err != unix.EAGAIN {
 			return 0, err
@@ -41,13 +41,13 @@ func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
 	for _, b := range bufs {
 		s.enqueue(b)
 	}
-	return s.queued, s.arm()
+	return s.queued(), s.arm()
 }
 
 // arm puts EPOLLOUT in the interest set while bytes are queued, so that
 // the poller flushes them when the kernel has room. The caller holds s.mu.
 func (s *slot) arm() error {
-	if s.queued == 0 || s.state&stArmed != 0 {
+	if s.queued() == 0 || s.state&stArmed != 0 {
 		return nil
 	}
 	if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents|unix.EPOLLOUT); err != nil {
@@ -64,7 +64,7 @@ func (s *slot) writable() error {
 	case s.kind != kindConn:
 		return unix.ENOTCONN
 	case s.state&stFailed != 0:
-		return s.err
+		return s.failure()
 	case s.state&(stShutWr|stDraining) != 0:
 		return unix.EPIPE
 	}
@@ -76,18 +76,19 @@ func (s *slot) enqueue(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.queued += len(b)
-	if k := len(s.wq); k > 0 {
-		last := s.wq[k-1]
+	x := s.ext()
+	x.queued += len(b)
+	if k := len(x.wq); k > 0 {
+		last := x.wq[k-1]
 		if n := copy(last[len(last):cap(last)], b); n > 0 {
-			s.wq[k-1] = last[:len(last)+n]
+			x.wq[k-1] = last[:len(last)+n]
 			b = b[n:]
 		}
 	}
 	if len(b) > 0 {
 		c := make([]byte, len(b), max(len(b), minChunk))
 		copy(c, b)
-		s.wq = append(s.wq, c)
+		x.wq = append(x.wq, c)
 	}
 }
 
@@ -99,19 +100,20 @@ func (s *slot) flushLocked() int {
 	if s.state&stFailed != 0 {
 		return 0
 	}
-	n, err := writeAll(int(s.fd), s.wq)
-	if err != nil && err != unix.EAGAIN {
-		s.state |= stFailed
-		s.err = err
-		s.wq, s.queued = nil, 0
-		return 0
+	if x := s.x; x != nil && x.queued > 0 {
+		n, err := writeAll(int(s.fd), x.wq)
+		if err != nil && err != unix.EAGAIN {
+			s.fail(err)
+			return 0
+		}
+		x.queued -= n
+		x.consume(n)
+		if x.queued > 0 {
+			return x.queued
+		}
+		x.wq = nil
+		s.tidy()
 	}
-	s.queued -= n
-	s.consume(n)
-	if s.queued > 0 {
-		return s.queued
-	}
-	s.wq = nil
 	s.state &^= stArmed
 	_ = s.p.modify(int(s.fd), s.idx, s.gen, connEvents)
 	if s.state&stShutWr != 0 {
@@ -165,18 +167,18 @@ func skip(bufs [][]byte, n int) [][]byte {
 
 // consume drops the first n bytes of the write queue, and lets the
 // garbage collector have the chunks they empty.
-func (s *slot) consume(n int) {
+func (x *slotExt) consume(n int) {
 	i := 0
-	for i < len(s.wq) && n >= len(s.wq[i]) {
-		n -= len(s.wq[i])
-		s.wq[i] = nil
+	for i < len(x.wq) && n >= len(x.wq[i]) {
+		n -= len(x.wq[i])
+		x.wq[i] = nil
 		i++
 	}
-	k := copy(s.wq, s.wq[i:])
-	clear(s.wq[k:])
-	s.wq = s.wq[:k]
+	k := copy(x.wq, x.wq[i:])
+	clear(x.wq[k:])
+	x.wq = x.wq[:k]
 	if k > 0 {
-		s.wq[0] = s.wq[0][n:]
+		x.wq[0] = x.wq[0][n:]
 	}
 }
 
@@ -187,7 +189,7 @@ func (pl *Pool) Queued(h Handle) (int, error) {
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	return s.queued, nil
+	return s.queued(), nil
 }
 
 // Shutdown shuts down reading (unix.SHUT_RD), writing (unix.SHUT_WR) or
@@ -208,7 +210,7 @@ func (pl *Pool) Shutdown(h Handle, how int) error {
 		}
 	}
 	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
-		if s.queued > 0 {
+		if s.queued() > 0 {
 			s.state |= stShutWr
 			return nil
 		}
@@ -227,19 +229,17 @@ func (pl *Pool) CloseDrain(h Handle, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if s.queued == 0 || s.state&stFailed != 0 {
+	if s.queued() == 0 || s.state&stFailed != 0 {
 		s.closeLocked()
 		s.mu.Unlock()
 		return nil
 	}
 	s.state |= stDraining
-	if s.w == nil {
-		s.w = &waiters{}
+	x := s.ext()
+	if x.close == nil {
+		x.close = make(chan struct{})
 	}
-	if s.w.close == nil {
-		s.w.close = make(chan struct{})
-	}
-	done := s.w.close
+	done := x.close
 	s.mu.Unlock()
 
 	t := time.NewTimer(timeout)
@@ -285,7 +285,7 @@ func (pl *Pool) WriteLater(h Handle, bufs [][]byte) (queued int, err error) {
 	for _, b := range bufs {
 		s.enqueue(b)
 	}
-	return s.queued, s.arm()
+	return s.queued(), s.arm()
 }
 
 // Unqueue takes back the bytes still queued for h's socket and returns
@@ -296,10 +296,13 @@ func (pl *Pool) Unqueue(h Handle) ([]byte, error) {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	rest := make([]byte, 0, s.queued)
-	for _, b := range s.wq {
-		rest = append(rest, b...)
+	rest := make([]byte, 0, s.queued())
+	if x := s.x; x != nil {
+		for _, b := range x.wq {
+			rest = append(rest, b...)
+		}
+		x.wq, x.queued = nil, 0
+		s.tidy()
 	}
-	s.wq, s.queued = nil, 0
 	return rest, nil
 }

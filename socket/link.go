@@ -85,9 +85,13 @@ func (s *Socket) linkTo(owner, old, oldLink *actor.PID) {
 		s.mu.Unlock()
 		return
 	}
-	link := s.link
+	link := s.linkPID()
 	if ok, alive := otpactor.MonitorMailbox(s.inbox, (*portMonitor)(s)); ok {
-		s.monitored, s.link = alive, nil
+		s.monitored = alive
+		if link != nil {
+			s.ext.link = nil
+			s.tidyExt()
+		}
 		if !alive {
 			s.ownerDownLocked()
 		}
@@ -99,7 +103,7 @@ func (s *Socket) linkTo(owner, old, oldLink *actor.PID) {
 	}
 	if link == nil {
 		link, _ = sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
-		s.link = link
+		s.extra().link = link
 	}
 	s.mu.Unlock()
 	s.rewatch(sys, owner, link)
@@ -111,7 +115,7 @@ func (s *Socket) linkTo(owner, old, oldLink *actor.PID) {
 func (s *Socket) rewatch(sys *actor.ActorSystem, owner, link *actor.PID) {
 	watch(sys, owner, link, true)
 	s.mu.Lock()
-	if s.link == nil { // died meanwhile: unlink could not see this watch
+	if s.linkPID() == nil { // died meanwhile: unlink could not see this watch
 		watch(sys, owner, link, false)
 	}
 	s.mu.Unlock()
@@ -132,12 +136,13 @@ func watch(sys *actor.ActorSystem, owner, link *actor.PID, on bool) {
 // registry. The caller holds s.mu.
 func (s *Socket) unlink() {
 	s.demonitor()
-	if s.link == nil {
+	link := s.linkPID()
+	if link == nil {
 		return
 	}
-	watch(s.sys, s.owner, s.link, false)
-	s.sys.ProcessRegistry.Remove(s.link)
-	s.link = nil
+	watch(s.sys, s.owner, link, false)
+	s.sys.ProcessRegistry.Remove(link)
+	s.ext.link = nil
 }
 
 // demonitor takes back the port's monitor of its owner's mailbox. The

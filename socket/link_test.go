@@ -231,8 +231,8 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	a, c := spawn(), spawn()
 	p := newProc(t)
 	s, peer := peerOf(t, pidCaller{pid: a})
-	if !s.monitored || s.link != nil {
-		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.link)
+	if !s.monitored || s.linkPID() != nil {
+		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.linkPID())
 	}
 	hand := func(from Caller, to *actor.PID) {
 		t.Helper()
@@ -250,6 +250,12 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	testSystem.Root.StopFuture(a).Wait()
 	stillOpen("actor a")
 	hand(p, c) // Process -> actor: monitored again
+	s.mu.Lock()
+	link, ext := s.linkPID(), s.ext
+	s.mu.Unlock()
+	if link != nil || ext != nil {
+		t.Fatalf("back with an owner-mailbox actor: link %v, ext %v; want neither", link, ext)
+	}
 	p.Close()
 	stillOpen("process p")
 	peer.Write([]byte("to c"))

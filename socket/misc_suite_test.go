@@ -140,7 +140,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 func busy(s *Socket) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.busy != nil
+	return s.busyChan() != nil
 }
 
 // recvWaiting reports whether a Recv waits on s.
@@ -163,7 +163,7 @@ func portGone(s *Socket) bool {
 func accepting(l *Socket) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.lst.acceptq)
+	return len(l.ext.acceptq)
 }
 
 // tcpClose is TCP_CLOSE, the state of tcp_info's tcpi_state once a reset

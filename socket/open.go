@@ -32,7 +32,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
-	s.listener, s.lst = true, &listening{}
+	s.listener, s.ext = true, &portExt{}
 	if oo.fd >= 0 {
 		err = listenFd(oo, port)
 		if err == nil {
@@ -73,8 +73,8 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 		return nil, &Error{Op: "accept", Err: unix.EINVAL}
 	}
 	turn := make(chan struct{})
-	l.lst.acceptq = append(l.lst.acceptq, turn)
-	if len(l.lst.acceptq) == 1 {
+	l.ext.acceptq = append(l.ext.acceptq, turn)
+	if len(l.ext.acceptq) == 1 {
 		close(turn)
 	}
 	l.mu.Unlock()
@@ -115,8 +115,8 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		return nil, ErrBadArg
 	}
 	l.mu.Lock()
-	stash := l.lst.stash
-	l.lst.stash = nil
+	stash := l.ext.stash
+	l.ext.stash = nil
 	l.mu.Unlock()
 	if stash != nil { // accepted for a caller that stopped: this one's now
 		stash.mu.Lock()
@@ -134,9 +134,9 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 	if !s.alive(c.Self()) { // the caller stopped while it waited
 		s.h = h
 		l.mu.Lock()
-		keep := !l.dead && l.lst.stash == nil
+		keep := !l.dead && l.ext.stash == nil
 		if keep {
-			l.lst.stash = s
+			l.ext.stash = s
 		}
 		l.mu.Unlock()
 		if !keep {
@@ -169,22 +169,22 @@ func (l *Socket) copyPriority(h driver.Handle) {
 func (l *Socket) leaveAcceptQ(turn chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i := slices.Index(l.lst.acceptq, turn)
+	i := slices.Index(l.ext.acceptq, turn)
 	if i < 0 {
 		return
 	}
-	l.lst.acceptq = slices.Delete(l.lst.acceptq, i, i+1)
-	if i == 0 && len(l.lst.acceptq) > 0 {
-		close(l.lst.acceptq[0])
+	l.ext.acceptq = slices.Delete(l.ext.acceptq, i, i+1)
+	if i == 0 && len(l.ext.acceptq) > 0 {
+		close(l.ext.acceptq[0])
 	}
 }
 
 // dropStash closes a connection kept for the next Accept, when the
 // listening socket closes. The caller holds l.mu.
 func (l *Socket) dropStash() {
-	if l.lst != nil && l.lst.stash != nil {
-		l.pool.Close(l.lst.stash.h)
-		l.lst.stash = nil
+	if l.ext != nil && l.ext.stash != nil {
+		l.pool.Close(l.ext.stash.h)
+		l.ext.stash = nil
 	}
 }
 

@@ -143,9 +143,9 @@ func (s *Socket) OnError(err error) {
 func (s *Socket) OnFlush(queued int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.busy != nil && queued <= s.busyAt {
-		close(s.busy)
-		s.busy = nil
+	if busy := s.busyChan(); busy != nil && queued <= s.ext.busyAt {
+		close(busy)
+		s.ext.busy = nil
 	}
 }
 
@@ -157,7 +157,10 @@ func (s *Socket) peerGone(why error) {
 	if s.dead || s.gone {
 		return
 	}
-	s.gone, s.goneErr, s.owed = true, why, true
+	s.gone, s.owed = true, true
+	if why != nil {
+		s.extra().goneErr = why
+	}
 	s.buf = nil // a partial packet will never complete
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, s.goneReason())
@@ -172,8 +175,8 @@ func (s *Socket) peerGone(why error) {
 
 // goneReason is what Recv answers once the peer is gone.
 func (s *Socket) goneReason() error {
-	if s.goneErr != nil {
-		return s.goneErr
+	if why := s.goneWhy(); why != nil {
+		return why
 	}
 	return ErrClosed
 }
@@ -181,12 +184,13 @@ func (s *Socket) goneReason() error {
 // tellClosed sends the owed TCPError and TCPClosed; with exit_on_close
 // the port then dies. The caller holds s.mu.
 func (s *Socket) tellClosed() {
-	if s.goneErr != nil {
-		s.send(&TCPError{Socket: s, Reason: s.goneErr})
+	why := s.goneWhy()
+	if why != nil {
+		s.send(&TCPError{Socket: s, Reason: why})
 	}
 	s.send(&TCPClosed{Socket: s})
 	s.owed = false
-	if s.opts.exitOnClose || s.goneErr == unix.EMSGSIZE {
+	if s.opts.exitOnClose || why == unix.EMSGSIZE {
 		s.die()
 	}
 }
@@ -212,9 +216,9 @@ func (s *Socket) die() {
 // wakeSenders releases senders waiting on a busy socket: they find it
 // gone or dead. The caller holds s.mu.
 func (s *Socket) wakeSenders() {
-	if s.busy != nil {
-		close(s.busy)
-		s.busy = nil
+	if busy := s.busyChan(); busy != nil {
+		close(busy)
+		s.ext.busy = nil
 	}
 }
 

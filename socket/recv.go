@@ -99,7 +99,7 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 		// the error); with exit_on_close the socket is then no longer
 		// connected.
 		err := s.goneReason()
-		if s.recvTold && (s.opts.exitOnClose || s.goneErr != nil) {
+		if s.recvTold && (s.opts.exitOnClose || s.goneWhy() != nil) {
 			err = unix.ENOTCONN
 		}
 		s.recvTold = true

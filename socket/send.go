@@ -34,7 +34,7 @@ func (s *Socket) Send(data ...[]byte) error {
 	if s.opts.sendTimeout >= 0 {
 		deadline = time.Now().Add(s.opts.sendTimeout)
 	}
-	for s.busy != nil { // the port is busy: wait before queuing more
+	for s.busyChan() != nil { // the port is busy: wait before queuing more
 		if err := s.waitBusy(deadline); err != nil {
 			return &Error{Op: "send", Err: err}
 		}
@@ -91,7 +91,7 @@ func (s *Socket) sendable() error {
 		return ErrClosed
 	case s.listener:
 		return unix.ENOTCONN
-	case s.gone && (s.goneErr != nil || s.sendTold):
+	case s.gone && (s.goneWhy() != nil || s.sendTold):
 		return unix.ENOTCONN
 	case s.gone && s.opts.exitOnClose:
 		s.sendTold = true // the first send to learn it gets closed
@@ -124,8 +124,9 @@ func (s *Socket) sendFailed(err error) error {
 // the high watermark, and waits, as the sender OTP suspends does, for the
 // queue to fall below the low one. The caller holds s.mu.
 func (s *Socket) becomeBusy(deadline time.Time) error {
-	if s.busy == nil {
-		s.busy, s.busyAt = make(chan struct{}), int(s.opts.low)
+	if s.busyChan() == nil {
+		x := s.extra()
+		x.busy, x.busyAt = make(chan struct{}), int(s.opts.low)
 	}
 	if err := s.waitBusy(deadline); err != nil {
 		return &Error{Op: "send", Err: err}
@@ -138,8 +139,9 @@ func (s *Socket) becomeBusy(deadline time.Time) error {
 // busy, so other senders wait: the queue holds this send's bytes only.
 // The caller holds s.mu.
 func (s *Socket) sendAll(deadline time.Time) error {
-	if s.busy == nil {
-		s.busy, s.busyAt = make(chan struct{}), 0
+	if s.busyChan() == nil {
+		x := s.extra()
+		x.busy, x.busyAt = make(chan struct{}), 0
 	}
 	err := s.waitBusy(deadline)
 	if err == ErrTimeout {
@@ -157,7 +159,7 @@ func (s *Socket) sendAll(deadline time.Time) error {
 // deadline passes. On timeout, send_timeout_close closes the socket. The
 // caller holds s.mu.
 func (s *Socket) waitBusy(deadline time.Time) error {
-	busy := s.busy
+	busy := s.busyChan()
 	if busy == nil {
 		return nil
 	}

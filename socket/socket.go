@@ -33,16 +33,13 @@ type Socket struct {
 	mu     sync.Mutex
 	owner  *actor.PID
 	inbox  otpactor.Mailbox // the owner's: where the port's messages go
-	link   *actor.PID       // the port's end of the link to its owner (link.go)
 	opts   portOpts
 	stream *framing.Stream // nil for raw
 	buf    []byte          // bytes read and not yet delivered; nil when none
 	recv   *recvWait       // the pending Recv, if any
-	busy   chan struct{}   // closed when the send queue falls to busyAt
-	busyAt int
 	stats  stats
-	lst    *listening // a listening socket's; nil for a connection
-	hdr    [4]byte    // the packet header being sent: the driver copies what it queues
+	hdr    [4]byte  // the packet header being sent: the driver copies what it queues
+	ext    *portExt // what few ports need; nil until one does
 
 	listener bool
 	// monitored: the owner's mailbox tells the port when the owner stops,
@@ -52,22 +49,72 @@ type Socket struct {
 	// The port's life, as inet_drv keeps it. Once the peer is gone no
 	// data comes; a TCPClosed is owed to the owner until it is active to
 	// get it; with exit_on_close the port dies when it is told.
-	gone     bool  // EOF, a reset or a receive error: nothing more to read
-	owed     bool  // TCPClosed not yet sent
-	recvTold bool  // a Recv has returned closed or goneErr
-	sendTold bool  // a Send has returned closed or goneErr
-	dead     bool  // closed: every call answers closed
-	goneErr  error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
+	gone     bool // EOF, a reset or a receive error: nothing more to read
+	owed     bool // TCPClosed not yet sent
+	recvTold bool // a Recv has returned closed or goneWhy
+	sendTold bool // a Send has returned closed or goneWhy
+	dead     bool // closed: every call answers closed
 }
 
-// listening is what only a listening socket has: its Accept calls, first
-// come first served as in inet_drv's multi-accept queue (the first
-// accepts, the others wait their turn: open.go), and a connection accepted
-// for a caller that stopped meanwhile, kept for the next Accept. Guarded
-// by the socket's mu.
-type listening struct {
+// portExt is what few ports need, kept out of line so that the port of an
+// idle connection stays small (256 bytes): the socket makes it when it
+// first needs it, and keeps it. Guarded by the socket's mu.
+type portExt struct {
+	// A listening socket's Accept calls, first come first served as in
+	// inet_drv's multi-accept queue (the first accepts, the others wait
+	// their turn: open.go), and a connection accepted for a caller that
+	// stopped meanwhile, kept for the next Accept.
 	acceptq []chan struct{}
 	stash   *Socket
+
+	link    *actor.PID    // the port's end of the link to an owner that is not an actor's mailbox (link.go)
+	busy    chan struct{} // closed when the send queue falls to busyAt
+	busyAt  int
+	goneErr error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
+}
+
+// extra returns s.ext, made if need be. The caller holds s.mu.
+func (s *Socket) extra() *portExt {
+	if s.ext == nil {
+		s.ext = new(portExt)
+	}
+	return s.ext
+}
+
+// tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
+func (s *Socket) tidyExt() {
+	x := s.ext
+	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil {
+		return
+	}
+	s.ext = nil
+}
+
+// goneWhy is why the peer is gone, when it was an error. The caller holds
+// s.mu.
+func (s *Socket) goneWhy() error {
+	if s.ext == nil {
+		return nil
+	}
+	return s.ext.goneErr
+}
+
+// linkPID is the port's end of the link to its owner, if it has one. The
+// caller holds s.mu.
+func (s *Socket) linkPID() *actor.PID {
+	if s.ext == nil {
+		return nil
+	}
+	return s.ext.link
+}
+
+// busyChan is closed when a busy port is busy no more; nil when the port
+// is not busy. The caller holds s.mu.
+func (s *Socket) busyChan() chan struct{} {
+	if s.ext == nil {
+		return nil
+	}
+	return s.ext.busy
 }
 
 var ids atomic.Uint64
@@ -155,7 +202,7 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, oldLink *actor.PI
 	old = s.owner
 	if !old.Equal(newOwner) {
 		s.demonitor()
-		oldLink = s.link
+		oldLink = s.linkPID()
 	}
 	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {

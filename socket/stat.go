@@ -17,12 +17,14 @@ type Stats struct {
 }
 
 type stats struct {
-	recv, send counter
+	recv    counter
+	recvDvi float64 // inet_drv keeps no deviation of sends
+	send    counter
 }
 
 type counter struct {
 	oct, cnt, max uint64
-	avg, dvi      float64
+	avg           float64
 }
 
 func (c *counter) add(n int) {
@@ -31,10 +33,13 @@ func (c *counter) add(n int) {
 	c.cnt++
 	c.max = max(c.max, u)
 	c.avg += (float64(n) - c.avg) / float64(c.cnt)
-	c.dvi += (math.Abs(float64(n)-c.avg) - c.dvi) / float64(c.cnt)
 }
 
-func (st *stats) input(n int)  { st.recv.add(n) }
+func (st *stats) input(n int) {
+	st.recv.add(n)
+	st.recvDvi += (math.Abs(float64(n)-st.recv.avg) - st.recvDvi) / float64(st.recv.cnt)
+}
+
 func (st *stats) output(n int) { st.send.add(n) }
 
 // GetStat is inet:getstat(Socket).
@@ -47,7 +52,7 @@ func (s *Socket) GetStat() (Stats, error) {
 	q, _ := s.pool.Queued(s.h)
 	r, w := s.stats.recv, s.stats.send
 	return Stats{
-		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: r.max, RecvAvg: uint64(r.avg), RecvDvi: uint64(r.dvi),
+		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: r.max, RecvAvg: uint64(r.avg), RecvDvi: uint64(s.stats.recvDvi),
 		SendOct: w.oct, SendCnt: w.cnt, SendMax: w.max, SendAvg: uint64(w.avg), SendPend: uint64(q),
 	}, nil
 }

@@ -18,10 +18,18 @@ type dynamic struct {
 
 // dynChild is one child of a SimpleOneForOne supervisor.
 type dynChild struct {
-	key  string     // its key in children
-	pid  *actor.PID // nil while its restart waits for another try
-	args []any      // StartChildArgs's; not kept for Temporary children, as OTP
-	seq  uint64     // start order
+	pid        *actor.PID // its key in children: while restarting, its old one
+	args       []any      // StartChildArgs's; not kept for Temporary children, as OTP
+	seq        uint64     // start order
+	restarting bool       // its restart waits for another try
+}
+
+// live returns the child's PID, or nil while it is restarting.
+func (dc *dynChild) live() *actor.PID {
+	if dc.restarting {
+		return nil
+	}
+	return dc.pid
 }
 
 func newDynamic(spec ChildSpec) *dynamic {
@@ -34,15 +42,15 @@ func (d *dynamic) store(pid *actor.PID, args []any) {
 		args = nil
 	}
 	d.seq++
-	d.children[pid.Id] = &dynChild{key: pid.Id, pid: pid, args: args, seq: d.seq}
+	d.children[pid.Id] = &dynChild{pid: pid, args: args, seq: d.seq}
 }
 
 // erase forgets a child.
 func (d *dynamic) erase(dc *dynChild) {
-	if dc.pid == nil {
+	if dc.restarting {
 		d.restarting--
 	}
-	delete(d.children, dc.key)
+	delete(d.children, dc.pid.Id)
 }
 
 func (d *dynamic) which() []Child {
@@ -53,7 +61,7 @@ func (d *dynamic) which() []Child {
 	slices.SortFunc(list, func(a, b *dynChild) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]Child, len(list))
 	for i, dc := range list {
-		out[i] = Child{PID: dc.pid, Restarting: dc.pid == nil, Type: d.spec.Type}
+		out[i] = Child{PID: dc.live(), Restarting: dc.restarting, Type: d.spec.Type}
 	}
 	return out
 }
@@ -100,7 +108,7 @@ func (s *sup) terminateChildPID(ctx actor.Context, pid *actor.PID) error {
 		}
 		return nil // OTP: a dead pid is as good as terminated
 	}
-	if dc.pid != nil {
+	if !dc.restarting {
 		s.shutdown(ctx, d.spec.Shutdown, dc.pid)
 	}
 	d.erase(dc)
@@ -111,7 +119,7 @@ func (s *sup) terminateChildPID(ctx actor.Context, pid *actor.PID) error {
 func (s *sup) dynExited(ctx actor.Context, pid *actor.PID, reason error) {
 	d := s.dyn
 	dc := d.children[pid.Id]
-	if dc == nil || dc.pid == nil {
+	if dc == nil || dc.restarting {
 		return
 	}
 	restart, report := fate(d.spec.Restart, reason)
@@ -132,15 +140,15 @@ func (s *sup) dynExited(ctx actor.Context, pid *actor.PID, reason error) {
 func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 	d := s.dyn
 	if !s.addRestart() {
-		s.report(ctx, "shutdown", errMaxIntensity, "", dc.pid)
+		s.report(ctx, "shutdown", errMaxIntensity, "", dc.live())
 		d.erase(dc)
 		s.exit(ctx, Shutdown)
 		return
 	}
 	pid, err := s.startSpec(ctx, d.spec, dc.args)
 	if err != nil {
-		if dc.pid != nil {
-			dc.pid = nil
+		if !dc.restarting {
+			dc.restarting = true
 			d.restarting++
 		}
 		s.report(ctx, "start_error", err, "", nil)
@@ -159,7 +167,7 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 	d := s.dyn
 	pids := make([]*actor.PID, 0, len(d.children))
 	for _, dc := range d.children {
-		if dc.pid != nil {
+		if !dc.restarting {
 			pids = append(pids, dc.pid)
 		}
 	}

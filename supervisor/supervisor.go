@@ -54,7 +54,7 @@ func start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec, h hooks)
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &sup{ref: r, flags: f, specs: cs, escalate: escalate, inited: inited, hooks: h}
 	}, actor.WithMailbox(r.crashes.mailbox))
-	pid, err := parent.SpawnNamed(props, "supervisor"+sys.ProcessRegistry.NextId())
+	pid, err := parent.SpawnNamed(props, "sup"+sys.ProcessRegistry.NextId())
 	if err != nil {
 		return nil, err
 	}
