@@ -45,67 +45,105 @@ type Mailbox interface{ PostUserMessage(msg any) }
 // WithOwnerMailbox it is the actor's own queue, so that a sender of many
 // messages (a socket port delivering packets) skips protoactor's PID
 // lookup per message; what is posted there after the actor stopped is
-// dropped, where Root.Send would make it a dead letter. For any other pid
-// it sends through system.Root.
+// dropped, where Root.Send would make it a dead letter. For a Process it
+// is the Process's queue. For any other pid it sends through system.Root.
 func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
 	if m := findMailbox(system, pid); m != nil {
 		return m
+	}
+	if p, ok := FindProcess(system, pid); ok {
+		return (*processMailbox)(p)
 	}
 	return rootMailbox{system, pid}
 }
 
 // Monitor is told, by Down, that the actor of a mailbox it monitors has
-// stopped: once, from the goroutine that ran the actor's last system
-// message, with no lock held.
+// stopped, or that the Process has closed: once, from the goroutine that
+// ran the actor's last system message or closed the Process, with no lock
+// held.
 type Monitor interface{ Down(mb Mailbox) }
 
-// MonitorMailbox asks that mon be told when the actor of mb stops: the
-// counterpart of erlang:monitor/2 that costs the actor no watcher entry
-// and the monitor no process of its own. ok is false when mb cannot tell
-// (it is not an owner mailbox: watch the PID instead); alive is false
-// when the actor has already stopped, and then Down is not called.
+// MonitorMailbox asks that mon be told when the actor of mb stops, or the
+// Process of mb closes: the counterpart of erlang:monitor/2 that costs the
+// actor no watcher entry and the monitor no process of its own. ok is
+// false when mb cannot tell (it is neither an owner mailbox nor a
+// Process's: watch the PID instead); alive is false when the actor has
+// already stopped, and then Down is not called.
 func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
-	m, ok := mb.(*ownerMailbox)
-	if !ok {
-		return false, false
+	switch m := mb.(type) {
+	case *ownerMailbox:
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		// The check is under mu: an actor that stops after it runs
+		// checkDown after the add, and tells mon.
+		if m.down || !m.registered() {
+			return true, false
+		}
+		m.monitors.add(mon)
+		return true, true
+	case *processMailbox:
+		p := (*Process)(m)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.closed {
+			return true, false
+		}
+		p.monitors.add(mon)
+		return true, true
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	// The check is under mu: an actor that stops after it runs checkDown
-	// after the append, and tells mon.
-	if m.down || !m.registered() {
-		return true, false
-	}
-	switch cur := m.monitor.(type) {
-	case nil:
-		m.monitor = mon
-	case *monitorSet:
-		*cur = append(*cur, mon)
-	default:
-		m.monitor = &monitorSet{cur, mon}
-	}
-	return true, true
+	return false, false
 }
 
 // DemonitorMailbox takes back a MonitorMailbox of mon on mb. A Down already
 // on its way may still come.
 func DemonitorMailbox(mb Mailbox, mon Monitor) {
-	m, ok := mb.(*ownerMailbox)
-	if !ok {
-		return
+	switch m := mb.(type) {
+	case *ownerMailbox:
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.monitors.remove(mon)
+	case *processMailbox:
+		p := (*Process)(m)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.monitors.remove(mon)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch cur := m.monitor.(type) {
+}
+
+// monitors are the monitors of a mailbox or a Process: none, one (kept
+// inline: a socket's port is most owners' only monitor), or a *monitorSet.
+// Guarded by its owner's lock.
+type monitors struct{ m Monitor }
+
+func (ms *monitors) add(mon Monitor) {
+	switch cur := ms.m.(type) {
+	case nil:
+		ms.m = mon
+	case *monitorSet:
+		*cur = append(*cur, mon)
+	default:
+		ms.m = &monitorSet{cur, mon}
+	}
+}
+
+func (ms *monitors) remove(mon Monitor) {
+	switch cur := ms.m.(type) {
 	case *monitorSet:
 		if i := slices.Index(*cur, mon); i >= 0 {
 			*cur = slices.Delete(*cur, i, i+1)
 		}
 	default:
 		if cur == mon {
-			m.monitor = nil
+			ms.m = nil
 		}
 	}
+}
+
+// take returns the monitors, all as one, and forgets them; nil if none.
+func (ms *monitors) take() Monitor {
+	mon := ms.m
+	ms.m = nil
+	return mon
 }
 
 // monitorSet is the monitors of a mailbox that has more than one, in the
@@ -124,13 +162,12 @@ func (set *monitorSet) Down(mb Mailbox) {
 // It also takes the mailbox out of its system's mailbox registry.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.down || m.monitor == nil && m.reg == nil || m.registered() {
+	if m.down || m.monitors.m == nil && m.reg == nil || m.registered() {
 		m.mu.Unlock()
 		return
 	}
 	m.down = true
-	mon := m.monitor
-	m.monitor = nil
+	mon := m.monitors.take()
 	m.mu.Unlock()
 	if m.reg != nil {
 		m.reg.remove(m.invoker.(selfInfo).Self().Id, m)
@@ -170,6 +207,15 @@ type rootMailbox struct {
 
 func (r rootMailbox) PostUserMessage(msg any) { r.system.Root.Send(r.pid, msg) }
 
+// processMailbox is a Process as a Mailbox.
+type processMailbox Process
+
+// PostUserMessage queues msg, or passes it to dead letters once the
+// Process is closed, as a send to its PID does.
+func (m *processMailbox) PostUserMessage(msg any) {
+	(*registered)(m).SendUserMessage(m.pid, msg)
+}
+
 // ownerMailbox is protoactor's default mailbox, run the same way (system
 // messages first, suspension, throughput, a panic escalated), with a user
 // queue behind a mutex so that takeMatching can search it.
@@ -188,11 +234,11 @@ type ownerMailbox struct {
 	// The actor's stop is told to its monitors (Monitor). Stopping goes
 	// through system messages: sysRun says that one ran since the last
 	// look at the registry.
-	down    bool                // guarded by mu: the actor stopped and monitors were told
-	sysRun  bool                // touched by the mailbox's runner only
-	monitor Monitor             // guarded by mu: nil, one, or a *monitorSet
-	proc    *actor.ActorProcess // the actor's, as registered
-	reg     *mailboxRegistry    // the system's, when NewSystem made it
+	down     bool                // guarded by mu: the actor stopped and monitors were told
+	sysRun   bool                // touched by the mailbox's runner only
+	monitors monitors            // guarded by mu
+	proc     *actor.ActorProcess // the actor's, as registered
+	reg      *mailboxRegistry    // the system's, when NewSystem made it
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher

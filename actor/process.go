@@ -88,6 +88,7 @@ type Process struct {
 	closed      bool
 	watchers    map[pidKey]*actor.PID
 	hooks       list.List // of func(), run by Close
+	monitors    monitors  // MonitorMailbox's, told by Close after the hooks
 }
 
 // registered is the Process as the ProcessRegistry sees it: it implements
@@ -595,7 +596,8 @@ func (p *Process) OnExit(f func()) (cancel func()) {
 }
 
 // Close closes the Process, as an Erlang process exits: it leaves the
-// ProcessRegistry, runs its OnExit hooks, then sends
+// ProcessRegistry, runs its OnExit hooks, tells its monitors
+// (MonitorMailbox), then sends
 // *actor.Terminated{Who: PID(), Why: actor.TerminatedReason_Stopped} to
 // every watcher. A goroutine blocked in Receive returns. Messages already
 // queued stay receivable; messages sent later go to the actor system's dead
@@ -612,6 +614,7 @@ func (p *Process) Close() {
 	p.closed = true
 	watchers := p.watchers
 	p.watchers = nil
+	mon := p.monitors.take()
 	hooks := make([]func(), 0, p.hooks.Len())
 	for e := p.hooks.Back(); e != nil; e = p.hooks.Back() {
 		hooks = append(hooks, p.hooks.Remove(e).(func()))
@@ -623,6 +626,9 @@ func (p *Process) Close() {
 	p.signal() // whether or not a receiver waits: a spare wake-up is harmless
 	for _, f := range hooks {
 		f()
+	}
+	if mon != nil {
+		mon.Down((*processMailbox)(p))
 	}
 	if len(watchers) > 0 {
 		t := &actor.Terminated{Who: p.pid, Why: actor.TerminatedReason_Stopped}

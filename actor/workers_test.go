@@ -332,3 +332,35 @@ func TestMonitorMailboxUnderFlood(t *testing.T) {
 		t.Fatal("no Down while the mailbox kept filling")
 	}
 }
+
+// A Process's mailbox is monitored as an owner mailbox is: Close tells each
+// monitor not taken back, once; a closed Process cannot be monitored.
+func TestMonitorProcessMailbox(t *testing.T) {
+	system := NewSystem()
+	p, err := NewProcess(system)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := MailboxOf(system, p.PID())
+	kept, dropped := make(downRecorder, 2), make(downRecorder, 2)
+	for _, mon := range []downRecorder{dropped, kept} {
+		if ok, alive := MonitorMailbox(mb, mon); !ok || !alive {
+			t.Fatalf("MonitorMailbox = %v, %v; want true, true", ok, alive)
+		}
+	}
+	DemonitorMailbox(mb, dropped)
+	mb.PostUserMessage("hello")
+	if msg, ok := p.Receive(nil, 0); !ok || msg != "hello" {
+		t.Fatalf("Receive = %v, %v; want what was posted", msg, ok)
+	}
+	p.Close()
+	if len(kept) != 1 || len(dropped) != 0 {
+		t.Fatalf("after Close: %d Downs to the kept monitor, %d to the dropped one; want 1, 0", len(kept), len(dropped))
+	}
+	if got := <-kept; got != mb {
+		t.Fatalf("Down(%v), want the Process's mailbox", got)
+	}
+	if ok, alive := MonitorMailbox(mb, kept); !ok || alive {
+		t.Fatalf("MonitorMailbox of a closed Process = %v, %v; want true, false", ok, alive)
+	}
+}

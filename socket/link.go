@@ -13,11 +13,12 @@ import (
 // or an actor.Process closes), its sockets close, and what they had
 // buffered or queued is dropped with them.
 //
-// An owner spawned with actor.WithOwnerMailbox tells the port itself: its
-// mailbox monitors it (actor.MonitorMailbox), which costs the owner a
-// slice entry. Any other owner is watched by the port's link, a small
-// process in the actor system's registry, without a goroutine, that hears
-// the owner's Terminated.
+// An owner spawned with actor.WithOwnerMailbox, or an actor.Process, tells
+// the port itself: the port monitors its mailbox (actor.MonitorMailbox),
+// which costs the owner nothing while the port is its only monitor. Any
+// other owner is watched by the port's link, a small process in the actor
+// system's registry, without a goroutine, that hears the owner's
+// Terminated.
 //
 // A protoactor restart keeps the actor's PID and mailbox: it is the same
 // process to the port, so its sockets stay open and the new instance gets

@@ -196,6 +196,8 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 		return
 	}
 	defer p.Close() // and with it a socket accepted but not handed off
+	handshake := time.NewTimer(l.opts.HandshakeTimeout) // each hand-off's, reset
+	handshake.Stop()
 	for !closed(quit) {
 		if !l.gate.reserve(quit) {
 			return
@@ -219,7 +221,7 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 		peer, _ := s.Peername()
 		l.events.Accept(AcceptEvent{Acceptor: id, Peer: peer})
 		held = false // the hand-off takes the slot
-		l.handOff(&handoff{sock: s, owner: p, peer: peer, acceptor: id})
+		l.handOff(&handoff{sock: s, owner: p, peer: peer, acceptor: id}, handshake)
 	}
 }
 

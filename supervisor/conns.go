@@ -326,7 +326,8 @@ func (l *Listener) connsSupOf(id int) *Ref {
 // acceptor's connection supervisor, and waits for it at most the handshake
 // timeout, as Ranch's acceptor waits in start_protocol. A hand-off the
 // supervisor has not begun by then is abandoned: the socket is closed.
-func (l *Listener) handOff(h *handoff) {
+// t is the acceptor's stopped timer, which it reuses for each hand-off.
+func (l *Listener) handOff(h *handoff, t *time.Timer) {
 	reason := ErrNoProc
 	if cs := l.connsSupOf(h.acceptor); cs != nil {
 		req := &request{
@@ -337,7 +338,7 @@ func (l *Listener) handOff(h *handoff) {
 			done: make(chan struct{}),
 		}
 		cs.sys.Root.Send(cs.pid, req)
-		t := time.NewTimer(l.opts.HandshakeTimeout)
+		t.Reset(l.opts.HandshakeTimeout)
 		select {
 		case <-req.done:
 		case <-cs.done:

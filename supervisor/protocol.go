@@ -49,6 +49,9 @@ func (f ProtocolFunc) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Soc
 // (otpactor.WithOwnerMailbox) and then opts. It returns nil if newActor is
 // nil, which StartListener refuses.
 //
+// A spawn function among opts (actor.WithSpawnFunc) is not used: the
+// handler is spawned by protoactor's default one (see Start).
+//
 // Every connection's actor shares one Props: its producer makes the actor
 // of the connection being started. protoactor calls a producer again only
 // to restart an actor, and a connection supervisor stops a failed handler
@@ -79,13 +82,19 @@ type starting struct {
 	s *socket.Socket
 }
 
-// Start spawns the handler of s.
+// Start spawns the handler of s, as ctx.SpawnPrefix(props, "conn") would
+// but for protoactor's record of the child in ctx's set of children (a
+// map entry and a slice slot, about 100 bytes a connection): the
+// connection supervisor keeps its own record, and stops its children
+// itself before it stops. The handler is ctx's child all the same: its
+// Terminated and its Failure go to ctx.
 func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.starting.Store(&starting{l, s})
 	defer p.starting.Store(nil)
-	return ctx.SpawnPrefix(p.props, "conn"), nil
+	sys := ctx.ActorSystem()
+	return actor.DefaultSpawner(sys, ctx.Self().Id+"/conn"+sys.ProcessRegistry.NextId(), p.props, ctx)
 }
 
 // produce makes the actor of the connection Start is spawning. Outside a
