@@ -196,7 +196,9 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 		return
 	}
 	defer p.Close() // and with it a socket accepted but not handed off
-	handshake := time.NewTimer(l.opts.HandshakeTimeout) // each hand-off's, reset
+
+	// Each hand-off resets it for its handshake timeout.
+	handshake := time.NewTimer(l.opts.HandshakeTimeout)
 	handshake.Stop()
 	for !closed(quit) {
 		if !l.gate.reserve(quit) {
