@@ -38,7 +38,7 @@ func driverEchoServer() (string, func(), error) {
 	go func() {
 		for {
 			e := &echo{pl: pl}
-			h, _, err := pl.Accept(l, time.Time{}, e)
+			h, err := pl.Accept(l, time.Time{}, e)
 			if err != nil {
 				return
 			}

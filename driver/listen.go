@@ -38,7 +38,7 @@ func (pl *Pool) Listen(addr unix.Sockaddr, backlog int, control func(fd int) err
 // ENFILE among them, are returned as they are: the caller decides how to
 // back off. Many goroutines may wait on one listener; each readiness wakes
 // them all to retry.
-func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.Sockaddr, error) {
+func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) {
 	var timer *time.Timer
 	var expired <-chan time.Time
 	defer func() {
@@ -49,16 +49,16 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 	for {
 		s, err := pl.lock(l)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if s.kind != kindListener {
 			s.mu.Unlock()
-			return 0, nil, unix.EINVAL
+			return 0, unix.EINVAL
 		}
 		seq, fd := s.x.seq, s.acquire()
 		s.mu.Unlock()
 
-		nfd, sa, err := acceptOnce(fd)
+		nfd, err := acceptOnce(fd)
 
 		s.mu.Lock()
 		s.release()
@@ -67,19 +67,19 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 			if err == nil {
 				hooks.close(nfd)
 			}
-			return 0, nil, ErrClosed
+			return 0, ErrClosed
 		}
 		if err != unix.EAGAIN {
 			s.mu.Unlock()
 			if err != nil {
-				return 0, nil, err
+				return 0, err
 			}
 			c, _, err := pl.register(nfd, kindConn, h, connEvents)
 			if err != nil {
 				hooks.close(nfd)
-				return 0, nil, err
+				return 0, err
 			}
-			return c, sa, nil
+			return c, nil
 		}
 		if s.x.seq != seq { // a connection came in while we tried
 			s.mu.Unlock()
@@ -100,19 +100,19 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, unix.So
 				s.x.remove(wake)
 				s.mu.Unlock()
 			}
-			return 0, nil, ErrTimeout
+			return 0, ErrTimeout
 		}
 	}
 }
 
-func acceptOnce(fd int) (int, unix.Sockaddr, error) {
+func acceptOnce(fd int) (int, error) {
 	for {
-		nfd, sa, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch err {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue // the peer gave up before we took it: take the next
 		}
-		return nfd, sa, err
+		return nfd, err
 	}
 }
 

@@ -20,7 +20,7 @@ func TestListenAcceptDial(t *testing.T) {
 	sr := newRecorder()
 	accepted := make(chan Handle, 1)
 	go func() {
-		h, _, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
+		h, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
 		if err != nil {
 			t.Error(err)
 		}
@@ -47,7 +47,7 @@ func TestAcceptTimeout(t *testing.T) {
 	pl := newPool(t)
 	l, _ := listen(t, pl)
 	start := time.Now()
-	_, _, err := pl.Accept(l, start.Add(30*time.Millisecond), newRecorder())
+	_, err := pl.Accept(l, start.Add(30*time.Millisecond), newRecorder())
 	if err != ErrTimeout {
 		t.Fatalf("Accept = %v, want ErrTimeout", err)
 	}
@@ -69,7 +69,7 @@ func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := pl.Accept(l, start.Add(d*time.Millisecond), newRecorder()); err != ErrTimeout {
+			if _, err := pl.Accept(l, start.Add(d*time.Millisecond), newRecorder()); err != ErrTimeout {
 				t.Errorf("Accept %d = %v, want ErrTimeout", i, err)
 			}
 			order <- i
@@ -89,7 +89,7 @@ func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
+	if _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -103,7 +103,7 @@ func TestCloseListenerWakesAccepts(t *testing.T) {
 	errs := make(chan error, n)
 	for range n {
 		go func() {
-			_, _, err := pl.Accept(l, time.Time{}, newRecorder())
+			_, err := pl.Accept(l, time.Time{}, newRecorder())
 			errs <- err
 		}()
 	}
@@ -151,13 +151,13 @@ func TestAcceptEMFILE(t *testing.T) {
 
 	calls := 0
 	real := hooks.accept4
-	hooks.accept4 = func(int, int) (int, unix.Sockaddr, error) { calls++; return -1, nil, unix.EMFILE }
-	_, _, err = pl.Accept(l, time.Now().Add(time.Second), newRecorder())
+	hooks.accept4 = func(int, int) (int, error) { calls++; return -1, unix.EMFILE }
+	_, err = pl.Accept(l, time.Now().Add(time.Second), newRecorder())
 	hooks.accept4 = real
 	if err != unix.EMFILE || calls != 1 {
 		t.Fatalf("Accept = %v after %d accept4 calls, want EMFILE after 1", err, calls)
 	}
-	if _, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
+	if _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder()); err != nil {
 		t.Fatalf("Accept after EMFILE = %v", err)
 	}
 }
@@ -166,7 +166,7 @@ func TestAcceptOnConnectionIsEINVAL(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
 	c, _ := pair(t, pl, newRecorder())
-	if _, _, err := pl.Accept(c, time.Time{}, newRecorder()); err != unix.EINVAL {
+	if _, err := pl.Accept(c, time.Time{}, newRecorder()); err != unix.EINVAL {
 		t.Fatalf("Accept on a connection = %v, want EINVAL", err)
 	}
 	l, _ := listen(t, pl)
@@ -251,7 +251,7 @@ func echoOne(t *testing.T, pl *Pool, l Handle, addr unix.Sockaddr) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
+	s, err := pl.Accept(l, time.Now().Add(5*time.Second), sr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestStopClosesEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		peers = append(peers, c)
-		h, _, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder())
+		h, err := pl.Accept(l, time.Now().Add(5*time.Second), newRecorder())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +325,7 @@ func TestStopClosesEverything(t *testing.T) {
 	}
 	blocked := make(chan error)
 	go func() {
-		_, _, err := pl.Accept(l, time.Time{}, newRecorder())
+		_, err := pl.Accept(l, time.Time{}, newRecorder())
 		blocked <- err
 	}()
 	waitWaiters(t, pl, l, 1)

@@ -24,23 +24,17 @@ func (pl *Pool) Open(domain, typ, proto int) (Handle, error) {
 }
 
 // AcceptRaw waits, as Do does, until a connection arrives on l, a raw
-// listening socket, and registers the connection as a raw socket. It
-// returns the connection and the peer's address.
-func (pl *Pool) AcceptRaw(l Handle, deadline time.Time) (Handle, unix.Sockaddr, error) {
+// listening socket, and registers the connection as a raw socket.
+func (pl *Pool) AcceptRaw(l Handle, deadline time.Time) (Handle, error) {
 	var nfd int
-	var sa unix.Sockaddr
 	err := pl.Do(l, false, deadline, func(fd int) (err error) {
-		nfd, sa, err = acceptOnce(fd)
+		nfd, err = acceptOnce(fd)
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	h, err := pl.registerRaw(nfd)
-	if err != nil {
-		return 0, nil, err
-	}
-	return h, sa, nil
+	return pl.registerRaw(nfd)
 }
 
 // registerRaw registers fd, a non-blocking socket, as a raw socket, or

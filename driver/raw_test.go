@@ -207,7 +207,7 @@ func TestRawStream(t *testing.T) {
 	}
 	accepted := make(chan Handle, 1)
 	go func() {
-		h, _, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
+		h, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
 		if err != nil {
 			t.Error(err)
 		}

@@ -167,7 +167,7 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	acceptDone := make(chan error, 1)
 	go func() {
 		for range pairs {
-			h, _, err := pl.Accept(l, time.Now().Add(10*time.Second), newRecorder())
+			h, err := pl.Accept(l, time.Now().Add(10*time.Second), newRecorder())
 			if err != nil {
 				acceptDone <- err
 				return

@@ -126,7 +126,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		stash.startLink()
 		return stash, nil
 	}
-	h, _, err := l.pool.Accept(l.h, deadline, s)
+	h, err := l.pool.Accept(l.h, deadline, s)
 	if err != nil {
 		return nil, driverErr(err)
 	}

@@ -220,7 +220,10 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 			continue
 		}
 		l.accepts.Add(1)
-		peer, _ := s.Peername()
+		var peer netip.AddrPort
+		if l.events.peers() {
+			peer, _ = s.Peername()
+		}
 		l.events.Accept(AcceptEvent{Acceptor: id, Peer: peer})
 		held = false // the hand-off takes the slot
 		l.handOff(&handoff{sock: s, owner: p, peer: peer, acceptor: id}, handshake)

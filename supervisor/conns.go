@@ -53,8 +53,8 @@ type gate struct {
 	reserved int // slots taken by acceptors for the connection they accept next
 	sleepers []chan struct{}
 	conns    map[string]*conn // live handlers, by PID.Id
-	seq      uint64
 	epoch    time.Time     // what conn.start counts from
+	last     time.Duration // the latest conn.start
 	idle     chan struct{} // closed when conns becomes empty; nil until asked for
 
 	// A handler may call RemoveConnection as soon as it runs, before its
@@ -67,13 +67,18 @@ type gate struct {
 
 // conn is one live connection handler.
 type conn struct {
-	pid     *actor.PID
-	peer    netip.AddrPort
-	start   time.Duration // since the gate's epoch: a Time would take 16 more bytes
-	seq     uint64
+	pid  *actor.PID
+	addr netip.Addr // the peer's, with port: a netip.AddrPort would take 8 more bytes
+	// start is when it was admitted, since the gate's epoch, and its place
+	// in the order of admissions: no two are equal.
+	start   time.Duration
+	port    uint16
 	counted bool // counted against max: not removed
 	started bool // ConnectionStart was reported
 }
+
+// peer returns the peer's address.
+func (c *conn) peer() netip.AddrPort { return netip.AddrPortFrom(c.addr, c.port) }
 
 func newGate(max int) *gate {
 	return &gate{max: max, conns: make(map[string]*conn), epoch: time.Now()}
@@ -160,8 +165,8 @@ func (g *gate) admit(pid *actor.PID, peer netip.AddrPort) {
 	} else {
 		g.wakeLocked()
 	}
-	g.seq++
-	g.conns[pid.Id] = &conn{pid: pid, peer: peer, start: time.Since(g.epoch), seq: g.seq, counted: counted}
+	g.last = max(time.Since(g.epoch), g.last+1)
+	g.conns[pid.Id] = &conn{pid: pid, addr: peer.Addr(), port: peer.Port(), start: g.last, counted: counted}
 }
 
 // since returns how long c has lived.
@@ -263,7 +268,7 @@ func (g *gate) pids() []*actor.PID {
 		cs = append(cs, c)
 	}
 	g.mu.Unlock()
-	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.start, b.start) })
 	out := make([]*actor.PID, len(cs))
 	for i, c := range cs {
 		out[i] = c.pid
@@ -390,7 +395,7 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 // connExited is the connection supervisors' exited hook.
 func (l *Listener) connExited(pid *actor.PID) {
 	if c := l.gate.exited(pid); c != nil && c.started {
-		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: c.peer, Duration: l.gate.since(c)})
+		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: c.peer(), Duration: l.gate.since(c)})
 	}
 }
 

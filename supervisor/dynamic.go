@@ -18,10 +18,20 @@ type dynamic struct {
 
 // dynChild is one child of a SimpleOneForOne supervisor.
 type dynChild struct {
-	pid        *actor.PID // its key in children: while restarting, its old one
-	args       []any      // StartChildArgs's; not kept for Temporary children, as OTP
-	seq        uint64     // start order
-	restarting bool       // its restart waits for another try
+	pid *actor.PID // its key in children: while restarting, its old one
+	// StartChildArgs's, for a restart; none for Temporary children, as
+	// OTP. Out of line: each connection of a listener is such a child.
+	args       *[]any
+	seq        uint64 // start order
+	restarting bool   // its restart waits for another try
+}
+
+// startArgs returns the arguments the child was started with.
+func (dc *dynChild) startArgs() []any {
+	if dc.args == nil {
+		return nil
+	}
+	return *dc.args
 }
 
 // live returns the child's PID, or nil while it is restarting.
@@ -38,11 +48,12 @@ func newDynamic(spec ChildSpec) *dynamic {
 
 // store adds a started child.
 func (d *dynamic) store(pid *actor.PID, args []any) {
-	if d.spec.Restart == Temporary {
-		args = nil
+	dc := &dynChild{pid: pid, seq: d.seq + 1}
+	if d.spec.Restart != Temporary && args != nil {
+		dc.args = &args
 	}
 	d.seq++
-	d.children[pid.Id] = &dynChild{pid: pid, args: args, seq: d.seq}
+	d.children[pid.Id] = dc
 }
 
 // erase forgets a child.
@@ -145,7 +156,7 @@ func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 		s.exit(ctx, Shutdown)
 		return
 	}
-	pid, err := s.startSpec(ctx, d.spec, dc.args)
+	pid, err := s.startSpec(ctx, d.spec, dc.startArgs())
 	if err != nil {
 		if !dc.restarting {
 			dc.restarting = true
@@ -157,7 +168,7 @@ func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 	}
 	d.erase(dc)
 	if pid != nil { // Ignore on restart: the child is gone
-		d.store(pid, dc.args)
+		d.store(pid, dc.startArgs())
 	}
 }
 

@@ -97,6 +97,10 @@ type guardedEvents struct {
 	log *slog.Logger
 }
 
+// peers reports whether the hooks may want the peers' addresses: not when
+// there are none (NopEvents), and then an accept spares a getpeername.
+func (g guardedEvents) peers() bool { return g.ev != (NopEvents{}) }
+
 func (g guardedEvents) recover(event string) {
 	if v := recover(); v != nil {
 		g.log.Error("listener event hook panicked", slog.String("event", event), slog.Any("reason", v))

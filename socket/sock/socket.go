@@ -107,7 +107,7 @@ func (s *Socket) Accept(timeout time.Duration) (*Socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, _, err := s.pool.AcceptRaw(s.h, dl)
+	h, err := s.pool.AcceptRaw(s.h, dl)
 	if err != nil {
 		return nil, opErr("accept", err)
 	}
