@@ -53,9 +53,9 @@ type gate struct {
 	reserved int // slots taken by acceptors for the connection they accept next
 	sleepers []chan struct{}
 	conns    map[string]*conn // live handlers, by PID.Id
-	epoch    time.Time     // what conn.start counts from
-	last     time.Duration // the latest conn.start
-	idle     chan struct{} // closed when conns becomes empty; nil until asked for
+	epoch    time.Time        // what conn.start counts from
+	last     time.Duration    // the latest conn.start
+	idle     chan struct{}    // closed when conns becomes empty; nil until asked for
 
 	// A handler may call RemoveConnection as soon as it runs, before its
 	// hand-off has counted it: such removals wait in early for their
