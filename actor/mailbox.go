@@ -221,8 +221,8 @@ func (m *processMailbox) PostUserMessage(msg any) {
 // queue behind a mutex so that takeMatching can search it.
 type ownerMailbox struct {
 	mu     sync.Mutex
-	user   []any // user[head:] are queued
-	system []any // nil when empty: an idle actor keeps no array for it
+	user   []any  // user[head:] are queued
+	system *[]any // nil when empty: an actor seldom has system messages
 
 	userCount atomic.Int32
 	sysCount  atomic.Int32
@@ -259,7 +259,10 @@ func (m *ownerMailbox) PostUserMessage(msg any) {
 
 func (m *ownerMailbox) PostSystemMessage(msg any) {
 	m.mu.Lock()
-	m.system = append(m.system, msg)
+	if m.system == nil {
+		m.system = new([]any)
+	}
+	*m.system = append(*m.system, msg)
 	m.mu.Unlock()
 	m.sysCount.Add(1)
 	m.schedule()
@@ -378,13 +381,14 @@ func (m *ownerMailbox) popSystem() any {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.system) == 0 {
+	if m.system == nil {
 		return nil
 	}
-	msg := m.system[0]
-	m.system[0] = nil
-	m.system = m.system[1:]
-	if len(m.system) == 0 {
+	q := *m.system
+	msg := q[0]
+	q[0] = nil
+	*m.system = q[1:]
+	if len(q) == 1 {
 		m.system = nil
 	}
 	m.sysCount.Add(-1)

@@ -64,7 +64,7 @@ func timeoutWithin(t *testing.T, lower, upper time.Duration, f func() error) {
 func dupFd(t *testing.T, s *Socket) int {
 	t.Helper()
 	var fd int
-	err := s.pool.Control(s.h, func(sfd int) (err error) {
+	err := s.pool().Control(s.h, func(sfd int) (err error) {
 		fd, err = unix.FcntlInt(uintptr(sfd), unix.F_DUPFD_CLOEXEC, 0)
 		return err
 	})

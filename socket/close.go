@@ -28,7 +28,7 @@ func (s *Socket) Close() error {
 		wait = s.opts.sendTimeout
 	}
 	var l *unix.Linger
-	s.pool.Control(s.h, func(fd int) (err error) {
+	s.pool().Control(s.h, func(fd int) (err error) {
 		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
 		return err
 	})
@@ -46,14 +46,14 @@ func (s *Socket) Close() error {
 
 	switch {
 	case listener:
-		s.pool.Close(h)
+		s.pool().Close(h)
 	case l != nil && l.Onoff != 0 && l.Linger == 0:
-		s.pool.Abort(h)
+		s.pool().Abort(h)
 	default:
 		if l != nil && l.Onoff != 0 {
 			wait = time.Duration(l.Linger) * time.Second
 		}
-		s.pool.CloseDrain(h, wait)
+		s.pool().CloseDrain(h, wait)
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ func (s *Socket) Shutdown(how int) error {
 	if s.dead {
 		return &Error{Op: "shutdown", Err: ErrClosed}
 	}
-	if err := s.pool.Shutdown(s.h, how); err != nil {
+	if err := s.pool().Shutdown(s.h, how); err != nil {
 		return &Error{Op: "shutdown", Err: driverErr(err)}
 	}
 	return nil
@@ -98,7 +98,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 		return netip.AddrPort{}, &Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
 	}
 	var ap netip.AddrPort
-	err := s.pool.Control(s.h, func(fd int) error {
+	err := s.pool().Control(s.h, func(fd int) error {
 		sa, err := get(fd)
 		switch a := sa.(type) {
 		case *unix.SockaddrInet4:
@@ -135,7 +135,7 @@ func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (Loc
 		return "", &Error{Op: op, Err: unix.EINVAL}
 	}
 	var name LocalAddr
-	err := s.pool.Control(s.h, func(fd int) error {
+	err := s.pool().Control(s.h, func(fd int) error {
 		sa, err := get(fd)
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"strconv"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -103,7 +102,7 @@ func (s *Socket) linkTo(owner, old, oldLink *actor.PID) {
 		return
 	}
 	if link == nil {
-		link, _ = sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port/"+strconv.FormatUint(s.id, 10))
+		link, _ = sys.ProcessRegistry.Add(linkProc{s}, "otpnet/port"+sys.ProcessRegistry.NextId())
 		s.extra().link = link
 	}
 	s.mu.Unlock()
@@ -170,7 +169,7 @@ func (s *Socket) ownerDownLocked() {
 	if s.dead {
 		return
 	}
-	q, _ := s.pool.Queued(s.h)
+	q, _ := s.pool().Queued(s.h)
 	ownerExits.Add(1)
 	ownerExitBytes.Add(uint64(len(s.buf) + q))
 	s.die()

@@ -184,7 +184,7 @@ func tcpState(t testing.TB, s *Socket) int {
 func inq(t testing.TB, s *Socket) int {
 	t.Helper()
 	var n int
-	err := s.pool.Control(s.h, func(fd int) (err error) {
+	err := s.pool().Control(s.h, func(fd int) (err error) {
 		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
 		return err
 	})
@@ -1863,7 +1863,7 @@ func TestZombieSockets(t *testing.T) {
 		if _, err := s.GetOpts(OptActive); !errors.Is(err, unix.EINVAL) {
 			t.Errorf("%v: getopts = %v, want einval", s, err)
 		}
-		if err := s.pool.Control(s.h, func(int) error { return nil }); err == nil {
+		if err := s.pool().Control(s.h, func(int) error { return nil }); err == nil {
 			t.Errorf("%v: its fd is still open", s)
 		}
 	}

@@ -28,7 +28,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
-	s, err := newSocket(c, po, pool)
+	s, err := newSocket(c, po)
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
@@ -107,7 +107,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 	l.mu.Lock()
 	po := l.opts
 	l.mu.Unlock()
-	s, err := newSocket(c, po, l.pool)
+	s, err := newSocket(c, po)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		stash.startLink()
 		return stash, nil
 	}
-	h, err := l.pool.Accept(l.h, deadline, s)
+	h, err := l.pool().Accept(l.h, deadline, s)
 	if err != nil {
 		return nil, driverErr(err)
 	}
@@ -140,7 +140,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		}
 		l.mu.Unlock()
 		if !keep {
-			l.pool.Close(h)
+			l.pool().Close(h)
 		}
 		return nil, ErrBadArg
 	}
@@ -153,12 +153,12 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 // SO_PRIORITY, which Linux does not pass on and inet_drv does.
 func (l *Socket) copyPriority(h driver.Handle) {
 	var prio int
-	l.pool.Control(l.h, func(fd int) (err error) {
+	l.pool().Control(l.h, func(fd int) (err error) {
 		prio, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
 		return err
 	})
 	if prio != 0 {
-		l.pool.Control(h, func(fd int) error {
+		l.pool().Control(h, func(fd int) error {
 			return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
 		})
 	}
@@ -183,7 +183,7 @@ func (l *Socket) leaveAcceptQ(turn chan struct{}) {
 // listening socket closes. The caller holds l.mu.
 func (l *Socket) dropStash() {
 	if l.ext != nil && l.ext.stash != nil {
-		l.pool.Close(l.ext.stash.h)
+		l.pool().Close(l.ext.stash.h)
 		l.ext.stash = nil
 	}
 }
@@ -203,7 +203,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: err}
 	}
-	s, err := newSocket(c, po, pool)
+	s, err := newSocket(c, po)
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: err}
 	}
@@ -242,7 +242,7 @@ func (s *Socket) start(h driver.Handle) {
 	defer s.mu.Unlock()
 	s.h = h
 	if s.opts.active.active() {
-		s.pool.Resume(h)
+		s.pool().Resume(h)
 	}
 }
 

@@ -210,7 +210,7 @@ func (s *Socket) die() {
 	s.wakeSenders()
 	s.unlink()
 	s.dropStash()
-	s.pool.Close(s.h)
+	s.pool().Close(s.h)
 }
 
 // wakeSenders releases senders waiting on a busy socket: they find it

@@ -108,7 +108,7 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 	}
 	w := &recvWait{length: length, done: make(chan recvResult, 1)}
 	s.recv = w
-	s.pool.Resume(s.h)
+	s.pool().Resume(s.h)
 	s.mu.Unlock()
 
 	var expired <-chan time.Time
@@ -129,7 +129,7 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 	if s.recv == w {
 		s.recv = nil
 		if !s.opts.active.active() {
-			s.pool.Pause(s.h)
+			s.pool().Pause(s.h)
 		}
 		s.mu.Unlock()
 		return fail(ErrTimeout)

@@ -63,9 +63,9 @@ func (s *Socket) Send(data ...[]byte) error {
 	var queued int
 	var err error
 	if s.opts.delaySend {
-		queued, err = s.pool.WriteLater(s.h, bufs)
+		queued, err = s.pool().WriteLater(s.h, bufs)
 	} else {
-		queued, err = s.pool.Writev(s.h, bufs)
+		queued, err = s.pool().Writev(s.h, bufs)
 	}
 	if err != nil {
 		return &Error{Op: "send", Err: s.sendFailed(err)}
@@ -145,7 +145,7 @@ func (s *Socket) sendAll(deadline time.Time) error {
 	}
 	err := s.waitBusy(deadline)
 	if err == ErrTimeout {
-		rest, _ := s.pool.Unqueue(s.h)
+		rest, _ := s.pool().Unqueue(s.h)
 		s.wakeSenders()
 		return &Error{Op: "send", Err: &SendTimeoutError{Rest: rest}}
 	}

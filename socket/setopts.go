@@ -47,7 +47,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		}
 	}
 	if len(kernel) > 0 {
-		err := s.pool.Control(s.h, func(fd int) error {
+		err := s.pool().Control(s.h, func(fd int) error {
 			for _, k := range kernel {
 				if err := setKernel(fd, k); err != nil {
 					return &Error{Op: "setopts", Err: &OptionError{Option: k, Why: err.Error()}}
@@ -81,7 +81,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 func (s *Socket) activate() {
 	if !s.opts.active.active() {
 		if s.recv == nil && !s.gone {
-			s.pool.Pause(s.h)
+			s.pool().Pause(s.h)
 		}
 		return
 	}
@@ -96,9 +96,9 @@ func (s *Socket) activate() {
 			s.tellClosed()
 		}
 	case s.opts.active.active():
-		s.pool.Resume(s.h)
+		s.pool().Resume(s.h)
 	case s.recv == nil:
-		s.pool.Pause(s.h) // the buffer used up the mode
+		s.pool().Pause(s.h) // the buffer used up the mode
 	}
 }
 
@@ -135,7 +135,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 			want, raws = raws[0], raws[1:]
 		}
 		var o Option
-		err := s.pool.Control(s.h, func(fd int) (err error) {
+		err := s.pool().Control(s.h, func(fd int) (err error) {
 			o, err = getKernel(fd, n, want)
 			return err
 		})

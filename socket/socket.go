@@ -25,10 +25,8 @@ type Caller interface {
 // active; when it is passive its owner calls Recv. Multiple goroutines may
 // invoke methods on a Socket simultaneously.
 type Socket struct {
-	pool *driver.Pool
-	h    driver.Handle
-	sys  *actor.ActorSystem
-	id   uint64
+	h   driver.Handle
+	sys *actor.ActorSystem
 
 	mu     sync.Mutex
 	owner  *actor.PID
@@ -38,8 +36,9 @@ type Socket struct {
 	buf    []byte          // bytes read and not yet delivered; nil when none
 	recv   *recvWait       // the pending Recv, if any
 	stats  stats
-	hdr    [4]byte  // the packet header being sent: the driver copies what it queues
 	ext    *portExt // what few ports need; nil until one does
+	hdr    [4]byte  // the packet header being sent: the driver copies what it queues
+	id     uint32   // its number, for String: they wrap after 2^32 ports
 
 	listener bool
 	// monitored: the owner's mailbox tells the port when the owner stops,
@@ -57,7 +56,7 @@ type Socket struct {
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
-// idle connection stays small (256 bytes): the socket makes it when it
+// idle connection stays small (240 bytes): the socket makes it when it
 // first needs it, and keeps it. Guarded by the socket's mu.
 type portExt struct {
 	// A listening socket's Accept calls, first come first served as in
@@ -117,17 +116,24 @@ func (s *Socket) busyChan() chan struct{} {
 	return s.ext.busy
 }
 
-var ids atomic.Uint64
+var ids atomic.Uint32
 
 // String formats s as Erlang prints a port: #Port<0.N>.
 func (s *Socket) String() string { return fmt.Sprintf("#Port<0.%d>", s.id) }
 
 var defaultPool = driver.Default
 
+// pool is the driver's pool, every socket's: driver.Default, which Listen
+// and Connect have started before any socket exists.
+func (s *Socket) pool() *driver.Pool {
+	p, _ := defaultPool()
+	return p
+}
+
 // newSocket makes the port for a registered handle... the handle comes
 // after, from the driver call the socket is the handler of.
-func newSocket(c Caller, po portOpts, pool *driver.Pool) (*Socket, error) {
-	s := &Socket{pool: pool, opts: po, id: ids.Add(1)}
+func newSocket(c Caller, po portOpts) (*Socket, error) {
+	s := &Socket{opts: po, id: ids.Add(1)}
 	s.setOwner(c.ActorSystem(), c.Self())
 	if err := s.setStream(); err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func (s *Socket) GetStat() (Stats, error) {
 	if s.dead {
 		return Stats{}, &Error{Op: "getstat", Err: unix.EINVAL}
 	}
-	q, _ := s.pool.Queued(s.h)
+	q, _ := s.pool().Queued(s.h)
 	r, w := s.stats.recv, s.stats.send
 	return Stats{
 		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: r.max, RecvAvg: uint64(r.avg), RecvDvi: uint64(s.stats.recvDvi),

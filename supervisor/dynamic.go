@@ -185,4 +185,12 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 	s.shutdown(ctx, d.spec.Shutdown, pids...)
 	clear(d.children)
 	d.restarting = 0
+	// Their Terminated may come after the supervisor has stopped, when no
+	// one handles it (a child spawned as ActorProtocol spawns its handlers
+	// does not hold its parent's stop back): their ends are told now.
+	if s.hooks.exited != nil {
+		for _, pid := range pids {
+			s.hooks.exited(pid)
+		}
+	}
 }

@@ -236,3 +236,33 @@ func (p *pool) clients(n, g int, msg string) int {
 	wg.Wait()
 	return ok
 }
+
+// A connection supervisor that is stopped takes its connections with it,
+// and the listener counts them out, though their ends come after the
+// supervisor is gone.
+func TestListenerConnsSupStopped(t *testing.T) {
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: 1})
+	p.settledAcceptors(t, 1)
+	var conns []net.Conn
+	for i := range 10 {
+		c := p.dial(t)
+		echoed(t, c, fmt.Sprint("hello ", i))
+		conns = append(conns, c)
+	}
+	if n := p.l.Info().AllConnections; n != len(conns) {
+		t.Fatalf("%d connections, want %d", n, len(conns))
+	}
+	p.sys.Root.StopFuture(p.l.connsSups[0].Load().PID()).Wait()
+	eventually(t, "the stopped supervisor's connections counted out", func() bool {
+		return p.l.Info().AllConnections == 0
+	})
+	if info := p.l.Info(); info.ActiveConnections != 0 {
+		t.Fatalf("active connections %d, want 0", info.ActiveConnections)
+	}
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("read %d bytes from a connection whose handler is gone", n)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func Start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec) (*Ref, e
 // hooks are what tests may swap in a supervisor.
 type hooks struct {
 	clock  func() time.Time // the restart intensity's clock
-	exited func(*actor.PID) // if set, called once a child's end is handled
+	exited func(*actor.PID) // if set, called when a child's end is handled: perhaps twice
 }
 
 // start is Start with hooks.
