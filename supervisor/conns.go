@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"cmp"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -32,11 +31,16 @@ import (
 //     start_protocol does: it starts the handler, turns the acceptor's
 //     slot into a counted connection and makes the handler the socket's
 //     owner;
-//   - the supervisor reports each child's end to the gate (its exited
-//     hook, called from its own actor after it has handled the child's
-//     Terminated), and RemoveConnection takes a connection out of the
-//     count; either frees a slot, which goes to the first acceptor in the
-//     queue: one freed slot wakes exactly one acceptor.
+//   - what the listener knows of a connection (its peer, its start,
+//     whether it counts) is in the handler's record in its connection
+//     supervisor (dynChild), the one record of it there is: only
+//     that supervisor's actor touches it;
+//   - the supervisor tells the gate when a handler's record goes (its
+//     erased hook: the handler ended, or the supervisor stops), and
+//     RemoveConnection asks the supervisor, as Ranch's does, to take a
+//     connection out of the count; either frees a slot, which goes to the
+//     first acceptor in the queue: one freed slot wakes exactly one
+//     acceptor.
 //
 // Unlike Ranch's, the limit is the listener's, shared by all its
 // connection supervisors, and it is exact: a slot is taken before accept,
@@ -45,43 +49,26 @@ import (
 
 // gate counts a listener's connections against max_connections and queues
 // the acceptors that wait for a slot. Its methods may be called from any
-// goroutine.
+// goroutine. What it knows of each connection is in the handler's record
+// in its connection supervisor (dynChild), which only that
+// supervisor's actor touches.
 type gate struct {
 	mu       sync.Mutex
 	max      int
 	active   int // connections counted against max
 	reserved int // slots taken by acceptors for the connection they accept next
+	all      int // handlers admitted and not yet ended
 	sleepers []chan struct{}
-	conns    map[string]*conn // live handlers, by PID.Id
-	epoch    time.Time        // what conn.start counts from
-	last     time.Duration    // the latest conn.start
-	idle     chan struct{}    // closed when conns becomes empty; nil until asked for
-
-	// A handler may call RemoveConnection as soon as it runs, before its
-	// hand-off has counted it: such removals wait in early for their
-	// admit. inflight counts the hand-offs under way; when none is, what
-	// early holds can only be PIDs that were never handlers, and goes.
-	inflight int
-	early    map[string]bool
+	idle     chan struct{} // closed when all falls to 0; nil until asked for
+	epoch    time.Time     // what dynChild.start counts from
+	last     time.Duration // the latest dynChild.start
 }
 
-// conn is one live connection handler.
-type conn struct {
-	pid  *actor.PID
-	addr netip.Addr // the peer's, with port: a netip.AddrPort would take 8 more bytes
-	// start is when it was admitted, since the gate's epoch, and its place
-	// in the order of admissions: no two are equal.
-	start   time.Duration
-	port    uint16
-	counted bool // counted against max: not removed
-	started bool // ConnectionStart was reported
-}
-
-// peer returns the peer's address.
-func (c *conn) peer() netip.AddrPort { return netip.AddrPortFrom(c.addr, c.port) }
+// peer returns the address of the peer of c's connection.
+func (c *dynChild) peer() netip.AddrPort { return netip.AddrPortFrom(c.addr, c.port) }
 
 func newGate(max int) *gate {
-	return &gate{max: max, conns: make(map[string]*conn), epoch: time.Now()}
+	return &gate{max: max, epoch: time.Now()}
 }
 
 // reserve takes a slot for the next connection, waiting while all are
@@ -136,90 +123,48 @@ func (g *gate) wakeLocked() {
 	}
 }
 
-// begin and end bracket a hand-off.
-func (g *gate) begin() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.inflight++
-}
-
-func (g *gate) end() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.inflight--
-	if g.inflight == 0 {
-		g.early = nil
-	}
-}
-
-// admit turns a slot into a connection served by pid, counted unless pid
-// has removed itself already.
-func (g *gate) admit(pid *actor.PID, peer netip.AddrPort) {
+// admit turns the acceptor's slot into the counted connection c, which has
+// just started.
+func (g *gate) admit(c *dynChild, peer netip.AddrPort) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.reserved--
-	counted := !g.early[pid.Id]
-	delete(g.early, pid.Id)
-	if counted {
-		g.active++
-	} else {
-		g.wakeLocked()
-	}
+	g.active++
+	g.all++
 	g.last = max(time.Since(g.epoch), g.last+1)
-	g.conns[pid.Id] = &conn{pid: pid, addr: peer.Addr(), port: peer.Port(), start: g.last, counted: counted}
+	c.addr, c.port, c.start = peer.Addr(), peer.Port(), g.last
+	c.admitted, c.counted = true, true
 }
 
 // since returns how long c has lived.
-func (g *gate) since(c *conn) time.Duration { return time.Since(g.epoch) - c.start }
+func (g *gate) since(c *dynChild) time.Duration { return time.Since(g.epoch) - c.start }
 
-// started marks pid's connection as reported by ConnectionStart.
-func (g *gate) started(pid *actor.PID) {
+// exited counts out c, whose handler has ended, and frees its slot if it
+// was counted.
+func (g *gate) exited(c *dynChild) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if c := g.conns[pid.Id]; c != nil {
-		c.started = true
-	}
-}
-
-// exited forgets the handler pid, which has ended, and frees its slot if it
-// was counted. It returns the connection, or nil if pid was not one.
-func (g *gate) exited(pid *actor.PID) *conn {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	c := g.conns[pid.Id]
-	if c == nil {
-		return nil
-	}
-	delete(g.conns, pid.Id)
+	g.all--
 	if c.counted {
+		c.counted = false
 		g.active--
 		g.wakeLocked()
 	}
-	if len(g.conns) == 0 && g.idle != nil {
+	if g.all == 0 && g.idle != nil {
 		close(g.idle)
 		g.idle = nil
 	}
-	return c
 }
 
-// remove takes pid's connection out of the count, once, Ranch's
-// remove_connection.
-func (g *gate) remove(pid *actor.PID) {
+// remove takes c out of the count, once, Ranch's remove_connection.
+func (g *gate) remove(c *dynChild) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	c := g.conns[pid.Id]
-	if c == nil && g.inflight > 0 {
-		if g.early == nil {
-			g.early = make(map[string]bool)
-		}
-		g.early[pid.Id] = true
+	if c.counted {
+		c.counted = false
+		g.active--
+		g.wakeLocked()
 	}
-	if c == nil || !c.counted {
-		return
-	}
-	c.counted = false
-	g.active--
-	g.wakeLocked()
 }
 
 // setMax changes the limit; a higher one wakes as many waiting acceptors
@@ -235,7 +180,7 @@ func (g *gate) setMax(n int) {
 func (g *gate) whenIdle() <-chan struct{} {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.conns) == 0 {
+	if g.all == 0 {
 		c := make(chan struct{})
 		close(c)
 		return c
@@ -250,7 +195,7 @@ func (g *gate) whenIdle() <-chan struct{} {
 func (g *gate) counts() (max, active, all int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.max, g.active, len(g.conns)
+	return g.max, g.active, g.all
 }
 
 // waiting returns how many acceptors wait for a slot.
@@ -258,22 +203,6 @@ func (g *gate) waiting() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.sleepers)
-}
-
-// pids returns the handlers in the order they started.
-func (g *gate) pids() []*actor.PID {
-	g.mu.Lock()
-	cs := make([]*conn, 0, len(g.conns))
-	for _, c := range g.conns {
-		cs = append(cs, c)
-	}
-	g.mu.Unlock()
-	slices.SortFunc(cs, func(a, b *conn) int { return cmp.Compare(a.start, b.start) })
-	out := make([]*actor.PID, len(cs))
-	for i, c := range cs {
-		out[i] = c.pid
-	}
-	return out
 }
 
 // handoff is an accepted socket on its way to its handler. Either the
@@ -311,7 +240,7 @@ func (l *Listener) connsSupSpec(i int) ChildSpec {
 		Type: Supervisor,
 		Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 			r, err := start(ctx, Flags{Strategy: SimpleOneForOne}, []ChildSpec{handler},
-				hooks{clock: time.Now, exited: l.connExited})
+				hooks{clock: time.Now, erased: l.connErased})
 			if err != nil {
 				return nil, err
 			}
@@ -364,8 +293,6 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 	if !h.take() {
 		return // the acceptor gave up on it
 	}
-	l.gate.begin()
-	defer l.gate.end()
 	pid, err := s.startChildArgs(ctx, []any{h.sock})
 	if err == nil && pid == nil {
 		err = Ignore
@@ -376,11 +303,11 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 		l.dropHandoff(h, err)
 		return
 	}
-	l.gate.admit(pid, h.peer)
+	c := s.dyn.children[pid.Id]
+	l.gate.admit(c, h.peer)
 	if err := h.sock.ControllingProcess(h.owner, pid); err != nil {
 		// The handler is gone already, or the socket closed: as Ranch,
-		// close the socket and kill the handler. Its end, handled by the
-		// supervisor after this call, frees the slot.
+		// close the socket and kill the handler, which frees the slot.
 		l.closeSocket(h)
 		_ = s.terminateChildPID(ctx, pid)
 		return
@@ -388,15 +315,40 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 	if l.active != nil {
 		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile
 	}
-	l.gate.started(pid)
+	c.started = true
 	l.events.ConnectionStart(ConnectionEvent{PID: pid, Peer: h.peer})
 }
 
-// connExited is the connection supervisors' exited hook.
-func (l *Listener) connExited(pid *actor.PID) {
-	if c := l.gate.exited(pid); c != nil && c.started {
-		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: c.peer(), Duration: l.gate.since(c)})
+// connErased is the connection supervisors' erased hook: the handler of dc
+// has ended, or is considered gone.
+func (l *Listener) connErased(dc *dynChild) {
+	if !dc.admitted {
+		return
 	}
+	dc.admitted = false
+	l.gate.exited(dc)
+	if dc.started {
+		l.events.ConnectionStop(ConnectionEvent{PID: dc.pid, Peer: dc.peer(), Duration: l.gate.since(dc)})
+	}
+}
+
+// removeConnection is RemoveConnection in the connection supervisor of
+// pid's handler.
+func (l *Listener) removeConnection(s *sup, pid *actor.PID) {
+	if dc := s.dyn.children[pid.Id]; dc != nil && dc.admitted {
+		l.gate.remove(dc)
+	}
+}
+
+// connections returns the handlers of s and when they were admitted.
+func (l *Listener) connections(s *sup) []dynChild {
+	out := make([]dynChild, 0, len(s.dyn.children))
+	for _, dc := range s.dyn.children {
+		if dc.admitted {
+			out = append(out, dynChild{pid: dc.pid, start: dc.start})
+		}
+	}
+	return out
 }
 
 // dropHandoff closes a socket that no handler took, gives back its slot,

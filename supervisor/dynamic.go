@@ -2,7 +2,9 @@ package supervisor
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -14,6 +16,7 @@ type dynamic struct {
 	children   map[string]*dynChild // by PID.Id; while restarting, the old one
 	seq        uint64
 	restarting int
+	erased     func(*dynChild) // the supervisor's erased hook, if any
 }
 
 // dynChild is one child of a SimpleOneForOne supervisor.
@@ -21,9 +24,22 @@ type dynChild struct {
 	pid *actor.PID // its key in children: while restarting, its old one
 	// StartChildArgs's, for a restart; none for Temporary children, as
 	// OTP. Out of line: each connection of a listener is such a child.
-	args       *[]any
-	seq        uint64 // start order
-	restarting bool   // its restart waits for another try
+	args *[]any
+	seq  uint64 // start order
+
+	// What a listener knows of the connection of a handler, in its
+	// connection supervisor (conns.go): here and nowhere else, and set by
+	// the gate.
+	addr netip.Addr // the peer's, with port: a netip.AddrPort would take 8 more bytes
+	// start is when the gate admitted it, since the gate's epoch, and its
+	// place in the order of admissions: no two are equal.
+	start    time.Duration
+	port     uint16
+	admitted bool // the gate counts it among all
+	counted  bool // counted against max: not removed
+	started  bool // ConnectionStart was reported
+
+	restarting bool // its restart waits for another try
 }
 
 // startArgs returns the arguments the child was started with.
@@ -62,6 +78,9 @@ func (d *dynamic) erase(dc *dynChild) {
 		d.restarting--
 	}
 	delete(d.children, dc.pid.Id)
+	if d.erased != nil {
+		d.erased(dc)
+	}
 }
 
 func (d *dynamic) which() []Child {
@@ -183,14 +202,14 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 		}
 	}
 	s.shutdown(ctx, d.spec.Shutdown, pids...)
-	clear(d.children)
-	d.restarting = 0
-	// Their Terminated may come after the supervisor has stopped, when no
-	// one handles it (a child spawned as ActorProtocol spawns its handlers
-	// does not hold its parent's stop back): their ends are told now.
-	if s.hooks.exited != nil {
-		for _, pid := range pids {
-			s.hooks.exited(pid)
+	// Their Terminated may come after the supervisor has stopped (a child
+	// spawned as ActorProtocol spawns handlers does not hold its parent's
+	// stop back): their records go now, as they would then.
+	if d.erased != nil {
+		for _, dc := range d.children {
+			d.erased(dc)
 		}
 	}
+	clear(d.children)
+	d.restarting = 0
 }

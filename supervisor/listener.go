@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -510,16 +512,54 @@ func (l *Listener) SetMaxConnections(n int) error {
 // ranch:remove_connection: it keeps running, supervised, but no longer
 // counts against MaxConnections, and its slot goes to a waiting acceptor.
 // Removing it again, or removing a PID that is not a handler, does
-// nothing.
+// nothing. As Ranch's, it asks the handler's connection supervisor and
+// does not wait: the count falls once the supervisor has read the
+// request, after the hand-off it may be running.
 func (l *Listener) RemoveConnection(pid *actor.PID) {
-	if pid != nil {
-		l.gate.remove(pid)
+	if pid == nil {
+		return
+	}
+	for i := range l.connsSups {
+		r := l.connsSups[i].Load()
+		if r != nil && strings.HasPrefix(pid.Id, r.PID().Id+"/") {
+			r.sys.Root.Send(r.pid, &request{
+				fn: func(_ actor.Context, s *sup) error {
+					l.removeConnection(s, pid)
+					return nil
+				},
+				done: make(chan struct{}),
+			})
+			return
+		}
 	}
 }
 
 // Connections returns the PIDs of the running handlers, in the order they
-// started, Ranch's procs(Ref, connections).
-func (l *Listener) Connections() []*actor.PID { return l.gate.pids() }
+// started, Ranch's procs(Ref, connections): it asks each connection
+// supervisor.
+func (l *Listener) Connections() []*actor.PID {
+	var all []dynChild
+	for i := range l.connsSups {
+		r := l.connsSups[i].Load()
+		if r == nil {
+			continue
+		}
+		var theirs []dynChild
+		err := r.call("connections", "", func(_ actor.Context, s *sup) error {
+			theirs = l.connections(s)
+			return nil
+		})
+		if err == nil { // a supervisor that has stopped has none
+			all = append(all, theirs...)
+		}
+	}
+	slices.SortFunc(all, func(a, b dynChild) int { return cmp.Compare(a.start, b.start) })
+	pids := make([]*actor.PID, len(all))
+	for i := range all {
+		pids[i] = all[i].pid
+	}
+	return pids
+}
 
 // Acceptors returns the PIDs of the running acceptors, in acceptor order,
 // Ranch's procs(Ref, acceptors); none while the listener is suspended.

@@ -28,7 +28,8 @@ func Start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec) (*Ref, e
 // hooks are what tests may swap in a supervisor.
 type hooks struct {
 	clock  func() time.Time // the restart intensity's clock
-	exited func(*actor.PID) // if set, called when a child's end is handled: perhaps twice
+	exited func(*actor.PID) // if set, called once a child's end is handled
+	erased func(*dynChild)  // if set, called when a SimpleOneForOne child's record goes
 }
 
 // start is Start with hooks.
@@ -167,6 +168,7 @@ func (s *sup) HandleFailure(sys *actor.ActorSystem, supervisor actor.Supervisor,
 func (s *sup) init(ctx actor.Context) {
 	if s.flags.Strategy == SimpleOneForOne {
 		s.dyn = newDynamic(s.specs[0])
+		s.dyn.erased = s.hooks.erased
 		s.initDone(nil)
 		return
 	}
