@@ -312,7 +312,7 @@ func (m *ownerMailbox) takeMatching(match func(any) bool) []any {
 func (m *ownerMailbox) schedule() {
 	if m.running.CompareAndSwap(false, true) {
 		if m.pooled {
-			workers.run(m.process)
+			workers.run(m)
 		} else {
 			m.dispatcher.Schedule(m.process)
 		}

@@ -37,10 +37,14 @@ const workerIdle = 200 * time.Millisecond
 
 var workers workerPool
 
-// run queues fn for a worker.
-func (wp *workerPool) run(fn func()) {
+// job is work for a worker: an owner mailbox to run. (Not a func: the
+// method value m.process would be allocated at every schedule.)
+type job interface{ process() }
+
+// run queues m for a worker.
+func (wp *workerPool) run(m job) {
 	wp.mu.Lock()
-	wp.queue.push(fn)
+	wp.queue.push(m)
 	if wp.looking == 0 {
 		wp.wakeLocked()
 	}
@@ -67,9 +71,9 @@ func (wp *workerPool) wakeLocked() {
 func (w *worker) loop(wp *workerPool) {
 	wp.mu.Lock()
 	for {
-		fn := wp.queue.pop()
+		m := wp.queue.pop()
 		wp.looking--
-		if fn == nil {
+		if m == nil {
 			w.since = time.Now()
 			wp.idle = append(wp.idle, w)
 			if !wp.janitor {
@@ -87,7 +91,7 @@ func (w *worker) loop(wp *workerPool) {
 			wp.wakeLocked()
 		}
 		wp.mu.Unlock()
-		fn()
+		m.process()
 		wp.mu.Lock()
 		wp.looking++
 	}
@@ -120,33 +124,33 @@ func (wp *workerPool) sweep() {
 
 // ring is a FIFO of work that reuses its buffer.
 type ring struct {
-	buf  []func() // len(buf) is a power of two, or 0
-	head int      // index of the oldest
+	buf  []job // len(buf) is a power of two, or 0
+	head int   // index of the oldest
 	n    int
 }
 
 func (r *ring) len() int { return r.n }
 
-func (r *ring) push(fn func()) {
+func (r *ring) push(m job) {
 	if r.n == len(r.buf) {
-		grown := make([]func(), max(16, 2*len(r.buf)))
+		grown := make([]job, max(16, 2*len(r.buf)))
 		for i := range r.n {
 			grown[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
 		}
 		r.buf, r.head = grown, 0
 	}
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = fn
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = m
 	r.n++
 }
 
 // pop returns the oldest work, or nil when there is none.
-func (r *ring) pop() func() {
+func (r *ring) pop() job {
 	if r.n == 0 {
 		return nil
 	}
-	fn := r.buf[r.head]
+	m := r.buf[r.head]
 	r.buf[r.head] = nil
 	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.n--
-	return fn
+	return m
 }

@@ -153,6 +153,11 @@ func TestMailboxOf(t *testing.T) {
 	}
 }
 
+// jobFunc is a func as a worker's job.
+type jobFunc func()
+
+func (f jobFunc) process() { f() }
+
 // A worker that takes work and leaves more queued wakes another, so work
 // queued behind one that blocks still runs. The queue is filled before any
 // worker looks at it: the first takes the blocking work, and only the
@@ -162,9 +167,9 @@ func TestWorkerPoolHandsOver(t *testing.T) {
 	release := make(chan struct{})
 	done := make(chan int, 10)
 	wp.mu.Lock()
-	wp.queue.push(func() { <-release })
+	wp.queue.push(jobFunc(func() { <-release }))
 	for i := range cap(done) {
-		wp.queue.push(func() { done <- i })
+		wp.queue.push(jobFunc(func() { done <- i }))
 	}
 	wp.wakeLocked()
 	wp.mu.Unlock()
