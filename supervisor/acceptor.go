@@ -197,7 +197,9 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 	}
 	defer p.Close() // and with it a socket accepted but not handed off
 
-	// Each hand-off resets it for its handshake timeout.
+	// Each hand-off resets the timer for its handshake timeout, and the
+	// connection supervisor tells on done when it has finished one.
+	done := make(chan struct{}, 1)
 	handshake := time.NewTimer(l.opts.HandshakeTimeout)
 	handshake.Stop()
 	for !closed(quit) {
@@ -226,7 +228,7 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 		}
 		l.events.Accept(AcceptEvent{Acceptor: id, Peer: peer})
 		held = false // the hand-off takes the slot
-		l.handOff(&handoff{sock: s, owner: p, peer: peer, acceptor: id}, handshake)
+		l.handOff(&handoff{l: l, sock: s, owner: p, peer: peer, acceptor: id, done: done}, handshake, done)
 	}
 }
 

@@ -205,26 +205,52 @@ func (g *gate) waiting() int {
 	return len(g.sleepers)
 }
 
-// handoff is an accepted socket on its way to its handler. Either the
-// connection supervisor takes it, and finishes the hand-off or cleans up,
-// or the acceptor abandons it, and cleans up: whoever wins owns the socket
-// and the acceptor's slot.
+// handoff is an accepted socket on its way to its handler, the message an
+// acceptor sends its connection supervisor. Either the supervisor takes
+// it, and finishes the hand-off or cleans up, or the acceptor abandons it,
+// and cleans up: whoever wins owns the socket and the acceptor's slot.
+//
+// A supervisor that finishes a hand-off tells the acceptor on done, the
+// acceptor's own channel, reused from one hand-off to the next: unless the
+// acceptor stopped waiting first (late), so that no word of a hand-off
+// can reach the acceptor while it waits on a later one.
 type handoff struct {
+	l        *Listener
 	sock     *socket.Socket
 	owner    *otpactor.Process // the acceptor's: the socket's owner until the hand-off
 	peer     netip.AddrPort
 	acceptor int
+	done     chan<- struct{} // 1-buffered
 	state    atomic.Int32
 }
 
 const (
-	handoffPending int32 = iota
-	handoffTaken
-	handoffAbandoned
+	handoffPending   int32 = iota
+	handoffTaken           // by the supervisor, which is starting its handler
+	handoffAbandoned       // by the acceptor, before the supervisor took it
+	handoffFinished        // by the supervisor: the acceptor is told on done
+	handoffLate            // the acceptor stopped waiting for the supervisor
 )
 
 func (h *handoff) take() bool    { return h.state.CompareAndSwap(handoffPending, handoffTaken) }
 func (h *handoff) abandon() bool { return h.state.CompareAndSwap(handoffPending, handoffAbandoned) }
+
+// finish ends a hand-off the supervisor took, and tells the acceptor if it
+// still waits.
+func (h *handoff) finish() {
+	if h.state.CompareAndSwap(handoffTaken, handoffFinished) {
+		h.done <- struct{}{}
+	}
+}
+
+// leave stops the acceptor's wait for a hand-off the supervisor took. It
+// reports false if the supervisor has finished it: then the word is on its
+// way, and the acceptor must take it.
+func (h *handoff) leave() bool { return h.state.CompareAndSwap(handoffTaken, handoffLate) }
+
+// IgnoreDeadLetterLogging keeps a hand-off to a stopped supervisor out of
+// protoactor's dead-letter log: the acceptor abandons it.
+func (*handoff) IgnoreDeadLetterLogging() {}
 
 // connsSupSpec is the child spec of the i-th connection supervisor.
 func (l *Listener) connsSupSpec(i int) ChildSpec {
@@ -260,29 +286,28 @@ func (l *Listener) connsSupOf(id int) *Ref {
 // acceptor's connection supervisor, and waits for it at most the handshake
 // timeout, as Ranch's acceptor waits in start_protocol. A hand-off the
 // supervisor has not begun by then is abandoned: the socket is closed.
-// t is the acceptor's stopped timer, which it reuses for each hand-off.
-func (l *Listener) handOff(h *handoff, t *time.Timer) {
+// t is the acceptor's stopped timer, and done its channel (h.done), which
+// it reuses for each hand-off.
+func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) {
 	reason := ErrNoProc
 	if cs := l.connsSupOf(h.acceptor); cs != nil {
-		req := &request{
-			fn: func(ctx actor.Context, s *sup) error {
-				l.startProtocol(ctx, s, h)
-				return nil
-			},
-			done: make(chan struct{}),
-		}
-		cs.sys.Root.Send(cs.pid, req)
+		cs.sys.Root.Send(cs.pid, h)
 		t.Reset(l.opts.HandshakeTimeout)
 		select {
-		case <-req.done:
+		case <-done:
+			t.Stop()
+			return
 		case <-cs.done:
 		case <-t.C:
 			reason = ErrHandshakeTimeout
 		}
 		t.Stop()
 	}
-	if h.abandon() {
+	switch {
+	case h.abandon():
 		l.dropHandoff(h, reason)
+	case !h.leave():
+		<-done // finished as we gave up: take the word, or it would end our next wait
 	}
 }
 
@@ -293,6 +318,7 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 	if !h.take() {
 		return // the acceptor gave up on it
 	}
+	defer h.finish()
 	pid, err := s.startChildArgs(ctx, []any{h.sock})
 	if err == nil && pid == nil {
 		err = Ignore

@@ -132,6 +132,10 @@ func (s *sup) Receive(ctx actor.Context) {
 		if !s.exiting {
 			s.tryAgain(ctx, m)
 		}
+	case *handoff: // to a listener's connection supervisor
+		if !s.exiting {
+			m.l.startProtocol(ctx, s, m)
+		}
 	case *actor.Stopping:
 		// OTP's terminate/2: the children go before the supervisor does.
 		s.exiting = true
