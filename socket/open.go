@@ -105,9 +105,9 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		}
 	}
 	l.mu.Lock()
-	po := l.opts
+	active, shared := l.active, l.opts
 	l.mu.Unlock()
-	s, err := newSocket(c, po)
+	s, err := newAccepted(c, active, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Socket) start(h driver.Handle) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.h = h
-	if s.opts.active.active() {
+	if s.active.active() {
 		s.pool().Resume(h)
 	}
 }

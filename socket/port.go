@@ -63,7 +63,7 @@ func (s *Socket) deliver(src []byte) ([]byte, bool) {
 			s.recv = nil
 			return src[r.N:], false
 		}
-		if !s.opts.active.active() || s.dead {
+		if !s.active.active() || s.dead {
 			return src, false
 		}
 		r, err := s.next(src, 0)
@@ -108,13 +108,13 @@ func (s *Socket) deliverPacket(r framing.Result) {
 	} else {
 		s.send(newTCP(s, r.Packet))
 	}
-	switch s.opts.active.kind {
+	switch s.active.kind {
 	case modeOnce:
-		s.opts.active = False
+		s.active = False
 	case modeN:
-		s.opts.active.n--
-		if s.opts.active.n == 0 {
-			s.opts.active = False
+		s.active.n--
+		if s.active.n == 0 {
+			s.active = False
 			s.send(&TCPPassive{Socket: s})
 		}
 	}
@@ -168,7 +168,7 @@ func (s *Socket) peerGone(why error) {
 		s.recvTold = true
 	}
 	s.wakeSenders()
-	if s.opts.active.active() {
+	if s.active.active() {
 		s.tellClosed()
 	}
 }

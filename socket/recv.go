@@ -71,7 +71,7 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 	case s.dead:
 		s.mu.Unlock()
 		return fail(ErrClosed)
-	case s.listener, s.opts.active.active(), length < 0, length > 0 && s.stream != nil:
+	case s.listener, s.active.active(), length < 0, length > 0 && s.stream != nil:
 		s.mu.Unlock()
 		return fail(unix.EINVAL)
 	case s.recv != nil:
@@ -128,7 +128,7 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 	s.mu.Lock()
 	if s.recv == w {
 		s.recv = nil
-		if !s.opts.active.active() {
+		if !s.active.active() {
 			s.pool().Pause(s.h)
 		}
 		s.mu.Unlock()

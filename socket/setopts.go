@@ -19,7 +19,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	if s.dead {
 		return &Error{Op: "setopts", Err: unix.EINVAL}
 	}
-	p := s.opts
+	p := s.portOpts()
 	var kernel []Option
 	activeSet, passiveMsg := false, false
 	for i := len(opts) - 1; i >= 0; i-- {
@@ -60,7 +60,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		}
 	}
 	framingChanged := p.packet != s.opts.packet || p.packetSize != s.opts.packetSize || p.delim != s.opts.delim
-	s.opts = p
+	s.setPortOpts(p)
 	if framingChanged {
 		if err := s.setStream(); err != nil {
 			return &Error{Op: "setopts", Err: unix.EINVAL}
@@ -79,7 +79,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 // pay a TCPClosed owed, and read on, or stop reading. The caller holds
 // s.mu.
 func (s *Socket) activate() {
-	if !s.opts.active.active() {
+	if !s.active.active() {
 		if s.recv == nil && !s.gone {
 			s.pool().Pause(s.h)
 		}
@@ -92,10 +92,10 @@ func (s *Socket) activate() {
 	switch {
 	case s.dead:
 	case s.gone:
-		if s.owed && s.opts.active.active() {
+		if s.owed && s.active.active() {
 			s.tellClosed()
 		}
-	case s.opts.active.active():
+	case s.active.active():
 		s.pool().Resume(s.h)
 	case s.recv == nil:
 		s.pool().Pause(s.h) // the buffer used up the mode
@@ -125,8 +125,9 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 		return nil, &Error{Op: "getopts", Err: unix.EINVAL}
 	}
 	out := make([]Option, 0, len(names))
+	po := s.portOpts()
 	for _, n := range names {
-		if o, ok := s.opts.get(n); ok {
+		if o, ok := po.get(n); ok {
 			out = append(out, o)
 			continue
 		}

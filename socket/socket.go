@@ -31,10 +31,11 @@ type Socket struct {
 	mu     sync.Mutex
 	owner  *actor.PID
 	inbox  otpactor.Mailbox // the owner's: where the port's messages go
-	opts   portOpts
-	stream *framing.Stream // nil for raw
-	buf    []byte          // bytes read and not yet delivered; nil when none
-	recv   *recvWait       // the pending Recv, if any
+	active Mode             // the active option, which may change with every packet
+	opts   *portOpts        // the others (its active is unused): shared, never changed; SetOpts replaces it
+	stream *framing.Stream  // nil for raw
+	buf    []byte           // bytes read and not yet delivered; nil when none
+	recv   *recvWait        // the pending Recv, if any
 	stats  stats
 	ext    *portExt // what few ports need; nil until one does
 	hdr    [4]byte  // the packet header being sent: the driver copies what it queues
@@ -56,7 +57,7 @@ type Socket struct {
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
-// idle connection stays small (240 bytes): the socket makes it when it
+// idle connection stays small (208 bytes): the socket makes it when it
 // first needs it, and keeps it. Guarded by the socket's mu.
 type portExt struct {
 	// A listening socket's Accept calls, first come first served as in
@@ -133,12 +134,41 @@ func (s *Socket) pool() *driver.Pool {
 // newSocket makes the port for a registered handle... the handle comes
 // after, from the driver call the socket is the handler of.
 func newSocket(c Caller, po portOpts) (*Socket, error) {
-	s := &Socket{opts: po, id: ids.Add(1)}
+	active := po.active
+	po.active = Mode{}
+	return newAccepted(c, active, &po)
+}
+
+// newAccepted is newSocket for a connection accepted on a listening
+// socket: it shares the listener's options.
+func newAccepted(c Caller, active Mode, opts *portOpts) (*Socket, error) {
+	s := &Socket{active: active, opts: opts, id: ids.Add(1)}
 	s.setOwner(c.ActorSystem(), c.Self())
 	if err := s.setStream(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// portOpts returns the socket's options, its active mode among them. The
+// caller holds s.mu.
+func (s *Socket) portOpts() portOpts {
+	p := *s.opts
+	p.active = s.active
+	return p
+}
+
+// setPortOpts makes p the socket's options. Accepted sockets share their
+// listener's, and a change of active mode alone (SetOpts(Active(Once))
+// after each packet) allocates nothing. The caller holds s.mu, or has s to
+// itself.
+func (s *Socket) setPortOpts(p portOpts) {
+	s.active, p.active = p.active, Mode{}
+	if s.opts == nil || *s.opts != p {
+		shared := new(portOpts) // not &p, which would move every p to the heap
+		*shared = p
+		s.opts = shared
+	}
 }
 
 // setStream makes the decoder the packet options ask for. The caller
