@@ -596,8 +596,16 @@ type ListenerInfo struct {
 	NumConnsSups      int
 }
 
-// Info returns the listener's state and counters.
+// Info returns the listener's state and counters. As Ranch's
+// count_connections, it asks each connection supervisor first, so a
+// RemoveConnection made before the call (by a handler that then told its
+// client) is in the counts.
 func (l *Listener) Info() ListenerInfo {
+	for i := range l.connsSups {
+		if r := l.connsSups[i].Load(); r != nil {
+			_ = r.call("info", "", func(actor.Context, *sup) error { return nil }) // a stopped one has read all it will
+		}
+	}
 	max, active, all := l.gate.counts()
 	info := ListenerInfo{
 		Status:            l.Status(),
