@@ -159,22 +159,16 @@ func (set *monitorSet) Down(mb Mailbox) {
 
 // checkDown tells the monitors if the actor has stopped: protoactor takes
 // a stopped actor out of the registry in its last system message.
-// It also takes the mailbox out of its system's mailbox registry.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.down || m.monitors.m == nil && m.reg == nil || m.registered() {
+	if m.down || m.monitors.m == nil || m.registered() {
 		m.mu.Unlock()
 		return
 	}
 	m.down = true
 	mon := m.monitors.take()
 	m.mu.Unlock()
-	if m.reg != nil {
-		m.reg.remove(m.invoker.(selfInfo).Self().Id, m)
-	}
-	if mon != nil {
-		mon.Down(m)
-	}
+	mon.Down(m)
 }
 
 // registered reports whether the mailbox's actor is still in its system's
@@ -184,12 +178,7 @@ func (m *ownerMailbox) registered() bool {
 	if !ok || ctx.Self() == nil {
 		return true // not spawned yet
 	}
-	p, ok := ctx.ActorSystem().ProcessRegistry.Get(ctx.Self())
-	if !ok || m.proc == nil {
-		return ok
-	}
-	ap, _ := p.(*actor.ActorProcess)
-	return ap == m.proc
+	return findMailbox(ctx.ActorSystem(), ctx.Self()) == m
 }
 
 // selfInfo is what a mailbox's invoker, protoactor's actor context, tells
@@ -234,11 +223,9 @@ type ownerMailbox struct {
 	// The actor's stop is told to its monitors (Monitor). Stopping goes
 	// through system messages: sysRun says that one ran since the last
 	// look at the registry.
-	down     bool                // guarded by mu: the actor stopped and monitors were told
-	sysRun   bool                // touched by the mailbox's runner only
-	monitors monitors            // guarded by mu
-	proc     *actor.ActorProcess // the actor's, as registered
-	reg      *mailboxRegistry    // the system's, when NewSystem made it
+	down     bool     // guarded by mu: the actor stopped and monitors were told
+	sysRun   bool     // touched by the mailbox's runner only
+	monitors monitors // guarded by mu
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
@@ -268,22 +255,13 @@ func (m *ownerMailbox) PostSystemMessage(msg any) {
 	m.schedule()
 }
 
-// RegisterHandlers is called once the actor has its PID: the mailbox can
-// now be found by it.
+// RegisterHandlers is called once the actor has its PID (and its process
+// is registered under it, where findMailbox finds the mailbox).
 func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
 	m.invoker, m.dispatcher = invoker, dispatcher
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
 	m.pooled = dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput())
-	ctx, ok := invoker.(selfInfo)
-	if !ok || ctx.Self() == nil {
-		return
-	}
-	// protoactor registers the actor's process before it gets here.
-	if p, ok := ctx.ActorSystem().ProcessRegistry.Get(ctx.Self()); ok {
-		m.proc, _ = p.(*actor.ActorProcess)
-	}
-	registerMailbox(ctx.ActorSystem(), ctx.Self().Id, m)
 }
 
 func (m *ownerMailbox) Start() {}

@@ -1,7 +1,6 @@
 package actor
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -93,50 +92,40 @@ func TestOwnerMailboxEscalatesPanics(t *testing.T) {
 	}
 }
 
-// The registry of owner mailboxes forgets an actor once it is gone.
-func TestOwnerMailboxForgetsDeadActors(t *testing.T) {
-	system := NewSystem()
-	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
-	if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
-		t.Fatal("no mailbox for a live actor")
+// An owner mailbox is found through protoactor's registry: the very
+// mailbox the actor's Props made, in any actor system, and nothing once
+// the actor is gone (protoactor unregisters it before it tells its
+// watchers, StopFuture among them). This fails if protoactor's
+// ActorProcess no longer keeps its mailbox where mailboxOfProcess reads it.
+func TestOwnerMailboxFound(t *testing.T) {
+	if !mailboxField.ok {
+		t.Fatal("protoactor's ActorProcess has no mailbox field of type actor.Mailbox")
 	}
-	if err := system.Root.StopFuture(pid).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	// The mailbox leaves the registry just after the system message that
-	// stopped its actor, which has told StopFuture already.
-	deadline := time.Now().Add(5 * time.Second)
-	for findMailbox(system, pid) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the stopped actor's mailbox is still registered")
+	for name, system := range map[string]*actor.ActorSystem{
+		"NewSystem":      NewSystem(),
+		"NewActorSystem": actor.NewActorSystem(),
+	} {
+		var made *ownerMailbox
+		props := actor.PropsFromFunc(func(actor.Context) {}, actor.WithMailbox(func() actor.Mailbox {
+			made = &ownerMailbox{}
+			return made
+		}))
+		pid := system.Root.Spawn(props)
+		if got := findMailbox(system, pid); got == nil || got != made {
+			t.Fatalf("%s: findMailbox = %p, want the actor's own %p", name, got, made)
 		}
-		time.Sleep(time.Millisecond) // polling a state no message tells of, bounded above
-	}
-}
-
-// A system that NewSystem did not make keeps its owner mailboxes weakly:
-// an actor's goes once nothing refers to it.
-func TestOwnerMailboxForeignSystem(t *testing.T) {
-	system := actor.NewActorSystem()
-	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
-	if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
-		t.Fatal("no mailbox for a live actor")
-	}
-	if err := system.Root.StopFuture(pid).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	key := mailboxKey{system, pid.Id}
-	pid = nil // a PID caches its process, and so the mailbox
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		runtime.GC()
-		if _, ok := weakMailboxes.Load(key); !ok {
-			return
+		if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
+			t.Fatalf("%s: no mailbox for a live actor", name)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the dead actor's mailbox is still registered")
+		if err := system.Root.StopFuture(pid).Wait(); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if got := findMailbox(system, pid); got != nil {
+			t.Fatalf("%s: the stopped actor's mailbox is still found", name)
+		}
+		if _, ok := MailboxOf(system, pid).(rootMailbox); !ok {
+			t.Fatalf("%s: MailboxOf(a stopped actor) = %T, want a send through Root", name, MailboxOf(system, pid))
+		}
 	}
 }
 

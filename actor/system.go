@@ -38,7 +38,6 @@ func NewSystem(opts ...SystemOption) *actor.ActorSystem {
 		return logger.With("lib", "protoactor", "system", s.ID)
 	}))
 	compactRegistry(system.ProcessRegistry)
-	system.Extensions.Register(newMailboxRegistry())
 	return system
 }
 
