@@ -72,10 +72,10 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 		l.mu.Unlock()
 		return nil, &Error{Op: "accept", Err: unix.EINVAL}
 	}
-	turn := make(chan struct{})
+	turn := l.ext.newTurn()
 	l.ext.acceptq = append(l.ext.acceptq, turn)
 	if len(l.ext.acceptq) == 1 {
-		close(turn)
+		turn <- struct{}{}
 	}
 	l.mu.Unlock()
 	defer l.leaveAcceptQ(turn)
@@ -175,8 +175,26 @@ func (l *Socket) leaveAcceptQ(turn chan struct{}) {
 	}
 	l.ext.acceptq = slices.Delete(l.ext.acceptq, i, i+1)
 	if i == 0 && len(l.ext.acceptq) > 0 {
-		close(l.ext.acceptq[0])
+		l.ext.acceptq[0] <- struct{}{}
 	}
+	select {
+	case <-turn: // given as this Accept timed out
+	default:
+	}
+	l.ext.turns = append(l.ext.turns, turn)
+}
+
+// newTurn returns an empty 1-buffered channel for a place in the accept
+// queue, one an earlier Accept left if there is one: an acceptor pool's
+// Accepts would otherwise make one per connection. The caller holds the
+// listening socket's mu.
+func (x *portExt) newTurn() chan struct{} {
+	if n := len(x.turns); n > 0 {
+		turn := x.turns[n-1]
+		x.turns = x.turns[:n-1]
+		return turn
+	}
+	return make(chan struct{}, 1)
 }
 
 // dropStash closes a connection kept for the next Accept, when the

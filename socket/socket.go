@@ -62,9 +62,12 @@ type Socket struct {
 type portExt struct {
 	// A listening socket's Accept calls, first come first served as in
 	// inet_drv's multi-accept queue (the first accepts, the others wait
-	// their turn: open.go), and a connection accepted for a caller that
-	// stopped meanwhile, kept for the next Accept.
+	// their turn: open.go), each by a 1-buffered channel told when its
+	// turn comes; turns are such channels free for the next Accepts; and
+	// a connection accepted for a caller that stopped meanwhile, kept for
+	// the next Accept.
 	acceptq []chan struct{}
+	turns   []chan struct{}
 	stash   *Socket
 
 	link    *actor.PID    // the port's end of the link to an owner that is not an actor's mailbox (link.go)

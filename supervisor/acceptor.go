@@ -198,8 +198,10 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 	defer p.Close() // and with it a socket accepted but not handed off
 
 	// Each hand-off resets the timer for its handshake timeout, and the
-	// connection supervisor tells on done when it has finished one.
+	// connection supervisor tells on done when it has finished one; then
+	// its message is free for the next.
 	done := make(chan struct{}, 1)
+	var h *handoff
 	handshake := time.NewTimer(l.opts.HandshakeTimeout)
 	handshake.Stop()
 	for !closed(quit) {
@@ -228,7 +230,13 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 		}
 		l.events.Accept(AcceptEvent{Acceptor: id, Peer: peer})
 		held = false // the hand-off takes the slot
-		l.handOff(&handoff{l: l, sock: s, owner: p, peer: peer, acceptor: id, done: done}, handshake, done)
+		if h == nil {
+			h = new(handoff)
+		}
+		*h = handoff{l: l, sock: s, owner: p, peer: peer, acceptor: id, done: done}
+		if !l.handOff(h, handshake, done) {
+			h = nil
+		}
 	}
 }
 

@@ -288,7 +288,10 @@ func (l *Listener) connsSupOf(id int) *Ref {
 // supervisor has not begun by then is abandoned: the socket is closed.
 // t is the acceptor's stopped timer, and done its channel (h.done), which
 // it reuses for each hand-off.
-func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) {
+//
+// It reports whether the supervisor finished the hand-off: then nothing
+// refers to h any more, and the acceptor may reuse it for the next.
+func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) (finished bool) {
 	reason := ErrNoProc
 	if cs := l.connsSupOf(h.acceptor); cs != nil {
 		cs.sys.Root.Send(cs.pid, h)
@@ -296,7 +299,7 @@ func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) {
 		select {
 		case <-done:
 			t.Stop()
-			return
+			return true
 		case <-cs.done:
 		case <-t.C:
 			reason = ErrHandshakeTimeout
@@ -305,10 +308,12 @@ func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) {
 	}
 	switch {
 	case h.abandon():
-		l.dropHandoff(h, reason)
+		l.dropHandoff(h, reason) // the message may still be in the supervisor's mailbox
 	case !h.leave():
 		<-done // finished as we gave up: take the word, or it would end our next wait
+		return true
 	}
+	return false
 }
 
 // startProtocol runs in a connection supervisor: it starts the handler,
