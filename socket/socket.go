@@ -57,7 +57,7 @@ type Socket struct {
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
-// idle connection stays small (208 bytes): the socket makes it when it
+// idle connection stays small (192 bytes): the socket makes it when it
 // first needs it, and keeps it. Guarded by the socket's mu.
 type portExt struct {
 	// A listening socket's Accept calls, first come first served as in

@@ -16,31 +16,33 @@ type Stats struct {
 	SendPend                                    uint64 // bytes queued in the port
 }
 
+// stats is a port's Stats as inet_drv keeps them (it keeps no deviation
+// of sends). The maxima are 32 bits, which a read never exceeds, and only
+// a single Send of 4 GiB or more would (it sticks at 2^32-1): inet_drv's
+// are longs, but 64 bits here would put every port in the next size
+// class, 16 bytes bigger.
 type stats struct {
-	recv    counter
-	recvDvi float64 // inet_drv keeps no deviation of sends
-	send    counter
+	recvOct, recvCnt uint64
+	recvAvg, recvDvi float64
+	sendOct, sendCnt uint64
+	sendAvg          float64
+	recvMax, sendMax uint32
 }
 
-type counter struct {
-	oct, cnt, max uint64
-	avg           float64
-}
-
-func (c *counter) add(n int) {
-	u := uint64(n)
-	c.oct += u
-	c.cnt++
-	c.max = max(c.max, u)
-	c.avg += (float64(n) - c.avg) / float64(c.cnt)
+// count adds a receive or send of n bytes to its direction's counts.
+func count(oct, cnt *uint64, avg *float64, most *uint32, n int) {
+	*oct += uint64(n)
+	*cnt++
+	*most = uint32(max(uint64(*most), min(uint64(n), math.MaxUint32)))
+	*avg += (float64(n) - *avg) / float64(*cnt)
 }
 
 func (st *stats) input(n int) {
-	st.recv.add(n)
-	st.recvDvi += (math.Abs(float64(n)-st.recv.avg) - st.recvDvi) / float64(st.recv.cnt)
+	count(&st.recvOct, &st.recvCnt, &st.recvAvg, &st.recvMax, n)
+	st.recvDvi += (math.Abs(float64(n)-st.recvAvg) - st.recvDvi) / float64(st.recvCnt)
 }
 
-func (st *stats) output(n int) { st.send.add(n) }
+func (st *stats) output(n int) { count(&st.sendOct, &st.sendCnt, &st.sendAvg, &st.sendMax, n) }
 
 // GetStat is inet:getstat(Socket).
 func (s *Socket) GetStat() (Stats, error) {
@@ -50,9 +52,9 @@ func (s *Socket) GetStat() (Stats, error) {
 		return Stats{}, &Error{Op: "getstat", Err: unix.EINVAL}
 	}
 	q, _ := s.pool().Queued(s.h)
-	r, w := s.stats.recv, s.stats.send
+	st := &s.stats
 	return Stats{
-		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: r.max, RecvAvg: uint64(r.avg), RecvDvi: uint64(s.stats.recvDvi),
-		SendOct: w.oct, SendCnt: w.cnt, SendMax: w.max, SendAvg: uint64(w.avg), SendPend: uint64(q),
+		RecvOct: st.recvOct, RecvCnt: st.recvCnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(st.recvAvg), RecvDvi: uint64(st.recvDvi),
+		SendOct: st.sendOct, SendCnt: st.sendCnt, SendMax: uint64(st.sendMax), SendAvg: uint64(st.sendAvg), SendPend: uint64(q),
 	}, nil
 }

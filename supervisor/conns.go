@@ -65,7 +65,27 @@ type gate struct {
 }
 
 // peer returns the address of the peer of c's connection.
-func (c *dynChild) peer() netip.AddrPort { return netip.AddrPortFrom(c.addr, c.port) }
+func (c *dynChild) peer() netip.AddrPort {
+	var a netip.Addr
+	switch c.family {
+	case 4:
+		a = netip.AddrFrom4([4]byte(c.ip[12:]))
+	case 6:
+		a = netip.AddrFrom16(c.ip)
+	}
+	return netip.AddrPortFrom(a, c.port)
+}
+
+// setPeer keeps p as c's peer.
+func (c *dynChild) setPeer(p netip.AddrPort) {
+	c.ip, c.port, c.family = p.Addr().As16(), p.Port(), 0
+	switch {
+	case p.Addr().Is4():
+		c.family = 4
+	case p.Addr().Is6():
+		c.family = 6
+	}
+}
 
 func newGate(max int) *gate {
 	return &gate{max: max, epoch: time.Now()}
@@ -132,7 +152,8 @@ func (g *gate) admit(c *dynChild, peer netip.AddrPort) {
 	g.active++
 	g.all++
 	g.last = max(time.Since(g.epoch), g.last+1)
-	c.addr, c.port, c.start = peer.Addr(), peer.Port(), g.last
+	c.setPeer(peer)
+	c.start = g.last
 	c.admitted, c.counted = true, true
 }
 

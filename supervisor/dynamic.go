@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"cmp"
-	"net/netip"
 	"slices"
 	"time"
 
@@ -12,8 +11,11 @@ import (
 // dynamic holds the children of a SimpleOneForOne supervisor: many
 // instances of one spec, told apart by PID, OTP's dynamics.
 type dynamic struct {
-	spec       ChildSpec
-	children   map[string]*dynChild // by PID.Id; while restarting, the old one
+	spec     ChildSpec
+	children map[string]*dynChild // by PID.Id; while restarting, the old one
+	// StartChildArgs's, for a restart, by PID.Id as children; none for
+	// Temporary children, as OTP: each connection of a listener is one.
+	args       map[string][]any
 	seq        uint64
 	restarting int
 	erased     func(*dynChild) // the supervisor's erased hook, if any
@@ -22,32 +24,23 @@ type dynamic struct {
 // dynChild is one child of a SimpleOneForOne supervisor.
 type dynChild struct {
 	pid *actor.PID // its key in children: while restarting, its old one
-	// StartChildArgs's, for a restart; none for Temporary children, as
-	// OTP. Out of line: each connection of a listener is such a child.
-	args *[]any
-	seq  uint64 // start order
+	seq uint64     // start order
 
 	// What a listener knows of the connection of a handler, in its
 	// connection supervisor (conns.go): here and nowhere else, and set by
-	// the gate.
-	addr netip.Addr // the peer's, with port: a netip.AddrPort would take 8 more bytes
-	// start is when the gate admitted it, since the gate's epoch, and its
-	// place in the order of admissions: no two are equal.
-	start    time.Duration
+	// the gate. start is when the gate admitted it, since the gate's
+	// epoch, and its place in the order of admissions: no two are equal.
+	start time.Duration
+	// The peer's address and port, kept as they are in a netip.AddrPort
+	// less its zone (a peer's has none), which takes 16 more bytes.
+	ip       [16]byte
 	port     uint16
-	admitted bool // the gate counts it among all
-	counted  bool // counted against max: not removed
-	started  bool // ConnectionStart was reported
+	family   uint8 // of ip: 0 (no peer), 4 or 6
+	admitted bool  // the gate counts it among all
+	counted  bool  // counted against max: not removed
+	started  bool  // ConnectionStart was reported
 
 	restarting bool // its restart waits for another try
-}
-
-// startArgs returns the arguments the child was started with.
-func (dc *dynChild) startArgs() []any {
-	if dc.args == nil {
-		return nil
-	}
-	return *dc.args
 }
 
 // live returns the child's PID, or nil while it is restarting.
@@ -64,13 +57,18 @@ func newDynamic(spec ChildSpec) *dynamic {
 
 // store adds a started child.
 func (d *dynamic) store(pid *actor.PID, args []any) {
-	dc := &dynChild{pid: pid, seq: d.seq + 1}
-	if d.spec.Restart != Temporary && args != nil {
-		dc.args = &args
-	}
 	d.seq++
-	d.children[pid.Id] = dc
+	d.children[pid.Id] = &dynChild{pid: pid, seq: d.seq}
+	if d.spec.Restart != Temporary && args != nil {
+		if d.args == nil {
+			d.args = make(map[string][]any)
+		}
+		d.args[pid.Id] = args
+	}
 }
+
+// startArgs returns the arguments dc was started with.
+func (d *dynamic) startArgs(dc *dynChild) []any { return d.args[dc.pid.Id] }
 
 // erase forgets a child.
 func (d *dynamic) erase(dc *dynChild) {
@@ -78,6 +76,7 @@ func (d *dynamic) erase(dc *dynChild) {
 		d.restarting--
 	}
 	delete(d.children, dc.pid.Id)
+	delete(d.args, dc.pid.Id)
 	if d.erased != nil {
 		d.erased(dc)
 	}
@@ -175,7 +174,8 @@ func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 		s.exit(ctx, Shutdown)
 		return
 	}
-	pid, err := s.startSpec(ctx, d.spec, dc.startArgs())
+	args := d.startArgs(dc)
+	pid, err := s.startSpec(ctx, d.spec, args)
 	if err != nil {
 		if !dc.restarting {
 			dc.restarting = true
@@ -187,7 +187,7 @@ func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 	}
 	d.erase(dc)
 	if pid != nil { // Ignore on restart: the child is gone
-		d.store(pid, dc.startArgs())
+		d.store(pid, args)
 	}
 }
 
