@@ -76,7 +76,7 @@ func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
 		defer m.mu.Unlock()
 		// The check is under mu: an actor that stops after it runs
 		// checkDown after the add, and tells mon.
-		if m.down || !m.registered() {
+		if m.is(mbDown) || !m.registered() {
 			return true, false
 		}
 		m.monitors.add(mon)
@@ -161,11 +161,11 @@ func (set *monitorSet) Down(mb Mailbox) {
 // a stopped actor out of the registry in its last system message.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.down || m.monitors.m == nil || m.registered() {
+	if m.is(mbDown) || m.monitors.m == nil || m.registered() {
 		m.mu.Unlock()
 		return
 	}
-	m.down = true
+	m.state.Or(mbDown)
 	mon := m.monitors.take()
 	m.mu.Unlock()
 	mon.Down(m)
@@ -205,26 +205,31 @@ func (m *processMailbox) PostUserMessage(msg any) {
 	(*registered)(m).SendUserMessage(m.pid, msg)
 }
 
+// The bits of an owner mailbox's state.
+const (
+	mbRunning   uint32 = 1 << iota // a runner has the mailbox: posters only schedule it if not
+	mbSuspended                    // set and cleared by the runner
+	mbSysRun                       // set and cleared by the runner
+	mbPooled                       // run on workers, not by the dispatcher (see workers): set before the first message
+	mbDown                         // set under mu: the actor stopped and monitors were told
+)
+
 // ownerMailbox is protoactor's default mailbox, run the same way (system
 // messages first, suspension, throughput, a panic escalated), with a user
 // queue behind a mutex so that takeMatching can search it.
 type ownerMailbox struct {
 	mu     sync.Mutex
-	user   []any  // user[head:] are queued
-	system *[]any // nil when empty: an actor seldom has system messages
+	user   []any // user[head:] are queued
+	system any   // nil, the one system message queued, or a *sysQueue of more
 
 	userCount atomic.Int32
 	sysCount  atomic.Int32
-	running   atomic.Bool
-	suspended atomic.Bool
-	head      int32 // guarded by mu
-	pooled    bool  // run on workers, not by the dispatcher (see workers)
+	state     atomic.Uint32 // mb* bits: one word, or the mailbox would take 16 more bytes
+	head      int32         // guarded by mu
 
-	// The actor's stop is told to its monitors (Monitor). Stopping goes
-	// through system messages: sysRun says that one ran since the last
-	// look at the registry.
-	down     bool     // guarded by mu: the actor stopped and monitors were told
-	sysRun   bool     // touched by the mailbox's runner only
+	// The actor's stop is told to its monitors (Monitor), once it is
+	// down. Stopping goes through system messages: mbSysRun says that
+	// one ran since the last look at the registry.
 	monitors monitors // guarded by mu
 
 	invoker    actor.MessageInvoker
@@ -246,10 +251,14 @@ func (m *ownerMailbox) PostUserMessage(msg any) {
 
 func (m *ownerMailbox) PostSystemMessage(msg any) {
 	m.mu.Lock()
-	if m.system == nil {
-		m.system = new([]any)
+	switch q := m.system.(type) {
+	case nil: // the usual case, Started or Stop: nothing to allocate
+		m.system = msg
+	case *sysQueue:
+		*q = append(*q, msg)
+	default:
+		m.system = &sysQueue{q, msg}
 	}
-	*m.system = append(*m.system, msg)
 	m.mu.Unlock()
 	m.sysCount.Add(1)
 	m.schedule()
@@ -261,7 +270,9 @@ func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher
 	m.invoker, m.dispatcher = invoker, dispatcher
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
-	m.pooled = dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput())
+	if dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput()) {
+		m.state.Or(mbPooled)
+	}
 }
 
 func (m *ownerMailbox) Start() {}
@@ -287,9 +298,25 @@ func (m *ownerMailbox) takeMatching(match func(any) bool) []any {
 	return taken
 }
 
+// is reports whether the state bit b is set.
+func (m *ownerMailbox) is(b uint32) bool { return m.state.Load()&b != 0 }
+
+// acquire makes the caller the mailbox's runner, if it has none.
+func (m *ownerMailbox) acquire() bool {
+	for {
+		v := m.state.Load()
+		if v&mbRunning != 0 {
+			return false
+		}
+		if m.state.CompareAndSwap(v, v|mbRunning) {
+			return true
+		}
+	}
+}
+
 func (m *ownerMailbox) schedule() {
-	if m.running.CompareAndSwap(false, true) {
-		if m.pooled {
+	if m.acquire() {
+		if m.is(mbPooled) {
 			workers.run(m)
 		} else {
 			m.dispatcher.Schedule(m.process)
@@ -300,16 +327,17 @@ func (m *ownerMailbox) schedule() {
 func (m *ownerMailbox) process() {
 	for {
 		m.run()
-		if m.sysRun {
-			m.sysRun = false
+		if m.is(mbSysRun) {
+			m.state.And(^mbSysRun)
 			m.checkDown()
 		}
-		m.running.Store(false)
+		suspended := m.is(mbSuspended) // as this runner leaves it
+		m.state.And(^mbRunning)
 		// A message may have come after run found the queues empty.
-		if m.sysCount.Load() == 0 && (m.suspended.Load() || m.userCount.Load() == 0) {
+		if m.sysCount.Load() == 0 && (suspended || m.userCount.Load() == 0) {
 			return
 		}
-		if !m.running.CompareAndSwap(false, true) {
+		if !m.acquire() {
 			return
 		}
 	}
@@ -331,19 +359,19 @@ func (m *ownerMailbox) run() {
 		if msg = m.popSystem(); msg != nil {
 			switch msg.(type) {
 			case *actor.SuspendMailbox:
-				m.suspended.Store(true)
+				m.state.Or(mbSuspended)
 			case *actor.ResumeMailbox:
-				m.suspended.Store(false)
+				m.state.And(^mbSuspended)
 			default:
 				// It may have stopped the actor: process looks at once,
 				// before the queue is drained (checkDown).
-				m.sysRun = true
+				m.state.Or(mbSysRun)
 				m.invoker.InvokeSystemMessage(msg)
 				return
 			}
 			continue
 		}
-		if m.suspended.Load() {
+		if m.is(mbSuspended) {
 			return
 		}
 		if msg = m.popUser(); msg == nil {
@@ -359,19 +387,26 @@ func (m *ownerMailbox) popSystem() any {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.system == nil {
+	var msg any
+	switch q := m.system.(type) {
+	case nil:
 		return nil
-	}
-	q := *m.system
-	msg := q[0]
-	q[0] = nil
-	*m.system = q[1:]
-	if len(q) == 1 {
-		m.system = nil
+	case *sysQueue:
+		msg = (*q)[0]
+		(*q)[0] = nil
+		if *q = (*q)[1:]; len(*q) == 0 {
+			m.system = nil
+		}
+	default:
+		msg, m.system = q, nil
 	}
 	m.sysCount.Add(-1)
 	return msg
 }
+
+// sysQueue is an owner mailbox's system messages when more than one
+// waits. A system message is never a *sysQueue: they are protoactor's.
+type sysQueue []any
 
 func (m *ownerMailbox) popUser() any {
 	m.mu.Lock()

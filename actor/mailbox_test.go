@@ -140,3 +140,44 @@ func TestTakeMatchingUnknown(t *testing.T) {
 		t.Fatal("TakeMatching(nil) reports a queue")
 	}
 }
+
+// recordingInvoker keeps what an owner mailbox gives it.
+type recordingInvoker struct{ got *[]any }
+
+func (r recordingInvoker) InvokeSystemMessage(m any) { *r.got = append(*r.got, m) }
+func (r recordingInvoker) InvokeUserMessage(m any)   { *r.got = append(*r.got, m) }
+func (recordingInvoker) EscalateFailure(reason any, _ any) {
+	panic(reason)
+}
+
+// System messages come before user messages, in the order they were
+// posted, whether one waits (kept as it is) or several (in a queue), and
+// none is left behind.
+func TestOwnerMailboxSystemQueue(t *testing.T) {
+	var got []any
+	m := &ownerMailbox{}
+	m.RegisterHandlers(recordingInvoker{&got}, actor.NewSynchronizedDispatcher(10))
+	if !m.acquire() { // a runner is busy: what comes now queues
+		t.Fatal("a new mailbox has a runner")
+	}
+	watch, unwatch, stop := &actor.Watch{}, &actor.Unwatch{}, &actor.Stop{}
+	m.PostSystemMessage(watch)
+	m.PostUserMessage("user")
+	m.PostSystemMessage(unwatch)
+	m.PostSystemMessage(stop)
+	m.process()
+	want := []any{watch, unwatch, stop, "user"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	got = nil
+	m.PostSystemMessage(stop) // no runner now: the dispatcher runs it at once
+	if len(got) != 1 || got[0] != stop || m.system != nil || m.sysCount.Load() != 0 || m.is(mbRunning) {
+		t.Fatalf("got %v, system queue %v, count %d, state %b", got, m.system, m.sysCount.Load(), m.state.Load())
+	}
+}
