@@ -60,7 +60,7 @@ func machine(o *opts) *meta {
 		Start:   snapshot(),
 		CPU:     cpuinfo("model name"),
 		Memory:  meminfo(),
-		Commit:  commit(),
+		Commit:  commit(o.results, o.report, filepath.Join(filepath.Dir(o.report), o.plot)),
 		Settings: []string{
 			"conns " + joinInts(o.conns), "sizes " + joinInts(o.sizes), "depths " + joinInts(o.depths),
 			"open-loop rates " + joinInts(o.rates), "idle " + joinInts(o.idle),
@@ -117,14 +117,19 @@ func meminfo() string {
 	return ""
 }
 
-// commit is the work tree's commit, marked when it has changes.
-func commit() string {
+// commit is the work tree's commit, marked when it has changes other
+// than to the run's own outputs (the results file is already truncated).
+func commit(outputs ...string) string {
 	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return ""
 	}
 	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+	args := []string{"status", "--porcelain", "--untracked-files=no", "--", "."}
+	for _, o := range outputs {
+		args = append(args, ":(exclude)"+o)
+	}
+	if st, err := exec.Command("git", args...).Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
 		c += " (with uncommitted changes)"
 	}
 	return c
