@@ -1646,10 +1646,10 @@ func TestWrappingOct(t *testing.T) {
 	c, s := pair(t, p, Active(False), Binary())
 	const start = 1<<32 - 50000
 	c.mu.Lock()
-	c.stats.sendOct = start
+	c.stats.send.oct = start
 	c.mu.Unlock()
 	s.mu.Lock()
-	s.stats.recvOct = start
+	s.stats.recv.oct = start
 	s.mu.Unlock()
 	chunk := bytes.Repeat([]byte("a"), 10000)
 	last := uint64(start)

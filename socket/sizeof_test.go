@@ -22,12 +22,12 @@ func TestStatsMaxSticks(t *testing.T) {
 	st.output(10)
 	st.output(1 << 33)
 	st.output(20)
-	if st.sendMax != math.MaxUint32 || st.sendOct != 1<<33+30 || st.sendCnt != 3 {
-		t.Errorf("max %d, oct %d, cnt %d", st.sendMax, st.sendOct, st.sendCnt)
+	if st.sendMax != math.MaxUint32 || st.send.oct != 1<<33+30 || st.send.cnt != 3 {
+		t.Errorf("max %d, oct %d, cnt %d", st.sendMax, st.send.oct, st.send.cnt)
 	}
 	st.input(7)
 	st.input(3)
-	if st.recvMax != 7 || st.recvAvg != 5 || st.recvDvi != 1 {
-		t.Errorf("recv max %d, avg %v, dvi %v", st.recvMax, st.recvAvg, st.recvDvi)
+	if st.recvMax != 7 || st.recv.avg != 5 || st.recvDvi != 1 {
+		t.Errorf("recv max %d, avg %v, dvi %v", st.recvMax, st.recv.avg, st.recvDvi)
 	}
 }

@@ -22,27 +22,31 @@ type Stats struct {
 // are longs, but 64 bits here would put every port in the next size
 // class, 16 bytes bigger.
 type stats struct {
-	recvOct, recvCnt uint64
-	recvAvg, recvDvi float64
-	sendOct, sendCnt uint64
-	sendAvg          float64
+	recv             counter
+	recvDvi          float64
+	send             counter
 	recvMax, sendMax uint32
 }
 
-// count adds a receive or send of n bytes to its direction's counts.
-func count(oct, cnt *uint64, avg *float64, most *uint32, n int) {
-	*oct += uint64(n)
-	*cnt++
+type counter struct {
+	oct, cnt uint64
+	avg      float64
+}
+
+// add counts a receive or send of n bytes, and keeps most as the largest.
+func (c *counter) add(n int, most *uint32) {
+	c.oct += uint64(n)
+	c.cnt++
+	c.avg += (float64(n) - c.avg) / float64(c.cnt)
 	*most = uint32(max(uint64(*most), min(uint64(n), math.MaxUint32)))
-	*avg += (float64(n) - *avg) / float64(*cnt)
 }
 
 func (st *stats) input(n int) {
-	count(&st.recvOct, &st.recvCnt, &st.recvAvg, &st.recvMax, n)
-	st.recvDvi += (math.Abs(float64(n)-st.recvAvg) - st.recvDvi) / float64(st.recvCnt)
+	st.recv.add(n, &st.recvMax)
+	st.recvDvi += (math.Abs(float64(n)-st.recv.avg) - st.recvDvi) / float64(st.recv.cnt)
 }
 
-func (st *stats) output(n int) { count(&st.sendOct, &st.sendCnt, &st.sendAvg, &st.sendMax, n) }
+func (st *stats) output(n int) { st.send.add(n, &st.sendMax) }
 
 // GetStat is inet:getstat(Socket).
 func (s *Socket) GetStat() (Stats, error) {
@@ -52,9 +56,9 @@ func (s *Socket) GetStat() (Stats, error) {
 		return Stats{}, &Error{Op: "getstat", Err: unix.EINVAL}
 	}
 	q, _ := s.pool().Queued(s.h)
-	st := &s.stats
+	st, r, w := &s.stats, &s.stats.recv, &s.stats.send
 	return Stats{
-		RecvOct: st.recvOct, RecvCnt: st.recvCnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(st.recvAvg), RecvDvi: uint64(st.recvDvi),
-		SendOct: st.sendOct, SendCnt: st.sendCnt, SendMax: uint64(st.sendMax), SendAvg: uint64(st.sendAvg), SendPend: uint64(q),
+		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(r.avg), RecvDvi: uint64(st.recvDvi),
+		SendOct: w.oct, SendCnt: w.cnt, SendMax: uint64(st.sendMax), SendAvg: uint64(w.avg), SendPend: uint64(q),
 	}, nil
 }

@@ -67,10 +67,10 @@ type gate struct {
 // peer returns the address of the peer of c's connection.
 func (c *dynChild) peer() netip.AddrPort {
 	var a netip.Addr
-	switch c.family {
+	switch c.ipLen {
 	case 4:
 		a = netip.AddrFrom4([4]byte(c.ip[12:]))
-	case 6:
+	case 16:
 		a = netip.AddrFrom16(c.ip)
 	}
 	return netip.AddrPortFrom(a, c.port)
@@ -78,13 +78,7 @@ func (c *dynChild) peer() netip.AddrPort {
 
 // setPeer keeps p as c's peer.
 func (c *dynChild) setPeer(p netip.AddrPort) {
-	c.ip, c.port, c.family = p.Addr().As16(), p.Port(), 0
-	switch {
-	case p.Addr().Is4():
-		c.family = 4
-	case p.Addr().Is6():
-		c.family = 6
-	}
+	c.ip, c.port, c.ipLen = p.Addr().As16(), p.Port(), uint8(p.Addr().BitLen()/8)
 }
 
 func newGate(max int) *gate {

@@ -35,7 +35,7 @@ type dynChild struct {
 	// less its zone (a peer's has none), which takes 16 more bytes.
 	ip       [16]byte
 	port     uint16
-	family   uint8 // of ip: 0 (no peer), 4 or 6
+	ipLen    uint8 // the address's own length in bytes: 0 (no peer), 4 or 16
 	admitted bool  // the gate counts it among all
 	counted  bool  // counted against max: not removed
 	started  bool  // ConnectionStart was reported
