@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -147,7 +148,7 @@ func TestTConnectBad(t *testing.T) {
 	if _, err := Connect(p, "localhost", port, 5*time.Second); !errors.Is(err, unix.ECONNREFUSED) {
 		t.Errorf("connect to a port not in use = %v, want econnrefused", err)
 	}
-	if _, err := Connect(p, "non-existing-host-xxx", 7, 5*time.Second); !errors.Is(err, ErrNxdomain) {
+	if _, err := Connect(p, "non-existing-host-xxx", 7, 5*time.Second); !errors.Is(err, inet.ErrNxdomain) {
 		t.Errorf("connect to a non-existing host = %v, want nxdomain", err)
 	}
 }
@@ -367,14 +368,14 @@ func TestTImplicitInet6(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(Inet6), IP(loop))
+	l, err := Listen(p, 0, FamilyOpt(inet.Inet6), IP(loop))
 	if err != nil {
 		t.Skipf("IPv6 not supported: %v", err)
 	}
 	implicitInet6(t, p, l, loop)
 	l.Close()
 	for _, name := range []string{"localhost", "localhost6", "ip6-localhost"} {
-		addr, err := GetAddr(name, Inet6)
+		addr, err := inet.GetAddr(name, inet.Inet6)
 		if err != nil {
 			continue
 		}
@@ -390,11 +391,11 @@ func TestTImplicitInet6(t *testing.T) {
 		l.Close()
 		break
 	}
-	host, err := GetHostname()
+	host, err := inet.GetHostname()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if addr, err := GetAddr(host, Inet6); err != nil || addr != loop {
+	if addr, err := inet.GetAddr(host, inet.Inet6); err != nil || addr != loop {
 		t.Logf("the host name's IPv6 address: %v, %v: not ::1, not tested", addr, err)
 		return
 	} else {
@@ -450,7 +451,7 @@ func TestTAcceptInet6Tclass(t *testing.T) {
 	p := newProc(t)
 	const tclass = 0o56 << 2 // expedited forwarding
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(Inet6), IP(loop), Tclass(tclass))
+	l, err := Listen(p, 0, FamilyOpt(inet.Inet6), IP(loop), Tclass(tclass))
 	if err != nil {
 		t.Skipf("IPv6 TCLASS not supported: %v", err)
 	}
@@ -506,12 +507,12 @@ func localFilename(t *testing.T, tag string) string {
 
 // localHandshake is the suite's local_handshake: names on both ends, then
 // data both ways.
-func localHandshake(t *testing.T, s *Socket, saddr LocalAddr, c *Socket, caddr LocalAddr) {
+func localHandshake(t *testing.T, s *Socket, saddr inet.LocalAddr, c *Socket, caddr inet.LocalAddr) {
 	t.Helper()
 	for _, n := range []struct {
 		what string
-		get  func() (LocalAddr, error)
-		want LocalAddr
+		get  func() (inet.LocalAddr, error)
+		want inet.LocalAddr
 	}{
 		{"sockname(S)", s.SocknameLocal, saddr},
 		{"sockname(C)", c.SocknameLocal, caddr},
@@ -539,7 +540,7 @@ func localHandshake(t *testing.T, s *Socket, saddr LocalAddr, c *Socket, caddr L
 
 // checkLocalListener checks the listening socket's names: sockname is the
 // path, peername enotconn.
-func checkLocalListener(t *testing.T, l *Socket, saddr LocalAddr) {
+func checkLocalListener(t *testing.T, l *Socket, saddr inet.LocalAddr) {
 	t.Helper()
 	if got, err := l.SocknameLocal(); err != nil || got != saddr {
 		t.Fatalf("sockname(L) = %q, %v; want %q", got, err, saddr)
@@ -574,8 +575,8 @@ func TestTLocalBasic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, LocalAddr(cfile))
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, inet.LocalAddr(cfile))
 	l.Close()
 	s.Close()
 	c.Close()
@@ -592,7 +593,7 @@ func TestTLocalUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,8 +603,8 @@ func TestTLocalUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 	l.Close()
 	removeFile(t, sfile)
 }
@@ -618,12 +619,12 @@ func TestTLocalFdopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c0, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c0, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c0.Close() // passive: it reads nothing, as prim_inet:ignorefd
-	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), FamilyOpt(Local), Active(False))
+	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,8 +634,8 @@ func TestTLocalFdopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // t_local_fdopen_listen: a listening local socket made from another's fd.
@@ -647,12 +648,12 @@ func TestTLocalFdopenListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l0.Close()
-	l, err := Listen(p, 0, Fd(dupFd(t, l0)), FamilyOpt(Local), Active(False))
+	l, err := Listen(p, 0, Fd(dupFd(t, l0)), FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,8 +663,8 @@ func TestTLocalFdopenListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // unboundLocal is prim_inet:open(tcp, local, stream)'s fd: a local stream
@@ -690,7 +691,7 @@ func TestTLocalFdopenListenUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -700,8 +701,8 @@ func TestTLocalFdopenListenUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // t_local_fdopen_connect(_unbound): Connect with an unbound socket's fd
@@ -720,9 +721,9 @@ func localFdopenConnect(t *testing.T, bound bool) {
 	defer l.Close()
 	fd := unboundLocal(t)
 	opts := []Option{Fd(fd), Active(False)}
-	caddr := LocalAddr("")
+	caddr := inet.LocalAddr("")
 	if bound {
-		opts, caddr = append(opts, IfAddrLocal(cfile)), LocalAddr(cfile)
+		opts, caddr = append(opts, IfAddrLocal(cfile)), inet.LocalAddr(cfile)
 	}
 	c, err := Connect(p, sfile, 0, 5*time.Second, opts...)
 	if err != nil {
@@ -735,8 +736,8 @@ func localFdopenConnect(t *testing.T, bound bool) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, caddr)
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, caddr)
 }
 
 // t_local_abstract: {ifaddr, {local, <<>>}} binds to an abstract address

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,15 +63,15 @@ func (s *Socket) Close() error {
 // unix.SHUT_WR (write: after the queued data) or unix.SHUT_RDWR.
 func (s *Socket) Shutdown(how int) error {
 	if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
-		return &Error{Op: "shutdown", Err: unix.EINVAL}
+		return &inet.Error{Op: "shutdown", Err: unix.EINVAL}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return &Error{Op: "shutdown", Err: ErrClosed}
+		return &inet.Error{Op: "shutdown", Err: ErrClosed}
 	}
 	if err := s.pool().Shutdown(s.h, how); err != nil {
-		return &Error{Op: "shutdown", Err: driverErr(err)}
+		return &inet.Error{Op: "shutdown", Err: driverErr(err)}
 	}
 	return nil
 }
@@ -95,7 +96,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return netip.AddrPort{}, &Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
+		return netip.AddrPort{}, &inet.Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
 	}
 	var ap netip.AddrPort
 	err := s.pool().Control(s.h, func(fd int) error {
@@ -111,7 +112,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 		return err
 	})
 	if err != nil {
-		return netip.AddrPort{}, &Error{Op: op, Err: driverErr(err)}
+		return netip.AddrPort{}, &inet.Error{Op: op, Err: driverErr(err)}
 	}
 	return ap, nil
 }
@@ -119,22 +120,22 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 // SocknameLocal is inet:sockname(Socket) of a local (AF_UNIX) socket:
 // {local, Path}, with "" for an unnamed socket and a leading NUL for an
 // abstract address.
-func (s *Socket) SocknameLocal() (LocalAddr, error) {
+func (s *Socket) SocknameLocal() (inet.LocalAddr, error) {
 	return s.localName("sockname", unix.Getsockname)
 }
 
 // PeernameLocal is inet:peername(Socket) of a local (AF_UNIX) socket.
-func (s *Socket) PeernameLocal() (LocalAddr, error) {
+func (s *Socket) PeernameLocal() (inet.LocalAddr, error) {
 	return s.localName("peername", unix.Getpeername)
 }
 
-func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (LocalAddr, error) {
+func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (inet.LocalAddr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return "", &Error{Op: op, Err: unix.EINVAL}
+		return "", &inet.Error{Op: op, Err: unix.EINVAL}
 	}
-	var name LocalAddr
+	var name inet.LocalAddr
 	err := s.pool().Control(s.h, func(fd int) error {
 		sa, err := get(fd)
 		if err != nil {
@@ -149,14 +150,14 @@ func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (Loc
 		switch {
 		case a.Name == "@":
 		case strings.HasPrefix(a.Name, "@"):
-			name = LocalAddr("\x00" + a.Name[1:])
+			name = inet.LocalAddr("\x00" + a.Name[1:])
 		default:
-			name = LocalAddr(a.Name)
+			name = inet.LocalAddr(a.Name)
 		}
 		return nil
 	})
 	if err != nil {
-		return "", &Error{Op: op, Err: driverErr(err)}
+		return "", &inet.Error{Op: op, Err: driverErr(err)}
 	}
 	return name, nil
 }

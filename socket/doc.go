@@ -32,8 +32,8 @@
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
 //	{error, closed}                         errors.Is(err, socket.ErrClosed)
-//	{error, econnreset}                     errors.Is(err, unix.ECONNRESET); socket.Reason(err) == "econnreset"
-//	{error, {timeout, Rest}}                *socket.SendTimeoutError{Rest: rest}
+//	{error, econnreset}                     errors.Is(err, inet.ECONNRESET); inet.Reason(err) == "econnreset"
+//	{error, {timeout, Rest}}                *inet.SendTimeoutError{Rest: rest}
 //	infinity                                socket.Infinity
 //
 // "self" is the calling process: an actor.Context, or anything with
@@ -57,6 +57,10 @@
 //     stopped, Accept returns badarg as the next connection comes, and
 //     leaves that connection to the next Accept.
 //
-// The inet utilities (ParseAddress, Ntoa, GetAddr, GetHostByName,
-// GetIfAddrs, FormatError, ...) live here too.
+// Calls return their errors as an *inet.Error naming the call, with one of
+// package inet's reasons. The few names a first program needs are here as well, as the
+// same values as inet's: ErrClosed, ErrTimeout, ErrNotOwner, ErrBadArg and
+// Infinity. The rest of Erlang's inet module that is not about ports
+// (Reason, FormatError, ParseAddress, Ntoa, GetAddr, GetHostByName,
+// GetIfAddrs, the Family values, ...) is package inet.
 package socket

@@ -61,6 +61,7 @@ import (
 
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"golang.org/x/sys/unix"
 )
@@ -730,13 +731,13 @@ func TestEconnresetAfterSyncSend(t *testing.T) {
 				want = unix.ECONNRESET
 			}
 			if err := c.Send([]byte("Whatever")); !errors.Is(err, want) {
-				t.Fatalf("send = %v, want %v", err, Reason(want))
+				t.Fatalf("send = %v, want %v", err, inet.Reason(want))
 			}
 			if err := c.Send([]byte("Whatever")); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second send = %v, want enotconn", err)
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
-				t.Fatalf("recv = %v, want %v", err, Reason(want))
+				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)
@@ -858,7 +859,7 @@ func TestEconnresetAfterAsyncSendPassive(t *testing.T) {
 				want = unix.ECONNRESET
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
-				t.Fatalf("recv = %v, want %v", err, Reason(want))
+				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)

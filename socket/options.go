@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Option is one socket option, {Name, Value} in Erlang. The functions
@@ -24,7 +25,7 @@ func (o Option) Name() OptName { return o.name }
 
 // Value returns the option's value: a Mode for active, a framing.Type for
 // packet, a bool, an int, a time.Duration (send_timeout, Infinity for
-// infinity), a Linger, a netip.Addr or LocalAddr, a string, or a
+// infinity), a Linger, a netip.Addr or inet.LocalAddr, a string, or a
 // RawOption.
 func (o Option) Value() any { return o.value }
 
@@ -162,9 +163,6 @@ func (m Mode) String() string {
 // active reports whether m delivers messages.
 func (m Mode) active() bool { return m.kind != modeFalse }
 
-// Infinity is the timeout that never expires: Erlang's infinity.
-const Infinity time.Duration = -1
-
 // Backend picks how Send works, as OTP's {inet_backend, inet | socket}.
 type Backend uint8
 
@@ -174,7 +172,7 @@ const (
 	// is below LowWatermark or SendTimeout passes.
 	BackendInet Backend = iota
 	// BackendSocket makes Send wait until everything is written or
-	// SendTimeout passes, then fail with *SendTimeoutError holding the rest.
+	// SendTimeout passes, then fail with *inet.SendTimeoutError holding the rest.
 	BackendSocket
 )
 
@@ -341,18 +339,13 @@ func IP(a netip.Addr) Option { return Option{OptIP, a} }
 // one, bound to path. A path that starts with NUL is a Linux abstract
 // address; "" lets Linux pick an abstract address (autobind), as
 // {local, <<>>} does. For Connect, host is then the peer's path.
-func IfAddrLocal(path string) Option { return Option{OptIP, LocalAddr(path)} }
-
-// LocalAddr is the address of a local (AF_UNIX) socket, Erlang's
-// {local, Path}: a path, an abstract address (starting with NUL), or ""
-// for an unnamed socket.
-type LocalAddr string
+func IfAddrLocal(path string) Option { return Option{OptIP, inet.LocalAddr(path)} }
 
 // Port is {port, Port}: the local port to bind, for Connect.
 func Port(p int) Option { return Option{OptPort, p} }
 
 // FamilyOpt is inet, inet6 or local in an option list.
-func FamilyOpt(f Family) Option { return Option{OptFamily, f} }
+func FamilyOpt(f inet.Family) Option { return Option{OptFamily, f} }
 
 // Fd is {fd, Fd}: use an open socket instead of making one. The socket
 // takes the fd and closes it.

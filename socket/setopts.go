@@ -2,6 +2,8 @@ package socket
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/otpnet/otpnet/inet"
 )
 
 // SetOpts is inet:setopts(Socket, Options). The options are checked first
@@ -17,7 +19,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return &Error{Op: "setopts", Err: unix.EINVAL}
+		return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 	}
 	p := s.portOpts()
 	var kernel []Option
@@ -50,7 +52,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		err := s.pool().Control(s.h, func(fd int) error {
 			for _, k := range kernel {
 				if err := setKernel(fd, k); err != nil {
-					return &Error{Op: "setopts", Err: &OptionError{Option: k, Why: err.Error()}}
+					return &inet.Error{Op: "setopts", Err: &OptionError{Option: k, Why: err.Error()}}
 				}
 			}
 			return nil
@@ -63,7 +65,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	s.setPortOpts(p)
 	if framingChanged {
 		if err := s.setStream(); err != nil {
-			return &Error{Op: "setopts", Err: unix.EINVAL}
+			return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 		}
 	}
 	if passiveMsg {
@@ -122,7 +124,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return nil, &Error{Op: "getopts", Err: unix.EINVAL}
+		return nil, &inet.Error{Op: "getopts", Err: unix.EINVAL}
 	}
 	out := make([]Option, 0, len(names))
 	po := s.portOpts()
@@ -141,7 +143,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 			return err
 		})
 		if err != nil {
-			return nil, &Error{Op: "getopts", Err: err}
+			return nil, &inet.Error{Op: "getopts", Err: err}
 		}
 		out = append(out, o)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 	"golang.org/x/sys/unix"
 )
@@ -252,7 +253,7 @@ func (l *Listener) acceptFailed(id int, err error) {
 	l.log.Warn(msg,
 		slog.String("listener", l.Addr().String()),
 		slog.Int("acceptor", id),
-		slog.String("reason", socket.Reason(err)),
+		slog.String("reason", inet.Reason(err)),
 		slog.Duration("backoff", acceptBackoff))
 	l.events.AcceptError(AcceptErrorEvent{Acceptor: id, Err: err, Backoff: acceptBackoff})
 }

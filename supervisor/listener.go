@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 )
 
@@ -150,7 +151,7 @@ func parseAddr(addr string) (netip.Addr, int, error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		if ip, err = socket.GetAddr(host, socket.Inet); err != nil {
+		if ip, err = inet.GetAddr(host, inet.Inet); err != nil {
 			return netip.Addr{}, 0, err
 		}
 	}

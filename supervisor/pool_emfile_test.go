@@ -15,7 +15,7 @@ import (
 	"time"
 
 	otpactor "github.com/otpnet/otpnet/actor"
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -233,7 +233,7 @@ func (e childEvents) ListenerStart(ListenerEvent) {}
 func (e childEvents) ListenerStop(ListenerEvent)  {}
 func (e childEvents) Accept(AcceptEvent)          { e.out("accept") }
 func (e childEvents) AcceptError(ev AcceptErrorEvent) {
-	e.out("error %s %d", socket.Reason(ev.Err), time.Now().UnixNano())
+	e.out("error %s %d", inet.Reason(ev.Err), time.Now().UnixNano())
 }
 func (e childEvents) ConnectionStart(ConnectionEvent) { e.out("start") }
 func (e childEvents) ConnectionStop(ConnectionEvent)  { e.out("stop") }

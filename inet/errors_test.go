@@ -1,4 +1,4 @@
-package socket
+package inet
 
 import (
 	"context"
@@ -40,6 +40,54 @@ func TestErrorIs(t *testing.T) {
 	var errno syscall.Errno
 	if err := error(&Error{Op: "connect", Err: syscall.ECONNREFUSED}); !errors.As(err, &errno) || errno != syscall.ECONNREFUSED {
 		t.Errorf("errors.As(%v, *syscall.Errno) = %v", err, errno)
+	}
+}
+
+// TestPOSIXReasons checks that each POSIX constant is the kernel's errno,
+// so that errors.Is matches what the system calls return, and that Reason
+// gives its Erlang atom.
+func TestPOSIXReasons(t *testing.T) {
+	tests := []struct {
+		reason syscall.Errno
+		kernel syscall.Errno
+		atom   string
+	}{
+		{EADDRINUSE, unix.EADDRINUSE, "eaddrinuse"},
+		{EADDRNOTAVAIL, unix.EADDRNOTAVAIL, "eaddrnotavail"},
+		{EAFNOSUPPORT, unix.EAFNOSUPPORT, "eafnosupport"},
+		{EAGAIN, unix.EAGAIN, "eagain"},
+		{EALREADY, unix.EALREADY, "ealready"},
+		{ECONNABORTED, unix.ECONNABORTED, "econnaborted"},
+		{ECONNREFUSED, unix.ECONNREFUSED, "econnrefused"},
+		{ECONNRESET, unix.ECONNRESET, "econnreset"},
+		{EHOSTUNREACH, unix.EHOSTUNREACH, "ehostunreach"},
+		{EINPROGRESS, unix.EINPROGRESS, "einprogress"},
+		{EINVAL, unix.EINVAL, "einval"},
+		{EISCONN, unix.EISCONN, "eisconn"},
+		{EMFILE, unix.EMFILE, "emfile"},
+		{EMSGSIZE, unix.EMSGSIZE, "emsgsize"},
+		{ENETUNREACH, unix.ENETUNREACH, "enetunreach"},
+		{ENFILE, unix.ENFILE, "enfile"},
+		{ENOBUFS, unix.ENOBUFS, "enobufs"},
+		{ENOTCONN, unix.ENOTCONN, "enotconn"},
+		{ENOTSOCK, unix.ENOTSOCK, "enotsock"},
+		{ENOTSUP, unix.EOPNOTSUPP, "enotsup"}, // one errno on Linux
+		{EPIPE, unix.EPIPE, "epipe"},
+		{ETIMEDOUT, unix.ETIMEDOUT, "etimedout"},
+		{EACCES, unix.EACCES, "eacces"},
+		{EPERM, unix.EPERM, "eperm"},
+	}
+	for _, tt := range tests {
+		err := error(&Error{Op: "connect", Err: tt.kernel})
+		if !errors.Is(err, tt.reason) {
+			t.Errorf("errors.Is(%v, %d) = false", err, tt.reason)
+		}
+		if got := Reason(tt.reason); got != tt.atom {
+			t.Errorf("Reason(%d) = %q, want %q", tt.reason, got, tt.atom)
+		}
+		if got, want := Reason(err), tt.atom; got != want {
+			t.Errorf("Reason(%v) = %q, want %q", err, got, want)
+		}
 	}
 }
 
