@@ -127,7 +127,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		stash.startLink()
 		return stash, nil
 	}
-	h, err := l.pool().Accept(l.h, deadline, s)
+	h, err := l.pool().Accept(l.h, deadline, s.handler())
 	if err != nil {
 		return nil, driverErr(err)
 	}
@@ -234,7 +234,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if oo.fd >= 0 {
 		err = connectFd(oo, host, port, deadline)
 		if err == nil {
-			h, err = pool.Adopt(oo.fd, s)
+			h, err = pool.Adopt(oo.fd, s.handler())
 		}
 	} else {
 		var remote, local unix.Sockaddr
@@ -243,7 +243,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 			local, err = localAddr(oo, oo.port)
 		}
 		if err == nil {
-			h, err = pool.Dial(local, remote, deadline, kernelControl(oo.kernel), s)
+			h, err = pool.Dial(local, remote, deadline, kernelControl(oo.kernel), s.handler())
 		}
 	}
 	if err != nil {
