@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -109,14 +110,20 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // reasonText is how Error prints a reason: POSIX errors by their atom, the
-// others by their own text (this package's print their atoms).
+// others by their own text (this package's print their atoms). An error
+// that explains its errno and starts with the atom ("einval: how How(7):
+// ...") keeps its explanation.
 func reasonText(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return errnoAtom(errno)
+		atom := errnoAtom(errno)
+		if text := err.Error(); strings.HasPrefix(text, atom+": ") {
+			return text
+		}
+		return atom
 	}
 	return err.Error()
 }

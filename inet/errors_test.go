@@ -222,12 +222,27 @@ func TestErrorString(t *testing.T) {
 		{&Error{Op: "parse_address", Err: syscall.EINVAL}, "socket: parse_address: einval"},
 		{&Error{Op: "gethostbyname", Err: context.Canceled}, "socket: gethostbyname: context canceled"},
 		{&Error{Op: "recv"}, "socket: recv: <nil>"},
+		{&Error{Op: "shutdown", Err: explained{}}, "socket: shutdown: einval: how 7: want read, write or read_write"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
+}
+
+// explained is an error that explains its errno, EINVAL, starting with
+// its atom.
+type explained struct{}
+
+func (explained) Error() string { return "einval: how 7: want read, write or read_write" }
+
+func (explained) As(target any) bool {
+	p, ok := target.(*syscall.Errno)
+	if ok {
+		*p = syscall.EINVAL
+	}
+	return ok
 }
 
 // TestFormatError checks some texts; TestErlangFormatError holds all of

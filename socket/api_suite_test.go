@@ -223,10 +223,10 @@ func TestTRecvDelim(t *testing.T) {
 
 // t_shutdown_write, t_shutdown_both: the peer's shutdown, of writing or of
 // both, is recv's closed.
-func TestTShutdownWrite(t *testing.T) { shutdownRecvClosed(t, unix.SHUT_WR) }
-func TestTShutdownBoth(t *testing.T)  { shutdownRecvClosed(t, unix.SHUT_RDWR) }
+func TestTShutdownWrite(t *testing.T) { shutdownRecvClosed(t, Write) }
+func TestTShutdownBoth(t *testing.T)  { shutdownRecvClosed(t, ReadWrite) }
 
-func shutdownRecvClosed(t *testing.T, how int) {
+func shutdownRecvClosed(t *testing.T, how How) {
 	t.Parallel()
 	p := newProc(t)
 	_, c, a := apiPair(t, p, nil, Active(False))
@@ -244,12 +244,36 @@ func TestTShutdownError(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
 	l, _ := listenLo(t, p)
-	if err := l.Shutdown(unix.SHUT_RDWR); !errors.Is(err, unix.ENOTCONN) {
+	if err := l.Shutdown(ReadWrite); !errors.Is(err, unix.ENOTCONN) {
 		t.Fatalf("shutdown of a listening socket = %v, want enotconn", err)
 	}
 	l.Close()
-	if err := l.Shutdown(unix.SHUT_RDWR); !errors.Is(err, ErrClosed) {
+	if err := l.Shutdown(ReadWrite); !errors.Is(err, ErrClosed) {
 		t.Fatalf("shutdown of a closed socket = %v, want closed", err)
+	}
+}
+
+// A How that is none of Read, Write and ReadWrite is einval, naming it,
+// and shuts nothing down. (OTP 25 raises function_clause.)
+func TestShutdownBadHow(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	_, c, a := apiPair(t, p, nil, Active(False))
+	err := a.Shutdown(How(7))
+	if !errors.Is(err, unix.EINVAL) || inet.Reason(err) != "einval" ||
+		err.Error() != "socket: shutdown: einval: how How(7): want Read, Write or ReadWrite" {
+		t.Fatalf("Shutdown(How(7)) = %v (reason %q), want einval naming how", err, inet.Reason(err))
+	}
+	if err := a.Send([]byte("still open")); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := c.Recv(0, 5*time.Second); err != nil || string(data) != "still open" {
+		t.Fatalf("recv = %q, %v", data, err)
+	}
+	for h, want := range map[How]string{Read: "read", Write: "write", ReadWrite: "read_write", How(7): "How(7)"} {
+		if got := h.String(); got != want {
+			t.Errorf("How(%d).String() = %q, want %q", int(h), got, want)
+		}
 	}
 }
 
@@ -266,7 +290,7 @@ func TestTShutdownAsync(t *testing.T) {
 	if q := queueSize(t, s); q == 0 {
 		t.Fatal("queue_size 0 after a 1 MiB send")
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	buf, err := c.Recv(payloadSize, 10*time.Second)

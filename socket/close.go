@@ -2,7 +2,9 @@ package socket
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
@@ -59,18 +61,62 @@ func (s *Socket) Close() error {
 	return nil
 }
 
-// Shutdown is gen_tcp:shutdown(Socket, How): unix.SHUT_RD (read),
-// unix.SHUT_WR (write: after the queued data) or unix.SHUT_RDWR.
-func (s *Socket) Shutdown(how int) error {
-	if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
-		return &inet.Error{Op: "shutdown", Err: unix.EINVAL}
+// How is what Shutdown shuts down, gen_tcp:shutdown's read | write |
+// read_write. Its values are the kernel's SHUT_ constants.
+type How int
+
+const (
+	Read      How = unix.SHUT_RD   // read: no more receiving
+	Write     How = unix.SHUT_WR   // write: no more sending, once the queued data is sent
+	ReadWrite How = unix.SHUT_RDWR // read_write: both
+)
+
+// String returns the Erlang atom: "read", "write" or "read_write".
+func (h How) String() string {
+	switch h {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case ReadWrite:
+		return "read_write"
+	}
+	return "How(" + strconv.Itoa(int(h)) + ")"
+}
+
+// howError is Shutdown's error for a How that is none of Read, Write and
+// ReadWrite: einval, as before How had a type, naming the value. OTP 25's
+// gen_tcp:shutdown raises function_clause for it.
+type howError struct{ how How }
+
+func (e *howError) Error() string {
+	return "einval: how " + e.how.String() + ": want Read, Write or ReadWrite"
+}
+
+// Is makes errors.Is(err, unix.EINVAL) hold.
+func (e *howError) Is(target error) bool { return target == unix.EINVAL }
+
+// As makes inet.Reason see einval.
+func (e *howError) As(target any) bool {
+	p, ok := target.(*syscall.Errno)
+	if ok {
+		*p = unix.EINVAL
+	}
+	return ok
+}
+
+// Shutdown is gen_tcp:shutdown(Socket, How): Read, Write (after the queued
+// data) or ReadWrite. Any other How is einval, naming it.
+func (s *Socket) Shutdown(how How) error {
+	if how != Read && how != Write && how != ReadWrite {
+		return &inet.Error{Op: "shutdown", Err: &howError{how}}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
 		return &inet.Error{Op: "shutdown", Err: ErrClosed}
 	}
-	if err := s.pool().Shutdown(s.h, how); err != nil {
+	if err := s.pool().Shutdown(s.h, int(how)); err != nil {
 		return &inet.Error{Op: "shutdown", Err: driverErr(err)}
 	}
 	return nil

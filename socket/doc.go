@@ -15,7 +15,7 @@
 //	gen_tcp:send(S, IoData)                 s.Send(b1, b2, ...)
 //	gen_tcp:recv(S, Length, Timeout)        s.Recv(length, timeout); s.RecvHTTP(timeout)
 //	gen_tcp:close(S)                        s.Close()
-//	gen_tcp:shutdown(S, write)              s.Shutdown(unix.SHUT_WR)
+//	gen_tcp:shutdown(S, write)              s.Shutdown(socket.Write) (socket.Read, socket.ReadWrite)
 //	gen_tcp:controlling_process(S, Pid)     s.ControllingProcess(self, pid)
 //	inet:setopts(S, [{active, once}])       s.SetOpts(socket.Active(socket.Once))
 //	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))

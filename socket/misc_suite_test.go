@@ -516,7 +516,7 @@ func doSort(t *testing.T, p proc, port int, list []string) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	got := collectLines(t, p, s)
@@ -605,7 +605,7 @@ func runSorter(t *testing.T, q proc, s *Socket, active Mode) {
 			return
 		}
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Errorf("sorter: %v", err)
 	}
 }
@@ -656,7 +656,7 @@ func TestShutdownPending(t *testing.T) {
 	if err := s.Send(hdr[:], ones(n), []byte{42}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	var reply []byte
