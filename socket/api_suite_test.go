@@ -119,11 +119,11 @@ func TestTConnectTimeout(t *testing.T) {
 func TestTConnectSrcPort(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
-	tmp, srcPort := listenLo(t, p, LingerOpt(true, 0)) // allocates a port
+	tmp, srcPort := listenLo(t, p, Linger(true, 0)) // allocates a port
 	l, dstPort := listenLo(t, p)
 	defer l.Close()
 	tmp.Close()
-	c, err := Connect(p, "127.0.0.1", dstPort, time.Second, Port(srcPort), LingerOpt(true, 0))
+	c, err := Connect(p, "127.0.0.1", dstPort, time.Second, Port(srcPort), Linger(true, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestTImplicitInet6(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(inet.Inet6), IP(loop))
+	l, err := Listen(p, 0, Family(inet.Inet6), IP(loop))
 	if err != nil {
 		t.Skipf("IPv6 not supported: %v", err)
 	}
@@ -475,7 +475,7 @@ func TestTAcceptInet6Tclass(t *testing.T) {
 	p := newProc(t)
 	const tclass = 0o56 << 2 // expedited forwarding
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(inet.Inet6), IP(loop), Tclass(tclass))
+	l, err := Listen(p, 0, Family(inet.Inet6), IP(loop), Tclass(tclass))
 	if err != nil {
 		t.Skipf("IPv6 TCLASS not supported: %v", err)
 	}
@@ -617,7 +617,7 @@ func TestTLocalUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,12 +643,12 @@ func TestTLocalFdopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c0, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
+	c0, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c0.Close() // passive: it reads nothing, as prim_inet:ignorefd
-	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), FamilyOpt(inet.Local), Active(False))
+	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,12 +672,12 @@ func TestTLocalFdopenListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l0.Close()
-	l, err := Listen(p, 0, Fd(dupFd(t, l0)), FamilyOpt(inet.Local), Active(False))
+	l, err := Listen(p, 0, Fd(dupFd(t, l0)), Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,7 +715,7 @@ func TestTLocalFdopenListenUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(inet.Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,9 @@ func (s *Socket) Sockname() (netip.AddrPort, error) {
 	return s.name("sockname", unix.Getsockname)
 }
 
-// Port is inet:port(Socket): the local port.
+// Port is inet:port(Socket): the local port. The option Port, {port,
+// Port}, is another thing of the same name: the port to bind. Both names
+// are Erlang's.
 func (s *Socket) Port() (int, error) {
 	ap, err := s.Sockname()
 	return int(ap.Port()), err

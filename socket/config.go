@@ -100,6 +100,7 @@ type OptionError struct {
 	Why    string
 }
 
+// Error returns "einval: {NAME,VALUE}: WHY".
 func (e *OptionError) Error() string { return "einval: " + e.Option.String() + ": " + e.Why }
 
 // Is makes errors.Is(err, unix.EINVAL) hold.
@@ -181,10 +182,10 @@ func checkValue(opt Option) error {
 			return bad("not a string option")
 		}
 	case Backend:
-		if opt.name != OptBackend || v > BackendSocket {
+		if opt.name != OptInetBackend || v > BackendSocket {
 			return bad("want BackendInet or BackendSocket")
 		}
-	case Linger:
+	case LingerValue:
 		if opt.name != OptLinger || v.Seconds < 0 {
 			return bad("want {Bool, Seconds >= 0}")
 		}
@@ -192,7 +193,7 @@ func checkValue(opt Option) error {
 		if opt.name != OptIP || len(v) >= len(unix.RawSockaddrUnix{}.Path) {
 			return bad("want a path shorter than 108 bytes")
 		}
-	case RawOption, netip.Addr, inet.Family:
+	case RawValue, netip.Addr, inet.Family:
 	default:
 		return bad("unknown value type")
 	}
@@ -236,7 +237,7 @@ func (p *portOpts) set(opt Option) error {
 		p.high = max(p.high, p.low)
 	case OptDelaySend:
 		p.delaySend = opt.value.(bool)
-	case OptBackend:
+	case OptInetBackend:
 		p.backend = opt.value.(Backend)
 	}
 	return nil
@@ -296,7 +297,7 @@ func (p *portOpts) get(name OptName) (Option, bool) {
 		v = int(p.low)
 	case OptDelaySend:
 		v = p.delaySend
-	case OptBackend:
+	case OptInetBackend:
 		v = p.backend
 	default:
 		return Option{}, false

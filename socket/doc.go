@@ -19,6 +19,7 @@
 //	gen_tcp:controlling_process(S, Pid)     s.ControllingProcess(self, pid)
 //	inet:setopts(S, [{active, once}])       s.SetOpts(socket.Active(socket.Once))
 //	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))
+//	inet6, {linger, {true, 5}}              socket.Family(inet.Inet6), socket.Linger(true, 5)
 //	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()

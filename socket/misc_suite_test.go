@@ -694,7 +694,7 @@ func TestShowEconnresetActiveOnce(t *testing.T) {
 	}
 	defer s.Close()
 	l.Close()
-	c.SetOpts(LingerOpt(true, 0))
+	c.SetOpts(Linger(true, 0))
 	c.Close()
 	// OTP sleeps 20 ms for the reset to arrive: wait until it has.
 	waitUntil(t, "reset", func() bool { return tcpState(t, s) == tcpClose })
@@ -723,7 +723,7 @@ func TestEconnresetAfterSyncSend(t *testing.T) {
 				t.Fatal(err)
 			}
 			l.Close()
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			s.Close()
 			waitUntil(t, "reset", func() bool { return tcpState(t, c) == tcpClose })
 			want := ErrClosed
@@ -790,7 +790,7 @@ func TestEconnresetAfterAsyncSendActive(t *testing.T) {
 			if m, ok := p.expect(t).(*TCP); !ok || m.Socket != c || string(m.Data) != "Whatever" {
 				t.Fatalf("got %#v, want tcp Whatever", m)
 			}
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			s.Close()
 			if show {
 				if m, ok := p.expect(t).(*TCPError); !ok || m.Socket != c || !errors.Is(m.Reason, unix.ECONNRESET) {
@@ -826,7 +826,7 @@ func TestEconnresetAfterAsyncSendActiveOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "Whatever in the client's receive queue", func() bool { return inq(t, c) == len("Whatever") })
-	s.SetOpts(LingerOpt(true, 0))
+	s.SetOpts(Linger(true, 0))
 	s.Close()
 	// OTP sleeps 20 ms for the port's write to fail: wait until it has.
 	waitUntil(t, "the client's port sees the reset", func() bool { return portGone(c) })
@@ -842,7 +842,7 @@ func TestEconnresetAfterAsyncSendPassive(t *testing.T) {
 		t.Run(fmt.Sprintf("show_econnreset=%v", show), func(t *testing.T) {
 			p := newProc(t)
 			c, s := asyncResetSetup(t, p, Active(False), ShowEconnreset(show))
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			if err := s.Send([]byte("Whatever")); err != nil {
 				t.Fatal(err)
 			}

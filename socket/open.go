@@ -14,7 +14,7 @@ import (
 
 // Listen is gen_tcp:listen(Port, Options): a socket listening on port (0
 // picks a free one) on the address of the IP option (default: any, of the
-// family inet.Inet or inet.Inet6; with FamilyOpt(inet.Local), IfAddrLocal's
+// family inet.Inet or inet.Inet6; with Family(inet.Local), IfAddrLocal's
 // path). The caller owns it. Accepted sockets inherit its options. Backlog
 // defaults to 5, as in OTP.
 func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
@@ -208,7 +208,7 @@ func (l *Socket) dropStash() {
 }
 
 // Connect is gen_tcp:connect(Address, Port, Options, Timeout): host is a
-// name or an IPv4 or IPv6 literal (or, with FamilyOpt(inet.Local), a
+// name or an IPv4 or IPv6 literal (or, with Family(inet.Local), a
 // socket path). The caller owns the socket. IP and Port bind the local end.
 func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Option) (*Socket, error) {
 	if c == nil || c.Self() == nil {

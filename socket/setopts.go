@@ -113,14 +113,14 @@ func (s *Socket) GetOpts(names ...OptName) ([]Option, error) {
 
 // GetRaw is inet:getopts(Socket, [{raw, Level, Opt, Size}]).
 func (s *Socket) GetRaw(level, opt, size int) ([]byte, error) {
-	o, err := s.getOpts([]OptName{OptRaw}, []RawOption{{level, opt, make([]byte, size)}})
+	o, err := s.getOpts([]OptName{OptRaw}, []RawValue{{level, opt, make([]byte, size)}})
 	if err != nil {
 		return nil, err
 	}
-	return o[0].value.(RawOption).Value, nil
+	return o[0].value.(RawValue).Value, nil
 }
 
-func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
+func (s *Socket) getOpts(names []OptName, raws []RawValue) ([]Option, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
@@ -133,7 +133,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 			out = append(out, o)
 			continue
 		}
-		var want RawOption
+		var want RawValue
 		if n == OptRaw && len(raws) > 0 {
 			want, raws = raws[0], raws[1:]
 		}
