@@ -160,7 +160,7 @@ func TestExitOnCloseFalse(t *testing.T) {
 	p := newProc(t)
 	c, s := pair(t, p, Active(False))
 	s.SetOpts(ExitOnClose(false))
-	c.Shutdown(unix.SHUT_WR)
+	c.Shutdown(Write)
 	for range 2 {
 		if _, err := s.Recv(0, time.Second); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Recv = %v, want closed", err)
@@ -261,7 +261,7 @@ func TestShowEconnreset(t *testing.T) {
 				p := newProc(t)
 				c, s := pair(t, p, Active(False))
 				s.SetOpts(ShowEconnreset(show))
-				c.SetOpts(LingerOpt(true, 0))
+				c.SetOpts(Linger(true, 0))
 				c.Close()
 				if !active {
 					_, err := s.Recv(0, 5*time.Second)

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -118,11 +119,11 @@ func TestTConnectTimeout(t *testing.T) {
 func TestTConnectSrcPort(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
-	tmp, srcPort := listenLo(t, p, LingerOpt(true, 0)) // allocates a port
+	tmp, srcPort := listenLo(t, p, Linger(true, 0)) // allocates a port
 	l, dstPort := listenLo(t, p)
 	defer l.Close()
 	tmp.Close()
-	c, err := Connect(p, "127.0.0.1", dstPort, time.Second, Port(srcPort), LingerOpt(true, 0))
+	c, err := Connect(p, "127.0.0.1", dstPort, time.Second, Port(srcPort), Linger(true, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestTConnectBad(t *testing.T) {
 	if _, err := Connect(p, "localhost", port, 5*time.Second); !errors.Is(err, unix.ECONNREFUSED) {
 		t.Errorf("connect to a port not in use = %v, want econnrefused", err)
 	}
-	if _, err := Connect(p, "non-existing-host-xxx", 7, 5*time.Second); !errors.Is(err, ErrNxdomain) {
+	if _, err := Connect(p, "non-existing-host-xxx", 7, 5*time.Second); !errors.Is(err, inet.ErrNxdomain) {
 		t.Errorf("connect to a non-existing host = %v, want nxdomain", err)
 	}
 }
@@ -222,10 +223,10 @@ func TestTRecvDelim(t *testing.T) {
 
 // t_shutdown_write, t_shutdown_both: the peer's shutdown, of writing or of
 // both, is recv's closed.
-func TestTShutdownWrite(t *testing.T) { shutdownRecvClosed(t, unix.SHUT_WR) }
-func TestTShutdownBoth(t *testing.T)  { shutdownRecvClosed(t, unix.SHUT_RDWR) }
+func TestTShutdownWrite(t *testing.T) { shutdownRecvClosed(t, Write) }
+func TestTShutdownBoth(t *testing.T)  { shutdownRecvClosed(t, ReadWrite) }
 
-func shutdownRecvClosed(t *testing.T, how int) {
+func shutdownRecvClosed(t *testing.T, how How) {
 	t.Parallel()
 	p := newProc(t)
 	_, c, a := apiPair(t, p, nil, Active(False))
@@ -243,12 +244,36 @@ func TestTShutdownError(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
 	l, _ := listenLo(t, p)
-	if err := l.Shutdown(unix.SHUT_RDWR); !errors.Is(err, unix.ENOTCONN) {
+	if err := l.Shutdown(ReadWrite); !errors.Is(err, unix.ENOTCONN) {
 		t.Fatalf("shutdown of a listening socket = %v, want enotconn", err)
 	}
 	l.Close()
-	if err := l.Shutdown(unix.SHUT_RDWR); !errors.Is(err, ErrClosed) {
+	if err := l.Shutdown(ReadWrite); !errors.Is(err, ErrClosed) {
 		t.Fatalf("shutdown of a closed socket = %v, want closed", err)
+	}
+}
+
+// A How that is none of Read, Write and ReadWrite is einval, naming it,
+// and shuts nothing down. (OTP 25 raises function_clause.)
+func TestShutdownBadHow(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	_, c, a := apiPair(t, p, nil, Active(False))
+	err := a.Shutdown(How(7))
+	if !errors.Is(err, unix.EINVAL) || inet.Reason(err) != "einval" ||
+		err.Error() != "socket: shutdown: einval: how How(7): want Read, Write or ReadWrite" {
+		t.Fatalf("Shutdown(How(7)) = %v (reason %q), want einval naming how", err, inet.Reason(err))
+	}
+	if err := a.Send([]byte("still open")); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := c.Recv(0, 5*time.Second); err != nil || string(data) != "still open" {
+		t.Fatalf("recv = %q, %v", data, err)
+	}
+	for h, want := range map[How]string{Read: "read", Write: "write", ReadWrite: "read_write", How(7): "How(7)"} {
+		if got := h.String(); got != want {
+			t.Errorf("How(%d).String() = %q, want %q", int(h), got, want)
+		}
 	}
 }
 
@@ -265,7 +290,7 @@ func TestTShutdownAsync(t *testing.T) {
 	if q := queueSize(t, s); q == 0 {
 		t.Fatal("queue_size 0 after a 1 MiB send")
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	buf, err := c.Recv(payloadSize, 10*time.Second)
@@ -367,14 +392,14 @@ func TestTImplicitInet6(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(Inet6), IP(loop))
+	l, err := Listen(p, 0, Family(inet.Inet6), IP(loop))
 	if err != nil {
 		t.Skipf("IPv6 not supported: %v", err)
 	}
 	implicitInet6(t, p, l, loop)
 	l.Close()
 	for _, name := range []string{"localhost", "localhost6", "ip6-localhost"} {
-		addr, err := GetAddr(name, Inet6)
+		addr, err := inet.GetAddr(name, inet.Inet6)
 		if err != nil {
 			continue
 		}
@@ -390,11 +415,11 @@ func TestTImplicitInet6(t *testing.T) {
 		l.Close()
 		break
 	}
-	host, err := GetHostname()
+	host, err := inet.GetHostname()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if addr, err := GetAddr(host, Inet6); err != nil || addr != loop {
+	if addr, err := inet.GetAddr(host, inet.Inet6); err != nil || addr != loop {
 		t.Logf("the host name's IPv6 address: %v, %v: not ::1, not tested", addr, err)
 		return
 	} else {
@@ -450,7 +475,7 @@ func TestTAcceptInet6Tclass(t *testing.T) {
 	p := newProc(t)
 	const tclass = 0o56 << 2 // expedited forwarding
 	loop := netip.IPv6Loopback()
-	l, err := Listen(p, 0, FamilyOpt(Inet6), IP(loop), Tclass(tclass))
+	l, err := Listen(p, 0, Family(inet.Inet6), IP(loop), Tclass(tclass))
 	if err != nil {
 		t.Skipf("IPv6 TCLASS not supported: %v", err)
 	}
@@ -506,12 +531,12 @@ func localFilename(t *testing.T, tag string) string {
 
 // localHandshake is the suite's local_handshake: names on both ends, then
 // data both ways.
-func localHandshake(t *testing.T, s *Socket, saddr LocalAddr, c *Socket, caddr LocalAddr) {
+func localHandshake(t *testing.T, s *Socket, saddr inet.LocalAddr, c *Socket, caddr inet.LocalAddr) {
 	t.Helper()
 	for _, n := range []struct {
 		what string
-		get  func() (LocalAddr, error)
-		want LocalAddr
+		get  func() (inet.LocalAddr, error)
+		want inet.LocalAddr
 	}{
 		{"sockname(S)", s.SocknameLocal, saddr},
 		{"sockname(C)", c.SocknameLocal, caddr},
@@ -539,7 +564,7 @@ func localHandshake(t *testing.T, s *Socket, saddr LocalAddr, c *Socket, caddr L
 
 // checkLocalListener checks the listening socket's names: sockname is the
 // path, peername enotconn.
-func checkLocalListener(t *testing.T, l *Socket, saddr LocalAddr) {
+func checkLocalListener(t *testing.T, l *Socket, saddr inet.LocalAddr) {
 	t.Helper()
 	if got, err := l.SocknameLocal(); err != nil || got != saddr {
 		t.Fatalf("sockname(L) = %q, %v; want %q", got, err, saddr)
@@ -574,8 +599,8 @@ func TestTLocalBasic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, LocalAddr(cfile))
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, inet.LocalAddr(cfile))
 	l.Close()
 	s.Close()
 	c.Close()
@@ -592,7 +617,7 @@ func TestTLocalUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,8 +627,8 @@ func TestTLocalUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 	l.Close()
 	removeFile(t, sfile)
 }
@@ -618,12 +643,12 @@ func TestTLocalFdopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c0, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c0, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c0.Close() // passive: it reads nothing, as prim_inet:ignorefd
-	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), FamilyOpt(Local), Active(False))
+	c, err := Connect(p, "", 0, 5*time.Second, Fd(dupFd(t, c0)), Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,8 +658,8 @@ func TestTLocalFdopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // t_local_fdopen_listen: a listening local socket made from another's fd.
@@ -647,12 +672,12 @@ func TestTLocalFdopenListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l0.Close()
-	l, err := Listen(p, 0, Fd(dupFd(t, l0)), FamilyOpt(Local), Active(False))
+	l, err := Listen(p, 0, Fd(dupFd(t, l0)), Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,8 +687,8 @@ func TestTLocalFdopenListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // unboundLocal is prim_inet:open(tcp, local, stream)'s fd: a local stream
@@ -690,7 +715,7 @@ func TestTLocalFdopenListenUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	c, err := Connect(p, sfile, 0, 5*time.Second, FamilyOpt(Local), Active(False))
+	c, err := Connect(p, sfile, 0, 5*time.Second, Family(inet.Local), Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -700,8 +725,8 @@ func TestTLocalFdopenListenUnbound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, "")
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, "")
 }
 
 // t_local_fdopen_connect(_unbound): Connect with an unbound socket's fd
@@ -720,9 +745,9 @@ func localFdopenConnect(t *testing.T, bound bool) {
 	defer l.Close()
 	fd := unboundLocal(t)
 	opts := []Option{Fd(fd), Active(False)}
-	caddr := LocalAddr("")
+	caddr := inet.LocalAddr("")
 	if bound {
-		opts, caddr = append(opts, IfAddrLocal(cfile)), LocalAddr(cfile)
+		opts, caddr = append(opts, IfAddrLocal(cfile)), inet.LocalAddr(cfile)
 	}
 	c, err := Connect(p, sfile, 0, 5*time.Second, opts...)
 	if err != nil {
@@ -735,8 +760,8 @@ func localFdopenConnect(t *testing.T, bound bool) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkLocalListener(t, l, LocalAddr(sfile))
-	localHandshake(t, s, LocalAddr(sfile), c, caddr)
+	checkLocalListener(t, l, inet.LocalAddr(sfile))
+	localHandshake(t, s, inet.LocalAddr(sfile), c, caddr)
 }
 
 // t_local_abstract: {ifaddr, {local, <<>>}} binds to an abstract address

@@ -9,7 +9,7 @@ import (
 	"github.com/otpnet/otpnet/internal/benchecho"
 )
 
-// BenchmarkEchoActiveOnce is issue 4's benchmark: a 64-byte echo over 100
+// BenchmarkEchoActiveOnce is the socket's benchmark: a 64-byte echo over 100
 // and 1000 connections, each served by its own protoactor actor that owns
 // its socket in {active, once}, against a net goroutine-per-connection
 // server; each server in a child process pinned to CPU 0.

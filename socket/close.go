@@ -2,10 +2,13 @@ package socket
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,19 +61,63 @@ func (s *Socket) Close() error {
 	return nil
 }
 
-// Shutdown is gen_tcp:shutdown(Socket, How): unix.SHUT_RD (read),
-// unix.SHUT_WR (write: after the queued data) or unix.SHUT_RDWR.
-func (s *Socket) Shutdown(how int) error {
-	if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
-		return &Error{Op: "shutdown", Err: unix.EINVAL}
+// How is what Shutdown shuts down, gen_tcp:shutdown's read | write |
+// read_write. Its values are the kernel's SHUT_ constants.
+type How int
+
+const (
+	Read      How = unix.SHUT_RD   // read: no more receiving
+	Write     How = unix.SHUT_WR   // write: no more sending, once the queued data is sent
+	ReadWrite How = unix.SHUT_RDWR // read_write: both
+)
+
+// String returns the Erlang atom: "read", "write" or "read_write".
+func (h How) String() string {
+	switch h {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case ReadWrite:
+		return "read_write"
+	}
+	return "How(" + strconv.Itoa(int(h)) + ")"
+}
+
+// howError is Shutdown's error for a How that is none of Read, Write and
+// ReadWrite: einval, as before How had a type, naming the value. OTP 25's
+// gen_tcp:shutdown raises function_clause for it.
+type howError struct{ how How }
+
+func (e *howError) Error() string {
+	return "einval: how " + e.how.String() + ": want Read, Write or ReadWrite"
+}
+
+// Is makes errors.Is(err, unix.EINVAL) hold.
+func (e *howError) Is(target error) bool { return target == unix.EINVAL }
+
+// As makes inet.Reason see einval.
+func (e *howError) As(target any) bool {
+	p, ok := target.(*syscall.Errno)
+	if ok {
+		*p = unix.EINVAL
+	}
+	return ok
+}
+
+// Shutdown is gen_tcp:shutdown(Socket, How): Read, Write (after the queued
+// data) or ReadWrite. Any other How is einval, naming it.
+func (s *Socket) Shutdown(how How) error {
+	if how != Read && how != Write && how != ReadWrite {
+		return &inet.Error{Op: "shutdown", Err: &howError{how}}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return &Error{Op: "shutdown", Err: ErrClosed}
+		return &inet.Error{Op: "shutdown", Err: ErrClosed}
 	}
-	if err := s.pool().Shutdown(s.h, how); err != nil {
-		return &Error{Op: "shutdown", Err: driverErr(err)}
+	if err := s.pool().Shutdown(s.h, int(how)); err != nil {
+		return &inet.Error{Op: "shutdown", Err: driverErr(err)}
 	}
 	return nil
 }
@@ -85,7 +132,9 @@ func (s *Socket) Sockname() (netip.AddrPort, error) {
 	return s.name("sockname", unix.Getsockname)
 }
 
-// Port is inet:port(Socket): the local port.
+// Port is inet:port(Socket): the local port. The option Port, {port,
+// Port}, is another thing of the same name: the port to bind. Both names
+// are Erlang's.
 func (s *Socket) Port() (int, error) {
 	ap, err := s.Sockname()
 	return int(ap.Port()), err
@@ -95,7 +144,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return netip.AddrPort{}, &Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
+		return netip.AddrPort{}, &inet.Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
 	}
 	var ap netip.AddrPort
 	err := s.pool().Control(s.h, func(fd int) error {
@@ -111,7 +160,7 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 		return err
 	})
 	if err != nil {
-		return netip.AddrPort{}, &Error{Op: op, Err: driverErr(err)}
+		return netip.AddrPort{}, &inet.Error{Op: op, Err: driverErr(err)}
 	}
 	return ap, nil
 }
@@ -119,22 +168,22 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 // SocknameLocal is inet:sockname(Socket) of a local (AF_UNIX) socket:
 // {local, Path}, with "" for an unnamed socket and a leading NUL for an
 // abstract address.
-func (s *Socket) SocknameLocal() (LocalAddr, error) {
+func (s *Socket) SocknameLocal() (inet.LocalAddr, error) {
 	return s.localName("sockname", unix.Getsockname)
 }
 
 // PeernameLocal is inet:peername(Socket) of a local (AF_UNIX) socket.
-func (s *Socket) PeernameLocal() (LocalAddr, error) {
+func (s *Socket) PeernameLocal() (inet.LocalAddr, error) {
 	return s.localName("peername", unix.Getpeername)
 }
 
-func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (LocalAddr, error) {
+func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (inet.LocalAddr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return "", &Error{Op: op, Err: unix.EINVAL}
+		return "", &inet.Error{Op: op, Err: unix.EINVAL}
 	}
-	var name LocalAddr
+	var name inet.LocalAddr
 	err := s.pool().Control(s.h, func(fd int) error {
 		sa, err := get(fd)
 		if err != nil {
@@ -149,14 +198,14 @@ func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (Loc
 		switch {
 		case a.Name == "@":
 		case strings.HasPrefix(a.Name, "@"):
-			name = LocalAddr("\x00" + a.Name[1:])
+			name = inet.LocalAddr("\x00" + a.Name[1:])
 		default:
-			name = LocalAddr(a.Name)
+			name = inet.LocalAddr(a.Name)
 		}
 		return nil
 	})
 	if err != nil {
-		return "", &Error{Op: op, Err: driverErr(err)}
+		return "", &inet.Error{Op: op, Err: driverErr(err)}
 	}
 	return name, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,7 +47,7 @@ type openOpts struct {
 	path      string // IfAddrLocal's
 	bindLocal bool   // IfAddrLocal was given
 	port      int
-	family    Family
+	family    inet.Family
 	fd        int
 	kernel    []Option // applied to the new fd before bind
 }
@@ -66,13 +67,13 @@ func split(opts []Option, po *portOpts, oo *openOpts) error {
 			switch v := opt.value.(type) {
 			case netip.Addr:
 				o.ip = v
-			case LocalAddr:
-				o.path, o.bindLocal, o.family = string(v), true, Local
+			case inet.LocalAddr:
+				o.path, o.bindLocal, o.family = string(v), true, inet.Local
 			}
 		case OptPort:
 			o.port = opt.value.(int)
 		case OptFamily:
-			o.family = opt.value.(Family)
+			o.family = opt.value.(inet.Family)
 		case OptFd:
 			o.fd = opt.value.(int)
 		default:
@@ -89,7 +90,7 @@ func split(opts []Option, po *portOpts, oo *openOpts) error {
 
 // optError is the error for a bad option: einval, naming the option.
 func optError(op string, opt Option, why string) error {
-	return &Error{Op: op, Err: &OptionError{Option: opt, Why: why}}
+	return &inet.Error{Op: op, Err: &OptionError{Option: opt, Why: why}}
 }
 
 // OptionError says which option was refused, and why. It matches
@@ -99,6 +100,7 @@ type OptionError struct {
 	Why    string
 }
 
+// Error returns "einval: {NAME,VALUE}: WHY".
 func (e *OptionError) Error() string { return "einval: " + e.Option.String() + ": " + e.Why }
 
 // Is makes errors.Is(err, unix.EINVAL) hold.
@@ -180,18 +182,18 @@ func checkValue(opt Option) error {
 			return bad("not a string option")
 		}
 	case Backend:
-		if opt.name != OptBackend || v > BackendSocket {
+		if opt.name != OptInetBackend || v > BackendSocket {
 			return bad("want BackendInet or BackendSocket")
 		}
-	case Linger:
+	case LingerValue:
 		if opt.name != OptLinger || v.Seconds < 0 {
 			return bad("want {Bool, Seconds >= 0}")
 		}
-	case LocalAddr:
+	case inet.LocalAddr:
 		if opt.name != OptIP || len(v) >= len(unix.RawSockaddrUnix{}.Path) {
 			return bad("want a path shorter than 108 bytes")
 		}
-	case RawOption, netip.Addr, Family:
+	case RawValue, netip.Addr, inet.Family:
 	default:
 		return bad("unknown value type")
 	}
@@ -235,7 +237,7 @@ func (p *portOpts) set(opt Option) error {
 		p.high = max(p.high, p.low)
 	case OptDelaySend:
 		p.delaySend = opt.value.(bool)
-	case OptBackend:
+	case OptInetBackend:
 		p.backend = opt.value.(Backend)
 	}
 	return nil
@@ -295,7 +297,7 @@ func (p *portOpts) get(name OptName) (Option, bool) {
 		v = int(p.low)
 	case OptDelaySend:
 		v = p.delaySend
-	case OptBackend:
+	case OptInetBackend:
 		v = p.backend
 	default:
 		return Option{}, false

@@ -15,10 +15,11 @@
 //	gen_tcp:send(S, IoData)                 s.Send(b1, b2, ...)
 //	gen_tcp:recv(S, Length, Timeout)        s.Recv(length, timeout); s.RecvHTTP(timeout)
 //	gen_tcp:close(S)                        s.Close()
-//	gen_tcp:shutdown(S, write)              s.Shutdown(unix.SHUT_WR)
+//	gen_tcp:shutdown(S, write)              s.Shutdown(socket.Write) (socket.Read, socket.ReadWrite)
 //	gen_tcp:controlling_process(S, Pid)     s.ControllingProcess(self, pid)
 //	inet:setopts(S, [{active, once}])       s.SetOpts(socket.Active(socket.Once))
 //	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))
+//	inet6, {linger, {true, 5}}              socket.Family(inet.Inet6), socket.Linger(true, 5)
 //	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
@@ -32,8 +33,8 @@
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
 //	{error, closed}                         errors.Is(err, socket.ErrClosed)
-//	{error, econnreset}                     errors.Is(err, unix.ECONNRESET); socket.Reason(err) == "econnreset"
-//	{error, {timeout, Rest}}                *socket.SendTimeoutError{Rest: rest}
+//	{error, econnreset}                     errors.Is(err, inet.ECONNRESET); inet.Reason(err) == "econnreset"
+//	{error, {timeout, Rest}}                *inet.SendTimeoutError{Rest: rest}
 //	infinity                                socket.Infinity
 //
 // "self" is the calling process: an actor.Context, or anything with
@@ -57,6 +58,10 @@
 //     stopped, Accept returns badarg as the next connection comes, and
 //     leaves that connection to the next Accept.
 //
-// The inet utilities (ParseAddress, Ntoa, GetAddr, GetHostByName,
-// GetIfAddrs, FormatError, ...) live here too.
+// Calls return their errors as an *inet.Error naming the call, with one of
+// package inet's reasons. The few names a first program needs are here as well, as the
+// same values as inet's: ErrClosed, ErrTimeout, ErrNotOwner, ErrBadArg and
+// Infinity. The rest of Erlang's inet module that is not about ports
+// (Reason, FormatError, ParseAddress, Ntoa, GetAddr, GetHostByName,
+// GetIfAddrs, the Family values, ...) is package inet.
 package socket

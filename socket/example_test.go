@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 )
 
@@ -211,7 +212,7 @@ func Example_sendTimeout() {
 				sock.Close()
 				return
 			case err != nil:
-				system.Root.Send(req.client, "error_sending "+socket.Reason(err))
+				system.Root.Send(req.client, "error_sending "+inet.Reason(err))
 				sock.Close()
 				return
 			default:

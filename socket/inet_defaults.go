@@ -99,7 +99,7 @@ func withDefaults(p *atomic.Pointer[[]Option], opts []Option) []Option {
 // copyOption copies a raw option's bytes, so that neither the caller nor
 // the kernel's answer can change a stored default.
 func copyOption(o Option) Option {
-	if r, ok := o.value.(RawOption); ok {
+	if r, ok := o.value.(RawValue); ok {
 		r.Value = slices.Clone(r.Value)
 		o.value = r
 	}

@@ -204,11 +204,11 @@ func TestDefaultOptionsReset(t *testing.T) {
 	}
 	raw[0] = 99 // the stored default keeps its own copy
 	got := DefaultConnectOptions()
-	if len(got) != 2 || got[1].Value().(RawOption).Value[0] != 30 {
+	if len(got) != 2 || got[1].Value().(RawValue).Value[0] != 30 {
 		t.Fatalf("DefaultConnectOptions() = %v", got)
 	}
-	got[1].Value().(RawOption).Value[0] = 99 // and gives out copies
-	if DefaultConnectOptions()[1].Value().(RawOption).Value[0] != 30 {
+	got[1].Value().(RawValue).Value[0] = 99 // and gives out copies
+	if DefaultConnectOptions()[1].Value().(RawValue).Value[0] != 30 {
 		t.Fatal("DefaultConnectOptions gave out its own slice")
 	}
 	c, _, _ := threeSockets(t, newProc(t))

@@ -42,7 +42,7 @@ func setKernel(fd int, opt Option) error {
 	case OptTTL:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, opt.value.(int))
 	case OptLinger:
-		l := opt.value.(Linger)
+		l := opt.value.(LingerValue)
 		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: int32(b(l.On)), Linger: int32(l.Seconds)})
 	case OptDontroute:
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DONTROUTE, b(opt.value.(bool)))
@@ -51,7 +51,7 @@ func setKernel(fd int, opt Option) error {
 	case OptIPv6Only:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, b(opt.value.(bool)))
 	case OptRaw:
-		r := opt.value.(RawOption)
+		r := opt.value.(RawValue)
 		return setsockoptBytes(fd, r.Level, r.Opt, r.Value)
 	}
 	return unix.ENOPROTOOPT
@@ -59,7 +59,7 @@ func setKernel(fd int, opt Option) error {
 
 // getKernel reads a kernel option of fd. For raw, want says the level,
 // the option and, by its Value's length, the size to read.
-func getKernel(fd int, name OptName, want RawOption) (Option, error) {
+func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 	boolOpt := func(level, o int) (Option, error) {
 		v, err := unix.GetsockoptInt(fd, level, o)
 		return Option{name, v != 0}, err
@@ -94,7 +94,7 @@ func getKernel(fd int, name OptName, want RawOption) (Option, error) {
 		if err != nil {
 			return Option{}, err
 		}
-		return Option{name, Linger{l.Onoff != 0, int(l.Linger)}}, nil
+		return Option{name, LingerValue{l.Onoff != 0, int(l.Linger)}}, nil
 	case OptDontroute:
 		return boolOpt(unix.SOL_SOCKET, unix.SO_DONTROUTE)
 	case OptBindToDevice:
@@ -105,7 +105,7 @@ func getKernel(fd int, name OptName, want RawOption) (Option, error) {
 	case OptRaw:
 		buf := make([]byte, len(want.Value))
 		n, err := getsockoptBytes(fd, want.Level, want.Opt, buf)
-		return Option{name, RawOption{want.Level, want.Opt, buf[:n]}}, err
+		return Option{name, RawValue{want.Level, want.Opt, buf[:n]}}, err
 	}
 	return Option{}, unix.EINVAL
 }

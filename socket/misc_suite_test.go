@@ -61,6 +61,7 @@ import (
 
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"golang.org/x/sys/unix"
 )
@@ -515,7 +516,7 @@ func doSort(t *testing.T, p proc, port int, list []string) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	got := collectLines(t, p, s)
@@ -604,7 +605,7 @@ func runSorter(t *testing.T, q proc, s *Socket, active Mode) {
 			return
 		}
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Errorf("sorter: %v", err)
 	}
 }
@@ -655,7 +656,7 @@ func TestShutdownPending(t *testing.T) {
 	if err := s.Send(hdr[:], ones(n), []byte{42}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Shutdown(unix.SHUT_WR); err != nil {
+	if err := s.Shutdown(Write); err != nil {
 		t.Fatal(err)
 	}
 	var reply []byte
@@ -693,7 +694,7 @@ func TestShowEconnresetActiveOnce(t *testing.T) {
 	}
 	defer s.Close()
 	l.Close()
-	c.SetOpts(LingerOpt(true, 0))
+	c.SetOpts(Linger(true, 0))
 	c.Close()
 	// OTP sleeps 20 ms for the reset to arrive: wait until it has.
 	waitUntil(t, "reset", func() bool { return tcpState(t, s) == tcpClose })
@@ -722,7 +723,7 @@ func TestEconnresetAfterSyncSend(t *testing.T) {
 				t.Fatal(err)
 			}
 			l.Close()
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			s.Close()
 			waitUntil(t, "reset", func() bool { return tcpState(t, c) == tcpClose })
 			want := ErrClosed
@@ -730,13 +731,13 @@ func TestEconnresetAfterSyncSend(t *testing.T) {
 				want = unix.ECONNRESET
 			}
 			if err := c.Send([]byte("Whatever")); !errors.Is(err, want) {
-				t.Fatalf("send = %v, want %v", err, Reason(want))
+				t.Fatalf("send = %v, want %v", err, inet.Reason(want))
 			}
 			if err := c.Send([]byte("Whatever")); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second send = %v, want enotconn", err)
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
-				t.Fatalf("recv = %v, want %v", err, Reason(want))
+				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)
@@ -789,7 +790,7 @@ func TestEconnresetAfterAsyncSendActive(t *testing.T) {
 			if m, ok := p.expect(t).(*TCP); !ok || m.Socket != c || string(m.Data) != "Whatever" {
 				t.Fatalf("got %#v, want tcp Whatever", m)
 			}
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			s.Close()
 			if show {
 				if m, ok := p.expect(t).(*TCPError); !ok || m.Socket != c || !errors.Is(m.Reason, unix.ECONNRESET) {
@@ -825,7 +826,7 @@ func TestEconnresetAfterAsyncSendActiveOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "Whatever in the client's receive queue", func() bool { return inq(t, c) == len("Whatever") })
-	s.SetOpts(LingerOpt(true, 0))
+	s.SetOpts(Linger(true, 0))
 	s.Close()
 	// OTP sleeps 20 ms for the port's write to fail: wait until it has.
 	waitUntil(t, "the client's port sees the reset", func() bool { return portGone(c) })
@@ -841,7 +842,7 @@ func TestEconnresetAfterAsyncSendPassive(t *testing.T) {
 		t.Run(fmt.Sprintf("show_econnreset=%v", show), func(t *testing.T) {
 			p := newProc(t)
 			c, s := asyncResetSetup(t, p, Active(False), ShowEconnreset(show))
-			s.SetOpts(LingerOpt(true, 0))
+			s.SetOpts(Linger(true, 0))
 			if err := s.Send([]byte("Whatever")); err != nil {
 				t.Fatal(err)
 			}
@@ -858,7 +859,7 @@ func TestEconnresetAfterAsyncSendPassive(t *testing.T) {
 				want = unix.ECONNRESET
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
-				t.Fatalf("recv = %v, want %v", err, Reason(want))
+				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
 			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)

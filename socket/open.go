@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
 // Listen is gen_tcp:listen(Port, Options): a socket listening on port (0
 // picks a free one) on the address of the IP option (default: any, of the
-// family Inet or Inet6; with FamilyOpt(Local), IfAddrLocal's path). The
-// caller owns it. Accepted sockets inherit its options. Backlog defaults
-// to 5, as in OTP.
+// family inet.Inet or inet.Inet6; with Family(inet.Local), IfAddrLocal's
+// path). The caller owns it. Accepted sockets inherit its options. Backlog
+// defaults to 5, as in OTP.
 func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if c == nil || c.Self() == nil {
-		return nil, &Error{Op: "listen", Err: ErrBadArg}
+		return nil, &inet.Error{Op: "listen", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{backlog: 5, port: port, fd: -1}
 	if err := split(withDefaults(&defaultListen, opts), &po, &oo); err != nil {
@@ -26,11 +27,11 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	}
 	pool, err := defaultPool()
 	if err != nil {
-		return nil, &Error{Op: "listen", Err: err}
+		return nil, &inet.Error{Op: "listen", Err: err}
 	}
 	s, err := newSocket(c, po)
 	if err != nil {
-		return nil, &Error{Op: "listen", Err: err}
+		return nil, &inet.Error{Op: "listen", Err: err}
 	}
 	s.listener, s.ext = true, &portExt{}
 	if oo.fd >= 0 {
@@ -46,7 +47,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 		}
 	}
 	if err != nil {
-		return nil, &Error{Op: "listen", Err: err}
+		return nil, &inet.Error{Op: "listen", Err: err}
 	}
 	s.startLink()
 	return s, nil
@@ -61,7 +62,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 // the connection for the next Accept, as a killed acceptor does in OTP.
 func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 	if c == nil || c.Self() == nil {
-		return nil, &Error{Op: "accept", Err: ErrBadArg}
+		return nil, &inet.Error{Op: "accept", Err: ErrBadArg}
 	}
 	var deadline time.Time
 	if timeout >= 0 {
@@ -70,7 +71,7 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 	l.mu.Lock()
 	if !l.listener {
 		l.mu.Unlock()
-		return nil, &Error{Op: "accept", Err: unix.EINVAL}
+		return nil, &inet.Error{Op: "accept", Err: unix.EINVAL}
 	}
 	turn := l.ext.newTurn()
 	l.ext.acceptq = append(l.ext.acceptq, turn)
@@ -81,7 +82,7 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 	defer l.leaveAcceptQ(turn)
 	s, err := l.acceptTurn(c, turn, deadline)
 	if err != nil {
-		return nil, &Error{Op: "accept", Err: err}
+		return nil, &inet.Error{Op: "accept", Err: err}
 	}
 	return s, nil
 }
@@ -126,7 +127,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		stash.startLink()
 		return stash, nil
 	}
-	h, err := l.pool().Accept(l.h, deadline, s)
+	h, err := l.pool().Accept(l.h, deadline, s.handler())
 	if err != nil {
 		return nil, driverErr(err)
 	}
@@ -207,11 +208,11 @@ func (l *Socket) dropStash() {
 }
 
 // Connect is gen_tcp:connect(Address, Port, Options, Timeout): host is a
-// name or an IPv4 or IPv6 literal (or, with FamilyOpt(Local), a socket
-// path). The caller owns the socket. IP and Port bind the local end.
+// name or an IPv4 or IPv6 literal (or, with Family(inet.Local), a
+// socket path). The caller owns the socket. IP and Port bind the local end.
 func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Option) (*Socket, error) {
 	if c == nil || c.Self() == nil {
-		return nil, &Error{Op: "connect", Err: ErrBadArg}
+		return nil, &inet.Error{Op: "connect", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{fd: -1}
 	if err := split(withDefaults(&defaultConnect, opts), &po, &oo); err != nil {
@@ -219,11 +220,11 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	}
 	pool, err := defaultPool()
 	if err != nil {
-		return nil, &Error{Op: "connect", Err: err}
+		return nil, &inet.Error{Op: "connect", Err: err}
 	}
 	s, err := newSocket(c, po)
 	if err != nil {
-		return nil, &Error{Op: "connect", Err: err}
+		return nil, &inet.Error{Op: "connect", Err: err}
 	}
 	var deadline time.Time
 	if timeout >= 0 {
@@ -233,7 +234,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if oo.fd >= 0 {
 		err = connectFd(oo, host, port, deadline)
 		if err == nil {
-			h, err = pool.Adopt(oo.fd, s)
+			h, err = pool.Adopt(oo.fd, s.handler())
 		}
 	} else {
 		var remote, local unix.Sockaddr
@@ -242,11 +243,11 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 			local, err = localAddr(oo, oo.port)
 		}
 		if err == nil {
-			h, err = pool.Dial(local, remote, deadline, kernelControl(oo.kernel), s)
+			h, err = pool.Dial(local, remote, deadline, kernelControl(oo.kernel), s.handler())
 		}
 	}
 	if err != nil {
-		return nil, &Error{Op: "connect", Err: driverErr(err)}
+		return nil, &inet.Error{Op: "connect", Err: driverErr(err)}
 	}
 	s.start(h)
 	s.startLink()
@@ -291,12 +292,12 @@ func kernelControl(opts []Option) func(fd int) error {
 // family; for a local socket, IfAddrLocal's path ("": unnamed, which
 // Linux binds to an abstract address of its choosing).
 func localAddr(oo openOpts, port int) (unix.Sockaddr, error) {
-	if oo.family == Local {
+	if oo.family == inet.Local {
 		return &unix.SockaddrUnix{Name: oo.path}, nil
 	}
 	ip := oo.ip
 	if !ip.IsValid() {
-		if oo.family == Inet6 {
+		if oo.family == inet.Inet6 {
 			ip = netip.IPv6Unspecified()
 		} else {
 			ip = netip.IPv4Unspecified()
@@ -307,8 +308,8 @@ func localAddr(oo openOpts, port int) (unix.Sockaddr, error) {
 
 // remoteAddr resolves host for a connect: a literal as it is, a name by
 // the resolver, preferring the family asked for (inet by default).
-func remoteAddr(host string, port int, fam Family, deadline time.Time) (unix.Sockaddr, error) {
-	if fam == Local {
+func remoteAddr(host string, port int, fam inet.Family, deadline time.Time) (unix.Sockaddr, error) {
+	if fam == inet.Local {
 		return &unix.SockaddrUnix{Name: host}, nil
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -321,12 +322,12 @@ func remoteAddr(host string, port int, fam Family, deadline time.Time) (unix.Soc
 		defer cancel()
 	}
 	network := "ip4"
-	if fam == Inet6 {
+	if fam == inet.Inet6 {
 		network = "ip6"
 	}
 	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
 	if err != nil || len(ips) == 0 {
-		return nil, ErrNxdomain
+		return nil, inet.ErrNxdomain
 	}
 	return sockaddr(ips[0].Unmap(), port), nil // Go may give IPv4 as ::ffff:a.b.c.d
 }
@@ -367,10 +368,10 @@ func connectFd(oo openOpts, host string, port int, deadline time.Time) error {
 	if sa, err := unix.Getsockname(fd); err == nil {
 		switch sa.(type) {
 		case *unix.SockaddrUnix:
-			oo.family = Local
+			oo.family = inet.Local
 		case *unix.SockaddrInet6:
-			if oo.family == Inet {
-				oo.family = Inet6
+			if oo.family == inet.Inet {
+				oo.family = inet.Inet6
 			}
 		}
 	}

@@ -8,12 +8,24 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Option is one socket option, {Name, Value} in Erlang. The functions
 // named after Erlang's options make them (Active, Packet, Nodelay, ...);
 // GetOpts returns them. Value gives the value as the type its function
-// takes.
+// takes, or, for an option whose function takes several arguments, as a
+// struct named after the function: LingerValue for Linger, RawValue for
+// Raw.
+//
+// The names are regular: each function is its Erlang option in Go's
+// spelling ({send_timeout, Ms} is SendTimeout, {inet_backend, B} is
+// InetBackend, {ipv6_v6only, B} is IPv6Only), and its OptName is Opt and
+// the function's name (OptSendTimeout, OptInetBackend, OptIPv6Only). The
+// options Erlang writes as a bare atom are functions too: Binary for
+// binary ({mode, binary}), Family(inet.Inet6) for inet6. IP and
+// IfAddrLocal both make {ip, Address} (Erlang's ifaddr is its synonym), so
+// both have OptIP.
 type Option struct {
 	name  OptName
 	value any
@@ -23,9 +35,9 @@ type Option struct {
 func (o Option) Name() OptName { return o.name }
 
 // Value returns the option's value: a Mode for active, a framing.Type for
-// packet, a bool, an int, a time.Duration (send_timeout, Infinity for
-// infinity), a Linger, a netip.Addr or LocalAddr, a string, or a
-// RawOption.
+// packet, a Backend for inet_backend, an inet.Family for the family, a
+// bool, an int, a time.Duration (send_timeout, Infinity for infinity), a
+// LingerValue, a netip.Addr or inet.LocalAddr, a string, or a RawValue.
 func (o Option) Value() any { return o.value }
 
 // String formats o as Erlang writes it: {active,once}, {packet,4}, ...
@@ -67,7 +79,7 @@ const (
 	OptHighWatermark
 	OptLowWatermark
 	OptDelaySend
-	OptBackend
+	OptInetBackend
 
 	OptNodelay
 	OptKeepalive
@@ -99,7 +111,7 @@ var optNames = [numOpts]string{
 	OptMode: "mode", OptExitOnClose: "exit_on_close", OptShowEconnreset: "show_econnreset",
 	OptSendTimeout: "send_timeout", OptSendTimeoutClose: "send_timeout_close",
 	OptHighWatermark: "high_watermark", OptLowWatermark: "low_watermark",
-	OptDelaySend: "delay_send", OptBackend: "inet_backend",
+	OptDelaySend: "delay_send", OptInetBackend: "inet_backend",
 	OptNodelay: "nodelay", OptKeepalive: "keepalive", OptReuseaddr: "reuseaddr",
 	OptReuseport: "reuseport", OptRecbuf: "recbuf", OptSndbuf: "sndbuf",
 	OptPriority: "priority", OptTos: "tos", OptTclass: "tclass", OptTTL: "ttl",
@@ -162,9 +174,6 @@ func (m Mode) String() string {
 // active reports whether m delivers messages.
 func (m Mode) active() bool { return m.kind != modeFalse }
 
-// Infinity is the timeout that never expires: Erlang's infinity.
-const Infinity time.Duration = -1
-
 // Backend picks how Send works, as OTP's {inet_backend, inet | socket}.
 type Backend uint8
 
@@ -174,10 +183,11 @@ const (
 	// is below LowWatermark or SendTimeout passes.
 	BackendInet Backend = iota
 	// BackendSocket makes Send wait until everything is written or
-	// SendTimeout passes, then fail with *SendTimeoutError holding the rest.
+	// SendTimeout passes, then fail with *inet.SendTimeoutError holding the rest.
 	BackendSocket
 )
 
+// String returns the backend's atom: "inet" or "socket".
 func (b Backend) String() string {
 	if b == BackendSocket {
 		return "socket"
@@ -185,23 +195,28 @@ func (b Backend) String() string {
 	return "inet"
 }
 
-// Linger is the value of the linger option: {On, Seconds}.
-type Linger struct {
+// LingerValue is the value of the linger option, {On, Seconds}: what
+// Linger makes, and GetOpts returns.
+type LingerValue struct {
 	On      bool
 	Seconds int
 }
 
-func (l Linger) String() string { return fmt.Sprintf("{%v,%d}", l.On, l.Seconds) }
+// String formats l as Erlang writes it: {true,5}.
+func (l LingerValue) String() string { return fmt.Sprintf("{%v,%d}", l.On, l.Seconds) }
 
-// RawOption is {raw, Protocol, OptionNum, ValueBin}: a setsockopt the
-// option list does not name. In GetOpts, give Value's length as the size
-// to read.
-type RawOption struct {
+// RawValue is the value of a raw option, {raw, Protocol, OptionNum,
+// ValueBin} less its tag: a setsockopt the option list does not name, as
+// Raw makes it and GetOpts returns it. In GetOpts, give Value's length as
+// the size to read.
+type RawValue struct {
 	Level, Opt int
 	Value      []byte
 }
 
-func (r RawOption) String() string { return fmt.Sprintf("{%d,%d,%v}", r.Level, r.Opt, r.Value) }
+// String formats r as Erlang writes the tuple's last three elements:
+// {6,1,[1,0,0,0]}.
+func (r RawValue) String() string { return fmt.Sprintf("{%d,%d,%v}", r.Level, r.Opt, r.Value) }
 
 // The option constructors, one per Erlang option.
 
@@ -245,7 +260,7 @@ func Buffer(n int) Option { return Option{OptBuffer, n} }
 func Header(n int) Option { return Option{OptHeader, n} }
 
 // Binary is {mode, binary}, the only mode: Go has no charlists, data is
-// always []byte. {mode, list} (ModeList) is refused with einval.
+// always []byte, so there is no function for {mode, list}.
 func Binary() Option { return Option{OptMode, "binary"} }
 
 // ExitOnClose is {exit_on_close, Bool}: whether the port closes when the
@@ -279,7 +294,7 @@ func LowWatermark(n int) Option { return Option{OptLowWatermark, n} }
 func DelaySend(on bool) Option { return Option{OptDelaySend, on} }
 
 // InetBackend is {inet_backend, inet | socket}: see Backend.
-func InetBackend(b Backend) Option { return Option{OptBackend, b} }
+func InetBackend(b Backend) Option { return Option{OptInetBackend, b} }
 
 // Nodelay is {nodelay, Bool}: TCP_NODELAY.
 func Nodelay(on bool) Option { return Option{OptNodelay, on} }
@@ -312,9 +327,9 @@ func Tclass(n int) Option { return Option{OptTclass, n} }
 // TTL is {ttl, Int}: IP_TTL.
 func TTL(n int) Option { return Option{OptTTL, n} }
 
-// LingerOpt is {linger, {On, Seconds}}: SO_LINGER. {true, 0} makes Close
-// reset the connection.
-func LingerOpt(on bool, seconds int) Option { return Option{OptLinger, Linger{on, seconds}} }
+// Linger is {linger, {On, Seconds}}: SO_LINGER. {true, 0} makes Close
+// reset the connection. Its value is a LingerValue.
+func Linger(on bool, seconds int) Option { return Option{OptLinger, LingerValue{on, seconds}} }
 
 // Dontroute is {dontroute, Bool}: SO_DONTROUTE.
 func Dontroute(on bool) Option { return Option{OptDontroute, on} }
@@ -322,13 +337,14 @@ func Dontroute(on bool) Option { return Option{OptDontroute, on} }
 // BindToDevice is {bind_to_device, Ifname}: SO_BINDTODEVICE.
 func BindToDevice(ifname string) Option { return Option{OptBindToDevice, ifname} }
 
-// IPv6Only is {ipv6_v6only, Bool}: IPV6_V6ONLY.
+// IPv6Only is {ipv6_v6only, Bool}: IPV6_V6ONLY. (Go's spelling drops the
+// atom's repeated v6.)
 func IPv6Only(on bool) Option { return Option{OptIPv6Only, on} }
 
 // Raw is {raw, Protocol, OptionNum, ValueBin}: setsockopt(level, opt,
-// value) as it is.
+// value) as it is. Its value is a RawValue.
 func Raw(level, opt int, value []byte) Option {
-	return Option{OptRaw, RawOption{level, opt, value}}
+	return Option{OptRaw, RawValue{level, opt, value}}
 }
 
 // Backlog is {backlog, N} for Listen (default 5, as OTP).
@@ -341,18 +357,18 @@ func IP(a netip.Addr) Option { return Option{OptIP, a} }
 // one, bound to path. A path that starts with NUL is a Linux abstract
 // address; "" lets Linux pick an abstract address (autobind), as
 // {local, <<>>} does. For Connect, host is then the peer's path.
-func IfAddrLocal(path string) Option { return Option{OptIP, LocalAddr(path)} }
+func IfAddrLocal(path string) Option { return Option{OptIP, inet.LocalAddr(path)} }
 
-// LocalAddr is the address of a local (AF_UNIX) socket, Erlang's
-// {local, Path}: a path, an abstract address (starting with NUL), or ""
-// for an unnamed socket.
-type LocalAddr string
-
-// Port is {port, Port}: the local port to bind, for Connect.
+// Port is the option {port, Port}: the local port to bind, for Connect.
+// The method Socket.Port, inet:port/1, is another thing of the same name:
+// the port a socket is bound to. Both names are Erlang's.
 func Port(p int) Option { return Option{OptPort, p} }
 
-// FamilyOpt is inet, inet6 or local in an option list.
-func FamilyOpt(f Family) Option { return Option{OptFamily, f} }
+// Family is the address family in an option list, Erlang's bare inet,
+// inet6 or local: Family(inet.Inet6) for inet6. It picks the family of a
+// host name's look-up and of the any address (inet.Inet by default);
+// IfAddrLocal implies inet.Local, and an address literal keeps its own.
+func Family(f inet.Family) Option { return Option{OptFamily, f} }
 
 // Fd is {fd, Fd}: use an open socket instead of making one. The socket
 // takes the fd and closes it.

@@ -3,17 +3,29 @@ package socket
 import (
 	"errors"
 
+	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"golang.org/x/sys/unix"
 )
 
-// The port as the driver's handler. Each method runs on the socket's
-// poller with s.mu held, so that the owner gets the port's messages in
-// the order the port makes them.
+// port is a Socket as the driver's handler (driver.Handler): the methods
+// the driver calls are port's, so that they are not Socket's and no user
+// can call them, as net hides poll.FD inside netFD. A *port is the
+// *Socket itself, converted: (*port)(s) costs nothing, neither an
+// allocation nor a byte. Each method runs on the socket's poller with
+// s.mu held, so that the owner gets the port's messages in the order the
+// port makes them.
+type port Socket
+
+var _ driver.Handler = (*port)(nil)
+
+// handler returns s as the driver's handler.
+func (s *Socket) handler() *port { return (*port)(s) }
 
 // OnRead takes bytes from the driver: they feed a pending Recv or, when
 // active, become messages. It reports whether the port wants more.
-func (s *Socket) OnRead(data []byte) bool {
+func (p *port) OnRead(data []byte) bool {
+	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead || s.gone {
@@ -121,7 +133,8 @@ func (s *Socket) deliverPacket(r framing.Result) {
 }
 
 // OnEOF: the peer closed its side.
-func (s *Socket) OnEOF() {
+func (p *port) OnEOF() {
+	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.peerGone(nil)
@@ -129,7 +142,8 @@ func (s *Socket) OnEOF() {
 
 // OnError: a read or a flush failed. A reset is closed unless the owner
 // asked for show_econnreset.
-func (s *Socket) OnError(err error) {
+func (p *port) OnError(err error) {
+	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if errors.Is(err, unix.ECONNRESET) && !s.opts.showEconnreset {
@@ -140,7 +154,8 @@ func (s *Socket) OnError(err error) {
 
 // OnFlush: the driver wrote queued bytes; queued remain. Senders waiting
 // on a busy socket go on when the queue is down to busyAt.
-func (s *Socket) OnFlush(queued int) {
+func (p *port) OnFlush(queued int) {
+	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if busy := s.busyChan(); busy != nil && queued <= s.ext.busyAt {

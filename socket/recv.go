@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,7 +50,7 @@ func packetOf(r framing.Result) recvResult {
 func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 	res, err := s.recvPacket(length, timeout)
 	if err == nil && res.http != nil {
-		return nil, &Error{Op: "recv", Err: unix.EINVAL}
+		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
 	return res.data, err
 }
@@ -59,13 +60,13 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 func (s *Socket) RecvHTTP(timeout time.Duration) (framing.HTTPPacket, error) {
 	res, err := s.recvPacket(0, timeout)
 	if err == nil && res.http == nil {
-		return nil, &Error{Op: "recv", Err: unix.EINVAL}
+		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
 	return res.http, err
 }
 
 func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, error) {
-	fail := func(err error) (recvResult, error) { return recvResult{}, &Error{Op: "recv", Err: err} }
+	fail := func(err error) (recvResult, error) { return recvResult{}, &inet.Error{Op: "recv", Err: err} }
 	s.mu.Lock()
 	switch {
 	case s.dead:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,13 +23,13 @@ const maxIov = 8
 // the data that made it busy stays queued and will be sent; with
 // SendTimeoutClose the socket closes). With the socket backend Send
 // waits until all is written, or fails after SendTimeout with
-// *SendTimeoutError holding what was not. A payload too long for a 1 or 2
+// *inet.SendTimeoutError holding what was not. A payload too long for a 1 or 2
 // byte header is emsgsize, where OTP would silently truncate the header.
 func (s *Socket) Send(data ...[]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.sendable(); err != nil {
-		return &Error{Op: "send", Err: err}
+		return &inet.Error{Op: "send", Err: err}
 	}
 	deadline := time.Time{}
 	if s.opts.sendTimeout >= 0 {
@@ -36,10 +37,10 @@ func (s *Socket) Send(data ...[]byte) error {
 	}
 	for s.busyChan() != nil { // the port is busy: wait before queuing more
 		if err := s.waitBusy(deadline); err != nil {
-			return &Error{Op: "send", Err: err}
+			return &inet.Error{Op: "send", Err: err}
 		}
 		if err := s.sendable(); err != nil {
-			return &Error{Op: "send", Err: err}
+			return &inet.Error{Op: "send", Err: err}
 		}
 	}
 
@@ -53,7 +54,7 @@ func (s *Socket) Send(data ...[]byte) error {
 	if s.opts.packet >= framing.One && s.opts.packet <= framing.Four {
 		h, err := framing.AppendHeader(s.hdr[:0], s.opts.packet, n)
 		if err != nil {
-			return &Error{Op: "send", Err: unix.EMSGSIZE}
+			return &inet.Error{Op: "send", Err: unix.EMSGSIZE}
 		}
 		bufs = append(bufs, h)
 		total += len(h)
@@ -68,7 +69,7 @@ func (s *Socket) Send(data ...[]byte) error {
 		queued, err = s.pool().Writev(s.h, bufs)
 	}
 	if err != nil {
-		return &Error{Op: "send", Err: s.sendFailed(err)}
+		return &inet.Error{Op: "send", Err: s.sendFailed(err)}
 	}
 	s.stats.output(n)
 
@@ -129,7 +130,7 @@ func (s *Socket) becomeBusy(deadline time.Time) error {
 		x.busy, x.busyAt = make(chan struct{}), int(s.opts.low)
 	}
 	if err := s.waitBusy(deadline); err != nil {
-		return &Error{Op: "send", Err: err}
+		return &inet.Error{Op: "send", Err: err}
 	}
 	return nil
 }
@@ -147,10 +148,10 @@ func (s *Socket) sendAll(deadline time.Time) error {
 	if err == ErrTimeout {
 		rest, _ := s.pool().Unqueue(s.h)
 		s.wakeSenders()
-		return &Error{Op: "send", Err: &SendTimeoutError{Rest: rest}}
+		return &inet.Error{Op: "send", Err: &inet.SendTimeoutError{Rest: rest}}
 	}
 	if err != nil {
-		return &Error{Op: "send", Err: err}
+		return &inet.Error{Op: "send", Err: err}
 	}
 	return nil
 }

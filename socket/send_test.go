@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -86,7 +87,7 @@ func TestSocketBackendRest(t *testing.T) {
 	s.SetOpts(Recbuf(4096))
 	big := bytes.Repeat([]byte("xyz"), 3<<20)
 	err := c.Send(big)
-	var te *SendTimeoutError
+	var te *inet.SendTimeoutError
 	if !errors.As(err, &te) || !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Send = %v, want {timeout, Rest}", err)
 	}

@@ -2,6 +2,8 @@ package socket
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/otpnet/otpnet/inet"
 )
 
 // SetOpts is inet:setopts(Socket, Options). The options are checked first
@@ -17,7 +19,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return &Error{Op: "setopts", Err: unix.EINVAL}
+		return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 	}
 	p := s.portOpts()
 	var kernel []Option
@@ -50,7 +52,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		err := s.pool().Control(s.h, func(fd int) error {
 			for _, k := range kernel {
 				if err := setKernel(fd, k); err != nil {
-					return &Error{Op: "setopts", Err: &OptionError{Option: k, Why: err.Error()}}
+					return &inet.Error{Op: "setopts", Err: &OptionError{Option: k, Why: err.Error()}}
 				}
 			}
 			return nil
@@ -63,7 +65,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	s.setPortOpts(p)
 	if framingChanged {
 		if err := s.setStream(); err != nil {
-			return &Error{Op: "setopts", Err: unix.EINVAL}
+			return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 		}
 	}
 	if passiveMsg {
@@ -111,18 +113,18 @@ func (s *Socket) GetOpts(names ...OptName) ([]Option, error) {
 
 // GetRaw is inet:getopts(Socket, [{raw, Level, Opt, Size}]).
 func (s *Socket) GetRaw(level, opt, size int) ([]byte, error) {
-	o, err := s.getOpts([]OptName{OptRaw}, []RawOption{{level, opt, make([]byte, size)}})
+	o, err := s.getOpts([]OptName{OptRaw}, []RawValue{{level, opt, make([]byte, size)}})
 	if err != nil {
 		return nil, err
 	}
-	return o[0].value.(RawOption).Value, nil
+	return o[0].value.(RawValue).Value, nil
 }
 
-func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
+func (s *Socket) getOpts(names []OptName, raws []RawValue) ([]Option, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return nil, &Error{Op: "getopts", Err: unix.EINVAL}
+		return nil, &inet.Error{Op: "getopts", Err: unix.EINVAL}
 	}
 	out := make([]Option, 0, len(names))
 	po := s.portOpts()
@@ -131,7 +133,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 			out = append(out, o)
 			continue
 		}
-		var want RawOption
+		var want RawValue
 		if n == OptRaw && len(raws) > 0 {
 			want, raws = raws[0], raws[1:]
 		}
@@ -141,7 +143,7 @@ func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 			return err
 		})
 		if err != nil {
-			return nil, &Error{Op: "getopts", Err: err}
+			return nil, &inet.Error{Op: "getopts", Err: err}
 		}
 		out = append(out, o)
 	}

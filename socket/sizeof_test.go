@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"unsafe"
+
+	"github.com/otpnet/otpnet/driver"
 )
 
 // The port is in every connection: a field added to it costs each idle
@@ -29,5 +31,24 @@ func TestStatsMaxSticks(t *testing.T) {
 	st.input(3)
 	if st.recvMax != 7 || st.recv.avg != 5 || st.recvDvi != 1 {
 		t.Errorf("recv max %d, avg %v, dvi %v", st.recvMax, st.recv.avg, st.recvDvi)
+	}
+}
+
+// The driver's callbacks are the port's, not the Socket's: no user can
+// call OnRead on a Socket to inject bytes. Making a Socket the handler
+// costs nothing: the port is the Socket, converted, and fits an interface
+// without an allocation.
+func TestDriverCallbacksHidden(t *testing.T) {
+	var s any = new(Socket)
+	if _, ok := s.(driver.Handler); ok {
+		t.Fatal("*Socket has the driver's callbacks as methods")
+	}
+	sock := new(Socket)
+	var h driver.Handler
+	if n := testing.AllocsPerRun(100, func() { h = sock.handler() }); n != 0 {
+		t.Errorf("making the handler allocates %v times", n)
+	}
+	if h.(*port) != (*port)(sock) || unsafe.Sizeof(port{}) != unsafe.Sizeof(Socket{}) {
+		t.Error("the handler is not the socket itself")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Caller is the process that makes a call, Erlang's self(): an actor's
@@ -210,7 +211,7 @@ func (s *Socket) Owner() *actor.PID {
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
 	old, oldLink, err := s.handOver(c, newOwner)
 	if err != nil {
-		return &Error{Op: "controlling_process", Err: err}
+		return &inet.Error{Op: "controlling_process", Err: err}
 	}
 	if !old.Equal(newOwner) {
 		s.linkTo(newOwner, old, oldLink) // the link moves too

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Stats is inet:getstat(Socket): counts of the socket's traffic, as
@@ -53,7 +55,7 @@ func (s *Socket) GetStat() (Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return Stats{}, &Error{Op: "getstat", Err: unix.EINVAL}
+		return Stats{}, &inet.Error{Op: "getstat", Err: unix.EINVAL}
 	}
 	q, _ := s.pool().Queued(s.h)
 	st, r, w := &s.stats, &s.stats.recv, &s.stats.send

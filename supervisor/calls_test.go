@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestStartChildGoesLast(t *testing.T) {
@@ -182,7 +183,7 @@ func TestRestartingChildRefusesRestartAndDelete(t *testing.T) {
 	p.want(t, "a:stopping", "a:stopped", "a:spawn")
 	select {
 	case <-answered:
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the call was not answered")
 	}
 	if !errors.Is(restartErr, ErrRestarting) || !errors.Is(deleteErr, ErrRestarting) {

@@ -43,7 +43,13 @@
 //	{error, {already_started, Pid}}              *AlreadyStartedError (errors.Is(err, ErrAlreadyStarted))
 //	{error, {shutdown, {failed_to_start_child,   *StartError{ID, Err}
 //	  Id, R}}}
-//	ranch:start_listener(Ref, ranch_tcp, ...)    supervisor.StartListener(system.Root, protocol, opts) (see Listener)
+//
+// Ranch's acceptor pools, built on these supervisors, are package
+// supervisor/ranch. Its connection supervisors are SimpleOneForOne
+// supervisors with hooks, where Ranch writes a special process: a
+// behaviour built on a supervisor starts it with StartWith and Hooks, and
+// reaches its children from the supervisor's own actor (Ref.Send, Ref.Do,
+// Inside).
 //
 // # Exit reasons
 //

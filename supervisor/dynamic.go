@@ -3,7 +3,6 @@ package supervisor
 import (
 	"cmp"
 	"slices"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -15,40 +14,38 @@ type dynamic struct {
 	children map[string]*dynChild // by PID.Id; while restarting, the old one
 	// StartChildArgs's, for a restart, by PID.Id as children; none for
 	// Temporary children, as OTP: each connection of a listener is one.
-	args       map[string][]any
-	seq        uint64
-	restarting int
-	erased     func(*dynChild) // the supervisor's erased hook, if any
+	args map[string][]any
+	seq  uint64
+	// The children whose restart waits for another try: few and rare, so
+	// kept here rather than as a flag in every record.
+	restarting map[*dynChild]bool
+	erased     func(pid *actor.PID, value any) // Hooks.Erased, if any
 }
 
-// dynChild is one child of a SimpleOneForOne supervisor.
+// dynChild is one child of a SimpleOneForOne supervisor. A supervisor
+// keeps one per child for as long as the child runs: a listener's
+// connection supervisor one per connection, so a field added here costs
+// every idle connection its size.
 type dynChild struct {
-	pid *actor.PID // its key in children: while restarting, its old one
-	seq uint64     // start order
-
-	// What a listener knows of the connection of a handler, in its
-	// connection supervisor (conns.go): here and nowhere else, and set by
-	// the gate. start is when the gate admitted it, since the gate's
-	// epoch, and its place in the order of admissions: no two are equal.
-	start time.Duration
-	// The peer's address and port, kept as they are in a netip.AddrPort
-	// less its zone (a peer's has none), which takes 16 more bytes.
-	ip       [16]byte
-	port     uint16
-	ipLen    uint8 // the address's own length in bytes: 0 (no peer), 4 or 16
-	admitted bool  // the gate counts it among all
-	counted  bool  // counted against max: not removed
-	started  bool  // ConnectionStart was reported
-
-	restarting bool // its restart waits for another try
+	pid   *actor.PID // its key in children: while restarting, its old one
+	seq   uint64     // start order
+	value any        // what the supervisor's hooks keep of the child (Inside.SetValue)
 }
 
 // live returns the child's PID, or nil while it is restarting.
-func (dc *dynChild) live() *actor.PID {
-	if dc.restarting {
+func (d *dynamic) live(dc *dynChild) *actor.PID {
+	if d.restarting[dc] {
 		return nil
 	}
 	return dc.pid
+}
+
+// setRestarting marks dc as waiting for another try of its restart.
+func (d *dynamic) setRestarting(dc *dynChild) {
+	if d.restarting == nil {
+		d.restarting = make(map[*dynChild]bool)
+	}
+	d.restarting[dc] = true
 }
 
 func newDynamic(spec ChildSpec) *dynamic {
@@ -72,13 +69,11 @@ func (d *dynamic) startArgs(dc *dynChild) []any { return d.args[dc.pid.Id] }
 
 // erase forgets a child.
 func (d *dynamic) erase(dc *dynChild) {
-	if dc.restarting {
-		d.restarting--
-	}
+	delete(d.restarting, dc)
 	delete(d.children, dc.pid.Id)
 	delete(d.args, dc.pid.Id)
 	if d.erased != nil {
-		d.erased(dc)
+		d.erased(dc.pid, dc.value)
 	}
 }
 
@@ -90,13 +85,13 @@ func (d *dynamic) which() []Child {
 	slices.SortFunc(list, func(a, b *dynChild) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]Child, len(list))
 	for i, dc := range list {
-		out[i] = Child{PID: dc.live(), Restarting: dc.restarting, Type: d.spec.Type}
+		out[i] = Child{PID: d.live(dc), Restarting: d.restarting[dc], Type: d.spec.Type}
 	}
 	return out
 }
 
 func (d *dynamic) count() Counts {
-	n := Counts{Specs: 1, Active: len(d.children) - d.restarting}
+	n := Counts{Specs: 1, Active: len(d.children) - len(d.restarting)}
 	if d.spec.Type == Supervisor {
 		n.Supervisors = len(d.children)
 	} else {
@@ -137,7 +132,7 @@ func (s *sup) terminateChildPID(ctx actor.Context, pid *actor.PID) error {
 		}
 		return nil // OTP: a dead pid is as good as terminated
 	}
-	if !dc.restarting {
+	if !d.restarting[dc] {
 		s.shutdown(ctx, d.spec.Shutdown, dc.pid)
 	}
 	d.erase(dc)
@@ -148,7 +143,7 @@ func (s *sup) terminateChildPID(ctx actor.Context, pid *actor.PID) error {
 func (s *sup) dynExited(ctx actor.Context, pid *actor.PID, reason error) {
 	d := s.dyn
 	dc := d.children[pid.Id]
-	if dc == nil || dc.restarting {
+	if dc == nil || d.restarting[dc] {
 		return
 	}
 	restart, report := fate(d.spec.Restart, reason)
@@ -169,7 +164,7 @@ func (s *sup) dynExited(ctx actor.Context, pid *actor.PID, reason error) {
 func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 	d := s.dyn
 	if !s.addRestart() {
-		s.report(ctx, "shutdown", errMaxIntensity, "", dc.live())
+		s.report(ctx, "shutdown", errMaxIntensity, "", d.live(dc))
 		d.erase(dc)
 		s.exit(ctx, Shutdown)
 		return
@@ -177,10 +172,7 @@ func (s *sup) dynRestart(ctx actor.Context, dc *dynChild) {
 	args := d.startArgs(dc)
 	pid, err := s.startSpec(ctx, d.spec, args)
 	if err != nil {
-		if !dc.restarting {
-			dc.restarting = true
-			d.restarting++
-		}
+		d.setRestarting(dc)
 		s.report(ctx, "start_error", err, "", nil)
 		s.retry(ctx, &tryAgain{dc: dc})
 		return
@@ -197,7 +189,7 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 	d := s.dyn
 	pids := make([]*actor.PID, 0, len(d.children))
 	for _, dc := range d.children {
-		if !dc.restarting {
+		if !d.restarting[dc] {
 			pids = append(pids, dc.pid)
 		}
 	}
@@ -207,9 +199,9 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 	// stop back): their records go now, as they would then.
 	if d.erased != nil {
 		for _, dc := range d.children {
-			d.erased(dc)
+			d.erased(dc.pid, dc.value)
 		}
 	}
 	clear(d.children)
-	d.restarting = 0
+	clear(d.restarting)
 }

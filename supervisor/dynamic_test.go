@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestSimpleOneForOneStartsWithExtraArgs(t *testing.T) {
@@ -211,7 +212,7 @@ func TestSimpleOneForOneAutoShutdownAllSignificant(t *testing.T) {
 	p.want(t, "w:stopping", "w:stopped")
 	select {
 	case <-ref.Done():
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the supervisor did not stop after its last significant child")
 	}
 }

@@ -47,7 +47,9 @@ var Ignore = errors.New("ignore")
 // Error is the error of a supervisor call: which call, for which child,
 // and why. Err is one of the sentinel errors of this package, an
 // *AlreadyStartedError, an *InvalidError, or the error a start function
-// returned; errors.Is and errors.As see through Error to it.
+// returned; errors.Is and errors.As see through Error to it. Package
+// ranch's listeners, which are supervision trees, report the errors of
+// their calls with it too (Op "start_listener", ...).
 type Error struct {
 	Op  string // the OTP function: "start_child", "terminate_child", ...
 	ID  string // the child's ID, or its PID for simple_one_for_one calls, if any

@@ -12,11 +12,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
-
-// waitBound bounds every wait of the tests: a failure bound, never a
-// synchronisation.
-const waitBound = 5 * time.Second
 
 // An event is something a test child did. Events come from deterministic
 // points: the start function runs inside the supervisor, and a child's
@@ -63,8 +60,8 @@ func (p *probe) handled(t *testing.T, pid *actor.PID) {
 			if id == pid.Id {
 				return
 			}
-		case <-time.After(waitBound):
-			t.Fatalf("the supervisor did not handle the end of %v within %v", pid, waitBound)
+		case <-time.After(testkit.WaitBound):
+			t.Fatalf("the supervisor did not handle the end of %v within %v", pid, testkit.WaitBound)
 		}
 	}
 }
@@ -115,29 +112,8 @@ func (p *probe) supervise(t *testing.T, flags Flags, specs ...ChildSpec) *Ref {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() { bounded(t, "Stop", ref.Stop) })
+	t.Cleanup(func() { testkit.Bounded(t, "Stop", ref.Stop) })
 	return ref
-}
-
-// result waits for the error of a call made in another goroutine.
-func result(t *testing.T, what string, done <-chan error) error {
-	t.Helper()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(waitBound):
-		t.Fatalf("%s hangs", what)
-		return nil
-	}
-}
-
-// bounded runs call, which should return promptly, and returns its error;
-// it fails the test if call is still running after waitBound.
-func bounded(t *testing.T, what string, call func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- call() }()
-	return result(t, what, done)
 }
 
 // want reads the next events and checks they are whats, in order.
@@ -151,8 +127,8 @@ func (p *probe) want(t *testing.T, whats ...string) []event {
 				t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
 			}
 			got = append(got, e)
-		case <-time.After(waitBound):
-			t.Fatalf("after %v: no event %q within %v", names(got), w, waitBound)
+		case <-time.After(testkit.WaitBound):
+			t.Fatalf("after %v: no event %q within %v", names(got), w, testkit.WaitBound)
 		}
 	}
 	return got
@@ -256,8 +232,8 @@ func posted(t *testing.T, ch <-chan any) string {
 			return "stop"
 		}
 		return "poison"
-	case <-time.After(waitBound):
-		t.Fatalf("no stop request posted within %v", waitBound)
+	case <-time.After(testkit.WaitBound):
+		t.Fatalf("no stop request posted within %v", testkit.WaitBound)
 		return ""
 	}
 }
@@ -305,8 +281,8 @@ func waitDone(t *testing.T, ref *Ref) {
 	t.Helper()
 	select {
 	case <-ref.Done():
-	case <-time.After(waitBound):
-		t.Fatalf("supervisor still running after %v", waitBound)
+	case <-time.After(testkit.WaitBound):
+		t.Fatalf("supervisor still running after %v", testkit.WaitBound)
 	}
 }
 
@@ -371,8 +347,8 @@ func (l *logs) wait(t *testing.T, rec string) {
 			if r == rec {
 				return
 			}
-		case <-time.After(waitBound):
-			t.Fatalf("no report %q within %v", rec, waitBound)
+		case <-time.After(testkit.WaitBound):
+			t.Fatalf("no report %q within %v", rec, testkit.WaitBound)
 		}
 	}
 }

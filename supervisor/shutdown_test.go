@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // holdChild makes the child at pid block in a message, queues notes "1"
@@ -17,7 +18,7 @@ func holdChild(t *testing.T, p *probe, pid *actor.PID) chan<- struct{} {
 	p.sys.Root.Send(pid, note{"2"})
 	select {
 	case <-entered:
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("child did not take the hold message")
 	}
 	return release
@@ -39,7 +40,7 @@ func TestShutdownBrutalKillSkipsQueuedMessages(t *testing.T) {
 	close(release)
 	// Stop jumps the queued notes: the child stops right after the hold.
 	p.want(t, "a:stopping", "a:stopped")
-	if err := result(t, "TerminateChild", done); err != nil {
+	if err := testkit.Result(t, "TerminateChild", done); err != nil {
 		t.Fatal(err)
 	}
 	p.quiet(t)
@@ -61,7 +62,7 @@ func TestShutdownTimeoutDrainsQueuedMessages(t *testing.T) {
 	close(release)
 	// A graceful stop comes after the messages already queued.
 	p.want(t, "a:got:1", "a:got:2", "a:stopping", "a:stopped")
-	if err := result(t, "TerminateChild", done); err != nil {
+	if err := testkit.Result(t, "TerminateChild", done); err != nil {
 		t.Fatal(err)
 	}
 	p.quiet(t)
@@ -128,7 +129,7 @@ func TestShutdownInfinityWaits(t *testing.T) {
 		if err != nil {
 			t.Fatalf("TerminateChild: %v", err)
 		}
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("TerminateChild did not return once the child stopped")
 	}
 }
@@ -144,7 +145,7 @@ func TestShutdownCrashDuringGracefulStop(t *testing.T) {
 	p.sys.Root.Send(ev[0].pid, crash{"late"})
 	select {
 	case <-entered:
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("child did not take the hold message")
 	}
 
@@ -165,7 +166,7 @@ func TestShutdownCrashDuringGracefulStop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("TerminateChild: %v", err)
 		}
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("TerminateChild hangs on a child that crashed during its shutdown")
 	}
 	if !p.logs.has("shutdown_error {panic,late}") {
@@ -198,7 +199,7 @@ func TestShutdownOfCrashedSibling(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("Stop hangs on a child that crashed while the supervisor was stopping")
 	}
 }
@@ -221,7 +222,7 @@ func TestShutdownSimpleOneForOneIsParallel(t *testing.T) {
 	p.want(t, "w:stopping", "w:stopping", "w:stopping")
 	close(release)
 	p.want(t, "w:stopped", "w:stopped", "w:stopped")
-	if err := result(t, "Stop", done); err != nil {
+	if err := testkit.Result(t, "Stop", done); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -236,7 +237,7 @@ func TestShutdownKilledChildDoesNotHoldSupervisor(t *testing.T) {
 	// top waits for mid without limit (Infinity), mid for a 10 ms. a
 	// never returns from its Stopping handler, but the tree shuts down:
 	// once killed, a is gone for mid and for protoactor's bookkeeping.
-	if err := bounded(t, "Stop", top.Stop); err != nil {
+	if err := testkit.Bounded(t, "Stop", top.Stop); err != nil {
 		t.Fatal(err)
 	}
 	p.want(t, "b:stopping", "b:stopped", "a:stopping")
@@ -256,14 +257,14 @@ func TestShutdownPanicInStoppingDoesNotHang(t *testing.T) {
 	p.want(t, "a:spawn", "b:spawn")
 	// protoactor never finishes stopping an actor whose Stopping handler
 	// panicked: no Terminated will come. The supervisor must not wait.
-	if err := bounded(t, "TerminateChild", func() error { return ref.TerminateChild("a") }); err != nil {
+	if err := testkit.Bounded(t, "TerminateChild", func() error { return ref.TerminateChild("a") }); err != nil {
 		t.Fatal(err)
 	}
 	p.want(t, "a:stopping")
 	if !p.logs.has("shutdown_error {panic,in stopping}") {
 		t.Errorf("no shutdown_error report in %v", p.logs.recs)
 	}
-	if err := bounded(t, "Stop", ref.Stop); err != nil {
+	if err := testkit.Bounded(t, "Stop", ref.Stop); err != nil {
 		t.Fatal(err)
 	}
 	p.want(t, "b:stopping", "b:stopped")

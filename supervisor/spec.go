@@ -190,6 +190,19 @@ func Timeout(d time.Duration) ShutdownPolicy {
 	return ShutdownPolicy{kind: shutdownTimeout, timeout: d}
 }
 
+// IsValid reports whether a supervisor takes p: the zero value (the
+// default), BrutalKill, Infinity, or Timeout(d) with d not negative.
+// Start reports any other as an *InvalidError.
+func (p ShutdownPolicy) IsValid() bool {
+	switch p.kind {
+	case shutdownDefault, shutdownBrutal, shutdownInfinity:
+		return true
+	case shutdownTimeout:
+		return p.timeout >= 0
+	}
+	return false
+}
+
 // String returns the policy as OTP writes it: "brutal_kill", "infinity", or
 // the timeout in milliseconds; the zero value prints as "default".
 func (p ShutdownPolicy) String() string {

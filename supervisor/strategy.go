@@ -67,7 +67,7 @@ func (s *sup) retry(ctx actor.Context, m *tryAgain) {
 // for it (a call may have terminated or deleted it meanwhile).
 func (s *sup) tryAgain(ctx actor.Context, m *tryAgain) {
 	if m.dc != nil {
-		if s.dyn != nil && s.dyn.children[m.dc.pid.Id] == m.dc && m.dc.restarting {
+		if s.dyn != nil && s.dyn.children[m.dc.pid.Id] == m.dc && s.dyn.restarting[m.dc] {
 			s.dynRestart(ctx, m.dc)
 		}
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestStartsChildrenLeftToRight(t *testing.T) {
@@ -289,7 +290,7 @@ func TestRestartRetryLetsCallsIn(t *testing.T) {
 	p.want(t, "a:stopping", "a:stopped", "a:spawn")
 	select {
 	case <-asked:
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the call was not answered")
 	}
 	if len(seen) != 1 || !seen[0].Restarting || seen[0].PID != nil {
@@ -535,7 +536,7 @@ func TestSupervisorUnderPlainActorStops(t *testing.T) {
 	case ref = <-refs:
 	case err := <-failed:
 		t.Fatal(err)
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the supervisor did not start")
 	}
 	ev := p.want(t, "w:spawn")
@@ -550,7 +551,7 @@ func TestSupervisorUnderPlainActorStops(t *testing.T) {
 		}
 	case reason := <-failed:
 		t.Fatalf("the supervisor failed to its plain parent: %v", reason)
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the parent did not see the supervisor end")
 	}
 	waitDone(t, ref)

@@ -25,11 +25,11 @@ func Start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec) (*Ref, e
 	return start(parent, flags, specs, hooks{clock: time.Now})
 }
 
-// hooks are what tests may swap in a supervisor.
+// hooks are a supervisor's Hooks, and what tests may swap in it.
 type hooks struct {
+	Hooks
 	clock  func() time.Time // the restart intensity's clock
 	exited func(*actor.PID) // if set, called once a child's end is handled
-	erased func(*dynChild)  // if set, called when a SimpleOneForOne child's record goes
 }
 
 // start is Start with hooks.
@@ -132,10 +132,6 @@ func (s *sup) Receive(ctx actor.Context) {
 		if !s.exiting {
 			s.tryAgain(ctx, m)
 		}
-	case *handoff: // to a listener's connection supervisor
-		if !s.exiting {
-			m.l.startProtocol(ctx, s, m)
-		}
 	case *actor.Stopping:
 		// OTP's terminate/2: the children go before the supervisor does.
 		s.exiting = true
@@ -146,6 +142,10 @@ func (s *sup) Receive(ctx actor.Context) {
 		s.terminateAll(ctx)
 	case *actor.Stopped:
 		s.ref.finish(ctx.Self())
+	default: // sent with Ref.Send
+		if s.hooks.Receive != nil && !s.exiting {
+			s.hooks.Receive(Inside{ctx: ctx, s: s}, m)
+		}
 	}
 }
 
@@ -172,7 +172,7 @@ func (s *sup) HandleFailure(sys *actor.ActorSystem, supervisor actor.Supervisor,
 func (s *sup) init(ctx actor.Context) {
 	if s.flags.Strategy == SimpleOneForOne {
 		s.dyn = newDynamic(s.specs[0])
-		s.dyn.erased = s.hooks.erased
+		s.dyn.erased = s.hooks.Erased
 		s.initDone(nil)
 		return
 	}

@@ -15,7 +15,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
-	"github.com/otpnet/otpnet/supervisor"
+	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
 // config is the command line.
@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.acceptors, "acceptors", 10, "number of acceptors")
 	fs.Func("max-conns", "most connections served at once, or infinity (default 1024)", func(v string) error {
 		if v == "infinity" {
-			c.maxConns = supervisor.Unlimited
+			c.maxConns = ranch.Unlimited
 			return nil
 		}
 		n, err := strconv.Atoi(v)
@@ -131,13 +131,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // serve runs the server until ctx is done, then drains it.
 func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, stderr io.Writer) int {
-	opts := supervisor.ListenerOptions{
+	opts := ranch.ListenerOptions{
 		Addr:           c.addr,
 		SocketOptions:  []socket.Option{socket.Packet(c.packet), socket.Active(c.active)},
 		NumAcceptors:   c.acceptors,
 		MaxConnections: c.maxConns,
 	}
-	l, err := supervisor.StartListener(system.Root, echoProtocol(c.active), opts)
+	l, err := ranch.StartListener(system.Root, echoProtocol(c.active), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "echo:", err)
 		return 1
@@ -172,8 +172,8 @@ type echoConn struct {
 }
 
 // echoProtocol returns the protocol of connections in mode.
-func echoProtocol(mode socket.Mode) supervisor.Protocol {
-	return supervisor.ActorProtocol(func(_ *supervisor.Listener, s *socket.Socket) actor.Actor {
+func echoProtocol(mode socket.Mode) ranch.Protocol {
+	return ranch.ActorProtocol(func(_ *ranch.Listener, s *socket.Socket) actor.Actor {
 		return &echoConn{s: s, mode: mode}
 	})
 }

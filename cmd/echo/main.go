@@ -2,7 +2,7 @@
 //
 // As a server it listens on -addr and echoes every packet of every
 // connection, each served by its own actor, the owner of its socket,
-// under a supervised acceptor pool (supervisor.StartListener):
+// under a supervised acceptor pool (ranch.StartListener):
 //
 //	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
 //	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s]

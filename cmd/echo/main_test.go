@@ -23,7 +23,7 @@ import (
 	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/socket"
-	"github.com/otpnet/otpnet/supervisor"
+	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
 // waitBound bounds every wait of the tests: a failure bound, never a
@@ -211,7 +211,7 @@ func TestEchoDefaults(t *testing.T) {
 	}
 	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s"}, io.Discard)
 	want = config{addr: "127.0.0.1:4040", packet: framing.Four, active: socket.N(7),
-		acceptors: 3, maxConns: supervisor.Unlimited, drain: time.Second}
+		acceptors: 3, maxConns: ranch.Unlimited, drain: time.Second}
 	if err != nil || c != want {
 		t.Fatalf("parsed %+v (%v), want %+v", c, err, want)
 	}

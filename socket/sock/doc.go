@@ -31,17 +31,17 @@
 //	socket:shutdown(S, read_write)            s.Shutdown(sock.ReadWrite)
 //	socket:sockname(S), peername(S)           s.Sockname(), s.Peername()
 //	socket:close(S)                           s.Close()
-//	infinity                                  sock.Infinity (= socket.Infinity)
-//	{error, closed}, {error, timeout}         errors.Is(err, socket.ErrClosed), errors.Is(err, socket.ErrTimeout)
-//	{error, econnrefused}                     errors.Is(err, unix.ECONNREFUSED); socket.Reason(err) == "econnrefused"
-//	recv's {error, {timeout, Data}}           data, err: len(data) > 0 and errors.Is(err, socket.ErrTimeout)
-//	recv's {error, {closed, Data}}            data, err: len(data) > 0 and errors.Is(err, socket.ErrClosed)
-//	send's {error, {timeout, Rest}}           a *socket.SendTimeoutError{Rest: rest} in err
-//	{error, {invalid, What}}, badarg          an *sock.ArgError in err; errors.Is(err, socket.ErrBadArg)
+//	infinity                                  sock.Infinity (= inet.Infinity)
+//	{error, closed}, {error, timeout}         errors.Is(err, inet.ErrClosed), errors.Is(err, inet.ErrTimeout)
+//	{error, econnrefused}                     errors.Is(err, unix.ECONNREFUSED); inet.Reason(err) == "econnrefused"
+//	recv's {error, {timeout, Data}}           data, err: len(data) > 0 and errors.Is(err, inet.ErrTimeout)
+//	recv's {error, {closed, Data}}            data, err: len(data) > 0 and errors.Is(err, inet.ErrClosed)
+//	send's {error, {timeout, Rest}}           a *inet.SendTimeoutError{Rest: rest} in err
+//	{error, {invalid, What}}, badarg          an *sock.ArgError in err; errors.Is(err, inet.ErrBadArg)
 //
-// Every error is a *socket.Error naming the call, and prints its reason
+// Every error is an *inet.Error naming the call, and prints its reason
 // as Erlang does: "socket: recv: closed", "socket: connect: econnrefused".
-// socket.Reason returns the atom.
+// inet.Reason returns the atom.
 //
 // # What differs from OTP 25
 //
@@ -59,9 +59,9 @@
 //   - A Send on a datagram socket whose timeout passes is timeout, with no
 //     rest: a datagram goes whole or not at all.
 //
-// # What differs from the specification of issue 8
+// # What differs from the specification
 //
-// Where the specification (shared/seeds/002) and OTP 25 disagree, this
+// Where the specification of the socket module and OTP 25 disagree, this
 // package follows OTP 25, held to a real Erlang by TestReasonsMatchErlang:
 //
 //   - The buffer option is {otp, rcvbuf} (OptOTPRcvBuf), not {otp,

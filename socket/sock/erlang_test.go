@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
-	"github.com/otpnet/otpnet/socket"
 )
 
 // erlang runs testdata/sock.escript with args and returns a reader of its
@@ -59,7 +59,7 @@ func TestInteropTCPErlangClient(t *testing.T) {
 	}
 	for {
 		data, err := s.Recv(0, wait)
-		if socket.Reason(err) == "closed" {
+		if inet.Reason(err) == "closed" {
 			break
 		}
 		must(t, err)
@@ -138,9 +138,9 @@ func TestReasonsMatchErlang(t *testing.T) {
 func result(data []byte, err error) string {
 	switch {
 	case err != nil && len(data) > 0:
-		return fmt.Sprintf("%s %d", socket.Reason(err), len(data))
+		return fmt.Sprintf("%s %d", inet.Reason(err), len(data))
 	case err != nil:
-		return socket.Reason(err)
+		return inet.Reason(err)
 	}
 	return "ok"
 }

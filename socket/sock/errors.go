@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // ArgError is an argument a call refuses: what OTP 25 returns as {error,
-// {invalid, {What, Value}}} or raises as badarg. It comes wrapped in a
-// *socket.Error naming the call; errors.Is(err, socket.ErrBadArg) reports
-// true for it, and socket.Reason gives "badarg".
+// {invalid, {What, Value}}} or raises as badarg. It comes wrapped in an
+// *inet.Error naming the call; errors.Is(err, inet.ErrBadArg) reports
+// true for it, and inet.Reason gives "badarg".
 type ArgError struct {
 	Arg   string // the argument, as OTP names it: "domain", "length", "timeout", "{socket,linger}", ...
 	Value any    // the value refused
@@ -23,12 +23,12 @@ func (e *ArgError) Error() string {
 	return fmt.Sprintf("invalid %s %v: want %s", e.Arg, e.Value, e.Want)
 }
 
-// Is reports whether target is socket.ErrBadArg.
-func (e *ArgError) Is(target error) bool { return target == socket.ErrBadArg }
+// Is reports whether target is inet.ErrBadArg.
+func (e *ArgError) Is(target error) bool { return target == inet.ErrBadArg }
 
 // badArg returns the error of call op refusing value for arg.
 func badArg(op, arg string, value any, want string) error {
-	return &socket.Error{Op: op, Err: &ArgError{Arg: arg, Value: value, Want: want}}
+	return &inet.Error{Op: op, Err: &ArgError{Arg: arg, Value: value, Want: want}}
 }
 
 // opErr returns err as the error of call op: the driver's closed and
@@ -39,11 +39,11 @@ func opErr(op string, err error) error {
 	case nil:
 		return nil
 	case driver.ErrClosed:
-		err = socket.ErrClosed
+		err = inet.ErrClosed
 	case driver.ErrTimeout:
-		err = socket.ErrTimeout
+		err = inet.ErrTimeout
 	}
-	return &socket.Error{Op: op, Err: err}
+	return &inet.Error{Op: op, Err: err}
 }
 
 // deadline turns call op's timeout into the driver's deadline: Infinity is

@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket/sock"
 )
 
@@ -49,7 +49,7 @@ func ExampleSocket_Recv() {
 
 	// Nothing more: {error, timeout}.
 	_, err := s.Recv(0, 10*time.Millisecond)
-	fmt.Println(err, errors.Is(err, socket.ErrTimeout))
+	fmt.Println(err, errors.Is(err, inet.ErrTimeout))
 	// Output:
 	// "hello" ", world"
 	// socket: recv: timeout true
@@ -58,9 +58,9 @@ func ExampleSocket_Recv() {
 // Errors carry Erlang's reasons.
 func ExampleOpen() {
 	_, err := sock.Open(sock.Inet, sock.Stream, sock.UDP)
-	fmt.Println(err, socket.Reason(err))
+	fmt.Println(err, inet.Reason(err))
 	_, err = sock.Open(sock.Domain(99), sock.Stream, sock.TCP)
-	fmt.Println(err, socket.Reason(err))
+	fmt.Println(err, inet.Reason(err))
 	// Output:
 	// socket: open: eprotonosupport eprotonosupport
 	// socket: open: invalid domain Domain(99): want inet or inet6 badarg

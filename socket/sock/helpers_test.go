@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // wait bounds the calls that should not time out: a bound on failure, not a
@@ -75,11 +75,11 @@ func must(t testing.TB, err error) {
 }
 
 // wantReason fails t unless err's Erlang reason is reason and err is the
-// *socket.Error of call op.
+// *inet.Error of call op.
 func wantReason(t testing.TB, what string, err error, op, reason string) {
 	t.Helper()
-	var se *socket.Error
-	if !errors.As(err, &se) || se.Op != op || socket.Reason(err) != reason {
+	var se *inet.Error
+	if !errors.As(err, &se) || se.Op != op || inet.Reason(err) != reason {
 		t.Fatalf("%s = %v, want socket: %s: %s", what, err, op, reason)
 	}
 }

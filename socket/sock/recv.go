@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,7 +69,7 @@ func (s *Socket) recvExact(length int, dl time.Time) ([]byte, error) {
 				return err
 			}
 			if n == 0 {
-				return socket.ErrClosed
+				return inet.ErrClosed
 			}
 			buf = buf[:len(buf)+n]
 		}
@@ -93,7 +93,7 @@ func (s *Socket) recvOnce(length int, dl time.Time, wantFrom bool) (Addr, []byte
 			n, err = unix.Read(fd, buf)
 		}
 		if err == nil && n == 0 && s.typ == Stream {
-			return socket.ErrClosed
+			return inet.ErrClosed
 		}
 		return err
 	})

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Length 0 waits for data, then returns what is there without waiting for
@@ -98,7 +98,7 @@ func TestRecvTimeout(t *testing.T) {
 	// A Length far beyond what comes allocates only what comes.
 	must(t, c.Send([]byte("xyz"), wait))
 	data, err = s.Recv(1<<40, 50*time.Millisecond)
-	if string(data) != "xyz" || socket.Reason(err) != "timeout" {
+	if string(data) != "xyz" || inet.Reason(err) != "timeout" {
 		t.Fatalf("Recv(1<<40) = %q, %v; want xyz and timeout", data, err)
 	}
 
@@ -173,7 +173,7 @@ func TestRecvBadArgs(t *testing.T) {
 	_, err := s.Recv(-1, 0)
 	wantReason(t, "Recv(-1)", err, "recv", "badarg")
 	var ae *ArgError
-	if !errors.As(err, &ae) || ae.Arg != "length" || !errors.Is(err, socket.ErrBadArg) {
+	if !errors.As(err, &ae) || ae.Arg != "length" || !errors.Is(err, inet.ErrBadArg) {
 		t.Fatalf("Recv(-1) = %#v, want an ArgError for length", err)
 	}
 	_, _, err = s.Recvfrom(0, -2)

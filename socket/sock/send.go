@@ -4,16 +4,16 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
 // Send sends data on a connected socket: socket:send(S, Data, Timeout);
 // send/2 is Send(data, Infinity). It returns once the kernel has all of
 // data, which says nothing of the peer having it. On a stream socket whose
-// timeout passes first, the error holds a *socket.SendTimeoutError with
+// timeout passes first, the error holds a *inet.SendTimeoutError with
 // the bytes not sent, OTP's {error, {timeout, RestData}}; it matches
-// socket.ErrTimeout. On a datagram socket data is one datagram.
+// inet.ErrTimeout. On a datagram socket data is one datagram.
 func (s *Socket) Send(data []byte, timeout time.Duration) error {
 	return s.send("send", data, nil, timeout)
 }
@@ -36,7 +36,7 @@ func (s *Socket) send(op string, data []byte, to unix.Sockaddr, timeout time.Dur
 	}
 	rest, err := s.write(data, to, dl)
 	if err == driver.ErrTimeout && s.typ == Stream {
-		err = &socket.SendTimeoutError{Rest: rest}
+		err = &inet.SendTimeoutError{Rest: rest}
 	}
 	return opErr(op, err)
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 )
 
 // A send bigger than the kernel's buffers waits for the peer to read.
@@ -31,7 +31,7 @@ func TestSendTimeoutRest(t *testing.T) {
 	data := pattern(3, 16<<20) // more than both kernel buffers hold
 	err := c.Send(data, 50*time.Millisecond)
 	wantReason(t, "Send of 16 MiB to a peer that does not read", err, "send", "timeout")
-	var te *socket.SendTimeoutError
+	var te *inet.SendTimeoutError
 	if !errors.As(err, &te) || len(te.Rest) == 0 || len(te.Rest) >= len(data) {
 		t.Fatalf("Send = %v, want a SendTimeoutError with part of the data", err)
 	}

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
 // Infinity is the timeout that never expires: Erlang's infinity, the same
-// value as socket.Infinity.
-const Infinity = socket.Infinity
+// value as inet.Infinity.
+const Infinity = inet.Infinity
 
 // DefaultBacklog is the backlog of socket:listen/1.
 const DefaultBacklog = 5

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
 )
 
 func TestOpen(t *testing.T) {
@@ -276,7 +276,7 @@ func TestCallsAfterClose(t *testing.T) {
 	_, err = s.GetOpt(OptReuseAddr)
 	wantReason(t, "GetOpt", err, "getopt", "closed")
 	wantReason(t, "SetOpt", s.SetOpt(OptReuseAddr, true), "setopt", "closed")
-	if !errors.Is(s.Close(), socket.ErrClosed) {
+	if !errors.Is(s.Close(), inet.ErrClosed) {
 		t.Fatal("Close after Close is not ErrClosed")
 	}
 }

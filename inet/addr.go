@@ -1,4 +1,4 @@
-package socket
+package inet
 
 import (
 	"context"
@@ -10,31 +10,6 @@ import (
 	"strings"
 	"syscall"
 )
-
-// Family is inet's address family: inet, inet6 or local.
-type Family int
-
-const (
-	// Inet is IPv4, the zero Family, as inet is gen_tcp's default.
-	Inet Family = iota
-	// Inet6 is IPv6.
-	Inet6
-	// Local is Unix domain sockets (AF_UNIX).
-	Local
-)
-
-// String returns the family's atom: "inet", "inet6" or "local".
-func (f Family) String() string {
-	switch f {
-	case Inet:
-		return "inet"
-	case Inet6:
-		return "inet6"
-	case Local:
-		return "local"
-	}
-	return "Family(" + strconv.Itoa(int(f)) + ")"
-}
 
 // einvalError is the {error, einval} of a parse or look-up called op.
 func einvalError(op string) error { return &Error{Op: op, Err: syscall.EINVAL} }

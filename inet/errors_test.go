@@ -1,4 +1,4 @@
-package socket
+package inet
 
 import (
 	"context"
@@ -40,6 +40,54 @@ func TestErrorIs(t *testing.T) {
 	var errno syscall.Errno
 	if err := error(&Error{Op: "connect", Err: syscall.ECONNREFUSED}); !errors.As(err, &errno) || errno != syscall.ECONNREFUSED {
 		t.Errorf("errors.As(%v, *syscall.Errno) = %v", err, errno)
+	}
+}
+
+// TestPOSIXReasons checks that each POSIX constant is the kernel's errno,
+// so that errors.Is matches what the system calls return, and that Reason
+// gives its Erlang atom.
+func TestPOSIXReasons(t *testing.T) {
+	tests := []struct {
+		reason syscall.Errno
+		kernel syscall.Errno
+		atom   string
+	}{
+		{EADDRINUSE, unix.EADDRINUSE, "eaddrinuse"},
+		{EADDRNOTAVAIL, unix.EADDRNOTAVAIL, "eaddrnotavail"},
+		{EAFNOSUPPORT, unix.EAFNOSUPPORT, "eafnosupport"},
+		{EAGAIN, unix.EAGAIN, "eagain"},
+		{EALREADY, unix.EALREADY, "ealready"},
+		{ECONNABORTED, unix.ECONNABORTED, "econnaborted"},
+		{ECONNREFUSED, unix.ECONNREFUSED, "econnrefused"},
+		{ECONNRESET, unix.ECONNRESET, "econnreset"},
+		{EHOSTUNREACH, unix.EHOSTUNREACH, "ehostunreach"},
+		{EINPROGRESS, unix.EINPROGRESS, "einprogress"},
+		{EINVAL, unix.EINVAL, "einval"},
+		{EISCONN, unix.EISCONN, "eisconn"},
+		{EMFILE, unix.EMFILE, "emfile"},
+		{EMSGSIZE, unix.EMSGSIZE, "emsgsize"},
+		{ENETUNREACH, unix.ENETUNREACH, "enetunreach"},
+		{ENFILE, unix.ENFILE, "enfile"},
+		{ENOBUFS, unix.ENOBUFS, "enobufs"},
+		{ENOTCONN, unix.ENOTCONN, "enotconn"},
+		{ENOTSOCK, unix.ENOTSOCK, "enotsock"},
+		{ENOTSUP, unix.EOPNOTSUPP, "enotsup"}, // one errno on Linux
+		{EPIPE, unix.EPIPE, "epipe"},
+		{ETIMEDOUT, unix.ETIMEDOUT, "etimedout"},
+		{EACCES, unix.EACCES, "eacces"},
+		{EPERM, unix.EPERM, "eperm"},
+	}
+	for _, tt := range tests {
+		err := error(&Error{Op: "connect", Err: tt.kernel})
+		if !errors.Is(err, tt.reason) {
+			t.Errorf("errors.Is(%v, %d) = false", err, tt.reason)
+		}
+		if got := Reason(tt.reason); got != tt.atom {
+			t.Errorf("Reason(%d) = %q, want %q", tt.reason, got, tt.atom)
+		}
+		if got, want := Reason(err), tt.atom; got != want {
+			t.Errorf("Reason(%v) = %q, want %q", err, got, want)
+		}
 	}
 }
 
@@ -174,12 +222,27 @@ func TestErrorString(t *testing.T) {
 		{&Error{Op: "parse_address", Err: syscall.EINVAL}, "socket: parse_address: einval"},
 		{&Error{Op: "gethostbyname", Err: context.Canceled}, "socket: gethostbyname: context canceled"},
 		{&Error{Op: "recv"}, "socket: recv: <nil>"},
+		{&Error{Op: "shutdown", Err: explained{}}, "socket: shutdown: einval: how 7: want read, write or read_write"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
+}
+
+// explained is an error that explains its errno, EINVAL, starting with
+// its atom.
+type explained struct{}
+
+func (explained) Error() string { return "einval: how 7: want read, write or read_write" }
+
+func (explained) As(target any) bool {
+	p, ok := target.(*syscall.Errno)
+	if ok {
+		*p = syscall.EINVAL
+	}
+	return ok
 }
 
 // TestFormatError checks some texts; TestErlangFormatError holds all of

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // children returns the PIDs of the listener supervisor's children by ID.
@@ -220,7 +221,7 @@ func (p *pool) clients(n, g int, msg string) int {
 	for i := range g {
 		wg.Go(func() {
 			for j := i; j < n; j += g {
-				c, err := net.DialTimeout("tcp", p.addr(), waitBound)
+				c, err := net.DialTimeout("tcp", p.addr(), testkit.WaitBound)
 				if err != nil {
 					continue
 				}

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"log/slog"
@@ -12,6 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
 // Connections, Ranch's ranch_conns_sup, in two parts.
@@ -19,24 +20,24 @@ import (
 // Ranch's connection supervisor is a special process that supervises the
 // connection processes and counts them, and holds back the acceptor that
 // reached max_connections by not answering it. Here each connection
-// supervisor is an ordinary SimpleOneForOne supervisor of this package
-// (Temporary children, the listener's shutdown policy), and the count
-// lives in the listener's gate, which both the acceptors and the
-// connection supervisors reach:
+// supervisor is an ordinary SimpleOneForOne supervisor of package
+// supervisor (Temporary children, the listener's shutdown policy) with
+// hooks (supervisor.Hooks), and the count lives in the listener's gate,
+// which both the acceptors and the connection supervisors reach:
 //
 //   - an acceptor takes a slot from the gate before it accepts, and waits
 //     in the gate's queue while none is free, so the clients it does not
 //     accept wait in the kernel's backlog;
-//   - the hand-off runs inside the connection supervisor, as Ranch's
-//     start_protocol does: it starts the handler, turns the acceptor's
-//     slot into a counted connection and makes the handler the socket's
-//     owner;
-//   - what the listener knows of a connection (its peer, its start,
-//     whether it counts) is in the handler's record in its connection
-//     supervisor (dynChild), the one record of it there is: only
-//     that supervisor's actor touches it;
+//   - the hand-off runs inside the connection supervisor (its Receive
+//     hook), as Ranch's start_protocol does: it starts the handler, turns
+//     the acceptor's slot into a counted connection and makes the handler
+//     the socket's owner;
+//   - what the listener knows of a connection (its start, whether it
+//     counts, its peer if the Events want it) is a conn, the value of the
+//     handler's record in its connection supervisor, the one record of it
+//     there is: only that supervisor's actor touches it;
 //   - the supervisor tells the gate when a handler's record goes (its
-//     erased hook: the handler ended, or the supervisor stops), and
+//     Erased hook: the handler ended, or the supervisor stops), and
 //     RemoveConnection asks the supervisor, as Ranch's does, to take a
 //     connection out of the count; either frees a slot, which goes to the
 //     first acceptor in the queue: one freed slot wakes exactly one
@@ -50,8 +51,8 @@ import (
 // gate counts a listener's connections against max_connections and queues
 // the acceptors that wait for a slot. Its methods may be called from any
 // goroutine. What it knows of each connection is in the handler's record
-// in its connection supervisor (dynChild), which only that
-// supervisor's actor touches.
+// in its connection supervisor (a conn), which only that supervisor's
+// actor touches.
 type gate struct {
 	mu       sync.Mutex
 	max      int
@@ -60,25 +61,50 @@ type gate struct {
 	all      int // handlers admitted and not yet ended
 	sleepers []chan struct{}
 	idle     chan struct{} // closed when all falls to 0; nil until asked for
-	epoch    time.Time     // what dynChild.start counts from
-	last     time.Duration // the latest dynChild.start
+	epoch    time.Time     // what conn.start counts from
+	last     time.Duration // the latest conn.start
 }
 
-// peer returns the address of the peer of c's connection.
-func (c *dynChild) peer() netip.AddrPort {
-	var a netip.Addr
-	switch c.ipLen {
-	case 4:
-		a = netip.AddrFrom4([4]byte(c.ip[12:]))
-	case 16:
-		a = netip.AddrFrom16(c.ip)
+// conn is what a listener keeps of one of its connections: the value of
+// the handler's record in its connection supervisor (supervisor.Inside's
+// SetValue), which only that supervisor's actor touches.
+type conn struct {
+	// start is when the gate admitted it, since the gate's epoch, and its
+	// place in the order of admissions: no two are equal.
+	start   time.Duration
+	counted bool // counted against max: not removed
+	started bool // ConnectionStart was reported
+}
+
+// peerConn is a conn with its peer's address, made only when the
+// listener's Events may want it (for ConnectionStop): a connection of a
+// listener without hooks costs 16 bytes here, not 48.
+type peerConn struct {
+	conn
+	peer netip.AddrPort
+}
+
+// newConn returns a connection's record, the value to keep, and the conn
+// in it.
+func newConn(peers bool, peer netip.AddrPort) (any, *conn) {
+	if peers {
+		pc := &peerConn{peer: peer}
+		return pc, &pc.conn
 	}
-	return netip.AddrPortFrom(a, c.port)
+	c := new(conn)
+	return c, c
 }
 
-// setPeer keeps p as c's peer.
-func (c *dynChild) setPeer(p netip.AddrPort) {
-	c.ip, c.port, c.ipLen = p.Addr().As16(), p.Port(), uint8(p.Addr().BitLen()/8)
+// connOf returns the conn and the peer in a record's value; a nil conn if
+// there is none (the handler was not admitted).
+func connOf(v any) (*conn, netip.AddrPort) {
+	switch c := v.(type) {
+	case *peerConn:
+		return &c.conn, c.peer
+	case *conn:
+		return c, netip.AddrPort{}
+	}
+	return nil, netip.AddrPort{}
 }
 
 func newGate(max int) *gate {
@@ -137,26 +163,25 @@ func (g *gate) wakeLocked() {
 	}
 }
 
-// admit turns the acceptor's slot into the counted connection c, which has
-// just started.
-func (g *gate) admit(c *dynChild, peer netip.AddrPort) {
+// admit turns the acceptor's slot into the counted connection c, whose
+// handler has just started.
+func (g *gate) admit(c *conn) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.reserved--
 	g.active++
 	g.all++
 	g.last = max(time.Since(g.epoch), g.last+1)
-	c.setPeer(peer)
 	c.start = g.last
-	c.admitted, c.counted = true, true
+	c.counted = true
 }
 
 // since returns how long c has lived.
-func (g *gate) since(c *dynChild) time.Duration { return time.Since(g.epoch) - c.start }
+func (g *gate) since(c *conn) time.Duration { return time.Since(g.epoch) - c.start }
 
 // exited counts out c, whose handler has ended, and frees its slot if it
 // was counted.
-func (g *gate) exited(c *dynChild) {
+func (g *gate) exited(c *conn) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.all--
@@ -172,7 +197,7 @@ func (g *gate) exited(c *dynChild) {
 }
 
 // remove takes c out of the count, once, Ranch's remove_connection.
-func (g *gate) remove(c *dynChild) {
+func (g *gate) remove(c *conn) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c.counted {
@@ -268,20 +293,20 @@ func (h *handoff) leave() bool { return h.state.CompareAndSwap(handoffTaken, han
 func (*handoff) IgnoreDeadLetterLogging() {}
 
 // connsSupSpec is the child spec of the i-th connection supervisor.
-func (l *Listener) connsSupSpec(i int) ChildSpec {
-	handler := ChildSpec{
-		Restart:  Temporary,
+func (l *Listener) connsSupSpec(i int) supervisor.ChildSpec {
+	handler := supervisor.ChildSpec{
+		Restart:  supervisor.Temporary,
 		Shutdown: l.opts.Shutdown,
 		Start: func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {
 			return l.proto.Start(ctx, l, args[0].(*socket.Socket))
 		},
 	}
-	return ChildSpec{
+	return supervisor.ChildSpec{
 		ID:   "conns-" + strconv.Itoa(i+1),
-		Type: Supervisor,
+		Type: supervisor.Supervisor,
 		Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
-			r, err := start(ctx, Flags{Strategy: SimpleOneForOne}, []ChildSpec{handler},
-				hooks{clock: time.Now, erased: l.connErased})
+			r, err := supervisor.StartWith(ctx, supervisor.Flags{Strategy: supervisor.SimpleOneForOne},
+				[]supervisor.ChildSpec{handler}, supervisor.Hooks{Receive: l.connsReceive, Erased: l.connErased})
 			if err != nil {
 				return nil, err
 			}
@@ -293,7 +318,7 @@ func (l *Listener) connsSupSpec(i int) ChildSpec {
 
 // connsSupOf returns the current connection supervisor of acceptor id,
 // Ranch's ranch_server:get_connections_sup(Ref, AcceptorId).
-func (l *Listener) connsSupOf(id int) *Ref {
+func (l *Listener) connsSupOf(id int) *supervisor.Ref {
 	return l.connsSups[(id-1)%len(l.connsSups)].Load()
 }
 
@@ -307,15 +332,15 @@ func (l *Listener) connsSupOf(id int) *Ref {
 // It reports whether the supervisor finished the hand-off: then nothing
 // refers to h any more, and the acceptor may reuse it for the next.
 func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) (finished bool) {
-	reason := ErrNoProc
+	reason := supervisor.ErrNoProc
 	if cs := l.connsSupOf(h.acceptor); cs != nil {
-		cs.sys.Root.Send(cs.pid, h)
+		cs.Send(h)
 		t.Reset(l.opts.HandshakeTimeout)
 		select {
 		case <-done:
 			t.Stop()
 			return true
-		case <-cs.done:
+		case <-cs.Done():
 		case <-t.C:
 			reason = ErrHandshakeTimeout
 		}
@@ -331,17 +356,28 @@ func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) (fin
 	return false
 }
 
+// connsReceive is the connection supervisors' Receive hook: it serves a
+// hand-off, and RemoveConnection.
+func (l *Listener) connsReceive(in supervisor.Inside, msg any) {
+	switch m := msg.(type) {
+	case *handoff:
+		l.startProtocol(in, m)
+	case *removeConn:
+		l.removeConnection(in, m.pid)
+	}
+}
+
 // startProtocol runs in a connection supervisor: it starts the handler,
 // counts it, and makes it the socket's owner, Ranch's start_protocol and
 // handshake.
-func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
+func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 	if !h.take() {
 		return // the acceptor gave up on it
 	}
 	defer h.finish()
-	pid, err := s.startChildArgs(ctx, []any{h.sock})
+	pid, err := in.StartChildArgs(h.sock)
 	if err == nil && pid == nil {
-		err = Ignore
+		err = supervisor.Ignore
 	}
 	if err != nil {
 		l.log.Error("connection process start failure",
@@ -349,13 +385,14 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 		l.dropHandoff(h, err)
 		return
 	}
-	c := s.dyn.children[pid.Id]
-	l.gate.admit(c, h.peer)
+	rec, c := newConn(l.events.peers(), h.peer)
+	l.gate.admit(c)
+	in.SetValue(pid, rec)
 	if err := h.sock.ControllingProcess(h.owner, pid); err != nil {
 		// The handler is gone already, or the socket closed: as Ranch,
 		// close the socket and kill the handler, which frees the slot.
 		l.closeSocket(h)
-		_ = s.terminateChildPID(ctx, pid)
+		_ = in.TerminateChildPID(pid)
 		return
 	}
 	if l.active != nil {
@@ -365,33 +402,48 @@ func (l *Listener) startProtocol(ctx actor.Context, s *sup, h *handoff) {
 	l.events.ConnectionStart(ConnectionEvent{PID: pid, Peer: h.peer})
 }
 
-// connErased is the connection supervisors' erased hook: the handler of dc
-// has ended, or is considered gone.
-func (l *Listener) connErased(dc *dynChild) {
-	if !dc.admitted {
+// connErased is the connection supervisors' Erased hook: the handler at
+// pid has ended, or is considered gone, and v is its record's value.
+func (l *Listener) connErased(pid *actor.PID, v any) {
+	c, peer := connOf(v)
+	if c == nil {
 		return
 	}
-	dc.admitted = false
-	l.gate.exited(dc)
-	if dc.started {
-		l.events.ConnectionStop(ConnectionEvent{PID: dc.pid, Peer: dc.peer(), Duration: l.gate.since(dc)})
+	l.gate.exited(c)
+	if c.started {
+		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: peer, Duration: l.gate.since(c)})
 	}
 }
+
+// removeConn asks a connection supervisor to take the connection of the
+// handler at pid out of the count (RemoveConnection).
+type removeConn struct{ pid *actor.PID }
+
+// IgnoreDeadLetterLogging keeps a request to a stopped supervisor out of
+// protoactor's dead-letter log: its connections are gone, and counted out.
+func (*removeConn) IgnoreDeadLetterLogging() {}
 
 // removeConnection is RemoveConnection in the connection supervisor of
 // pid's handler.
-func (l *Listener) removeConnection(s *sup, pid *actor.PID) {
-	if dc := s.dyn.children[pid.Id]; dc != nil && dc.admitted {
-		l.gate.remove(dc)
+func (l *Listener) removeConnection(in supervisor.Inside, pid *actor.PID) {
+	if c, _ := connOf(in.Value(pid)); c != nil {
+		l.gate.remove(c)
 	}
 }
 
-// connections returns the handlers of s and when they were admitted.
-func (l *Listener) connections(s *sup) []dynChild {
-	out := make([]dynChild, 0, len(s.dyn.children))
-	for _, dc := range s.dyn.children {
-		if dc.admitted {
-			out = append(out, dynChild{pid: dc.pid, start: dc.start})
+// admission is a handler and when the gate admitted it.
+type admission struct {
+	pid   *actor.PID
+	start time.Duration
+}
+
+// connections returns the handlers in a connection supervisor and when
+// they were admitted.
+func (l *Listener) connections(in supervisor.Inside) []admission {
+	var out []admission
+	for pid, v := range in.Children() {
+		if c, _ := connOf(v); c != nil {
+			out = append(out, admission{pid: pid, start: c.start})
 		}
 	}
 	return out
@@ -403,7 +455,7 @@ func (l *Listener) dropHandoff(h *handoff, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
 	l.startErrors.Add(1)
-	l.events.AcceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &Error{Op: "start_protocol", Err: reason}})
+	l.events.AcceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
 // closeSocket closes h's socket and drops what it sent the acceptor.

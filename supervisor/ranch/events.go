@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"log/slog"
@@ -52,9 +52,9 @@ type AcceptEvent struct {
 type AcceptErrorEvent struct {
 	Acceptor int // the acceptor, 1 to NumAcceptors
 	// Err is accept's error (errors.Is(err, unix.EMFILE), ...), or, for a
-	// connection that was accepted but not handed off, an *Error whose Op
-	// is "start_protocol" and whose Err is the protocol's error,
-	// ErrHandshakeTimeout or ErrNoProc.
+	// connection that was accepted but not handed off, a
+	// *supervisor.Error whose Op is "start_protocol" and whose Err is the
+	// protocol's error, ErrHandshakeTimeout or supervisor.ErrNoProc.
 	Err error
 	// Backoff is how long the acceptor waits before accepting again.
 	Backoff time.Duration

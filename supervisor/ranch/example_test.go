@@ -1,4 +1,4 @@
-package supervisor_test
+package ranch_test
 
 import (
 	"bufio"
@@ -9,7 +9,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
-	"github.com/otpnet/otpnet/supervisor"
+	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
 // An echo server in an acceptor pool, Ranch's echo_protocol: each
@@ -17,7 +17,7 @@ import (
 // which gets each line as a *socket.TCP and re-arms {active, once}.
 func ExampleStartListener() {
 	system := otpactor.NewSystem()
-	echo := supervisor.ActorProtocol(func(_ *supervisor.Listener, s *socket.Socket) actor.Actor {
+	echo := ranch.ActorProtocol(func(_ *ranch.Listener, s *socket.Socket) actor.Actor {
 		return actor.ReceiveFunc(func(ctx actor.Context) {
 			switch m := ctx.Message().(type) {
 			case *socket.TCP:
@@ -28,7 +28,7 @@ func ExampleStartListener() {
 			}
 		})
 	})
-	l, err := supervisor.StartListener(system.Root, echo, supervisor.ListenerOptions{
+	l, err := ranch.StartListener(system.Root, echo, ranch.ListenerOptions{
 		Addr:          "127.0.0.1:0",
 		SocketOptions: []socket.Option{socket.Packet(framing.Line), socket.Active(socket.Once)},
 		NumAcceptors:  2,

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"cmp"
@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
 // Unlimited, as ListenerOptions.MaxConnections or SetMaxConnections, lifts
@@ -28,6 +30,7 @@ const (
 	defaultNumAcceptors     = 10
 	defaultMaxConnections   = 1024
 	defaultHandshakeTimeout = 5 * time.Second
+	defaultShutdown         = 5 * time.Second
 )
 
 var (
@@ -70,8 +73,9 @@ type ListenerOptions struct {
 	// one not taken by then is closed, and the acceptor accepts again.
 	HandshakeTimeout time.Duration
 	// Shutdown is how the connection supervisors stop the handlers
-	// (default Timeout(5 * time.Second), Ranch's shutdown => 5000).
-	Shutdown ShutdownPolicy
+	// (default supervisor.Timeout(5 * time.Second), Ranch's shutdown =>
+	// 5000).
+	Shutdown supervisor.ShutdownPolicy
 	// Events receives the listener's events (default none). A hook that
 	// panics is logged, and the listener goes on.
 	Events Events
@@ -85,7 +89,7 @@ type ListenerOptions struct {
 // check validates o and returns it with the defaults applied.
 func (o ListenerOptions) check() (ListenerOptions, error) {
 	bad := func(field string, v any, detail string) (ListenerOptions, error) {
-		return o, &InvalidError{Field: "ListenerOptions." + field, Value: v, Reason: "bad_option", Detail: detail}
+		return o, &supervisor.InvalidError{Field: "ListenerOptions." + field, Value: v, Reason: "bad_option", Detail: detail}
 	}
 	if o.NumAcceptors < 0 {
 		return bad("NumAcceptors", o.NumAcceptors, "must not be negative (0 means 10)")
@@ -111,16 +115,11 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	if o.HandshakeTimeout == 0 {
 		o.HandshakeTimeout = defaultHandshakeTimeout
 	}
-	switch o.Shutdown.kind {
-	case shutdownDefault:
-		o.Shutdown = Timeout(defaultShutdown)
-	case shutdownTimeout:
-		if o.Shutdown.timeout < 0 {
-			return bad("Shutdown", o.Shutdown.timeout, "a timeout must not be negative")
-		}
-	case shutdownBrutal, shutdownInfinity:
-	default:
-		return bad("Shutdown", o.Shutdown, "must be BrutalKill, Infinity or Timeout(d)")
+	switch {
+	case !o.Shutdown.IsValid():
+		return bad("Shutdown", o.Shutdown, "must be BrutalKill, Infinity or Timeout(d), and a timeout must not be negative")
+	case o.Shutdown == supervisor.ShutdownPolicy{}:
+		o.Shutdown = supervisor.Timeout(defaultShutdown)
 	}
 	if o.Addr == "" {
 		o.Addr = ":0"
@@ -135,7 +134,7 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 // port, resolving a host name.
 func parseAddr(addr string) (netip.Addr, int, error) {
 	bad := func(detail string) (netip.Addr, int, error) {
-		return netip.Addr{}, 0, &InvalidError{Field: "ListenerOptions.Addr", Value: addr, Reason: "bad_option", Detail: detail}
+		return netip.Addr{}, 0, &supervisor.InvalidError{Field: "ListenerOptions.Addr", Value: addr, Reason: "bad_option", Detail: detail}
 	}
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -150,7 +149,7 @@ func parseAddr(addr string) (netip.Addr, int, error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		if ip, err = socket.GetAddr(host, socket.Inet); err != nil {
+		if ip, err = inet.GetAddr(host, inet.Inet); err != nil {
 			return netip.Addr{}, 0, err
 		}
 	}
@@ -188,7 +187,7 @@ func (s ListenerStatus) String() string {
 // supervisors under which a handler, started by the listener's Protocol,
 // serves each connection as the owner of its socket.
 //
-// It is a supervision tree of this package, Ranch's:
+// It is a supervision tree of package supervisor, Ranch's:
 //
 //	listener supervisor (RestForOne)
 //	├── "conns" (OneForOne), Ranch's ranch_conns_sup_sup
@@ -225,9 +224,9 @@ type Listener struct {
 	gate   *gate
 	loops  loopGroup
 
-	sup       atomic.Pointer[Ref] // the listener's supervisor, once started
-	acceptors atomic.Pointer[Ref] // the latest acceptors' supervisor
-	connsSups []atomic.Pointer[Ref]
+	sup       atomic.Pointer[supervisor.Ref] // the listener's supervisor, once started
+	acceptors atomic.Pointer[supervisor.Ref] // the latest acceptors' supervisor
+	connsSups []atomic.Pointer[supervisor.Ref]
 
 	accepts, acceptErrors, startErrors atomic.Uint64
 
@@ -241,20 +240,20 @@ type Listener struct {
 
 // StartListener starts a listener serving proto's connections with the
 // options opts, Ranch's ranch:start_listener/5. The listener's supervisor
-// is spawned from parent, as Start's: system.Root, or the context of a
-// StartFunc to put the listener under a supervisor of yours (return
-// l.Ref().PID() from it).
+// is spawned from parent, as supervisor.Start's: system.Root, or the
+// context of a supervisor.StartFunc to put the listener under a supervisor
+// of yours (return l.Ref().PID() from it).
 //
 // It returns once the listening socket is open and the acceptors run.
-// Bad options are an *InvalidError naming the field; a socket that cannot
-// listen is an *Error whose Op is "start_listener" and that wraps the
-// reason (errors.Is(err, unix.EADDRINUSE)).
+// Bad options are a *supervisor.InvalidError naming the field; a socket
+// that cannot listen is a *supervisor.Error whose Op is "start_listener"
+// and that wraps the reason (errors.Is(err, inet.EADDRINUSE)).
 func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOptions) (*Listener, error) {
 	if parent == nil {
-		return nil, &InvalidError{Field: "parent", Reason: "badarg", Detail: "must be system.Root or an actor's context"}
+		return nil, &supervisor.InvalidError{Field: "parent", Reason: "badarg", Detail: "must be system.Root or an actor's context"}
 	}
 	if f, ok := proto.(ProtocolFunc); proto == nil || (ok && f == nil) {
-		return nil, &InvalidError{Field: "protocol", Reason: "badarg", Detail: "must not be nil"}
+		return nil, &supervisor.InvalidError{Field: "protocol", Reason: "badarg", Detail: "must not be nil"}
 	}
 	o, err := opts.check()
 	if err != nil {
@@ -262,10 +261,10 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	}
 	ip, port, err := parseAddr(o.Addr)
 	if err != nil {
-		if _, ok := err.(*InvalidError); ok {
+		if _, ok := err.(*supervisor.InvalidError); ok {
 			return nil, err
 		}
-		return nil, &Error{Op: "start_listener", ID: o.Addr, Err: err}
+		return nil, &supervisor.Error{Op: "start_listener", ID: o.Addr, Err: err}
 	}
 	sys := parent.ActorSystem()
 	l := &Listener{
@@ -275,7 +274,7 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 		ip:        ip,
 		log:       o.Logger,
 		gate:      newGate(o.MaxConnections),
-		connsSups: make([]atomic.Pointer[Ref], o.NumConnsSups),
+		connsSups: make([]atomic.Pointer[supervisor.Ref], o.NumConnsSups),
 	}
 	if l.log == nil {
 		l.log = sys.Logger()
@@ -296,15 +295,15 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	}
 	l.addr = netip.AddrPortFrom(any4, uint16(port))
 
-	conns := ChildSpec{ID: "conns", Type: Supervisor, Start: l.startConnsSups}
-	r, err := Start(parent, Flags{Strategy: RestForOne}, []ChildSpec{conns, l.acceptorsSpec()})
+	conns := supervisor.ChildSpec{ID: "conns", Type: supervisor.Supervisor, Start: l.startConnsSups}
+	r, err := supervisor.Start(parent, supervisor.Flags{Strategy: supervisor.RestForOne}, []supervisor.ChildSpec{conns, l.acceptorsSpec()})
 	if err != nil {
 		l.loops.wait()
-		var se *StartError
+		var se *supervisor.StartError
 		if errors.As(err, &se) {
 			err = se.Err
 		}
-		return nil, &Error{Op: "start_listener", ID: o.Addr, Err: err}
+		return nil, &supervisor.Error{Op: "start_listener", ID: o.Addr, Err: err}
 	}
 	l.sup.Store(r)
 	return l, nil
@@ -314,11 +313,11 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 // Ranch's ranch_conns_sup_sup.
 func (l *Listener) startConnsSups(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 	n := len(l.connsSups)
-	specs := make([]ChildSpec, n)
+	specs := make([]supervisor.ChildSpec, n)
 	for i := range specs {
 		specs[i] = l.connsSupSpec(i)
 	}
-	r, err := Start(ctx, Flags{Intensity: MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
+	r, err := supervisor.Start(ctx, supervisor.Flags{Intensity: supervisor.MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +326,7 @@ func (l *Listener) startConnsSups(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 
 // Ref returns the listener's supervisor, for its supervisor calls
 // (WhichChildren, ...). It is nil until StartListener has returned.
-func (l *Listener) Ref() *Ref { return l.sup.Load() }
+func (l *Listener) Ref() *supervisor.Ref { return l.sup.Load() }
 
 // Done returns a channel that is closed once the listener has stopped (nil
 // before StartListener has returned).
@@ -375,7 +374,7 @@ func (l *Listener) isSuspended() bool {
 // Stop stops the listener, Ranch's stop_listener: it closes the listening
 // socket, stops the acceptors, then the handlers, each by the shutdown
 // policy, and returns once they are all gone. Stopping a stopped listener
-// fails with ErrNoProc.
+// fails with supervisor.ErrNoProc.
 func (l *Listener) Stop() error {
 	l.ctl.Lock()
 	defer l.ctl.Unlock()
@@ -390,18 +389,18 @@ func (l *Listener) stop() error {
 	err = r.Stop()
 	l.loops.wait()
 	if err != nil {
-		return &Error{Op: "stop_listener", ID: l.opts.Addr, Err: ErrNoProc}
+		return &supervisor.Error{Op: "stop_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
 	}
 	return nil
 }
 
 // ref returns the listener's supervisor, or, before StartListener has
 // returned (from a Protocol's Start), an error for op.
-func (l *Listener) ref(op string) (*Ref, error) {
+func (l *Listener) ref(op string) (*supervisor.Ref, error) {
 	if r := l.sup.Load(); r != nil {
 		return r, nil
 	}
-	return nil, &Error{Op: op, ID: l.opts.Addr, Err: ErrNoProc}
+	return nil, &supervisor.Error{Op: op, ID: l.opts.Addr, Err: supervisor.ErrNoProc}
 }
 
 // Suspend stops accepting, Ranch's suspend_listener: it stops the
@@ -424,7 +423,7 @@ func (l *Listener) suspend() error {
 	l.suspended = true
 	l.mu.Unlock()
 	if err := r.TerminateChild("acceptors"); err != nil {
-		return &Error{Op: "suspend_listener", ID: l.opts.Addr, Err: ErrNoProc}
+		return &supervisor.Error{Op: "suspend_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
 	}
 	if !was {
 		l.loops.wait()
@@ -451,17 +450,17 @@ func (l *Listener) Resume() error {
 		return nil
 	}
 	_, err = r.RestartChild("acceptors")
-	if err == nil || errors.Is(err, ErrRunning) {
+	if err == nil || errors.Is(err, supervisor.ErrRunning) {
 		return nil
 	}
 	l.mu.Lock()
 	l.suspended = true
 	l.mu.Unlock()
-	var e *Error
+	var e *supervisor.Error
 	if errors.As(err, &e) {
 		err = e.Err
 	}
-	return &Error{Op: "resume_listener", ID: l.opts.Addr, Err: err}
+	return &supervisor.Error{Op: "resume_listener", ID: l.opts.Addr, Err: err}
 }
 
 // Drain stops the listener gracefully: it suspends it, waits until every
@@ -487,7 +486,7 @@ func (l *Listener) Drain(timeout time.Duration) error {
 			err = fmt.Errorf("supervisor: drain %q: %d connections left after %v: %w", l.opts.Addr, all, timeout, ErrDrainTimeout)
 		}
 	}
-	if serr := l.stop(); err == nil && !errors.Is(serr, ErrNoProc) {
+	if serr := l.stop(); err == nil && !errors.Is(serr, supervisor.ErrNoProc) {
 		err = serr
 	}
 	return err
@@ -500,7 +499,7 @@ func (l *Listener) Drain(timeout time.Duration) error {
 // closes no connection.
 func (l *Listener) SetMaxConnections(n int) error {
 	if n < 0 {
-		return &InvalidError{Field: "MaxConnections", Value: n, Reason: "badarg",
+		return &supervisor.InvalidError{Field: "MaxConnections", Value: n, Reason: "badarg",
 			Detail: "must not be negative (Unlimited means no limit)"}
 	}
 	l.gate.setMax(n)
@@ -522,13 +521,7 @@ func (l *Listener) RemoveConnection(pid *actor.PID) {
 	for i := range l.connsSups {
 		r := l.connsSups[i].Load()
 		if r != nil && strings.HasPrefix(pid.Id, r.PID().Id+"/") {
-			r.sys.Root.Send(r.pid, &request{
-				fn: func(_ actor.Context, s *sup) error {
-					l.removeConnection(s, pid)
-					return nil
-				},
-				done: make(chan struct{}),
-			})
+			r.Send(&removeConn{pid: pid})
 			return
 		}
 	}
@@ -538,22 +531,19 @@ func (l *Listener) RemoveConnection(pid *actor.PID) {
 // started, Ranch's procs(Ref, connections): it asks each connection
 // supervisor.
 func (l *Listener) Connections() []*actor.PID {
-	var all []dynChild
+	var all []admission
 	for i := range l.connsSups {
 		r := l.connsSups[i].Load()
 		if r == nil {
 			continue
 		}
-		var theirs []dynChild
-		err := r.call("connections", "", func(_ actor.Context, s *sup) error {
-			theirs = l.connections(s)
-			return nil
-		})
+		var theirs []admission
+		err := r.Do(func(in supervisor.Inside) { theirs = l.connections(in) })
 		if err == nil { // a supervisor that has stopped has none
 			all = append(all, theirs...)
 		}
 	}
-	slices.SortFunc(all, func(a, b dynChild) int { return cmp.Compare(a.start, b.start) })
+	slices.SortFunc(all, func(a, b admission) int { return cmp.Compare(a.start, b.start) })
 	pids := make([]*actor.PID, len(all))
 	for i := range all {
 		pids[i] = all[i].pid
@@ -603,7 +593,7 @@ type ListenerInfo struct {
 func (l *Listener) Info() ListenerInfo {
 	for i := range l.connsSups {
 		if r := l.connsSups[i].Load(); r != nil {
-			_ = r.call("info", "", func(actor.Context, *sup) error { return nil }) // a stopped one has read all it will
+			_ = r.Do(func(supervisor.Inside) {}) // a stopped one has read all it will
 		}
 	}
 	max, active, all := l.gate.counts()

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"errors"
@@ -14,9 +14,13 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 	"golang.org/x/sys/unix"
 )
+
+var errBoom = errors.New("boom")
 
 // Ranch's tcp_echo, and the life of one connection as the events and Info
 // tell it.
@@ -60,7 +64,7 @@ func TestListenerEcho(t *testing.T) {
 	// Stop closes the connections and the listening socket.
 	c2 := p.dial(t)
 	echoed(t, c2, "again")
-	if err := bounded(t, "Stop", p.l.Stop); err != nil {
+	if err := testkit.Bounded(t, "Stop", p.l.Stop); err != nil {
 		t.Fatal(err)
 	}
 	closedByServer(t, c2)
@@ -73,7 +77,7 @@ func TestListenerEcho(t *testing.T) {
 	if _, err := net.Dial("tcp", p.addr()); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial after Stop: %v, want connection refused", err)
 	}
-	if err := p.l.Stop(); !errors.Is(err, ErrNoProc) {
+	if err := p.l.Stop(); !errors.Is(err, supervisor.ErrNoProc) {
 		t.Fatalf("second Stop: %v, want noproc", err)
 	}
 }
@@ -95,14 +99,14 @@ func TestListenerBadOptions(t *testing.T) {
 		{"negative max", echoProto, ListenerOptions{MaxConnections: -5}, "ListenerOptions.MaxConnections"},
 		{"negative conns sups", echoProto, ListenerOptions{NumConnsSups: -1}, "ListenerOptions.NumConnsSups"},
 		{"negative handshake", echoProto, ListenerOptions{HandshakeTimeout: -time.Second}, "ListenerOptions.HandshakeTimeout"},
-		{"negative shutdown", echoProto, ListenerOptions{Shutdown: Timeout(-1)}, "ListenerOptions.Shutdown"},
+		{"negative shutdown", echoProto, ListenerOptions{Shutdown: supervisor.Timeout(-1)}, "ListenerOptions.Shutdown"},
 		{"no port", echoProto, ListenerOptions{Addr: "127.0.0.1"}, "ListenerOptions.Addr"},
 		{"port too big", echoProto, ListenerOptions{Addr: "127.0.0.1:65536"}, "ListenerOptions.Addr"},
 		{"port not a number", echoProto, ListenerOptions{Addr: "127.0.0.1:http"}, "ListenerOptions.Addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := StartListener(sys.Root, tc.proto, tc.opts)
-			var ie *InvalidError
+			var ie *supervisor.InvalidError
 			if !errors.As(err, &ie) || ie.Field != tc.field || l != nil {
 				t.Fatalf("StartListener: %v, want an *InvalidError on %s", err, tc.field)
 			}
@@ -118,7 +122,7 @@ func TestListenerBadOptions(t *testing.T) {
 	// A port in use, a bad socket option: the listen error, as it is.
 	p := startPool(t, echoProto, ListenerOptions{NumAcceptors: 1})
 	_, err := StartListener(sys.Root, echoProto, ListenerOptions{Addr: p.addr()})
-	var se *Error
+	var se *supervisor.Error
 	if !errors.Is(err, unix.EADDRINUSE) || !errors.As(err, &se) || se.Op != "start_listener" {
 		t.Fatalf("second listener on %s: %v, want start_listener: eaddrinuse", p.addr(), err)
 	}
@@ -198,9 +202,9 @@ func TestListenerMaxConnectionsAndBeyond(t *testing.T) {
 }
 
 // countHandlers adds up the connection supervisors' CountChildren.
-func (p *pool) countHandlers(t *testing.T) Counts {
+func (p *pool) countHandlers(t *testing.T) supervisor.Counts {
 	t.Helper()
-	var sum Counts
+	var sum supervisor.Counts
 	for i := range p.l.connsSups {
 		n, err := p.l.connsSups[i].Load().CountChildren()
 		if err != nil {
@@ -215,7 +219,7 @@ func (p *pool) countHandlers(t *testing.T) Counts {
 
 // readExact reads len(want) bytes from c and compares them with want.
 func readExact(c net.Conn, want string) error {
-	c.SetReadDeadline(time.Now().Add(waitBound))
+	c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
 	defer c.SetReadDeadline(time.Time{})
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
@@ -356,7 +360,7 @@ func TestListenerSuspendResume(t *testing.T) {
 	echoed(t, c1, "TCP with fresh listener")
 	port := p.l.Port()
 
-	if err := bounded(t, "Suspend", p.l.Suspend); err != nil {
+	if err := testkit.Bounded(t, "Suspend", p.l.Suspend); err != nil {
 		t.Fatal(err)
 	}
 	p.ev.wait(t, "listener_stop")
@@ -371,7 +375,7 @@ func TestListenerSuspendResume(t *testing.T) {
 		t.Fatalf("second Suspend: %v", err)
 	}
 
-	if err := bounded(t, "Resume", p.l.Resume); err != nil {
+	if err := testkit.Bounded(t, "Resume", p.l.Resume); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.ev.wait(t, "listener_start"); got.addr.Port() != uint16(port) {
@@ -410,7 +414,7 @@ func TestListenerSuspendResume(t *testing.T) {
 	}
 	closedByServer(t, c1)
 	closedByServer(t, c2)
-	if err := p.l.Suspend(); !errors.Is(err, ErrNoProc) {
+	if err := p.l.Suspend(); !errors.Is(err, supervisor.ErrNoProc) {
 		t.Fatalf("Suspend after Stop: %v", err)
 	}
 }
@@ -432,7 +436,7 @@ func TestListenerDrain(t *testing.T) {
 		echoed(t, c1, "served while draining")
 		c1.Close()
 		c2.Close()
-		if err := result(t, "Drain", done); err != nil {
+		if err := testkit.Result(t, "Drain", done); err != nil {
 			t.Fatalf("Drain: %v", err)
 		}
 		p.ev.waitN(t, "conn_stop", 2)
@@ -441,11 +445,11 @@ func TestListenerDrain(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Shutdown: BrutalKill})
+		p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Shutdown: supervisor.BrutalKill})
 		c := p.dial(t)
 		echoed(t, c, "stay")
 		began := time.Now()
-		err := bounded(t, "Drain", func() error { return p.l.Drain(200 * time.Millisecond) })
+		err := testkit.Bounded(t, "Drain", func() error { return p.l.Drain(200 * time.Millisecond) })
 		if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), "1 connections left") {
 			t.Fatalf("Drain: %v, want drain_timeout with 1 left", err)
 		}
@@ -477,7 +481,7 @@ func TestListenerProtocolStartFailure(t *testing.T) {
 		case "panic":
 			panic("start crashed")
 		case "ignore":
-			return nil, Ignore
+			return nil, supervisor.Ignore
 		}
 		return echoProto.Start(ctx, l, s)
 	})
@@ -485,7 +489,7 @@ func TestListenerProtocolStartFailure(t *testing.T) {
 	for _, want := range []string{"boom", "start crashed", "ignore"} {
 		c := p.dial(t)
 		e := p.ev.wait(t, "accept_error")
-		var se *Error
+		var se *supervisor.Error
 		if !errors.As(e.err, &se) || se.Op != "start_protocol" || !strings.Contains(se.Err.Error(), want) {
 			t.Fatalf("accept_error %v, want start_protocol: %s", e.err, want)
 		}
@@ -652,7 +656,7 @@ func TestListenerEmbedded(t *testing.T) {
 	checkLeaks(t)
 	sys := testSystem(slog.New(slog.DiscardHandler))
 	var l *Listener
-	spec := ChildSpec{ID: "echo", Type: Supervisor, Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
+	spec := supervisor.ChildSpec{ID: "echo", Type: supervisor.Supervisor, Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 		var err error
 		l, err = StartListener(ctx, echoProto, ListenerOptions{Addr: "127.0.0.1:0", SocketOptions: echoOpts, NumAcceptors: 1})
 		if err != nil {
@@ -660,7 +664,7 @@ func TestListenerEmbedded(t *testing.T) {
 		}
 		return l.Ref().PID(), nil
 	}}
-	top, err := Start(sys.Root, Flags{}, []ChildSpec{spec})
+	top, err := supervisor.Start(sys.Root, supervisor.Flags{}, []supervisor.ChildSpec{spec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +674,7 @@ func TestListenerEmbedded(t *testing.T) {
 	}
 	defer c.Close()
 	echoed(t, c, "embedded")
-	if err := bounded(t, "Stop", top.Stop); err != nil {
+	if err := testkit.Bounded(t, "Stop", top.Stop); err != nil {
 		t.Fatal(err)
 	}
 	closedByServer(t, c)
@@ -695,7 +699,7 @@ func TestListenerRanchDefaults(t *testing.T) {
 	} {
 		p := startPool(t, echoProto, ListenerOptions{SocketOptions: tc.opts, NumAcceptors: 1})
 		c := p.dial(t)
-		c.SetDeadline(time.Now().Add(waitBound))
+		c.SetDeadline(time.Now().Add(testkit.WaitBound))
 		if _, err := c.Write([]byte("opts")); err != nil {
 			t.Fatal(err)
 		}

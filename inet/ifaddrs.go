@@ -1,4 +1,4 @@
-package socket
+package inet
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"bytes"
@@ -17,12 +17,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 )
 
 // The acceptor pool tests. Each one starts its own actor system and
 // listener on 127.0.0.1, checks that fds and goroutines come back to what
-// they were (leaktest), and waits only on events, with waitBound as the
+// they were (leaktest), and waits only on events, with testkit.WaitBound as the
 // failure bound.
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -112,8 +113,8 @@ func (r *recorder) wait(t *testing.T, kind string) ev {
 	select {
 	case e := <-r.q(kind):
 		return e
-	case <-time.After(waitBound):
-		t.Fatalf("no %s event within %v", kind, waitBound)
+	case <-time.After(testkit.WaitBound):
+		t.Fatalf("no %s event within %v", kind, testkit.WaitBound)
 		return ev{}
 	}
 }
@@ -245,7 +246,7 @@ func startPool(t *testing.T, proto Protocol, opts ListenerOptions) *pool {
 	p.l = l
 	t.Cleanup(func() {
 		if l.Status() != ListenerStopped {
-			bounded(t, "Stop", l.Stop)
+			testkit.Bounded(t, "Stop", l.Stop)
 		}
 	})
 	return p
@@ -258,7 +259,7 @@ func (p *pool) addr() string { return p.l.Addr().String() }
 // not an acceptor takes it.
 func (p *pool) dial(t *testing.T) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", p.addr(), waitBound)
+	c, err := net.DialTimeout("tcp", p.addr(), testkit.WaitBound)
 	if err != nil {
 		t.Fatalf("dial %s: %v", p.addr(), err)
 	}
@@ -274,9 +275,9 @@ func echoed(t *testing.T, c net.Conn, msg string) {
 	}
 }
 
-// tryEcho sends msg on c and reports whether it came back within waitBound.
+// tryEcho sends msg on c and reports whether it came back within testkit.WaitBound.
 func tryEcho(c net.Conn, msg string) error {
-	c.SetDeadline(time.Now().Add(waitBound))
+	c.SetDeadline(time.Now().Add(testkit.WaitBound))
 	defer c.SetDeadline(time.Time{})
 	if _, err := c.Write([]byte(msg)); err != nil {
 		return fmt.Errorf("write %q: %w", msg, err)
@@ -292,10 +293,10 @@ func tryEcho(c net.Conn, msg string) error {
 }
 
 // closedByServer checks that the server closes c: a read returns EOF or a
-// reset within waitBound.
+// reset within testkit.WaitBound.
 func closedByServer(t *testing.T, c net.Conn) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(waitBound))
+	c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
 	var b [64]byte
 	for {
 		_, err := c.Read(b[:])
@@ -304,20 +305,20 @@ func closedByServer(t *testing.T, c net.Conn) {
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("connection %v still open after %v", c.LocalAddr(), waitBound)
+			t.Fatalf("connection %v still open after %v", c.LocalAddr(), testkit.WaitBound)
 		}
 		return
 	}
 }
 
 // eventually waits for cond to hold, polling a state the test cannot be
-// told about by an event, and fails after waitBound.
+// told about by an event, and fails after testkit.WaitBound.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitBound)
+	deadline := time.Now().Add(testkit.WaitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, waitBound)
+			t.Fatalf("%s: not within %v", what, testkit.WaitBound)
 		}
 		time.Sleep(time.Millisecond) // polling a condition, bounded above
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env escript
-%% The oracle of package socket's inet tests: runs OTP's own inet functions
+%% The oracle of package inet's tests: runs OTP's own inet functions
 %% on the inputs a Go test wrote and prints what they return, one line per
 %% input line, for the test to compare with the Go functions.
 %%

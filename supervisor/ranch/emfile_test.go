@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"bufio"
@@ -15,13 +15,14 @@ import (
 	"time"
 
 	otpactor "github.com/otpnet/otpnet/actor"
-	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
 // emfileChildEnv makes TestListenerEMFILE the child: a pool in a process
 // whose fd limit is a few fds above what it has open.
-const emfileChildEnv = "OTPNET_SUPERVISOR_EMFILE_CHILD"
+const emfileChildEnv = "OTPNET_RANCH_EMFILE_CHILD"
 
 // Out of file descriptors, an acceptor logs, backs off about 100 ms at a
 // time (never spins, never crashes), and accepts again once fds are free:
@@ -70,7 +71,7 @@ func TestListenerEMFILE(t *testing.T) {
 		stdin.Close()
 		select {
 		case <-exited:
-		case <-time.After(waitBound):
+		case <-time.After(testkit.WaitBound):
 			cmd.Process.Kill()
 			<-exited
 		}
@@ -78,7 +79,7 @@ func TestListenerEMFILE(t *testing.T) {
 	// next returns the child's next line that starts with one of kinds.
 	next := func(kinds ...string) string {
 		t.Helper()
-		timeout := time.After(waitBound)
+		timeout := time.After(testkit.WaitBound)
 		for {
 			select {
 			case line, ok := <-lines:
@@ -91,7 +92,7 @@ func TestListenerEMFILE(t *testing.T) {
 					}
 				}
 			case <-timeout:
-				t.Fatalf("no %v from the child within %v", kinds, waitBound)
+				t.Fatalf("no %v from the child within %v", kinds, testkit.WaitBound)
 			}
 		}
 	}
@@ -105,7 +106,7 @@ func TestListenerEMFILE(t *testing.T) {
 		if i == 30 {
 			t.Fatal("30 connections served under the lowered fd limit, and no emfile")
 		}
-		c, err := net.DialTimeout("tcp", addr, waitBound)
+		c, err := net.DialTimeout("tcp", addr, testkit.WaitBound)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +166,7 @@ func TestListenerEMFILE(t *testing.T) {
 		if waitErr != nil {
 			t.Fatalf("child: %v; stderr:\n%s", waitErr, stderr.String())
 		}
-	case <-time.After(waitBound):
+	case <-time.After(testkit.WaitBound):
 		t.Fatal("the child did not exit")
 	}
 	if !strings.Contains(stderr.String(), "acceptor reducing accept rate: out of file descriptors") {
@@ -233,7 +234,7 @@ func (e childEvents) ListenerStart(ListenerEvent) {}
 func (e childEvents) ListenerStop(ListenerEvent)  {}
 func (e childEvents) Accept(AcceptEvent)          { e.out("accept") }
 func (e childEvents) AcceptError(ev AcceptErrorEvent) {
-	e.out("error %s %d", socket.Reason(ev.Err), time.Now().UnixNano())
+	e.out("error %s %d", inet.Reason(ev.Err), time.Now().UnixNano())
 }
 func (e childEvents) ConnectionStart(ConnectionEvent) { e.out("start") }
 func (e childEvents) ConnectionStop(ConnectionEvent)  { e.out("stop") }

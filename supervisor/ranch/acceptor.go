@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"errors"
@@ -11,7 +11,9 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/supervisor"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,7 +75,7 @@ func (a *acceptor) Receive(ctx actor.Context) {
 		a.l.loops.add()
 		go a.l.acceptLoop(a.id, a.ls, ctx.Self(), a.quit)
 	case *acceptorDown:
-		Exit(m.reason)
+		supervisor.Exit(m.reason)
 	case *actor.Stopping:
 		if a.quit != nil {
 			close(a.quit)
@@ -83,8 +85,8 @@ func (a *acceptor) Receive(ctx actor.Context) {
 }
 
 // acceptorsSpec is the child spec of the acceptors' supervisor.
-func (l *Listener) acceptorsSpec() ChildSpec {
-	return ChildSpec{ID: "acceptors", Type: Supervisor, Start: l.startAcceptors}
+func (l *Listener) acceptorsSpec() supervisor.ChildSpec {
+	return supervisor.ChildSpec{ID: "acceptors", Type: supervisor.Supervisor, Start: l.startAcceptors}
 }
 
 // startAcceptors opens the listening socket and starts the acceptors'
@@ -93,7 +95,7 @@ func (l *Listener) acceptorsSpec() ChildSpec {
 // supervisor does not resume it.
 func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 	if l.isSuspended() {
-		return nil, Ignore
+		return nil, supervisor.Ignore
 	}
 	ls, addr, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
@@ -101,25 +103,26 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	}
 	l.events.ListenerStart(ListenerEvent{Addr: addr})
 	n := l.opts.NumAcceptors
-	specs := make([]ChildSpec, n)
+	specs := make([]supervisor.ChildSpec, n)
 	for i := range specs {
 		id := i + 1
 		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls} })
-		specs[i] = ChildSpec{
+		specs[i] = supervisor.ChildSpec{
 			ID:       "acceptor-" + strconv.Itoa(id),
-			Shutdown: BrutalKill,
+			Shutdown: supervisor.BrutalKill,
 			Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 				return ctx.SpawnPrefix(props, "acceptor"), nil
 			},
 		}
 	}
-	r, err := Start(ctx, Flags{Intensity: MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
+	r, err := supervisor.Start(ctx, supervisor.Flags{Intensity: supervisor.MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
 	if err != nil {
 		l.closeListener(ls, addr)
 		return nil, err
 	}
 	l.acceptors.Store(r)
-	onExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(ls, addr) })
+	// Fails only for a nil argument; with r gone already it runs at once.
+	_, _ = otpactor.OnExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(ls, addr) })
 	return r.PID(), nil
 }
 
@@ -181,7 +184,7 @@ func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <
 	held := false // a slot is ours, not yet handed off
 	defer func() {
 		if v := recover(); v != nil {
-			reason = &PanicError{Value: v}
+			reason = &supervisor.PanicError{Value: v}
 		}
 		if held {
 			l.gate.unreserve()
@@ -252,7 +255,7 @@ func (l *Listener) acceptFailed(id int, err error) {
 	l.log.Warn(msg,
 		slog.String("listener", l.Addr().String()),
 		slog.Int("acceptor", id),
-		slog.String("reason", socket.Reason(err)),
+		slog.String("reason", inet.Reason(err)),
 		slog.Duration("backoff", acceptBackoff))
 	l.events.AcceptError(AcceptErrorEvent{Acceptor: id, Err: err, Backoff: acceptBackoff})
 }
@@ -326,36 +329,3 @@ func (g *loopGroup) wait() {
 	g.mu.Unlock()
 	<-z
 }
-
-// exitHook is a goroutine-free process, like the supervisor's watcher, that
-// calls fn once the process it watches has stopped.
-type exitHook struct {
-	sys  *actor.ActorSystem
-	self *actor.PID
-	once sync.Once
-	fn   func()
-}
-
-// onExit calls fn, once, when target stops (at once if it is gone).
-func onExit(sys *actor.ActorSystem, target *actor.PID, fn func()) {
-	h := &exitHook{sys: sys, fn: fn}
-	h.self, _ = sys.ProcessRegistry.Add(h, "supervisor-onexit"+sys.ProcessRegistry.NextId())
-	proc, _ := sys.ProcessRegistry.Get(target)
-	proc.SendSystemMessage(target, &actor.Watch{Watcher: h.self})
-}
-
-// SendUserMessage ignores user messages.
-func (h *exitHook) SendUserMessage(*actor.PID, any) {}
-
-// SendSystemMessage calls fn on the target's Terminated.
-func (h *exitHook) SendSystemMessage(_ *actor.PID, msg any) {
-	if _, ok := msg.(*actor.Terminated); ok {
-		h.once.Do(func() {
-			h.sys.ProcessRegistry.Remove(h.self)
-			h.fn()
-		})
-	}
-}
-
-// Stop does nothing: the hook ends when it has run.
-func (h *exitHook) Stop(*actor.PID) {}

@@ -1,4 +1,4 @@
-package supervisor
+package ranch
 
 import (
 	"sync"
@@ -13,10 +13,10 @@ import (
 // Ranch's ranch_protocol behaviour and its one callback, start_link/3.
 //
 // Start runs inside a connection supervisor of the listener (a
-// SimpleOneForOne supervisor of this package, whose children are
-// Temporary), as a StartFunc does: spawn the handler from ctx (ctx.Spawn,
-// ctx.SpawnPrefix) and return its PID, or return an error, or nil and
-// Ignore to refuse the connection. It must return promptly and must not
+// SimpleOneForOne supervisor of package supervisor, whose children are
+// Temporary), as a supervisor.StartFunc does: spawn the handler from ctx
+// (ctx.Spawn, ctx.SpawnPrefix) and return its PID, or return an error, or
+// nil and supervisor.Ignore to refuse the connection. It must return promptly and must not
 // call the Listener's waiting methods (Stop, Suspend, Resume, Drain).
 //
 // s is the accepted socket. It is passive and owned by the acceptor while
@@ -100,9 +100,9 @@ func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.S
 // produce makes the actor of the connection Start is spawning. Outside a
 // Start there is none, and the actor it makes stops at once. A producer
 // run by anything else during a Start (the Props of a handler reused to
-// spawn another, a restart by a supervisor not of this package) would make
-// a second handler of that connection: handlers must not be respawned from
-// their own Props.
+// spawn another, a restart by a supervisor not of package supervisor)
+// would make a second handler of that connection: handlers must not be
+// respawned from their own Props.
 func (p *actorProtocol) produce() actor.Actor {
 	c := p.starting.Load()
 	if c == nil {

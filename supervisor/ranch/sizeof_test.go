@@ -1,0 +1,25 @@
+package ranch
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// A listener keeps a conn for each connection, as the value of the
+// handler's record in its connection supervisor (32 bytes there): a field
+// added to it costs each idle connection its size, rounded up to the
+// allocator's size class. Without Events a connection costs 32 + 16 = 48
+// bytes there, as much as when the record held the listener's fields.
+func TestSizeof(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"conn", unsafe.Sizeof(conn{}), 16},
+		{"peerConn", unsafe.Sizeof(peerConn{}), 48},
+	} {
+		if tc.got > tc.want {
+			t.Errorf("%s is %d bytes, more than %d", tc.name, tc.got, tc.want)
+		}
+	}
+}
