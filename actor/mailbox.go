@@ -158,27 +158,39 @@ func (set *monitorSet) Down(mb Mailbox) {
 }
 
 // checkDown tells the monitors if the actor has stopped: protoactor takes
-// a stopped actor out of the registry in its last system message.
+// a stopped actor out of the registry in its last system message. An
+// indexed mailbox looks even with no monitor, to leave the index.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.is(mbDown) || m.monitors.m == nil || m.registered() {
+	if m.is(mbDown) || m.monitors.m == nil && !m.is(mbIndexed) || m.registered() {
 		m.mu.Unlock()
 		return
 	}
 	m.state.Or(mbDown)
 	mon := m.monitors.take()
 	m.mu.Unlock()
-	mon.Down(m)
+	if m.is(mbIndexed) {
+		ctx := m.invoker.(selfInfo) // registered is false only with one
+		m.unindex(ctx.ActorSystem(), ctx.Self())
+	}
+	if mon != nil {
+		mon.Down(m)
+	}
 }
 
 // registered reports whether the mailbox's actor is still in its system's
 // registry: its own process, not one spawned since under the same name.
+// It looks as findMailbox does, through protoactor's field or, for an
+// indexed mailbox, the index.
 func (m *ownerMailbox) registered() bool {
 	ctx, ok := m.invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return true // not spawned yet
 	}
-	return findMailbox(ctx.ActorSystem(), ctx.Self()) == m
+	if !m.is(mbIndexed) && !mailboxField.ok {
+		return true // cannot tell; and nothing finds it to monitor it
+	}
+	return lookupMailbox(ctx.ActorSystem(), ctx.Self(), m.is(mbIndexed)) == m
 }
 
 // selfInfo is what a mailbox's invoker, protoactor's actor context, tells
@@ -212,6 +224,7 @@ const (
 	mbSysRun                       // set and cleared by the runner
 	mbPooled                       // run on workers, not by the dispatcher (see workers): set before the first message
 	mbDown                         // set under mu: the actor stopped and monitors were told
+	mbIndexed                      // in the index (the fast path was off at RegisterHandlers): set before the first message
 )
 
 // ownerMailbox is protoactor's default mailbox, run the same way (system
@@ -265,13 +278,19 @@ func (m *ownerMailbox) PostSystemMessage(msg any) {
 }
 
 // RegisterHandlers is called once the actor has its PID (and its process
-// is registered under it, where findMailbox finds the mailbox).
+// is registered under it, where findMailbox finds the mailbox). With the
+// fast path off, the mailbox indexes itself here.
 func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
 	m.invoker, m.dispatcher = invoker, dispatcher
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
 	if dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput()) {
 		m.state.Or(mbPooled)
+	}
+	if !fastPath.Load() {
+		if ctx, ok := invoker.(selfInfo); ok && ctx.Self() != nil && m.index(ctx.ActorSystem(), ctx.Self()) {
+			m.state.Or(mbIndexed)
+		}
 	}
 }
 

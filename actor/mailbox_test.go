@@ -12,6 +12,10 @@ import (
 // TakeMatching takes the matching ones it has not processed yet, in
 // order, leaving the rest.
 func TestOwnerMailboxTakeMatching(t *testing.T) {
+	lookups(t, testOwnerMailboxTakeMatching)
+}
+
+func testOwnerMailboxTakeMatching(t *testing.T) {
 	system := NewSystem()
 	gate := make(chan struct{})
 	var mu sync.Mutex
@@ -92,41 +96,46 @@ func TestOwnerMailboxEscalatesPanics(t *testing.T) {
 	}
 }
 
-// An owner mailbox is found through protoactor's registry: the very
-// mailbox the actor's Props made, in any actor system, and nothing once
-// the actor is gone (protoactor unregisters it before it tells its
-// watchers, StopFuture among them). This fails if protoactor's
-// ActorProcess no longer keeps its mailbox where mailboxOfProcess reads it.
+// An owner mailbox is found from its PID, the very mailbox the actor's
+// Props made, in any actor system, and nothing once the actor is gone
+// (protoactor unregisters it before it tells its watchers, StopFuture
+// among them); through the index, which it leaves then, as through the
+// field.
 func TestOwnerMailboxFound(t *testing.T) {
-	if !mailboxField.ok {
-		t.Fatal("protoactor's ActorProcess has no mailbox field of type actor.Mailbox")
-	}
-	for name, system := range map[string]*actor.ActorSystem{
-		"NewSystem":      NewSystem(),
-		"NewActorSystem": actor.NewActorSystem(),
-	} {
-		var made *ownerMailbox
-		props := actor.PropsFromFunc(func(actor.Context) {}, actor.WithMailbox(func() actor.Mailbox {
-			made = &ownerMailbox{}
-			return made
-		}))
-		pid := system.Root.Spawn(props)
-		if got := findMailbox(system, pid); got == nil || got != made {
-			t.Fatalf("%s: findMailbox = %p, want the actor's own %p", name, got, made)
+	lookups(t, func(t *testing.T) {
+		for name, system := range map[string]*actor.ActorSystem{
+			"NewSystem":      NewSystem(),
+			"NewActorSystem": actor.NewActorSystem(),
+		} {
+			var made *ownerMailbox
+			props := actor.PropsFromFunc(func(actor.Context) {}, actor.WithMailbox(func() actor.Mailbox {
+				made = &ownerMailbox{}
+				return made
+			}))
+			pid := system.Root.Spawn(props)
+			if got := findMailbox(system, pid); got == nil || got != made {
+				t.Fatalf("%s: findMailbox = %p, want the actor's own %p", name, got, made)
+			}
+			if made.is(mbIndexed) == fastPath.Load() {
+				t.Fatalf("%s: indexed %v with the fast path %v", name, made.is(mbIndexed), fastPath.Load())
+			}
+			if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
+				t.Fatalf("%s: no mailbox for a live actor", name)
+			}
+			if err := system.Root.StopFuture(pid).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			if got := findMailbox(system, pid); got != nil {
+				t.Fatalf("%s: the stopped actor's mailbox is still found", name)
+			}
+			if _, ok := MailboxOf(system, pid).(rootMailbox); !ok {
+				t.Fatalf("%s: MailboxOf(a stopped actor) = %T, want a send through Root", name, MailboxOf(system, pid))
+			}
+			if n := indexed(system); n != 0 {
+				t.Fatalf("%s: %d mailboxes left in the index", name, n)
+			}
 		}
-		if _, ok := TakeMatching(system, pid, func(any) bool { return true }); !ok {
-			t.Fatalf("%s: no mailbox for a live actor", name)
-		}
-		if err := system.Root.StopFuture(pid).Wait(); err != nil {
-			t.Fatal(err)
-		}
-		if got := findMailbox(system, pid); got != nil {
-			t.Fatalf("%s: the stopped actor's mailbox is still found", name)
-		}
-		if _, ok := MailboxOf(system, pid).(rootMailbox); !ok {
-			t.Fatalf("%s: MailboxOf(a stopped actor) = %T, want a send through Root", name, MailboxOf(system, pid))
-		}
-	}
+	})
 }
 
 func TestTakeMatchingUnknown(t *testing.T) {
