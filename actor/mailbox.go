@@ -17,10 +17,47 @@ import (
 //
 //	props := actor.PropsFromProducer(newHandler, otpactor.WithOwnerMailbox())
 //
+// It runs as protoactor's default mailbox does (actor.Unbounded): system
+// messages first, suspension, the dispatcher's throughput, a panic
+// escalated to the supervisor, a MessageBatch posted as each of its
+// messages and then the batch itself, and the middlewares mw told at the
+// same points (MailboxStarted, MessagePosted, MessageReceived,
+// MailboxEmpty). Nil middlewares are ignored. Only with protoactor's
+// default dispatcher it runs on otpnet's worker goroutines instead of a
+// new goroutine per schedule.
+//
 // An actor with protoactor's default mailbox can own sockets too, but
 // messages already in its queue when it gives a socket away stay there.
-func WithOwnerMailbox() actor.PropsOption {
-	return actor.WithMailbox(func() actor.Mailbox { return &ownerMailbox{} })
+func WithOwnerMailbox(mw ...actor.MailboxMiddleware) actor.PropsOption {
+	return actor.WithMailbox(ownerMailboxes(mw...))
+}
+
+// ownerMailboxes makes owner mailboxes with the middlewares mw.
+func ownerMailboxes(mw ...actor.MailboxMiddleware) actor.MailboxProducer {
+	mw = slices.DeleteFunc(slices.Clone(mw), func(m actor.MailboxMiddleware) bool { return m == nil })
+	if len(mw) == 0 {
+		return func() actor.Mailbox { return &ownerMailbox{} }
+	}
+	return func() actor.Mailbox {
+		return &ownerMailbox{dispatcher: &hookedDispatcher{middlewares: mw}}
+	}
+}
+
+// hookedDispatcher is the dispatcher of an owner mailbox that has
+// middlewares: they ride with it, out of line, so that a mailbox without
+// them stays as small as it was. The producer makes it; RegisterHandlers
+// sets the dispatcher inside.
+type hookedDispatcher struct {
+	actor.Dispatcher
+	middlewares []actor.MailboxMiddleware
+}
+
+// middlewares returns the mailbox's middlewares, nil if none.
+func (m *ownerMailbox) middlewares() []actor.MailboxMiddleware {
+	if h, ok := m.dispatcher.(*hookedDispatcher); ok {
+		return h.middlewares
+	}
+	return nil
 }
 
 // TakeMatching removes from the queue of the process pid, a Process or an
@@ -228,8 +265,9 @@ const (
 )
 
 // ownerMailbox is protoactor's default mailbox, run the same way (system
-// messages first, suspension, throughput, a panic escalated), with a user
-// queue behind a mutex so that takeMatching can search it.
+// messages first, suspension, throughput, a panic escalated, batches and
+// middlewares), with a user queue behind a mutex so that takeMatching can
+// search it.
 type ownerMailbox struct {
 	mu     sync.Mutex
 	user   []any // user[head:] are queued
@@ -246,10 +284,25 @@ type ownerMailbox struct {
 	monitors monitors // guarded by mu
 
 	invoker    actor.MessageInvoker
-	dispatcher actor.Dispatcher
+	dispatcher actor.Dispatcher // a *hookedDispatcher if there are middlewares
 }
 
+// PostUserMessage queues msg. A MessageBatch, raw or in a
+// *actor.MessageEnvelope, is posted as protoactor's default mailbox posts
+// it: each of its messages first, as if posted one by one, then the batch
+// itself.
 func (m *ownerMailbox) PostUserMessage(msg any) {
+	switch b := msg.(type) {
+	case actor.MessageBatch:
+		m.postBatch(b)
+	case *actor.MessageEnvelope:
+		if b, ok := b.Message.(actor.MessageBatch); ok {
+			m.postBatch(b)
+		}
+	}
+	for _, mw := range m.middlewares() {
+		mw.MessagePosted(msg)
+	}
 	m.mu.Lock()
 	if head := int(m.head); head > 0 && len(m.user) == cap(m.user) && head >= len(m.user)/2 {
 		n := copy(m.user, m.user[m.head:]) // reuse the consumed front
@@ -262,7 +315,17 @@ func (m *ownerMailbox) PostUserMessage(msg any) {
 	m.schedule()
 }
 
+// postBatch posts each message of b.
+func (m *ownerMailbox) postBatch(b actor.MessageBatch) {
+	for _, msg := range b.GetMessages() {
+		m.PostUserMessage(msg)
+	}
+}
+
 func (m *ownerMailbox) PostSystemMessage(msg any) {
+	for _, mw := range m.middlewares() {
+		mw.MessagePosted(msg)
+	}
 	m.mu.Lock()
 	switch q := m.system.(type) {
 	case nil: // the usual case, Started or Stop: nothing to allocate
@@ -281,7 +344,12 @@ func (m *ownerMailbox) PostSystemMessage(msg any) {
 // is registered under it, where findMailbox finds the mailbox). With the
 // fast path off, the mailbox indexes itself here.
 func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
-	m.invoker, m.dispatcher = invoker, dispatcher
+	m.invoker = invoker
+	if h, ok := m.dispatcher.(*hookedDispatcher); ok {
+		h.Dispatcher = dispatcher
+	} else {
+		m.dispatcher = dispatcher
+	}
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
 	if dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput()) {
@@ -294,7 +362,12 @@ func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher
 	}
 }
 
-func (m *ownerMailbox) Start() {}
+// Start tells the middlewares that the mailbox has started.
+func (m *ownerMailbox) Start() {
+	for _, mw := range m.middlewares() {
+		mw.MailboxStarted()
+	}
+}
 
 func (m *ownerMailbox) UserMessageCount() int { return int(m.userCount.Load()) }
 
@@ -353,10 +426,14 @@ func (m *ownerMailbox) process() {
 		suspended := m.is(mbSuspended) // as this runner leaves it
 		m.state.And(^mbRunning)
 		// A message may have come after run found the queues empty.
-		if m.sysCount.Load() == 0 && (suspended || m.userCount.Load() == 0) {
-			return
-		}
-		if !m.acquire() {
+		user := m.userCount.Load()
+		if m.sysCount.Load() == 0 && (suspended || user == 0) || !m.acquire() {
+			// As protoactor's default mailbox leaves.
+			if mws := m.middlewares(); mws != nil && user == 0 && !m.is(mbSuspended) {
+				for _, mw := range mws {
+					mw.MailboxEmpty()
+				}
+			}
 			return
 		}
 	}
@@ -369,6 +446,7 @@ func (m *ownerMailbox) run() {
 			m.invoker.EscalateFailure(r, msg)
 		}
 	}()
+	mws := m.middlewares()
 	throughput := m.dispatcher.Throughput()
 	for i := 0; ; i++ {
 		if i > throughput {
@@ -386,8 +464,10 @@ func (m *ownerMailbox) run() {
 				// before the queue is drained (checkDown).
 				m.state.Or(mbSysRun)
 				m.invoker.InvokeSystemMessage(msg)
+				received(mws, msg)
 				return
 			}
+			received(mws, msg)
 			continue
 		}
 		if m.is(mbSuspended) {
@@ -397,6 +477,14 @@ func (m *ownerMailbox) run() {
 			return
 		}
 		m.invoker.InvokeUserMessage(msg)
+		received(mws, msg)
+	}
+}
+
+// received tells the middlewares that msg was received.
+func received(mws []actor.MailboxMiddleware, msg any) {
+	for _, mw := range mws {
+		mw.MessageReceived(msg)
 	}
 }
 
