@@ -94,104 +94,25 @@ func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
 	return rootMailbox{system, pid}
 }
 
-// Monitor is told, by Down, that the actor of a mailbox it monitors has
-// stopped, or that the Process has closed: once, from the goroutine that
-// ran the actor's last system message or closed the Process, with no lock
-// held.
-type Monitor interface{ Down(mb Mailbox) }
-
-// MonitorMailbox asks that mon be told when the actor of mb stops, or the
-// Process of mb closes: the counterpart of erlang:monitor/2 that costs the
-// actor no watcher entry and the monitor no process of its own. ok is
-// false when mb cannot tell (it is neither an owner mailbox nor a
-// Process's: watch the PID instead); alive is false when the actor has
-// already stopped, and then Down is not called.
-func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		// The check is under mu: an actor that stops after it runs
-		// checkDown after the add, and tells mon.
-		if m.is(mbDown) || !m.registered() {
-			return true, false
-		}
-		m.monitors.add(mon)
-		return true, true
-	case *processMailbox:
-		p := (*Process)(m)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.closed {
-			return true, false
-		}
-		p.monitors.add(mon)
-		return true, true
+// monitor adds mon to the monitors, and reports false (adding nothing) if
+// the actor is gone.
+func (m *ownerMailbox) monitor(mon any) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// The check is under mu: an actor that stops after it runs checkDown
+	// after the add, and tells mon.
+	if m.is(mbDown) || !m.registered() {
+		return false
 	}
-	return false, false
+	m.monitors.add(mon)
+	return true
 }
 
-// DemonitorMailbox takes back a MonitorMailbox of mon on mb. A Down already
-// on its way may still come.
-func DemonitorMailbox(mb Mailbox, mon Monitor) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		m.monitors.remove(mon)
-	case *processMailbox:
-		p := (*Process)(m)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.monitors.remove(mon)
-	}
-}
-
-// monitors are the monitors of a mailbox or a Process: none, one (kept
-// inline: a socket's port is most owners' only monitor), or a *monitorSet.
-// Guarded by its owner's lock.
-type monitors struct{ m Monitor }
-
-func (ms *monitors) add(mon Monitor) {
-	switch cur := ms.m.(type) {
-	case nil:
-		ms.m = mon
-	case *monitorSet:
-		*cur = append(*cur, mon)
-	default:
-		ms.m = &monitorSet{cur, mon}
-	}
-}
-
-func (ms *monitors) remove(mon Monitor) {
-	switch cur := ms.m.(type) {
-	case *monitorSet:
-		if i := slices.Index(*cur, mon); i >= 0 {
-			*cur = slices.Delete(*cur, i, i+1)
-		}
-	default:
-		if cur == mon {
-			ms.m = nil
-		}
-	}
-}
-
-// take returns the monitors, all as one, and forgets them; nil if none.
-func (ms *monitors) take() Monitor {
-	mon := ms.m
-	ms.m = nil
-	return mon
-}
-
-// monitorSet is the monitors of a mailbox that has more than one, in the
-// order they came.
-type monitorSet []Monitor
-
-// Down tells each of the set.
-func (set *monitorSet) Down(mb Mailbox) {
-	for _, mon := range *set {
-		mon.Down(mb)
-	}
+// demonitor takes mon out of the monitors.
+func (m *ownerMailbox) demonitor(mon any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.monitors.remove(mon)
 }
 
 // checkDown tells the monitors if the actor has stopped: protoactor takes
@@ -206,13 +127,11 @@ func (m *ownerMailbox) checkDown() {
 	m.state.Or(mbDown)
 	mon := m.monitors.take()
 	m.mu.Unlock()
+	ctx := m.invoker.(selfInfo) // registered is false only with one
 	if m.is(mbIndexed) {
-		ctx := m.invoker.(selfInfo) // registered is false only with one
 		m.unindex(ctx.ActorSystem(), ctx.Self())
 	}
-	if mon != nil {
-		mon.Down(m)
-	}
+	tell(mon, ctx.Self(), m)
 }
 
 // registered reports whether the mailbox's actor is still in its system's
