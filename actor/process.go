@@ -3,6 +3,9 @@ package actor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -127,6 +130,40 @@ func NewNamedProcess(system *actor.ActorSystem, name string) (*Process, error) {
 	return register(system, name)
 }
 
+// Spawn runs fn in a new goroutine as a new Process, and returns the
+// Process's PID: Erlang's spawn/1. The Process is closed when fn returns
+// or panics, so that the sockets it owns close, as an Erlang process's
+// ports do, and its monitors and watchers are told. A panic is not
+// re-raised (it would end the program): it is logged, with its stack,
+// through the actor system's logger at error level, as Erlang's crash
+// report, before the Process closes. Spawn fails only for a nil system or
+// fn.
+func Spawn(system *actor.ActorSystem, fn func(p *Process)) (*actor.PID, error) {
+	if fn == nil {
+		return nil, errNilFunc
+	}
+	p, err := NewProcess(system)
+	if err != nil {
+		return nil, err
+	}
+	go p.run(fn)
+	return p.pid, nil
+}
+
+// run is the goroutine of a spawned Process.
+func (p *Process) run(fn func(p *Process)) {
+	defer p.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			p.system.Logger().Error("crash report",
+				slog.String("pid", p.pid.String()),
+				slog.String("reason", fmt.Sprint(r)),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	fn(p)
+}
+
 func register(system *actor.ActorSystem, id string) (*Process, error) {
 	p := &Process{
 		system:   system,
@@ -174,7 +211,8 @@ func (p *Process) ActorSystem() *actor.ActorSystem { return p.system }
 // to arrive; a timeout of 0 only looks (`after 0`), and Infinity or any
 // negative timeout waits with no limit. It reports false if the time ran out
 // or the Process is closed (or being received from by another goroutine,
-// when timeout is 0).
+// when timeout is 0): Closed tells the two apart. Closing the Process wakes
+// a Receive that waits, at once.
 //
 // Messages sent in a MessageEnvelope are unwrapped: match sees, and Receive
 // returns, the message inside. ReceiveFrom returns the sender too.
@@ -542,7 +580,7 @@ func (p *Process) Request(pid *actor.PID, msg any) {
 // already gone, it arrives at once, with Why actor.TerminatedReason_NotFound.
 // Watch is a no-op for a nil pid or a closed Process.
 func (p *Process) Watch(pid *actor.PID) {
-	if pid == nil || p.isClosed() {
+	if pid == nil || p.Closed() {
 		return
 	}
 	sendSystem(p.system, pid, &actor.Watch{Watcher: p.pid})
@@ -551,13 +589,19 @@ func (p *Process) Watch(pid *actor.PID) {
 // Unwatch undoes Watch, as demonitor/1 does. A Terminated already queued
 // stays queued. Unwatch is a no-op for a nil pid or a closed Process.
 func (p *Process) Unwatch(pid *actor.PID) {
-	if pid == nil || p.isClosed() {
+	if pid == nil || p.Closed() {
 		return
 	}
 	sendSystem(p.system, pid, &actor.Unwatch{Watcher: p.pid})
 }
 
-func (p *Process) isClosed() bool {
+// Closed reports whether the Process is closed. A Process never reopens,
+// so a Receive that reported false followed by Closed reporting true means
+// that the Process is done: closed while Receive waited (which wakes it at
+// once), or before, or just after the time ran out; no matching message was
+// queued when Receive returned in the first two cases, and none can be
+// queued after Close. Closed reporting false means the time ran out.
+func (p *Process) Closed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.closed
@@ -607,7 +651,8 @@ func (p *Process) demonitor(mon any) {
 // ProcessRegistry, tells its monitors (MonitorPID, OnExit hooks), latest
 // first, then sends
 // *actor.Terminated{Who: PID(), Why: actor.TerminatedReason_Stopped} to
-// every watcher. A goroutine blocked in Receive returns. Messages already
+// every watcher. A goroutine blocked in Receive returns at once, and
+// Closed reports true from then on. Messages already
 // queued stay receivable; messages sent later go to the actor system's dead
 // letters, which log them no more than protoactor's throttle allows (and
 // never messages implementing actor.IgnoreDeadLetterLogging). Close is
