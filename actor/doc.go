@@ -1,14 +1,23 @@
 // Package actor is otpnet's glue to protoactor-go: a quiet actor system by
-// default, the owner mailbox that controlling_process needs, the link that
-// closes a port when its owner stops, and Process, a PID-addressable mailbox
-// for plain goroutines with Erlang's selective receive.
+// default, the owner mailbox that controlling_process needs, monitors and
+// the links built on them, and Process, a PID-addressable mailbox for plain
+// goroutines with Erlang's selective receive.
 //
-// This package is being built issue by issue. Today it holds the quiet
-// actor system that the rest of otpnet and its tests start from, and
-// Process: a goroutine creates one with NewProcess, hands its PID to whoever
-// should write to it (an actor, a socket as its owner), and reads with
-// Receive as an Erlang process reads with `receive ... after`. A Process is
-// watched, stopped and linked to as an actor is, through protoactor's
-// Watch, Terminated and Stop, so code that links to an owner (OnExit) need
-// not know which of the two it has.
+//   - NewSystem makes an actor system that logs at warn and above, with a
+//     compact process registry.
+//   - WithOwnerMailbox gives an actor a mailbox that runs as protoactor's
+//     default one and from which TakeMatching can take a socket's queued
+//     messages; MailboxOf posts straight into it.
+//   - MonitorPID and DemonitorPID are Erlang's monitor/2 and demonitor/1
+//     for any PID, with a Monitor value of the caller's own told by Down;
+//     OnExit, the link of a socket to its owner, is built on them.
+//   - NewProcess makes a Process for the calling goroutine, and Spawn,
+//     Erlang's spawn/1, runs a function in a new one. A Process reads with
+//     Receive as an Erlang process reads with `receive ... after`, and is
+//     watched, stopped and linked to as an actor is, through protoactor's
+//     Watch, Terminated and Stop.
+//
+// Everything that relies on protoactor's internals rather than its API is
+// in one file, protoactor_adapter.go, which says what it relies on; a test
+// fails if protoactor changes it.
 package actor

@@ -17,10 +17,47 @@ import (
 //
 //	props := actor.PropsFromProducer(newHandler, otpactor.WithOwnerMailbox())
 //
+// It runs as protoactor's default mailbox does (actor.Unbounded): system
+// messages first, suspension, the dispatcher's throughput, a panic
+// escalated to the supervisor, a MessageBatch posted as each of its
+// messages and then the batch itself, and the middlewares mw told at the
+// same points (MailboxStarted, MessagePosted, MessageReceived,
+// MailboxEmpty). Nil middlewares are ignored. Only with protoactor's
+// default dispatcher it runs on otpnet's worker goroutines instead of a
+// new goroutine per schedule.
+//
 // An actor with protoactor's default mailbox can own sockets too, but
 // messages already in its queue when it gives a socket away stay there.
-func WithOwnerMailbox() actor.PropsOption {
-	return actor.WithMailbox(func() actor.Mailbox { return &ownerMailbox{} })
+func WithOwnerMailbox(mw ...actor.MailboxMiddleware) actor.PropsOption {
+	return actor.WithMailbox(ownerMailboxes(mw...))
+}
+
+// ownerMailboxes makes owner mailboxes with the middlewares mw.
+func ownerMailboxes(mw ...actor.MailboxMiddleware) actor.MailboxProducer {
+	mw = slices.DeleteFunc(slices.Clone(mw), func(m actor.MailboxMiddleware) bool { return m == nil })
+	if len(mw) == 0 {
+		return func() actor.Mailbox { return &ownerMailbox{} }
+	}
+	return func() actor.Mailbox {
+		return &ownerMailbox{dispatcher: &hookedDispatcher{middlewares: mw}}
+	}
+}
+
+// hookedDispatcher is the dispatcher of an owner mailbox that has
+// middlewares: they ride with it, out of line, so that a mailbox without
+// them stays as small as it was. The producer makes it; RegisterHandlers
+// sets the dispatcher inside.
+type hookedDispatcher struct {
+	actor.Dispatcher
+	middlewares []actor.MailboxMiddleware
+}
+
+// middlewares returns the mailbox's middlewares, nil if none.
+func (m *ownerMailbox) middlewares() []actor.MailboxMiddleware {
+	if h, ok := m.dispatcher.(*hookedDispatcher); ok {
+		return h.middlewares
+	}
+	return nil
 }
 
 // TakeMatching removes from the queue of the process pid, a Process or an
@@ -57,128 +94,59 @@ func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
 	return rootMailbox{system, pid}
 }
 
-// Monitor is told, by Down, that the actor of a mailbox it monitors has
-// stopped, or that the Process has closed: once, from the goroutine that
-// ran the actor's last system message or closed the Process, with no lock
-// held.
-type Monitor interface{ Down(mb Mailbox) }
-
-// MonitorMailbox asks that mon be told when the actor of mb stops, or the
-// Process of mb closes: the counterpart of erlang:monitor/2 that costs the
-// actor no watcher entry and the monitor no process of its own. ok is
-// false when mb cannot tell (it is neither an owner mailbox nor a
-// Process's: watch the PID instead); alive is false when the actor has
-// already stopped, and then Down is not called.
-func MonitorMailbox(mb Mailbox, mon Monitor) (ok, alive bool) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		// The check is under mu: an actor that stops after it runs
-		// checkDown after the add, and tells mon.
-		if m.is(mbDown) || !m.registered() {
-			return true, false
-		}
-		m.monitors.add(mon)
-		return true, true
-	case *processMailbox:
-		p := (*Process)(m)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.closed {
-			return true, false
-		}
-		p.monitors.add(mon)
-		return true, true
+// monitor adds mon to the monitors, and reports false (adding nothing) if
+// the actor is gone.
+func (m *ownerMailbox) monitor(mon any) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// The check is under mu: an actor that stops after it runs checkDown
+	// after the add, and tells mon.
+	if m.is(mbDown) || !m.registered() {
+		return false
 	}
-	return false, false
+	m.monitors.add(mon)
+	return true
 }
 
-// DemonitorMailbox takes back a MonitorMailbox of mon on mb. A Down already
-// on its way may still come.
-func DemonitorMailbox(mb Mailbox, mon Monitor) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		m.monitors.remove(mon)
-	case *processMailbox:
-		p := (*Process)(m)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.monitors.remove(mon)
-	}
-}
-
-// monitors are the monitors of a mailbox or a Process: none, one (kept
-// inline: a socket's port is most owners' only monitor), or a *monitorSet.
-// Guarded by its owner's lock.
-type monitors struct{ m Monitor }
-
-func (ms *monitors) add(mon Monitor) {
-	switch cur := ms.m.(type) {
-	case nil:
-		ms.m = mon
-	case *monitorSet:
-		*cur = append(*cur, mon)
-	default:
-		ms.m = &monitorSet{cur, mon}
-	}
-}
-
-func (ms *monitors) remove(mon Monitor) {
-	switch cur := ms.m.(type) {
-	case *monitorSet:
-		if i := slices.Index(*cur, mon); i >= 0 {
-			*cur = slices.Delete(*cur, i, i+1)
-		}
-	default:
-		if cur == mon {
-			ms.m = nil
-		}
-	}
-}
-
-// take returns the monitors, all as one, and forgets them; nil if none.
-func (ms *monitors) take() Monitor {
-	mon := ms.m
-	ms.m = nil
-	return mon
-}
-
-// monitorSet is the monitors of a mailbox that has more than one, in the
-// order they came.
-type monitorSet []Monitor
-
-// Down tells each of the set.
-func (set *monitorSet) Down(mb Mailbox) {
-	for _, mon := range *set {
-		mon.Down(mb)
-	}
+// demonitor takes mon out of the monitors.
+func (m *ownerMailbox) demonitor(mon any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.monitors.remove(mon)
 }
 
 // checkDown tells the monitors if the actor has stopped: protoactor takes
-// a stopped actor out of the registry in its last system message.
+// a stopped actor out of the registry in its last system message. An
+// indexed mailbox looks even with no monitor, to leave the index.
 func (m *ownerMailbox) checkDown() {
 	m.mu.Lock()
-	if m.is(mbDown) || m.monitors.m == nil || m.registered() {
+	if m.is(mbDown) || m.monitors.m == nil && !m.is(mbIndexed) || m.registered() {
 		m.mu.Unlock()
 		return
 	}
 	m.state.Or(mbDown)
 	mon := m.monitors.take()
 	m.mu.Unlock()
-	mon.Down(m)
+	ctx := m.invoker.(selfInfo) // registered is false only with one
+	if m.is(mbIndexed) {
+		m.unindex(ctx.ActorSystem(), ctx.Self())
+	}
+	tell(mon, ctx.Self(), m)
 }
 
 // registered reports whether the mailbox's actor is still in its system's
 // registry: its own process, not one spawned since under the same name.
+// It looks as findMailbox does, through protoactor's field or, for an
+// indexed mailbox, the index.
 func (m *ownerMailbox) registered() bool {
 	ctx, ok := m.invoker.(selfInfo)
 	if !ok || ctx.Self() == nil {
 		return true // not spawned yet
 	}
-	return findMailbox(ctx.ActorSystem(), ctx.Self()) == m
+	if !m.is(mbIndexed) && !mailboxField.ok {
+		return true // cannot tell; and nothing finds it to monitor it
+	}
+	return lookupMailbox(ctx.ActorSystem(), ctx.Self(), m.is(mbIndexed)) == m
 }
 
 // selfInfo is what a mailbox's invoker, protoactor's actor context, tells
@@ -212,11 +180,13 @@ const (
 	mbSysRun                       // set and cleared by the runner
 	mbPooled                       // run on workers, not by the dispatcher (see workers): set before the first message
 	mbDown                         // set under mu: the actor stopped and monitors were told
+	mbIndexed                      // in the index (the fast path was off at RegisterHandlers): set before the first message
 )
 
 // ownerMailbox is protoactor's default mailbox, run the same way (system
-// messages first, suspension, throughput, a panic escalated), with a user
-// queue behind a mutex so that takeMatching can search it.
+// messages first, suspension, throughput, a panic escalated, batches and
+// middlewares), with a user queue behind a mutex so that takeMatching can
+// search it.
 type ownerMailbox struct {
 	mu     sync.Mutex
 	user   []any // user[head:] are queued
@@ -233,10 +203,25 @@ type ownerMailbox struct {
 	monitors monitors // guarded by mu
 
 	invoker    actor.MessageInvoker
-	dispatcher actor.Dispatcher
+	dispatcher actor.Dispatcher // a *hookedDispatcher if there are middlewares
 }
 
+// PostUserMessage queues msg. A MessageBatch, raw or in a
+// *actor.MessageEnvelope, is posted as protoactor's default mailbox posts
+// it: each of its messages first, as if posted one by one, then the batch
+// itself.
 func (m *ownerMailbox) PostUserMessage(msg any) {
+	switch b := msg.(type) {
+	case actor.MessageBatch:
+		m.postBatch(b)
+	case *actor.MessageEnvelope:
+		if b, ok := b.Message.(actor.MessageBatch); ok {
+			m.postBatch(b)
+		}
+	}
+	for _, mw := range m.middlewares() {
+		mw.MessagePosted(msg)
+	}
 	m.mu.Lock()
 	if head := int(m.head); head > 0 && len(m.user) == cap(m.user) && head >= len(m.user)/2 {
 		n := copy(m.user, m.user[m.head:]) // reuse the consumed front
@@ -249,7 +234,17 @@ func (m *ownerMailbox) PostUserMessage(msg any) {
 	m.schedule()
 }
 
+// postBatch posts each message of b.
+func (m *ownerMailbox) postBatch(b actor.MessageBatch) {
+	for _, msg := range b.GetMessages() {
+		m.PostUserMessage(msg)
+	}
+}
+
 func (m *ownerMailbox) PostSystemMessage(msg any) {
+	for _, mw := range m.middlewares() {
+		mw.MessagePosted(msg)
+	}
 	m.mu.Lock()
 	switch q := m.system.(type) {
 	case nil: // the usual case, Started or Stop: nothing to allocate
@@ -265,17 +260,33 @@ func (m *ownerMailbox) PostSystemMessage(msg any) {
 }
 
 // RegisterHandlers is called once the actor has its PID (and its process
-// is registered under it, where findMailbox finds the mailbox).
+// is registered under it, where findMailbox finds the mailbox). With the
+// fast path off, the mailbox indexes itself here.
 func (m *ownerMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
-	m.invoker, m.dispatcher = invoker, dispatcher
+	m.invoker = invoker
+	if h, ok := m.dispatcher.(*hookedDispatcher); ok {
+		h.Dispatcher = dispatcher
+	} else {
+		m.dispatcher = dispatcher
+	}
 	// protoactor's default dispatcher starts a goroutine per schedule;
 	// workers do its job without. A dispatcher of the user's own is kept.
 	if dispatcher == actor.NewDefaultDispatcher(dispatcher.Throughput()) {
 		m.state.Or(mbPooled)
 	}
+	if !fastPath.Load() {
+		if ctx, ok := invoker.(selfInfo); ok && ctx.Self() != nil && m.index(ctx.ActorSystem(), ctx.Self()) {
+			m.state.Or(mbIndexed)
+		}
+	}
 }
 
-func (m *ownerMailbox) Start() {}
+// Start tells the middlewares that the mailbox has started.
+func (m *ownerMailbox) Start() {
+	for _, mw := range m.middlewares() {
+		mw.MailboxStarted()
+	}
+}
 
 func (m *ownerMailbox) UserMessageCount() int { return int(m.userCount.Load()) }
 
@@ -334,10 +345,14 @@ func (m *ownerMailbox) process() {
 		suspended := m.is(mbSuspended) // as this runner leaves it
 		m.state.And(^mbRunning)
 		// A message may have come after run found the queues empty.
-		if m.sysCount.Load() == 0 && (suspended || m.userCount.Load() == 0) {
-			return
-		}
-		if !m.acquire() {
+		user := m.userCount.Load()
+		if m.sysCount.Load() == 0 && (suspended || user == 0) || !m.acquire() {
+			// As protoactor's default mailbox leaves.
+			if mws := m.middlewares(); mws != nil && user == 0 && !m.is(mbSuspended) {
+				for _, mw := range mws {
+					mw.MailboxEmpty()
+				}
+			}
 			return
 		}
 	}
@@ -350,6 +365,7 @@ func (m *ownerMailbox) run() {
 			m.invoker.EscalateFailure(r, msg)
 		}
 	}()
+	mws := m.middlewares()
 	throughput := m.dispatcher.Throughput()
 	for i := 0; ; i++ {
 		if i > throughput {
@@ -367,8 +383,10 @@ func (m *ownerMailbox) run() {
 				// before the queue is drained (checkDown).
 				m.state.Or(mbSysRun)
 				m.invoker.InvokeSystemMessage(msg)
+				received(mws, msg)
 				return
 			}
+			received(mws, msg)
 			continue
 		}
 		if m.is(mbSuspended) {
@@ -378,6 +396,14 @@ func (m *ownerMailbox) run() {
 			return
 		}
 		m.invoker.InvokeUserMessage(msg)
+		received(mws, msg)
+	}
+}
+
+// received tells the middlewares that msg was received.
+func received(mws []actor.MailboxMiddleware, msg any) {
+	for _, mw := range mws {
+		mw.MessageReceived(msg)
 	}
 }
 

@@ -1,11 +1,12 @@
 package actor
 
 import (
-	"container/list"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -87,8 +88,7 @@ type Process struct {
 	turnWaiters int
 	closed      bool
 	watchers    map[pidKey]*actor.PID
-	hooks       list.List // of func(), run by Close
-	monitors    monitors  // MonitorMailbox's, told by Close after the hooks
+	monitors    monitors // MonitorPID's and OnExit's, told by Close
 }
 
 // registered is the Process as the ProcessRegistry sees it: it implements
@@ -128,6 +128,40 @@ func NewNamedProcess(system *actor.ActorSystem, name string) (*Process, error) {
 		return nil, errNoName
 	}
 	return register(system, name)
+}
+
+// Spawn runs fn in a new goroutine as a new Process, and returns the
+// Process's PID: Erlang's spawn/1. The Process is closed when fn returns
+// or panics, so that the sockets it owns close, as an Erlang process's
+// ports do, and its monitors and watchers are told. A panic is not
+// re-raised (it would end the program): it is logged, with its stack,
+// through the actor system's logger at error level, as Erlang's crash
+// report, before the Process closes. Spawn fails only for a nil system or
+// fn.
+func Spawn(system *actor.ActorSystem, fn func(p *Process)) (*actor.PID, error) {
+	if fn == nil {
+		return nil, errNilFunc
+	}
+	p, err := NewProcess(system)
+	if err != nil {
+		return nil, err
+	}
+	go p.run(fn)
+	return p.pid, nil
+}
+
+// run is the goroutine of a spawned Process.
+func (p *Process) run(fn func(p *Process)) {
+	defer p.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			p.system.Logger().Error("crash report",
+				slog.String("pid", p.pid.String()),
+				slog.String("reason", fmt.Sprint(r)),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	fn(p)
 }
 
 func register(system *actor.ActorSystem, id string) (*Process, error) {
@@ -177,7 +211,8 @@ func (p *Process) ActorSystem() *actor.ActorSystem { return p.system }
 // to arrive; a timeout of 0 only looks (`after 0`), and Infinity or any
 // negative timeout waits with no limit. It reports false if the time ran out
 // or the Process is closed (or being received from by another goroutine,
-// when timeout is 0).
+// when timeout is 0): Closed tells the two apart. Closing the Process wakes
+// a Receive that waits, at once.
 //
 // Messages sent in a MessageEnvelope are unwrapped: match sees, and Receive
 // returns, the message inside. ReceiveFrom returns the sender too.
@@ -545,7 +580,7 @@ func (p *Process) Request(pid *actor.PID, msg any) {
 // already gone, it arrives at once, with Why actor.TerminatedReason_NotFound.
 // Watch is a no-op for a nil pid or a closed Process.
 func (p *Process) Watch(pid *actor.PID) {
-	if pid == nil || p.isClosed() {
+	if pid == nil || p.Closed() {
 		return
 	}
 	sendSystem(p.system, pid, &actor.Watch{Watcher: p.pid})
@@ -554,13 +589,19 @@ func (p *Process) Watch(pid *actor.PID) {
 // Unwatch undoes Watch, as demonitor/1 does. A Terminated already queued
 // stays queued. Unwatch is a no-op for a nil pid or a closed Process.
 func (p *Process) Unwatch(pid *actor.PID) {
-	if pid == nil || p.isClosed() {
+	if pid == nil || p.Closed() {
 		return
 	}
 	sendSystem(p.system, pid, &actor.Unwatch{Watcher: p.pid})
 }
 
-func (p *Process) isClosed() bool {
+// Closed reports whether the Process is closed. A Process never reopens,
+// so a Receive that reported false followed by Closed reporting true means
+// that the Process is done: closed while Receive waited (which wakes it at
+// once), or before, or just after the time ran out; no matching message was
+// queued when Receive returned in the first two cases, and none can be
+// queued after Close. Closed reporting false means the time ran out.
+func (p *Process) Closed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.closed
@@ -568,43 +609,55 @@ func (p *Process) isClosed() bool {
 
 // OnExit registers f to run once when the Process is closed, before its
 // watchers are told, on the goroutine that closes it; cancel unregisters f
-// if it has not run yet. Hooks run in reverse order of registration, as
-// deferred calls do. If the Process is already closed, f runs before OnExit
-// returns, so the caller must not hold a lock that f takes. A nil f is a
-// no-op.
+// if it has not run yet. f is one of the Process's monitors (MonitorPID),
+// and they are told in reverse order of registration, as deferred calls
+// run. If the Process is already closed, f runs before OnExit returns, so
+// the caller must not hold a lock that f takes. A nil f is a no-op.
 //
-// OnExit is the direct form of the link between a socket and a Process that
-// owns it. The package function OnExit does the same for any PID, actor or
-// Process, through Watch and Terminated.
+// OnExit is the direct form of the package function OnExit, which does the
+// same for any PID, actor or Process.
 func (p *Process) OnExit(f func()) (cancel func()) {
 	if f == nil {
 		return func() {}
 	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	e := &exitFunc{f}
+	if !p.monitor(e) {
 		f()
 		return func() {}
 	}
-	e := p.hooks.PushBack(f)
-	p.mu.Unlock()
-	return func() {
-		p.mu.Lock()
-		p.hooks.Remove(e) // a no-op once Close has taken e out
-		p.mu.Unlock()
+	return func() { p.demonitor(e) }
+}
+
+// monitor adds mon to the monitors, and reports false (adding nothing) if
+// the Process is closed.
+func (p *Process) monitor(mon any) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
 	}
+	p.monitors.add(mon)
+	return true
+}
+
+// demonitor takes mon out of the monitors.
+func (p *Process) demonitor(mon any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.monitors.remove(mon)
 }
 
 // Close closes the Process, as an Erlang process exits: it leaves the
-// ProcessRegistry, runs its OnExit hooks, tells its monitors
-// (MonitorMailbox), then sends
+// ProcessRegistry, tells its monitors (MonitorPID, OnExit hooks), latest
+// first, then sends
 // *actor.Terminated{Who: PID(), Why: actor.TerminatedReason_Stopped} to
-// every watcher. A goroutine blocked in Receive returns. Messages already
+// every watcher. A goroutine blocked in Receive returns at once, and
+// Closed reports true from then on. Messages already
 // queued stay receivable; messages sent later go to the actor system's dead
 // letters, which log them no more than protoactor's throttle allows (and
 // never messages implementing actor.IgnoreDeadLetterLogging). Close is
 // idempotent: a later or concurrent call returns at once, perhaps before the
-// first has finished running the hooks.
+// first has finished telling the monitors.
 func (p *Process) Close() {
 	p.mu.Lock()
 	if p.closed {
@@ -615,21 +668,12 @@ func (p *Process) Close() {
 	watchers := p.watchers
 	p.watchers = nil
 	mon := p.monitors.take()
-	hooks := make([]func(), 0, p.hooks.Len())
-	for e := p.hooks.Back(); e != nil; e = p.hooks.Back() {
-		hooks = append(hooks, p.hooks.Remove(e).(func()))
-	}
 	p.waiting = false
 	p.mu.Unlock()
 
 	p.system.ProcessRegistry.Remove(p.pid)
 	p.signal() // whether or not a receiver waits: a spare wake-up is harmless
-	for _, f := range hooks {
-		f()
-	}
-	if mon != nil {
-		mon.Down((*processMailbox)(p))
-	}
+	tell(mon, p.pid, (*processMailbox)(p))
 	if len(watchers) > 0 {
 		t := &actor.Terminated{Who: p.pid, Why: actor.TerminatedReason_Stopped}
 		for _, w := range watchers {
@@ -697,65 +741,4 @@ func (p *Process) addWatcher(w *actor.PID) {
 func sendSystem(system *actor.ActorSystem, pid *actor.PID, msg any) {
 	ref, _ := system.ProcessRegistry.Get(pid)
 	ref.SendSystemMessage(pid, msg)
-}
-
-// OnExit calls f once when the actor or Process at pid stops, as a link to
-// it would; cancel stops waiting, if f has not been called. It works the
-// same for both kinds of PID, through protoactor's Watch and Terminated: it
-// registers a goroutine-free watcher in the ProcessRegistry, as a Future
-// does, which leaves the registry once f is called or cancel is.
-//
-// f runs on the goroutine that delivers the Terminated: the stopping actor's
-// own, or the one calling Close on a Process. It must not block. If pid is
-// already gone, f runs before OnExit returns, so the caller must not hold a
-// lock that f takes. OnExit fails only for a nil system, pid or f.
-func OnExit(system *actor.ActorSystem, pid *actor.PID, f func()) (cancel func(), err error) {
-	switch {
-	case system == nil:
-		return nil, errNilSystem
-	case pid == nil:
-		return nil, errNilPID
-	case f == nil:
-		return nil, errNilFunc
-	}
-	w := &exitWatch{system: system, target: pid, f: f}
-	for {
-		id := "exit" + system.ProcessRegistry.NextId()
-		w.self = system.NewLocalPID(id)
-		if _, ok := system.ProcessRegistry.Add(w, id); ok {
-			break
-		}
-	}
-	sendSystem(system, pid, &actor.Watch{Watcher: w.self})
-	return w.cancel, nil
-}
-
-// exitWatch is the registered watcher behind OnExit.
-type exitWatch struct {
-	system *actor.ActorSystem
-	target *actor.PID
-	self   *actor.PID
-	f      func()
-	done   atomic.Bool
-}
-
-var _ actor.Process = (*exitWatch)(nil)
-
-func (w *exitWatch) SendUserMessage(*actor.PID, any) {}
-
-func (w *exitWatch) SendSystemMessage(_ *actor.PID, message any) {
-	// It watches one PID, so any Terminated is the one.
-	if _, ok := message.(*actor.Terminated); ok && w.done.CompareAndSwap(false, true) {
-		w.system.ProcessRegistry.Remove(w.self)
-		w.f()
-	}
-}
-
-func (w *exitWatch) Stop(*actor.PID) { w.cancel() }
-
-func (w *exitWatch) cancel() {
-	if w.done.CompareAndSwap(false, true) {
-		w.system.ProcessRegistry.Remove(w.self)
-		sendSystem(w.system, w.target, &actor.Unwatch{Watcher: w.self})
-	}
 }

@@ -1,9 +1,11 @@
 package actor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -251,8 +253,8 @@ func TestReceiveTimeout(t *testing.T) {
 		start := time.Now()
 		m, ok := p.Receive(isInt, timeout)
 		elapsed := time.Since(start)
-		if ok {
-			t.Fatalf("Receive = %v, true; want a timeout", m)
+		if ok || p.Closed() {
+			t.Fatalf("Receive = %v, %v, and Closed = %v; want a timeout", m, ok, p.Closed())
 		}
 		if elapsed < timeout || elapsed > timeout+2*time.Second {
 			t.Fatalf("wait %d: timed out after %v; want %v (plus scheduling)", i, elapsed, timeout)
@@ -484,8 +486,8 @@ func TestCloseWakesReceiver(t *testing.T) {
 		p.Close()
 	}()
 	start := time.Now()
-	if m, ok := p.Receive(match, long); ok {
-		t.Fatalf("Receive = %v, true; want false once closed", m)
+	if m, ok := p.Receive(match, long); ok || !p.Closed() {
+		t.Fatalf("Receive = %v, %v, and Closed = %v; want false, closed", m, ok, p.Closed())
 	}
 	woken(t, time.Since(start))
 	// Closed: Infinity does not wait.
@@ -933,6 +935,129 @@ func TestBadInput(t *testing.T) {
 		if _, err := actor.OnExit(c.s, c.pid, c.f); err == nil {
 			t.Errorf("OnExit with %s succeeded", c.name)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger and a test's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A spawned Process runs fn, and closes when fn returns: its monitors and
+// watchers are told, and it leaves the registry.
+func TestSpawn(t *testing.T) {
+	s := newSystem(t)
+	probe := newProcess(t, s)
+	pid, err := actor.Spawn(s, func(p *actor.Process) {
+		m, from, ok := p.ReceiveFrom(nil, long)
+		if !ok {
+			return
+		}
+		p.Request(from, fmt.Sprint("echo ", m))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Watch(pid)
+	s.Root.RequestWithCustomSender(pid, "hello", probe.PID())
+	if m, ok := probe.Receive(isString, long); !ok || m != "echo hello" {
+		t.Fatalf("the spawned Process answered %v, %v", m, ok)
+	}
+	if _, ok := probe.Receive(terminatedBy(pid), long); !ok {
+		t.Fatal("no Terminated once fn returned")
+	}
+	if _, ok := s.ProcessRegistry.Get(pid); ok {
+		t.Fatal("the spawned Process is still registered after fn returned")
+	}
+	for _, c := range []struct {
+		name string
+		s    *protoactor.ActorSystem
+		fn   func(*actor.Process)
+	}{{"nil system", nil, func(*actor.Process) {}}, {"nil fn", s, nil}} {
+		if _, err := actor.Spawn(c.s, c.fn); err == nil {
+			t.Errorf("Spawn with %s succeeded", c.name)
+		}
+	}
+}
+
+// A spawned Process that panics is logged as a crash report, with the
+// panic and its stack, and then closed: what it owned (an OnExit hook
+// here, a socket in use) is closed, and its monitors are told after the
+// report.
+func TestSpawnCrash(t *testing.T) {
+	var log syncBuffer
+	s := actor.NewSystem(actor.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	t.Cleanup(s.Shutdown)
+	owned := make(chan struct{})
+	pid, err := actor.Spawn(s, func(p *actor.Process) {
+		p.OnExit(func() { close(owned) })
+		p.Receive(is("crash"), long)
+		panic("boom")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := make(chan string, 1)
+	if _, err := actor.OnExit(s, pid, func() { reported <- log.String() }); err != nil {
+		t.Fatal(err)
+	}
+	s.Root.Send(pid, "crash")
+	var out string
+	select {
+	case out = <-reported:
+	case <-time.After(long):
+		t.Fatal("the crashed Process was not closed")
+	}
+	select {
+	case <-owned: // by the same Close
+	case <-time.After(long):
+		t.Fatal("what the crashed Process owned was not closed")
+	}
+	for _, want := range []string{"level=ERROR", "crash report", "reason=boom", "pid=", pid.Id, "TestSpawnCrash.func"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the log, when monitors were told, has no %q:\n%s", want, out)
+		}
+	}
+}
+
+// Killing a spawned Process (RootContext.Stop, as a supervisor would)
+// wakes its blocked Receive at once, and Closed tells it that this was no
+// timeout.
+func TestSpawnKilled(t *testing.T) {
+	s := newSystem(t)
+	ready := make(chan struct{}, 1)
+	ended := make(chan bool, 1)
+	pid, err := actor.Spawn(s, func(p *actor.Process) {
+		match, _ := signalOnCall(is("never"), 1, ready)
+		s.Root.Send(p.PID(), "noise") // so that match is called as it waits
+		_, ok := p.Receive(match, actor.Infinity)
+		ended <- !ok && p.Closed()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ready
+	s.Root.Stop(pid)
+	select {
+	case closed := <-ended:
+		if !closed {
+			t.Fatal("Receive returned, but not as closed")
+		}
+	case <-time.After(long):
+		t.Fatal("Stop did not wake the blocked Receive")
 	}
 }
 

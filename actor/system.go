@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/asynkron/protoactor-go/actor"
-	cmap "github.com/orcaman/concurrent-map"
 )
 
 // SystemOption configures NewSystem.
@@ -39,29 +38,6 @@ func NewSystem(opts ...SystemOption) *actor.ActorSystem {
 	}))
 	compactRegistry(system.ProcessRegistry)
 	return system
-}
-
-// registryBuckets is how many concurrent maps (of 32 shards each) hold a
-// system's processes.
-const registryBuckets = 8
-
-// compactRegistry moves the processes of a new system's registry to
-// registryBuckets maps. protoactor spreads them over 1024 concurrent maps
-// of 32 shards: 2.7 MB before the first actor, and, until tens of
-// thousands of them, a Go map of its own for each, about 480 bytes. In 256
-// shards an actor costs its map slot, and locking is still spread far
-// wider than the cores that contend for it.
-func compactRegistry(reg *actor.ProcessRegistryValue) {
-	sm := &actor.SliceMap{LocalPIDs: make([]cmap.ConcurrentMap, registryBuckets)}
-	for i := range sm.LocalPIDs {
-		sm.LocalPIDs[i] = cmap.New()
-	}
-	for _, m := range reg.LocalPIDs.LocalPIDs {
-		// Not IterBuffered: its goroutines and channels, for 1024 maps,
-		// left 7 MB of garbage in every new system's heap.
-		m.IterCb(func(k string, v any) { sm.GetBucket(k).Set(k, v) })
-	}
-	reg.LocalPIDs = sm
 }
 
 // warnOnly passes records at warn level and above to the handler it wraps.

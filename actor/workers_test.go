@@ -126,7 +126,9 @@ func TestWorkersBlockedMailbox(t *testing.T) {
 
 // MailboxOf posts straight into an owner mailbox, in order, and through
 // the root context for any other process.
-func TestMailboxOf(t *testing.T) {
+func TestMailboxOf(t *testing.T) { lookups(t, testMailboxOf) }
+
+func testMailboxOf(t *testing.T) {
 	system := NewSystem()
 	p, _ := NewProcess(system)
 	defer p.Close()
@@ -195,7 +197,9 @@ func (d downRecorder) Down(mb Mailbox) { d <- mb }
 
 // MonitorMailbox tells once that the actor stopped, not that it restarted;
 // a taken-back monitor hears nothing; a stopped actor cannot be monitored.
-func TestMonitorMailbox(t *testing.T) {
+func TestMonitorMailbox(t *testing.T) { lookups(t, testMonitorMailbox) }
+
+func testMonitorMailbox(t *testing.T) {
 	system := NewSystem()
 	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
@@ -242,7 +246,9 @@ func TestMonitorMailbox(t *testing.T) {
 
 // A mailbox keeps one monitor inline and more in a set: each of them that
 // is not taken back is told once, whichever way they were kept.
-func TestMonitorMailboxMany(t *testing.T) {
+func TestMonitorMailboxMany(t *testing.T) { lookups(t, testMonitorMailboxMany) }
+
+func testMonitorMailboxMany(t *testing.T) {
 	system := NewSystem()
 	for _, c := range []struct {
 		monitors int
@@ -283,7 +289,9 @@ func TestMonitorMailboxMany(t *testing.T) {
 
 // Down comes even when the stopped actor's name is taken again at once:
 // the monitor watches the actor, not the name.
-func TestMonitorMailboxNameReused(t *testing.T) {
+func TestMonitorMailboxNameReused(t *testing.T) { lookups(t, testMonitorMailboxNameReused) }
+
+func testMonitorMailboxNameReused(t *testing.T) {
 	system := NewSystem()
 	var again *actor.PID
 	defer func() { system.Root.Stop(again) }()
@@ -308,7 +316,9 @@ func TestMonitorMailboxNameReused(t *testing.T) {
 
 // Down comes while messages keep pouring into the stopped actor's mailbox,
 // as they do from the sockets it owned until they hear of it.
-func TestMonitorMailboxUnderFlood(t *testing.T) {
+func TestMonitorMailboxUnderFlood(t *testing.T) { lookups(t, testMonitorMailboxUnderFlood) }
+
+func testMonitorMailboxUnderFlood(t *testing.T) {
 	system := NewSystem()
 	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
 	mb := MailboxOf(system, pid)
