@@ -18,13 +18,13 @@ package socket
 //	multi_accept_close_listen     TestMultiAcceptCloseListen (packet_test.go)
 //	accept_timeout                TestMultiAcceptCloseListen; TestTAcceptTimeout
 //	controlling_process           TestControllingProcessErrors (owner_test.go)
+//	iter_max_socks                TestIterMaxSocks (system_limit_test.go), in a
+//	                              child process with a 256-fd limit
+//	accept_system_limit           TestAcceptSystemLimit (system_limit_test.go):
+//	                              out of fds, emfile, as OTP 25 says then
 //
 // Not ported, and why:
 //
-//	iter_max_socks                opens sockets until the system refuses, on a
-//	                              separate node, 20 times: it exhausts the
-//	                              machine's fds (the open-files limit here is
-//	                              shared by every test) and needs a slave node.
 //	get_status                    sys:get_status of inet's socket gen_server
 //	                              (the socket backend): no such process here.
 //	accept_closed_by_other_process
@@ -34,9 +34,6 @@ package socket
 //	                              killed acceptor, which a Go goroutine blocked
 //	                              in Accept cannot drop (see TestKillingAcceptor
 //	                              for what otpnet does instead).
-//	accept_system_limit           exhausts the BEAM's port table with ram_file
-//	                              ports: otpnet has no port table; running out
-//	                              of fds instead would starve parallel tests.
 //	default_options, the part that starts nodes with -kernel
 //	                              inet_default_listen_options / _connect_options:
 //	                              otpnet has no kernel application environment.

@@ -1,0 +1,42 @@
+package socket
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/otpnet/otpnet/internal/erltest"
+)
+
+// TestOTPSuitesOracle runs testdata/otp_suites.escript: what OTP 25 does
+// where the ports of gen_tcp_echo_SUITE and of gen_tcp_misc_SUITE's
+// monitor, system limit and pktoptions cases assert it of otpnet. Each
+// line names the Go test that asserts the same of otpnet. The emfile
+// scenario runs in a shell whose open-files limit is 64.
+func TestOTPSuitesOracle(t *testing.T) {
+	escript := erltest.Escript(t)
+	t.Parallel()
+	got := map[string]string{}
+	for _, cmd := range []*exec.Cmd{
+		exec.Command(escript, "testdata/otp_suites.escript"),
+		exec.Command("sh", "-c", `ulimit -n 64 && exec "$0" testdata/otp_suites.escript emfile`, escript),
+	} {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			name, result, _ := strings.Cut(line, " ")
+			got[name] = result
+		}
+	}
+	for name, want := range map[string]string{
+		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
+		// so; an fd freed, the waiting connection is accepted.
+		"accept_emfile": "[{error,emfile},{error,emfile},ok]",
+	} {
+		if got[name] != want {
+			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
+		}
+	}
+}
