@@ -31,6 +31,9 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
+//	inet:monitor(S)                         ref, err := s.Monitor(self)
+//	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
+//	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}
 //	{error, closed}                         errors.Is(err, socket.ErrClosed)
 //	{error, econnreset}                     errors.Is(err, unix.ECONNRESET); socket.Reason(err) == "econnreset"
 //	{error, {timeout, Rest}}                *socket.SendTimeoutError{Rest: rest}

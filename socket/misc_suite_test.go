@@ -22,6 +22,8 @@ package socket
 //	                              child process with a 256-fd limit
 //	accept_system_limit           TestAcceptSystemLimit (system_limit_test.go):
 //	                              out of fds, emfile, as OTP 25 says then
+//	socket_monitor1, _manys, _manyc, _demon_after, socket_monitor2, _manys,
+//	_manyc                        TestSocketMonitor1 ... (monitor_test.go)
 //
 // Not ported, and why:
 //

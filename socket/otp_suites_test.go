@@ -34,6 +34,24 @@ func TestOTPSuitesOracle(t *testing.T) {
 		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
 		// so; an fd freed, the waiting connection is accepted.
 		"accept_emfile": "[{error,emfile},{error,emfile},ok]",
+		// TestSocketMonitorReasons: the Down's reason (nil for normal),
+		// after the owner's last messages
+		"monitor_close":             "[{down,normal}]",
+		"monitor_peer_close_active": "[tcp_closed,{down,normal}]",
+		"monitor_emsgsize":          "[{tcp_error,emsgsize},tcp_closed,{down,emsgsize}]",
+		"monitor_econnreset_show":   "[{tcp_error,econnreset},tcp_closed,{down,econnreset}]",
+		"monitor_econnreset":        "[tcp_closed,{down,normal}]",
+		// TestSocketMonitorOwnerExit
+		"monitor_owner_exit": "[{down,normal}]",
+		// TestSocketMonitorNoproc
+		"monitor_noproc": "[{down,noproc}]",
+		// TestSocketMonitorNotExited
+		"monitor_passive":             "[{error,closed},[],[tcp_closed,{down,normal}]]",
+		"monitor_exit_on_close_false": "[[tcp_closed],[{down,normal}]]",
+		"monitor_send_timeout_close":  "[{error,timeout},[],[{down,normal}]]",
+		// TestSocketMonitorCancel
+		"monitor_cancel":             "[[true,false],[]]",
+		"monitor_cancel_after_close": "[false,false,[{down,normal},{down,normal}]]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)

@@ -9,9 +9,93 @@
 main(["emfile"]) ->
     accept_emfile();
 main([]) ->
+    monitors(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
+
+pair(COpts) ->
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, COpts),
+    {ok, S} = gen_tcp:accept(L),
+    gen_tcp:close(L),
+    {C, S}.
+
+%% The messages that come within 200 ms, with sockets and references
+%% left out: {tcp_error, Reason}, tcp_closed, {down, Info}.
+collect() ->
+    receive
+        {'DOWN', _, port, _, Info} -> [{down, Info} | collect()];
+        {tcp_closed, _} -> [tcp_closed | collect()];
+        {tcp_error, _, Reason} -> [{tcp_error, Reason} | collect()];
+        {tcp, _, _} -> [tcp | collect()]
+    after 200 -> []
+    end.
+
+%% inet:monitor/1 and cancel_monitor/1: when a port exits, the DOWN's
+%% Info, and its place among the owner's messages.
+monitors() ->
+    Ended = fun(Name, COpts, End) ->
+                    {C, S} = pair(COpts),
+                    _ = inet:monitor(C),
+                    End(C, S),
+                    out(Name, collect())
+            end,
+    Reset = fun(_, S) -> ok = inet:setopts(S, [{linger, {true, 0}}]), gen_tcp:close(S) end,
+    Ended("monitor_close", [{active, true}], fun(C, _) -> gen_tcp:close(C) end),
+    Ended("monitor_peer_close_active", [{active, true}], fun(_, S) -> gen_tcp:close(S) end),
+    Ended("monitor_emsgsize", [{active, true}, {packet, 1}, {packet_size, 2}],
+          fun(_, S) -> gen_tcp:send(S, <<5,1,2,3,4,5>>) end),
+    Ended("monitor_econnreset_show", [{active, true}, {show_econnreset, true}], Reset),
+    Ended("monitor_econnreset", [{active, true}], Reset),
+    Self = self(),
+    Owner = spawn(fun() ->
+                          {ok, L} = gen_tcp:listen(0, []),
+                          Self ! {socket, L},
+                          receive exit -> ok end
+                  end),
+    receive {socket, L} -> _ = inet:monitor(L) end,
+    Owner ! exit,
+    out("monitor_owner_exit", collect()),
+    {ok, L2} = gen_tcp:listen(0, []),
+    ok = gen_tcp:close(L2),
+    _ = inet:monitor(L2),
+    out("monitor_noproc", collect()),
+    {C1, S1} = pair([{active, false}]),
+    _ = inet:monitor(C1),
+    ok = gen_tcp:close(S1),
+    Recv = gen_tcp:recv(C1, 0),
+    Before = collect(),
+    ok = inet:setopts(C1, [{active, once}]),
+    out("monitor_passive", [Recv, Before, collect()]),
+    {C2, S2} = pair([{active, true}, {exit_on_close, false}]),
+    _ = inet:monitor(C2),
+    ok = gen_tcp:close(S2),
+    Closed = collect(),
+    ok = gen_tcp:close(C2),
+    out("monitor_exit_on_close_false", [Closed, collect()]),
+    {C3, _S3} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
+                      {sndbuf, 4096}]),
+    _ = inet:monitor(C3),
+    Chunk = binary:copy(<<0>>, 65536),
+    Send = fun F(0) -> none;
+               F(N) -> case gen_tcp:send(C3, Chunk) of ok -> F(N - 1); E -> E end
+           end,
+    TimedOut = Send(1000),
+    Closing = collect(),
+    ok = gen_tcp:close(C3),
+    out("monitor_send_timeout_close", [TimedOut, Closing, collect()]),
+    {C4, _S4} = pair([{active, false}]),
+    M4 = inet:monitor(C4),
+    Cancels = [inet:cancel_monitor(M4), inet:cancel_monitor(M4)],
+    ok = gen_tcp:close(C4),
+    out("monitor_cancel", [Cancels, collect()]),
+    {C5, _S5} = pair([{active, false}]),
+    M5a = inet:monitor(C5),
+    M5b = inet:monitor(C5),
+    ok = gen_tcp:close(C5),
+    out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
 
 %% Out of fds, accept says emfile, again and again; with an fd freed it
 %% accepts the connection that waited.
