@@ -24,6 +24,8 @@ package socket
 //	                              out of fds, emfile, as OTP 25 says then
 //	socket_monitor1, _manys, _manyc, _demon_after, socket_monitor2, _manys,
 //	_manyc                        TestSocketMonitor1 ... (monitor_test.go)
+//	recvtos, recvtosttl, recvttl, recvtclass
+//	                              TestRecvtos ... (pktoptions_test.go)
 //
 // Not ported, and why:
 //

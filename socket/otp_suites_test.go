@@ -30,6 +30,25 @@ func TestOTPSuitesOracle(t *testing.T) {
 			got[name] = result
 		}
 	}
+	// The pktoptions scenarios: otpnet's getopts, in the same order, are
+	// OTP's (TestRecvtos, TestRecvtosttl, TestRecvttl, TestRecvtclass).
+	for name, tc := range map[string]struct {
+		family Family
+		spec   []pktSpec
+	}{
+		"pktoptions_recvtos":    {Inet, []pktSpec{{RecvTos, Tos(96)}}},
+		"pktoptions_recvtosttl": {Inet, []pktSpec{{RecvTos, Tos(96)}, {RecvTTL, TTL(33)}}},
+		"pktoptions_recvttl":    {Inet, []pktSpec{{RecvTTL, TTL(33)}}},
+		"pktoptions_recvtclass": {Inet6, []pktSpec{{RecvTclass, Tclass(224)}}},
+	} {
+		ours, ok := pktScenario(t, tc.family, tc.spec)
+		if !ok {
+			t.Fatalf("%s: no loopback address for %v here, where OTP had one", name, tc.family)
+		}
+		if s := erlOptions(ours); s != got[name] {
+			t.Errorf("%s: otpnet's %s, OTP's %s", name, s, got[name])
+		}
+	}
 	for name, want := range map[string]string{
 		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
 		// so; an fd freed, the waiting connection is accepted.
@@ -52,6 +71,8 @@ func TestOTPSuitesOracle(t *testing.T) {
 		// TestSocketMonitorCancel
 		"monitor_cancel":             "[[true,false],[]]",
 		"monitor_cancel_after_close": "[false,false,[{down,normal},{down,normal}]]",
+		// TestPktoptionsMessages
+		"pktoptions_refused": "[{error,einval},{error,einval},{error,einval}]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)

@@ -10,6 +10,11 @@ main(["emfile"]) ->
     accept_emfile();
 main([]) ->
     monitors(),
+    pktoptions("recvtos", inet, [{recvtos, tos, 96}]),
+    pktoptions("recvtosttl", inet, [{recvtos, tos, 96}, {recvttl, ttl, 33}]),
+    pktoptions("recvttl", inet, [{recvttl, ttl, 33}]),
+    pktoptions("recvtclass", inet6, [{recvtclass, tclass, 224}]),
+    pktoptions_refused(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -118,3 +123,45 @@ accept_emfile() ->
                 Other -> Other
             end,
     out("accept_emfile", [First, Again, Freed]).
+
+%% gen_tcp_misc_SUITE's test_pktoptions/4, each getopts it makes, in
+%% order, as Name [Opts...]: the listener's recv options and options, the
+%% connecting and the accepted socket's, their pktoptions; then, with the
+%% listener's recv options off and the options set there, the same for a
+%% second connection.
+pktoptions(Name, Family, Spec) ->
+    T = 5000,
+    RecvOpts = [R || {R, _, _} <- Spec],
+    True = [{R, true} || {R, _, _} <- Spec],
+    False = [{R, false} || {R, _, _} <- Spec],
+    Opts = [O || {_, O, _} <- Spec],
+    Vals = [{O, V} || {_, O, V} <- Spec],
+    Addr = case Family of inet -> {127,0,0,1}; inet6 -> {0,0,0,0,0,0,0,1} end,
+    Base = [Family, binary, {active, false}, {send_timeout, T}],
+    Get = fun(S, Names) -> {ok, Got} = inet:getopts(S, Names), Got end,
+    Pkt = fun(S) -> {ok, [{pktoptions, P}]} = inet:getopts(S, [pktoptions]), P end,
+    {ok, L} = gen_tcp:listen(0, [{ip, Addr} | Base ++ True]),
+    {ok, Port} = inet:port(L),
+    Got1 = [Get(L, RecvOpts), Get(L, Opts)],
+    {ok, S2} = gen_tcp:connect(Addr, Port, Base ++ True ++ Vals, T),
+    Got2 = [Get(S2, RecvOpts), Get(S2, Opts)],
+    {ok, S1} = gen_tcp:accept(L, T),
+    Got3 = [Get(S1, RecvOpts), Get(S1, Opts), Pkt(S1), Pkt(S2)],
+    ok = gen_tcp:close(S2),
+    ok = gen_tcp:close(S1),
+    ok = inet:setopts(L, False ++ Vals),
+    Got4 = [Get(L, RecvOpts), Get(L, Opts)],
+    {ok, S4} = gen_tcp:connect(Addr, Port, Base ++ True, T),
+    Got5 = [Get(S4, RecvOpts), Get(S4, Opts)],
+    {ok, S3} = gen_tcp:accept(L, T),
+    Got6 = [Get(S3, RecvOpts), Get(S3, Opts), Pkt(S3), Pkt(S4)],
+    [ok = gen_tcp:close(S) || S <- [S4, S3, L]],
+    out("pktoptions_" ++ Name, Got1 ++ Got2 ++ Got3 ++ Got4 ++ Got5 ++ Got6).
+
+%% pktoptions cannot be set; recvtclass is refused on an IPv4 socket.
+pktoptions_refused() ->
+    {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}]),
+    out("pktoptions_refused", [inet:setopts(L, [{pktoptions, []}]),
+                               inet:setopts(L, [{recvtclass, true}]),
+                               gen_tcp:listen(0, [{ip, {127,0,0,1}}, {recvtclass, true}])]),
+    ok = gen_tcp:close(L).
