@@ -5,6 +5,7 @@ package socket
 // these tests wait for that thing (a message, a kernel state, the port's
 // own state) with an explicit bound instead; the few cases that are about
 // time passing (accept timeouts, otp_3924's close latency) say so.
+// gen_tcp_echo_SUITE's nine cases are in echo_suite_test.go.
 //
 // Covered elsewhere, not repeated here:
 //

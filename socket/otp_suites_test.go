@@ -1,9 +1,15 @@
 package socket
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/otpnet/otpnet/framing"
 
 	"github.com/otpnet/otpnet/internal/erltest"
 )
@@ -49,6 +55,9 @@ func TestOTPSuitesOracle(t *testing.T) {
 			t.Errorf("%s: otpnet's %s, OTP's %s", name, s, got[name])
 		}
 	}
+	if ours := echoLimits(t); ours != got["echo_limits"] {
+		t.Errorf("echo_limits: otpnet's %s, OTP's %s", ours, got["echo_limits"])
+	}
 	for name, want := range map[string]string{
 		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
 		// so; an fd freed, the waiting connection is accepted.
@@ -73,9 +82,55 @@ func TestOTPSuitesOracle(t *testing.T) {
 		"monitor_cancel_after_close": "[false,false,[{down,normal},{down,normal}]]",
 		// TestPktoptionsMessages
 		"pktoptions_refused": "[{error,einval},{error,einval},{error,einval}]",
+		// TestLimitActiveEcho, TestLimitPassiveEcho (echoType.bounded):
+		// what packet_size 10 lets through: 1, sunrm, tpkt, fcgi (3+7,
+		// 4+7, 10+0, 11+0 bytes of content and padding), raw; and
+		// otpnet's is the same (echoLimits)
+		"echo_limits": "[ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},11]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
 		}
 	}
+}
+
+// echoLimits is the oracle's echo_limits in otpnet: a socket of each type
+// with {packet_size, 10} receives a packet, and Recv says ok (raw: how
+// many bytes) or the error.
+func echoLimits(t *testing.T) string {
+	a := func(n int) []byte { return bytes.Repeat([]byte("a"), n) }
+	fcgi := func(n, pad int) []byte {
+		b := binary.BigEndian.AppendUint16([]byte{1, 5, 0, 1}, uint16(n))
+		return append(append(append(b, byte(pad), 0), a(n)...), make([]byte, pad)...)
+	}
+	var results []string
+	for _, tc := range []struct {
+		packet framing.Type
+		bin    []byte
+	}{
+		{framing.One, append([]byte{10}, a(10)...)}, {framing.One, append([]byte{11}, a(11)...)},
+		{framing.SunRM, append([]byte{0, 0, 0, 10}, a(10)...)}, {framing.SunRM, append([]byte{0, 0, 0, 11}, a(11)...)},
+		{framing.TPKT, append([]byte{3, 0, 0, 14}, a(10)...)}, {framing.TPKT, append([]byte{3, 0, 0, 15}, a(11)...)},
+		{framing.FCGI, fcgi(3, 7)}, {framing.FCGI, fcgi(4, 7)}, {framing.FCGI, fcgi(10, 0)}, {framing.FCGI, fcgi(11, 0)},
+		{framing.Raw, a(11)},
+	} {
+		p := newProc(t)
+		c, s := pair(t, p, Active(False))
+		if err := c.SetOpts(Packet(tc.packet), PacketSize(10)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(tc.bin); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Recv(0, time.Second)
+		switch {
+		case err != nil:
+			results = append(results, "{error,"+Reason(err)+"}")
+		case tc.packet == framing.Raw:
+			results = append(results, strconv.Itoa(len(got)))
+		default:
+			results = append(results, "ok")
+		}
+	}
+	return "[" + strings.Join(results, ",") + "]"
 }

@@ -15,6 +15,7 @@ main([]) ->
     pktoptions("recvttl", inet, [{recvttl, ttl, 33}]),
     pktoptions("recvtclass", inet6, [{recvtclass, tclass, 224}]),
     pktoptions_refused(),
+    echo_limits(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -165,3 +166,29 @@ pktoptions_refused() ->
                                inet:setopts(L, [{recvtclass, true}]),
                                gen_tcp:listen(0, [{ip, {127,0,0,1}}, {recvtclass, true}])]),
     ok = gen_tcp:close(L).
+
+%% What {packet_size, 10} bounds, for the echo suite's limit cases: a
+%% socket of each type receives a packet, and recv says ok (raw: how many
+%% bytes) or the error. The payload for the suite's types; nothing for
+%% raw; for fcgi the content and the padding, not the header.
+echo_limits() ->
+    A = fun(N) -> binary:copy(<<"a">>, N) end,
+    Fcgi = fun(N, Pad) -> <<1, 5, 0, 1, N:16, Pad, 0, (A(N))/binary, (binary:copy(<<0>>, Pad))/binary>> end,
+    Cases = [{1, <<10, (A(10))/binary>>}, {1, <<11, (A(11))/binary>>},
+             {sunrm, <<10:32, (A(10))/binary>>}, {sunrm, <<11:32, (A(11))/binary>>},
+             {tpkt, <<3, 0, 14:16, (A(10))/binary>>}, {tpkt, <<3, 0, 15:16, (A(11))/binary>>},
+             {fcgi, Fcgi(3, 7)}, {fcgi, Fcgi(4, 7)}, {fcgi, Fcgi(10, 0)}, {fcgi, Fcgi(11, 0)},
+             {raw, A(11)}],
+    out("echo_limits", [echo_limit(T, B) || {T, B} <- Cases]).
+
+echo_limit(Type, Bin) ->
+    {C, S} = pair([binary, {active, false}, {packet, Type}, {packet_size, 10}]),
+    ok = gen_tcp:send(S, Bin),
+    Result = case gen_tcp:recv(C, 0, 1000) of
+                 {ok, Got} when Type =:= raw -> byte_size(Got);
+                 {ok, _} -> ok;
+                 Error -> Error
+             end,
+    gen_tcp:close(C),
+    gen_tcp:close(S),
+    Result.
