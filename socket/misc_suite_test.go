@@ -55,7 +55,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,16 +241,8 @@ func flushMailbox(p proc) {
 func TestGenTCPSuitesOracle(t *testing.T) {
 	escript := erltest.Escript(t)
 	t.Parallel()
-	out, err := exec.Command(escript, "testdata/gen_tcp_suites.escript").CombinedOutput()
-	if err != nil {
-		t.Fatalf("escript: %v\n%s", err, out)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		name, result, _ := strings.Cut(line, " ")
-		got[name] = result
-	}
-	for name, want := range map[string]string{
+	got := oracle(t, exec.Command(escript, "testdata/gen_tcp_suites.escript"))
+	wantOracle(t, got, map[string]string{
 		// TestEconnresetAfterSyncSend
 		"sync_send_show_false": "[{error,closed},{error,enotconn},{error,closed},{error,enotconn}]",
 		"sync_send_show_true":  "[{error,econnreset},{error,enotconn},{error,econnreset},{error,enotconn}]",
@@ -278,11 +269,7 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"local_names": "[<<>>,<<>>,{error,enotconn},6,0]",
 		// TestControllingProcessSelf: a closed socket's names are einval
 		"closed_names": "[{error,einval},{error,einval},{error,einval}]",
-	} {
-		if got[name] != want {
-			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
-		}
-	}
+	})
 }
 
 // --- the cases ------------------------------------------------------------

@@ -63,50 +63,19 @@ func monitorClient(t *testing.T, socks ...*Socket) (ready, done <-chan struct{})
 // socket_monitor1: a process monitors a listening socket; the socket is
 // closed; the process gets its Down.
 func TestSocketMonitor1(t *testing.T) {
-	t.Parallel()
-	p := newProc(t)
-	l, _ := listenLo(t, p)
-	ready, done := monitorClient(t, l)
-	within(t, ready, 5*time.Second, "client ready")
-	l.Close()
-	within(t, done, 5*time.Second, "client's Down")
+	testSocketMonitor(t, 1, 1, false)
 }
 
 // socket_monitor1_manys: one process monitors five listening sockets;
 // they are closed; it gets the five Downs, each for its socket.
 func TestSocketMonitor1Manys(t *testing.T) {
-	t.Parallel()
-	p := newProc(t)
-	var socks []*Socket
-	for range 5 {
-		l, _ := listenLo(t, p)
-		defer l.Close()
-		socks = append(socks, l)
-	}
-	ready, done := monitorClient(t, socks...)
-	within(t, ready, 5*time.Second, "client ready")
-	for _, l := range socks {
-		l.Close()
-	}
-	within(t, done, 5*time.Second, "client's Downs")
+	testSocketMonitor(t, 5, 1, false)
 }
 
 // socket_monitor1_manyc: five processes monitor one listening socket; it
 // is closed; each gets its Down.
 func TestSocketMonitor1Manyc(t *testing.T) {
-	t.Parallel()
-	p := newProc(t)
-	l, _ := listenLo(t, p)
-	var dones []<-chan struct{}
-	for range 5 {
-		ready, done := monitorClient(t, l)
-		within(t, ready, 5*time.Second, "client ready")
-		dones = append(dones, done)
-	}
-	l.Close()
-	for i, done := range dones {
-		within(t, done, 5*time.Second, fmt.Sprintf("client %d's Down", i+1))
-	}
+	testSocketMonitor(t, 1, 5, false)
 }
 
 // socket_monitor1_demon_after: a process monitors a listening socket and
@@ -147,22 +116,25 @@ func TestSocketMonitor1DemonAfter(t *testing.T) {
 // the owner exits (OTP kills it: here its Process closes); the socket goes
 // with it and the monitor's Down comes.
 func TestSocketMonitor2(t *testing.T) {
-	testSocketMonitor2(t, 1, 1)
+	testSocketMonitor(t, 1, 1, true)
 }
 
 // socket_monitor2_manys: as socket_monitor2, with five sockets monitored
 // by one process.
 func TestSocketMonitor2Manys(t *testing.T) {
-	testSocketMonitor2(t, 5, 1)
+	testSocketMonitor(t, 5, 1, true)
 }
 
 // socket_monitor2_manyc: as socket_monitor2, with one socket monitored by
 // five processes.
 func TestSocketMonitor2Manyc(t *testing.T) {
-	testSocketMonitor2(t, 1, 5)
+	testSocketMonitor(t, 1, 5, true)
 }
 
-func testSocketMonitor2(t *testing.T, nsocks, nclients int) {
+// testSocketMonitor is the socket_monitor cases: nclients processes each
+// monitor the same nsocks listening sockets; the sockets are closed, or
+// their owner exits; each process gets a Down per socket.
+func testSocketMonitor(t *testing.T, nsocks, nclients int, ownerExits bool) {
 	t.Parallel()
 	owner := newProc(t)
 	var socks []*Socket
@@ -177,7 +149,13 @@ func testSocketMonitor2(t *testing.T, nsocks, nclients int) {
 		within(t, ready, 5*time.Second, "client ready")
 		dones = append(dones, done)
 	}
-	owner.Close()
+	if ownerExits {
+		owner.Close()
+	} else {
+		for _, l := range socks {
+			l.Close()
+		}
+	}
 	for i, done := range dones {
 		within(t, done, 5*time.Second, fmt.Sprintf("client %d's Downs", i+1))
 	}
@@ -343,14 +321,7 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		c, _ := pair(t, p, Active(False))
 		c.SetOpts(SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
 		ref, _ := c.Monitor(p)
-		chunk := make([]byte, 64<<10)
-		var err error
-		for range 1000 {
-			if err = c.Send(chunk); err != nil {
-				break
-			}
-		}
-		if !errors.Is(err, ErrTimeout) {
+		if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
 			t.Fatalf("Send = %v, want timeout", err)
 		}
 		p.none(t, 0) // closed, but the port has not exited

@@ -22,20 +22,9 @@ import (
 func TestOTPSuitesOracle(t *testing.T) {
 	escript := erltest.Escript(t)
 	t.Parallel()
-	got := map[string]string{}
-	for _, cmd := range []*exec.Cmd{
+	got := oracle(t,
 		exec.Command(escript, "testdata/otp_suites.escript"),
-		exec.Command("sh", "-c", `ulimit -n 64 && exec "$0" testdata/otp_suites.escript emfile`, escript),
-	} {
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
-		}
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			name, result, _ := strings.Cut(line, " ")
-			got[name] = result
-		}
-	}
+		exec.Command("sh", "-c", `ulimit -n 64 && exec "$0" testdata/otp_suites.escript emfile`, escript))
 	// The pktoptions scenarios: otpnet's getopts, in the same order, are
 	// OTP's (TestRecvtos, TestRecvtosttl, TestRecvttl, TestRecvtclass).
 	for name, tc := range map[string]struct {
@@ -58,7 +47,7 @@ func TestOTPSuitesOracle(t *testing.T) {
 	if ours := echoLimits(t); ours != got["echo_limits"] {
 		t.Errorf("echo_limits: otpnet's %s, OTP's %s", ours, got["echo_limits"])
 	}
-	for name, want := range map[string]string{
+	wantOracle(t, got, map[string]string{
 		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
 		// so; an fd freed, the waiting connection is accepted.
 		"accept_emfile": "[{error,emfile},{error,emfile},ok]",
@@ -87,9 +76,34 @@ func TestOTPSuitesOracle(t *testing.T) {
 		// 4+7, 10+0, 11+0 bytes of content and padding), raw; and
 		// otpnet's is the same (echoLimits)
 		"echo_limits": "[ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},ok,{error,emsgsize},11]",
-	} {
-		if got[name] != want {
-			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
+	})
+}
+
+// oracle runs each of an oracle's commands (escripts that print a line
+// "Name Result" per scenario) and returns the results by name.
+func oracle(t *testing.T, cmds ...*exec.Cmd) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, cmd := range cmds {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			name, result, _ := strings.Cut(line, " ")
+			got[name] = result
+		}
+	}
+	return got
+}
+
+// wantOracle checks that OTP's results, got, are those the Go tests assert
+// of otpnet.
+func wantOracle(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("OTP's %s = %s, want %s", name, got[name], w)
 		}
 	}
 }
