@@ -46,6 +46,10 @@ var (
 	// ErrSystemLimit is system_limit: a system limit was hit, in OTP
 	// usually the port table (listen, connect and accept return it).
 	ErrSystemLimit = errors.New("system_limit")
+	// ErrNoProc is noproc: the process or port a call names is gone, as
+	// the Reason of a socket monitor's Down when the port had already
+	// exited.
+	ErrNoProc = errors.New("noproc")
 )
 
 // The POSIX reasons a program usually compares with, for errors.Is(err,
@@ -88,7 +92,7 @@ const (
 )
 
 // reasonSentinels are this package's reasons, in the order Reason tries them.
-var reasonSentinels = [...]error{ErrClosed, ErrTimeout, ErrNotOwner, ErrBadArg, ErrNxdomain, ErrSystemLimit}
+var reasonSentinels = [...]error{ErrClosed, ErrTimeout, ErrNotOwner, ErrBadArg, ErrNxdomain, ErrSystemLimit, ErrNoProc}
 
 // Error is the error of a socket or inet call: the call and its reason, as
 // net.OpError is for package net. Err is one of this package's sentinel

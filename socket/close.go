@@ -23,7 +23,9 @@ const closeDrain = 5 * time.Second
 func (s *Socket) Close() error {
 	s.mu.Lock()
 	if s.dead {
+		refs := s.takeMonitors() // closed by a send timeout, it exits only now
 		s.mu.Unlock()
+		s.tellDown(refs, nil)
 		return nil
 	}
 	wait := closeDrain
@@ -44,8 +46,10 @@ func (s *Socket) Close() error {
 	s.wakeSenders()
 	s.unlink()
 	s.dropStash()
+	refs := s.takeMonitors()
 	h, listener := s.h, s.listener
 	s.mu.Unlock()
+	defer s.tellDown(refs, nil) // once the fd is closed
 
 	switch {
 	case listener:

@@ -156,7 +156,8 @@ func checkValue(opt Option) error {
 	case bool:
 		switch opt.name {
 		case OptExitOnClose, OptShowEconnreset, OptSendTimeoutClose, OptDelaySend,
-			OptNodelay, OptKeepalive, OptReuseaddr, OptReuseport, OptDontroute, OptIPv6Only:
+			OptNodelay, OptKeepalive, OptReuseaddr, OptReuseport, OptDontroute, OptIPv6Only,
+			OptRecvTos, OptRecvTTL, OptRecvTclass:
 		default:
 			return bad("not a boolean option")
 		}
@@ -193,6 +194,8 @@ func checkValue(opt Option) error {
 		if opt.name != OptIP || len(v) >= len(unix.RawSockaddrUnix{}.Path) {
 			return bad("want a path shorter than 108 bytes")
 		}
+	case []Option:
+		return bad("pktoptions can only be read")
 	case RawValue, netip.Addr, inet.Family:
 	default:
 		return bad("unknown value type")

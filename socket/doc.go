@@ -32,6 +32,9 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
+//	inet:monitor(S)                         ref, err := s.Monitor(self)
+//	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
+//	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}
 //	{error, closed}                         errors.Is(err, socket.ErrClosed)
 //	{error, econnreset}                     errors.Is(err, inet.ECONNRESET); inet.Reason(err) == "econnreset"
 //	{error, {timeout, Rest}}                *inet.SendTimeoutError{Rest: rest}
@@ -57,6 +60,10 @@
 //   - A goroutine blocked in Accept cannot be killed: when its process has
 //     stopped, Accept returns badarg as the next connection comes, and
 //     leaves that connection to the next Accept.
+//   - A socket monitor (Monitor) lasts until its Down or CancelMonitor,
+//     even when the monitoring process stops; whoever holds its reference
+//     may cancel it; and its Down for a socket whose owner stopped says
+//     normal (a nil Reason), otpnet's processes having no exit reason.
 //
 // Calls return their errors as an *inet.Error naming the call, with one of
 // package inet's reasons. The few names a first program needs are here as well, as the

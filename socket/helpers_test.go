@@ -64,3 +64,15 @@ func pair(t testing.TB, p proc, opts ...Option) (client, server *Socket) {
 	t.Cleanup(func() { client.Close(); server.Close() })
 	return client, server
 }
+
+// sendUntilError sends 64 KiB at a time on c, whose peer does not read,
+// until a Send fails (at most 1000 times), and returns its error.
+func sendUntilError(c *Socket) error {
+	chunk := make([]byte, 64<<10)
+	for range 1000 {
+		if err := c.Send(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}

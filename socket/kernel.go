@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -50,6 +51,12 @@ func setKernel(fd int, opt Option) error {
 		return unix.BindToDevice(fd, opt.value.(string))
 	case OptIPv6Only:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, b(opt.value.(bool)))
+	case OptRecvTos:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_RECVTOS, b(opt.value.(bool)))
+	case OptRecvTTL:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_RECVTTL, b(opt.value.(bool)))
+	case OptRecvTclass:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS, b(opt.value.(bool)))
 	case OptRaw:
 		r := opt.value.(RawValue)
 		return setsockoptBytes(fd, r.Level, r.Opt, r.Value)
@@ -102,6 +109,15 @@ func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 		return Option{name, s}, err
 	case OptIPv6Only:
 		return boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+	case OptRecvTos:
+		return boolOpt(unix.IPPROTO_IP, unix.IP_RECVTOS)
+	case OptRecvTTL:
+		return boolOpt(unix.IPPROTO_IP, unix.IP_RECVTTL)
+	case OptRecvTclass:
+		return boolOpt(unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS)
+	case OptPktoptions:
+		opts, err := pktOptions(fd)
+		return Option{name, opts}, err
 	case OptRaw:
 		buf := make([]byte, len(want.Value))
 		n, err := getsockoptBytes(fd, want.Level, want.Opt, buf)
@@ -133,4 +149,60 @@ func getsockoptBytes(fd, level, opt int, buf []byte) (int, error) {
 		return 0, e
 	}
 	return int(n), nil
+}
+
+// pktOptions reads what the kernel kept of the last packet received, as
+// inet_drv's getopt of pktoptions does: the control messages of
+// IP_PKTOPTIONS (IPV6_2292PKTOPTIONS on an IPv6 socket), those of them
+// that say a TOS, a TTL or a traffic class, as options.
+func pktOptions(fd int) ([]Option, error) {
+	domain, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	if err != nil {
+		return nil, err
+	}
+	level, opt := unix.IPPROTO_IP, unix.IP_PKTOPTIONS
+	if domain == unix.AF_INET6 {
+		level, opt = unix.IPPROTO_IPV6, unix.IPV6_2292PKTOPTIONS
+	}
+	buf := make([]byte, 512)
+	n, err := getsockoptBytes(fd, level, opt, buf)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := unix.ParseSocketControlMessage(buf[:n])
+	if err != nil {
+		return nil, err
+	}
+	opts := []Option{}
+	for _, m := range msgs {
+		var name OptName
+		switch h := m.Header; {
+		case h.Level == unix.IPPROTO_IP && (h.Type == unix.IP_TOS || h.Type == unix.IP_RECVTOS):
+			name = OptTos
+		case h.Level == unix.IPPROTO_IP && (h.Type == unix.IP_TTL || h.Type == unix.IP_RECVTTL):
+			name = OptTTL
+		case h.Level == unix.IPPROTO_IPV6 && (h.Type == unix.IPV6_TCLASS || h.Type == unix.IPV6_RECVTCLASS):
+			name = OptTclass
+		default:
+			continue
+		}
+		opts = append(opts, Option{name, cmsgInt(m.Data)})
+	}
+	return opts, nil
+}
+
+// cmsgInt is a control message's integer, of whatever size it has, as
+// inet_drv's load_cmsg_int reads it; 0 for a size it does not know.
+func cmsgInt(b []byte) int {
+	switch len(b) {
+	case 1:
+		return int(b[0])
+	case 2:
+		return int(binary.NativeEndian.Uint16(b))
+	case 4:
+		return int(binary.NativeEndian.Uint32(b))
+	case 8:
+		return int(binary.NativeEndian.Uint64(b))
+	}
+	return 0
 }

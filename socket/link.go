@@ -172,5 +172,5 @@ func (s *Socket) ownerDownLocked() {
 	q, _ := s.pool().Queued(s.h)
 	ownerExits.Add(1)
 	ownerExitBytes.Add(uint64(len(s.buf) + q))
-	s.die()
+	s.exit(nil)
 }

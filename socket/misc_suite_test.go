@@ -5,6 +5,7 @@ package socket
 // these tests wait for that thing (a message, a kernel state, the port's
 // own state) with an explicit bound instead; the few cases that are about
 // time passing (accept timeouts, otp_3924's close latency) say so.
+// gen_tcp_echo_SUITE's nine cases are in echo_suite_test.go.
 //
 // Covered elsewhere, not repeated here:
 //
@@ -18,13 +19,17 @@ package socket
 //	multi_accept_close_listen     TestMultiAcceptCloseListen (packet_test.go)
 //	accept_timeout                TestMultiAcceptCloseListen; TestTAcceptTimeout
 //	controlling_process           TestControllingProcessErrors (owner_test.go)
+//	iter_max_socks                TestIterMaxSocks (system_limit_test.go), in a
+//	                              child process with a 256-fd limit
+//	accept_system_limit           TestAcceptSystemLimit (system_limit_test.go):
+//	                              out of fds, emfile, as OTP 25 says then
+//	socket_monitor1, _manys, _manyc, _demon_after, socket_monitor2, _manys,
+//	_manyc                        TestSocketMonitor1 ... (monitor_test.go)
+//	recvtos, recvtosttl, recvttl, recvtclass
+//	                              TestRecvtos ... (pktoptions_test.go)
 //
 // Not ported, and why:
 //
-//	iter_max_socks                opens sockets until the system refuses, on a
-//	                              separate node, 20 times: it exhausts the
-//	                              machine's fds (the open-files limit here is
-//	                              shared by every test) and needs a slave node.
 //	get_status                    sys:get_status of inet's socket gen_server
 //	                              (the socket backend): no such process here.
 //	accept_closed_by_other_process
@@ -34,9 +39,6 @@ package socket
 //	                              killed acceptor, which a Go goroutine blocked
 //	                              in Accept cannot drop (see TestKillingAcceptor
 //	                              for what otpnet does instead).
-//	accept_system_limit           exhausts the BEAM's port table with ram_file
-//	                              ports: otpnet has no port table; running out
-//	                              of fds instead would starve parallel tests.
 //	default_options, the part that starts nodes with -kernel
 //	                              inet_default_listen_options / _connect_options:
 //	                              otpnet has no kernel application environment.
@@ -53,7 +55,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -241,16 +242,8 @@ func flushMailbox(p proc) {
 func TestGenTCPSuitesOracle(t *testing.T) {
 	escript := erltest.Escript(t)
 	t.Parallel()
-	out, err := exec.Command(escript, "testdata/gen_tcp_suites.escript").CombinedOutput()
-	if err != nil {
-		t.Fatalf("escript: %v\n%s", err, out)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		name, result, _ := strings.Cut(line, " ")
-		got[name] = result
-	}
-	for name, want := range map[string]string{
+	got := oracle(t, exec.Command(escript, "testdata/gen_tcp_suites.escript"))
+	wantOracle(t, got, map[string]string{
 		// TestEconnresetAfterSyncSend
 		"sync_send_show_false": "[{error,closed},{error,enotconn},{error,closed},{error,enotconn}]",
 		"sync_send_show_true":  "[{error,econnreset},{error,enotconn},{error,econnreset},{error,enotconn}]",
@@ -277,11 +270,7 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"local_names": "[<<>>,<<>>,{error,enotconn},6,0]",
 		// TestControllingProcessSelf: a closed socket's names are einval
 		"closed_names": "[{error,einval},{error,einval},{error,einval}]",
-	} {
-		if got[name] != want {
-			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
-		}
-	}
+	})
 }
 
 // --- the cases ------------------------------------------------------------

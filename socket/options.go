@@ -37,7 +37,8 @@ func (o Option) Name() OptName { return o.name }
 // Value returns the option's value: a Mode for active, a framing.Type for
 // packet, a Backend for inet_backend, an inet.Family for the family, a
 // bool, an int, a time.Duration (send_timeout, Infinity for infinity), a
-// LingerValue, a netip.Addr or inet.LocalAddr, a string, or a RawValue.
+// LingerValue, a netip.Addr or inet.LocalAddr, a string, a RawValue, or,
+// for pktoptions, an []Option.
 func (o Option) Value() any { return o.value }
 
 // String formats o as Erlang writes it: {active,once}, {packet,4}, ...
@@ -95,6 +96,15 @@ const (
 	OptDontroute
 	OptBindToDevice
 	OptIPv6Only
+	OptRecvTos
+	OptRecvTTL
+	OptRecvTclass
+	// OptPktoptions is read only: GetOpts returns, as an []Option, what
+	// RecvTos, RecvTTL and RecvTclass ask the kernel to keep of the last
+	// packet received (IP_PKTOPTIONS, IPV6_2292PKTOPTIONS on an IPv6
+	// socket): Tos, TTL and Tclass options, in the kernel's order; none
+	// when those are off. SetOpts refuses it (einval), as inet:setopts does.
+	OptPktoptions
 	OptRaw
 
 	OptBacklog
@@ -116,7 +126,8 @@ var optNames = [numOpts]string{
 	OptReuseport: "reuseport", OptRecbuf: "recbuf", OptSndbuf: "sndbuf",
 	OptPriority: "priority", OptTos: "tos", OptTclass: "tclass", OptTTL: "ttl",
 	OptLinger: "linger", OptDontroute: "dontroute", OptBindToDevice: "bind_to_device",
-	OptIPv6Only: "ipv6_v6only", OptRaw: "raw",
+	OptIPv6Only: "ipv6_v6only", OptRecvTos: "recvtos", OptRecvTTL: "recvttl",
+	OptRecvTclass: "recvtclass", OptPktoptions: "pktoptions", OptRaw: "raw",
 	OptBacklog: "backlog", OptIP: "ip", OptPort: "port", OptFamily: "family", OptFd: "fd",
 }
 
@@ -340,6 +351,20 @@ func BindToDevice(ifname string) Option { return Option{OptBindToDevice, ifname}
 // IPv6Only is {ipv6_v6only, Bool}: IPV6_V6ONLY. (Go's spelling drops the
 // atom's repeated v6.)
 func IPv6Only(on bool) Option { return Option{OptIPv6Only, on} }
+
+// RecvTos is {recvtos, Bool}: IP_RECVTOS. On a TCP socket it changes no
+// message: the TOS of the last packet received (on an accepted socket,
+// that of the peer's SYN) is then in GetOpts(OptPktoptions). An accepted
+// socket inherits it from its listener.
+func RecvTos(on bool) Option { return Option{OptRecvTos, on} }
+
+// RecvTTL is {recvttl, Bool}: IP_RECVTTL, for the TTL in pktoptions, as
+// RecvTos is for the TOS.
+func RecvTTL(on bool) Option { return Option{OptRecvTTL, on} }
+
+// RecvTclass is {recvtclass, Bool}: IPV6_RECVTCLASS, for the traffic class
+// in pktoptions, on an IPv6 socket (an IPv4 one refuses it, einval).
+func RecvTclass(on bool) Option { return Option{OptRecvTclass, on} }
 
 // Raw is {raw, Protocol, OptionNum, ValueBin}: setsockopt(level, opt,
 // value) as it is. Its value is a RawValue.

@@ -206,7 +206,7 @@ func (s *Socket) tellClosed() {
 	s.send(&TCPClosed{Socket: s})
 	s.owed = false
 	if s.opts.exitOnClose || why == unix.EMSGSIZE {
-		s.die()
+		s.exit(why)
 	}
 }
 

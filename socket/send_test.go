@@ -63,17 +63,10 @@ func TestSendTimeoutClose(t *testing.T) {
 	p := newProc(t)
 	c, _ := pair(t, p, Active(False))
 	c.SetOpts(SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
-	chunk := make([]byte, 64<<10)
-	var err error
-	for range 1000 {
-		if err = c.Send(chunk); err != nil {
-			break
-		}
-	}
-	if !errors.Is(err, ErrTimeout) {
+	if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Send = %v, want timeout", err)
 	}
-	if err := c.Send(chunk); !errors.Is(err, ErrClosed) {
+	if err := c.Send(make([]byte, 64<<10)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Send after a timeout with send_timeout_close = %v, want closed", err)
 	}
 }

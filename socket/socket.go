@@ -55,6 +55,7 @@ type Socket struct {
 	recvTold bool // a Recv has returned closed or goneWhy
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
+	exited   bool // the port has exited: its monitors are told (monitor.go)
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
@@ -75,6 +76,8 @@ type portExt struct {
 	busy    chan struct{} // closed when the send queue falls to busyAt
 	busyAt  int
 	goneErr error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
+
+	monitors []*MonitorRef // the processes to tell when the port exits (monitor.go)
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -88,7 +91,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil {
+	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 {
 		return
 	}
 	s.ext = nil

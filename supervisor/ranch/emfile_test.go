@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,13 +15,9 @@ import (
 
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/childtest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
 )
-
-// emfileChildEnv makes TestListenerEMFILE the child: a pool in a process
-// whose fd limit is a few fds above what it has open.
-const emfileChildEnv = "OTPNET_RANCH_EMFILE_CHILD"
 
 // Out of file descriptors, an acceptor logs, backs off about 100 ms at a
 // time (never spins, never crashes), and accepts again once fds are free:
@@ -33,13 +28,12 @@ const emfileChildEnv = "OTPNET_RANCH_EMFILE_CHILD"
 // listener's events on stdout, one "emfile-child: ..." line each; the
 // parent connects clients one at a time until the child reports emfile.
 func TestListenerEMFILE(t *testing.T) {
-	if os.Getenv(emfileChildEnv) == "1" {
+	if childtest.Child(t) {
 		emfileChild(t)
 		return
 	}
 	checkLeaks(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestListenerEMFILE$", "-test.count=1")
-	cmd.Env = append(os.Environ(), emfileChildEnv+"=1")
+	cmd := childtest.Command(t)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -190,33 +184,8 @@ func emfileChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The kernel gives the lowest free fd below the limit, and fds above it
-	// stay open: leave three free numbers below the limit, whatever is
-	// open above.
-	open := make(map[int]bool)
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil {
-			open[fd] = true
-		}
-	}
-	limit, free := 0, 0
-	for ; free < 3; limit++ {
-		if !open[limit] {
-			free++
-		}
-	}
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	lim.Cur = uint64(limit)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
+	// A few fds are left, whatever is open above them.
+	childtest.LimitFdsFree(t, 3)
 	out("listening %d", l.Port())
 	io.Copy(io.Discard, os.Stdin)
 	if err := l.Stop(); err != nil {

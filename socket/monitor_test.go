@@ -1,0 +1,365 @@
+package socket
+
+// Ports of gen_tcp_misc_SUITE's socket_monitor cases (inet:monitor/1,
+// inet:cancel_monitor/1), and what OTP 25 does around them
+// (testdata/otp_suites.escript, the monitor_* lines): the Down's reason,
+// when a port exits and when it does not, and cancelling.
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/framing"
+	"golang.org/x/sys/unix"
+)
+
+// awaitDown is the suite's sm_await_socket_down: the process's next
+// message is the Down of ref, for s.
+func awaitDown(t *testing.T, q proc, ref *MonitorRef, s *Socket) *Down {
+	t.Helper()
+	m, ok := q.Receive(nil, 5*time.Second)
+	d, isDown := m.(*Down)
+	if !ok || !isDown || d.Ref != ref || d.Socket != s {
+		t.Errorf("got %#v, want the Down of %v for %v", m, ref, s)
+		return nil
+	}
+	return d
+}
+
+// monitorClient is the suite's F1 in a process of its own: it monitors
+// each socket, says ready, then expects one Down per monitor, the first
+// messages it gets; done closes when it has them.
+func monitorClient(t *testing.T, socks ...*Socket) (ready, done <-chan struct{}) {
+	r, d := make(chan struct{}), make(chan struct{})
+	spawn(t, func(q proc) {
+		defer close(d)
+		refs := make(map[*MonitorRef]*Socket)
+		for _, s := range socks {
+			ref, err := s.Monitor(q)
+			if err != nil {
+				t.Error(err)
+				close(r)
+				return
+			}
+			refs[ref] = s
+		}
+		close(r)
+		for len(refs) > 0 {
+			m, ok := q.Receive(nil, 5*time.Second)
+			d, isDown := m.(*Down)
+			if !ok || !isDown || refs[d.Ref] != d.Socket {
+				t.Errorf("got %#v, want the Down of one of %d monitors", m, len(refs))
+				return
+			}
+			delete(refs, d.Ref)
+		}
+	})
+	return r, d
+}
+
+// socket_monitor1: a process monitors a listening socket; the socket is
+// closed; the process gets its Down.
+func TestSocketMonitor1(t *testing.T) {
+	testSocketMonitor(t, 1, 1, false)
+}
+
+// socket_monitor1_manys: one process monitors five listening sockets;
+// they are closed; it gets the five Downs, each for its socket.
+func TestSocketMonitor1Manys(t *testing.T) {
+	testSocketMonitor(t, 5, 1, false)
+}
+
+// socket_monitor1_manyc: five processes monitor one listening socket; it
+// is closed; each gets its Down.
+func TestSocketMonitor1Manyc(t *testing.T) {
+	testSocketMonitor(t, 1, 5, false)
+}
+
+// socket_monitor1_demon_after: a process monitors a listening socket and
+// cancels the monitor; the socket is closed; no Down comes. OTP's client
+// sleeps a second before cancelling and waits a second for no Down; this
+// one holds a second monitor, kept: the Down of the cancelled one would be
+// sent before the kept one's, so once the kept one's is in, the other's is
+// known not to come.
+func TestSocketMonitor1DemonAfter(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	l, _ := listenLo(t, p)
+	ready, done := make(chan struct{}), make(chan struct{})
+	spawn(t, func(q proc) {
+		defer close(done)
+		cancelled, err := l.Monitor(q)
+		if err != nil {
+			t.Error(err)
+			close(ready)
+			return
+		}
+		kept, _ := l.Monitor(q)
+		if !CancelMonitor(cancelled) {
+			t.Error("cancel_monitor of an active monitor = false")
+		}
+		close(ready)
+		awaitDown(t, q, kept, l)
+		if m, ok := q.Receive(nil, 0); ok {
+			t.Errorf("after the kept monitor's Down, got %#v", m)
+		}
+	})
+	within(t, ready, 5*time.Second, "client ready")
+	l.Close()
+	within(t, done, 5*time.Second, "client's Down")
+}
+
+// socket_monitor2: a process owns a listening socket, another monitors it;
+// the owner exits (OTP kills it: here its Process closes); the socket goes
+// with it and the monitor's Down comes.
+func TestSocketMonitor2(t *testing.T) {
+	testSocketMonitor(t, 1, 1, true)
+}
+
+// socket_monitor2_manys: as socket_monitor2, with five sockets monitored
+// by one process.
+func TestSocketMonitor2Manys(t *testing.T) {
+	testSocketMonitor(t, 5, 1, true)
+}
+
+// socket_monitor2_manyc: as socket_monitor2, with one socket monitored by
+// five processes.
+func TestSocketMonitor2Manyc(t *testing.T) {
+	testSocketMonitor(t, 1, 5, true)
+}
+
+// testSocketMonitor is the socket_monitor cases: nclients processes each
+// monitor the same nsocks listening sockets; the sockets are closed, or
+// their owner exits; each process gets a Down per socket.
+func testSocketMonitor(t *testing.T, nsocks, nclients int, ownerExits bool) {
+	t.Parallel()
+	owner := newProc(t)
+	var socks []*Socket
+	for range nsocks {
+		l, _ := listenLo(t, owner)
+		defer l.Close()
+		socks = append(socks, l)
+	}
+	var dones []<-chan struct{}
+	for range nclients {
+		ready, done := monitorClient(t, socks...)
+		within(t, ready, 5*time.Second, "client ready")
+		dones = append(dones, done)
+	}
+	if ownerExits {
+		owner.Close()
+	} else {
+		for _, l := range socks {
+			l.Close()
+		}
+	}
+	for i, done := range dones {
+		within(t, done, 5*time.Second, fmt.Sprintf("client %d's Downs", i+1))
+	}
+}
+
+// A monitor from an actor (protoactor's own mailbox, not an otpnet one)
+// gets its Down in the actor's mailbox.
+func TestSocketMonitorFromActor(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	l, _ := listenLo(t, p)
+	downs := make(chan *Down, 1)
+	refs := make(chan *MonitorRef, 1)
+	pid := testSystem.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *actor.Started:
+			ref, err := l.Monitor(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			refs <- ref
+		case *Down:
+			downs <- m
+		}
+	}))
+	defer testSystem.Root.Stop(pid)
+	ref := within(t, refs, 5*time.Second, "the actor's monitor")
+	l.Close()
+	if d := within(t, downs, 5*time.Second, "the actor's Down"); d.Ref != ref || d.Socket != l || d.Reason != nil {
+		t.Fatalf("got %+v, want the Down of %v, normal", d, ref)
+	}
+}
+
+// Why a port exits, and in what order the owner (here the monitoring
+// process too) hears of it: OTP's monitor_* oracle lines. Reason nil is
+// Erlang's normal.
+func TestSocketMonitorReasons(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		opts   []Option           // the monitored socket's
+		end    func(c, s *Socket) // what ends the connection; c is monitored
+		before []func(m any, c *Socket) bool
+		why    error
+	}{
+		{"close", nil, func(c, _ *Socket) { c.Close() }, nil, nil},
+		{"peer_close_active", nil, func(_, s *Socket) { s.Close() },
+			[]func(any, *Socket) bool{isClosed}, nil},
+		{"emsgsize", []Option{Packet(framing.One), PacketSize(2)}, func(_, s *Socket) { s.Send([]byte{5, 1, 2, 3, 4, 5}) },
+			[]func(any, *Socket) bool{isErr(unix.EMSGSIZE), isClosed}, unix.EMSGSIZE},
+		{"econnreset_show", []Option{ShowEconnreset(true)}, reset,
+			[]func(any, *Socket) bool{isErr(unix.ECONNRESET), isClosed}, unix.ECONNRESET},
+		{"econnreset", nil, reset, []func(any, *Socket) bool{isClosed}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProc(t)
+			c, s := pair(t, p, Active(False))
+			if err := c.SetOpts(append(tc.opts, Active(True))...); err != nil {
+				t.Fatal(err)
+			}
+			ref, err := c.Monitor(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.end(c, s)
+			for i, want := range tc.before {
+				if m := expectFrom(t, p, c); !want(m, c) {
+					t.Fatalf("message %d: got %#v", i+1, m)
+				}
+			}
+			d := awaitDown(t, p, ref, c)
+			if d != nil && d.Reason != tc.why {
+				t.Fatalf("Down reason %v, want %v", d.Reason, tc.why)
+			}
+		})
+	}
+}
+
+func isClosed(m any, s *Socket) bool {
+	c, ok := m.(*TCPClosed)
+	return ok && c.Socket == s
+}
+
+func isErr(why error) func(any, *Socket) bool {
+	return func(m any, s *Socket) bool { return isError(m, s, why) }
+}
+
+// reset closes s with a reset.
+func reset(_, s *Socket) {
+	s.SetOpts(Linger(true, 0))
+	s.Close()
+}
+
+// The owner of a monitored socket stops: its Down comes, normal.
+func TestSocketMonitorOwnerExit(t *testing.T) {
+	t.Parallel()
+	owner, p := newProc(t), newProc(t)
+	l, _ := listenLo(t, owner)
+	ref, err := l.Monitor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.Close()
+	if d := awaitDown(t, p, ref, l); d != nil && d.Reason != nil {
+		t.Fatalf("Down reason %v, want normal", d.Reason)
+	}
+}
+
+// Monitoring a closed socket: the Down comes at once, noproc.
+func TestSocketMonitorNoproc(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	l, _ := listenLo(t, p)
+	l.Close()
+	ref, err := l.Monitor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := p.Receive(nil, 0) // sent by Monitor itself
+	if d, isDown := m.(*Down); !ok || !isDown || d.Ref != ref || !errors.Is(d.Reason, ErrNoProc) {
+		t.Fatalf("got %#v, want the Down of %v, noproc", m, ref)
+	}
+	if _, err := l.Monitor(nil); !errors.Is(err, ErrBadArg) {
+		t.Fatalf("Monitor(nil) = %v, want badarg", err)
+	}
+}
+
+// A port that has not exited sends no Down: a passive socket whose peer
+// closed, until it goes active and tells its owner (then it exits); an
+// active one with exit_on_close false, until Close.
+func TestSocketMonitorNotExited(t *testing.T) {
+	t.Parallel()
+	t.Run("passive", func(t *testing.T) {
+		p := newProc(t)
+		c, s := pair(t, p, Active(False))
+		ref, _ := c.Monitor(p)
+		s.Close()
+		if _, err := c.Recv(0, 5*time.Second); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Recv = %v, want closed", err)
+		}
+		p.none(t, 0) // the port has seen the peer go, and stays
+		c.SetOpts(Active(Once))
+		if m := expectFrom(t, p, c); !isClosed(m, c) {
+			t.Fatalf("got %#v, want tcp_closed", m)
+		}
+		awaitDown(t, p, ref, c)
+	})
+	t.Run("exit_on_close=false", func(t *testing.T) {
+		p := newProc(t)
+		c, s := pair(t, p, Active(False))
+		c.SetOpts(ExitOnClose(false), Active(True))
+		ref, _ := c.Monitor(p)
+		s.Close()
+		if m := expectFrom(t, p, c); !isClosed(m, c) {
+			t.Fatalf("got %#v, want tcp_closed", m)
+		}
+		p.none(t, 0) // a Down would have come with the tcp_closed
+		c.Close()
+		awaitDown(t, p, ref, c)
+	})
+	t.Run("send_timeout_close", func(t *testing.T) {
+		p := newProc(t)
+		c, _ := pair(t, p, Active(False))
+		c.SetOpts(SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
+		ref, _ := c.Monitor(p)
+		if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("Send = %v, want timeout", err)
+		}
+		p.none(t, 0) // closed, but the port has not exited
+		c.Close()
+		awaitDown(t, p, ref, c)
+	})
+}
+
+// cancel_monitor reports whether the monitor was active: true once, then
+// false; a Down already sent stays in the mailbox. Two monitors by one
+// process are two references, each with its Down. An idle socket keeps
+// nothing of a cancelled monitor.
+func TestSocketMonitorCancel(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	c, _ := pair(t, p, Active(False))
+	ref, _ := c.Monitor(p)
+	if !CancelMonitor(ref) || CancelMonitor(ref) {
+		t.Fatal("cancel_monitor twice, want true then false")
+	}
+	c.mu.Lock()
+	ext := c.ext
+	c.mu.Unlock()
+	if ext != nil {
+		t.Fatalf("a socket nobody monitors keeps %+v", ext)
+	}
+	a, _ := c.Monitor(p)
+	b, _ := c.Monitor(p)
+	if a == b {
+		t.Fatal("two monitors share a reference")
+	}
+	c.Close()
+	if CancelMonitor(a) {
+		t.Fatal("cancel_monitor after the Down = true, want false")
+	}
+	awaitDown(t, p, a, c)
+	awaitDown(t, p, b, c)
+	if CancelMonitor(nil) {
+		t.Fatal("cancel_monitor(nil) = true")
+	}
+}

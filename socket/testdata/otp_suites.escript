@@ -1,0 +1,194 @@
+#!/usr/bin/env escript
+%% Oracle for otpnet's ports of gen_tcp_echo_SUITE and of gen_tcp_misc_SUITE's
+%% monitor, system limit and pktoptions cases (echo_suite_test.go,
+%% monitor_test.go, system_limit_test.go, pktoptions_test.go): what OTP 25
+%% does where those tests assert it of otpnet. Prints one line per
+%% scenario: Name Result, Result as ~w.
+%%   otp_suites.escript           every scenario but accept_emfile
+%%   otp_suites.escript emfile    accept_emfile: run it with a low ulimit -n
+main(["emfile"]) ->
+    accept_emfile();
+main([]) ->
+    monitors(),
+    pktoptions("recvtos", inet, [{recvtos, tos, 96}]),
+    pktoptions("recvtosttl", inet, [{recvtos, tos, 96}, {recvttl, ttl, 33}]),
+    pktoptions("recvttl", inet, [{recvttl, ttl, 33}]),
+    pktoptions("recvtclass", inet6, [{recvtclass, tclass, 224}]),
+    pktoptions_refused(),
+    echo_limits(),
+    ok.
+
+out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
+
+pair(COpts) ->
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, COpts),
+    {ok, S} = gen_tcp:accept(L),
+    gen_tcp:close(L),
+    {C, S}.
+
+%% The messages that come within 200 ms, with sockets and references
+%% left out: {tcp_error, Reason}, tcp_closed, {down, Info}.
+collect() ->
+    receive
+        {'DOWN', _, port, _, Info} -> [{down, Info} | collect()];
+        {tcp_closed, _} -> [tcp_closed | collect()];
+        {tcp_error, _, Reason} -> [{tcp_error, Reason} | collect()];
+        {tcp, _, _} -> [tcp | collect()]
+    after 200 -> []
+    end.
+
+%% inet:monitor/1 and cancel_monitor/1: when a port exits, the DOWN's
+%% Info, and its place among the owner's messages.
+monitors() ->
+    Ended = fun(Name, COpts, End) ->
+                    {C, S} = pair(COpts),
+                    _ = inet:monitor(C),
+                    End(C, S),
+                    out(Name, collect())
+            end,
+    Reset = fun(_, S) -> ok = inet:setopts(S, [{linger, {true, 0}}]), gen_tcp:close(S) end,
+    Ended("monitor_close", [{active, true}], fun(C, _) -> gen_tcp:close(C) end),
+    Ended("monitor_peer_close_active", [{active, true}], fun(_, S) -> gen_tcp:close(S) end),
+    Ended("monitor_emsgsize", [{active, true}, {packet, 1}, {packet_size, 2}],
+          fun(_, S) -> gen_tcp:send(S, <<5,1,2,3,4,5>>) end),
+    Ended("monitor_econnreset_show", [{active, true}, {show_econnreset, true}], Reset),
+    Ended("monitor_econnreset", [{active, true}], Reset),
+    Self = self(),
+    Owner = spawn(fun() ->
+                          {ok, L} = gen_tcp:listen(0, []),
+                          Self ! {socket, L},
+                          receive exit -> ok end
+                  end),
+    receive {socket, L} -> _ = inet:monitor(L) end,
+    Owner ! exit,
+    out("monitor_owner_exit", collect()),
+    {ok, L2} = gen_tcp:listen(0, []),
+    ok = gen_tcp:close(L2),
+    _ = inet:monitor(L2),
+    out("monitor_noproc", collect()),
+    {C1, S1} = pair([{active, false}]),
+    _ = inet:monitor(C1),
+    ok = gen_tcp:close(S1),
+    Recv = gen_tcp:recv(C1, 0),
+    Before = collect(),
+    ok = inet:setopts(C1, [{active, once}]),
+    out("monitor_passive", [Recv, Before, collect()]),
+    {C2, S2} = pair([{active, true}, {exit_on_close, false}]),
+    _ = inet:monitor(C2),
+    ok = gen_tcp:close(S2),
+    Closed = collect(),
+    ok = gen_tcp:close(C2),
+    out("monitor_exit_on_close_false", [Closed, collect()]),
+    {C3, _S3} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
+                      {sndbuf, 4096}]),
+    _ = inet:monitor(C3),
+    Chunk = binary:copy(<<0>>, 65536),
+    Send = fun F(0) -> none;
+               F(N) -> case gen_tcp:send(C3, Chunk) of ok -> F(N - 1); E -> E end
+           end,
+    TimedOut = Send(1000),
+    Closing = collect(),
+    ok = gen_tcp:close(C3),
+    out("monitor_send_timeout_close", [TimedOut, Closing, collect()]),
+    {C4, _S4} = pair([{active, false}]),
+    M4 = inet:monitor(C4),
+    Cancels = [inet:cancel_monitor(M4), inet:cancel_monitor(M4)],
+    ok = gen_tcp:close(C4),
+    out("monitor_cancel", [Cancels, collect()]),
+    {C5, _S5} = pair([{active, false}]),
+    M5a = inet:monitor(C5),
+    M5b = inet:monitor(C5),
+    ok = gen_tcp:close(C5),
+    out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
+
+%% Out of fds, accept says emfile, again and again; with an fd freed it
+%% accepts the connection that waited.
+accept_emfile() ->
+    _ = io_lib:format("~w", [loaded]), % no fd will be left to load it with
+    {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}, {active, false}, {backlog, 128}]),
+    {ok, Port} = inet:port(L),
+    Fill = fun Fill(Socks) ->
+                   {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}]),
+                   case gen_tcp:accept(L, 5000) of
+                       {ok, A} -> Fill([A, C | Socks]);
+                       Error -> {Error, Socks}
+                   end
+           end,
+    {First, [A | _]} = Fill([]),
+    Again = gen_tcp:accept(L, 5000),
+    ok = gen_tcp:close(A),
+    Freed = case gen_tcp:accept(L, 5000) of
+                {ok, _} -> ok;
+                Other -> Other
+            end,
+    out("accept_emfile", [First, Again, Freed]).
+
+%% gen_tcp_misc_SUITE's test_pktoptions/4, each getopts it makes, in
+%% order, as Name [Opts...]: the listener's recv options and options, the
+%% connecting and the accepted socket's, their pktoptions; then, with the
+%% listener's recv options off and the options set there, the same for a
+%% second connection.
+pktoptions(Name, Family, Spec) ->
+    T = 5000,
+    RecvOpts = [R || {R, _, _} <- Spec],
+    True = [{R, true} || {R, _, _} <- Spec],
+    False = [{R, false} || {R, _, _} <- Spec],
+    Opts = [O || {_, O, _} <- Spec],
+    Vals = [{O, V} || {_, O, V} <- Spec],
+    Addr = case Family of inet -> {127,0,0,1}; inet6 -> {0,0,0,0,0,0,0,1} end,
+    Base = [Family, binary, {active, false}, {send_timeout, T}],
+    Get = fun(S, Names) -> {ok, Got} = inet:getopts(S, Names), Got end,
+    Pkt = fun(S) -> {ok, [{pktoptions, P}]} = inet:getopts(S, [pktoptions]), P end,
+    {ok, L} = gen_tcp:listen(0, [{ip, Addr} | Base ++ True]),
+    {ok, Port} = inet:port(L),
+    Got1 = [Get(L, RecvOpts), Get(L, Opts)],
+    {ok, S2} = gen_tcp:connect(Addr, Port, Base ++ True ++ Vals, T),
+    Got2 = [Get(S2, RecvOpts), Get(S2, Opts)],
+    {ok, S1} = gen_tcp:accept(L, T),
+    Got3 = [Get(S1, RecvOpts), Get(S1, Opts), Pkt(S1), Pkt(S2)],
+    ok = gen_tcp:close(S2),
+    ok = gen_tcp:close(S1),
+    ok = inet:setopts(L, False ++ Vals),
+    Got4 = [Get(L, RecvOpts), Get(L, Opts)],
+    {ok, S4} = gen_tcp:connect(Addr, Port, Base ++ True, T),
+    Got5 = [Get(S4, RecvOpts), Get(S4, Opts)],
+    {ok, S3} = gen_tcp:accept(L, T),
+    Got6 = [Get(S3, RecvOpts), Get(S3, Opts), Pkt(S3), Pkt(S4)],
+    [ok = gen_tcp:close(S) || S <- [S4, S3, L]],
+    out("pktoptions_" ++ Name, Got1 ++ Got2 ++ Got3 ++ Got4 ++ Got5 ++ Got6).
+
+%% pktoptions cannot be set; recvtclass is refused on an IPv4 socket.
+pktoptions_refused() ->
+    {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}]),
+    out("pktoptions_refused", [inet:setopts(L, [{pktoptions, []}]),
+                               inet:setopts(L, [{recvtclass, true}]),
+                               gen_tcp:listen(0, [{ip, {127,0,0,1}}, {recvtclass, true}])]),
+    ok = gen_tcp:close(L).
+
+%% What {packet_size, 10} bounds, for the echo suite's limit cases: a
+%% socket of each type receives a packet, and recv says ok (raw: how many
+%% bytes) or the error. The payload for the suite's types; nothing for
+%% raw; for fcgi the content and the padding, not the header.
+echo_limits() ->
+    A = fun(N) -> binary:copy(<<"a">>, N) end,
+    Fcgi = fun(N, Pad) -> <<1, 5, 0, 1, N:16, Pad, 0, (A(N))/binary, (binary:copy(<<0>>, Pad))/binary>> end,
+    Cases = [{1, <<10, (A(10))/binary>>}, {1, <<11, (A(11))/binary>>},
+             {sunrm, <<10:32, (A(10))/binary>>}, {sunrm, <<11:32, (A(11))/binary>>},
+             {tpkt, <<3, 0, 14:16, (A(10))/binary>>}, {tpkt, <<3, 0, 15:16, (A(11))/binary>>},
+             {fcgi, Fcgi(3, 7)}, {fcgi, Fcgi(4, 7)}, {fcgi, Fcgi(10, 0)}, {fcgi, Fcgi(11, 0)},
+             {raw, A(11)}],
+    out("echo_limits", [echo_limit(T, B) || {T, B} <- Cases]).
+
+echo_limit(Type, Bin) ->
+    {C, S} = pair([binary, {active, false}, {packet, Type}, {packet_size, 10}]),
+    ok = gen_tcp:send(S, Bin),
+    Result = case gen_tcp:recv(C, 0, 1000) of
+                 {ok, Got} when Type =:= raw -> byte_size(Got);
+                 {ok, _} -> ok;
+                 Error -> Error
+             end,
+    gen_tcp:close(C),
+    gen_tcp:close(S),
+    Result.
