@@ -25,7 +25,7 @@ func TestNewSystemIsQuiet(t *testing.T) {
 	}
 
 	var mine bytes.Buffer
-	sys = NewSystem(WithLogger(slog.New(slog.NewTextHandler(&mine, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	NewSystem(WithLogger(slog.New(slog.NewTextHandler(&mine, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if !strings.Contains(mine.String(), "actor system started") {
 		t.Fatalf("WithLogger's logger did not get the system's start: %q", mine.String())
 	}

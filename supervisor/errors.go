@@ -42,6 +42,8 @@ var (
 // spec with no process (a Temporary spec is dropped), and the call that
 // started it reports a nil PID and no error. Like io.EOF, it is a signal,
 // not a failure.
+//
+//lint:ignore ST1012 the name is OTP's ignore, and like io.EOF it is a signal, not an error.
 var Ignore = errors.New("ignore")
 
 // Error is the error of a supervisor call: which call, for which child,

@@ -338,19 +338,4 @@ func (l *logs) has(rec string) bool {
 	return false
 }
 
-// wait waits for a report "CONTEXT REASON" to be logged.
-func (l *logs) wait(t *testing.T, rec string) {
-	t.Helper()
-	for {
-		select {
-		case r := <-l.ch:
-			if r == rec {
-				return
-			}
-		case <-time.After(testkit.WaitBound):
-			t.Fatalf("no report %q within %v", rec, testkit.WaitBound)
-		}
-	}
-}
-
 var errBoom = errors.New("boom")

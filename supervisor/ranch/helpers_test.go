@@ -139,19 +139,6 @@ func (r *recorder) none(t *testing.T, kind string) {
 	}
 }
 
-// drain discards the queued events of kind and returns how many there were.
-func (r *recorder) drain(kind string) int {
-	n := 0
-	for {
-		select {
-		case <-r.q(kind):
-			n++
-		default:
-			return n
-		}
-	}
-}
-
 // logRec is a slog handler that records "LEVEL MESSAGE reason=R" lines.
 type logRec struct {
 	mu    sync.Mutex
@@ -368,12 +355,5 @@ func (h *echoHandler) Receive(ctx actor.Context) {
 		h.s.SetOpts(socket.Active(socket.Once))
 	case *socket.TCPClosed:
 		ctx.Stop(ctx.Self())
-	}
-}
-
-// stopAll stops every handler of l.
-func (p *pool) stopAll() {
-	for _, pid := range p.l.Connections() {
-		p.sys.Root.Stop(pid)
 	}
 }
