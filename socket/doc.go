@@ -2,7 +2,8 @@
 // by a process (a protoactor actor, or an otpnet actor.Process for plain
 // goroutines), served by the driver's pollers. When the socket is active
 // its owner's mailbox receives *TCP, *TCPClosed, *TCPError, *TCPPassive
-// and, for the http packet types, *HTTP messages, with {active, true |
+// and, for the http packet types, *HTTP messages (each a Message, whose
+// From is the socket: s.Match selects them), with {active, true |
 // false | once | N} flow control; when it is passive the owner calls Recv,
 // and the port reads nothing meanwhile, so TCP's window holds the peer
 // back.
@@ -32,6 +33,7 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
+//	any of these (or a 'DOWN') from S       socket.Message, m.From() == s; p.Receive(s.Match, t)
 //	inet:monitor(S)                         ref, err := s.Monitor(self)
 //	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
 //	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}

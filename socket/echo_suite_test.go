@@ -264,7 +264,7 @@ func echoRecv(t *testing.T, p proc, s *Socket, mode echoMode, typ echoType, want
 				piece.data, err = s.Recv(n, bound)
 			default:
 				var m any
-				m, err = p.Receive(s.isMine, bound)
+				m, err = p.Receive(s.Match, bound)
 				switch m := m.(type) {
 				case *TCP:
 					piece.data = m.Data

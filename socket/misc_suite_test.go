@@ -210,7 +210,7 @@ func queueSize(t testing.TB, s *Socket) int {
 // in 5 s.
 func expectFrom(t testing.TB, p proc, s *Socket) any {
 	t.Helper()
-	m, err := p.Receive(s.isMine, 5*time.Second)
+	m, err := p.Receive(s.Match, 5*time.Second)
 	if err != nil {
 		t.Fatalf("no message from %v within 5 s", s)
 	}
