@@ -22,6 +22,8 @@
 //	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))
 //	inet6, {linger, {true, 5}}              socket.Family(inet.Inet6), socket.Linger(true, 5)
 //	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
+//	inet:getopts(S, [active])               o, err := s.GetOpt(socket.OptActive); o.Mode(), o.Int(), ...
+//	{active, N} read back                   n, ok := o.Mode().Count(); o.Mode() == socket.Once
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
 //	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
