@@ -20,8 +20,8 @@ func (d downs) Down(who *protoactor.PID) { d <- who }
 func ExampleSpawn() {
 	system := actor.NewSystem()
 	worker, err := actor.Spawn(system, func(p *actor.Process) {
-		msg, from, ok := p.ReceiveFrom(nil, actor.Infinity)
-		if ok {
+		msg, from, err := p.ReceiveFrom(nil, actor.Infinity)
+		if err == nil {
 			p.Request(from, fmt.Sprint("done: ", msg))
 		}
 	})

@@ -36,18 +36,24 @@ func ExampleProcess_Receive() {
 
 	// receive ... after: whatever comes, until 10ms pass with nothing.
 	for {
-		msg, ok := p.Receive(nil, 10*time.Millisecond)
-		if !ok {
-			fmt.Println("timeout")
+		msg, err := p.Receive(nil, 10*time.Millisecond)
+		if err != nil {
+			fmt.Println(err) // actor.ErrTimeout
 			break
 		}
 		fmt.Println(msg)
 	}
+
+	// A closed Process waits no more.
+	p.Close()
+	_, err = p.Receive(nil, actor.Infinity)
+	fmt.Println(err) // actor.ErrClosed
 	// Output:
 	// 1 2
 	// hello
 	// world
 	// timeout
+	// closed
 }
 
 // A Process calls an actor, waits for the answer with a deadline, and
@@ -69,7 +75,7 @@ func ExampleProcess_Watch() {
 	p.Watch(server)
 
 	p.Request(server, "ping")
-	if reply, ok := p.Receive(nil, time.Second); ok {
+	if reply, err := p.Receive(nil, time.Second); err == nil {
 		fmt.Println(reply)
 	}
 
@@ -78,7 +84,7 @@ func ExampleProcess_Watch() {
 		t, ok := m.(*protoactor.Terminated)
 		return ok && t.Who.Equal(server)
 	}
-	if m, ok := p.Receive(down, time.Second); ok {
+	if m, err := p.Receive(down, time.Second); err == nil {
 		fmt.Println("down:", m.(*protoactor.Terminated).Why)
 	}
 	// Output:

@@ -10,22 +10,32 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/otpnet/otpnet/inet"
 )
 
 // Infinity, as a Receive timeout, waits for as long as it takes, as
-// Erlang's `after infinity` does. Any negative timeout means the same.
-const Infinity time.Duration = -1
+// Erlang's `after infinity` does. Any negative timeout means the same. It
+// is the same value as inet.Infinity (and socket.Infinity).
+const Infinity = inet.Infinity
 
-// ErrClosed is what ReceiveContext returns once the Process is closed and
-// no queued message matches.
-var ErrClosed = errors.New("actor: process closed")
+// The errors of Receive, the same values as inet's (and socket's), so that
+// errors.Is(err, socket.ErrTimeout) reads alike after s.Recv and
+// p.Receive.
+var (
+	// ErrTimeout is what Receive and ReceiveFrom return when the time ran
+	// out with no matching message: Erlang's `after T -> timeout`.
+	ErrTimeout = inet.ErrTimeout
+	// ErrClosed is what Receive, ReceiveFrom and ReceiveContext return once
+	// the Process is closed and no queued message matches.
+	ErrClosed = inet.ErrClosed
+)
 
 var (
 	errNilSystem = errors.New("actor: nil actor system")
 	errNilPID    = errors.New("actor: nil PID")
 	errNilFunc   = errors.New("actor: nil func")
 	errNoName    = errors.New("actor: empty process name")
-	errTimeout   = errors.New("actor: receive timed out")
 )
 
 // maxIdleCap is the largest queue capacity a Process keeps once its queue
@@ -58,7 +68,7 @@ const maxIdleCap = 1024
 // the Process, as only an Erlang process reads its own mailbox; calls from
 // several goroutines at once are safe but take turns: while one receives,
 // the others wait for it to return, each within its own timeout (so with a
-// timeout of 0 they report false at once). Match functions, here
+// timeout of 0 they return ErrTimeout at once). Match functions, here
 // and in TakeMatching, run with the Process's lock held: they must be quick
 // and must not call the Process's methods or send to its PID, or they
 // deadlock.
@@ -204,15 +214,22 @@ func (p *Process) Self() *actor.PID { return p.pid }
 // ActorSystem returns the actor system the Process belongs to.
 func (p *Process) ActorSystem() *actor.ActorSystem { return p.system }
 
-// Receive returns the first queued message, in arrival order, for which
-// match reports true, removes it from the queue and leaves every other
-// message where it was: Erlang's selective receive. A nil match accepts any
-// message. If no queued message matches, Receive waits up to timeout for one
-// to arrive; a timeout of 0 only looks (`after 0`), and Infinity or any
-// negative timeout waits with no limit. It reports false if the time ran out
-// or the Process is closed (or being received from by another goroutine,
-// when timeout is 0): Closed tells the two apart. Closing the Process wakes
-// a Receive that waits, at once.
+// Receive is Erlang's selective receive with a timeout,
+//
+//	receive Pattern -> Msg after Timeout -> timeout end
+//
+// with match as Pattern: it returns the first queued message, in arrival
+// order, for which match reports true, removes it from the queue and
+// leaves every other message where it was. A nil match accepts any
+// message. If no queued message matches, Receive waits up to timeout for
+// one to arrive; a timeout of 0 only looks (`after 0`), and Infinity or
+// any negative timeout waits with no limit.
+//
+// It returns ErrTimeout if the time ran out (or, with a timeout of 0,
+// another goroutine was receiving), and ErrClosed if the Process is
+// closed and no queued message matches: messages queued before Close stay
+// receivable, and Close wakes a Receive that waits, at once. Both are the
+// same values as socket.ErrTimeout and socket.ErrClosed.
 //
 // Messages sent in a MessageEnvelope are unwrapped: match sees, and Receive
 // returns, the message inside. ReceiveFrom returns the sender too.
@@ -220,24 +237,24 @@ func (p *Process) ActorSystem() *actor.ActorSystem { return p.system }
 // While it waits, Receive tests each new arrival once, never again the
 // messages it has already rejected, so a long queue of unmatched messages
 // costs nothing per arrival.
-func (p *Process) Receive(match func(msg any) bool, timeout time.Duration) (msg any, ok bool) {
+func (p *Process) Receive(match func(msg any) bool, timeout time.Duration) (msg any, err error) {
 	raw, err := p.receive(match, timeout, nil)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
-	return actor.UnwrapEnvelopeMessage(raw), true
+	return actor.UnwrapEnvelopeMessage(raw), nil
 }
 
 // ReceiveFrom is Receive that also returns the message's sender: the PID
 // that Request, RequestFuture or RequestWithCustomSender named, to reply to;
 // nil for a message sent with Send.
-func (p *Process) ReceiveFrom(match func(msg any) bool, timeout time.Duration) (msg any, sender *actor.PID, ok bool) {
+func (p *Process) ReceiveFrom(match func(msg any) bool, timeout time.Duration) (msg any, sender *actor.PID, err error) {
 	raw, err := p.receive(match, timeout, nil)
 	if err != nil {
-		return nil, nil, false
+		return nil, nil, err
 	}
 	_, msg, sender = actor.UnwrapEnvelope(raw)
-	return msg, sender, true
+	return msg, sender, nil
 }
 
 // ReceiveContext is ReceiveFrom that waits until ctx is done instead of for
@@ -252,7 +269,7 @@ func (p *Process) ReceiveContext(ctx context.Context, match func(msg any) bool) 
 	}
 	raw, err := p.receive(match, Infinity, ctx.Done())
 	switch {
-	case err == errTimeout: // done fired
+	case err == ErrTimeout: // done fired
 		return nil, nil, ctx.Err()
 	case err != nil:
 		return nil, nil, err
@@ -262,7 +279,7 @@ func (p *Process) ReceiveContext(ctx context.Context, match func(msg any) bool) 
 }
 
 // receive is the one receive loop: it returns the raw queued message, or
-// errTimeout when timeout expired or done fired, or ErrClosed.
+// ErrTimeout when timeout expired or done fired, or ErrClosed.
 func (p *Process) receive(match func(any) bool, timeout time.Duration, done <-chan struct{}) (any, error) {
 	msg, r := p.poll(match, true, timeout != 0)
 	if r == busy {
@@ -274,7 +291,7 @@ func (p *Process) receive(match func(any) bool, timeout time.Duration, done <-ch
 	case r == closed:
 		return nil, ErrClosed
 	case r == busy || timeout == 0:
-		return nil, errTimeout
+		return nil, ErrTimeout
 	}
 	// Nothing yet: this goroutine holds the turn and is armed to be woken.
 	var expired <-chan time.Time
@@ -305,7 +322,7 @@ func (p *Process) receive(match func(any) bool, timeout time.Duration, done <-ch
 		case r == closed:
 			return nil, ErrClosed
 		case !arm:
-			return nil, errTimeout
+			return nil, ErrTimeout
 		}
 	}
 }
@@ -595,12 +612,9 @@ func (p *Process) Unwatch(pid *actor.PID) {
 	sendSystem(p.system, pid, &actor.Unwatch{Watcher: p.pid})
 }
 
-// Closed reports whether the Process is closed. A Process never reopens,
-// so a Receive that reported false followed by Closed reporting true means
-// that the Process is done: closed while Receive waited (which wakes it at
-// once), or before, or just after the time ran out; no matching message was
-// queued when Receive returned in the first two cases, and none can be
-// queued after Close. Closed reporting false means the time ran out.
+// Closed reports whether the Process is closed. A Process never reopens.
+// (Receive's ErrClosed already says so; Closed is for a goroutine that
+// does not receive.)
 func (p *Process) Closed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -143,9 +143,9 @@ func TestReceiveSelective(t *testing.T) {
 				s.Root.Send(p.PID(), m)
 			}
 			for i, st := range tt.steps {
-				got, ok := p.Receive(st.match, 0)
-				if got != st.want || ok != st.wantOK {
-					t.Fatalf("step %d: Receive = %v, %v; want %v, %v", i, got, ok, st.want, st.wantOK)
+				got, err := p.Receive(st.match, 0)
+				if got != st.want || (err == nil) != st.wantOK {
+					t.Fatalf("step %d: Receive = %v, %v; want %v, %v", i, got, err, st.want, st.wantOK)
 				}
 			}
 			if rest := drain(p); !slices.Equal(rest, tt.rest) {
@@ -192,8 +192,8 @@ func TestQueueModel(t *testing.T) {
 				want, wantOK = model[i], true
 				model = slices.Delete(model, i, i+1)
 			}
-			if got, ok := p.Receive(match, 0); got != want || ok != wantOK {
-				t.Fatalf("Receive(multiple of %d) = %v, %v; want %v, %v", k, got, ok, want, wantOK)
+			if got, err := p.Receive(match, 0); got != want || (err == nil) != wantOK {
+				t.Fatalf("Receive(multiple of %d) = %v, %v; want %v, %v", k, got, err, want, wantOK)
 			}
 		default: // take the odd ones, then put them back behind the rest
 			taken := p.TakeMatching(func(m any) bool { return m.(int)%2 == 1 })
@@ -232,12 +232,12 @@ func TestQueueModel(t *testing.T) {
 func TestReceivePollKeepsMessages(t *testing.T) {
 	s := newSystem(t)
 	p := newProcess(t, s)
-	if m, ok := p.Receive(nil, 0); ok {
-		t.Fatalf("Receive(after 0) on an empty queue = %v, true", m)
+	if m, err := p.Receive(nil, 0); err != actor.ErrTimeout {
+		t.Fatalf("Receive(after 0) on an empty queue = %v, %v; want timeout", m, err)
 	}
 	s.Root.Send(p.PID(), "x")
-	if m, ok := p.Receive(isInt, 0); ok {
-		t.Fatalf("Receive(int, after 0) = %v, true; want no match", m)
+	if m, err := p.Receive(isInt, 0); err != actor.ErrTimeout {
+		t.Fatalf("Receive(int, after 0) = %v, %v; want timeout", m, err)
 	}
 	if n := p.Len(); n != 1 {
 		t.Fatalf("Len = %d after a poll that matched nothing; want 1", n)
@@ -251,10 +251,10 @@ func TestReceiveTimeout(t *testing.T) {
 	s.Root.Send(p.PID(), "not an int")
 	for i := range 3 { // the timer is reused: every wait must be whole
 		start := time.Now()
-		m, ok := p.Receive(isInt, timeout)
+		m, err := p.Receive(isInt, timeout)
 		elapsed := time.Since(start)
-		if ok || p.Closed() {
-			t.Fatalf("Receive = %v, %v, and Closed = %v; want a timeout", m, ok, p.Closed())
+		if err != actor.ErrTimeout || p.Closed() {
+			t.Fatalf("Receive = %v, %v, and Closed = %v; want timeout", m, err, p.Closed())
 		}
 		if elapsed < timeout || elapsed > timeout+2*time.Second {
 			t.Fatalf("wait %d: timed out after %v; want %v (plus scheduling)", i, elapsed, timeout)
@@ -284,11 +284,11 @@ func TestReceiveWakesOnArrival(t *testing.T) {
 				defer watchdog.Stop()
 			}
 			start := time.Now()
-			m, ok := p.Receive(match, timeout)
+			m, err := p.Receive(match, timeout)
 			woken(t, time.Since(start))
 			<-sent
-			if !ok || m != "want" {
-				t.Fatalf("Receive = %v, %v; want \"want\", true", m, ok)
+			if err != nil || m != "want" {
+				t.Fatalf("Receive = %v, %v; want \"want\", nil", m, err)
 			}
 		})
 	}
@@ -315,11 +315,11 @@ func TestReceiveScansArrivalsOnce(t *testing.T) {
 		s.Root.Send(p.PID(), "want")
 	}()
 	start := time.Now()
-	m, ok := p.Receive(match, long)
+	m, err := p.Receive(match, long)
 	woken(t, time.Since(start))
 	<-sent
-	if !ok || m != "want" {
-		t.Fatalf("Receive = %v, %v; want \"want\", true", m, ok)
+	if err != nil || m != "want" {
+		t.Fatalf("Receive = %v, %v; want \"want\", nil", m, err)
 	}
 	if want := backlog + more + 1; *calls != want {
 		t.Fatalf("match called %d times; want %d (each message once)", *calls, want)
@@ -347,13 +347,13 @@ func TestTakeMatchingWhileWaiting(t *testing.T) {
 		s.Root.Send(p.PID(), "want")
 	}()
 	start := time.Now()
-	m, ok := p.Receive(match, long)
+	m, err := p.Receive(match, long)
 	woken(t, time.Since(start))
 	if got := <-taken; !slices.Equal(got, []any{1, 2}) {
 		t.Fatalf("TakeMatching = %v; want [1 2]", got)
 	}
-	if !ok || m != "want" {
-		t.Fatalf("Receive = %v, %v; want \"want\", true", m, ok)
+	if err != nil || m != "want" {
+		t.Fatalf("Receive = %v, %v; want \"want\", nil", m, err)
 	}
 	if *calls != 6 {
 		t.Fatalf("match called %d times; want 6", *calls)
@@ -385,8 +385,8 @@ func TestConcurrentSendersKeepOrder(t *testing.T) {
 	// so that receives take from the middle while the senders append.
 	for i := range senders * each {
 		from := i % senders
-		m, ok := p.Receive(func(m any) bool { return m.(*seq).from == from }, long)
-		if !ok {
+		m, err := p.Receive(func(m any) bool { return m.(*seq).from == from }, long)
+		if err != nil {
 			t.Fatalf("message %d (from %d) never came", i, from)
 		}
 		if got := m.(*seq); got.n != next[from] {
@@ -413,20 +413,20 @@ func TestReceiveFrom(t *testing.T) {
 		}
 	})
 	s.Root.Send(server, "start")
-	m, from, ok := p.ReceiveFrom(nil, long)
-	if !ok || m != "hello" || !from.Equal(server) {
-		t.Fatalf("ReceiveFrom = %v, %v, %v; want hello, %v, true", m, from, ok, server)
+	m, from, err := p.ReceiveFrom(nil, long)
+	if err != nil || m != "hello" || !from.Equal(server) {
+		t.Fatalf("ReceiveFrom = %v, %v, %v; want hello, %v, nil", m, from, err, server)
 	}
 	p.Request(from, "reply")
-	if m, from, ok := p.ReceiveFrom(nil, long); !ok || m != "ack" || from != nil {
-		t.Fatalf("ReceiveFrom = %v, %v, %v; want ack, <nil>, true", m, from, ok)
+	if m, from, err := p.ReceiveFrom(nil, long); err != nil || m != "ack" || from != nil {
+		t.Fatalf("ReceiveFrom = %v, %v, %v; want ack, <nil>, nil", m, from, err)
 	}
 
 	// A protoactor Future asks it.
 	f := s.Root.RequestFuture(p.PID(), "question", long)
-	m, from, ok = p.ReceiveFrom(is("question"), long)
-	if !ok || from == nil {
-		t.Fatalf("ReceiveFrom = %v, %v, %v; want question with the future's PID", m, from, ok)
+	m, from, err = p.ReceiveFrom(is("question"), long)
+	if err != nil || from == nil {
+		t.Fatalf("ReceiveFrom = %v, %v, %v; want question with the future's PID", m, from, err)
 	}
 	s.Root.Send(from, "answer")
 	if res, err := f.Result(); err != nil || res != "answer" {
@@ -486,13 +486,13 @@ func TestCloseWakesReceiver(t *testing.T) {
 		p.Close()
 	}()
 	start := time.Now()
-	if m, ok := p.Receive(match, long); ok || !p.Closed() {
-		t.Fatalf("Receive = %v, %v, and Closed = %v; want false, closed", m, ok, p.Closed())
+	if m, err := p.Receive(match, long); err != actor.ErrClosed || !p.Closed() {
+		t.Fatalf("Receive = %v, %v, and Closed = %v; want closed", m, err, p.Closed())
 	}
 	woken(t, time.Since(start))
 	// Closed: Infinity does not wait.
-	if m, ok := p.Receive(is("want"), actor.Infinity); ok {
-		t.Fatalf("Receive = %v, true; want false", m)
+	if m, err := p.Receive(is("want"), actor.Infinity); err != actor.ErrClosed {
+		t.Fatalf("Receive = %v, %v; want closed", m, err)
 	}
 }
 
@@ -511,11 +511,11 @@ func TestConcurrentReceiversTakeTurns(t *testing.T) {
 
 	// Others wait for the turn, within their own time, though "noise"
 	// would match them.
-	if m, ok := p.Receive(nil, 0); ok {
-		t.Fatalf("Receive(after 0) while another receives = %v, true; want false", m)
+	if m, err := p.Receive(nil, 0); err != actor.ErrTimeout {
+		t.Fatalf("Receive(after 0) while another receives = %v, %v; want timeout", m, err)
 	}
-	if m, ok := p.Receive(nil, 20*time.Millisecond); ok {
-		t.Fatalf("Receive(after 20ms) while another receives = %v, true; want false", m)
+	if m, err := p.Receive(nil, 20*time.Millisecond); err != actor.ErrTimeout {
+		t.Fatalf("Receive(after 20ms) while another receives = %v, %v; want timeout", m, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -573,8 +573,8 @@ func TestMatchPanic(t *testing.T) {
 		p.Receive(func(any) bool { panic("match") }, long)
 	}()
 	s.Root.Send(p.PID(), "after")
-	if m, ok := p.Receive(is("after"), 0); !ok {
-		t.Fatalf("Receive after a panicking match = %v, false", m)
+	if m, err := p.Receive(is("after"), 0); err != nil {
+		t.Fatalf("Receive after a panicking match = %v, %v", m, err)
 	}
 	if rest := drain(p); !slices.Equal(rest, []any{"boom"}) {
 		t.Fatalf("queue = %v; want [boom]", rest)
@@ -600,7 +600,7 @@ func TestCloseNotifiesWatchers(t *testing.T) {
 			ctx.Send(probe.PID(), forwarded{m})
 		}
 	})
-	if _, ok := probe.Receive(is("watching"), long); !ok {
+	if _, err := probe.Receive(is("watching"), long); err != nil {
 		t.Fatal("the actor never started")
 	}
 	// And a Process watches p, and another watches it no longer.
@@ -622,25 +622,25 @@ func TestCloseNotifiesWatchers(t *testing.T) {
 		t.Fatalf("exit hook ran %d times; want 1", hooks)
 	}
 
-	m, ok := probe.Receive(terminatedBy(p.PID()), 0) // Close sent it before returning
-	if !ok || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
-		t.Fatalf("the watching Process got %v, %v; want Terminated{Who: p, Why: Stopped}", m, ok)
+	m, err := probe.Receive(terminatedBy(p.PID()), 0) // Close sent it before returning
+	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
+		t.Fatalf("the watching Process got %v, %v; want Terminated{Who: p, Why: Stopped}", m, err)
 	}
-	m, ok = probe.Receive(func(m any) bool { _, ok := m.(forwarded); return ok }, long)
-	if !ok || !m.(forwarded).t.Who.Equal(p.PID()) {
-		t.Fatalf("the watching actor got %v, %v; want Terminated{Who: p}", m, ok)
+	m, err = probe.Receive(func(m any) bool { _, ok := m.(forwarded); return ok }, long)
+	if err != nil || !m.(forwarded).t.Who.Equal(p.PID()) {
+		t.Fatalf("the watching actor got %v, %v; want Terminated{Who: p}", m, err)
 	}
-	if m, ok := gone.Receive(nil, 0); ok {
+	if m, err := gone.Receive(nil, 0); err == nil {
 		t.Fatalf("an unwatched Process got %v", m)
 	}
 	// The second Close told nobody again.
-	if m, ok := probe.Receive(terminatedBy(p.PID()), 0); ok {
+	if m, err := probe.Receive(terminatedBy(p.PID()), 0); err == nil {
 		t.Fatalf("a second Terminated: %v", m)
 	}
 
 	// Watching a closed Process gets an answer at once, as from a stopped actor.
 	probe.Watch(p.PID())
-	if _, ok := probe.Receive(terminatedBy(p.PID()), 0); !ok {
+	if _, err := probe.Receive(terminatedBy(p.PID()), 0); err != nil {
 		t.Fatal("watching a closed Process got no Terminated")
 	}
 }
@@ -651,7 +651,7 @@ func TestStopClosesProcess(t *testing.T) {
 	probe := newProcess(t, s)
 	probe.Watch(p.PID())
 	s.Root.Stop(p.PID())
-	if _, ok := probe.Receive(terminatedBy(p.PID()), 0); !ok {
+	if _, err := probe.Receive(terminatedBy(p.PID()), 0); err != nil {
 		t.Fatal("RootContext.Stop did not close the Process")
 	}
 	if _, ok := s.ProcessRegistry.Get(p.PID()); ok {
@@ -724,16 +724,16 @@ func TestWatchActor(t *testing.T) {
 	a := s.Root.Spawn(protoactor.PropsFromFunc(nop))
 	p.Watch(a)
 	s.Root.Stop(a)
-	m, ok := p.Receive(terminatedBy(a), long)
-	if !ok || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
-		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: Stopped}", m, ok)
+	m, err := p.Receive(terminatedBy(a), long)
+	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
+		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: Stopped}", m, err)
 	}
 
 	// Watching what is already gone answers NotFound, as monitor/2 says noproc.
 	p.Watch(a)
-	m, ok = p.Receive(terminatedBy(a), long)
-	if !ok || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_NotFound {
-		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: NotFound}", m, ok)
+	m, err = p.Receive(terminatedBy(a), long)
+	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_NotFound {
+		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: NotFound}", m, err)
 	}
 
 	// After Unwatch, nothing comes. The future below watches b after p
@@ -745,7 +745,7 @@ func TestWatchActor(t *testing.T) {
 	if err := s.Root.StopFuture(b).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := p.Receive(terminatedBy(b), 0); ok {
+	if m, err := p.Receive(terminatedBy(b), 0); err == nil {
 		t.Fatalf("Terminated after Unwatch: %v", m)
 	}
 }
@@ -784,9 +784,9 @@ func TestControllingProcessProtocol(t *testing.T) {
 
 	want := 0
 	for ; want < 100; want++ { // old handles some first
-		m, ok := old.Receive(isPort, long)
-		if !ok || m.(*tcp).n != want {
-			t.Fatalf("old owner: %v, %v; want %d", m, ok, want)
+		m, err := old.Receive(isPort, long)
+		if err != nil || m.(*tcp).n != want {
+			t.Fatalf("old owner: %v, %v; want %d", m, err, want)
 		}
 	}
 	port.Lock()
@@ -796,9 +796,9 @@ func TestControllingProcessProtocol(t *testing.T) {
 	port.Unlock()
 
 	for ; want < total; want++ {
-		m, ok := next.Receive(isPort, long)
-		if !ok || m.(*tcp).n != want {
-			t.Fatalf("new owner: %v, %v; want %d", m, ok, want)
+		m, err := next.Receive(isPort, long)
+		if err != nil || m.(*tcp).n != want {
+			t.Fatalf("new owner: %v, %v; want %d", m, err, want)
 		}
 	}
 	<-delivered
@@ -822,12 +822,12 @@ func TestTakeMatchingKeepsEnvelopes(t *testing.T) {
 
 	want := []any{"q's own", tcp{1, 0}, tcp{1, 1}}
 	for i, w := range want {
-		m, from, ok := q.ReceiveFrom(nil, 0)
+		m, from, err := q.ReceiveFrom(nil, 0)
 		if tm, isTCP := m.(*tcp); isTCP {
 			m = *tm
 		}
-		if !ok || m != w {
-			t.Fatalf("message %d: %v, %v; want %v", i, m, ok, w)
+		if err != nil || m != w {
+			t.Fatalf("message %d: %v, %v; want %v", i, m, err, w)
 		}
 		if i == 1 && !from.Equal(p.PID()) {
 			t.Fatalf("the moved request lost its sender: %v", from)
@@ -921,7 +921,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("Len = %d after nil-PID calls; want 0", n)
 	}
 	s.Root.Send(p.PID(), &protoactor.Watch{}) // a user message, however named
-	if m, ok := p.Receive(nil, 0); !ok {
+	if m, err := p.Receive(nil, 0); err != nil {
 		t.Errorf("a Watch sent as a user message was lost: %v", m)
 	}
 
@@ -962,8 +962,8 @@ func TestSpawn(t *testing.T) {
 	s := newSystem(t)
 	probe := newProcess(t, s)
 	pid, err := actor.Spawn(s, func(p *actor.Process) {
-		m, from, ok := p.ReceiveFrom(nil, long)
-		if !ok {
+		m, from, err := p.ReceiveFrom(nil, long)
+		if err != nil {
 			return
 		}
 		p.Request(from, fmt.Sprint("echo ", m))
@@ -973,10 +973,10 @@ func TestSpawn(t *testing.T) {
 	}
 	probe.Watch(pid)
 	s.Root.RequestWithCustomSender(pid, "hello", probe.PID())
-	if m, ok := probe.Receive(isString, long); !ok || m != "echo hello" {
-		t.Fatalf("the spawned Process answered %v, %v", m, ok)
+	if m, err := probe.Receive(isString, long); err != nil || m != "echo hello" {
+		t.Fatalf("the spawned Process answered %v, %v", m, err)
 	}
-	if _, ok := probe.Receive(terminatedBy(pid), long); !ok {
+	if _, err := probe.Receive(terminatedBy(pid), long); err != nil {
 		t.Fatal("no Terminated once fn returned")
 	}
 	if _, ok := s.ProcessRegistry.Get(pid); ok {
@@ -1043,8 +1043,8 @@ func TestSpawnKilled(t *testing.T) {
 	pid, err := actor.Spawn(s, func(p *actor.Process) {
 		match, _ := signalOnCall(is("never"), 1, ready)
 		s.Root.Send(p.PID(), "noise") // so that match is called as it waits
-		_, ok := p.Receive(match, actor.Infinity)
-		ended <- !ok && p.Closed()
+		_, err := p.Receive(match, actor.Infinity)
+		ended <- err == actor.ErrClosed && p.Closed()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -1070,7 +1070,7 @@ func BenchmarkSendReceive(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Root.Send(pid, msg)
-		if _, ok := p.Receive(nil, 0); !ok {
+		if _, err := p.Receive(nil, 0); err != nil {
 			b.Fatal("lost")
 		}
 	}
@@ -1089,7 +1089,7 @@ func BenchmarkSendReceiveBacklog(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Root.Send(pid, msg)
-		if _, ok := p.Receive(isTick, 0); !ok {
+		if _, err := p.Receive(isTick, 0); err != nil {
 			b.Fatal("lost")
 		}
 	}
@@ -1115,7 +1115,7 @@ func BenchmarkPingPong(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Root.Send(pong.PID(), msg)
-		if _, ok := ping.Receive(nil, actor.Infinity); !ok {
+		if _, err := ping.Receive(nil, actor.Infinity); err != nil {
 			b.Fatal("lost")
 		}
 	}

@@ -68,8 +68,8 @@ func TestWorkersRunMailboxes(t *testing.T) {
 	}
 	next := make([]int, len(pids))
 	for range 100 * len(pids) {
-		m, ok := p.Receive(nil, 5e9)
-		if !ok {
+		m, err := p.Receive(nil, 5e9)
+		if err != nil {
 			t.Fatal("a message was lost")
 		}
 		in := m.([2]int)
@@ -98,8 +98,8 @@ func TestWorkersBlockedMailbox(t *testing.T) {
 	}, WithOwnerMailbox()))
 	defer system.Root.Stop(blocker)
 	system.Root.Send(blocker, "block")
-	if m, ok := p.Receive(nil, 5e9); !ok || m != "blocking" {
-		t.Fatalf("got %v, %v; want the blocker to start", m, ok)
+	if m, err := p.Receive(nil, 5e9); err != nil || m != "blocking" {
+		t.Fatalf("got %v, %v; want the blocker to start", m, err)
 	}
 	pids := make([]*actor.PID, 20)
 	for i := range pids {
@@ -115,8 +115,8 @@ func TestWorkersBlockedMailbox(t *testing.T) {
 	}
 	seen := make(map[int]bool)
 	for range pids {
-		m, ok := p.Receive(nil, 5e9)
-		if !ok {
+		m, err := p.Receive(nil, 5e9)
+		if err != nil {
 			t.Fatalf("%d of %d actors ran while one worker was blocked", len(seen), len(pids))
 		}
 		seen[m.(int)] = true
@@ -145,13 +145,13 @@ func testMailboxOf(t *testing.T) {
 		MailboxOf(system, echo).PostUserMessage(i)
 	}
 	for i := range 100 {
-		if m, ok := p.Receive(nil, 5e9); !ok || m != i {
-			t.Fatalf("message %d: got %v, %v", i, m, ok)
+		if m, err := p.Receive(nil, 5e9); err != nil || m != i {
+			t.Fatalf("message %d: got %v, %v", i, m, err)
 		}
 	}
 	MailboxOf(system, p.PID()).PostUserMessage("to a process")
-	if m, ok := p.Receive(nil, 5e9); !ok || m != "to a process" {
-		t.Fatalf("through the root context: got %v, %v", m, ok)
+	if m, err := p.Receive(nil, 5e9); err != nil || m != "to a process" {
+		t.Fatalf("through the root context: got %v, %v", m, err)
 	}
 }
 
@@ -365,8 +365,8 @@ func TestMonitorProcessMailbox(t *testing.T) {
 	}
 	DemonitorMailbox(mb, dropped)
 	mb.PostUserMessage("hello")
-	if msg, ok := p.Receive(nil, 0); !ok || msg != "hello" {
-		t.Fatalf("Receive = %v, %v; want what was posted", msg, ok)
+	if msg, err := p.Receive(nil, 0); err != nil || msg != "hello" {
+		t.Fatalf("Receive = %v, %v; want what was posted", msg, err)
 	}
 	p.Close()
 	if len(kept) != 1 || len(dropped) != 0 {

@@ -2,7 +2,8 @@
 // by a process (a protoactor actor, or an otpnet actor.Process for plain
 // goroutines), served by the driver's pollers. When the socket is active
 // its owner's mailbox receives *TCP, *TCPClosed, *TCPError, *TCPPassive
-// and, for the http packet types, *HTTP messages, with {active, true |
+// and, for the http packet types, *HTTP messages (each a Message, whose
+// From is the socket: s.Match selects them), with {active, true |
 // false | once | N} flow control; when it is passive the owner calls Recv,
 // and the port reads nothing meanwhile, so TCP's window holds the peer
 // back.
@@ -21,6 +22,8 @@
 //	inet:setopts(S, [{active, 5}])          s.SetOpts(socket.Active(socket.N(5)))
 //	inet6, {linger, {true, 5}}              socket.Family(inet.Inet6), socket.Linger(true, 5)
 //	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
+//	inet:getopts(S, [active])               o, err := s.GetOpt(socket.OptActive); o.Mode(), o.Int(), ...
+//	{active, N} read back                   n, ok := o.Mode().Count(); o.Mode() == socket.Once
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
 //	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
@@ -32,6 +35,7 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
+//	any of these (or a 'DOWN') from S       socket.Message, m.From() == s; p.Receive(s.Match, t)
 //	inet:monitor(S)                         ref, err := s.Monitor(self)
 //	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
 //	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}

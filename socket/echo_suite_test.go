@@ -263,7 +263,8 @@ func echoRecv(t *testing.T, p proc, s *Socket, mode echoMode, typ echoType, want
 				}
 				piece.data, err = s.Recv(n, bound)
 			default:
-				m, ok := p.Receive(s.isMine, bound)
+				var m any
+				m, err = p.Receive(s.Match, bound)
 				switch m := m.(type) {
 				case *TCP:
 					piece.data = m.Data
@@ -272,7 +273,7 @@ func echoRecv(t *testing.T, p proc, s *Socket, mode echoMode, typ echoType, want
 				case *TCPError:
 					err = m.Reason
 				default:
-					t.Fatalf("unexpected_message %#v (%v), want %q", m, ok, want.data)
+					t.Fatalf("unexpected_message %#v (%v), want %q", m, err, want.data)
 				}
 				if mode == echoOnce && err == nil {
 					if err := s.SetOpts(Active(Once)); err != nil {

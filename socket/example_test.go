@@ -136,7 +136,7 @@ func server(ls *socket.Socket) {
 func loop(me *otpactor.Process, s *socket.Socket) {
 	for {
 		s.SetOpts(socket.Active(socket.Once))
-		msg, _ := me.Receive(nil, socket.Infinity)
+		msg, _ := me.Receive(s.Match, socket.Infinity)
 		switch m := msg.(type) {
 		case *socket.TCP:
 			s.Send(process(m.Data))

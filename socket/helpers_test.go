@@ -25,8 +25,8 @@ func newProc(t testing.TB) proc {
 // expect receives the next message, failing t if none comes in 5 s.
 func (p proc) expect(t testing.TB) any {
 	t.Helper()
-	m, ok := p.Receive(nil, 5*time.Second)
-	if !ok {
+	m, err := p.Receive(nil, 5*time.Second)
+	if err != nil {
 		t.Fatal("no message within 5 s")
 	}
 	return m
@@ -35,7 +35,7 @@ func (p proc) expect(t testing.TB) any {
 // none checks that no message is waiting, or comes within d.
 func (p proc) none(t testing.TB, d time.Duration) {
 	t.Helper()
-	if m, ok := p.Receive(nil, d); ok {
+	if m, err := p.Receive(nil, d); err == nil {
 		t.Fatalf("unexpected message %#v", m)
 	}
 }

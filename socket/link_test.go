@@ -161,7 +161,7 @@ func TestLinkFollowsControllingProcess(t *testing.T) {
 		t.Fatalf("the socket died with its former owner: %v", err)
 	}
 	peer.Write([]byte("to b"))
-	if m, ok := b.Receive(nil, 5*time.Second); !ok || string(m.(*TCP).Data) != "to b" {
+	if m, err := b.Receive(nil, 5*time.Second); err != nil || string(m.(*TCP).Data) != "to b" {
 		t.Fatalf("b got %#v", m)
 	}
 	b0.Close()

@@ -38,6 +38,51 @@ type (
 	}
 )
 
+// Message is what every message about a socket has: *TCP, *TCPClosed,
+// *TCPError, *TCPPassive, *HTTP, and a socket monitor's *Down. From
+// returns the socket the message is about, the S of Erlang's {tcp, S,
+// Data}, {tcp_closed, S}, ... and {'DOWN', Ref, port, S, Info}, so that
+// all of one socket's messages are one type switch, or one match:
+//
+//	msg, err := p.Receive(s.Match, t) // receive {tcp, S, _} | {tcp_closed, S} | ...
+//	switch m := msg.(type) { ... }
+//
+// Messages of a protocol run over a Socket (TLS's ssl, ssl_closed, ...)
+// implement Message too, with From the Socket they arrive over, so Match
+// takes them as well.
+//
+// The method is From, not Socket (the structs' field has that name): the
+// port is the sender of its messages in Erlang, and the field stays for
+// composite literals and plain reading.
+type Message interface {
+	From() *Socket
+}
+
+// From returns m.Socket.
+func (m *TCP) From() *Socket { return m.Socket }
+
+// From returns m.Socket.
+func (m *TCPClosed) From() *Socket { return m.Socket }
+
+// From returns m.Socket.
+func (m *TCPError) From() *Socket { return m.Socket }
+
+// From returns m.Socket.
+func (m *TCPPassive) From() *Socket { return m.Socket }
+
+// From returns m.Socket.
+func (m *HTTP) From() *Socket { return m.Socket }
+
+// Match reports whether msg is a Message from s, for Process.Receive (and
+// TakeMatching): p.Receive(s.Match, t) is Erlang's receive of any of s's
+// messages, {tcp, S, _}, {tcp_closed, S}, {tcp_error, S, _},
+// {tcp_passive, S}, {http, S, _} or the Down of a monitor of S, leaving
+// every other message queued. It allocates nothing.
+func (s *Socket) Match(msg any) bool {
+	m, ok := msg.(Message)
+	return ok && m.From() == s
+}
+
 // IgnoreDeadLetterLogging keeps protoactor from logging the message when
 // its owner is gone: the port counts such messages instead.
 func (*TCP) IgnoreDeadLetterLogging()        {}

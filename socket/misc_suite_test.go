@@ -210,8 +210,8 @@ func queueSize(t testing.TB, s *Socket) int {
 // in 5 s.
 func expectFrom(t testing.TB, p proc, s *Socket) any {
 	t.Helper()
-	m, ok := p.Receive(s.isMine, 5*time.Second)
-	if !ok {
+	m, err := p.Receive(s.Match, 5*time.Second)
+	if err != nil {
 		t.Fatalf("no message from %v within 5 s", s)
 	}
 	return m
@@ -229,7 +229,7 @@ func ones(n int) []byte { return bytes.Repeat([]byte{1}, n) }
 // flushMailbox drops what is in p's mailbox, as the suite's flush().
 func flushMailbox(p proc) {
 	for range 10000 {
-		if _, ok := p.Receive(nil, 0); !ok {
+		if _, err := p.Receive(nil, 0); err != nil {
 			return
 		}
 	}
@@ -519,7 +519,7 @@ func doSort(t *testing.T, p proc, port int, list []string) {
 func collectLines(t testing.TB, p proc, s *Socket) []string {
 	var got []string
 	for range 100000 {
-		m, ok := p.Receive(nil, 5*time.Second)
+		m, err := p.Receive(nil, 5*time.Second)
 		switch m := m.(type) {
 		case *TCP:
 			got = append(got, string(m.Data))
@@ -527,7 +527,7 @@ func collectLines(t testing.TB, p proc, s *Socket) []string {
 		case *TCPClosed:
 			return got
 		}
-		t.Errorf("collecting lines of %v: got %#v (%v)", s, m, ok)
+		t.Errorf("collecting lines of %v: got %#v (%v)", s, m, err)
 		return got
 	}
 	return got
@@ -2015,10 +2015,10 @@ func TestOtp9389(t *testing.T) {
 			return
 		}
 		expectHTTP := func() framing.HTTPPacket {
-			m, ok := q.Receive(nil, 3*time.Second)
+			m, err := q.Receive(nil, 3*time.Second)
 			h, isHTTP := m.(*HTTP)
-			if !ok || !isHTTP || h.Socket != s {
-				t.Errorf("server: got %#v, want an http message", m)
+			if err != nil || !isHTTP || h.Socket != s {
+				t.Errorf("server: got %#v (%v), want an http message", m, err)
 				return nil
 			}
 			return h.Packet

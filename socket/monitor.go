@@ -58,6 +58,9 @@ type Down struct {
 	Reason error
 }
 
+// From returns d.Socket: a Down is a Message of the socket it is about.
+func (d *Down) From() *Socket { return d.Socket }
+
 // IgnoreDeadLetterLogging keeps protoactor from logging a Down whose
 // process is gone.
 func (*Down) IgnoreDeadLetterLogging() {}

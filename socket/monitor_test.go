@@ -20,10 +20,10 @@ import (
 // message is the Down of ref, for s.
 func awaitDown(t *testing.T, q proc, ref *MonitorRef, s *Socket) *Down {
 	t.Helper()
-	m, ok := q.Receive(nil, 5*time.Second)
+	m, err := q.Receive(nil, 5*time.Second)
 	d, isDown := m.(*Down)
-	if !ok || !isDown || d.Ref != ref || d.Socket != s {
-		t.Errorf("got %#v, want the Down of %v for %v", m, ref, s)
+	if err != nil || !isDown || d.Ref != ref || d.Socket != s {
+		t.Errorf("got %#v (%v), want the Down of %v for %v", m, err, ref, s)
 		return nil
 	}
 	return d
@@ -48,10 +48,10 @@ func monitorClient(t *testing.T, socks ...*Socket) (ready, done <-chan struct{})
 		}
 		close(r)
 		for len(refs) > 0 {
-			m, ok := q.Receive(nil, 5*time.Second)
+			m, err := q.Receive(nil, 5*time.Second)
 			d, isDown := m.(*Down)
-			if !ok || !isDown || refs[d.Ref] != d.Socket {
-				t.Errorf("got %#v, want the Down of one of %d monitors", m, len(refs))
+			if err != nil || !isDown || refs[d.Ref] != d.Socket {
+				t.Errorf("got %#v (%v), want the Down of one of %d monitors", m, err, len(refs))
 				return
 			}
 			delete(refs, d.Ref)
@@ -103,7 +103,7 @@ func TestSocketMonitor1DemonAfter(t *testing.T) {
 		}
 		close(ready)
 		awaitDown(t, q, kept, l)
-		if m, ok := q.Receive(nil, 0); ok {
+		if m, err := q.Receive(nil, 0); err == nil {
 			t.Errorf("after the kept monitor's Down, got %#v", m)
 		}
 	})
@@ -274,9 +274,9 @@ func TestSocketMonitorNoproc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, ok := p.Receive(nil, 0) // sent by Monitor itself
-	if d, isDown := m.(*Down); !ok || !isDown || d.Ref != ref || !errors.Is(d.Reason, ErrNoProc) {
-		t.Fatalf("got %#v, want the Down of %v, noproc", m, ref)
+	m, err := p.Receive(nil, 0) // sent by Monitor itself
+	if d, isDown := m.(*Down); err != nil || !isDown || d.Ref != ref || !errors.Is(d.Reason, ErrNoProc) {
+		t.Fatalf("got %#v (%v), want the Down of %v, noproc", m, err, ref)
 	}
 	if _, err := l.Monitor(nil); !errors.Is(err, ErrBadArg) {
 		t.Fatalf("Monitor(nil) = %v, want badarg", err)

@@ -13,10 +13,30 @@ import (
 
 // Option is one socket option, {Name, Value} in Erlang. The functions
 // named after Erlang's options make them (Active, Packet, Nodelay, ...);
-// GetOpts returns them. Value gives the value as the type its function
-// takes, or, for an option whose function takes several arguments, as a
+// GetOpt and GetOpts return them. Its value has the type its function
+// takes, or, for an option whose function takes several arguments, a
 // struct named after the function: LingerValue for Linger, RawValue for
-// Raw.
+// Raw. Read it with the accessor for that type:
+//
+//	Mode      active
+//	Packet    packet
+//	Int       packet_size, line_delimiter (the character), buffer, header,
+//	          high_watermark, low_watermark, recbuf, sndbuf, priority, tos,
+//	          tclass, ttl, backlog, port, fd
+//	Bool      exit_on_close, show_econnreset, send_timeout_close,
+//	          delay_send, nodelay, keepalive, reuseaddr, reuseport,
+//	          dontroute, ipv6_v6only, recvtos, recvttl, recvtclass
+//	Duration  send_timeout (Infinity for infinity)
+//	Backend   inet_backend
+//	Linger    linger
+//	Text      mode ("binary"), bind_to_device, and ip when IfAddrLocal made it (the path)
+//	Addr      ip when IP made it
+//	Family    the family
+//	Raw       raw
+//	Options   pktoptions
+//
+// An accessor returns its type's zero value for an option of another type:
+// o.Int() of a nodelay option is 0. Value returns the value as an any.
 //
 // The names are regular: each function is its Erlang option in Go's
 // spelling ({send_timeout, Ms} is SendTimeout, {inet_backend, B} is
@@ -34,15 +54,83 @@ type Option struct {
 // Name returns the option's name.
 func (o Option) Name() OptName { return o.name }
 
-// Value returns the option's value: a Mode for active, a framing.Type for
-// packet, a Backend for inet_backend, an inet.Family for the family, a
-// bool, an int, a time.Duration (send_timeout, Infinity for infinity), a
-// LingerValue, a netip.Addr or inet.LocalAddr, a string, a RawValue, or,
-// for pktoptions, an []Option.
+// Value returns the option's value as an any: a Mode, a framing.Type,
+// an int (a byte for line_delimiter), a bool, a time.Duration, a Backend,
+// a LingerValue, a string or an inet.LocalAddr, a netip.Addr, an
+// inet.Family, a RawValue, or an []Option, as the accessors' table on
+// Option says.
 func (o Option) Value() any { return o.value }
 
-// String formats o as Erlang writes it: {active,once}, {packet,4}, ...
+// Mode returns the value of an active option (False for another option).
+func (o Option) Mode() Mode { v, _ := o.value.(Mode); return v }
+
+// Packet returns the value of a packet option (framing.Raw for another
+// option).
+func (o Option) Packet() framing.Type { v, _ := o.value.(framing.Type); return v }
+
+// Int returns the value of an integer option, or line_delimiter's
+// character, as Erlang gives it (0 for another option).
+func (o Option) Int() int {
+	switch v := o.value.(type) {
+	case int:
+		return v
+	case byte:
+		return int(v)
+	}
+	return 0
+}
+
+// Bool returns the value of a boolean option (false for another option).
+func (o Option) Bool() bool { v, _ := o.value.(bool); return v }
+
+// Duration returns the value of send_timeout: Infinity for infinity (0
+// for another option).
+func (o Option) Duration() time.Duration { v, _ := o.value.(time.Duration); return v }
+
+// Backend returns the value of inet_backend (BackendInet for another
+// option).
+func (o Option) Backend() Backend { v, _ := o.value.(Backend); return v }
+
+// Linger returns the value of linger (the zero LingerValue for another
+// option).
+func (o Option) Linger() LingerValue { v, _ := o.value.(LingerValue); return v }
+
+// Text returns the value of a string option: bind_to_device's interface
+// name, mode's "binary", or the path of an ip option that IfAddrLocal
+// made ("" for another option).
+func (o Option) Text() string {
+	switch v := o.value.(type) {
+	case string:
+		return v
+	case inet.LocalAddr:
+		return string(v)
+	}
+	return ""
+}
+
+// Addr returns the address of an ip option that IP made (the zero
+// netip.Addr for another option).
+func (o Option) Addr() netip.Addr { v, _ := o.value.(netip.Addr); return v }
+
+// Family returns the value of a family option (inet.Inet for another
+// option).
+func (o Option) Family() inet.Family { v, _ := o.value.(inet.Family); return v }
+
+// Raw returns the value of a raw option (the zero RawValue for another
+// option).
+func (o Option) Raw() RawValue { v, _ := o.value.(RawValue); return v }
+
+// Options returns the value of pktoptions: the Tos, TTL and Tclass options
+// of the last packet received (nil for another option).
+func (o Option) Options() []Option { v, _ := o.value.([]Option); return v }
+
+// String formats o as Erlang writes it: {active,once}, {packet,4}, ...;
+// an Option with no value (as an error names an option it cannot read) as
+// its bare name.
 func (o Option) String() string {
+	if o.value == nil {
+		return o.name.String()
+	}
 	v := fmt.Sprint(o.value)
 	switch x := o.value.(type) {
 	case time.Duration:
@@ -140,6 +228,8 @@ func (n OptName) String() string {
 }
 
 // Mode is the value of the active option: False, True, Once, or N(n).
+// Modes compare with ==: m == Once is {active, once}; Count says whether
+// m is {active, N} and gives N.
 type Mode struct {
 	kind modeKind
 	n    int32 // the counter of {active, N}
@@ -167,6 +257,16 @@ var (
 // must be in -32768..32767: otherwise SetOpts fails with einval.
 func N(n int) Mode {
 	return Mode{kind: modeN, n: int32(max(math.MinInt32, min(math.MaxInt32, n)))}
+}
+
+// Count returns N and true if m is {active, N}, and 0 and false if it is
+// False, True or Once. Read back from a socket (GetOpt), N is what is
+// left of the counter, 1..32767: a socket whose counter ran out is False.
+func (m Mode) Count() (n int, ok bool) {
+	if m.kind != modeN {
+		return 0, false
+	}
+	return int(m.n), true
 }
 
 // String formats m as Erlang's active value: false, true, once, or N.

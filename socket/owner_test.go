@@ -29,8 +29,8 @@ func flood(t *testing.T, c *Socket, n int) {
 func take(t *testing.T, p proc, s *Socket, m Mode, next, until int) int {
 	t.Helper()
 	for next < until {
-		msg, ok := p.Receive(s.isMine, 5*time.Second)
-		if !ok {
+		msg, err := p.Receive(s.Match, 5*time.Second)
+		if err != nil {
 			t.Fatalf("no message after packet %d", next-1)
 		}
 		switch msg := msg.(type) {
@@ -73,7 +73,7 @@ func TestControllingProcessChainUnderFlood(t *testing.T) {
 			}
 			next = take(t, c, s, m, next, total)
 			for _, old := range []proc{a, b} {
-				if msg, ok := old.Receive(s.isMine, 0); ok {
+				if msg, err := old.Receive(s.Match, 0); err == nil {
 					t.Fatalf("a former owner still got %#v", msg)
 				}
 			}
@@ -138,7 +138,7 @@ func TestControllingProcessAcceptorToHandler(t *testing.T) {
 			t.Fatalf("packet %d is %d", i, n)
 		}
 	}
-	if msg, ok := acceptor.Receive(s.isMine, 0); ok {
+	if msg, err := acceptor.Receive(s.Match, 0); err == nil {
 		t.Fatalf("the acceptor still got %#v", msg)
 	}
 	s.Close()
@@ -202,7 +202,7 @@ func TestControllingProcessPassive(t *testing.T) {
 	}
 	recvUpTo(next, total)
 	for _, p := range []proc{a, b} {
-		if msg, ok := p.Receive(nil, 0); ok {
+		if msg, err := p.Receive(nil, 0); err == nil {
 			t.Fatalf("a passive socket sent %#v", msg)
 		}
 	}

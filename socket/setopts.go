@@ -105,47 +105,71 @@ func (s *Socket) activate() {
 }
 
 // GetOpts is inet:getopts(Socket, Names): the current value of each named
-// option, in order. A closed socket answers einval, as in OTP. For raw,
-// pass RawGet.
+// option, in order. A closed socket answers einval, as in OTP, and so does
+// an option that cannot be read (backlog, ip, port, family, fd: they only
+// mean something when a socket opens), with an *OptionError naming it. For
+// raw, use GetRaw.
 func (s *Socket) GetOpts(names ...OptName) ([]Option, error) {
-	return s.getOpts(names, nil)
+	out := make([]Option, len(names))
+	if err := s.readOpts(names, out, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetOpt is GetOpts for one option: its value, read with the accessor for
+// its type (see Option), as in
+//
+//	o, err := s.GetOpt(socket.OptActive)
+//	if o.Mode() == socket.Once { ... }
+func (s *Socket) GetOpt(name OptName) (Option, error) {
+	var o [1]Option
+	err := s.readOpts([]OptName{name}, o[:], nil)
+	return o[0], err
 }
 
 // GetRaw is inet:getopts(Socket, [{raw, Level, Opt, Size}]).
 func (s *Socket) GetRaw(level, opt, size int) ([]byte, error) {
-	o, err := s.getOpts([]OptName{OptRaw}, []RawValue{{level, opt, make([]byte, size)}})
-	if err != nil {
+	var o [1]Option
+	if err := s.readOpts([]OptName{OptRaw}, o[:], &RawValue{level, opt, make([]byte, size)}); err != nil {
 		return nil, err
 	}
-	return o[0].value.(RawValue).Value, nil
+	return o[0].Raw().Value, nil
 }
 
-func (s *Socket) getOpts(names []OptName, raws []RawValue) ([]Option, error) {
+// readOpts reads the options names into out, under one lock, so that they
+// are of one moment; raw, if not nil, says what raw reads.
+func (s *Socket) readOpts(names []OptName, out []Option, raw *RawValue) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead {
-		return nil, &inet.Error{Op: "getopts", Err: unix.EINVAL}
+		return &inet.Error{Op: "getopts", Err: unix.EINVAL}
 	}
-	out := make([]Option, 0, len(names))
 	po := s.portOpts()
-	for _, n := range names {
+	for i, n := range names {
 		if o, ok := po.get(n); ok {
-			out = append(out, o)
+			out[i] = o
 			continue
 		}
-		var want RawValue
-		if n == OptRaw && len(raws) > 0 {
-			want, raws = raws[0], raws[1:]
+		switch {
+		case n == 0 || n >= numOpts:
+			return optError("getopts", Option{name: n}, "no such option")
+		case n >= OptBacklog:
+			return optError("getopts", Option{name: n}, "only when the socket opens")
+		case n == OptRaw && raw == nil:
+			return optError("getopts", Option{name: n}, "read it with GetRaw")
 		}
-		var o Option
+		var want RawValue
+		if raw != nil {
+			want = *raw
+		}
 		err := s.pool().Control(s.h, func(fd int) (err error) {
-			o, err = getKernel(fd, n, want)
+			out[i], err = getKernel(fd, n, want)
 			return err
 		})
 		if err != nil {
-			return nil, &inet.Error{Op: "getopts", Err: err}
+			return &inet.Error{Op: "getopts", Err: err}
 		}
-		out = append(out, o)
 	}
-	return out, nil
+	return nil
 }

@@ -263,7 +263,9 @@ func (s *Socket) alive(pid *actor.PID) bool {
 	return ok
 }
 
-// isMine reports whether msg is one of s's messages.
+// isMine reports whether msg is one of the messages s's port sends its
+// owner, which controlling_process moves to the new owner: Match less a
+// monitor's Down, which belongs to the monitoring process.
 func (s *Socket) isMine(msg any) bool {
 	switch m := msg.(type) {
 	case *TCP:

@@ -1,0 +1,114 @@
+package socket
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/inet"
+)
+
+// Every message about a socket is a Message whose From is that socket, and
+// Match takes exactly those of one socket.
+func TestMessageFrom(t *testing.T) {
+	s, other := new(Socket), new(Socket)
+	msgs := []Message{
+		&TCP{Socket: s, Data: []byte("x")},
+		&TCPClosed{Socket: s},
+		&TCPError{Socket: s, Reason: inet.ECONNRESET},
+		&TCPPassive{Socket: s},
+		&HTTP{Socket: s, Packet: framing.HTTPEOH{}},
+		&Down{Socket: s},
+	}
+	for _, m := range msgs {
+		if m.From() != s {
+			t.Errorf("%T.From() = %v, want %v", m, m.From(), s)
+		}
+		if !s.Match(m) {
+			t.Errorf("s.Match(%T) = false", m)
+		}
+		if other.Match(m) {
+			t.Errorf("other.Match(%T of s) = true", m)
+		}
+	}
+	for _, m := range []any{nil, "tcp", &actor.Terminated{}, TCP{Socket: s}} {
+		if s.Match(m) {
+			t.Errorf("s.Match(%#v) = true", m)
+		}
+	}
+}
+
+// Receive with Match takes one socket's messages in the order the port
+// sent them, its monitor's Down after its last, and leaves another
+// socket's where they are.
+func TestMatchReceivesOneSocket(t *testing.T) {
+	p := newProc(t)
+	c1, s1 := pair(t, p, Active(False))
+	c2, s2 := pair(t, p, Active(False))
+	if _, err := s1.Monitor(p); err != nil {
+		t.Fatal(err)
+	}
+	c2.Send([]byte("to s2"))
+	if err := s2.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	s2msg, err := p.Receive(s2.Match, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Enqueue(s2msg) // queued again, ahead of all of s1's: Match must skip it
+	c1.Send([]byte("to s1"))
+	if err := s1.SetOpts(Active(N(1))); err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	var got []string
+	for len(got) < 4 {
+		msg, err := p.Receive(s1.Match, 5*time.Second)
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		switch m := msg.(type) {
+		case *TCP:
+			got = append(got, "tcp "+string(m.Data))
+		case *TCPPassive:
+			got = append(got, "tcp_passive")
+			s1.SetOpts(Active(Once)) // for the tcp_closed
+		case *TCPClosed:
+			got = append(got, "tcp_closed")
+		case *Down:
+			got = append(got, "DOWN")
+		default:
+			t.Fatalf("Match took %#v", msg)
+		}
+	}
+	if want := []string{"tcp to s1", "tcp_passive", "tcp_closed", "DOWN"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if m, err := p.Receive(nil, 0); err != nil || m != s2msg {
+		t.Fatalf("left in the queue: %#v, %v; want s2's data", m, err)
+	}
+}
+
+// Match, and receiving with it, allocate nothing.
+func TestMatchAllocs(t *testing.T) {
+	s := new(Socket)
+	var msg any = &TCP{Socket: s}
+	if n := testing.AllocsPerRun(1000, func() { s.Match(msg) }); n != 0 {
+		t.Errorf("Match allocates %v times", n)
+	}
+	p := newProc(t)
+	p.Enqueue(msg)
+	p.Receive(nil, 0) // the queue's storage
+	if n := testing.AllocsPerRun(1000, func() {
+		p.Enqueue(msg)
+		if _, err := p.Receive(s.Match, 0); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Receive(s.Match, 0) allocates %v times", n)
+	}
+}
