@@ -75,6 +75,11 @@ func split(opts []Option, po *portOpts, oo *openOpts) error {
 			o.family = opt.value.(Family)
 		case OptFd:
 			o.fd = opt.value.(int)
+		case OptActive:
+			// When a socket opens the last active option wins, as OTP 25
+			// reads its options into a record: an N replaces, it does not
+			// add to the default as it does in SetOpts.
+			p.active = opt.value.(Mode)
 		default:
 			if opt.name >= OptNodelay {
 				o.kernel = append(o.kernel, opt)

@@ -276,6 +276,8 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"local_names": "[<<>>,<<>>,{error,enotconn},6,0]",
 		// TestControllingProcessSelf: a closed socket's names are einval
 		"closed_names": "[{error,einval},{error,einval},{error,einval}]",
+		// TestActiveN (activeNAtOpen): {active, N} at listen and connect
+		"active_open": "[passive,{active,false},passive,{active,false},{active,false},{active,3},[]]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)

@@ -28,7 +28,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
-	s, err := newSocket(c, po)
+	s, passive, err := newSocket(c, po)
 	if err != nil {
 		return nil, &Error{Op: "listen", Err: err}
 	}
@@ -49,6 +49,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 		return nil, &Error{Op: "listen", Err: err}
 	}
 	s.startLink()
+	s.tellPassive(passive)
 	return s, nil
 }
 
@@ -221,7 +222,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: err}
 	}
-	s, err := newSocket(c, po)
+	s, passive, err := newSocket(c, po)
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: err}
 	}
@@ -250,6 +251,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	}
 	s.start(h)
 	s.startLink()
+	s.tellPassive(passive)
 	return s, nil
 }
 

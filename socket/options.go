@@ -205,7 +205,10 @@ func (r RawOption) String() string { return fmt.Sprintf("{%d,%d,%v}", r.Level, r
 
 // The option constructors, one per Erlang option.
 
-// Active is {active, Mode}.
+// Active is {active, Mode}. In SetOpts an N adds to the socket's counter;
+// given to Listen or Connect, the last Active wins, and an N of zero or
+// less opens the socket passive and sends its owner a TCPPassive, as OTP
+// 25 does.
 func Active(m Mode) Option {
 	switch m {
 	case Once:

@@ -135,11 +135,30 @@ func (s *Socket) pool() *driver.Pool {
 }
 
 // newSocket makes the port for a registered handle... the handle comes
-// after, from the driver call the socket is the handler of.
-func newSocket(c Caller, po portOpts) (*Socket, error) {
+// after, from the driver call the socket is the handler of. An {active, N}
+// of zero or less makes it passive, and passive reports that the owner is
+// owed a TCPPassive once the socket is open (tellPassive).
+func newSocket(c Caller, po portOpts) (s *Socket, passive bool, err error) {
 	active := po.active
+	if active.kind == modeN && active.n <= 0 {
+		active, passive = False, true
+	}
 	po.active = Mode{}
-	return newAccepted(c, active, &po)
+	s, err = newAccepted(c, active, &po)
+	return s, passive, err
+}
+
+// tellPassive sends the TCPPassive of an {active, N} of zero or less given
+// when the socket opened: OTP 25 sends tcp_passive at once, for listen and
+// connect alike (an accepted socket inherits its listener's false, and
+// gets no message). OTP sends it even when the open then fails; here only
+// a socket the caller gets says it.
+func (s *Socket) tellPassive(passive bool) {
+	if passive {
+		s.mu.Lock()
+		s.send(&TCPPassive{Socket: s})
+		s.mu.Unlock()
+	}
 }
 
 // newAccepted is newSocket for a connection accepted on a listening

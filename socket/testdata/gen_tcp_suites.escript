@@ -15,6 +15,7 @@ main(_) ->
     fdopen_active(),
     local_names(),
     closed_names(),
+    active_open(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -146,3 +147,24 @@ closed_names() ->
     {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}]),
     ok = gen_tcp:close(L),
     out("closed_names", [inet:port(L), inet:sockname(L), inet:peername(L)]).
+
+%% passive(S) is the tcp_passive S has sent, or none.
+passive(S) -> receive {tcp_passive, S} -> passive after 1000 -> none end.
+
+%% active_n's LS2, and around it: {active, N} given when a socket opens.
+active_open() ->
+    {ok, L} = gen_tcp:listen(0, [{active, 0}, {ip, {127,0,0,1}}]),
+    LP = passive(L),
+    {ok, [LA]} = inet:getopts(L, [active]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, 2}, {active, -2}]),
+    CP = passive(C),
+    {ok, [CA]} = inet:getopts(C, [active]),
+    {ok, A} = gen_tcp:accept(L),
+    {ok, [AA]} = inet:getopts(A, [active]),
+    {ok, C2} = gen_tcp:connect({127,0,0,1}, Port, [{active, 2}, {active, 3}]),
+    {ok, [CA2]} = inet:getopts(C2, [active]),
+    timer:sleep(10),
+    Rest = flush(),
+    [gen_tcp:close(X) || X <- [L, C, A, C2]],
+    out("active_open", [LP, LA, CP, CA, AA, CA2, Rest]).
