@@ -278,6 +278,8 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"closed_names": "[{error,einval},{error,einval},{error,einval}]",
 		// TestActiveN (activeNAtOpen): {active, N} at listen and connect
 		"active_open": "[passive,{active,false},passive,{active,false},{active,false},{active,3},[]]",
+		// TestListenLineDelimiter (packet_test.go)
+		"line_delimiter": "[{'EXIT',badarg},{'EXIT',badarg},ok,{ok,<<97,59,98,10>>},{ok,<<120,59>>}]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)

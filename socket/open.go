@@ -15,13 +15,19 @@ import (
 // picks a free one) on the address of the IP option (default: any, of the
 // family Inet or Inet6; with FamilyOpt(Local), IfAddrLocal's path). The
 // caller owns it. Accepted sockets inherit its options. Backlog defaults
-// to 5, as in OTP.
+// to 5, as in OTP. LineDelimiter is badarg here, as in OTP 25, and one set
+// on the listening socket with SetOpts is not passed on: give it to
+// Connect, or set it on the accepted socket.
 func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if c == nil || c.Self() == nil {
 		return nil, &Error{Op: "listen", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{backlog: 5, port: port, fd: -1}
-	if err := split(withDefaults(&defaultListen, opts), &po, &oo); err != nil {
+	opts = withDefaults(&defaultListen, opts)
+	if err := checkListen(opts); err != nil {
+		return nil, err
+	}
+	if err := split(opts, &po, &oo); err != nil {
 		return nil, err
 	}
 	pool, err := defaultPool()
@@ -106,7 +112,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		}
 	}
 	l.mu.Lock()
-	active, shared := l.active, l.opts
+	active, shared := l.active, l.opts.accepted()
 	l.mu.Unlock()
 	s, err := newAccepted(c, active, shared)
 	if err != nil {

@@ -16,6 +16,7 @@ main(_) ->
     local_names(),
     closed_names(),
     active_open(),
+    line_delimiter(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -168,3 +169,20 @@ active_open() ->
     Rest = flush(),
     [gen_tcp:close(X) || X <- [L, C, A, C2]],
     out("active_open", [LP, LA, CP, CA, AA, CA2, Rest]).
+
+%% line_delimiter: badarg (raised) at listen, taken by connect and by
+%% setopts on a listening socket, which does not pass it on.
+line_delimiter() ->
+    R1 = (catch gen_tcp:listen(0, [{line_delimiter, $;}])),
+    R2 = (catch gen_tcp:listen(0, [{packet, line}, {line_delimiter, $;}])),
+    {ok, L} = gen_tcp:listen(0, [binary, {packet, line}, {active, false}, {ip, {127,0,0,1}}]),
+    R3 = inet:setopts(L, [{line_delimiter, $;}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [binary, {packet, line}, {active, false}, {line_delimiter, $;}]),
+    {ok, A} = gen_tcp:accept(L),
+    ok = gen_tcp:send(C, "a;b\n"),
+    R4 = gen_tcp:recv(A, 0, 1000),
+    ok = gen_tcp:send(A, "x;y\n"),
+    R5 = gen_tcp:recv(C, 0, 1000),
+    [gen_tcp:close(X) || X <- [L, C, A]],
+    out("line_delimiter", [R1, R2, R3, R4, R5]).
