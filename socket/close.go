@@ -66,8 +66,11 @@ func (s *Socket) Shutdown(how int) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	switch {
+	case s.dead:
 		return &Error{Op: "shutdown", Err: ErrClosed}
+	case s.unconnected:
+		return &Error{Op: "shutdown", Err: unix.ENOTCONN}
 	}
 	if err := s.pool().Shutdown(s.h, how); err != nil {
 		return &Error{Op: "shutdown", Err: driverErr(err)}
@@ -94,8 +97,8 @@ func (s *Socket) Port() (int, error) {
 func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.AddrPort, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
-		return netip.AddrPort{}, &Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
+	if err := s.nameless(op); err != nil {
+		return netip.AddrPort{}, err
 	}
 	var ap netip.AddrPort
 	err := s.pool().Control(s.h, func(fd int) error {
@@ -116,6 +119,23 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 	return ap, nil
 }
 
+// nameless is why s has no name for op ("peername" or "sockname"), or
+// nil: a closed port's are einval, as OTP's; a port whose fd a send
+// timeout closed answers as inet_drv does, its peer from its state
+// (enotconn) and its own name from the closed fd (ebadf). The caller holds
+// s.mu.
+func (s *Socket) nameless(op string) error {
+	switch {
+	case s.dead:
+		return &Error{Op: op, Err: unix.EINVAL}
+	case s.unconnected && op == "peername":
+		return &Error{Op: op, Err: unix.ENOTCONN}
+	case s.unconnected:
+		return &Error{Op: op, Err: unix.EBADF}
+	}
+	return nil
+}
+
 // SocknameLocal is inet:sockname(Socket) of a local (AF_UNIX) socket:
 // {local, Path}, with "" for an unnamed socket and a leading NUL for an
 // abstract address.
@@ -131,8 +151,8 @@ func (s *Socket) PeernameLocal() (LocalAddr, error) {
 func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (LocalAddr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
-		return "", &Error{Op: op, Err: unix.EINVAL}
+	if err := s.nameless(op); err != nil {
+		return "", err
 	}
 	var name LocalAddr
 	err := s.pool().Control(s.h, func(fd int) error {

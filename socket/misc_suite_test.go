@@ -14,7 +14,9 @@ package socket
 //	show_econnreset_active        TestShowEconnreset (active_test.go)
 //	show_econnreset_passive       TestShowEconnreset
 //	partial_recv_and_close        TestPartialRecvAndClose
-//	send_timeout                  TestSendTimeout, TestSendTimeoutClose (send_test.go)
+//	send_timeout                  TestSendTimeout (send_test.go)
+//	send_timeout_basic_w_autoclose
+//	                              TestSendTimeoutBasicWAutoclose (send_test.go)
 //	multi_accept_close_listen     TestMultiAcceptCloseListen (packet_test.go)
 //	accept_timeout                TestMultiAcceptCloseListen; TestTAcceptTimeout
 //	controlling_process           TestControllingProcessErrors (owner_test.go)
@@ -280,6 +282,13 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"active_open": "[passive,{active,false},passive,{active,false},{active,false},{active,3},[]]",
 		// TestListenLineDelimiter (packet_test.go)
 		"line_delimiter": "[{'EXIT',badarg},{'EXIT',badarg},ok,{ok,<<97,59,98,10>>},{ok,<<120,59>>}]",
+		// TestSendTimeoutBasicWAutoclose (send_test.go): sends, recv,
+		// [peername, sockname, shutdown], messages, setopts, tcp_closed,
+		// setopts again, send
+		"timeout_close_inet_false_true":   "[[{error,enotconn},{error,enotconn}],[{error,enotconn}],[{error,enotconn},{error,ebadf},{error,enotconn}],[],ok,[{tcp_closed,s}],{error,einval},{error,closed}]",
+		"timeout_close_inet_true_true":    "[[{error,enotconn},{error,enotconn}],[],[{error,enotconn},{error,ebadf},{error,enotconn}],[],ok,[{tcp_closed,s}],{error,einval},{error,closed}]",
+		"timeout_close_inet_false_false":  "[[{error,enotconn},{error,enotconn}],[{error,enotconn}],[{error,enotconn},{error,ebadf},{error,enotconn}],[],ok,[{tcp_closed,s}],ok,{error,enotconn}]",
+		"timeout_close_socket_false_true": "[[{error,closed},{error,closed}],[{error,closed}],[{error,closed},{error,closed},{error,closed}],[],{error,closed},[],{error,closed},{error,closed}]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)

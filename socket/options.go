@@ -265,7 +265,9 @@ func ShowEconnreset(on bool) Option { return Option{OptShowEconnreset, on} }
 func SendTimeout(d time.Duration) Option { return Option{OptSendTimeout, d} }
 
 // SendTimeoutClose is {send_timeout_close, Bool}: close the socket when a
-// send times out.
+// send times out. With the socket backend it is closed; with the inet
+// backend, as in OTP 25, its connection is, and the socket answers
+// enotconn until its owner, setting an active mode, gets its TCPClosed.
 func SendTimeoutClose(on bool) Option { return Option{OptSendTimeoutClose, on} }
 
 // HighWatermark is {high_watermark, Bytes} (default 8192): with this much

@@ -178,7 +178,39 @@ func (s *Socket) waitBusy(deadline time.Time) error {
 	}
 	s.mu.Lock()
 	if s.opts.sendTimeoutClose {
-		s.die()
+		s.timeoutClose()
 	}
 	return ErrTimeout
+}
+
+// timeoutClose closes the socket after a send timed out with
+// send_timeout_close, as OTP 25 does. On the socket backend the socket is
+// closed: every call answers closed. On the inet backend inet_drv closes
+// the fd and keeps the port, not connected: sends and receives answer
+// enotconn (peername enotconn, sockname ebadf), and the owner hears
+// nothing until it next sets an active mode, which brings the TCPClosed
+// the port owes (and then, with exit_on_close, closes it). A Recv waiting
+// meanwhile answers enotconn, where OTP's never returns. The caller holds
+// s.mu.
+func (s *Socket) timeoutClose() {
+	if s.opts.backend == BackendSocket {
+		s.die()
+		return
+	}
+	if s.dead || s.unconnected {
+		return
+	}
+	s.unconnected = true
+	if !s.gone {
+		s.gone, s.owed = true, true
+		s.extra().goneErr = unix.ENOTCONN
+	}
+	s.buf = nil
+	if s.recv != nil {
+		s.recv.reply(framing.Result{}, unix.ENOTCONN)
+		s.recv = nil
+		s.recvTold = true
+	}
+	s.wakeSenders()
+	s.pool().Close(s.h)
 }

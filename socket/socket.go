@@ -54,6 +54,10 @@ type Socket struct {
 	recvTold bool // a Recv has returned closed or goneWhy
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
+	// unconnected: a send timed out with send_timeout_close and closed
+	// the fd under the port, which lives on, not connected (goneWhy is
+	// enotconn), until it is closed or has told its owner (timeoutClose).
+	unconnected bool
 }
 
 // portExt is what few ports need, kept out of line so that the port of an

@@ -17,6 +17,8 @@ main(_) ->
     closed_names(),
     active_open(),
     line_delimiter(),
+    [timeout_close(B, A, E) || {B, A, E} <- [{inet, false, true}, {inet, true, true},
+                                             {inet, false, false}, {socket, false, true}]],
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -186,3 +188,28 @@ line_delimiter() ->
     R5 = gen_tcp:recv(C, 0, 1000),
     [gen_tcp:close(X) || X <- [L, C, A]],
     out("line_delimiter", [R1, R2, R3, R4, R5]).
+
+%% send_timeout_basic_w_autoclose, and what follows the timeout.
+timeout_close(Backend, Active, ExitOnClose) ->
+    {ok, L} = gen_tcp:listen(0, [{inet_backend, Backend}, {active, false}, {recbuf, 4096}, {ip, {127,0,0,1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port,
+                              [{inet_backend, Backend}, {active, Active}, {exit_on_close, ExitOnClose},
+                               {send_timeout, 50}, {send_timeout_close, true}, {sndbuf, 4096}]),
+    {ok, A} = gen_tcp:accept(L),
+    Chunk = binary:copy(<<0>>, 65536),
+    Fill = fun F() -> case gen_tcp:send(C, Chunk) of ok -> F(); E -> E end end,
+    {error, timeout} = Fill(),
+    Sends = [gen_tcp:send(C, Chunk), gen_tcp:send(C, Chunk)],
+    Recvs = [gen_tcp:recv(C, 0, 100) || Active =:= false],
+    Names = [inet:peername(C), inet:sockname(C), gen_tcp:shutdown(C, write)],
+    timer:sleep(20),
+    Quiet = flush(),
+    Set1 = inet:setopts(C, [{active, true}]),
+    timer:sleep(20),
+    Told = strip(flush()),
+    Set2 = inet:setopts(C, [{active, true}]),
+    After = gen_tcp:send(C, Chunk),
+    [gen_tcp:close(X) || X <- [C, A, L]],
+    Name = io_lib:format("timeout_close_~w_~w_~w", [Backend, Active, ExitOnClose]),
+    out(Name, [Sends, Recvs, Names, Quiet, Set1, Told, Set2, After]).
