@@ -289,6 +289,11 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"timeout_close_inet_true_true":    "[[{error,enotconn},{error,enotconn}],[],[{error,enotconn},{error,ebadf},{error,enotconn}],[],ok,[{tcp_closed,s}],{error,einval},{error,closed}]",
 		"timeout_close_inet_false_false":  "[[{error,enotconn},{error,enotconn}],[{error,enotconn}],[{error,enotconn},{error,ebadf},{error,enotconn}],[],ok,[{tcp_closed,s}],ok,{error,enotconn}]",
 		"timeout_close_socket_false_true": "[[{error,closed},{error,closed}],[{error,closed}],[{error,closed},{error,closed},{error,closed}],[],{error,closed},[],{error,closed},{error,closed}]",
+		// TestDelaySendError: the send queued after shutdown(write),
+		// messages, two sends, two recvs
+		"delay_send_error_false_false": "[ok,[],[{error,closed},{error,enotconn}],[{error,closed},{error,enotconn}]]",
+		"delay_send_error_true_false":  "[ok,[{tcp_closed,s}],[{error,closed},{error,closed}],[]]",
+		"delay_send_error_false_true":  "[ok,[],[{error,econnreset},{error,enotconn}],[{error,econnreset},{error,enotconn}]]",
 	} {
 		if got[name] != want {
 			t.Errorf("OTP's %s = %s, want %s", name, got[name], want)
@@ -2107,5 +2112,87 @@ func expectResetOnOnce(t *testing.T, p proc, s *Socket) {
 	}
 	if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != s {
 		t.Fatalf("got %#v, want tcp_closed", m)
+	}
+}
+
+// delay_send_error: with delay_send a send after the socket's own
+// shutdown(write) is queued and fails in the background; that failure must
+// not use up the answer the owner is owed: the next send answers closed
+// (OTP: at most a few sends later; here once the port has seen the
+// failure, for which OTP sleeps a second). Passive and active. And what OTP
+// 25 does around it (TestGenTCPSuitesOracle's delay_send_error_*): a
+// passive socket's next send and recv answer closed once, then enotconn;
+// an active owner gets tcp_closed alone, and the port is closed; with
+// show_econnreset the failure is econnreset, to the next send and recv.
+func TestDelaySendError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		active Mode
+		show   bool
+	}{
+		{"passive", False, false},
+		{"active", True, false},
+		{"passive_show_econnreset", False, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProc(t)
+			l, port := listenLo(t, p, Reuseaddr(true), Packet(framing.One), Active(False))
+			defer l.Close()
+			c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Packet(framing.One), Active(tc.active),
+				DelaySend(true), ShowEconnreset(tc.show))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			a, err := l.Accept(p, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			for range 3 {
+				if err := c.Send([]byte("hello")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The background write below is what is tested: let the
+			// hellos go first, so that the shutdown is not held back
+			// behind them (then the send would fail at once).
+			waitUntil(t, "the hellos written", func() bool { return queueSize(t, c) == 0 })
+			if err := c.Shutdown(unix.SHUT_WR); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Send([]byte("hello")); err != nil {
+				t.Fatalf("send after shutdown = %v, want ok (queued)", err)
+			}
+			waitUntil(t, "the queued send failed", func() bool { return portGone(c) })
+			want := ErrClosed
+			if tc.show {
+				want = unix.ECONNRESET
+			}
+			if err := c.Send([]byte("hello")); !errors.Is(err, want) {
+				t.Fatalf("send after the failed write = %v, want %v", err, want)
+			}
+			if tc.active != False {
+				if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != c {
+					t.Fatalf("got %#v, want tcp_closed alone", m)
+				}
+				if err := c.Send([]byte("hello")); !errors.Is(err, ErrClosed) {
+					t.Fatalf("send on the closed port = %v, want closed", err)
+				}
+				p.none(t, 10*time.Millisecond)
+				return
+			}
+			if err := c.Send([]byte("hello")); !errors.Is(err, unix.ENOTCONN) {
+				t.Fatalf("second send = %v, want enotconn", err)
+			}
+			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
+				t.Fatalf("recv = %v, want %v", err, want)
+			}
+			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
+				t.Fatalf("second recv = %v, want enotconn", err)
+			}
+			p.none(t, 0)
+		})
 	}
 }

@@ -91,6 +91,9 @@ func (s *Socket) sendable() error {
 		return ErrClosed
 	case s.listener:
 		return unix.ENOTCONN
+	case s.gone && s.ext != nil && s.ext.writeFailed && !s.sendTold:
+		s.sendTold = true // a write failed in the background: this send is told
+		return s.goneWhy()
 	case s.gone && (s.goneWhy() != nil || s.sendTold):
 		return unix.ENOTCONN
 	case s.gone && s.opts.exitOnClose:

@@ -78,6 +78,9 @@ type portExt struct {
 	busy    chan struct{} // closed when the send queue falls to busyAt
 	busyAt  int
 	goneErr error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
+	// writeFailed: goneErr came from a write that failed in the
+	// background, which the next Send is told too (OnError).
+	writeFailed bool
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.

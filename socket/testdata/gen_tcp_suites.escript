@@ -19,6 +19,7 @@ main(_) ->
     line_delimiter(),
     [timeout_close(B, A, E) || {B, A, E} <- [{inet, false, true}, {inet, true, true},
                                              {inet, false, false}, {socket, false, true}]],
+    [delay_send_error(A, Show) || {A, Show} <- [{false, false}, {true, false}, {false, true}]],
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -213,3 +214,18 @@ timeout_close(Backend, Active, ExitOnClose) ->
     [gen_tcp:close(X) || X <- [C, A, L]],
     Name = io_lib:format("timeout_close_~w_~w_~w", [Backend, Active, ExitOnClose]),
     out(Name, [Sends, Recvs, Names, Quiet, Set1, Told, Set2, After]).
+
+%% delay_send_error: a send queued after shutdown(write) fails in the
+%% background; then the next sends and recvs.
+delay_send_error(Active, Show) ->
+    {C, S} = pair([{packet, 1}], [{packet, 1}, {active, Active}, {delay_send, true}, {show_econnreset, Show}]),
+    [ok = gen_tcp:send(C, "hello") || _ <- [1, 2, 3]],
+    timer:sleep(20),
+    ok = gen_tcp:shutdown(C, write),
+    First = gen_tcp:send(C, "hello"),
+    timer:sleep(100),
+    Msgs = strip(flush()),
+    Sends = [gen_tcp:send(C, "hello"), gen_tcp:send(C, "hello")],
+    Recvs = [gen_tcp:recv(C, 0, 100) || Active =:= false] ++ [gen_tcp:recv(C, 0, 100) || Active =:= false],
+    gen_tcp:close(C), gen_tcp:close(S),
+    out(io_lib:format("delay_send_error_~w_~w", [Active, Show]), [First, Msgs, Sends, Recvs]).
