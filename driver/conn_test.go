@@ -307,7 +307,7 @@ func TestCloseDrainSendsTheQueue(t *testing.T) {
 		b, _ := io.ReadAll(peer)
 		got <- b
 	}()
-	if err := pl.CloseDrain(c, 10*time.Second); err != nil {
+	if err := pl.CloseDrain(c, 10*time.Second, 0); err != nil {
 		t.Fatal(err)
 	}
 	if b := <-got; !bytes.Equal(b, want) {
@@ -329,7 +329,7 @@ func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
 		t.Fatalf("Write = %d, %v; want something queued", q, err)
 	}
 	// The peer reads nothing: the queue cannot drain.
-	if err := pl.CloseDrain(c, 50*time.Millisecond); err != ErrTimeout {
+	if err := pl.CloseDrain(c, 50*time.Millisecond, 0); err != ErrTimeout {
 		t.Fatalf("CloseDrain = %v, want ErrTimeout", err)
 	}
 	b, _ := io.ReadAll(peer)
@@ -338,6 +338,40 @@ func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
 	}
 	if !bytes.Equal(b, want[:len(b)]) {
 		t.Fatal("what arrived is not a prefix of what was sent")
+	}
+}
+
+// CloseDrain's limit bounds the drain even while the queue moves: a peer
+// that reads steadily, but slowly, for longer than the limit.
+func TestCloseDrainLimit(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer := pair(t, pl, newRecorder())
+	peer.(*net.TCPConn).SetReadBuffer(4096)
+	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
+	want := pattern(4 << 20)
+	if q, err := pl.Write(c, want); err != nil || q == 0 {
+		t.Fatalf("Write = %d, %v; want something queued", q, err)
+	}
+	got := make(chan []byte)
+	go func() {
+		var b []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := peer.Read(buf)
+			b = append(b, buf[:n]...)
+			if err != nil {
+				got <- b
+				return
+			}
+			time.Sleep(time.Millisecond) // slow: 4 MiB would take seconds
+		}
+	}()
+	if err := pl.CloseDrain(c, time.Hour, 100*time.Millisecond); err != ErrTimeout {
+		t.Fatalf("CloseDrain = %v, want ErrTimeout", err)
+	}
+	if b := <-got; len(b) >= len(want) || !bytes.Equal(b, want[:len(b)]) {
+		t.Fatalf("peer got %d of %d bytes, want a prefix", len(b), len(want))
 	}
 }
 

@@ -3,29 +3,36 @@ package socket
 import (
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
 	"golang.org/x/sys/unix"
 )
 
-// closeDrain bounds how long Close waits for queued data when neither
-// linger nor send_timeout says: OTP waits while the queue shrinks.
-const closeDrain = 5 * time.Second
+// closeStall is how long Close waits for queued data that makes no
+// progress (nanoseconds): prim_inet:close's check, every five seconds,
+// that the queue still shrinks. A variable so that tests can shorten it.
+var closeStall atomic.Int64
 
-// Close is gen_tcp:close(Socket). Queued data is sent first, waiting at
-// most the linger time, or send_timeout, or five seconds; with linger
-// {true, 0} the connection is reset instead. Closing a listening socket
-// wakes every Accept with closed. Closing a closed socket is not an error.
+func init() { closeStall.Store(int64(5 * time.Second)) }
+
+// Close is gen_tcp:close(Socket). Queued data is sent first: Close waits
+// for as long as the queue keeps shrinking, and gives up, dropping what is
+// left, when it has not shrunk for five seconds, or when the linger time
+// has passed; with linger {true, 0} the connection is reset instead.
+// Closing a listening socket wakes every Accept with closed. Closing a
+// closed socket is not an error.
+//
+// OTP 25 gives up on a stalled queue after three minutes, not five
+// seconds, and even then its port goes on sending, for as long as the
+// connection lives: here a peer that stops reading does not hold the
+// connection for ever.
 func (s *Socket) Close() error {
 	s.mu.Lock()
 	if s.dead {
 		s.mu.Unlock()
 		return nil
-	}
-	wait := closeDrain
-	if s.opts.sendTimeout >= 0 {
-		wait = s.opts.sendTimeout
 	}
 	var l *unix.Linger
 	s.pool().Control(s.h, func(fd int) (err error) {
@@ -50,10 +57,11 @@ func (s *Socket) Close() error {
 	case l != nil && l.Onoff != 0 && l.Linger == 0:
 		s.pool().Abort(h)
 	default:
+		var limit time.Duration
 		if l != nil && l.Onoff != 0 {
-			wait = time.Duration(l.Linger) * time.Second
+			limit = time.Duration(l.Linger) * time.Second
 		}
-		s.pool().CloseDrain(h, wait)
+		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
 	}
 	return nil
 }
