@@ -375,6 +375,31 @@ func TestCloseDrainLimit(t *testing.T) {
 	}
 }
 
+// A drain ends when the connection fails: a peer that resets it leaves
+// nothing to wait for, however long the limits.
+func TestCloseDrainEndsOnReset(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer := pair(t, pl, newRecorder())
+	peer.(*net.TCPConn).SetReadBuffer(4096)
+	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
+	if q, err := pl.Write(c, pattern(4<<20)); err != nil || q == 0 {
+		t.Fatalf("Write = %d, %v; want something queued", q, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pl.CloseDrain(c, time.Hour, 0) }()
+	peer.(*net.TCPConn).SetLinger(0)
+	peer.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("CloseDrain = %v, want nil: the queue went with the connection", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("CloseDrain still waits on a reset connection")
+	}
+}
+
 func TestAbortResetsThePeer(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
