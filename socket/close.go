@@ -22,7 +22,9 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // left, when it has not shrunk for five seconds, or when the linger time
 // has passed; with linger {true, 0} the connection is reset instead.
 // Closing a listening socket wakes every Accept with closed. Closing a
-// closed socket is not an error.
+// closed socket is not an error. While Close waits, the socket answers
+// closed, but for its options, which can still be read and set, and for
+// Send, which waits for the Close to end: OTP's port is open until then.
 //
 // OTP 25 gives up on a stalled queue after three minutes, not five
 // seconds, and even then its port goes on sending, for as long as the
@@ -49,12 +51,18 @@ func (s *Socket) Close() error {
 	s.unlink()
 	s.dropStash()
 	h, listener := s.h, s.listener
+	abort := l != nil && l.Onoff != 0 && l.Linger == 0
+	var closing chan struct{}
+	if q, _ := s.pool().Queued(h); q > 0 && !listener && !abort {
+		closing = make(chan struct{})
+		s.extra().closing = closing
+	}
 	s.mu.Unlock()
 
 	switch {
 	case listener:
 		s.pool().Close(h)
-	case l != nil && l.Onoff != 0 && l.Linger == 0:
+	case abort:
 		s.pool().Abort(h)
 	default:
 		var limit time.Duration
@@ -62,6 +70,12 @@ func (s *Socket) Close() error {
 			limit = time.Duration(l.Linger) * time.Second
 		}
 		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
+	}
+	if closing != nil {
+		s.mu.Lock()
+		close(closing)
+		s.ext.closing = nil
+		s.mu.Unlock()
 	}
 	return nil
 }

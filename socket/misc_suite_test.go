@@ -2196,3 +2196,75 @@ func TestDelaySendError(t *testing.T) {
 		})
 	}
 }
+
+// otp_12242: a Close waits, with linger {true, 1}, for a queue the peer
+// never reads, while its owner goes on sending: that send waits and times
+// out (send_timeout 500 ms, the linger time not yet up); with send_timeout
+// set to 10 s meanwhile (the closing socket's options can still be set),
+// the next send answers closed once the Close has given up, and the Close
+// returns. OTP sends 128 MiB over a real interface, from another node;
+// here 8 MiB over loopback, to another process: the kernel buffers are
+// what the test sizes (16 KiB), not the link.
+func TestOtp12242(t *testing.T) {
+	t.Parallel()
+	const bufsize = 16 << 10
+	p := newProc(t)
+	ports := make(chan int, 1)
+	stop := make(chan struct{})
+	spawn(t, func(q proc) {
+		l, err := Listen(q, 0, Backlog(4), Reuseaddr(true), IP(loopback), Binary(), Active(False),
+			Recbuf(bufsize), Sndbuf(bufsize), Buffer(bufsize))
+		if err != nil {
+			t.Error(err)
+			close(ports)
+			return
+		}
+		port, _ := l.Port()
+		ports <- port
+		a, err := l.Accept(q, 5*time.Second)
+		l.Close()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		<-stop
+		a.Close()
+	})
+	port, ok := <-ports
+	if !ok {
+		t.FailNow()
+	}
+	defer close(stop)
+	c, err := Connect(p, "127.0.0.1", port, Infinity, Binary(), Active(False), IP(loopback),
+		LingerOpt(true, 1), SendTimeout(500*time.Millisecond), Recbuf(bufsize), Sndbuf(bufsize), Buffer(bufsize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	blob := bytes.Repeat([]byte("x"), 8<<20)
+	if err := c.Send(blob); err != nil { // the queue was empty: it returns
+		t.Fatalf("first send = %v, want ok", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	waitUntil(t, "the socket closing", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.dead
+	})
+	if err := c.Send(blob); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("send while the close waits = %v, want timeout", err)
+	}
+	if err := c.SetOpts(SendTimeout(10 * time.Second)); err != nil {
+		t.Fatalf("setopts while the close waits = %v, want ok", err)
+	}
+	if err := c.Send(blob); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send = %v, want closed once the close is done", err)
+	}
+	if err := within(t, closed, 10*time.Second, "return from Close"); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if err := c.Send(blob); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send on the closed socket = %v, want closed", err)
+	}
+}

@@ -24,23 +24,18 @@ const maxIov = 8
 // waits until all is written, or fails after SendTimeout with
 // *SendTimeoutError holding what was not. A payload too long for a 1 or 2
 // byte header is emsgsize, where OTP would silently truncate the header.
+// A Send while another process's Close waits for the queue to drain waits
+// with it, as a send to OTP's busy closing port does: closed once the
+// socket has closed, timeout if SendTimeout passes first.
 func (s *Socket) Send(data ...[]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.sendable(); err != nil {
-		return &Error{Op: "send", Err: err}
-	}
 	deadline := time.Time{}
 	if s.opts.sendTimeout >= 0 {
 		deadline = time.Now().Add(s.opts.sendTimeout)
 	}
-	for s.busyChan() != nil { // the port is busy: wait before queuing more
-		if err := s.waitBusy(deadline); err != nil {
-			return &Error{Op: "send", Err: err}
-		}
-		if err := s.sendable(); err != nil {
-			return &Error{Op: "send", Err: err}
-		}
+	if err := s.ready(deadline); err != nil {
+		return &Error{Op: "send", Err: err}
 	}
 
 	var iov [maxIov][]byte
@@ -82,6 +77,46 @@ func (s *Socket) Send(data ...[]byte) error {
 		return s.becomeBusy(deadline)
 	}
 	return nil
+}
+
+// ready waits, without s.mu, while the socket is busy (or being closed),
+// and reports why Send cannot go on, or nil. The caller holds s.mu.
+func (s *Socket) ready(deadline time.Time) error {
+	err := s.sendable()
+	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
+		if err = s.waitBusy(deadline); err == nil {
+			err = s.sendable()
+		}
+	}
+	if err == ErrClosed {
+		err = s.waitClosed(deadline)
+	}
+	return err
+}
+
+// waitClosed waits, without s.mu, for a Close that drains the queue: it
+// answers closed once the socket has closed, timeout if the deadline
+// passes first; closed at once when no Close is draining. The caller holds
+// s.mu.
+func (s *Socket) waitClosed(deadline time.Time) error {
+	if s.ext == nil || s.ext.closing == nil {
+		return ErrClosed
+	}
+	done := s.ext.closing
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	select {
+	case <-done:
+		return ErrClosed
+	case <-expired:
+		return ErrTimeout
+	}
 }
 
 // sendable reports why Send cannot go on, or nil. The caller holds s.mu.

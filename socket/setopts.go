@@ -16,7 +16,7 @@ import (
 func (s *Socket) SetOpts(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return &Error{Op: "setopts", Err: unix.EINVAL}
 	}
 	p := s.portOpts()
@@ -121,7 +121,7 @@ func (s *Socket) GetRaw(level, opt, size int) ([]byte, error) {
 func (s *Socket) getOpts(names []OptName, raws []RawOption) ([]Option, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return nil, &Error{Op: "getopts", Err: unix.EINVAL}
 	}
 	out := make([]Option, 0, len(names))

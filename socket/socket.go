@@ -81,6 +81,10 @@ type portExt struct {
 	// writeFailed: goneErr came from a write that failed in the
 	// background, which the next Send is told too (OnError).
 	writeFailed bool
+	// closing is closed when the Close that drains the queue of this
+	// closed port is done: until then Sends wait for it, and the options
+	// can still be read and set, as OTP's port is open until then.
+	closing chan struct{}
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -94,10 +98,17 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil {
+	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || x.closing != nil {
 		return
 	}
 	s.ext = nil
+}
+
+// closed reports whether s is closed and no longer being closed: a Close
+// that drains its queue leaves its options to read and set until done.
+// The caller holds s.mu.
+func (s *Socket) closed() bool {
+	return s.dead && (s.ext == nil || s.ext.closing == nil)
 }
 
 // goneWhy is why the peer is gone, when it was an error. The caller holds
