@@ -22,6 +22,7 @@
 //	inet:getopts(S, [active, packet])       s.GetOpts(socket.OptActive, socket.OptPacket)
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
+//	inet:info(S)                            s.Info()
 //	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
 //	{ifaddr, {local, Path}}                 socket.IfAddrLocal(path)
 //	inet:sockname(S) = {ok, {local, Path}}  s.SocknameLocal(), s.PeernameLocal()

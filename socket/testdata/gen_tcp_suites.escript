@@ -20,6 +20,7 @@ main(_) ->
     [timeout_close(B, A, E) || {B, A, E} <- [{inet, false, true}, {inet, true, true},
                                              {inet, false, false}, {socket, false, true}]],
     [delay_send_error(A, Show) || {A, Show} <- [{false, false}, {true, false}, {false, true}]],
+    info_states(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -229,3 +230,29 @@ delay_send_error(Active, Show) ->
     Recvs = [gen_tcp:recv(C, 0, 100) || Active =:= false] ++ [gen_tcp:recv(C, 0, 100) || Active =:= false],
     gen_tcp:close(C), gen_tcp:close(S),
     out(io_lib:format("delay_send_error_~w_~w", [Active, Show]), [First, Msgs, Sends, Recvs]).
+
+%% otp_17492, and the other states of inet:info.
+info_states() ->
+    States = fun(S) -> maps:get(states, inet:info(S)) end,
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    Listen = States(L),
+    Self = self(),
+    spawn(fun() -> {ok, S} = gen_tcp:accept(L, 5000),
+                   ok = gen_tcp:controlling_process(S, Self),
+                   Self ! {accepted, {ok, S}} end),
+    timer:sleep(50),
+    Accepting = States(L),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}, {sndbuf, 4096},
+                                                   {send_timeout, 300}, {send_timeout_close, true}]),
+    {ok, A} = receive {accepted, R} -> R end,
+    Connected = States(C),
+    spawn(fun() -> F = fun G() -> case gen_tcp:send(C, binary:copy(<<0>>, 65536)) of ok -> G(); _ -> ok end end, F() end),
+    timer:sleep(100),
+    Busy = States(C),
+    timer:sleep(500),
+    Unconnected = States(C),
+    gen_tcp:close(L),
+    Closed = inet:info(L),
+    [gen_tcp:close(X) || X <- [C, A]],
+    out("info_states", [Listen, Accepting, Connected, Busy, Unconnected, Closed]).
