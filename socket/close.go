@@ -91,7 +91,7 @@ func (s *Socket) Shutdown(how int) error {
 	switch {
 	case s.dead:
 		return &Error{Op: "shutdown", Err: ErrClosed}
-	case s.unconnected:
+	case s.unconnected():
 		return &Error{Op: "shutdown", Err: unix.ENOTCONN}
 	}
 	if err := s.pool().Shutdown(s.h, how); err != nil {
@@ -150,9 +150,9 @@ func (s *Socket) nameless(op string) error {
 	switch {
 	case s.dead:
 		return &Error{Op: op, Err: unix.EINVAL}
-	case s.unconnected && op == "peername":
+	case s.unconnected() && op == "peername":
 		return &Error{Op: op, Err: unix.ENOTCONN}
-	case s.unconnected:
+	case s.unconnected():
 		return &Error{Op: op, Err: unix.EBADF}
 	}
 	return nil

@@ -2565,7 +2565,7 @@ func TestOtp17492(t *testing.T) {
 	waitUntil(t, "the send timed out", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.unconnected
+		return c.unconnected()
 	})
 	if got := c.Info(); len(got.States) != 0 || !got.Owner.Equal(p.Self()) || got.Counters.SendOct == 0 {
 		t.Fatalf("info after the send timeout closed the connection %+v, want no states, the owner, the counters", got)

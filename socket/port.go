@@ -204,7 +204,7 @@ func (s *Socket) goneReason() error {
 // the port then dies. The caller holds s.mu.
 func (s *Socket) tellClosed() {
 	why := s.goneWhy()
-	if why != nil && !s.unconnected { // a closed fd is no error of the peer's
+	if why != nil && !s.unconnected() { // a closed fd is no error of the peer's
 		s.send(&TCPError{Socket: s, Reason: why})
 	}
 	s.send(&TCPClosed{Socket: s})

@@ -235,13 +235,14 @@ func (s *Socket) timeoutClose() {
 		s.die()
 		return
 	}
-	if s.dead || s.unconnected {
+	if s.dead || s.unconnected() {
 		return
 	}
-	s.unconnected = true
+	x := s.extra()
+	x.unconnected = true
 	if !s.gone {
 		s.gone, s.owed = true, true
-		s.extra().goneErr = unix.ENOTCONN
+		x.goneErr = unix.ENOTCONN
 	}
 	s.buf = nil
 	if s.recv != nil {

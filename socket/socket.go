@@ -54,10 +54,6 @@ type Socket struct {
 	recvTold bool // a Recv has returned closed or goneWhy
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
-	// unconnected: a send timed out with send_timeout_close and closed
-	// the fd under the port, which lives on, not connected (goneWhy is
-	// enotconn), until it is closed or has told its owner (timeoutClose).
-	unconnected bool
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
@@ -81,6 +77,11 @@ type portExt struct {
 	// writeFailed: goneErr came from a write that failed in the
 	// background, which the next Send is told too (OnError).
 	writeFailed bool
+	// unconnected: a send timed out with send_timeout_close and closed
+	// the fd under the port, which lives on, not connected (goneErr is
+	// enotconn), until it is closed or has told its owner (timeoutClose).
+	// Few ports ever need it: it is kept here, out of the port.
+	unconnected bool
 	// closing is closed when the Close that drains the queue of this
 	// closed port is done: until then Sends wait for it, and the options
 	// can still be read and set, as OTP's port is open until then.
@@ -98,7 +99,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || x.closing != nil {
+	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || x.closing != nil || x.unconnected {
 		return
 	}
 	s.ext = nil
@@ -110,6 +111,10 @@ func (s *Socket) tidyExt() {
 func (s *Socket) closed() bool {
 	return s.dead && (s.ext == nil || s.ext.closing == nil)
 }
+
+// unconnected reports whether a send timeout closed the connection under
+// the port (timeoutClose). The caller holds s.mu.
+func (s *Socket) unconnected() bool { return s.ext != nil && s.ext.unconnected }
 
 // goneWhy is why the peer is gone, when it was an error. The caller holds
 // s.mu.

@@ -97,7 +97,7 @@ func (s *Socket) Info() Info {
 		states = []string{"accepting", "listen", "open"}
 	case s.listener:
 		states = []string{"listen", "open"}
-	case s.unconnected:
+	case s.unconnected():
 		states = []string{}
 	case s.busyChan() != nil:
 		states = []string{"busy", "connected", "open"}
