@@ -318,16 +318,24 @@ func TestCloseDrainSendsTheQueue(t *testing.T) {
 	}
 }
 
-func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
-	checkLeaks(t)
-	pl := newPool(t)
-	c, peer := pair(t, pl, newRecorder())
+// queuedPair connects a socket to a peer, with 4 KiB buffers between them,
+// and writes 4 MiB, want, on it: most of it is queued.
+func queuedPair(t *testing.T, pl *Pool) (c Handle, peer net.Conn, want []byte) {
+	t.Helper()
+	c, peer = pair(t, pl, newRecorder())
 	peer.(*net.TCPConn).SetReadBuffer(4096)
 	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
-	want := pattern(4 << 20)
+	want = pattern(4 << 20)
 	if q, err := pl.Write(c, want); err != nil || q == 0 {
 		t.Fatalf("Write = %d, %v; want something queued", q, err)
 	}
+	return c, peer, want
+}
+
+func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer, want := queuedPair(t, pl)
 	// The peer reads nothing: the queue cannot drain.
 	if err := pl.CloseDrain(c, 50*time.Millisecond, 0); err != ErrTimeout {
 		t.Fatalf("CloseDrain = %v, want ErrTimeout", err)
@@ -346,13 +354,7 @@ func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
 func TestCloseDrainLimit(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
-	c, peer := pair(t, pl, newRecorder())
-	peer.(*net.TCPConn).SetReadBuffer(4096)
-	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
-	want := pattern(4 << 20)
-	if q, err := pl.Write(c, want); err != nil || q == 0 {
-		t.Fatalf("Write = %d, %v; want something queued", q, err)
-	}
+	c, peer, want := queuedPair(t, pl)
 	got := make(chan []byte)
 	go func() {
 		var b []byte
@@ -380,12 +382,7 @@ func TestCloseDrainLimit(t *testing.T) {
 func TestCloseDrainEndsOnReset(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
-	c, peer := pair(t, pl, newRecorder())
-	peer.(*net.TCPConn).SetReadBuffer(4096)
-	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
-	if q, err := pl.Write(c, pattern(4<<20)); err != nil || q == 0 {
-		t.Fatalf("Write = %d, %v; want something queued", q, err)
-	}
+	c, peer, _ := queuedPair(t, pl)
 	done := make(chan error, 1)
 	go func() { done <- pl.CloseDrain(c, time.Hour, 0) }()
 	peer.(*net.TCPConn).SetLinger(0)

@@ -19,18 +19,7 @@ func shortStall(t *testing.T, d time.Duration) {
 // socket, passive, that has read none of them, with what was sent.
 func drainingPair(t *testing.T, p proc, n int) (c, s *Socket, sent []byte) {
 	t.Helper()
-	l, port := listenLo(t, p, Active(False), Recbuf(4096))
-	defer l.Close()
-	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(False), Sndbuf(4096))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err = l.Accept(p, 5*time.Second)
-	if err != nil {
-		c.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(); s.Close() })
+	_, c, s = apiPair(t, p, []Option{Active(False), Recbuf(4096)}, Active(False), Sndbuf(4096))
 	sent = bytes.Repeat([]byte("0123456789abcdef"), n/16)
 	if err := c.Send(sent); err != nil {
 		t.Fatal(err)

@@ -236,6 +236,38 @@ func flushMailbox(p proc) {
 	}
 }
 
+// serveOne spawns a process that listens on loopback with opts, accepts
+// one connection, closes the listening socket and serves the accepted
+// socket with serve, then closes it: OTP's server processes. It returns
+// the port to connect to.
+func serveOne(t *testing.T, serve func(q proc, s *Socket), opts ...Option) int {
+	t.Helper()
+	ports := make(chan int, 1)
+	spawn(t, func(q proc) {
+		l, err := Listen(q, 0, append([]Option{IP(loopback)}, opts...)...)
+		if err != nil {
+			t.Error(err)
+			close(ports)
+			return
+		}
+		port, _ := l.Port()
+		ports <- port
+		s, err := l.Accept(q, 5*time.Second)
+		l.Close()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer s.Close()
+		serve(q, s)
+	})
+	port, ok := <-ports
+	if !ok {
+		t.FailNow()
+	}
+	return port
+}
+
 // TestGenTCPSuitesOracle runs testdata/gen_tcp_suites.escript: the OTP
 // behaviour these ports assert where they go beyond the OTP case's own
 // assertions, or where otpnet was changed to match OTP. Each line must say
@@ -1789,25 +1821,9 @@ func TestOtp7731(t *testing.T) {
 	p := newProc(t)
 	bin := make([]byte, 10000/8) // <<1:10000>>
 	bin[len(bin)-1] = 1
-	ready := make(chan int, 1)
 	recvOrder := make(chan int, 1)
 	serverOK := make(chan error, 1)
-	spawn(t, func(q proc) {
-		l, err := Listen(q, 0, IP(loopback), Binary(), Packet(framing.Raw), Active(False))
-		if err != nil {
-			t.Error(err)
-			close(ready)
-			return
-		}
-		port, _ := l.Port()
-		ready <- port
-		s, err := l.Accept(q, 5*time.Second)
-		l.Close()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer s.Close()
+	port := serveOne(t, func(q proc, s *Socket) {
 		want := <-recvOrder
 		got := 0
 		for got < want {
@@ -1824,11 +1840,7 @@ func TestOtp7731(t *testing.T) {
 			return
 		}
 		serverOK <- nil
-	})
-	port, ok := <-ready
-	if !ok {
-		t.FailNow()
-	}
+	}, Binary(), Packet(framing.Raw), Active(False))
 	c, err := Connect(p, "localhost", port, 5*time.Second, Binary(), Active(False), Packet(framing.Raw), SendTimeout(200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -1920,29 +1932,13 @@ func TestZombieSockets(t *testing.T) {
 func TestOtp7816(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
-	ready := make(chan int, 1)
 	type order struct {
 		bytes  int
 		closed bool
 	}
 	orders := make(chan order)
 	replies := make(chan error)
-	spawn(t, func(q proc) {
-		l, err := Listen(q, 0, IP(loopback), Binary(), Packet(framing.Four), Active(False))
-		if err != nil {
-			t.Error(err)
-			close(ready)
-			return
-		}
-		port, _ := l.Port()
-		ready <- port
-		s, err := l.Accept(q, 5*time.Second)
-		l.Close()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer s.Close()
+	port := serveOne(t, func(q proc, s *Socket) {
 		for o := range orders {
 			if o.closed {
 				_, err := s.Recv(0, time.Second)
@@ -1966,11 +1962,7 @@ func TestOtp7816(t *testing.T) {
 			}
 			replies <- err
 		}
-	})
-	port, ok := <-ready
-	if !ok {
-		t.FailNow()
-	}
+	}, Binary(), Packet(framing.Four), Active(False))
 	c, err := Connect(p, "localhost", port, 5*time.Second, Binary(), Active(False), Packet(framing.Four), SendTimeout(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -2165,19 +2157,8 @@ func TestDelaySendError(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProc(t)
-			l, port := listenLo(t, p, Reuseaddr(true), Packet(framing.One), Active(False))
-			defer l.Close()
-			c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Packet(framing.One), Active(tc.active),
-				DelaySend(true), ShowEconnreset(tc.show))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			a, err := l.Accept(p, 5*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			_, c, _ := apiPair(t, p, []Option{Reuseaddr(true), Packet(framing.One), Active(False)},
+				Packet(framing.One), Active(tc.active), DelaySend(true), ShowEconnreset(tc.show))
 			for range 3 {
 				if err := c.Send([]byte("hello")); err != nil {
 					t.Fatal(err)
@@ -2237,31 +2218,9 @@ func TestOtp12242(t *testing.T) {
 	t.Parallel()
 	const bufsize = 16 << 10
 	p := newProc(t)
-	ports := make(chan int, 1)
 	stop := make(chan struct{})
-	spawn(t, func(q proc) {
-		l, err := Listen(q, 0, Backlog(4), Reuseaddr(true), IP(loopback), Binary(), Active(False),
-			Recbuf(bufsize), Sndbuf(bufsize), Buffer(bufsize))
-		if err != nil {
-			t.Error(err)
-			close(ports)
-			return
-		}
-		port, _ := l.Port()
-		ports <- port
-		a, err := l.Accept(q, 5*time.Second)
-		l.Close()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		<-stop
-		a.Close()
-	})
-	port, ok := <-ports
-	if !ok {
-		t.FailNow()
-	}
+	port := serveOne(t, func(proc, *Socket) { <-stop }, // and reads nothing
+		Backlog(4), Reuseaddr(true), Binary(), Active(False), Recbuf(bufsize), Sndbuf(bufsize), Buffer(bufsize))
 	defer close(stop)
 	c, err := Connect(p, "127.0.0.1", port, Infinity, Binary(), Active(False), IP(loopback),
 		LingerOpt(true, 1), SendTimeout(500*time.Millisecond), Recbuf(bufsize), Sndbuf(bufsize), Buffer(bufsize))
@@ -2319,19 +2278,8 @@ func lingerPayload(t *testing.T, c *Socket) {
 func TestLingerZero(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
-	l, port := listenLo(t, p, Active(False), Recbuf(4096), ShowEconnreset(true))
-	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Nodelay(true), Active(False), Sndbuf(4096))
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept(p, 5*time.Second)
-	l.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, c, s := apiPair(t, p, []Option{Active(False), Recbuf(4096), ShowEconnreset(true)},
+		Nodelay(true), Active(False), Sndbuf(4096))
 	lingerPayload(t, c)
 	if err := c.SetOpts(LingerOpt(true, 0)); err != nil {
 		t.Fatal(err)
@@ -2358,19 +2306,8 @@ func TestLingerZero(t *testing.T) {
 func TestLingerZeroSndbuf(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
-	l, port := listenLo(t, p, Active(False), Recbuf(4096), ShowEconnreset(true), LingerOpt(true, 0))
-	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Nodelay(true), Active(False), Sndbuf(4096))
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept(p, 5*time.Second)
-	l.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, c, s := apiPair(t, p, []Option{Active(False), Recbuf(4096), ShowEconnreset(true), LingerOpt(true, 0)},
+		Nodelay(true), Active(False), Sndbuf(4096))
 	if o, err := s.GetOpts(OptLinger); err != nil || o[0].Value() != (Linger{On: true}) {
 		t.Fatalf("the accepted socket's linger = %v, %v; want {true,0}", o, err)
 	}

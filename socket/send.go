@@ -102,7 +102,16 @@ func (s *Socket) waitClosed(deadline time.Time) error {
 	if s.ext == nil || s.ext.closing == nil {
 		return ErrClosed
 	}
-	done := s.ext.closing
+	if s.waitUnlocked(s.ext.closing, deadline) {
+		return ErrClosed
+	}
+	return ErrTimeout
+}
+
+// waitUnlocked waits, without s.mu, until ch is closed (it reports true)
+// or the deadline passes (false; a zero deadline never does). The caller
+// holds s.mu, and holds it again on return.
+func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time) bool {
 	var expired <-chan time.Time
 	if !deadline.IsZero() {
 		t := time.NewTimer(time.Until(deadline))
@@ -112,10 +121,10 @@ func (s *Socket) waitClosed(deadline time.Time) error {
 	s.mu.Unlock()
 	defer s.mu.Lock()
 	select {
-	case <-done:
-		return ErrClosed
+	case <-ch:
+		return true
 	case <-expired:
-		return ErrTimeout
+		return false
 	}
 }
 
@@ -201,20 +210,9 @@ func (s *Socket) waitBusy(deadline time.Time) error {
 	if busy == nil {
 		return nil
 	}
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		expired = t.C
-	}
-	s.mu.Unlock()
-	select {
-	case <-busy:
-		s.mu.Lock()
+	if s.waitUnlocked(busy, deadline) {
 		return s.sendable()
-	case <-expired:
 	}
-	s.mu.Lock()
 	if s.opts.sendTimeoutClose {
 		s.timeoutClose()
 	}

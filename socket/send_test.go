@@ -81,20 +81,10 @@ func TestSendTimeoutBasicWAutoclose(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProc(t)
-			l, port := listenLo(t, p, Active(False), Recbuf(4096))
-			defer l.Close()
-			c, err := Connect(p, "127.0.0.1", port, 5*time.Second, InetBackend(tc.backend), Active(tc.active),
+			_, c, _ := apiPair(t, p, []Option{Active(False), Recbuf(4096)}, InetBackend(tc.backend), Active(tc.active),
 				ExitOnClose(tc.exitOnClose), SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			a, err := l.Accept(p, 5*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
 			chunk := make([]byte, 64<<10)
+			var err error
 			for range 1000 {
 				if err = c.Send(chunk); err != nil {
 					break
