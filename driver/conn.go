@@ -15,9 +15,9 @@ type Handler interface {
 	// OnEOF reports that the peer shut down its side for writing (read
 	// returned 0). No OnRead follows; writing may go on.
 	OnEOF()
-	// OnError reports a failed read or a failed flush of queued writes
-	// (ECONNRESET, ETIMEDOUT, EPIPE, ...). No I/O follows on the socket;
-	// the consumer closes it.
+	// OnError reports a failed read (ECONNRESET, ETIMEDOUT, ...) or, as a
+	// *WriteError, a failed flush of queued writes (ECONNRESET, EPIPE,
+	// ...). No I/O follows on the socket; the consumer closes it.
 	OnError(err error)
 	// OnFlush reports that the poller wrote queued bytes to the kernel;
 	// queued bytes remain (0 when the queue is drained).
@@ -29,10 +29,12 @@ const connEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET
 // connEvent handles readiness of a connection. The caller holds s.mu;
 // connEvent releases it.
 func (p *poller) connEvent(s *slot, gen, events uint32) {
-	var flushed bool
+	var flushed, writeFailed bool
 	var queued int
 	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && s.state&stArmed != 0 {
+		was := s.state & stFailed
 		queued, flushed = s.flushLocked(), true
+		writeFailed = was == 0 && s.state&stFailed != 0
 	}
 	if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		s.state |= stHup
@@ -49,6 +51,9 @@ func (p *poller) connEvent(s *slot, gen, events uint32) {
 	if flushed {
 		s.mu.Unlock()
 		if failed {
+			if writeFailed {
+				err = &WriteError{Err: err}
+			}
 			h.OnError(err)
 			return
 		}

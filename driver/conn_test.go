@@ -307,7 +307,7 @@ func TestCloseDrainSendsTheQueue(t *testing.T) {
 		b, _ := io.ReadAll(peer)
 		got <- b
 	}()
-	if err := pl.CloseDrain(c, 10*time.Second); err != nil {
+	if err := pl.CloseDrain(c, 10*time.Second, 0); err != nil {
 		t.Fatal(err)
 	}
 	if b := <-got; !bytes.Equal(b, want) {
@@ -318,18 +318,26 @@ func TestCloseDrainSendsTheQueue(t *testing.T) {
 	}
 }
 
-func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
-	checkLeaks(t)
-	pl := newPool(t)
-	c, peer := pair(t, pl, newRecorder())
+// queuedPair connects a socket to a peer, with 4 KiB buffers between them,
+// and writes 4 MiB, want, on it: most of it is queued.
+func queuedPair(t *testing.T, pl *Pool) (c Handle, peer net.Conn, want []byte) {
+	t.Helper()
+	c, peer = pair(t, pl, newRecorder())
 	peer.(*net.TCPConn).SetReadBuffer(4096)
 	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
-	want := pattern(4 << 20)
+	want = pattern(4 << 20)
 	if q, err := pl.Write(c, want); err != nil || q == 0 {
 		t.Fatalf("Write = %d, %v; want something queued", q, err)
 	}
+	return c, peer, want
+}
+
+func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer, want := queuedPair(t, pl)
 	// The peer reads nothing: the queue cannot drain.
-	if err := pl.CloseDrain(c, 50*time.Millisecond); err != ErrTimeout {
+	if err := pl.CloseDrain(c, 50*time.Millisecond, 0); err != ErrTimeout {
 		t.Fatalf("CloseDrain = %v, want ErrTimeout", err)
 	}
 	b, _ := io.ReadAll(peer)
@@ -338,6 +346,54 @@ func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
 	}
 	if !bytes.Equal(b, want[:len(b)]) {
 		t.Fatal("what arrived is not a prefix of what was sent")
+	}
+}
+
+// CloseDrain's limit bounds the drain even while the queue moves: a peer
+// that reads steadily, but slowly, for longer than the limit.
+func TestCloseDrainLimit(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer, want := queuedPair(t, pl)
+	got := make(chan []byte)
+	go func() {
+		var b []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := peer.Read(buf)
+			b = append(b, buf[:n]...)
+			if err != nil {
+				got <- b
+				return
+			}
+			time.Sleep(time.Millisecond) // slow: 4 MiB would take seconds
+		}
+	}()
+	if err := pl.CloseDrain(c, time.Hour, 100*time.Millisecond); err != ErrTimeout {
+		t.Fatalf("CloseDrain = %v, want ErrTimeout", err)
+	}
+	if b := <-got; len(b) >= len(want) || !bytes.Equal(b, want[:len(b)]) {
+		t.Fatalf("peer got %d of %d bytes, want a prefix", len(b), len(want))
+	}
+}
+
+// A drain ends when the connection fails: a peer that resets it leaves
+// nothing to wait for, however long the limits.
+func TestCloseDrainEndsOnReset(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	c, peer, _ := queuedPair(t, pl)
+	done := make(chan error, 1)
+	go func() { done <- pl.CloseDrain(c, time.Hour, 0) }()
+	peer.(*net.TCPConn).SetLinger(0)
+	peer.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("CloseDrain = %v, want nil: the queue went with the connection", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("CloseDrain still waits on a reset connection")
 	}
 }
 

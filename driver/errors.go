@@ -13,3 +13,17 @@ var (
 	// (Accept, Dial, CloseDrain) could finish.
 	ErrTimeout = errors.New("timeout")
 )
+
+// WriteError is what a Handler's OnError is given when writing queued
+// bytes failed: the peer reset the connection, or writing was shut down
+// (EPIPE). A failed read comes as the kernel's error itself, so that a
+// consumer can tell them apart, as inet_drv tells a failed send from a
+// failed receive. errors.Is and errors.As see through it to Err.
+type WriteError struct {
+	Err error // the kernel's error
+}
+
+func (e *WriteError) Error() string { return "write: " + e.Err.Error() }
+
+// Unwrap returns the kernel's error.
+func (e *WriteError) Unwrap() error { return e.Err }

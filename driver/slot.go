@@ -91,12 +91,16 @@ func (s *slot) failure() error {
 	return s.x.err
 }
 
-// fail marks the slot failed with err and drops its queued writes. The
+// fail marks the slot failed with err and drops its queued writes; a
+// draining slot (CloseDrain) has nothing left to wait for, and closes. The
 // caller holds s.mu.
 func (s *slot) fail(err error) {
 	s.state |= stFailed
 	x := s.ext()
 	x.err, x.wq, x.queued = err, nil, 0
+	if s.state&stDraining != 0 {
+		s.closeLocked()
+	}
 }
 
 // waiters are the goroutines blocked on a slot. seq counts readiness

@@ -219,12 +219,13 @@ func (pl *Pool) Shutdown(h Handle, how int) error {
 	return nil
 }
 
-// CloseDrain closes h's socket once its write queue has drained, waiting at
-// most timeout; past it the queue is dropped, the socket closed, and
-// CloseDrain returns ErrTimeout. Writes fail with EPIPE meanwhile. It must
-// not be called from a Handler method: the poller it waits on is the one
-// running the handler.
-func (pl *Pool) CloseDrain(h Handle, timeout time.Duration) error {
+// CloseDrain closes h's socket once its write queue has drained. It waits
+// while the queue shrinks: it gives up, drops what is queued and closes the
+// socket, returning ErrTimeout, once the queue has not shrunk for stall
+// (it looks every stall), or after limit in all (0: no limit). Writes fail
+// with EPIPE meanwhile. It must not be called from a Handler method: the
+// poller it waits on is the one running the handler.
+func (pl *Pool) CloseDrain(h Handle, stall, limit time.Duration) error {
 	s, err := pl.lock(h)
 	if err != nil {
 		return err
@@ -239,22 +240,44 @@ func (pl *Pool) CloseDrain(h Handle, timeout time.Duration) error {
 	if x.close == nil {
 		x.close = make(chan struct{})
 	}
-	done := x.close
+	done, last := x.close, x.queued
 	s.mu.Unlock()
 
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-		return nil
-	case <-t.C:
+	look := time.NewTimer(stall)
+	defer look.Stop()
+	var end <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		end = t.C
 	}
-	if s, err := pl.lock(h); err == nil {
+	for {
+		gaveUp := false
+		select {
+		case <-done:
+			return nil
+		case <-end:
+			gaveUp = true
+		case <-look.C:
+		}
+		s, err := pl.lock(h)
+		if err != nil {
+			return nil // drained just as a timer fired
+		}
+		q := s.queued()
+		if !gaveUp && q > 0 && q < last && s.state&stFailed == 0 {
+			last = q // still moving
+			s.mu.Unlock()
+			look.Reset(stall)
+			continue
+		}
 		s.closeLocked()
 		s.mu.Unlock()
-		return ErrTimeout
+		if gaveUp || q > 0 {
+			return ErrTimeout
+		}
+		return nil // a failed write emptied the queue
 	}
-	return nil // drained just as the timer fired
 }
 
 // Abort closes h's socket with SO_LINGER {on, 0}: queued writes are

@@ -96,6 +96,58 @@ func TestActiveN(t *testing.T) {
 	if m := activeOf(t, s); m != N(2) {
 		t.Fatalf("active = %v after 3 of 5, want 2", m)
 	}
+	p.none(t, 0)
+	activeNAtOpen(t, p)
+}
+
+// activeNAtOpen is active_n's last part (LS2), and what OTP 25 does around
+// it (TestGenTCPSuitesOracle's active_open): {active, 0} given to listen,
+// or to connect, says tcp_passive at once and leaves the socket passive;
+// of several active options the last wins, an N replacing the default
+// rather than adding to it; a socket accepted on a listener opened with
+// {active, 0} is passive, with no message.
+func activeNAtOpen(t *testing.T, p proc) {
+	t.Helper()
+	l, err := Listen(p, 0, IP(loopback), Active(N(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if m, ok := p.expect(t).(*TCPPassive); !ok || m.Socket != l {
+		t.Fatalf("listen with {active,0}: got %#v, want tcp_passive for it", m)
+	}
+	if m := activeOf(t, l); m != False {
+		t.Fatalf("listen with {active,0}: active = %v, want false", m)
+	}
+	port, _ := l.Port()
+	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(N(2)), Active(N(-2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if m, ok := p.expect(t).(*TCPPassive); !ok || m.Socket != c {
+		t.Fatalf("connect with {active,2},{active,-2}: got %#v, want tcp_passive for it", m)
+	}
+	if m := activeOf(t, c); m != False {
+		t.Fatalf("connect with {active,2},{active,-2}: active = %v, want false", m)
+	}
+	a, err := l.Accept(p, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if m := activeOf(t, a); m != False {
+		t.Fatalf("accepted on a listener opened with {active,0}: active = %v, want false", m)
+	}
+	c2, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(N(2)), Active(N(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if m := activeOf(t, c2); m != N(3) {
+		t.Fatalf("connect with {active,2},{active,3}: active = %v, want 3", m)
+	}
+	p.none(t, 10*time.Millisecond)
 }
 
 // gen_tcp_misc_SUITE:active_once_closed: a close seen while passive sends

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -12,14 +13,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// closeDrain bounds how long Close waits for queued data when neither
-// linger nor send_timeout says: OTP waits while the queue shrinks.
-const closeDrain = 5 * time.Second
+// closeStall is how long Close waits for queued data that makes no
+// progress (nanoseconds): prim_inet:close's check, every five seconds,
+// that the queue still shrinks. A variable so that tests can shorten it.
+var closeStall atomic.Int64
 
-// Close is gen_tcp:close(Socket). Queued data is sent first, waiting at
-// most the linger time, or send_timeout, or five seconds; with linger
-// {true, 0} the connection is reset instead. Closing a listening socket
-// wakes every Accept with closed. Closing a closed socket is not an error.
+func init() { closeStall.Store(int64(5 * time.Second)) }
+
+// Close is gen_tcp:close(Socket). Queued data is sent first: Close waits
+// for as long as the queue keeps shrinking, and gives up, dropping what is
+// left, when it has not shrunk for five seconds, or when the linger time
+// has passed; with linger {true, 0} the connection is reset instead.
+// Closing a listening socket wakes every Accept with closed. Closing a
+// closed socket is not an error. While Close waits, the socket answers
+// closed, but for its options, which can still be read and set, and for
+// Send, which waits for the Close to end: OTP's port is open until then.
+//
+// OTP 25 gives up on a stalled queue after three minutes, not five
+// seconds, and even then its port goes on sending, for as long as the
+// connection lives: here a peer that stops reading does not hold the
+// connection for ever.
 func (s *Socket) Close() error {
 	s.mu.Lock()
 	if s.dead {
@@ -27,10 +40,6 @@ func (s *Socket) Close() error {
 		s.mu.Unlock()
 		s.tellDown(refs, nil)
 		return nil
-	}
-	wait := closeDrain
-	if s.opts.sendTimeout >= 0 {
-		wait = s.opts.sendTimeout
 	}
 	var l *unix.Linger
 	s.pool().Control(s.h, func(fd int) (err error) {
@@ -48,19 +57,32 @@ func (s *Socket) Close() error {
 	s.dropStash()
 	refs := s.takeMonitors()
 	h, listener := s.h, s.listener
+	abort := l != nil && l.Onoff != 0 && l.Linger == 0
+	var closing chan struct{}
+	if q, _ := s.pool().Queued(h); q > 0 && !listener && !abort {
+		closing = make(chan struct{})
+		s.extra().closing = closing
+	}
 	s.mu.Unlock()
 	defer s.tellDown(refs, nil) // once the fd is closed
 
 	switch {
 	case listener:
 		s.pool().Close(h)
-	case l != nil && l.Onoff != 0 && l.Linger == 0:
+	case abort:
 		s.pool().Abort(h)
 	default:
+		var limit time.Duration
 		if l != nil && l.Onoff != 0 {
-			wait = time.Duration(l.Linger) * time.Second
+			limit = time.Duration(l.Linger) * time.Second
 		}
-		s.pool().CloseDrain(h, wait)
+		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
+	}
+	if closing != nil {
+		s.mu.Lock()
+		close(closing)
+		s.ext.closing = nil
+		s.mu.Unlock()
 	}
 	return nil
 }
@@ -117,8 +139,11 @@ func (s *Socket) Shutdown(how How) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	switch {
+	case s.dead:
 		return &inet.Error{Op: "shutdown", Err: ErrClosed}
+	case s.unconnected():
+		return &inet.Error{Op: "shutdown", Err: unix.ENOTCONN}
 	}
 	if err := s.pool().Shutdown(s.h, int(how)); err != nil {
 		return &inet.Error{Op: "shutdown", Err: driverErr(err)}
@@ -147,8 +172,8 @@ func (s *Socket) Port() (int, error) {
 func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.AddrPort, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
-		return netip.AddrPort{}, &inet.Error{Op: op, Err: unix.EINVAL} // as OTP's, for a closed port
+	if err := s.nameless(op); err != nil {
+		return netip.AddrPort{}, err
 	}
 	var ap netip.AddrPort
 	err := s.pool().Control(s.h, func(fd int) error {
@@ -169,6 +194,23 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 	return ap, nil
 }
 
+// nameless is why s has no name for op ("peername" or "sockname"), or
+// nil: a closed port's are einval, as OTP's; a port whose fd a send
+// timeout closed answers as inet_drv does, its peer from its state
+// (enotconn) and its own name from the closed fd (ebadf). The caller holds
+// s.mu.
+func (s *Socket) nameless(op string) error {
+	switch {
+	case s.dead:
+		return &inet.Error{Op: op, Err: unix.EINVAL}
+	case s.unconnected() && op == "peername":
+		return &inet.Error{Op: op, Err: unix.ENOTCONN}
+	case s.unconnected():
+		return &inet.Error{Op: op, Err: unix.EBADF}
+	}
+	return nil
+}
+
 // SocknameLocal is inet:sockname(Socket) of a local (AF_UNIX) socket:
 // {local, Path}, with "" for an unnamed socket and a leading NUL for an
 // abstract address.
@@ -184,8 +226,8 @@ func (s *Socket) PeernameLocal() (inet.LocalAddr, error) {
 func (s *Socket) localName(op string, get func(int) (unix.Sockaddr, error)) (inet.LocalAddr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
-		return "", &inet.Error{Op: op, Err: unix.EINVAL}
+	if err := s.nameless(op); err != nil {
+		return "", err
 	}
 	var name inet.LocalAddr
 	err := s.pool().Control(s.h, func(fd int) error {

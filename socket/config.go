@@ -76,6 +76,11 @@ func split(opts []Option, po *portOpts, oo *openOpts) error {
 			o.family = opt.value.(inet.Family)
 		case OptFd:
 			o.fd = opt.value.(int)
+		case OptActive:
+			// When a socket opens the last active option wins, as OTP 25
+			// reads its options into a record: an N replaces, it does not
+			// add to the default as it does in SetOpts.
+			p.active = opt.value.(Mode)
 		default:
 			if opt.name >= OptNodelay {
 				o.kernel = append(o.kernel, opt)
@@ -94,17 +99,54 @@ func optError(op string, opt Option, why string) error {
 }
 
 // OptionError says which option was refused, and why. It matches
-// unix.EINVAL with errors.Is: Erlang answers {error, einval}.
+// unix.EINVAL with errors.Is, as Erlang answers {error, einval}, or Err
+// when that is set: ErrBadArg for an option the call does not take at all,
+// where Erlang raises badarg.
 type OptionError struct {
 	Option Option
 	Why    string
+	Err    error // the reason, when it is not einval
 }
 
-// Error returns "einval: {NAME,VALUE}: WHY".
-func (e *OptionError) Error() string { return "einval: " + e.Option.String() + ": " + e.Why }
+// Error returns "REASON: {NAME,VALUE}: WHY", REASON einval unless Err
+// says otherwise.
+func (e *OptionError) Error() string {
+	return inet.Reason(e.reason()) + ": " + e.Option.String() + ": " + e.Why
+}
 
-// Is makes errors.Is(err, unix.EINVAL) hold.
-func (e *OptionError) Is(target error) bool { return target == unix.EINVAL }
+// Is makes errors.Is(err, unix.EINVAL) hold, or errors.Is(err, e.Err).
+func (e *OptionError) Is(target error) bool { return target == e.reason() }
+
+func (e *OptionError) reason() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return unix.EINVAL
+}
+
+// checkListen refuses what Listen does not take although Connect and
+// SetOpts do: OTP 25's gen_tcp:listen raises badarg for line_delimiter.
+func checkListen(opts []Option) error {
+	for _, o := range opts {
+		if o.name == OptLineDelimiter {
+			return &inet.Error{Op: "listen", Err: &OptionError{Option: o, Why: "not a listen option (set it on the connected socket)", Err: ErrBadArg}}
+		}
+	}
+	return nil
+}
+
+// accepted returns the options a socket accepted on a listener with the
+// options p starts with: p itself, shared, unless a line delimiter was set
+// on the listener (SetOpts), which OTP 25 does not pass on: an accepted
+// socket's delimiter is '\n'.
+func (p *portOpts) accepted() *portOpts {
+	if p.delim == '\n' {
+		return p
+	}
+	c := *p
+	c.delim = '\n'
+	return &c
+}
 
 // checkValue checks that opt's value has its option's type and range.
 func checkValue(opt Option) error {

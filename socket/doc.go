@@ -26,6 +26,7 @@
 //	{active, N} read back                   n, ok := o.Mode().Count(); o.Mode() == socket.Once
 //	inet:getopts(S, [{raw, P, O, Size}])    s.GetRaw(p, o, size)
 //	inet:getstat(S)                         s.GetStat()
+//	inet:info(S)                            s.Info()
 //	inet:peername(S), sockname(S), port(S)  s.Peername(), s.Sockname(), s.Port()
 //	{ifaddr, {local, Path}}                 socket.IfAddrLocal(path)
 //	inet:sockname(S) = {ok, {local, Path}}  s.SocknameLocal(), s.PeernameLocal()
@@ -57,8 +58,10 @@
 //     nothing; OTP 25 applies a list last to first and may stop half way.
 //   - A 1 or 2 byte packet header that cannot hold the length is emsgsize
 //     where OTP silently truncates it.
-//   - Close waits for queued data at most the linger time, send_timeout,
-//     or five seconds; OTP waits for as long as the queue keeps shrinking.
+//   - Close waits for queued data while the queue shrinks, and gives up
+//     when it has not shrunk for five seconds (or at the linger time);
+//     OTP 25 gives up after three minutes, and its port then goes on
+//     sending for as long as the connection lives.
 //   - gen_tcp:fdopen(Fd, []) is passive; Connect with Fd, which stands for
 //     it, keeps connect's default, {active, true}.
 //   - A goroutine blocked in Accept cannot be killed: when its process has

@@ -16,20 +16,26 @@ import (
 // picks a free one) on the address of the IP option (default: any, of the
 // family inet.Inet or inet.Inet6; with Family(inet.Local), IfAddrLocal's
 // path). The caller owns it. Accepted sockets inherit its options. Backlog
-// defaults to 5, as in OTP.
+// defaults to 5, as in OTP. LineDelimiter is badarg here, as in OTP 25, and
+// one set on the listening socket with SetOpts is not passed on: give it to
+// Connect, or set it on the accepted socket.
 func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if c == nil || c.Self() == nil {
 		return nil, &inet.Error{Op: "listen", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{backlog: 5, port: port, fd: -1}
-	if err := split(withDefaults(&defaultListen, opts), &po, &oo); err != nil {
+	opts = withDefaults(&defaultListen, opts)
+	if err := checkListen(opts); err != nil {
+		return nil, err
+	}
+	if err := split(opts, &po, &oo); err != nil {
 		return nil, err
 	}
 	pool, err := defaultPool()
 	if err != nil {
 		return nil, &inet.Error{Op: "listen", Err: err}
 	}
-	s, err := newSocket(c, po)
+	s, passive, err := newSocket(c, po)
 	if err != nil {
 		return nil, &inet.Error{Op: "listen", Err: err}
 	}
@@ -50,6 +56,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 		return nil, &inet.Error{Op: "listen", Err: err}
 	}
 	s.startLink()
+	s.tellPassive(passive)
 	return s, nil
 }
 
@@ -106,7 +113,7 @@ func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*
 		}
 	}
 	l.mu.Lock()
-	active, shared := l.active, l.opts
+	active, shared := l.active, l.opts.accepted()
 	l.mu.Unlock()
 	s, err := newAccepted(c, active, shared)
 	if err != nil {
@@ -222,7 +229,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if err != nil {
 		return nil, &inet.Error{Op: "connect", Err: err}
 	}
-	s, err := newSocket(c, po)
+	s, passive, err := newSocket(c, po)
 	if err != nil {
 		return nil, &inet.Error{Op: "connect", Err: err}
 	}
@@ -251,6 +258,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	}
 	s.start(h)
 	s.startLink()
+	s.tellPassive(passive)
 	return s, nil
 }
 

@@ -331,7 +331,10 @@ func (r RawValue) String() string { return fmt.Sprintf("{%d,%d,%v}", r.Level, r.
 
 // The option constructors, one per Erlang option.
 
-// Active is {active, Mode}.
+// Active is {active, Mode}. In SetOpts an N adds to the socket's counter;
+// given to Listen or Connect, the last Active wins, and an N of zero or
+// less opens the socket passive and sends its owner a TCPPassive, as OTP
+// 25 does.
 func Active(m Mode) Option {
 	switch m {
 	case Once:
@@ -388,7 +391,9 @@ func ShowEconnreset(on bool) Option { return Option{OptShowEconnreset, on} }
 func SendTimeout(d time.Duration) Option { return Option{OptSendTimeout, d} }
 
 // SendTimeoutClose is {send_timeout_close, Bool}: close the socket when a
-// send times out.
+// send times out. With the socket backend it is closed; with the inet
+// backend, as in OTP 25, its connection is, and the socket answers
+// enotconn until its owner, setting an active mode, gets its TCPClosed.
 func SendTimeoutClose(on bool) Option { return Option{OptSendTimeoutClose, on} }
 
 // HighWatermark is {high_watermark, Bytes} (default 8192): with this much

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,49 @@ func TestLineDelimiter(t *testing.T) {
 		if data, err := s.Recv(0, time.Second); err != nil || string(data) != want {
 			t.Fatalf("Recv = %q, %v; want %q", data, err, want)
 		}
+	}
+}
+
+// line_delimiter is not a listen option: OTP 25's gen_tcp:listen raises
+// badarg for it, where connect and setopts (on a listening socket too)
+// take it; one set on a listening socket is not passed on to the sockets
+// it accepts (TestGenTCPSuitesOracle's line_delimiter).
+func TestListenLineDelimiter(t *testing.T) {
+	p := newProc(t)
+	for _, opts := range [][]Option{
+		{LineDelimiter(';')},
+		{Packet(framing.Line), LineDelimiter(';')},
+	} {
+		l, err := Listen(p, 0, append([]Option{IP(loopback)}, opts...)...)
+		if err == nil {
+			l.Close()
+		}
+		if !errors.Is(err, ErrBadArg) || !strings.Contains(err.Error(), "line_delimiter") {
+			t.Fatalf("listen with %v = %v, want badarg naming line_delimiter", opts, err)
+		}
+	}
+	l, port := listenLo(t, p, Active(False), Packet(framing.Line))
+	defer l.Close()
+	if err := l.SetOpts(LineDelimiter(';')); err != nil {
+		t.Fatalf("setopts line_delimiter on a listening socket = %v, want ok", err)
+	}
+	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(False), Packet(framing.Line), LineDelimiter(';'))
+	if err != nil {
+		t.Fatalf("connect with line_delimiter = %v, want ok", err)
+	}
+	defer c.Close()
+	a, err := l.Accept(p, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	c.Send([]byte("a;b\n"))
+	if data, err := a.Recv(0, 5*time.Second); err != nil || string(data) != "a;b\n" {
+		t.Fatalf("accepted socket's Recv = %q, %v; want the line up to \\n", data, err)
+	}
+	a.Send([]byte("x;y\n"))
+	if data, err := c.Recv(0, 5*time.Second); err != nil || string(data) != "x;" {
+		t.Fatalf("connected socket's Recv = %q, %v; want the line up to ;", data, err)
 	}
 }
 

@@ -141,15 +141,33 @@ func (p *port) OnEOF() {
 }
 
 // OnError: a read or a flush failed. A reset is closed unless the owner
-// asked for show_econnreset.
+// asked for show_econnreset. A failed flush (a *driver.WriteError) is
+// inet_drv's tcp_send_error: an EPIPE counts as the reset it usually is,
+// and the next Send is told of it as the next Recv is, where a failed
+// read is told to Recv only (Send then answers enotconn). So a delay_send
+// write that fails in the background leaves the next Send its closed.
 func (p *port) OnError(err error) {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.dead || s.gone {
+		return
+	}
+	var we *driver.WriteError
+	write := errors.As(err, &we)
+	if write {
+		err = we.Err
+		if err == unix.EPIPE {
+			err = unix.ECONNRESET
+		}
+	}
 	if errors.Is(err, unix.ECONNRESET) && !s.opts.showEconnreset {
 		err = nil
 	}
 	s.peerGone(err)
+	if write && err != nil {
+		s.ext.writeFailed = true // peerGone made s.ext for err
+	}
 }
 
 // OnFlush: the driver wrote queued bytes; queued remain. Senders waiting
@@ -200,7 +218,7 @@ func (s *Socket) goneReason() error {
 // the port then dies. The caller holds s.mu.
 func (s *Socket) tellClosed() {
 	why := s.goneWhy()
-	if why != nil {
+	if why != nil && !s.unconnected() { // a closed fd is no error of the peer's
 		s.send(&TCPError{Socket: s, Reason: why})
 	}
 	s.send(&TCPClosed{Socket: s})

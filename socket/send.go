@@ -25,23 +25,18 @@ const maxIov = 8
 // waits until all is written, or fails after SendTimeout with
 // *inet.SendTimeoutError holding what was not. A payload too long for a 1 or 2
 // byte header is emsgsize, where OTP would silently truncate the header.
+// A Send while another process's Close waits for the queue to drain waits
+// with it, as a send to OTP's busy closing port does: closed once the
+// socket has closed, timeout if SendTimeout passes first.
 func (s *Socket) Send(data ...[]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.sendable(); err != nil {
-		return &inet.Error{Op: "send", Err: err}
-	}
 	deadline := time.Time{}
 	if s.opts.sendTimeout >= 0 {
 		deadline = time.Now().Add(s.opts.sendTimeout)
 	}
-	for s.busyChan() != nil { // the port is busy: wait before queuing more
-		if err := s.waitBusy(deadline); err != nil {
-			return &inet.Error{Op: "send", Err: err}
-		}
-		if err := s.sendable(); err != nil {
-			return &inet.Error{Op: "send", Err: err}
-		}
+	if err := s.ready(deadline); err != nil {
+		return &inet.Error{Op: "send", Err: err}
 	}
 
 	var iov [maxIov][]byte
@@ -85,6 +80,55 @@ func (s *Socket) Send(data ...[]byte) error {
 	return nil
 }
 
+// ready waits, without s.mu, while the socket is busy (or being closed),
+// and reports why Send cannot go on, or nil. The caller holds s.mu.
+func (s *Socket) ready(deadline time.Time) error {
+	err := s.sendable()
+	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
+		if err = s.waitBusy(deadline); err == nil {
+			err = s.sendable()
+		}
+	}
+	if err == ErrClosed {
+		err = s.waitClosed(deadline)
+	}
+	return err
+}
+
+// waitClosed waits, without s.mu, for a Close that drains the queue: it
+// answers closed once the socket has closed, timeout if the deadline
+// passes first; closed at once when no Close is draining. The caller holds
+// s.mu.
+func (s *Socket) waitClosed(deadline time.Time) error {
+	if s.ext == nil || s.ext.closing == nil {
+		return ErrClosed
+	}
+	if s.waitUnlocked(s.ext.closing, deadline) {
+		return ErrClosed
+	}
+	return ErrTimeout
+}
+
+// waitUnlocked waits, without s.mu, until ch is closed (it reports true)
+// or the deadline passes (false; a zero deadline never does). The caller
+// holds s.mu, and holds it again on return.
+func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time) bool {
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	select {
+	case <-ch:
+		return true
+	case <-expired:
+		return false
+	}
+}
+
 // sendable reports why Send cannot go on, or nil. The caller holds s.mu.
 func (s *Socket) sendable() error {
 	switch {
@@ -92,6 +136,9 @@ func (s *Socket) sendable() error {
 		return ErrClosed
 	case s.listener:
 		return unix.ENOTCONN
+	case s.gone && s.ext != nil && s.ext.writeFailed && !s.sendTold:
+		s.sendTold = true // a write failed in the background: this send is told
+		return s.goneWhy()
 	case s.gone && (s.goneWhy() != nil || s.sendTold):
 		return unix.ENOTCONN
 	case s.gone && s.opts.exitOnClose:
@@ -164,22 +211,44 @@ func (s *Socket) waitBusy(deadline time.Time) error {
 	if busy == nil {
 		return nil
 	}
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		expired = t.C
-	}
-	s.mu.Unlock()
-	select {
-	case <-busy:
-		s.mu.Lock()
+	if s.waitUnlocked(busy, deadline) {
 		return s.sendable()
-	case <-expired:
 	}
-	s.mu.Lock()
 	if s.opts.sendTimeoutClose {
-		s.die()
+		s.timeoutClose()
 	}
 	return ErrTimeout
+}
+
+// timeoutClose closes the socket after a send timed out with
+// send_timeout_close, as OTP 25 does. On the socket backend the socket is
+// closed: every call answers closed. On the inet backend inet_drv closes
+// the fd and keeps the port, not connected: sends and receives answer
+// enotconn (peername enotconn, sockname ebadf), and the owner hears
+// nothing until it next sets an active mode, which brings the TCPClosed
+// the port owes (and then, with exit_on_close, closes it). A Recv waiting
+// meanwhile answers enotconn, where OTP's never returns. The caller holds
+// s.mu.
+func (s *Socket) timeoutClose() {
+	if s.opts.backend == BackendSocket {
+		s.die()
+		return
+	}
+	if s.dead || s.unconnected() {
+		return
+	}
+	x := s.extra()
+	x.unconnected = true
+	if !s.gone {
+		s.gone, s.owed = true, true
+		x.goneErr = unix.ENOTCONN
+	}
+	s.buf = nil
+	if s.recv != nil {
+		s.recv.reply(framing.Result{}, unix.ENOTCONN)
+		s.recv = nil
+		s.recvTold = true
+	}
+	s.wakeSenders()
+	s.pool().Close(s.h)
 }

@@ -59,15 +59,93 @@ func TestSendTimeout(t *testing.T) {
 	}
 }
 
-func TestSendTimeoutClose(t *testing.T) {
-	p := newProc(t)
-	c, _ := pair(t, p, Active(False))
-	c.SetOpts(SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
-	if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Send = %v, want timeout", err)
-	}
-	if err := c.Send(make([]byte, 64<<10)); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Send after a timeout with send_timeout_close = %v, want closed", err)
+// gen_tcp_misc_SUITE:send_timeout_basic_w_autoclose: a send that times
+// out with send_timeout_close closes the socket: the next send answers
+// enotconn with the inet backend, closed with the socket backend. And what
+// OTP 25 does after it (TestGenTCPSuitesOracle's timeout_close_*): with
+// the inet backend every later send and recv answers enotconn, the owner
+// hears nothing, active or not, until it sets an active mode, which brings
+// one tcp_closed (no tcp_error) and, with exit_on_close, closes the port;
+// without exit_on_close it stays, answering enotconn.
+func TestSendTimeoutBasicWAutoclose(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		backend     Backend
+		active      Mode
+		exitOnClose bool
+	}{
+		{"inet_passive", BackendInet, False, true},
+		{"inet_active", BackendInet, True, true},
+		{"inet_passive_exit_on_close_false", BackendInet, False, false},
+		{"socket_passive", BackendSocket, False, true},
+		{"socket_active", BackendSocket, True, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProc(t)
+			_, c, _ := apiPair(t, p, []Option{Active(False), Recbuf(4096)}, InetBackend(tc.backend), Active(tc.active),
+				ExitOnClose(tc.exitOnClose), SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
+			chunk := make([]byte, 64<<10)
+			err := sendUntilError(c)
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("Send = %v, want timeout", err)
+			}
+			if tc.backend == BackendSocket {
+				for range 2 {
+					if err := c.Send(chunk); !errors.Is(err, ErrClosed) {
+						t.Fatalf("Send after the timeout = %v, want closed", err)
+					}
+				}
+				if tc.active == False {
+					if _, err := c.Recv(0, time.Second); !errors.Is(err, ErrClosed) {
+						t.Fatalf("Recv after the timeout = %v, want closed", err)
+					}
+				}
+				return
+			}
+			notconn := func(what string, err error) {
+				t.Helper()
+				if !errors.Is(err, unix.ENOTCONN) {
+					t.Fatalf("%s after the timeout = %v, want enotconn", what, err)
+				}
+			}
+			for range 2 {
+				notconn("Send", c.Send(chunk))
+			}
+			if tc.active == False {
+				for range 2 {
+					_, err := c.Recv(0, time.Second)
+					notconn("Recv", err)
+				}
+			}
+			_, err = c.Peername()
+			notconn("Peername", err)
+			if _, err := c.Sockname(); !errors.Is(err, unix.EBADF) {
+				t.Fatalf("Sockname after the timeout = %v, want ebadf", err)
+			}
+			notconn("Shutdown", c.Shutdown(Write))
+			p.none(t, 20*time.Millisecond) // not even an active owner hears of it
+			if err := c.SetOpts(Active(True)); err != nil {
+				t.Fatalf("SetOpts(active) = %v, want ok", err)
+			}
+			if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != c {
+				t.Fatalf("got %#v, want tcp_closed", m)
+			}
+			err = c.SetOpts(Active(True))
+			p.none(t, 20*time.Millisecond) // one tcp_closed only
+			if !tc.exitOnClose {
+				if err != nil {
+					t.Fatalf("SetOpts again = %v, want ok", err)
+				}
+				notconn("Send", c.Send(chunk))
+				return
+			}
+			if !errors.Is(err, unix.EINVAL) {
+				t.Fatalf("SetOpts on the closed port = %v, want einval", err)
+			}
+			if err := c.Send(chunk); !errors.Is(err, ErrClosed) {
+				t.Fatalf("Send on the closed port = %v, want closed", err)
+			}
+		})
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 func (s *Socket) SetOpts(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 	}
 	p := s.portOpts()
@@ -142,7 +142,7 @@ func (s *Socket) GetRaw(level, opt, size int) ([]byte, error) {
 func (s *Socket) readOpts(names []OptName, out []Option, raw *RawValue) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return &inet.Error{Op: "getopts", Err: unix.EINVAL}
 	}
 	po := s.portOpts()

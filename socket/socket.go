@@ -78,6 +78,18 @@ type portExt struct {
 	goneErr error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
 
 	monitors []*MonitorRef // the processes to tell when the port exits (monitor.go)
+	// writeFailed: goneErr came from a write that failed in the
+	// background, which the next Send is told too (OnError).
+	writeFailed bool
+	// unconnected: a send timed out with send_timeout_close and closed
+	// the fd under the port, which lives on, not connected (goneErr is
+	// enotconn), until it is closed or has told its owner (timeoutClose).
+	// Few ports ever need it: it is kept here, out of the port.
+	unconnected bool
+	// closing is closed when the Close that drains the queue of this
+	// closed port is done: until then Sends wait for it, and the options
+	// can still be read and set, as OTP's port is open until then.
+	closing chan struct{}
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -91,11 +103,22 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 {
+	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected {
 		return
 	}
 	s.ext = nil
 }
+
+// closed reports whether s is closed and no longer being closed: a Close
+// that drains its queue leaves its options to read and set until done.
+// The caller holds s.mu.
+func (s *Socket) closed() bool {
+	return s.dead && (s.ext == nil || s.ext.closing == nil)
+}
+
+// unconnected reports whether a send timeout closed the connection under
+// the port (timeoutClose). The caller holds s.mu.
+func (s *Socket) unconnected() bool { return s.ext != nil && s.ext.unconnected }
 
 // goneWhy is why the peer is gone, when it was an error. The caller holds
 // s.mu.
@@ -139,11 +162,30 @@ func (s *Socket) pool() *driver.Pool {
 }
 
 // newSocket makes the port for a registered handle... the handle comes
-// after, from the driver call the socket is the handler of.
-func newSocket(c Caller, po portOpts) (*Socket, error) {
+// after, from the driver call the socket is the handler of. An {active, N}
+// of zero or less makes it passive, and passive reports that the owner is
+// owed a TCPPassive once the socket is open (tellPassive).
+func newSocket(c Caller, po portOpts) (s *Socket, passive bool, err error) {
 	active := po.active
+	if active.kind == modeN && active.n <= 0 {
+		active, passive = False, true
+	}
 	po.active = Mode{}
-	return newAccepted(c, active, &po)
+	s, err = newAccepted(c, active, &po)
+	return s, passive, err
+}
+
+// tellPassive sends the TCPPassive of an {active, N} of zero or less given
+// when the socket opened: OTP 25 sends tcp_passive at once, for listen and
+// connect alike (an accepted socket inherits its listener's false, and
+// gets no message). OTP sends it even when the open then fails; here only
+// a socket the caller gets says it.
+func (s *Socket) tellPassive(passive bool) {
+	if passive {
+		s.mu.Lock()
+		s.send(&TCPPassive{Socket: s})
+		s.mu.Unlock()
+	}
 }
 
 // newAccepted is newSocket for a connection accepted on a listening

@@ -3,6 +3,7 @@ package socket
 import (
 	"math"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"golang.org/x/sys/unix"
 
 	"github.com/otpnet/otpnet/inet"
@@ -57,10 +58,53 @@ func (s *Socket) GetStat() (Stats, error) {
 	if s.dead {
 		return Stats{}, &inet.Error{Op: "getstat", Err: unix.EINVAL}
 	}
+	return s.statsLocked(), nil
+}
+
+// statsLocked is the socket's Stats. The caller holds s.mu.
+func (s *Socket) statsLocked() Stats {
 	q, _ := s.pool().Queued(s.h)
 	st, r, w := &s.stats, &s.stats.recv, &s.stats.send
 	return Stats{
 		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(r.avg), RecvDvi: uint64(st.recvDvi),
 		SendOct: w.oct, SendCnt: w.cnt, SendMax: uint64(st.sendMax), SendAvg: uint64(w.avg), SendPend: uint64(q),
-	}, nil
+	}
+}
+
+// Info is inet:info(Socket) of the inet backend: the socket's owner, its
+// states and its counters.
+type Info struct {
+	Owner *actor.PID
+	// States are what inet_drv says of the port, in the order OTP 25
+	// prints them: "accepting" (an Accept waits), "busy" (sends wait),
+	// "connected", "listen", "open"; none once a send timeout closed the
+	// connection (SendTimeoutClose); "closed" alone for a closed socket,
+	// which has nothing else.
+	States   []string
+	Counters Stats
+}
+
+// Info is inet:info(Socket). Unlike the other calls it answers for a
+// closed socket too, as OTP 25 does since OTP-17492: its States are
+// "closed".
+func (s *Socket) Info() Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return Info{States: []string{"closed"}}
+	}
+	var states []string
+	switch {
+	case s.listener && len(s.ext.acceptq) > 0:
+		states = []string{"accepting", "listen", "open"}
+	case s.listener:
+		states = []string{"listen", "open"}
+	case s.unconnected():
+		states = []string{}
+	case s.busyChan() != nil:
+		states = []string{"busy", "connected", "open"}
+	default:
+		states = []string{"connected", "open"}
+	}
+	return Info{Owner: s.owner, States: states, Counters: s.statsLocked()}
 }

@@ -344,6 +344,11 @@ func TestEchoLines(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	closed(t, c)
+	// The drain ran out with the client there, and says so, naming the
+	// listener by the address in use (not -addr's port 0).
+	if want := `drain "` + s.addr + `": 1 connections left`; !strings.Contains(s.stderr.String(), want) {
+		t.Fatalf("stderr %q, want %q", s.stderr.String(), want)
+	}
 }
 
 // binary starts the built command with args and -addr 127.0.0.1:0 and

@@ -15,6 +15,12 @@ main(_) ->
     fdopen_active(),
     local_names(),
     closed_names(),
+    active_open(),
+    line_delimiter(),
+    [timeout_close(B, A, E) || {B, A, E} <- [{inet, false, true}, {inet, true, true},
+                                             {inet, false, false}, {socket, false, true}]],
+    [delay_send_error(A, Show) || {A, Show} <- [{false, false}, {true, false}, {false, true}]],
+    info_states(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -146,3 +152,107 @@ closed_names() ->
     {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}]),
     ok = gen_tcp:close(L),
     out("closed_names", [inet:port(L), inet:sockname(L), inet:peername(L)]).
+
+%% passive(S) is the tcp_passive S has sent, or none.
+passive(S) -> receive {tcp_passive, S} -> passive after 1000 -> none end.
+
+%% active_n's LS2, and around it: {active, N} given when a socket opens.
+active_open() ->
+    {ok, L} = gen_tcp:listen(0, [{active, 0}, {ip, {127,0,0,1}}]),
+    LP = passive(L),
+    {ok, [LA]} = inet:getopts(L, [active]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, 2}, {active, -2}]),
+    CP = passive(C),
+    {ok, [CA]} = inet:getopts(C, [active]),
+    {ok, A} = gen_tcp:accept(L),
+    {ok, [AA]} = inet:getopts(A, [active]),
+    {ok, C2} = gen_tcp:connect({127,0,0,1}, Port, [{active, 2}, {active, 3}]),
+    {ok, [CA2]} = inet:getopts(C2, [active]),
+    timer:sleep(10),
+    Rest = flush(),
+    [gen_tcp:close(X) || X <- [L, C, A, C2]],
+    out("active_open", [LP, LA, CP, CA, AA, CA2, Rest]).
+
+%% line_delimiter: badarg (raised) at listen, taken by connect and by
+%% setopts on a listening socket, which does not pass it on.
+line_delimiter() ->
+    R1 = (catch gen_tcp:listen(0, [{line_delimiter, $;}])),
+    R2 = (catch gen_tcp:listen(0, [{packet, line}, {line_delimiter, $;}])),
+    {ok, L} = gen_tcp:listen(0, [binary, {packet, line}, {active, false}, {ip, {127,0,0,1}}]),
+    R3 = inet:setopts(L, [{line_delimiter, $;}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [binary, {packet, line}, {active, false}, {line_delimiter, $;}]),
+    {ok, A} = gen_tcp:accept(L),
+    ok = gen_tcp:send(C, "a;b\n"),
+    R4 = gen_tcp:recv(A, 0, 1000),
+    ok = gen_tcp:send(A, "x;y\n"),
+    R5 = gen_tcp:recv(C, 0, 1000),
+    [gen_tcp:close(X) || X <- [L, C, A]],
+    out("line_delimiter", [R1, R2, R3, R4, R5]).
+
+%% send_timeout_basic_w_autoclose, and what follows the timeout.
+timeout_close(Backend, Active, ExitOnClose) ->
+    {ok, L} = gen_tcp:listen(0, [{inet_backend, Backend}, {active, false}, {recbuf, 4096}, {ip, {127,0,0,1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port,
+                              [{inet_backend, Backend}, {active, Active}, {exit_on_close, ExitOnClose},
+                               {send_timeout, 50}, {send_timeout_close, true}, {sndbuf, 4096}]),
+    {ok, A} = gen_tcp:accept(L),
+    Chunk = binary:copy(<<0>>, 65536),
+    Fill = fun F() -> case gen_tcp:send(C, Chunk) of ok -> F(); E -> E end end,
+    {error, timeout} = Fill(),
+    Sends = [gen_tcp:send(C, Chunk), gen_tcp:send(C, Chunk)],
+    Recvs = [gen_tcp:recv(C, 0, 100) || Active =:= false],
+    Names = [inet:peername(C), inet:sockname(C), gen_tcp:shutdown(C, write)],
+    timer:sleep(20),
+    Quiet = flush(),
+    Set1 = inet:setopts(C, [{active, true}]),
+    timer:sleep(20),
+    Told = strip(flush()),
+    Set2 = inet:setopts(C, [{active, true}]),
+    After = gen_tcp:send(C, Chunk),
+    [gen_tcp:close(X) || X <- [C, A, L]],
+    Name = io_lib:format("timeout_close_~w_~w_~w", [Backend, Active, ExitOnClose]),
+    out(Name, [Sends, Recvs, Names, Quiet, Set1, Told, Set2, After]).
+
+%% delay_send_error: a send queued after shutdown(write) fails in the
+%% background; then the next sends and recvs.
+delay_send_error(Active, Show) ->
+    {C, S} = pair([{packet, 1}], [{packet, 1}, {active, Active}, {delay_send, true}, {show_econnreset, Show}]),
+    [ok = gen_tcp:send(C, "hello") || _ <- [1, 2, 3]],
+    timer:sleep(20),
+    ok = gen_tcp:shutdown(C, write),
+    First = gen_tcp:send(C, "hello"),
+    timer:sleep(100),
+    Msgs = strip(flush()),
+    Sends = [gen_tcp:send(C, "hello"), gen_tcp:send(C, "hello")],
+    Recvs = [gen_tcp:recv(C, 0, 100) || Active =:= false] ++ [gen_tcp:recv(C, 0, 100) || Active =:= false],
+    gen_tcp:close(C), gen_tcp:close(S),
+    out(io_lib:format("delay_send_error_~w_~w", [Active, Show]), [First, Msgs, Sends, Recvs]).
+
+%% otp_17492, and the other states of inet:info.
+info_states() ->
+    States = fun(S) -> maps:get(states, inet:info(S)) end,
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    Listen = States(L),
+    Self = self(),
+    spawn(fun() -> {ok, S} = gen_tcp:accept(L, 5000),
+                   ok = gen_tcp:controlling_process(S, Self),
+                   Self ! {accepted, {ok, S}} end),
+    timer:sleep(50),
+    Accepting = States(L),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}, {sndbuf, 4096},
+                                                   {send_timeout, 300}, {send_timeout_close, true}]),
+    {ok, A} = receive {accepted, R} -> R end,
+    Connected = States(C),
+    spawn(fun() -> F = fun G() -> case gen_tcp:send(C, binary:copy(<<0>>, 65536)) of ok -> G(); _ -> ok end end, F() end),
+    timer:sleep(100),
+    Busy = States(C),
+    timer:sleep(500),
+    Unconnected = States(C),
+    gen_tcp:close(L),
+    Closed = inet:info(L),
+    [gen_tcp:close(X) || X <- [C, A]],
+    out("info_states", [Listen, Accepting, Connected, Busy, Unconnected, Closed]).

@@ -345,6 +345,10 @@ func (l *Listener) Addr() netip.AddrPort {
 	return l.addr
 }
 
+// name is how the listener's errors name it: the address in use, with the
+// port the system picked for port 0, not ListenerOptions.Addr.
+func (l *Listener) name() string { return l.Addr().String() }
+
 // Port returns the port the listener listens on, Ranch's get_port.
 func (l *Listener) Port() int { return int(l.Addr().Port()) }
 
@@ -389,7 +393,7 @@ func (l *Listener) stop() error {
 	err = r.Stop()
 	l.loops.wait()
 	if err != nil {
-		return &supervisor.Error{Op: "stop_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
+		return &supervisor.Error{Op: "stop_listener", ID: l.name(), Err: supervisor.ErrNoProc}
 	}
 	return nil
 }
@@ -400,7 +404,7 @@ func (l *Listener) ref(op string) (*supervisor.Ref, error) {
 	if r := l.sup.Load(); r != nil {
 		return r, nil
 	}
-	return nil, &supervisor.Error{Op: op, ID: l.opts.Addr, Err: supervisor.ErrNoProc}
+	return nil, &supervisor.Error{Op: op, ID: l.name(), Err: supervisor.ErrNoProc}
 }
 
 // Suspend stops accepting, Ranch's suspend_listener: it stops the
@@ -423,7 +427,7 @@ func (l *Listener) suspend() error {
 	l.suspended = true
 	l.mu.Unlock()
 	if err := r.TerminateChild("acceptors"); err != nil {
-		return &supervisor.Error{Op: "suspend_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
+		return &supervisor.Error{Op: "suspend_listener", ID: l.name(), Err: supervisor.ErrNoProc}
 	}
 	if !was {
 		l.loops.wait()
@@ -460,7 +464,7 @@ func (l *Listener) Resume() error {
 	if errors.As(err, &e) {
 		err = e.Err
 	}
-	return &supervisor.Error{Op: "resume_listener", ID: l.opts.Addr, Err: err}
+	return &supervisor.Error{Op: "resume_listener", ID: l.name(), Err: err}
 }
 
 // Drain stops the listener gracefully: it suspends it, waits until every
@@ -483,7 +487,7 @@ func (l *Listener) Drain(timeout time.Duration) error {
 	case <-l.Done():
 	case <-t.C:
 		if _, _, all := l.gate.counts(); all > 0 {
-			err = fmt.Errorf("supervisor: drain %q: %d connections left after %v: %w", l.opts.Addr, all, timeout, ErrDrainTimeout)
+			err = fmt.Errorf("supervisor: drain %q: %d connections left after %v: %w", l.name(), all, timeout, ErrDrainTimeout)
 		}
 	}
 	if serr := l.stop(); err == nil && !errors.Is(serr, supervisor.ErrNoProc) {

@@ -453,6 +453,13 @@ func TestListenerDrain(t *testing.T) {
 		if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), "1 connections left") {
 			t.Fatalf("Drain: %v, want drain_timeout with 1 left", err)
 		}
+		// The listener is named by the address in use, not the ":0" asked for.
+		if !strings.Contains(err.Error(), `"`+p.addr()+`"`) {
+			t.Fatalf("Drain: %v, want the listener named %q", err, p.addr())
+		}
+		if err := p.l.Suspend(); !errors.Is(err, supervisor.ErrNoProc) || !strings.Contains(err.Error(), p.addr()) {
+			t.Fatalf("Suspend after Drain: %v, want noproc naming %q", err, p.addr())
+		}
 		if d := time.Since(began); d < 200*time.Millisecond {
 			t.Fatalf("Drain returned after %v, before its timeout", d)
 		}

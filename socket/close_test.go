@@ -1,0 +1,106 @@
+package socket
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+)
+
+// shortStall makes Close give up on a queue that has not shrunk for d, for
+// the rest of the test. Tests that call it must not be parallel.
+func shortStall(t *testing.T, d time.Duration) {
+	old := closeStall.Swap(int64(d))
+	t.Cleanup(func() { closeStall.Store(old) })
+}
+
+// drainingPair returns a client that has queued n bytes (the kernel's
+// buffers between the two ends hold about 16 KiB), and the server
+// socket, passive, that has read none of them, with what was sent.
+func drainingPair(t *testing.T, p proc, n int) (c, s *Socket, sent []byte) {
+	t.Helper()
+	_, c, s = apiPair(t, p, []Option{Active(False), Recbuf(4096)}, Active(False), Sndbuf(4096))
+	sent = bytes.Repeat([]byte("0123456789abcdef"), n/16)
+	if err := c.Send(sent); err != nil {
+		t.Fatal(err)
+	}
+	if q := queueSize(t, c); q < n/2 {
+		t.Fatalf("%d bytes queued, want most of the %d sent", q, n)
+	}
+	return c, s, sent
+}
+
+// closeAsync closes c on a goroutine of its own: the returned channel is
+// closed when Close has returned.
+func closeAsync(c *Socket) <-chan struct{} {
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	return closed
+}
+
+// Close with queued output waits while the peer keeps reading, for longer
+// than the no-progress limit, and the peer gets every byte before closed.
+// (Before, Close gave up after five seconds in all, or send_timeout, and a
+// slow reader lost the tail.)
+func TestClosePendingOutputSlowReader(t *testing.T) {
+	const stall = 200 * time.Millisecond
+	shortStall(t, stall)
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 128<<10)
+	closed := closeAsync(c)
+	var got []byte
+	for len(got) < len(sent) {
+		data, err := s.Recv(0, 5*time.Second)
+		if err != nil {
+			t.Fatalf("after %d of %d bytes: %v", len(got), len(sent), err)
+		}
+		got = append(got, data...)
+		// The reader is slow, a few KiB every stall/5, but never stalls
+		// for as long as Close's limit: more than a second in all, some
+		// six limits.
+		time.Sleep(stall / 5)
+	}
+	if !bytes.Equal(got, sent) {
+		t.Fatal("the bytes differ")
+	}
+	if _, err := s.Recv(0, 5*time.Second); !errors.Is(err, ErrClosed) {
+		t.Fatalf("recv after the data = %v, want closed", err)
+	}
+	within(t, closed, 5*time.Second, "return from Close")
+}
+
+// Close with queued output gives up once the peer has stopped reading for
+// the no-progress limit: it returns while the peer still reads nothing,
+// and what was still queued is lost; the peer gets what the kernel had
+// taken, then closed.
+func TestClosePendingOutputStalledReader(t *testing.T) {
+	shortStall(t, 200*time.Millisecond)
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 256<<10)
+	closed := closeAsync(c)
+	var got []byte
+	for range 2 { // reads a little, then stops
+		data, err := s.Recv(0, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, data...)
+	}
+	within(t, closed, 5*time.Second, "Close giving up on the stalled reader")
+	for {
+		data, err := s.Recv(0, 5*time.Second)
+		if errors.Is(err, ErrClosed) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v, want closed", len(got), err)
+		}
+		got = append(got, data...)
+	}
+	if len(got) >= len(sent) || !bytes.Equal(got, sent[:len(got)]) {
+		t.Fatalf("the peer got %d of %d bytes, want a prefix: the queue was dropped", len(got), len(sent))
+	}
+}
