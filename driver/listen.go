@@ -105,6 +105,65 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) 
 	}
 }
 
+// TryAccept is Accept that never waits: it returns a connection that is
+// waiting on listener l, registered with handler h and paused, as Accept
+// does. When none is waiting it returns unix.EAGAIN and, if notify is not
+// nil, arranges for notify to be called once, on l's poller goroutine,
+// when l is next ready (a connection may have come): so that a listening
+// socket's queue of accepts is served without a goroutine waiting, as
+// inet_drv's is. notify replaces the one an earlier TryAccept left, if it
+// has not been called; it is not called once l is closed. Like a
+// Handler's methods, notify must not block; it may call TryAccept.
+// TryAccept returns ErrClosed when l is closed, and the errors of
+// accept(2) (EMFILE, ...) as they are.
+func (pl *Pool) TryAccept(l Handle, h Handler, notify func()) (Handle, error) {
+	for {
+		s, err := pl.lock(l)
+		if err != nil {
+			return 0, err
+		}
+		if s.kind != kindListener {
+			s.mu.Unlock()
+			return 0, unix.EINVAL
+		}
+		seq, fd := s.x.seq, s.acquire()
+		s.mu.Unlock()
+
+		nfd, err := acceptOnce(fd)
+
+		s.mu.Lock()
+		s.release()
+		if !s.open(l.gen()) {
+			s.mu.Unlock()
+			if err == nil {
+				hooks.close(nfd)
+			}
+			return 0, ErrClosed
+		}
+		switch {
+		case err == unix.EAGAIN && s.x.seq != seq: // a connection came in while we tried
+			s.mu.Unlock()
+			continue
+		case err == unix.EAGAIN:
+			if notify != nil {
+				s.x.notify = notify
+			}
+			s.mu.Unlock()
+			return 0, err
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		c, _, err := pl.register(nfd, kindConn, h, connEvents)
+		if err != nil {
+			hooks.close(nfd)
+			return 0, err
+		}
+		return c, nil
+	}
+}
+
 func acceptOnce(fd int) (int, error) {
 	for {
 		nfd, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
