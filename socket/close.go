@@ -45,7 +45,7 @@ func (s *Socket) Close() error {
 	}
 	s.wakeSenders()
 	s.unlink()
-	s.dropStash()
+	s.endAccepts()
 	refs := s.takeMonitors()
 	h, listener := s.h, s.listener
 	s.mu.Unlock()
