@@ -319,6 +319,10 @@ func (l *Socket) serveAccepts() {
 			continue
 		}
 		q.spare = nil
+		// The caller is monitored by the new port from here on: this
+		// monitor goes first, so that a caller keeps one (inline, in a
+		// Process or an owner mailbox) and not two.
+		w.demonitor()
 		s.active, s.opts, s.id = l.active, l.opts, ids.Add(1)
 		s.setOwner(w.sys, w.caller)
 		if err := s.setStream(); err != nil { // the listener's options were checked: not seen

@@ -11,15 +11,14 @@ import (
 )
 
 // recvWait is a Recv waiting for its packet: Recv's, answered on done,
-// or AsyncRecv's (done is nil), answered by msg in its caller's mailbox.
-// When the call has a caller (RecvAs, AsyncRecv), it is the monitor of
-// that caller.
+// or AsyncRecv's (done is nil), answered by a *RecvResult in its caller's
+// mailbox. When the call has a caller (RecvAs, AsyncRecv), it is the
+// monitor of that caller.
 type recvWait struct {
 	asyncCall
 	s      *Socket
 	length int
 	done   chan recvReply // 1-buffered: the port never blocks on it
-	msg    RecvResult
 }
 
 // recvReply is Recv's answer.
@@ -52,8 +51,7 @@ func (w *recvWait) answer(res recvReply) {
 	if res.err != nil {
 		res.err = &inet.Error{Op: "recv", Err: res.err}
 	}
-	w.msg = RecvResult{Socket: w.s, Ref: w.ref, Data: res.data, Packet: res.http, Err: res.err}
-	w.sys.Root.Send(w.caller, &w.msg)
+	w.sys.Root.Send(w.caller, &RecvResult{Socket: w.s, Ref: w.ref, Data: res.data, Packet: res.http, Err: res.err})
 }
 
 // packetOf is the packet of r as Recv returns it, copied: r aliases a
