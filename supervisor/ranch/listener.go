@@ -222,7 +222,6 @@ type Listener struct {
 	log    *slog.Logger
 	events guardedEvents
 	gate   *gate
-	loops  loopGroup
 
 	sup       atomic.Pointer[supervisor.Ref] // the listener's supervisor, once started
 	acceptors atomic.Pointer[supervisor.Ref] // the latest acceptors' supervisor
@@ -235,6 +234,7 @@ type Listener struct {
 	mu        sync.Mutex
 	addr      netip.AddrPort // the bound address, once listening
 	ls        *socket.Socket // the listening socket, while open
+	lsClosed  chan struct{}  // closed once the latest listening socket is
 	suspended bool
 }
 
@@ -298,7 +298,6 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	conns := supervisor.ChildSpec{ID: "conns", Type: supervisor.Supervisor, Start: l.startConnsSups}
 	r, err := supervisor.Start(parent, supervisor.Flags{Strategy: supervisor.RestForOne}, []supervisor.ChildSpec{conns, l.acceptorsSpec()})
 	if err != nil {
-		l.loops.wait()
 		var se *supervisor.StartError
 		if errors.As(err, &se) {
 			err = se.Err
@@ -387,7 +386,7 @@ func (l *Listener) stop() error {
 		return err
 	}
 	err = r.Stop()
-	l.loops.wait()
+	l.waitListenerClosed()
 	if err != nil {
 		return &supervisor.Error{Op: "stop_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
 	}
@@ -426,7 +425,7 @@ func (l *Listener) suspend() error {
 		return &supervisor.Error{Op: "suspend_listener", ID: l.opts.Addr, Err: supervisor.ErrNoProc}
 	}
 	if !was {
-		l.loops.wait()
+		l.waitListenerClosed()
 	}
 	return nil
 }
