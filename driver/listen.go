@@ -46,53 +46,16 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) 
 			timer.Stop()
 		}
 	}()
+	wake := make(chan struct{}, 1)
 	for {
-		s, err := pl.lock(l)
-		if err != nil {
-			return 0, err
-		}
-		if s.kind != kindListener {
-			s.mu.Unlock()
-			return 0, unix.EINVAL
-		}
-		seq, fd := s.x.seq, s.acquire()
-		s.mu.Unlock()
-
-		nfd, err := acceptOnce(fd)
-
-		s.mu.Lock()
-		s.release()
-		if !s.open(l.gen()) {
-			s.mu.Unlock()
-			if err == nil {
-				hooks.close(nfd)
-			}
-			return 0, ErrClosed
-		}
+		c, err := pl.accept(l, h, wake, nil)
 		if err != unix.EAGAIN {
-			s.mu.Unlock()
-			if err != nil {
-				return 0, err
-			}
-			c, _, err := pl.register(nfd, kindConn, h, connEvents)
-			if err != nil {
-				hooks.close(nfd)
-				return 0, err
-			}
-			return c, nil
-		}
-		if s.x.seq != seq { // a connection came in while we tried
-			s.mu.Unlock()
-			continue
+			return c, err
 		}
 		if timer == nil && !deadline.IsZero() {
 			timer = time.NewTimer(time.Until(deadline))
 			expired = timer.C
 		}
-		wake := make(chan struct{}, 1)
-		s.x.list = append(s.x.list, wake)
-		s.mu.Unlock()
-
 		select {
 		case <-wake:
 		case <-expired:
@@ -117,6 +80,14 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) 
 // TryAccept returns ErrClosed when l is closed, and the errors of
 // accept(2) (EMFILE, ...) as they are.
 func (pl *Pool) TryAccept(l Handle, h Handler, notify func()) (Handle, error) {
+	return pl.accept(l, h, nil, notify)
+}
+
+// accept takes a connection waiting on listener l and registers it with
+// h. When none is waiting it returns EAGAIN, having left wake among l's
+// waiters, or notify as its callback, if not nil, with no readiness come
+// since it looked: the next readiness finds them.
+func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (Handle, error) {
 	for {
 		s, err := pl.lock(l)
 		if err != nil {
@@ -145,6 +116,9 @@ func (pl *Pool) TryAccept(l Handle, h Handler, notify func()) (Handle, error) {
 			s.mu.Unlock()
 			continue
 		case err == unix.EAGAIN:
+			if wake != nil {
+				s.x.list = append(s.x.list, wake)
+			}
 			if notify != nil {
 				s.x.notify = notify
 			}

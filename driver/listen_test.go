@@ -194,30 +194,33 @@ func TestDialRefused(t *testing.T) {
 // its deadline.
 func TestDialTimeout(t *testing.T) {
 	checkLeaks(t)
-	pl := newPool(t)
+	fullBacklog(t, newPool(t))
+}
+
+// fullBacklog opens a listener on pl with backlog 0 that never accepts,
+// and connects to it until a connect times out: its backlog is full, and
+// the next connect to the address it returns hangs.
+func fullBacklog(t *testing.T, pl *Pool) unix.Sockaddr {
+	t.Helper()
 	l, err := pl.Listen(loopback4, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { pl.Close(l) })
 	var addr unix.Sockaddr
 	pl.Control(l, func(fd int) (err error) { addr, err = unix.Getsockname(fd); return })
-	var filled []Handle
-	defer func() {
-		for _, h := range filled {
-			pl.Close(h)
-		}
-	}()
 	for range 8 {
 		h, err := pl.Dial(nil, addr, time.Now().Add(100*time.Millisecond), nil, newRecorder())
 		if err == ErrTimeout {
-			return // the backlog is full: this is the case under test
+			return addr
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		filled = append(filled, h)
+		t.Cleanup(func() { pl.Close(h) })
 	}
 	t.Fatal("eight connects to a listener with backlog 0 that never accepts all succeeded")
+	return nil
 }
 
 func TestDialIPv6(t *testing.T) {
@@ -450,29 +453,7 @@ func TestTryAccept(t *testing.T) {
 func TestDialCancel(t *testing.T) {
 	checkLeaks(t)
 	pl := newPool(t)
-	l, err := pl.Listen(loopback4, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(l)
-	var addr unix.Sockaddr
-	pl.Control(l, func(fd int) (err error) { addr, err = unix.Getsockname(fd); return })
-	var filled []Handle
-	defer func() {
-		for _, h := range filled {
-			pl.Close(h)
-		}
-	}()
-	for range 8 { // fill the backlog: a connect that times out proves it full
-		h, err := pl.Dial(nil, addr, time.Now().Add(100*time.Millisecond), nil, newRecorder())
-		if err == ErrTimeout {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		filled = append(filled, h)
-	}
+	addr := fullBacklog(t, pl)
 	cancel := make(chan struct{})
 	res := make(chan error, 1)
 	go func() {

@@ -103,43 +103,28 @@ func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
 	if err != nil {
 		return nil, &inet.Error{Op: "accept", Err: err}
 	}
-	var r acceptReply
-	select {
-	case r = <-w.done:
-	default:
-		var expired <-chan time.Time
-		if timeout >= 0 {
-			t := time.NewTimer(timeout)
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case r = <-w.done:
-		case <-expired:
-			if r, err = l.acceptTimedOut(w); err != nil {
-				return nil, &inet.Error{Op: "accept", Err: err}
-			}
-		}
-	}
+	r, ok := await(w.done, timeout, func() bool { return l.withdraw(w) })
 	l.recycle(w)
+	if !ok {
+		r.err = ErrTimeout
+	}
 	if r.err != nil {
 		return nil, &inet.Error{Op: "accept", Err: r.err}
 	}
 	return r.s, nil
 }
 
-// acceptTimedOut takes Accept's wait w out of the queue when its time is
-// up, and returns timeout; or the answer, if it came meanwhile.
-func (l *Socket) acceptTimedOut(w *acceptWait) (acceptReply, error) {
+// withdraw takes Accept's wait w out of the queue when its time is up,
+// and reports whether it was there still: if not, its answer is on its
+// way.
+func (l *Socket) withdraw(w *acceptWait) bool {
 	l.mu.Lock()
-	if w.state == waitQueued {
-		l.ext.accepts.remove(w)
-		l.mu.Unlock()
-		l.recycle(w)
-		return acceptReply{}, ErrTimeout
+	defer l.mu.Unlock()
+	if w.state != waitQueued {
+		return false
 	}
-	l.mu.Unlock()
-	return <-w.done, nil
+	l.ext.accepts.remove(w)
+	return true
 }
 
 // AsyncAccept is prim_inet:async_accept(ListenSocket, Timeout): it queues
@@ -229,7 +214,7 @@ func (l *Socket) queueAccept(c Caller, async bool) (*acceptWait, error) {
 func (l *Socket) recycle(w *acceptWait) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w.demonitor()
+	w.demonitor(w)
 	if w.done == nil {
 		return
 	}
@@ -253,15 +238,6 @@ func (w *acceptWait) Down(who *actor.PID) {
 		if w.done != nil {
 			w.done <- acceptReply{err: ErrClosed}
 		}
-	}
-}
-
-// demonitor stops monitoring w's caller, if it is monitored. The caller
-// holds the listening socket's mu.
-func (w *acceptWait) demonitor() {
-	if !w.downed && w.caller != nil {
-		otpactor.DemonitorPID(w.sys, w.caller, w)
-		w.downed = true
 	}
 }
 
@@ -322,7 +298,7 @@ func (l *Socket) serveAccepts() {
 		// The caller is monitored by the new port from here on: this
 		// monitor goes first, so that a caller keeps one (inline, in a
 		// Process or an owner mailbox) and not two.
-		w.demonitor()
+		w.demonitor(w)
 		s.active, s.opts, s.id = l.active, l.opts, ids.Add(1)
 		s.setOwner(w.sys, w.caller)
 		if err := s.setStream(); err != nil { // the listener's options were checked: not seen
@@ -350,7 +326,7 @@ func (l *Socket) answer(w *acceptWait, s *Socket, err error) {
 	}
 	w.msg = AcceptResult{Listener: l, Ref: w.ref, Socket: s, Err: err}
 	w.sys.Root.Send(w.caller, &w.msg)
-	w.demonitor()
+	w.demonitor(w)
 }
 
 // endAccepts answers every queued call closed, when the listening socket

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 )
 
@@ -81,7 +82,7 @@ func (s *Socket) CancelAsync(ref AsyncRef) bool {
 		}
 		s.ext.accepts.remove(w)
 		w.cancelTimer()
-		w.demonitor()
+		w.demonitor(w)
 		return true
 	}
 	w := s.recv
@@ -90,7 +91,7 @@ func (s *Socket) CancelAsync(ref AsyncRef) bool {
 	}
 	s.dropRecv()
 	w.cancelTimer()
-	w.demonitor()
+	w.demonitor(w)
 	return true
 }
 
@@ -104,9 +105,48 @@ type asyncCall struct {
 	downed bool        // the caller is not, or no longer, monitored
 }
 
+// demonitor stops monitoring the caller, if it is monitored, for the
+// call's monitor mon (the wait a is part of). The caller holds the lock
+// of the socket the call waits on.
+func (a *asyncCall) demonitor(mon otpactor.Monitor) {
+	if !a.downed && a.caller != nil {
+		otpactor.DemonitorPID(a.sys, a.caller, mon)
+		a.downed = true
+	}
+}
+
 // cancelTimer stops the timeout of an async call, if it has one.
 func (a *asyncCall) cancelTimer() {
 	if a.timer != nil {
 		a.timer.Stop()
+	}
+}
+
+// await returns the answer of a blocking call on done, waiting at most
+// timeout (Infinity: for ever). When the time is up it calls withdraw,
+// which takes the call back if it is still pending and reports whether
+// it did: then await reports false; else the answer is on its way, and
+// await waits for it.
+func await[T any](done <-chan T, timeout time.Duration, withdraw func() bool) (T, bool) {
+	select {
+	case r := <-done:
+		return r, true
+	default:
+	}
+	var expired <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case r := <-done:
+		return r, true
+	case <-expired:
+		if withdraw() {
+			var zero T
+			return zero, false
+		}
+		return <-done, true
 	}
 }

@@ -72,7 +72,7 @@ func TestAsyncAccept(t *testing.T) {
 	if !r.Socket.Owner().Equal(p.Self()) {
 		t.Fatalf("owner %v, want the caller %v", r.Socket.Owner(), p.Self())
 	}
-	echo(t, c, r.Socket)
+	through(t, c, r.Socket, "ping")
 
 	// A connection waiting already is answered as a message too.
 	c2, err := Connect(p, "localhost", port, 5*time.Second, Active(False))
@@ -93,17 +93,17 @@ func TestAsyncAccept(t *testing.T) {
 		t.Fatal(r2.Err)
 	}
 	defer r2.Socket.Close()
-	echo(t, c2, r2.Socket)
+	through(t, c2, r2.Socket, "ping")
 }
 
-// echo checks that what c sends s receives.
-func echo(t *testing.T, c, s *Socket) {
+// through checks that msg, sent on c, is what the next Recv on s gets.
+func through(t *testing.T, c, s *Socket, msg string) {
 	t.Helper()
-	if err := c.Send([]byte("ping")); err != nil {
+	if err := c.Send([]byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := s.Recv(4, 5*time.Second); err != nil || string(data) != "ping" {
-		t.Fatalf("Recv = %q, %v", data, err)
+	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != msg {
+		t.Fatalf("Recv = %q, %v; want %q", data, err, msg)
 	}
 }
 
@@ -328,12 +328,7 @@ func TestAsyncRecv(t *testing.T) {
 	if r := recvResultOf(t, p, ref); !errors.Is(r.Err, ErrTimeout) || r.Data != nil {
 		t.Fatalf("RecvResult after the timeout %+v", r)
 	}
-	if err := c.Send([]byte("later")); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != "later" {
-		t.Fatalf("Recv after a timed-out AsyncRecv = %q, %v", data, err)
-	}
+	through(t, c, s, "later")
 
 	// Cancelled: no result, and the data goes to the next Recv.
 	ref, err = s.AsyncRecv(p, 0, Infinity)
@@ -343,12 +338,7 @@ func TestAsyncRecv(t *testing.T) {
 	if !s.CancelAsync(ref) || s.CancelAsync(ref) {
 		t.Fatal("CancelAsync of a pending AsyncRecv: want true, then false")
 	}
-	if err := c.Send([]byte("kept")); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != "kept" {
-		t.Fatalf("Recv after a cancelled AsyncRecv = %q, %v", data, err)
-	}
+	through(t, c, s, "kept")
 	if m, ok := p.Receive(isRecvResult(ref), 0); ok {
 		t.Fatalf("a result for a cancelled AsyncRecv: %+v", m)
 	}
@@ -418,12 +408,7 @@ func TestRecvAsKilled(t *testing.T) {
 	if err := within(t, res, 5*time.Second, "RecvAs's return"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("RecvAs of the killed process = %v, want closed", err)
 	}
-	if err := c.Send([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != "hello" {
-		t.Fatalf("the owner's Recv = %q, %v; want hello", data, err)
-	}
+	through(t, c, s, "hello")
 	if _, err := s.RecvAs(q, 0, 0); !errors.Is(err, ErrNoProc) {
 		t.Fatalf("RecvAs by a stopped process = %v, want noproc", err)
 	}
@@ -456,12 +441,7 @@ func TestAsyncRecvCallerStops(t *testing.T) {
 	if recvWaiting(s) {
 		t.Fatal("the stopped process's AsyncRecv still waits")
 	}
-	if err := c.Send([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != "hello" {
-		t.Fatalf("Recv = %q, %v; want hello", data, err)
-	}
+	through(t, c, s, "hello")
 }
 
 // Killing a Process wakes each of its blocked calls at once, with

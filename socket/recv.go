@@ -47,7 +47,7 @@ func (w *recvWait) answer(res recvReply) {
 		return
 	}
 	w.cancelTimer()
-	w.demonitor()
+	w.demonitor(w)
 	if res.err != nil {
 		res.err = &inet.Error{Op: "recv", Err: res.err}
 	}
@@ -81,15 +81,6 @@ func (w *recvWait) Down(who *actor.PID) {
 	w.cancelTimer()
 	if w.done != nil {
 		w.done <- recvReply{err: ErrClosed}
-	}
-}
-
-// demonitor stops monitoring w's caller, if it is monitored. The caller
-// holds s.mu.
-func (w *recvWait) demonitor() {
-	if !w.downed && w.caller != nil {
-		otpactor.DemonitorPID(w.sys, w.caller, w)
-		w.downed = true
 	}
 }
 
@@ -218,13 +209,13 @@ func (s *Socket) startRecv(w *recvWait) error {
 		err = ErrClosed // its caller stopped meanwhile
 	}
 	if err != nil {
-		w.demonitor()
+		w.demonitor(w)
 		return err
 	}
 	if res, ok := s.recvNow(w.length); ok {
 		w.answer(res)
 		if w.done != nil {
-			w.demonitor()
+			w.demonitor(w)
 		}
 		return nil
 	}
@@ -304,33 +295,22 @@ func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration) (recvRe
 	if err := s.startRecv(w); err != nil {
 		return fail(err)
 	}
-	var res recvReply
-	select {
-	case res = <-w.done:
-	default:
-		var expired <-chan time.Time
-		if timeout >= 0 {
-			t := time.NewTimer(timeout)
-			defer t.Stop()
-			expired = t.C
+	res, ok := await(w.done, timeout, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.recv != w {
+			return false // the packet came as the timer fired
 		}
-		select {
-		case res = <-w.done:
-		case <-expired:
-			s.mu.Lock()
-			if s.recv == w {
-				s.dropRecv()
-				w.demonitor()
-				s.mu.Unlock()
-				return fail(ErrTimeout)
-			}
-			s.mu.Unlock()
-			res = <-w.done // the packet came as the timer fired
-		}
+		s.dropRecv()
+		w.demonitor(w)
+		return true
+	})
+	if !ok {
+		return fail(ErrTimeout)
 	}
 	if w.caller != nil {
 		s.mu.Lock()
-		w.demonitor()
+		w.demonitor(w)
 		s.mu.Unlock()
 	}
 	if res.err != nil {
