@@ -493,7 +493,7 @@ func (l *Listener) Drain(timeout time.Duration) error {
 
 // SetMaxConnections changes the connection limit at run time, Ranch's
 // set_max_connections: Unlimited lifts it, 0 stops accepting (acceptors
-// already blocked in accept still take one connection each). A higher
+// whose accept is pending still take one connection each). A higher
 // limit wakes as many waiting acceptors as it frees slots; a lower one
 // closes no connection.
 func (l *Listener) SetMaxConnections(n int) error {
