@@ -24,6 +24,14 @@ func isRecvResult(ref AsyncRef) func(any) bool {
 	return func(m any) bool { r, ok := m.(*RecvResult); return ok && r.Ref == ref }
 }
 
+// noResult checks that no message that match accepts is in p's mailbox.
+func noResult(t *testing.T, p proc, match func(any) bool) {
+	t.Helper()
+	if m, ok := p.Receive(match, 0); ok {
+		t.Fatalf("unexpected %+v", m)
+	}
+}
+
 // acceptResultOf waits for the *AcceptResult of ref in p's mailbox.
 func acceptResultOf(t *testing.T, p proc, ref AsyncRef) *AcceptResult {
 	t.Helper()
@@ -211,9 +219,7 @@ func TestAsyncAcceptEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if m, ok := p.Receive(isAcceptResult(ref), 0); ok {
-		t.Fatalf("a result for a cancelled AsyncAccept: %+v", m)
-	}
+	noResult(t, p, isAcceptResult(ref)) // the cancelled AsyncAccept's
 
 	ref, err = l.AsyncAccept(p, Infinity)
 	if err != nil {
@@ -339,9 +345,7 @@ func TestAsyncRecv(t *testing.T) {
 		t.Fatal("CancelAsync of a pending AsyncRecv: want true, then false")
 	}
 	through(t, c, s, "kept")
-	if m, ok := p.Receive(isRecvResult(ref), 0); ok {
-		t.Fatalf("a result for a cancelled AsyncRecv: %+v", m)
-	}
+	noResult(t, p, isRecvResult(ref)) // the cancelled AsyncRecv's
 
 	// The peer closes: the result is closed.
 	ref, err = s.AsyncRecv(p, 0, Infinity)
