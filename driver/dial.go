@@ -12,6 +12,18 @@ import (
 // connect. Dial waits for the connection (EINPROGRESS, then EPOLLOUT and
 // SO_ERROR) until the deadline (ErrTimeout; the zero time waits for ever).
 func (pl *Pool) Dial(local, remote unix.Sockaddr, deadline time.Time, control func(fd int) error, h Handler) (Handle, error) {
+	return pl.DialCancel(local, remote, deadline, nil, control, h)
+}
+
+// DialCancel is Dial that also gives up, closing the socket, when cancel
+// closes while it waits for the connection: then it returns ErrClosed. A
+// nil cancel never closes.
+func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, cancel <-chan struct{}, control func(fd int) error, h Handler) (Handle, error) {
+	select {
+	case <-cancel:
+		return 0, ErrClosed
+	default:
+	}
 	remote = clone(remote)
 	fd, err := newSocket(remote, control)
 	if err != nil {
@@ -90,6 +102,9 @@ func (pl *Pool) Dial(local, remote unix.Sockaddr, deadline time.Time, control fu
 		case <-expired:
 			pl.Close(c)
 			return 0, ErrTimeout
+		case <-cancel:
+			pl.Close(c)
+			return 0, ErrClosed
 		}
 	}
 }

@@ -27,6 +27,12 @@
 // handler each time the poller drains some of it: socket/ builds watermarks
 // and send_timeout on these.
 //
+// TryAccept accepts without waiting and, when no connection waits, has the
+// listener's poller call back at its next readiness: socket/ serves a
+// listening socket's queue of accepts (inet_drv's multi-accept queue) on
+// it, with no goroutine behind a waiting accept. DialCancel is Dial that a
+// channel can call off.
+//
 // Raw sockets (Open, AcceptRaw) have no Handler: the callers' goroutines do
 // their I/O with Do, blocking until a deadline as Go's netpoller does, and
 // the poller only wakes them. They serve Erlang's socket module.
@@ -38,7 +44,7 @@
 // All Pool methods may be called from any goroutine. Handler methods run on
 // the socket's poller goroutine, one at a time per poller; they must not
 // block, and must not call the blocking methods (Accept, Dial, CloseDrain,
-// Do).
+// Do). So does TryAccept's notify.
 //
 // # Deadlines
 //

@@ -158,3 +158,16 @@ func pattern(n int) []byte {
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
+
+// dialing is how many Dials wait for their connection on pl.
+func dialing(pl *Pool) int {
+	n := 0
+	pl.slots.each(func(_ uint32, s *slot) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.state&stOpen != 0 && s.kind == kindDialing && s.x != nil && len(s.x.list) > 0 {
+			n++
+		}
+	})
+	return n
+}

@@ -46,6 +46,48 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) 
 			timer.Stop()
 		}
 	}()
+	wake := make(chan struct{}, 1)
+	for {
+		c, err := pl.accept(l, h, wake, nil)
+		if err != unix.EAGAIN {
+			return c, err
+		}
+		if timer == nil && !deadline.IsZero() {
+			timer = time.NewTimer(time.Until(deadline))
+			expired = timer.C
+		}
+		select {
+		case <-wake:
+		case <-expired:
+			if s, err := pl.lock(l); err == nil {
+				s.x.remove(wake)
+				s.mu.Unlock()
+			}
+			return 0, ErrTimeout
+		}
+	}
+}
+
+// TryAccept is Accept that never waits: it returns a connection that is
+// waiting on listener l, registered with handler h and paused, as Accept
+// does. When none is waiting it returns unix.EAGAIN and, if notify is not
+// nil, arranges for notify to be called once, on l's poller goroutine,
+// when l is next ready (a connection may have come): so that a listening
+// socket's queue of accepts is served without a goroutine waiting, as
+// inet_drv's is. notify replaces the one an earlier TryAccept left, if it
+// has not been called; it is not called once l is closed. Like a
+// Handler's methods, notify must not block; it may call TryAccept.
+// TryAccept returns ErrClosed when l is closed, and the errors of
+// accept(2) (EMFILE, ...) as they are.
+func (pl *Pool) TryAccept(l Handle, h Handler, notify func()) (Handle, error) {
+	return pl.accept(l, h, nil, notify)
+}
+
+// accept takes a connection waiting on listener l and registers it with
+// h. When none is waiting it returns EAGAIN, having left wake among l's
+// waiters, or notify as its callback, if not nil, with no readiness come
+// since it looked: the next readiness finds them.
+func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (Handle, error) {
 	for {
 		s, err := pl.lock(l)
 		if err != nil {
@@ -69,39 +111,30 @@ func (pl *Pool) Accept(l Handle, deadline time.Time, h Handler) (Handle, error) 
 			}
 			return 0, ErrClosed
 		}
-		if err != unix.EAGAIN {
-			s.mu.Unlock()
-			if err != nil {
-				return 0, err
-			}
-			c, _, err := pl.register(nfd, kindConn, h, connEvents)
-			if err != nil {
-				hooks.close(nfd)
-				return 0, err
-			}
-			return c, nil
-		}
-		if s.x.seq != seq { // a connection came in while we tried
+		switch {
+		case err == unix.EAGAIN && s.x.seq != seq: // a connection came in while we tried
 			s.mu.Unlock()
 			continue
-		}
-		if timer == nil && !deadline.IsZero() {
-			timer = time.NewTimer(time.Until(deadline))
-			expired = timer.C
-		}
-		wake := make(chan struct{}, 1)
-		s.x.list = append(s.x.list, wake)
-		s.mu.Unlock()
-
-		select {
-		case <-wake:
-		case <-expired:
-			if s, err := pl.lock(l); err == nil {
-				s.x.remove(wake)
-				s.mu.Unlock()
+		case err == unix.EAGAIN:
+			if wake != nil {
+				s.x.list = append(s.x.list, wake)
 			}
-			return 0, ErrTimeout
+			if notify != nil {
+				s.x.notify = notify
+			}
+			s.mu.Unlock()
+			return 0, err
 		}
+		s.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		c, _, err := pl.register(nfd, kindConn, h, connEvents)
+		if err != nil {
+			hooks.close(nfd)
+			return 0, err
+		}
+		return c, nil
 	}
 }
 

@@ -194,30 +194,33 @@ func TestDialRefused(t *testing.T) {
 // its deadline.
 func TestDialTimeout(t *testing.T) {
 	checkLeaks(t)
-	pl := newPool(t)
+	fullBacklog(t, newPool(t))
+}
+
+// fullBacklog opens a listener on pl with backlog 0 that never accepts,
+// and connects to it until a connect times out: its backlog is full, and
+// the next connect to the address it returns hangs.
+func fullBacklog(t *testing.T, pl *Pool) unix.Sockaddr {
+	t.Helper()
 	l, err := pl.Listen(loopback4, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { pl.Close(l) })
 	var addr unix.Sockaddr
 	pl.Control(l, func(fd int) (err error) { addr, err = unix.Getsockname(fd); return })
-	var filled []Handle
-	defer func() {
-		for _, h := range filled {
-			pl.Close(h)
-		}
-	}()
 	for range 8 {
 		h, err := pl.Dial(nil, addr, time.Now().Add(100*time.Millisecond), nil, newRecorder())
 		if err == ErrTimeout {
-			return // the backlog is full: this is the case under test
+			return addr
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		filled = append(filled, h)
+		t.Cleanup(func() { pl.Close(h) })
 	}
 	t.Fatal("eight connects to a listener with backlog 0 that never accepts all succeeded")
+	return nil
 }
 
 func TestDialIPv6(t *testing.T) {
@@ -385,5 +388,95 @@ func TestPoolOptions(t *testing.T) {
 		if _, err := NewPool(o); err == nil {
 			t.Errorf("NewPool accepted a bad option")
 		}
+	}
+}
+
+// TryAccept never waits: with no connection it answers EAGAIN and calls
+// notify, once, on the poller when one comes; then it takes it.
+func TestTryAccept(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	l, addr := listen(t, pl)
+	notified := make(chan struct{}, 2)
+	notify := func() { notified <- struct{}{} }
+	if _, err := pl.TryAccept(l, newRecorder(), notify); err != unix.EAGAIN {
+		t.Fatalf("TryAccept with no connection = %v, want EAGAIN", err)
+	}
+	select {
+	case <-notified:
+		t.Fatal("notified before any connection came")
+	default:
+	}
+	c, err := pl.Dial(nil, addr, time.Now().Add(5*time.Second), nil, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(c)
+	select {
+	case <-notified:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not notified of the connection within 5 s")
+	}
+	s, err := pl.TryAccept(l, newRecorder(), nil)
+	if err != nil {
+		t.Fatalf("TryAccept after the notice = %v", err)
+	}
+	pl.Close(s)
+	// Once called, notify is gone: the next connection tells nobody, and
+	// waits in the backlog for the next TryAccept.
+	c2, err := pl.Dial(nil, addr, time.Now().Add(5*time.Second), nil, newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(c2)
+	s2, err := pl.TryAccept(l, newRecorder(), nil)
+	if err != nil {
+		t.Fatalf("TryAccept of the waiting connection = %v", err)
+	}
+	pl.Close(s2)
+	select {
+	case <-notified:
+		t.Fatal("notified twice")
+	default:
+	}
+	if _, err := pl.TryAccept(c, newRecorder(), nil); err != unix.EINVAL {
+		t.Fatalf("TryAccept on a connection = %v, want EINVAL", err)
+	}
+	pl.Close(l)
+	if _, err := pl.TryAccept(l, newRecorder(), nil); err != ErrClosed {
+		t.Fatalf("TryAccept on a closed listener = %v, want ErrClosed", err)
+	}
+}
+
+// DialCancel gives up when cancel closes: the connect that hangs on a full
+// backlog returns ErrClosed, and its socket is closed.
+func TestDialCancel(t *testing.T) {
+	checkLeaks(t)
+	pl := newPool(t)
+	addr := fullBacklog(t, pl)
+	cancel := make(chan struct{})
+	res := make(chan error, 1)
+	go func() {
+		_, err := pl.DialCancel(nil, addr, time.Time{}, cancel, nil, newRecorder())
+		res <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for dialing(pl) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("DialCancel not waiting within 5 s")
+		}
+		time.Sleep(time.Millisecond) // polling the slot table, bounded above
+	}
+	close(cancel)
+	select {
+	case err := <-res:
+		if err != ErrClosed {
+			t.Fatalf("DialCancel = %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("DialCancel still waits 5 s after its cancel closed")
+	}
+	if _, err := pl.DialCancel(nil, addr, time.Time{}, cancel, nil, newRecorder()); err != ErrClosed {
+		t.Fatalf("DialCancel with cancel closed already = %v, want ErrClosed", err)
 	}
 }

@@ -219,7 +219,15 @@ func (p *poller) dispatch(idx, gen, events uint32) {
 		return
 	}
 	switch s.kind {
-	case kindListener, kindDialing:
+	case kindListener:
+		s.x.wakeAll()
+		notify := s.x.notify
+		s.x.notify = nil
+		s.mu.Unlock()
+		if notify != nil {
+			notify()
+		}
+	case kindDialing:
 		s.x.wakeAll()
 		s.mu.Unlock()
 	case kindConn:

@@ -111,6 +111,9 @@ type waiters struct {
 	list  []chan struct{}
 	close chan struct{} // closed when a draining socket is closed
 	out   *waiters      // a raw socket's writers; list holds its readers
+	// notify is called once at a listening socket's next readiness: a
+	// TryAccept found no connection (listen.go).
+	notify func()
 }
 
 // wakeAll wakes every waiter, a raw socket's writers too; they recheck the
@@ -163,7 +166,7 @@ func (s *slot) closeLocked() {
 		if x.close != nil {
 			close(x.close)
 		}
-		x.wq, x.queued, x.err = nil, 0, nil
+		x.wq, x.queued, x.err, x.notify = nil, 0, nil, nil
 	}
 	s.h = nil
 	_ = unix.EpollCtl(s.p.epfd, unix.EPOLL_CTL_DEL, int(s.fd), nil)

@@ -54,7 +54,7 @@ func (s *Socket) Close() error {
 	}
 	s.wakeSenders()
 	s.unlink()
-	s.dropStash()
+	s.endAccepts()
 	refs := s.takeMonitors()
 	h, listener := s.h, s.listener
 	abort := l != nil && l.Onoff != 0 && l.Linger == 0

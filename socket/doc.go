@@ -15,6 +15,11 @@
 //	gen_tcp:connect(Host, Port, Opts, T)    socket.Connect(self, host, port, t, opts...)
 //	gen_tcp:send(S, IoData)                 s.Send(b1, b2, ...)
 //	gen_tcp:recv(S, Length, Timeout)        s.Recv(length, timeout); s.RecvHTTP(timeout)
+//	  ... by a process not the owner        s.RecvAs(self, length, timeout)
+//	prim_inet:async_accept(L, Timeout)      ref, err := l.AsyncAccept(self, timeout)
+//	prim_inet:async_recv(S, Length, T)      ref, err := s.AsyncRecv(self, length, t)
+//	{inet_async, L, Ref, Result}            *socket.AcceptResult{Listener, Ref, Socket, Err}
+//	{inet_async, S, Ref, Result}            *socket.RecvResult{Socket, Ref, Data, Packet, Err}
 //	gen_tcp:close(S)                        s.Close()
 //	gen_tcp:shutdown(S, write)              s.Shutdown(socket.Write) (socket.Read, socket.ReadWrite)
 //	gen_tcp:controlling_process(S, Pid)     s.ControllingProcess(self, pid)
@@ -64,9 +69,14 @@
 //     sending for as long as the connection lives.
 //   - gen_tcp:fdopen(Fd, []) is passive; Connect with Fd, which stands for
 //     it, keeps connect's default, {active, true}.
-//   - A goroutine blocked in Accept cannot be killed: when its process has
-//     stopped, Accept returns badarg as the next connection comes, and
-//     leaves that connection to the next Accept.
+//   - A goroutine cannot be killed: when the process it calls for stops,
+//     its blocked Accept, RecvAs or Connect returns closed at once (the
+//     port monitors the caller, as inet_drv monitors an accepting
+//     process), and an AsyncAccept or AsyncRecv ends with no result; the
+//     next connection or packet goes to the next caller. Recv and Send
+//     name no caller: they end with the socket, which closes with its
+//     owner. OTP 25 keeps a killed process's recv pending in the port, so
+//     that the next packet is lost; otpnet drops it.
 //   - A socket monitor (Monitor) lasts until its Down or CancelMonitor,
 //     even when the monitoring process stops; whoever holds its reference
 //     may cancel it; and its Down for a socket whose owner stopped says

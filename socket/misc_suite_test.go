@@ -37,10 +37,6 @@ package socket
 //	accept_closed_by_other_process
 //	                              the same as multi_accept_close_listen with one
 //	                              acceptor: TestMultiAcceptCloseListen.
-//	killing_multi_acceptors(2)    need prim_inet:getstatus's "accepting" of a
-//	                              killed acceptor, which a Go goroutine blocked
-//	                              in Accept cannot drop (see TestKillingAcceptor
-//	                              for what otpnet does instead).
 //	default_options, the part that starts nodes with -kernel
 //	                              inet_default_listen_options / _connect_options:
 //	                              otpnet has no kernel application environment.
@@ -168,7 +164,7 @@ func portGone(s *Socket) bool {
 func accepting(l *Socket) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.ext.acceptq)
+	return len(l.ext.accepts.waits)
 }
 
 // tcpClose is TCP_CLOSE, the state of tcp_info's tcpi_state once a reset
@@ -323,6 +319,17 @@ func TestGenTCPSuitesOracle(t *testing.T) {
 		"delay_send_error_false_true":  "[ok,[],[{error,econnreset},{error,enotconn}],[{error,econnreset},{error,enotconn}]]",
 		// TestOtp17492: inet:info's states
 		"info_states": "[[listen,open],[accepting,listen,open],[connected,open],[busy,connected,open],[],#{states => [closed]}]",
+		// TestAsyncAccept, TestAsyncAcceptEnds: a result for a connection
+		// that comes later, one waiting already, a timeout, a close
+		"async_accept": "[ok,ok,{error,timeout},{error,closed}]",
+		// TestAsyncRecv: later, ealready meanwhile, buffered, timeout, closed
+		"async_recv": "[{ok,[104,101,108,108,111]},{error,ealready},{ok,[100,101,102]},{error,timeout},{error,closed}]",
+		// TestKillingAcceptor: accepting, then not once killed
+		"killing_acceptor": "[true,false]",
+		// TestRecvAsKilled, where otpnet differs: OTP keeps the killed
+		// process's recv, so the owner's is ealready and the next packet is
+		// lost (the owner's recv after it times out)
+		"recv_killed": "[{error,ealready},{error,timeout}]",
 	})
 }
 
@@ -1559,11 +1566,11 @@ func TestAcceptTimeoutsMixed(t *testing.T) {
 	expect(3, false, unit/2)
 }
 
-// killing_acceptor: an acceptor killed while it waits does not take the
-// next connection with it. In OTP the port drops the dead acceptor at
-// once; a Go goroutine blocked in Accept cannot be stopped, so otpnet's
-// Accept, finding its caller's process gone when the connection comes,
-// returns badarg and leaves the connection for the next Accept.
+// killing_acceptor: an acceptor killed while it waits leaves the accept
+// queue at once (prim_inet:getstatus says accepting no more), and does
+// not take the next connection with it. The port monitors the acceptor,
+// as inet_drv does: the goroutine that called Accept for the killed
+// process returns closed, and the connection goes to the next Accept.
 func TestKillingAcceptor(t *testing.T) {
 	t.Parallel()
 	p := newProc(t)
@@ -1576,18 +1583,18 @@ func TestKillingAcceptor(t *testing.T) {
 	})
 	waitUntil(t, "accepting", func() bool { return accepting(l) == 1 })
 	killed.Close() // exit(Pid, kill)
+	if n := accepting(l); n != 0 {
+		t.Fatalf("%d still accepting once the acceptor is killed", n)
+	}
+	r := within(t, res, 5*time.Second, "the killed acceptor's return")
+	if r.s != nil || !errors.Is(r.err, ErrClosed) {
+		t.Fatalf("the killed acceptor's Accept = %v, %v; want closed", r.s, r.err)
+	}
 	c, err := Connect(p, "localhost", port, 5*time.Second, Active(False))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	r := within(t, res, 5*time.Second, "the killed acceptor's return")
-	if r.s != nil || !errors.Is(r.err, ErrBadArg) {
-		t.Fatalf("the killed acceptor's Accept = %v, %v; want badarg", r.s, r.err)
-	}
-	if n := accepting(l); n != 0 {
-		t.Fatalf("%d still accepting", n)
-	}
 	s, err := l.Accept(p, 5*time.Second)
 	if err != nil {
 		t.Fatalf("the next Accept = %v, want the connection", err)
@@ -1598,6 +1605,97 @@ func TestKillingAcceptor(t *testing.T) {
 	}
 	if data, err := c.Recv(5, 5*time.Second); err != nil || string(data) != "alive" {
 		t.Fatalf("Recv = %q, %v", data, err)
+	}
+	// A process that has stopped already is not queued at all: noproc, as
+	// inet_drv answers an accept whose caller it cannot monitor.
+	if _, err := l.Accept(killed, Infinity); !errors.Is(err, ErrNoProc) {
+		t.Fatalf("Accept by a stopped process = %v, want noproc", err)
+	}
+}
+
+// killing_multi_acceptors: of two acceptors, the one killed leaves the
+// queue and the other goes on accepting until its timeout (OTP's 1000 ms,
+// 300 ms here); then none is.
+func TestKillingMultiAcceptors(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	l, _ := listenLo(t, p)
+	defer l.Close()
+	res := make(chan acceptResult, 2)
+	killed := spawn(t, func(q proc) {
+		s, err := l.Accept(q, Infinity)
+		res <- acceptResult{0, s, err}
+	})
+	waitUntil(t, "accepting", func() bool { return accepting(l) == 1 })
+	spawn(t, func(q proc) {
+		s, err := l.Accept(q, 300*time.Millisecond)
+		res <- acceptResult{1, s, err}
+	})
+	waitUntil(t, "two accepting", func() bool { return accepting(l) == 2 })
+	killed.Close()
+	if n := accepting(l); n != 1 {
+		t.Fatalf("%d accepting once the first acceptor is killed, want 1", n)
+	}
+	for _, want := range []struct {
+		who int
+		err error
+	}{{0, ErrClosed}, {1, ErrTimeout}} {
+		r := within(t, res, 5*time.Second, "an acceptor's return")
+		if r.who != want.who || r.s != nil || !errors.Is(r.err, want.err) {
+			t.Fatalf("acceptor %d: %v, %v; want acceptor %d: %v", r.who+1, r.s, r.err, want.who+1, want.err)
+		}
+	}
+	if n := accepting(l); n != 0 {
+		t.Fatalf("%d accepting after the timeout", n)
+	}
+}
+
+// killing_multi_acceptors2: two acceptors killed one after the other
+// leave the queue empty; a third, spawned then, gets the next connection.
+func TestKillingMultiAcceptors2(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	l, port := listenLo(t, p)
+	defer l.Close()
+	res := make(chan acceptResult, 3)
+	var killed [2]proc
+	for i := range killed {
+		killed[i] = spawn(t, func(q proc) {
+			s, err := l.Accept(q, Infinity)
+			res <- acceptResult{i, s, err}
+		})
+		waitUntil(t, "accepting", func() bool { return accepting(l) == i+1 })
+	}
+	for i, q := range killed {
+		q.Close()
+		if n, want := accepting(l), 1-i; n != want {
+			t.Fatalf("%d accepting once acceptor %d is killed, want %d", n, i+1, want)
+		}
+		r := within(t, res, 5*time.Second, "the killed acceptor's return")
+		if r.who != i || !errors.Is(r.err, ErrClosed) {
+			t.Fatalf("acceptor %d: %v; want acceptor %d: closed", r.who+1, r.err, i+1)
+		}
+	}
+	third := spawn(t, func(q proc) {
+		s, err := l.Accept(q, time.Second)
+		res <- acceptResult{2, s, err}
+	})
+	waitUntil(t, "the third accepting", func() bool { return accepting(l) == 1 })
+	c, err := Connect(p, "localhost", port, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := within(t, res, 5*time.Second, "the third acceptor's return")
+	if r.who != 2 || r.err != nil {
+		t.Fatalf("acceptor %d: %v; want acceptor 3 with the connection", r.who+1, r.err)
+	}
+	defer r.s.Close()
+	if !r.s.Owner().Equal(third.Self()) {
+		t.Fatalf("owner %v, want the third acceptor %v", r.s.Owner(), third.Self())
+	}
+	if n := accepting(l); n != 0 {
+		t.Fatalf("%d accepting after the accept", n)
 	}
 }
 

@@ -4,9 +4,10 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"slices"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
@@ -40,6 +41,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 		return nil, &inet.Error{Op: "listen", Err: err}
 	}
 	s.listener, s.ext = true, &portExt{}
+	s.ext.accepts = newAcceptQueue(s)
 	if oo.fd >= 0 {
 		err = listenFd(oo, port)
 		if err == nil {
@@ -60,165 +62,19 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	return s, nil
 }
 
-// Accept is gen_tcp:accept(ListenSocket, Timeout): the next connection,
-// owned by the caller, with the listening socket's options. It fails with
-// timeout, closed when the listening socket closes, or the kernel's error
-// (emfile, ...). Timeout Infinity waits for ever. Concurrent Accepts are
-// served first come, first served, as by inet_drv's multi-accept queue.
-// An Accept whose caller's process has stopped fails with badarg and leaves
-// the connection for the next Accept, as a killed acceptor does in OTP.
-func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
-	if c == nil || c.Self() == nil {
-		return nil, &inet.Error{Op: "accept", Err: ErrBadArg}
-	}
-	var deadline time.Time
-	if timeout >= 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	l.mu.Lock()
-	if !l.listener {
-		l.mu.Unlock()
-		return nil, &inet.Error{Op: "accept", Err: unix.EINVAL}
-	}
-	turn := l.ext.newTurn()
-	l.ext.acceptq = append(l.ext.acceptq, turn)
-	if len(l.ext.acceptq) == 1 {
-		turn <- struct{}{}
-	}
-	l.mu.Unlock()
-	defer l.leaveAcceptQ(turn)
-	s, err := l.acceptTurn(c, turn, deadline)
-	if err != nil {
-		return nil, &inet.Error{Op: "accept", Err: err}
-	}
-	return s, nil
-}
-
-// acceptTurn waits for the caller's turn in the accept queue, then
-// accepts.
-func (l *Socket) acceptTurn(c Caller, turn chan struct{}, deadline time.Time) (*Socket, error) {
-	select {
-	case <-turn:
-	default:
-		var expired <-chan time.Time
-		if !deadline.IsZero() {
-			t := time.NewTimer(time.Until(deadline))
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case <-turn:
-		case <-expired:
-			return nil, ErrTimeout
-		}
-	}
-	l.mu.Lock()
-	active, shared := l.active, l.opts.accepted()
-	l.mu.Unlock()
-	s, err := newAccepted(c, active, shared)
-	if err != nil {
-		return nil, err
-	}
-	if !s.alive(c.Self()) {
-		return nil, ErrBadArg
-	}
-	l.mu.Lock()
-	stash := l.ext.stash
-	l.ext.stash = nil
-	l.mu.Unlock()
-	if stash != nil { // accepted for a caller that stopped: this one's now
-		stash.mu.Lock()
-		stash.setOwner(s.sys, s.owner)
-		stash.mu.Unlock()
-		stash.start(stash.h)
-		stash.startLink()
-		return stash, nil
-	}
-	h, err := l.pool().Accept(l.h, deadline, s.handler())
-	if err != nil {
-		return nil, driverErr(err)
-	}
-	l.copyPriority(h)
-	if !s.alive(c.Self()) { // the caller stopped while it waited
-		s.h = h
-		l.mu.Lock()
-		keep := !l.dead && l.ext.stash == nil
-		if keep {
-			l.ext.stash = s
-		}
-		l.mu.Unlock()
-		if !keep {
-			l.pool().Close(h)
-		}
-		return nil, ErrBadArg
-	}
-	s.start(h)
-	s.startLink()
-	return s, nil
-}
-
-// copyPriority gives the accepted socket h the listening socket's
-// SO_PRIORITY, which Linux does not pass on and inet_drv does.
-func (l *Socket) copyPriority(h driver.Handle) {
-	var prio int
-	l.pool().Control(l.h, func(fd int) (err error) {
-		prio, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
-		return err
-	})
-	if prio != 0 {
-		l.pool().Control(h, func(fd int) error {
-			return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
-		})
-	}
-}
-
-// leaveAcceptQ takes turn out of the accept queue, giving the turn to the
-// next Accept if it was this one's.
-func (l *Socket) leaveAcceptQ(turn chan struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	i := slices.Index(l.ext.acceptq, turn)
-	if i < 0 {
-		return
-	}
-	l.ext.acceptq = slices.Delete(l.ext.acceptq, i, i+1)
-	if i == 0 && len(l.ext.acceptq) > 0 {
-		l.ext.acceptq[0] <- struct{}{}
-	}
-	select {
-	case <-turn: // given as this Accept timed out
-	default:
-	}
-	l.ext.turns = append(l.ext.turns, turn)
-}
-
-// newTurn returns an empty 1-buffered channel for a place in the accept
-// queue, one an earlier Accept left if there is one: an acceptor pool's
-// Accepts would otherwise make one per connection. The caller holds the
-// listening socket's mu.
-func (x *portExt) newTurn() chan struct{} {
-	if n := len(x.turns); n > 0 {
-		turn := x.turns[n-1]
-		x.turns = x.turns[:n-1]
-		return turn
-	}
-	return make(chan struct{}, 1)
-}
-
-// dropStash closes a connection kept for the next Accept, when the
-// listening socket closes. The caller holds l.mu.
-func (l *Socket) dropStash() {
-	if l.ext != nil && l.ext.stash != nil {
-		l.pool().Close(l.ext.stash.h)
-		l.ext.stash = nil
-	}
-}
-
 // Connect is gen_tcp:connect(Address, Port, Options, Timeout): host is a
 // name or an IPv4 or IPv6 literal (or, with Family(inet.Local), a
 // socket path). The caller owns the socket. IP and Port bind the local end.
+//
+// The port monitors the caller while the connection is under way: when
+// its process stops (a Process closed, an actor stopped), Connect gives
+// up at once and returns closed, as the connect of a killed Erlang
+// process ends with it. A caller that has stopped already gets noproc
+// (ErrNoProc). A connect on an open descriptor (Fd) and the look-up of a
+// host name are not called off: they end by themselves, by the timeout
+// at the latest.
 func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Option) (*Socket, error) {
-	if c == nil || c.Self() == nil {
+	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
 		return nil, &inet.Error{Op: "connect", Err: ErrBadArg}
 	}
 	po, oo := defaultPortOpts(), openOpts{fd: -1}
@@ -237,6 +93,11 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if timeout >= 0 {
 		deadline = time.Now().Add(timeout)
 	}
+	w := &connectWait{off: make(chan struct{})}
+	if alive, err := otpactor.MonitorPID(c.ActorSystem(), c.Self(), w); err != nil || !alive {
+		return nil, &inet.Error{Op: "connect", Err: ErrNoProc}
+	}
+	defer otpactor.DemonitorPID(c.ActorSystem(), c.Self(), w)
 	var h driver.Handle
 	if oo.fd >= 0 {
 		err = connectFd(oo, host, port, deadline)
@@ -250,7 +111,7 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 			local, err = localAddr(oo, oo.port)
 		}
 		if err == nil {
-			h, err = pool.Dial(local, remote, deadline, kernelControl(oo.kernel), s.handler())
+			h, err = pool.DialCancel(local, remote, deadline, w.off, kernelControl(oo.kernel), s.handler())
 		}
 	}
 	if err != nil {
@@ -261,6 +122,13 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	s.tellPassive(passive)
 	return s, nil
 }
+
+// connectWait is a Connect's monitor of its caller: Down calls the
+// connect off.
+type connectWait struct{ off chan struct{} }
+
+// Down closes off, once: a monitor is told once.
+func (w *connectWait) Down(*actor.PID) { close(w.off) }
 
 // start puts the registered handle in the socket and, if it is active,
 // starts reading.

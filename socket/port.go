@@ -242,7 +242,7 @@ func (s *Socket) die() {
 	}
 	s.wakeSenders()
 	s.unlink()
-	s.dropStash()
+	s.endAccepts()
 	s.pool().Close(s.h)
 }
 

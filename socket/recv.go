@@ -3,39 +3,105 @@ package socket
 import (
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
 
-// recvWait is a Recv waiting for its packet.
+// recvWait is a Recv waiting for its packet: Recv's, answered on done,
+// or AsyncRecv's (done is nil), answered by a *RecvResult in its caller's
+// mailbox. When the call has a caller (RecvAs, AsyncRecv), it is the
+// monitor of that caller.
 type recvWait struct {
+	asyncCall
+	s      *Socket
 	length int
-	done   chan recvResult // buffered: the port never blocks on it
+	done   chan recvReply // 1-buffered: the port never blocks on it
 }
 
-type recvResult struct {
+// recvReply is Recv's answer.
+type recvReply struct {
 	data []byte
 	http framing.HTTPPacket
 	err  error
 }
 
-// reply completes the wait with the packet r, or with err.
+// reply completes the wait with the packet r, or with err. The caller
+// holds s.mu, and takes w out of s.recv.
 func (w *recvWait) reply(r framing.Result, err error) {
+	var res recvReply
 	if err != nil {
-		w.done <- recvResult{err: err}
+		res.err = err
+	} else {
+		res = packetOf(r)
+	}
+	w.answer(res)
+}
+
+// answer gives w its result. The caller holds s.mu.
+func (w *recvWait) answer(res recvReply) {
+	if w.done != nil {
+		w.done <- res
 		return
 	}
-	w.done <- packetOf(r)
+	w.cancelTimer()
+	w.demonitor(w)
+	if res.err != nil {
+		res.err = &inet.Error{Op: "recv", Err: res.err}
+	}
+	w.sys.Root.Send(w.caller, &RecvResult{Socket: w.s, Ref: w.ref, Data: res.data, Packet: res.http, Err: res.err})
 }
 
 // packetOf is the packet of r as Recv returns it, copied: r aliases a
 // buffer.
-func packetOf(r framing.Result) recvResult {
+func packetOf(r framing.Result) recvReply {
 	if r.HTTP != nil {
-		return recvResult{http: r.HTTP}
+		return recvReply{http: r.HTTP}
 	}
-	return recvResult{data: append([]byte(nil), r.Packet...)}
+	return recvReply{data: append([]byte(nil), r.Packet...)}
+}
+
+// Down is the port told that the caller of w has stopped: its Recv ends,
+// with closed for RecvAs's goroutine, and the socket is as it would be
+// after a Recv that timed out: nothing is lost.
+func (w *recvWait) Down(who *actor.PID) {
+	s := w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !who.Equal(w.caller) || w.downed {
+		return
+	}
+	w.downed = true
+	if s.recv != w {
+		return
+	}
+	s.dropRecv()
+	w.cancelTimer()
+	if w.done != nil {
+		w.done <- recvReply{err: ErrClosed}
+	}
+}
+
+// expire ends an AsyncRecv whose timeout has passed, with timeout.
+func (w *recvWait) expire() {
+	s := w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recv == w {
+		s.dropRecv()
+		w.answer(recvReply{err: ErrTimeout})
+	}
+}
+
+// dropRecv ends the pending Recv with no answer: the port reads no more
+// for it. The caller holds s.mu.
+func (s *Socket) dropRecv() {
+	s.recv = nil
+	if !s.active.active() && !s.dead {
+		s.pool().Pause(s.h)
+	}
 }
 
 // Recv is gen_tcp:recv(Socket, Length, Timeout) on a passive socket: it
@@ -47,8 +113,33 @@ func packetOf(r framing.Result) recvResult {
 // that enotconn, as OTP does. A Recv cut short by timeout loses nothing:
 // bytes read meanwhile stay for the next. For the http packet types use
 // RecvHTTP.
+//
+// Recv is the owner's, whose stopping closes the socket and so ends the
+// Recv with closed. A Recv made for another process, which Go cannot tell
+// from the goroutine, is RecvAs.
 func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
-	res, err := s.recvPacket(length, timeout)
+	res, err := s.recvPacket(nil, length, timeout)
+	if err == nil && res.http != nil {
+		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
+	}
+	return res.data, err
+}
+
+// RecvAs is Recv made by the process c that is not the socket's owner:
+// the port monitors c, and when c stops while RecvAs waits (a Process
+// closed, an actor stopped), RecvAs returns closed at once and the socket
+// is as a Recv that timed out leaves it: the bytes read meanwhile stay for
+// the next Recv. A c that has stopped already gets noproc (ErrNoProc), a
+// nil c badarg.
+//
+// OTP 25 differs: the recv of a process that is killed stays pending in
+// the port, so that the next recv answers ealready and the next packet
+// goes to the dead process, and is lost.
+func (s *Socket) RecvAs(c Caller, length int, timeout time.Duration) ([]byte, error) {
+	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
+		return nil, &inet.Error{Op: "recv", Err: ErrBadArg}
+	}
+	res, err := s.recvPacket(c, length, timeout)
 	if err == nil && res.http != nil {
 		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
@@ -58,41 +149,109 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 // RecvHTTP is Recv for {packet, http | httph | http_bin | httph_bin}: one
 // HTTP packet of package framing.
 func (s *Socket) RecvHTTP(timeout time.Duration) (framing.HTTPPacket, error) {
-	res, err := s.recvPacket(0, timeout)
+	res, err := s.recvPacket(nil, 0, timeout)
 	if err == nil && res.http == nil {
 		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
 	return res.http, err
 }
 
-func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, error) {
-	fail := func(err error) (recvResult, error) { return recvResult{}, &inet.Error{Op: "recv", Err: err} }
+// AsyncRecv is prim_inet:async_recv(Socket, Length, Timeout): it starts a
+// Recv, as Recv does, and returns at once; the packet or the error comes
+// to the caller's mailbox as a *RecvResult with the returned reference,
+// even when it is there already. Timeout Infinity waits for ever; when
+// timeout passes first the result is timeout, and the bytes read meanwhile
+// stay for the next Recv. The Recv ends with no result when the caller
+// stops or CancelAsync takes it back, and the socket is then as a Recv
+// that timed out leaves it. AsyncRecv itself fails, with no result to
+// come, for a nil caller (badarg), a listening or active socket or a bad
+// Length (einval), while another Recv waits (ealready), for a closed
+// socket (closed) or a caller that has stopped (noproc).
+func (s *Socket) AsyncRecv(c Caller, length int, timeout time.Duration) (AsyncRef, error) {
+	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
+		return 0, &inet.Error{Op: "recv", Err: ErrBadArg}
+	}
+	w := &recvWait{s: s, length: length}
+	w.sys, w.caller, w.ref = c.ActorSystem(), c.Self(), newAsyncRef()
+	if err := s.startRecv(w); err != nil {
+		return 0, &inet.Error{Op: "recv", Err: err}
+	}
+	if timeout >= 0 {
+		s.mu.Lock()
+		if s.recv == w {
+			w.timer = time.AfterFunc(timeout, w.expire)
+		}
+		s.mu.Unlock()
+	}
+	return w.ref, nil
+}
+
+// startRecv monitors w's caller, if it has one, and makes w the socket's
+// Recv: answered at once if what is buffered will do, or the peer is
+// gone. It returns the errors of the call itself: badarg, einval,
+// ealready, closed, noproc.
+func (s *Socket) startRecv(w *recvWait) error {
+	if w.caller != nil {
+		// Outside s.mu: a target that goes as it is watched may have its
+		// other monitors told from within the call.
+		alive, err := otpactor.MonitorPID(w.sys, w.caller, w)
+		if err != nil || !alive {
+			w.downed = true
+			return ErrNoProc
+		}
+	} else {
+		w.downed = true
+	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.recvable(w.length)
+	if err == nil && w.downed && w.caller != nil {
+		err = ErrClosed // its caller stopped meanwhile
+	}
+	if err != nil {
+		w.demonitor(w)
+		return err
+	}
+	if res, ok := s.recvNow(w.length); ok {
+		w.answer(res)
+		if w.done != nil {
+			w.demonitor(w)
+		}
+		return nil
+	}
+	s.recv = w
+	s.pool().Resume(s.h)
+	return nil
+}
+
+// recvable reports why a Recv of length cannot start, or nil. The caller
+// holds s.mu.
+func (s *Socket) recvable(length int) error {
 	switch {
 	case s.dead:
-		s.mu.Unlock()
-		return fail(ErrClosed)
+		return ErrClosed
 	case s.listener, s.active.active(), length < 0, length > 0 && s.stream != nil:
-		s.mu.Unlock()
-		return fail(unix.EINVAL)
+		return unix.EINVAL
 	case s.recv != nil:
-		s.mu.Unlock()
-		return fail(unix.EALREADY)
+		return unix.EALREADY
 	}
-	// What is buffered may already do.
+	return nil
+}
+
+// recvNow answers a Recv of length from what is buffered, or with why the
+// peer is gone, if it can. The caller holds s.mu.
+func (s *Socket) recvNow(length int) (recvReply, bool) {
 	if len(s.buf) > 0 {
 		r, err := s.next(s.buf, length)
 		if err != nil {
 			s.peerGone(err)
 			s.recvTold = true
-			s.mu.Unlock()
-			return fail(err)
+			return recvReply{err: err}, true
 		}
 		if r.N > 0 {
 			res := packetOf(r)
 			s.keep(s.buf[r.N:], true)
-			s.mu.Unlock()
-			return res, nil
+			return res, true
 		}
 	}
 	if s.gone {
@@ -104,39 +263,56 @@ func (s *Socket) recvPacket(length int, timeout time.Duration) (recvResult, erro
 			err = unix.ENOTCONN
 		}
 		s.recvTold = true
+		return recvReply{err: err}, true
+	}
+	return recvReply{}, false
+}
+
+// recvPacket is Recv, made for c if c is not nil (RecvAs).
+func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration) (recvReply, error) {
+	fail := func(err error) (recvReply, error) { return recvReply{}, &inet.Error{Op: "recv", Err: err} }
+	if c == nil {
+		// What can be answered at once needs no wait: a passive owner
+		// that reads what is there allocates nothing for it.
+		s.mu.Lock()
+		if err := s.recvable(length); err != nil {
+			s.mu.Unlock()
+			return fail(err)
+		}
+		res, ok := s.recvNow(length)
 		s.mu.Unlock()
+		if ok {
+			if res.err != nil {
+				return fail(res.err)
+			}
+			return res, nil
+		}
+	}
+	w := &recvWait{s: s, length: length, done: make(chan recvReply, 1)}
+	if c != nil {
+		w.sys, w.caller = c.ActorSystem(), c.Self()
+	}
+	if err := s.startRecv(w); err != nil {
 		return fail(err)
 	}
-	w := &recvWait{length: length, done: make(chan recvResult, 1)}
-	s.recv = w
-	s.pool().Resume(s.h)
-	s.mu.Unlock()
-
-	var expired <-chan time.Time
-	if timeout >= 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
-	}
-	select {
-	case res := <-w.done:
-		if res.err != nil {
-			return fail(res.err)
+	res, ok := await(w.done, timeout, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.recv != w {
+			return false // the packet came as the timer fired
 		}
-		return res, nil
-	case <-expired:
-	}
-	s.mu.Lock()
-	if s.recv == w {
-		s.recv = nil
-		if !s.active.active() {
-			s.pool().Pause(s.h)
-		}
-		s.mu.Unlock()
+		s.dropRecv()
+		w.demonitor(w)
+		return true
+	})
+	if !ok {
 		return fail(ErrTimeout)
 	}
-	s.mu.Unlock()
-	res := <-w.done // the packet came as the timer fired
+	if w.caller != nil {
+		s.mu.Lock()
+		w.demonitor(w)
+		s.mu.Unlock()
+	}
 	if res.err != nil {
 		return fail(res.err)
 	}

@@ -62,15 +62,9 @@ type Socket struct {
 // idle connection stays small (192 bytes): the socket makes it when it
 // first needs it, and keeps it. Guarded by the socket's mu.
 type portExt struct {
-	// A listening socket's Accept calls, first come first served as in
-	// inet_drv's multi-accept queue (the first accepts, the others wait
-	// their turn: open.go), each by a 1-buffered channel told when its
-	// turn comes; turns are such channels free for the next Accepts; and
-	// a connection accepted for a caller that stopped meanwhile, kept for
-	// the next Accept.
-	acceptq []chan struct{}
-	turns   []chan struct{}
-	stash   *Socket
+	// A listening socket's queue of accepts, inet_drv's multi-accept
+	// queue (accept.go).
+	accepts *acceptQueue
 
 	link    *actor.PID    // the port's end of the link to an owner that is not an actor's mailbox (link.go)
 	busy    chan struct{} // closed when the send queue falls to busyAt

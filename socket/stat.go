@@ -95,7 +95,7 @@ func (s *Socket) Info() Info {
 	}
 	var states []string
 	switch {
-	case s.listener && len(s.ext.acceptq) > 0:
+	case s.listener && s.ext.accepts != nil && len(s.ext.accepts.waits) > 0:
 		states = []string{"accepting", "listen", "open"}
 	case s.listener:
 		states = []string{"listen", "open"}

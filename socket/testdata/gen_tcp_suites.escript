@@ -21,6 +21,10 @@ main(_) ->
                                              {inet, false, false}, {socket, false, true}]],
     [delay_send_error(A, Show) || {A, Show} <- [{false, false}, {true, false}, {false, true}]],
     info_states(),
+    async_accept(),
+    async_recv(),
+    killing_acceptor(),
+    recv_killed(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -256,3 +260,80 @@ info_states() ->
     Closed = inet:info(L),
     [gen_tcp:close(X) || X <- [C, A]],
     out("info_states", [Listen, Accepting, Connected, Busy, Unconnected, Closed]).
+%% prim_inet:async_accept: the result as {inet_async, L, Ref, Result}:
+%% a connection that comes later, one waiting already, a timeout, and the
+%% listening socket closing.
+async_accept() ->
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    {ok, Port} = inet:port(L),
+    Result = fun(Ref) ->
+                 receive {inet_async, L, Ref, {ok, S}} when is_port(S) -> gen_tcp:close(S), ok;
+                         {inet_async, L, Ref, R} -> R
+                 after 2000 -> none end
+             end,
+    {ok, R1} = prim_inet:async_accept(L, -1),
+    {ok, C1} = gen_tcp:connect({127,0,0,1}, Port, []),
+    Later = Result(R1),
+    {ok, C2} = gen_tcp:connect({127,0,0,1}, Port, []),
+    timer:sleep(50),
+    {ok, R2} = prim_inet:async_accept(L, -1),
+    Waiting = Result(R2),
+    {ok, R3} = prim_inet:async_accept(L, 20),
+    Timeout = Result(R3),
+    {ok, R4} = prim_inet:async_accept(L, -1),
+    gen_tcp:close(L),
+    Closed = Result(R4),
+    out("async_accept", [Later, Waiting, Timeout, Closed]),
+    gen_tcp:close(C1), gen_tcp:close(C2).
+
+%% prim_inet:async_recv: data that comes later, data buffered already, a
+%% timeout, the peer closing.
+async_recv() ->
+    {C, S} = pair([], [{active, false}]),
+    Result = fun(Ref) ->
+                 receive {inet_async, S, Ref, R} -> R after 2000 -> none end
+             end,
+    {ok, R1} = prim_inet:async_recv(S, 0, -1),
+    Again = prim_inet:async_recv(S, 0, -1),
+    ok = gen_tcp:send(C, "hello"),
+    Later = Result(R1),
+    ok = gen_tcp:send(C, "abcdef"),
+    timer:sleep(50),
+    {ok, "abc"} = gen_tcp:recv(S, 3, 1000),
+    {ok, R2} = prim_inet:async_recv(S, 3, -1),
+    Buffered = Result(R2),
+    {ok, R3} = prim_inet:async_recv(S, 0, 20),
+    Timeout = Result(R3),
+    {ok, R4} = prim_inet:async_recv(S, 0, -1),
+    gen_tcp:close(C),
+    Closed = Result(R4),
+    out("async_recv", [Later, Again, Buffered, Timeout, Closed]),
+    gen_tcp:close(S).
+
+%% killing_acceptor: accepting while the acceptor waits, not once it is
+%% killed.
+killing_acceptor() ->
+    {ok, L} = gen_tcp:listen(0, [{active, false}, {ip, {127,0,0,1}}]),
+    A = spawn(fun() -> gen_tcp:accept(L) end),
+    timer:sleep(50),
+    {ok, St1} = prim_inet:getstatus(L),
+    exit(A, kill),
+    timer:sleep(50),
+    {ok, St2} = prim_inet:getstatus(L),
+    out("killing_acceptor", [lists:member(accepting, St1), lists:member(accepting, St2)]),
+    gen_tcp:close(L).
+
+%% A recv by a process that is not the owner, killed as it waits: the
+%% owner's recv is ealready, and the next packet goes to the dead process.
+recv_killed() ->
+    {C, S} = pair([], [{active, false}]),
+    B = spawn(fun() -> gen_tcp:recv(S, 0) end),
+    timer:sleep(50),
+    exit(B, kill),
+    timer:sleep(50),
+    Before = gen_tcp:recv(S, 0, 100),
+    ok = gen_tcp:send(C, "hello"),
+    timer:sleep(50),
+    After = gen_tcp:recv(S, 0, 200),
+    out("recv_killed", [Before, After]),
+    gen_tcp:close(C), gen_tcp:close(S).

@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"net/netip"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -19,70 +18,271 @@ import (
 
 // Acceptors, Ranch's ranch_acceptor and ranch_acceptors_sup.
 //
-// socket.Accept blocks its caller, and an actor that blocks in its
-// Receive cannot be stopped (protoactor's Stop waits for Receive to
-// return). So an acceptor is two things:
+// An acceptor is a plain actor that never blocks: it accepts with
+// socket.AsyncAccept and gets each connection as a message, as Ranch's
+// loop gets it from gen_tcp:accept. Its loop is its messages:
 //
-//   - an actor, the child that its supervisor starts, restarts and stops;
-//   - an accept loop, a goroutine that the actor starts when it starts and
-//     stops when it stops (it closes quit in its Stopping handler). The
-//     loop accepts as a process of its own, an actor.Process, so that the
-//     accepted socket has a live owner until the hand-off, whatever
-//     happens to the actor.
+//	take a slot for the next connection (the gate), or wait to be granted one
+//	AsyncAccept
+//	*socket.AcceptResult: the connection, owned by the acceptor, goes to the
+//	    connection supervisor (a *handoff), and the acceptor waits for it to
+//	    come back: the supervisor has started the handler and given it the
+//	    socket; then round again
+//	    closed: the listening socket closed, exit(closed)
+//	    emfile, enfile, or another error: log, back off 100 ms, round again
 //
-// The loop takes a slot from the gate, accepts, and hands the socket off
-// (conns.go); it backs off for acceptBackoff when accept fails, EMFILE and
-// ENFILE included; and it ends when quit closes, or when the listening
-// socket closes, which it reports to its actor, which then exits with
-// that reason, as Ranch's exit(closed). Once quit is closed, the loop
-// returns at its next step: at once from the gate's queue or a back-off,
-// but from accept only when a connection comes (which it still hands off)
-// or the listening socket closes, which no Go code can hasten without
-// closing it for every acceptor. The listening socket closes when the
-// acceptors' supervisor ends, so that Stop, Suspend and any restart of
-// the acceptors' supervisor wait for every loop to return; a loop left
-// behind by a lone acceptor's restart accepts at most one more connection.
+// Ranch's acceptor counts the connection after accept, and its connection
+// supervisor holds it back at max_connections; here the slot is taken
+// before accept, so that no acceptor accepts beyond the limit and the
+// clients it does not accept wait in the kernel's backlog.
 //
 // The listening socket is opened by the acceptors' supervisor's start
 // function, owned by the listener's supervisor, and closed when the
 // acceptors' supervisor stops, so that each start of the acceptors listens
 // anew, as Ranch's ranch_acceptors_sup does; the acceptors restarted
-// within one supervisor share its socket.
+// within one supervisor share its socket. An acceptor that stops takes its
+// pending accept with it (the port monitors it), and a connection it
+// accepted and had not handed off yet closes with it.
 
 // acceptBackoff is how long an acceptor waits after accept fails.
 const acceptBackoff = 100 * time.Millisecond
 
 // acceptor is an acceptor's actor.
 type acceptor struct {
-	l    *Listener
-	id   int
-	ls   *socket.Socket
-	quit chan struct{}
+	l      *Listener
+	id     int
+	ls     *socket.Socket
+	self   pidCaller // the acceptor, as the owner of the sockets it accepts
+	state  acceptorState
+	ref    socket.AsyncRef // the pending accept
+	h      *handoff        // the hand-off under way, or the last one finished, for the next
+	cs     *actor.PID      // the connection supervisor it monitors
+	timer  *time.Timer     // the handshake's timeout, and the back-off
+	expiry time.Time       // when the timer is due: it may have fired for an earlier wait
 }
 
-// acceptorDown tells an acceptor that its accept loop has ended by itself.
-type acceptorDown struct{ reason error }
+// acceptorState is where an acceptor is in its loop.
+type acceptorState uint8
 
-// IgnoreDeadLetterLogging keeps the report of a loop whose acceptor is gone
-// out of protoactor's dead-letter log.
-func (*acceptorDown) IgnoreDeadLetterLogging() {}
+const (
+	waitingSlot acceptorState = iota // the gate grants it a slot
+	accepting                        // its AsyncAccept answers
+	handingOff                       // the connection supervisor sends its hand-off back
+	backingOff                       // its timer fires
+)
 
-// Receive starts the accept loop, stops it, and exits when it ends.
+// note is what an acceptor is told: its timer fired, or the gate granted
+// it a slot. (A small integer as an interface allocates nothing.)
+type note uint8
+
+const (
+	fired note = iota
+	granted
+)
+
+// connsDown tells an acceptor that the connection supervisor it monitors
+// is gone.
+type connsDown struct{ pid *actor.PID }
+
+// IgnoreDeadLetterLogging keeps what is sent to an acceptor that has
+// stopped out of protoactor's dead-letter log.
+func (note) IgnoreDeadLetterLogging()       {}
+func (*connsDown) IgnoreDeadLetterLogging() {}
+
+// Receive is the acceptor's loop.
 func (a *acceptor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		a.quit = make(chan struct{})
-		a.l.loops.add()
-		go a.l.acceptLoop(a.id, a.ls, ctx.Self(), a.quit)
-	case *acceptorDown:
-		supervisor.Exit(m.reason)
-	case *actor.Stopping:
-		if a.quit != nil {
-			close(a.quit)
-			a.quit = nil
+		a.self = pidCaller{sys: ctx.ActorSystem(), pid: ctx.Self()}
+		a.timer = time.AfterFunc(time.Hour, a.fire)
+		a.timer.Stop()
+		a.next(ctx)
+	case note:
+		switch {
+		case m == granted && a.state == waitingSlot:
+			a.accept(ctx)
+		case m != fired || time.Now().Before(a.expiry): // a late word of an earlier wait
+		case a.state == backingOff:
+			a.next(ctx)
+		case a.state == handingOff:
+			a.giveUp(ctx, ErrHandshakeTimeout)
 		}
+	case *socket.AcceptResult:
+		switch {
+		case a.state == accepting && m.Ref == a.ref:
+			a.accepted(ctx, m)
+		case m.Socket != nil: // not one it waits for: no hand-off for it
+			m.Socket.Close()
+		}
+	case *handoff:
+		if a.state == handingOff && m == a.h {
+			a.timer.Stop()
+			a.next(ctx)
+		}
+	case *connsDown:
+		if a.cs != nil && m.pid.Equal(a.cs) {
+			a.cs = nil
+			if a.state == handingOff {
+				a.giveUp(ctx, supervisor.ErrNoProc)
+			}
+		}
+	case *actor.Stopping:
+		a.stopping()
 	}
 }
+
+// next takes a slot for the next connection and accepts, or waits for
+// the gate to grant one.
+func (a *acceptor) next(ctx actor.Context) {
+	a.state = waitingSlot
+	if a.l.gate.reserve(a) {
+		a.accept(ctx)
+	}
+}
+
+// accept accepts, with the slot taken.
+func (a *acceptor) accept(ctx actor.Context) {
+	ref, err := a.ls.AsyncAccept(ctx, socket.Infinity)
+	if err != nil {
+		a.failed(err)
+		return
+	}
+	a.state, a.ref = accepting, ref
+}
+
+// accepted hands the connection of r off, or backs off after an error.
+func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
+	l := a.l
+	if r.Err != nil {
+		a.failed(r.Err)
+		return
+	}
+	l.accepts.Add(1)
+	var peer netip.AddrPort
+	if l.events.peers() {
+		peer, _ = r.Socket.Peername()
+	}
+	l.events.Accept(AcceptEvent{Acceptor: a.id, Peer: peer})
+	if a.h == nil {
+		a.h = new(handoff)
+	}
+	h := a.h
+	*h = handoff{l: l, sock: r.Socket, owner: &a.self, peer: peer, acceptor: a.id}
+	cs := l.connsSupOf(a.id)
+	if cs == nil || !a.monitor(cs.PID()) {
+		a.h = nil
+		l.dropHandoff(h, supervisor.ErrNoProc)
+		a.next(ctx)
+		return
+	}
+	cs.Send(h)
+	a.state = handingOff
+	a.wait(l.opts.HandshakeTimeout)
+}
+
+// wait sets the timer to fire in d.
+func (a *acceptor) wait(d time.Duration) {
+	a.expiry = time.Now().Add(d)
+	a.timer.Reset(d)
+}
+
+// failed gives back the slot of an accept that failed: the acceptor exits
+// if the listening socket has closed, as Ranch's exit(closed), and backs
+// off otherwise.
+func (a *acceptor) failed(err error) {
+	a.l.gate.unreserve()
+	a.state = backingOff // holding nothing
+	if errors.Is(err, socket.ErrClosed) {
+		supervisor.Exit(err)
+	}
+	a.l.acceptFailed(a.id, err)
+	a.wait(acceptBackoff)
+}
+
+// giveUp stops waiting for the hand-off under way: one the connection
+// supervisor has not taken is abandoned, and its socket closed; one it has
+// taken it finishes without the acceptor, which goes on.
+func (a *acceptor) giveUp(ctx actor.Context, reason error) {
+	h := a.h
+	switch {
+	case h.abandon():
+		a.l.dropHandoff(h, reason) // its message may still be in the supervisor's mailbox
+	case !h.leave():
+		return // finished as we gave up: its word is on its way
+	}
+	a.h = nil
+	a.timer.Stop()
+	a.next(ctx)
+}
+
+// stopping leaves the acceptor's loop where it is: a slot taken and not
+// handed off goes back, a pending accept is cancelled, and a hand-off the
+// connection supervisor has not taken is abandoned.
+func (a *acceptor) stopping() {
+	if a.timer == nil {
+		return // stopped before it started
+	}
+	a.timer.Stop()
+	l := a.l
+	switch a.state {
+	case waitingSlot:
+		if !l.gate.leave(a) { // granted as it stopped
+			l.gate.unreserve()
+		}
+	case accepting:
+		// If the result is in the mailbox already, its connection closes
+		// with the acceptor.
+		a.ls.CancelAsync(a.ref)
+		l.gate.unreserve()
+	case handingOff:
+		if a.h.abandon() {
+			l.dropHandoff(a.h, supervisor.Shutdown)
+		}
+	}
+	if a.cs != nil {
+		otpactor.DemonitorPID(a.self.sys, a.cs, a)
+	}
+}
+
+// monitor makes the acceptor monitor cs, the connection supervisor it
+// hands off to, if it does not already, and reports whether cs is alive.
+func (a *acceptor) monitor(cs *actor.PID) bool {
+	if cs.Equal(a.cs) {
+		return true
+	}
+	if a.cs != nil {
+		otpactor.DemonitorPID(a.self.sys, a.cs, a)
+		a.cs = nil
+	}
+	alive, err := otpactor.MonitorPID(a.self.sys, cs, a)
+	if err != nil || !alive {
+		return false
+	}
+	a.cs = cs
+	return true
+}
+
+// Down tells the acceptor that the connection supervisor it monitors is
+// gone.
+func (a *acceptor) Down(who *actor.PID) {
+	a.self.sys.Root.Send(a.self.pid, &connsDown{who})
+}
+
+// wake tells the acceptor that the gate has granted it a slot.
+func (a *acceptor) wake() { a.self.sys.Root.Send(a.self.pid, granted) }
+
+// fire tells the acceptor that its timer has fired.
+func (a *acceptor) fire() { a.self.sys.Root.Send(a.self.pid, fired) }
+
+// pidCaller is a process as a socket.Caller: an acceptor, the owner of the
+// sockets it accepts, for the connection supervisor that gives them away.
+type pidCaller struct {
+	sys *actor.ActorSystem
+	pid *actor.PID
+}
+
+func (c *pidCaller) Self() *actor.PID                { return c.pid }
+func (c *pidCaller) ActorSystem() *actor.ActorSystem { return c.sys }
 
 // acceptorsSpec is the child spec of the acceptors' supervisor.
 func (l *Listener) acceptorsSpec() supervisor.ChildSpec {
@@ -97,7 +297,7 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	if l.isSuspended() {
 		return nil, supervisor.Ignore
 	}
-	ls, addr, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
+	ls, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +306,7 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	specs := make([]supervisor.ChildSpec, n)
 	for i := range specs {
 		id := i + 1
-		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls} })
+		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls} }, otpactor.WithOwnerMailbox())
 		specs[i] = supervisor.ChildSpec{
 			ID:       "acceptor-" + strconv.Itoa(id),
 			Shutdown: supervisor.BrutalKill,
@@ -117,12 +317,12 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	}
 	r, err := supervisor.Start(ctx, supervisor.Flags{Intensity: supervisor.MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
 	if err != nil {
-		l.closeListener(ls, addr)
+		l.closeListener(ls, addr, closed)
 		return nil, err
 	}
 	l.acceptors.Store(r)
 	// Fails only for a nil argument; with r gone already it runs at once.
-	_, _ = otpactor.OnExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(ls, addr) })
+	_, _ = otpactor.OnExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(ls, addr, closed) })
 	return r.PID(), nil
 }
 
@@ -135,7 +335,8 @@ var ranchDefaults = []socket.Option{
 
 // listen opens the listening socket, owned by c, on the listener's address:
 // the port it got the first time, so that resuming or restarting keeps it.
-func (l *Listener) listen(c socket.Caller) (*socket.Socket, netip.AddrPort, error) {
+// closeListener closes closed when it closes the socket.
+func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, bound netip.AddrPort, closed chan struct{}, err error) {
 	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+7)
 	opts = append(opts, ranchDefaults...)
 	opts = append(opts, l.opts.SocketOptions...)
@@ -147,25 +348,26 @@ func (l *Listener) listen(c socket.Caller) (*socket.Socket, netip.AddrPort, erro
 	}
 	// Passive until its handler owns it, as Ranch's handshake.
 	opts = append(opts, socket.Active(socket.False))
-	ls, err := socket.Listen(c, int(addr.Port()), opts...)
+	ls, err = socket.Listen(c, int(addr.Port()), opts...)
 	if err != nil {
-		return nil, netip.AddrPort{}, err
+		return nil, netip.AddrPort{}, nil, err
 	}
-	bound, err := ls.Sockname()
+	bound, err = ls.Sockname()
 	if err != nil {
 		ls.Close()
-		return nil, netip.AddrPort{}, err
+		return nil, netip.AddrPort{}, nil, err
 	}
+	closed = make(chan struct{})
 	l.mu.Lock()
 	l.addr = bound
-	l.ls = ls
+	l.ls, l.lsClosed = ls, closed
 	l.mu.Unlock()
-	return ls, bound, nil
+	return ls, bound, closed, nil
 }
 
-// closeListener closes the listening socket, which ends the accept loops,
-// and reports it.
-func (l *Listener) closeListener(ls *socket.Socket, addr netip.AddrPort) {
+// closeListener closes the listening socket, which answers the acceptors'
+// pending accepts closed, reports it, and closes closed.
+func (l *Listener) closeListener(ls *socket.Socket, addr netip.AddrPort, closed chan struct{}) {
 	ls.Close()
 	l.mu.Lock()
 	if l.ls == ls {
@@ -173,73 +375,17 @@ func (l *Listener) closeListener(ls *socket.Socket, addr netip.AddrPort) {
 	}
 	l.mu.Unlock()
 	l.events.ListenerStop(ListenerEvent{Addr: addr})
+	close(closed)
 }
 
-// acceptLoop is acceptor id's loop: it accepts on ls until quit closes or
-// ls closes. self is the acceptor's actor, told when the loop ends by
-// itself.
-func (l *Listener) acceptLoop(id int, ls *socket.Socket, self *actor.PID, quit <-chan struct{}) {
-	defer l.loops.done()
-	var reason error
-	held := false // a slot is ours, not yet handed off
-	defer func() {
-		if v := recover(); v != nil {
-			reason = &supervisor.PanicError{Value: v}
-		}
-		if held {
-			l.gate.unreserve()
-		}
-		if reason != nil && !closed(quit) {
-			l.sys.Root.Send(self, &acceptorDown{reason: reason})
-		}
-	}()
-	p, err := otpactor.NewProcess(l.sys)
-	if err != nil {
-		reason = err
-		return
-	}
-	defer p.Close() // and with it a socket accepted but not handed off
-
-	// Each hand-off resets the timer for its handshake timeout, and the
-	// connection supervisor tells on done when it has finished one; then
-	// its message is free for the next.
-	done := make(chan struct{}, 1)
-	var h *handoff
-	handshake := time.NewTimer(l.opts.HandshakeTimeout)
-	handshake.Stop()
-	for !closed(quit) {
-		if !l.gate.reserve(quit) {
-			return
-		}
-		held = true
-		s, err := ls.Accept(p, socket.Infinity)
-		if err != nil {
-			held = false
-			l.gate.unreserve()
-			if errors.Is(err, socket.ErrClosed) {
-				reason = err
-				return
-			}
-			l.acceptFailed(id, err)
-			if !sleep(quit, acceptBackoff) {
-				return
-			}
-			continue
-		}
-		l.accepts.Add(1)
-		var peer netip.AddrPort
-		if l.events.peers() {
-			peer, _ = s.Peername()
-		}
-		l.events.Accept(AcceptEvent{Acceptor: id, Peer: peer})
-		held = false // the hand-off takes the slot
-		if h == nil {
-			h = new(handoff)
-		}
-		*h = handoff{l: l, sock: s, owner: p, peer: peer, acceptor: id, done: done}
-		if !l.handOff(h, handshake, done) {
-			h = nil
-		}
+// waitListenerClosed returns once the latest listening socket is closed:
+// once the acceptors' supervisor is gone, its exit hook closes it.
+func (l *Listener) waitListenerClosed() {
+	l.mu.Lock()
+	closed := l.lsClosed
+	l.mu.Unlock()
+	if closed != nil {
+		<-closed
 	}
 }
 
@@ -260,28 +406,6 @@ func (l *Listener) acceptFailed(id int, err error) {
 	l.events.AcceptError(AcceptErrorEvent{Acceptor: id, Err: err, Backoff: acceptBackoff})
 }
 
-// sleep waits d, and reports false if quit closes first.
-func sleep(quit <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-quit:
-		return false
-	}
-}
-
-// closed reports whether c is closed.
-func closed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
 // ceilLog2 is ⌈log₂ n⌉ for n ≥ 1: Ranch's acceptors (and connection
 // supervisors) may restart 1 + ⌈log₂ n⌉ times in 5 seconds.
 func ceilLog2(n int) int {
@@ -289,43 +413,4 @@ func ceilLog2(n int) int {
 		return 0
 	}
 	return bits.Len(uint(n - 1))
-}
-
-// loopGroup counts running accept loops, so that Stop and Suspend can wait
-// for them. Unlike a sync.WaitGroup, it may grow while someone waits.
-type loopGroup struct {
-	mu   sync.Mutex
-	n    int
-	zero chan struct{}
-}
-
-func (g *loopGroup) add() {
-	g.mu.Lock()
-	g.n++
-	g.mu.Unlock()
-}
-
-func (g *loopGroup) done() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n--
-	if g.n == 0 && g.zero != nil {
-		close(g.zero)
-		g.zero = nil
-	}
-}
-
-// wait returns once no loop runs.
-func (g *loopGroup) wait() {
-	g.mu.Lock()
-	if g.n == 0 {
-		g.mu.Unlock()
-		return
-	}
-	if g.zero == nil {
-		g.zero = make(chan struct{})
-	}
-	z := g.zero
-	g.mu.Unlock()
-	<-z
 }

@@ -26,8 +26,9 @@ import (
 // which both the acceptors and the connection supervisors reach:
 //
 //   - an acceptor takes a slot from the gate before it accepts, and waits
-//     in the gate's queue while none is free, so the clients it does not
-//     accept wait in the kernel's backlog;
+//     in the gate's queue while none is free (the gate tells it when one
+//     is: a message), so the clients it does not accept wait in the
+//     kernel's backlog;
 //   - the hand-off runs inside the connection supervisor (its Receive
 //     hook), as Ranch's start_protocol does: it starts the handler, turns
 //     the acceptor's slot into a counted connection and makes the handler
@@ -56,10 +57,10 @@ import (
 type gate struct {
 	mu       sync.Mutex
 	max      int
-	active   int // connections counted against max
-	reserved int // slots taken by acceptors for the connection they accept next
-	all      int // handlers admitted and not yet ended
-	sleepers []chan struct{}
+	active   int           // connections counted against max
+	reserved int           // slots taken by acceptors for the connection they accept next
+	all      int           // handlers admitted and not yet ended
+	sleepers []sleeper     // acceptors waiting for a slot, first come first served
 	idle     chan struct{} // closed when all falls to 0; nil until asked for
 	epoch    time.Time     // what conn.start counts from
 	last     time.Duration // the latest conn.start
@@ -111,33 +112,35 @@ func newGate(max int) *gate {
 	return &gate{max: max, epoch: time.Now()}
 }
 
-// reserve takes a slot for the next connection, waiting while all are
-// taken. It returns false, without a slot, if quit closes first.
-func (g *gate) reserve(quit <-chan struct{}) bool {
-	g.mu.Lock()
-	if g.active+g.reserved < g.max {
-		g.reserved++
-		g.mu.Unlock()
-		return true
-	}
-	wake := make(chan struct{})
-	g.sleepers = append(g.sleepers, wake)
-	g.mu.Unlock()
-	select {
-	case <-wake:
-		return true
-	case <-quit:
-	}
+// sleeper is an acceptor waiting for a slot: wake tells it that it has
+// one. wake is called with the gate's lock held, and must not block.
+type sleeper interface{ wake() }
+
+// reserve takes a slot for s's next connection, and reports true; while
+// all are taken it queues s, reports false, and wakes s when it grants s
+// a slot.
+func (g *gate) reserve(s sleeper) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if i := slices.Index(g.sleepers, wake); i >= 0 {
-		g.sleepers = slices.Delete(g.sleepers, i, i+1)
+	if g.active+g.reserved < g.max {
+		g.reserved++
+		return true
+	}
+	g.sleepers = append(g.sleepers, s)
+	return false
+}
+
+// leave takes s out of the queue, and reports false if it is not there:
+// it has been granted a slot, which it must give back (unreserve).
+func (g *gate) leave(s sleeper) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.sleepers, s)
+	if i < 0 {
 		return false
 	}
-	// A slot was given to us as quit closed: pass it on.
-	g.reserved--
-	g.wakeLocked()
-	return false
+	g.sleepers = slices.Delete(g.sleepers, i, i+1)
+	return true
 }
 
 // unreserve gives back a slot that no connection took.
@@ -152,11 +155,11 @@ func (g *gate) unreserve() {
 // each. The caller holds g.mu.
 func (g *gate) wakeLocked() {
 	for len(g.sleepers) > 0 && g.active+g.reserved < g.max {
-		w := g.sleepers[0]
+		s := g.sleepers[0]
 		g.sleepers[0] = nil
 		g.sleepers = g.sleepers[1:]
 		g.reserved++
-		close(w)
+		s.wake()
 	}
 	if len(g.sleepers) == 0 {
 		g.sleepers = nil
@@ -246,21 +249,21 @@ func (g *gate) waiting() int {
 }
 
 // handoff is an accepted socket on its way to its handler, the message an
-// acceptor sends its connection supervisor. Either the supervisor takes
-// it, and finishes the hand-off or cleans up, or the acceptor abandons it,
-// and cleans up: whoever wins owns the socket and the acceptor's slot.
+// acceptor sends its connection supervisor, Ranch's start_protocol. Either
+// the supervisor takes it, and finishes the hand-off or cleans up, or the
+// acceptor abandons it, and cleans up: whoever wins owns the socket and
+// the acceptor's slot.
 //
-// A supervisor that finishes a hand-off tells the acceptor on done, the
-// acceptor's own channel, reused from one hand-off to the next: unless the
-// acceptor stopped waiting first (late), so that no word of a hand-off
-// can reach the acceptor while it waits on a later one.
+// A supervisor that finishes a hand-off sends it back to the acceptor,
+// which then accepts again (and reuses it for its next connection):
+// unless the acceptor stopped waiting first (late), so that no word of a
+// hand-off reaches the acceptor while it waits on a later one.
 type handoff struct {
 	l        *Listener
 	sock     *socket.Socket
-	owner    *otpactor.Process // the acceptor's: the socket's owner until the hand-off
+	owner    socket.Caller // the acceptor: the socket's owner until the hand-off
 	peer     netip.AddrPort
 	acceptor int
-	done     chan<- struct{} // 1-buffered
 	state    atomic.Int32
 }
 
@@ -275,21 +278,22 @@ const (
 func (h *handoff) take() bool    { return h.state.CompareAndSwap(handoffPending, handoffTaken) }
 func (h *handoff) abandon() bool { return h.state.CompareAndSwap(handoffPending, handoffAbandoned) }
 
-// finish ends a hand-off the supervisor took, and tells the acceptor if it
-// still waits.
+// finish ends a hand-off the supervisor took, and sends it back to the
+// acceptor if it still waits.
 func (h *handoff) finish() {
 	if h.state.CompareAndSwap(handoffTaken, handoffFinished) {
-		h.done <- struct{}{}
+		h.l.sys.Root.Send(h.owner.Self(), h)
 	}
 }
 
 // leave stops the acceptor's wait for a hand-off the supervisor took. It
-// reports false if the supervisor has finished it: then the word is on its
-// way, and the acceptor must take it.
+// reports false if the supervisor has finished it: then the hand-off is on
+// its way back, and the acceptor waits for it.
 func (h *handoff) leave() bool { return h.state.CompareAndSwap(handoffTaken, handoffLate) }
 
-// IgnoreDeadLetterLogging keeps a hand-off to a stopped supervisor out of
-// protoactor's dead-letter log: the acceptor abandons it.
+// IgnoreDeadLetterLogging keeps a hand-off to a stopped supervisor (the
+// acceptor abandons it), or back to a stopped acceptor, out of
+// protoactor's dead-letter log.
 func (*handoff) IgnoreDeadLetterLogging() {}
 
 // connsSupSpec is the child spec of the i-th connection supervisor.
@@ -320,40 +324,6 @@ func (l *Listener) connsSupSpec(i int) supervisor.ChildSpec {
 // Ranch's ranch_server:get_connections_sup(Ref, AcceptorId).
 func (l *Listener) connsSupOf(id int) *supervisor.Ref {
 	return l.connsSups[(id-1)%len(l.connsSups)].Load()
-}
-
-// handOff gives the accepted socket of h to a new handler, through the
-// acceptor's connection supervisor, and waits for it at most the handshake
-// timeout, as Ranch's acceptor waits in start_protocol. A hand-off the
-// supervisor has not begun by then is abandoned: the socket is closed.
-// t is the acceptor's stopped timer, and done its channel (h.done), which
-// it reuses for each hand-off.
-//
-// It reports whether the supervisor finished the hand-off: then nothing
-// refers to h any more, and the acceptor may reuse it for the next.
-func (l *Listener) handOff(h *handoff, t *time.Timer, done <-chan struct{}) (finished bool) {
-	reason := supervisor.ErrNoProc
-	if cs := l.connsSupOf(h.acceptor); cs != nil {
-		cs.Send(h)
-		t.Reset(l.opts.HandshakeTimeout)
-		select {
-		case <-done:
-			t.Stop()
-			return true
-		case <-cs.Done():
-		case <-t.C:
-			reason = ErrHandshakeTimeout
-		}
-		t.Stop()
-	}
-	switch {
-	case h.abandon():
-		l.dropHandoff(h, reason) // the message may still be in the supervisor's mailbox
-	case !h.leave():
-		<-done // finished as we gave up: take the word, or it would end our next wait
-		return true
-	}
-	return false
 }
 
 // connsReceive is the connection supervisors' Receive hook: it serves a
@@ -461,7 +431,7 @@ func (l *Listener) dropHandoff(h *handoff, reason error) {
 // closeSocket closes h's socket and drops what it sent the acceptor.
 func (l *Listener) closeSocket(h *handoff) {
 	_ = h.sock.Close()
-	h.owner.TakeMatching(func(m any) bool { return socketOf(m) == h.sock })
+	_, _ = otpactor.TakeMatching(l.sys, h.owner.Self(), func(m any) bool { return socketOf(m) == h.sock })
 }
 
 // socketOf returns the socket a port message is from, or nil.

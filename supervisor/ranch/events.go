@@ -10,7 +10,7 @@ import (
 
 // Events is a listener's hook for metrics and logs, in the spirit of
 // Thousand Island's telemetry events: the listener calls one method per
-// event, synchronously, from its acceptors' goroutines and its connection
+// event, synchronously, from its acceptors' and its connection
 // supervisors' actors, so several calls may run at once. Implementations
 // must be safe for concurrent use and must return quickly: an acceptor or
 // a connection supervisor waits for them. Embed NopEvents to implement
@@ -54,7 +54,9 @@ type AcceptErrorEvent struct {
 	// Err is accept's error (errors.Is(err, unix.EMFILE), ...), or, for a
 	// connection that was accepted but not handed off, a
 	// *supervisor.Error whose Op is "start_protocol" and whose Err is the
-	// protocol's error, ErrHandshakeTimeout or supervisor.ErrNoProc.
+	// protocol's error, ErrHandshakeTimeout, supervisor.ErrNoProc (the
+	// connection supervisor was gone) or supervisor.Shutdown (the acceptor
+	// stopped before it was taken).
 	Err error
 	// Backoff is how long the acceptor waits before accepting again.
 	Backoff time.Duration

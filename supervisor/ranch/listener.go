@@ -222,7 +222,6 @@ type Listener struct {
 	log    *slog.Logger
 	events guardedEvents
 	gate   *gate
-	loops  loopGroup
 
 	sup       atomic.Pointer[supervisor.Ref] // the listener's supervisor, once started
 	acceptors atomic.Pointer[supervisor.Ref] // the latest acceptors' supervisor
@@ -235,6 +234,7 @@ type Listener struct {
 	mu        sync.Mutex
 	addr      netip.AddrPort // the bound address, once listening
 	ls        *socket.Socket // the listening socket, while open
+	lsClosed  chan struct{}  // closed once the latest listening socket is
 	suspended bool
 }
 
@@ -298,7 +298,6 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	conns := supervisor.ChildSpec{ID: "conns", Type: supervisor.Supervisor, Start: l.startConnsSups}
 	r, err := supervisor.Start(parent, supervisor.Flags{Strategy: supervisor.RestForOne}, []supervisor.ChildSpec{conns, l.acceptorsSpec()})
 	if err != nil {
-		l.loops.wait()
 		var se *supervisor.StartError
 		if errors.As(err, &se) {
 			err = se.Err
@@ -391,7 +390,7 @@ func (l *Listener) stop() error {
 		return err
 	}
 	err = r.Stop()
-	l.loops.wait()
+	l.waitListenerClosed()
 	if err != nil {
 		return &supervisor.Error{Op: "stop_listener", ID: l.name(), Err: supervisor.ErrNoProc}
 	}
@@ -430,7 +429,7 @@ func (l *Listener) suspend() error {
 		return &supervisor.Error{Op: "suspend_listener", ID: l.name(), Err: supervisor.ErrNoProc}
 	}
 	if !was {
-		l.loops.wait()
+		l.waitListenerClosed()
 	}
 	return nil
 }
@@ -498,7 +497,7 @@ func (l *Listener) Drain(timeout time.Duration) error {
 
 // SetMaxConnections changes the connection limit at run time, Ranch's
 // set_max_connections: Unlimited lifts it, 0 stops accepting (acceptors
-// already blocked in accept still take one connection each). A higher
+// whose accept is pending still take one connection each). A higher
 // limit wakes as many waiting acceptors as it frees slots; a lower one
 // closes no connection.
 func (l *Listener) SetMaxConnections(n int) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -543,6 +544,19 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 	if info := p.l.Info(); info.StartErrors != 1 || info.ActiveConnections != 2 {
 		t.Fatalf("%+v", info)
 	}
+}
+
+// An acceptor is an actor that gets its connection as a message: a pool
+// of idle acceptors holds no goroutine, where an accept loop each would
+// hold one goroutine per acceptor.
+func TestListenerIdleAcceptors(t *testing.T) {
+	const n = 100
+	before := runtime.NumGoroutine()
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: n})
+	p.settledAcceptors(t, n)
+	echoed(t, p.dial(t), "served")
+	eventually(t, "fewer goroutines than acceptors", func() bool { return runtime.NumGoroutine()-before < n/2 })
+	echoed(t, p.dial(t), "and served again")
 }
 
 // A handler that crashes ends its own connection, and no other.

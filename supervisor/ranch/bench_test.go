@@ -1,0 +1,75 @@
+package ranch
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/socket"
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkListenerAccept is a connection's life through a listener, one
+// at a time: the client connects and sends a byte, an acceptor accepts and
+// hands the socket off, a handler starts, takes the byte in {active,
+// once}, closes and stops, and the client reads the close. Its allocations
+// are the accept path's and the connection's own (its port, its handler
+// actor, its records); the client makes its syscalls without net, so as
+// to allocate nothing.
+func BenchmarkListenerAccept(b *testing.B) {
+	sys := testSystem(slog.New(slog.DiscardHandler))
+	l, err := StartListener(sys.Root, ActorProtocol(newCloser), ListenerOptions{Addr: "127.0.0.1:0",
+		SocketOptions: []socket.Option{socket.Active(socket.Once)}, NumAcceptors: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Stop()
+	sa := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: l.Port()}
+	one := []byte{1}
+	buf := make([]byte, 1)
+	connect := func() {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer unix.Close(fd)
+		if err := unix.Connect(fd, sa); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := unix.Write(fd, one); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			n, err := unix.Read(fd, buf)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil && err != unix.ECONNRESET {
+				b.Fatal(err)
+			}
+			if n <= 0 {
+				return
+			}
+		}
+	}
+	for range 100 { // warm up: workers, registries, the slot table
+		connect()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		connect()
+	}
+}
+
+// closer is a handler that closes its connection at its first packet.
+type closer struct{ s *socket.Socket }
+
+func newCloser(_ *Listener, s *socket.Socket) actor.Actor { return closer{s} }
+
+func (c closer) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*socket.TCP); ok {
+		c.s.Close()
+		ctx.Stop(ctx.Self())
+	}
+}
