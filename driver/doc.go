@@ -33,6 +33,14 @@
 // it, with no goroutine behind a waiting accept. DialCancel is Dial that a
 // channel can call off.
 //
+// Close closes a socket at once and never waits, so that handlers may
+// call it; CloseDrain first lets the poller send what is queued. A
+// close(2) that may linger (SO_LINGER on with a positive time: Linux then
+// blocks in it, O_NONBLOCK or not, until the peer has acknowledged what
+// the kernel holds, or the time has passed) runs on a goroutine of its
+// own, never on a poller nor under a lock, and Stop waits for it.
+// CloseDrain and CloseLinger return once it has ended.
+//
 // Raw sockets (Open, AcceptRaw) have no Handler: the callers' goroutines do
 // their I/O with Do, blocking until a deadline as Go's netpoller does, and
 // the poller only wakes them. They serve Erlang's socket module.
@@ -44,7 +52,7 @@
 // All Pool methods may be called from any goroutine. Handler methods run on
 // the socket's poller goroutine, one at a time per poller; they must not
 // block, and must not call the blocking methods (Accept, Dial, CloseDrain,
-// Do). So does TryAccept's notify.
+// CloseLinger, Do). So does TryAccept's notify.
 //
 // # Deadlines
 //

@@ -17,6 +17,8 @@ type Pool struct {
 	closed  atomic.Bool
 	life    sync.RWMutex // registrations hold it shared; Close exclusively
 	wg      sync.WaitGroup
+	// lingerers close the fds whose close(2) may linger.
+	lingerers lingerers
 }
 
 // Option configures NewPool.
@@ -78,7 +80,9 @@ func NewPool(opts ...Option) (*Pool, error) {
 
 // Stop stops the pollers and closes every socket still registered. Blocked
 // Accept and Dial calls return ErrClosed; every later call does too. Stop
-// waits for the poller goroutines to exit.
+// waits for the poller goroutines to exit, and for the closes that linger
+// (SO_LINGER on, bytes the peer has not acknowledged) to end: for up to
+// the linger time.
 func (pl *Pool) Stop() error {
 	if !pl.closed.CompareAndSwap(false, true) {
 		return ErrClosed
@@ -89,7 +93,6 @@ func (pl *Pool) Stop() error {
 	}
 	pl.wg.Wait()
 	pl.life.Lock() // no registration in flight past this point
-	defer pl.life.Unlock()
 	pl.slots.each(func(_ uint32, s *slot) {
 		s.mu.Lock()
 		if s.state&stOpen != 0 {
@@ -100,6 +103,8 @@ func (pl *Pool) Stop() error {
 	for _, p := range pl.pollers {
 		p.closeFds()
 	}
+	pl.life.Unlock()
+	pl.lingerers.stop()
 	return nil
 }
 
@@ -166,7 +171,10 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 }
 
 // Close closes h's socket at once. Queued writes are dropped; the kernel
-// still sends what it already holds, then FIN.
+// still sends what it already holds, then FIN. Close never waits, so a
+// Handler may call it: a close(2) that may linger (SO_LINGER on with a
+// positive time) goes on on a goroutine of its own. CloseLinger and
+// CloseDrain wait for it.
 func (pl *Pool) Close(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {
@@ -174,5 +182,18 @@ func (pl *Pool) Close(h Handle) error {
 	}
 	s.closeLocked()
 	s.mu.Unlock()
+	return nil
+}
+
+// CloseLinger closes h's socket as Close does, and returns once its fd is
+// closed: with SO_LINGER on, once the peer has acknowledged what the
+// kernel holds, or the linger time has passed, as socket:close does. It
+// must not be called from a Handler method.
+func (pl *Pool) CloseLinger(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	s.closeWait()
 	return nil
 }

@@ -153,9 +153,11 @@ func (s *slot) open(gen uint32) bool { return s.gen == gen && s.state&stOpen != 
 
 // closeLocked closes the slot's socket: handles and queued events of this
 // generation go stale at once, waiters wake, queued writes are dropped, and
-// the fd is closed now or by the last syscall still using it. The caller
-// holds s.mu.
-func (s *slot) closeLocked() {
+// the fd is closed now or by the last syscall still using it. A close that
+// may linger runs on a goroutine of its own (see lingerers): closeLocked
+// then returns a channel closed once close(2) has returned, for a caller
+// that must wait for it; otherwise it returns nil. The caller holds s.mu.
+func (s *slot) closeLocked() <-chan struct{} {
 	s.state &^= stOpen
 	s.gen++
 	if s.gen == 0 {
@@ -163,26 +165,67 @@ func (s *slot) closeLocked() {
 	}
 	if x := s.x; x != nil {
 		x.wakeAll()
-		if x.close != nil {
-			close(x.close)
-		}
 		x.wq, x.queued, x.err, x.notify = nil, 0, nil, nil
 	}
 	s.h = nil
 	_ = unix.EpollCtl(s.p.epfd, unix.EPOLL_CTL_DEL, int(s.fd), nil)
 	if s.refs == 0 {
-		s.finishClose()
+		return s.finishClose()
+	}
+	return nil
+}
+
+// closeWait closes the slot's socket as closeLocked does, unlocks the
+// slot, and waits until the fd is closed: for a caller that returns only
+// then, as gen_tcp:close with {linger, {true, T}} does. It holds no lock
+// while it waits. The caller holds s.mu, and is no poller.
+func (s *slot) closeWait() {
+	done := s.closeLocked()
+	if done == nil && s.fd >= 0 {
+		// A syscall still uses the fd: the end of the last one closes it.
+		x := s.ext()
+		if x.close == nil {
+			x.close = make(chan struct{})
+		}
+		done = x.close
+	}
+	s.mu.Unlock()
+	if done != nil {
+		<-done
 	}
 }
 
-// finishClose closes the fd and frees the slot. The caller holds s.mu, the
-// slot is closed, and no syscall uses the fd.
-func (s *slot) finishClose() {
-	_ = hooks.close(int(s.fd))
+// finishClose closes the fd and frees the slot, and then closes x.close,
+// if a CloseDrain made one. An fd whose close(2) may linger goes to a
+// lingerer instead, with x.close or a channel of its own, which
+// finishClose returns; the slot is free at once, and the fd, which only
+// the lingerer has, keeps its number until it is closed. The caller holds
+// s.mu, the slot is closed, and no syscall uses the fd.
+func (s *slot) finishClose() <-chan struct{} {
+	fd := int(s.fd)
+	var done chan struct{}
+	if s.x != nil {
+		done = s.x.close
+	}
+	linger := (s.kind == kindConn || s.kind == kindRaw) && lingers(fd)
+	if !linger {
+		_ = hooks.close(fd)
+	}
 	s.fd = -1
 	s.x = nil
 	s.state = 0
 	s.p.pool.slots.release(s.idx)
+	if linger {
+		if done == nil {
+			done = make(chan struct{})
+		}
+		s.p.pool.lingerers.close(fd, done)
+		return done
+	}
+	if done != nil {
+		close(done)
+	}
+	return nil
 }
 
 // acquire takes a reference on the fd for a syscall made outside mu. The

@@ -223,16 +223,16 @@ func (pl *Pool) Shutdown(h Handle, how int) error {
 // while the queue shrinks: it gives up, drops what is queued and closes the
 // socket, returning ErrTimeout, once the queue has not shrunk for stall
 // (it looks every stall), or after limit in all (0: no limit). Writes fail
-// with EPIPE meanwhile. It must not be called from a Handler method: the
-// poller it waits on is the one running the handler.
+// with EPIPE meanwhile. It returns once the fd is closed, as CloseLinger
+// does. It must not be called from a Handler method: the poller it waits
+// on is the one running the handler.
 func (pl *Pool) CloseDrain(h Handle, stall, limit time.Duration) error {
 	s, err := pl.lock(h)
 	if err != nil {
 		return err
 	}
 	if s.queued() == 0 || s.state&stFailed != 0 {
-		s.closeLocked()
-		s.mu.Unlock()
+		s.closeWait()
 		return nil
 	}
 	s.state |= stDraining
@@ -262,7 +262,8 @@ func (pl *Pool) CloseDrain(h Handle, stall, limit time.Duration) error {
 		}
 		s, err := pl.lock(h)
 		if err != nil {
-			return nil // drained just as a timer fired
+			<-done // drained just as a timer fired
+			return nil
 		}
 		q := s.queued()
 		if !gaveUp && q > 0 && q < last && s.state&stFailed == 0 {
@@ -271,8 +272,7 @@ func (pl *Pool) CloseDrain(h Handle, stall, limit time.Duration) error {
 			look.Reset(stall)
 			continue
 		}
-		s.closeLocked()
-		s.mu.Unlock()
+		s.closeWait()
 		if gaveUp || q > 0 {
 			return ErrTimeout
 		}

@@ -79,7 +79,7 @@ func (s *Socket) String() string {
 // and so does every later call, Close included. With {socket, linger}
 // on, the kernel may hold Close until the peer has the data or the linger
 // time passes, as it does for OTP.
-func (s *Socket) Close() error { return opErr("close", s.pool.Close(s.h)) }
+func (s *Socket) Close() error { return opErr("close", s.pool.CloseLinger(s.h)) }
 
 // Bind binds the socket to addr: socket:bind(S, Addr). Any and Loopback
 // make Erlang's any and loopback.

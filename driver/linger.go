@@ -1,0 +1,78 @@
+package driver
+
+import (
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// lingers reports whether closing fd may block: SO_LINGER is on with a
+// positive time. Linux then waits in close(2), O_NONBLOCK or not, until
+// the peer has acknowledged the bytes the kernel holds and the FIN, or the
+// time has passed.
+//
+// The option is read from the kernel, once per close of a connection or
+// raw socket, rather than kept in the slot when set: it can be set behind
+// the driver's back, by a Control, Dial's or Listen's control (a raw
+// setsockopt), inherited from a listening socket, or come with an adopted
+// fd. One getsockopt costs little beside the close(2) and epoll_ctl that
+// a close makes anyway; unix.GetsockoptLinger would allocate its result.
+func lingers(fd int) bool {
+	var l unix.Linger
+	n := uint32(unsafe.Sizeof(l))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_LINGER,
+		uintptr(unsafe.Pointer(&l)), uintptr(unsafe.Pointer(&n)), 0)
+	return errno == 0 && l.Onoff != 0 && l.Linger > 0
+}
+
+// lingerers close the fds whose close(2) may linger, each on a goroutine
+// of its own, so that no poller waits in one for up to the linger time,
+// its other sockets unserved, and no lock is held across one. The pool
+// owns them: Stop waits for them.
+//
+// OTP 25 differs by backend. inet_drv closes the fd in its stop_select
+// callback (desc_close's driver_select(ERL_DRV_USE, 0)), on a scheduler
+// thread, and that thread waits in close(2) for up to the linger time:
+// with one scheduler (+S 1), no process runs until gen_tcp:close returns,
+// nor while a port dies. socket:close waits as long, but no scheduler
+// does. Here a poller is the scheduler, and the driver does as the socket
+// module does: a close that may linger never runs on a poller, and a
+// caller that closes (CloseDrain, CloseLinger) still returns only once
+// close(2) has, as gen_tcp:close and socket:close do.
+type lingerers struct {
+	mu      sync.Mutex // guards stopped and the WaitGroup's Add
+	wg      sync.WaitGroup
+	stopped bool
+}
+
+// close closes fd, then done. Once stopped, it closes fd in the calling
+// goroutine: only a syscall that was in flight when Stop closed its socket
+// (an Accept's or a Do's, never a poller's: they have stopped) comes here
+// then.
+func (l *lingerers) close(fd int, done chan struct{}) {
+	l.mu.Lock()
+	stopped := l.stopped
+	if !stopped {
+		l.wg.Add(1)
+	}
+	l.mu.Unlock()
+	if stopped {
+		_ = hooks.close(fd)
+		close(done)
+		return
+	}
+	go func() {
+		defer l.wg.Done()
+		_ = hooks.close(fd)
+		close(done)
+	}()
+}
+
+// stop waits for the lingering closes under way.
+func (l *lingerers) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	l.wg.Wait()
+}
