@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,10 +216,10 @@ func (c pidCaller) ActorSystem() *actor.ActorSystem {
 	return testSystem
 }
 
-// The link follows controlling_process across both kinds of owner: actors
-// with an owner mailbox, which the port monitors, and Processes, which
-// its link watches. Each former owner's exit leaves the socket open; the
-// last owner's closes it.
+// The link follows controlling_process between owners that keep their
+// monitors themselves: actors with an owner mailbox and Processes. The
+// port keeps nothing for it (no portExt). Each former owner's exit leaves
+// the socket open; the last owner's closes it.
 func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	got := make(chan string, 8)
 	spawn := func() *actor.PID {
@@ -231,9 +232,16 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	a, c := spawn(), spawn()
 	p := newProc(t)
 	s, peer := peerOf(t, pidCaller{pid: a})
-	if !s.monitored || s.linkPID() != nil {
-		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.linkPID())
+	noExt := func(owner string) {
+		t.Helper()
+		s.mu.Lock()
+		ext := s.ext
+		s.mu.Unlock()
+		if ext != nil {
+			t.Fatalf("owned by %s: the port keeps %+v for the link, want nothing", owner, ext)
+		}
 	}
+	noExt("actor a")
 	hand := func(from Caller, to *actor.PID) {
 		t.Helper()
 		if err := s.ControllingProcess(from, to); err != nil {
@@ -246,16 +254,12 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 			t.Fatalf("the socket died with its former owner %s: %v", stopped, err)
 		}
 	}
-	hand(pidCaller{pid: a}, p.PID()) // actor -> Process: the link takes over
+	hand(pidCaller{pid: a}, p.PID()) // actor -> Process
+	noExt("process p")
 	testSystem.Root.StopFuture(a).Wait()
 	stillOpen("actor a")
-	hand(p, c) // Process -> actor: monitored again
-	s.mu.Lock()
-	link, ext := s.linkPID(), s.ext
-	s.mu.Unlock()
-	if link != nil || ext != nil {
-		t.Fatalf("back with an owner-mailbox actor: link %v, ext %v; want neither", link, ext)
-	}
+	hand(p, c) // Process -> actor
+	noExt("actor c")
 	p.Close()
 	stillOpen("process p")
 	peer.Write([]byte("to c"))
@@ -269,6 +273,76 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	}
 	testSystem.Root.Stop(c)
 	waitEOF(t, peer)
+}
+
+// watchers counts the processes that watch a PID for its monitors (an
+// owner with protoactor's default mailbox) in sys's registry.
+func watchers(sys *actor.ActorSystem) int {
+	n := 0
+	for _, m := range sys.ProcessRegistry.LocalPIDs.LocalPIDs {
+		for _, id := range m.Keys() {
+			if strings.HasPrefix(id, "monitor") {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// An owner with protoactor's default mailbox keeps no monitors: it is
+// watched through protoactor's Watch by a process registered for it. The
+// link follows controlling_process to an owner-mailbox actor, which needs
+// no such process, and back; a former owner's exit leaves the socket
+// open, the last owner's closes it, and nothing is left in the registry.
+// (A system of its own, as in TestLinksLeaveTheRegistry.)
+func TestLinkFollowsWatchedOwner(t *testing.T) {
+	sys := otpactor.NewSystem()
+	before := registered(sys)
+	got := make(chan string, 8)
+	record := func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*TCP); ok {
+			got <- ctx.Self().Id + " " + string(m.Data)
+		}
+	}
+	d := sys.Root.Spawn(actor.PropsFromFunc(record)) // protoactor's default mailbox
+	o := sys.Root.Spawn(actor.PropsFromFunc(record, otpactor.WithOwnerMailbox()))
+	dc, oc := pidCaller{pid: d, sys: sys}, pidCaller{pid: o, sys: sys}
+	s, peer := peerOf(t, dc)
+	wantWatchers := func(when string, want int) {
+		t.Helper()
+		if n := watchers(sys); n != want {
+			t.Fatalf("%s: %d watchers registered, want %d", when, n, want)
+		}
+	}
+	hand := func(from Caller, to *actor.PID) {
+		t.Helper()
+		if err := s.ControllingProcess(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantWatchers("owned by d", 1)
+	hand(dc, o)
+	wantWatchers("owned by o", 0)
+	hand(oc, d)
+	wantWatchers("owned by d again", 1)
+	sys.Root.StopFuture(o).Wait()
+	if _, err := s.GetOpts(OptActive); err != nil {
+		t.Fatalf("the socket died with its former owner o: %v", err)
+	}
+	peer.Write([]byte("to d"))
+	select {
+	case m := <-got:
+		if m != d.Id+" to d" {
+			t.Fatalf("got %q, want it at d", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("d got nothing")
+	}
+	sys.Root.StopFuture(d).Wait()
+	waitEOF(t, peer)
+	if n := registered(sys); n != before {
+		t.Fatalf("registry holds %d processes, %d before", n, before)
+	}
 }
 
 // A socket owned by an owner-mailbox actor adds nothing to the actor
