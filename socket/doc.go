@@ -60,9 +60,8 @@
 //   - A goroutine blocked in Accept cannot be killed: when its process has
 //     stopped, Accept returns badarg as the next connection comes, and
 //     leaves that connection to the next Accept.
-//   - A socket monitor (Monitor) lasts until its Down or CancelMonitor,
-//     even when the monitoring process stops; whoever holds its reference
-//     may cancel it; and its Down for a socket whose owner stopped says
+//   - Whoever holds a socket monitor's reference may cancel it
+//     (CancelMonitor), and its Down for a socket whose owner stopped says
 //     normal (a nil Reason), otpnet's processes having no exit reason.
 //
 // Calls return their errors as an *inet.Error naming the call, with one of
