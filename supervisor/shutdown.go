@@ -196,9 +196,9 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 			}
 			if cr, _ := s.ref.crashes.get(p); cr.stuck {
 				// It panicked in its Stopping handler: it will never end.
+				// Its reason stays recorded: HandleFailure takes it.
 				otpactor.DemonitorPID(sys, p, mon)
 				delete(pending, p.Id)
-				s.forget(ctx, p)
 				s.report(ctx, "shutdown_error", cr.reason, "", p)
 				break
 			}
@@ -213,27 +213,10 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 				ctx.Stop(p)
 				otpactor.DemonitorPID(sys, p, mon)
 				delete(pending, id)
-				s.forget(ctx, p)
 				s.report(ctx, "shutdown_error", killed, "", p)
 			}
 		}
 	}
-}
-
-// forget makes protoactor forget a child that the supervisor considers
-// gone but that has not terminated: killed after its shutdown timeout, or
-// stuck after a panic in its Stopping handler. It takes the child out of
-// the process registry, so that nothing reaches it any more, and posts
-// its Terminated to the supervisor itself, so that protoactor drops it
-// from the supervisor's children: an actor does not finish stopping while
-// it has children, and a stuck child would otherwise hold the supervisor,
-// and every Infinity parent above it, forever. The supervisor ignores
-// that Terminated, and the real one if it ever comes.
-func (s *sup) forget(ctx actor.Context, pid *actor.PID) {
-	sys := ctx.ActorSystem()
-	sys.ProcessRegistry.Remove(pid)
-	self, _ := sys.ProcessRegistry.Get(ctx.Self())
-	self.SendSystemMessage(ctx.Self(), &actor.Terminated{Who: pid})
 }
 
 // report logs an OTP supervisor report at error level: errorContext is
