@@ -386,20 +386,15 @@ func TestSocketMonitorDroppedWithProcess(t *testing.T) {
 	for _, kind := range []string{"process", "owner mailbox", "default mailbox"} {
 		t.Run(kind, func(t *testing.T) {
 			sys := otpactor.NewSystem()
-			o, err := otpactor.NewProcess(sys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer o.Close()
-			owner := proc{o}
+			owner := procIn(t, sys)
 			var (
 				c    Caller
 				stop func()
 			)
 			switch kind {
 			case "process":
-				p, _ := otpactor.NewProcess(sys)
-				c, stop = proc{p}, p.Close
+				p := procIn(t, sys)
+				c, stop = p, p.Close
 			default:
 				var opts []actor.PropsOption
 				if kind == "owner mailbox" {
