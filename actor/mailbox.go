@@ -96,7 +96,7 @@ func MailboxOf(system *actor.ActorSystem, pid *actor.PID) Mailbox {
 
 // monitor adds mon to the monitors, and reports false (adding nothing) if
 // the actor is gone.
-func (m *ownerMailbox) monitor(mon any) bool {
+func (m *ownerMailbox) monitor(mon Monitor) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// The check is under mu: an actor that stops after it runs checkDown
@@ -109,7 +109,7 @@ func (m *ownerMailbox) monitor(mon any) bool {
 }
 
 // demonitor takes mon out of the monitors.
-func (m *ownerMailbox) demonitor(mon any) {
+func (m *ownerMailbox) demonitor(mon Monitor) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.monitors.remove(mon)
@@ -131,7 +131,7 @@ func (m *ownerMailbox) checkDown() {
 	if m.is(mbIndexed) {
 		m.unindex(ctx.ActorSystem(), ctx.Self())
 	}
-	tell(mon, ctx.Self(), m)
+	tell(mon, ctx.Self())
 }
 
 // registered reports whether the mailbox's actor is still in its system's

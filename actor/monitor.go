@@ -138,48 +138,12 @@ type exitFunc struct{ f func() }
 
 func (e *exitFunc) Down(*actor.PID) { e.f() }
 
-// MailboxMonitor is told, by Down, that the actor of a mailbox it monitors
-// has stopped, or that the Process has closed, as Monitor is.
-//
-// Deprecated: implement Monitor and use MonitorPID.
-type MailboxMonitor interface{ Down(mb Mailbox) }
-
-// MonitorMailbox asks that mon be told when the actor of mb stops, or the
-// Process of mb closes. ok is false when mb cannot tell (it is neither an
-// owner mailbox nor a Process's: use MonitorPID); alive is false when the
-// actor has already stopped, and then Down is not called.
-//
-// Deprecated: use MonitorPID, which monitors any PID.
-func MonitorMailbox(mb Mailbox, mon MailboxMonitor) (ok, alive bool) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		return true, m.monitor(mon)
-	case *processMailbox:
-		return true, (*Process)(m).monitor(mon)
-	}
-	return false, false
-}
-
-// DemonitorMailbox takes back a MonitorMailbox of mon on mb. A Down already
-// on its way may still come.
-//
-// Deprecated: use DemonitorPID.
-func DemonitorMailbox(mb Mailbox, mon MailboxMonitor) {
-	switch m := mb.(type) {
-	case *ownerMailbox:
-		m.demonitor(mon)
-	case *processMailbox:
-		(*Process)(m).demonitor(mon)
-	}
-}
-
 // monitors are the monitors of an owner mailbox, a Process or a watched
 // PID: none, one (kept inline: a socket's port is most owners' only
-// monitor), or a *monitorSet. Each is a Monitor or a MailboxMonitor.
-// Guarded by its owner's lock.
-type monitors struct{ m any }
+// monitor), or a *monitorSet. Guarded by its owner's lock.
+type monitors struct{ m Monitor }
 
-func (ms *monitors) add(mon any) {
+func (ms *monitors) add(mon Monitor) {
 	switch cur := ms.m.(type) {
 	case nil:
 		ms.m = mon
@@ -191,7 +155,7 @@ func (ms *monitors) add(mon any) {
 }
 
 // remove takes out one registration of mon, the latest.
-func (ms *monitors) remove(mon any) {
+func (ms *monitors) remove(mon Monitor) {
 	switch cur := ms.m.(type) {
 	case *monitorSet:
 		for i := len(*cur) - 1; i >= 0; i-- {
@@ -211,7 +175,7 @@ func (ms *monitors) remove(mon any) {
 }
 
 // take returns the monitors, all as one, and forgets them; nil if none.
-func (ms *monitors) take() any {
+func (ms *monitors) take() Monitor {
 	mon := ms.m
 	ms.m = nil
 	return mon
@@ -219,21 +183,21 @@ func (ms *monitors) take() any {
 
 // monitorSet is the monitors of a target that has more than one, in the
 // order they came.
-type monitorSet []any
+type monitorSet []Monitor
 
-// tell tells mon (taken from a monitors) that who, whose mailbox is mb,
-// has gone: each monitor of a set in reverse order, the latest first, as
-// deferred calls run (a hook may rely on what an earlier one tears down).
-func tell(mon any, who *actor.PID, mb Mailbox) {
-	switch m := mon.(type) {
-	case *monitorSet:
-		for _, each := range slices.Backward(*m) {
-			tell(each, who, mb)
-		}
-	case Monitor:
-		m.Down(who)
-	case MailboxMonitor:
-		m.Down(mb)
+// Down tells each monitor of the set in reverse order, the latest first,
+// as deferred calls run (a hook may rely on what an earlier one tears
+// down).
+func (set *monitorSet) Down(who *actor.PID) {
+	for _, mon := range slices.Backward(*set) {
+		mon.Down(who)
+	}
+}
+
+// tell tells mon, taken from a monitors, that who has gone.
+func tell(mon Monitor, who *actor.PID) {
+	if mon != nil {
+		mon.Down(who)
 	}
 }
 
@@ -377,7 +341,7 @@ func (w *pidWatch) SendSystemMessage(_ *actor.PID, msg any) {
 	mon := w.monitors.take()
 	w.mu.Unlock()
 	w.key.system.ProcessRegistry.Remove(w.self)
-	tell(mon, w.target, nil)
+	tell(mon, w.target)
 }
 
 // Stop does nothing: a pidWatch ends when its target does, or when its

@@ -404,3 +404,156 @@ func TestWatchPIDGoneAsWatched(t *testing.T) {
 	}
 	noWatches(t, system)
 }
+
+// downRecorder is a Monitor that reports on a channel.
+type downRecorder chan *actor.PID
+
+func (d downRecorder) Down(who *actor.PID) { d <- who }
+
+// An owner-mailbox actor tells its monitors once that it stopped, not
+// that it restarted: a protoactor restart keeps its PID and mailbox.
+func TestMonitorPIDRestart(t *testing.T) { lookups(t, testMonitorPIDRestart) }
+
+func testMonitorPIDRestart(t *testing.T) {
+	system := NewSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case string:
+			panic("restart me")
+		case int:
+			ctx.Respond(m)
+		}
+	}, WithOwnerMailbox()))
+	kept, dropped := make(downRecorder, 2), make(downRecorder, 2)
+	for _, mon := range []downRecorder{dropped, kept} { // dropped is told first, if at all
+		if alive, err := MonitorPID(system, pid, mon); !alive || err != nil {
+			t.Fatalf("MonitorPID = %v, %v; want true, nil", alive, err)
+		}
+	}
+	DemonitorPID(system, pid, dropped)
+	system.Root.Send(pid, "crash") // the root's default strategy restarts it
+	if _, err := system.Root.RequestFuture(pid, 1, 5e9).Result(); err != nil {
+		t.Fatalf("after the restart: %v", err)
+	}
+	if len(kept) != 0 {
+		t.Fatal("Down after a restart")
+	}
+	system.Root.StopFuture(pid).Wait()
+	select {
+	case who := <-kept:
+		if !who.Equal(pid) {
+			t.Fatalf("Down(%v), want Down(%v)", who, pid)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down after the actor stopped")
+	}
+	if alive, _ := MonitorPID(system, pid, kept); alive {
+		t.Fatal("MonitorPID of a stopped actor = alive")
+	}
+	if len(kept) != 0 || len(dropped) != 0 {
+		t.Fatalf("extra Downs: %d to the kept monitor, %d to the dropped one", len(kept), len(dropped))
+	}
+}
+
+// An owner mailbox keeps one monitor inline and more in a set: each of
+// them that is not taken back is told once, whichever way they were kept.
+func TestMonitorPIDInlineAndSet(t *testing.T) { lookups(t, testMonitorPIDInlineAndSet) }
+
+func testMonitorPIDInlineAndSet(t *testing.T) {
+	system := NewSystem()
+	for _, c := range []struct {
+		monitors int
+		dropped  []int // taken back, in this order
+	}{
+		{1, nil}, {1, []int{0}}, {2, []int{0}}, {2, []int{1}}, {3, []int{1}},
+		{3, []int{0, 2}}, {3, []int{2, 1, 0}},
+	} {
+		pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
+		mons := make([]downRecorder, c.monitors)
+		for i := range mons {
+			mons[i] = make(downRecorder, 2)
+			if alive, _ := MonitorPID(system, pid, mons[i]); !alive {
+				t.Fatalf("%v: MonitorPID %d: not alive", c, i)
+			}
+		}
+		for _, i := range c.dropped {
+			DemonitorPID(system, pid, mons[i])
+		}
+		system.Root.StopFuture(pid).Wait()
+		for i, mon := range mons { // the kept ones first: all are told in one go
+			if !slices.Contains(c.dropped, i) {
+				select {
+				case <-mon:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("%v: monitor %d: no Down", c, i)
+				}
+			}
+		}
+		for i, mon := range mons {
+			if len(mon) != 0 {
+				t.Fatalf("%v: monitor %d: %d more Downs", c, i, len(mon))
+			}
+		}
+	}
+}
+
+// Down comes even when the stopped actor's name is taken again at once:
+// the monitor watches the actor, not the name.
+func TestMonitorPIDNameReused(t *testing.T) { lookups(t, testMonitorPIDNameReused) }
+
+func testMonitorPIDNameReused(t *testing.T) {
+	system := NewSystem()
+	var again *actor.PID
+	defer func() { system.Root.Stop(again) }()
+	props := actor.PropsFromFunc(func(ctx actor.Context) {}, WithOwnerMailbox())
+	pid, err := system.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*actor.Stopped); ok {
+			again, _ = system.Root.SpawnNamed(props, "x")
+		}
+	}, WithOwnerMailbox()), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := make(downRecorder, 1)
+	MonitorPID(system, pid, down)
+	system.Root.StopFuture(pid).Wait()
+	select {
+	case <-down:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down: the new actor of the same name hid the stop")
+	}
+}
+
+// Down comes while messages keep pouring into the stopped actor's mailbox,
+// as they do from the sockets it owned until they hear of it.
+func TestMonitorPIDUnderFlood(t *testing.T) { lookups(t, testMonitorPIDUnderFlood) }
+
+func testMonitorPIDUnderFlood(t *testing.T) {
+	system := NewSystem()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, WithOwnerMailbox()))
+	mb := MailboxOf(system, pid)
+	down := make(downRecorder, 1)
+	MonitorPID(system, pid, down)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					mb.PostUserMessage(0)
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(stop)
+	system.Root.Stop(pid)
+	select {
+	case <-down:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no Down while the mailbox kept filling")
+	}
+}

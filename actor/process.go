@@ -644,7 +644,7 @@ func (p *Process) OnExit(f func()) (cancel func()) {
 
 // monitor adds mon to the monitors, and reports false (adding nothing) if
 // the Process is closed.
-func (p *Process) monitor(mon any) bool {
+func (p *Process) monitor(mon Monitor) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -655,7 +655,7 @@ func (p *Process) monitor(mon any) bool {
 }
 
 // demonitor takes mon out of the monitors.
-func (p *Process) demonitor(mon any) {
+func (p *Process) demonitor(mon Monitor) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.monitors.remove(mon)
@@ -687,7 +687,7 @@ func (p *Process) Close() {
 
 	p.system.ProcessRegistry.Remove(p.pid)
 	p.signal() // whether or not a receiver waits: a spare wake-up is harmless
-	tell(mon, p.pid, (*processMailbox)(p))
+	tell(mon, p.pid)
 	if len(watchers) > 0 {
 		t := &actor.Terminated{Who: p.pid, Why: actor.TerminatedReason_Stopped}
 		for _, w := range watchers {

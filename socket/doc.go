@@ -77,9 +77,8 @@
 //     name no caller: they end with the socket, which closes with its
 //     owner. OTP 25 keeps a killed process's recv pending in the port, so
 //     that the next packet is lost; otpnet drops it.
-//   - A socket monitor (Monitor) lasts until its Down or CancelMonitor,
-//     even when the monitoring process stops; whoever holds its reference
-//     may cancel it; and its Down for a socket whose owner stopped says
+//   - Whoever holds a socket monitor's reference may cancel it
+//     (CancelMonitor), and its Down for a socket whose owner stopped says
 //     normal (a nil Reason), otpnet's processes having no exit reason.
 //
 // Calls return their errors as an *inet.Error naming the call, with one of

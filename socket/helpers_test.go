@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 )
 
@@ -14,7 +15,13 @@ var testSystem = otpactor.NewSystem()
 
 func newProc(t testing.TB) proc {
 	t.Helper()
-	p, err := otpactor.NewProcess(testSystem)
+	return procIn(t, testSystem)
+}
+
+// procIn returns a process of sys, closed when the test ends.
+func procIn(t testing.TB, sys *actor.ActorSystem) proc {
+	t.Helper()
+	p, err := otpactor.NewProcess(sys)
 	if err != nil {
 		t.Fatal(err)
 	}

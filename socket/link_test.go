@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,12 +174,7 @@ func TestLinkFollowsControllingProcess(t *testing.T) {
 // when they have stopped, which may be during this one.
 func TestLinksLeaveTheRegistry(t *testing.T) {
 	sys := otpactor.NewSystem()
-	p0, err := otpactor.NewProcess(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p0.Close()
-	p := proc{p0}
+	p := procIn(t, sys)
 	before := registered(sys)
 	for range 50 {
 		c, s := pair(t, p, Active(False))
@@ -215,60 +211,135 @@ func (c pidCaller) ActorSystem() *actor.ActorSystem {
 	return testSystem
 }
 
-// The link follows controlling_process across both kinds of owner: actors
-// with an owner mailbox, which the port monitors, and Processes, which
-// its link watches. Each former owner's exit leaves the socket open; the
-// last owner's closes it.
+// linkKit is what the link tests share: the socket, its peer, and the
+// data that its owners get, each as "ID DATA" on got.
+type linkKit struct {
+	t    *testing.T
+	s    *Socket
+	peer net.Conn
+	got  chan string
+}
+
+// record is an owner's Receive: it reports the socket's data on got.
+func (k *linkKit) record(ctx actor.Context) {
+	if m, ok := ctx.Message().(*TCP); ok {
+		k.got <- ctx.Self().Id + " " + string(m.Data)
+	}
+}
+
+// hand gives the socket away, from its owner to another process.
+func (k *linkKit) hand(from Caller, to *actor.PID) {
+	k.t.Helper()
+	if err := k.s.ControllingProcess(from, to); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// stillOpen fails if the socket closed when its former owner stopped.
+func (k *linkKit) stillOpen(stopped string) {
+	k.t.Helper()
+	if _, err := k.s.GetOpts(OptActive); err != nil {
+		k.t.Fatalf("the socket died with its former owner %s: %v", stopped, err)
+	}
+}
+
+// deliversTo sends data from the peer and checks that the actor at to,
+// the owner, gets it.
+func (k *linkKit) deliversTo(to *actor.PID, data string) {
+	k.t.Helper()
+	k.peer.Write([]byte(data))
+	select {
+	case m := <-k.got:
+		if m != to.Id+" "+data {
+			k.t.Fatalf("got %q, want it at %v", m, to)
+		}
+	case <-time.After(5 * time.Second):
+		k.t.Fatalf("%v got nothing", to)
+	}
+}
+
+// The link follows controlling_process between owners that keep their
+// monitors themselves: actors with an owner mailbox and Processes. The
+// port keeps nothing for it (no portExt). Each former owner's exit leaves
+// the socket open; the last owner's closes it.
 func TestLinkFollowsMonitoredOwners(t *testing.T) {
-	got := make(chan string, 8)
+	k := &linkKit{t: t, got: make(chan string, 8)}
 	spawn := func() *actor.PID {
-		return testSystem.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-			if m, ok := ctx.Message().(*TCP); ok {
-				got <- ctx.Self().Id + " " + string(m.Data)
-			}
-		}, otpactor.WithOwnerMailbox()))
+		return testSystem.Root.Spawn(actor.PropsFromFunc(k.record, otpactor.WithOwnerMailbox()))
 	}
 	a, c := spawn(), spawn()
 	p := newProc(t)
-	s, peer := peerOf(t, pidCaller{pid: a})
-	if !s.monitored || s.linkPID() != nil {
-		t.Fatalf("an owner-mailbox actor's socket: monitored %v, link %v", s.monitored, s.linkPID())
-	}
-	hand := func(from Caller, to *actor.PID) {
+	k.s, k.peer = peerOf(t, pidCaller{pid: a})
+	noExt := func(owner string) {
 		t.Helper()
-		if err := s.ControllingProcess(from, to); err != nil {
-			t.Fatal(err)
+		k.s.mu.Lock()
+		ext := k.s.ext
+		k.s.mu.Unlock()
+		if ext != nil {
+			t.Fatalf("owned by %s: the port keeps %+v for the link, want nothing", owner, ext)
 		}
 	}
-	stillOpen := func(stopped string) {
-		t.Helper()
-		if _, err := s.GetOpts(OptActive); err != nil {
-			t.Fatalf("the socket died with its former owner %s: %v", stopped, err)
-		}
-	}
-	hand(pidCaller{pid: a}, p.PID()) // actor -> Process: the link takes over
+	noExt("actor a")
+	k.hand(pidCaller{pid: a}, p.PID()) // actor -> Process
+	noExt("process p")
 	testSystem.Root.StopFuture(a).Wait()
-	stillOpen("actor a")
-	hand(p, c) // Process -> actor: monitored again
-	s.mu.Lock()
-	link, ext := s.linkPID(), s.ext
-	s.mu.Unlock()
-	if link != nil || ext != nil {
-		t.Fatalf("back with an owner-mailbox actor: link %v, ext %v; want neither", link, ext)
-	}
+	k.stillOpen("actor a")
+	k.hand(p, c) // Process -> actor
+	noExt("actor c")
 	p.Close()
-	stillOpen("process p")
-	peer.Write([]byte("to c"))
-	select {
-	case m := <-got:
-		if m != c.Id+" to c" {
-			t.Fatalf("got %q, want it at c", m)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("c got nothing")
-	}
+	k.stillOpen("process p")
+	k.deliversTo(c, "to c")
 	testSystem.Root.Stop(c)
-	waitEOF(t, peer)
+	waitEOF(t, k.peer)
+}
+
+// watchers counts the processes that watch a PID for its monitors (an
+// owner with protoactor's default mailbox) in sys's registry.
+func watchers(sys *actor.ActorSystem) int {
+	n := 0
+	for _, m := range sys.ProcessRegistry.LocalPIDs.LocalPIDs {
+		for _, id := range m.Keys() {
+			if strings.HasPrefix(id, "monitor") {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// An owner with protoactor's default mailbox keeps no monitors: it is
+// watched through protoactor's Watch by a process registered for it. The
+// link follows controlling_process to an owner-mailbox actor, which needs
+// no such process, and back; a former owner's exit leaves the socket
+// open, the last owner's closes it, and nothing is left in the registry.
+// (A system of its own, as in TestLinksLeaveTheRegistry.)
+func TestLinkFollowsWatchedOwner(t *testing.T) {
+	sys := otpactor.NewSystem()
+	before := registered(sys)
+	k := &linkKit{t: t, got: make(chan string, 8)}
+	d := sys.Root.Spawn(actor.PropsFromFunc(k.record)) // protoactor's default mailbox
+	o := sys.Root.Spawn(actor.PropsFromFunc(k.record, otpactor.WithOwnerMailbox()))
+	dc, oc := pidCaller{pid: d, sys: sys}, pidCaller{pid: o, sys: sys}
+	k.s, k.peer = peerOf(t, dc)
+	wantWatchers := func(when string, want int) {
+		t.Helper()
+		if n := watchers(sys); n != want {
+			t.Fatalf("%s: %d watchers registered, want %d", when, n, want)
+		}
+	}
+	wantWatchers("owned by d", 1)
+	k.hand(dc, o)
+	wantWatchers("owned by o", 0)
+	k.hand(oc, d)
+	wantWatchers("owned by d again", 1)
+	sys.Root.StopFuture(o).Wait()
+	k.stillOpen("actor o")
+	k.deliversTo(d, "to d")
+	sys.Root.StopFuture(d).Wait()
+	waitEOF(t, k.peer)
+	if n := registered(sys); n != before {
+		t.Fatalf("registry holds %d processes, %d before", n, before)
+	}
 }
 
 // A socket owned by an owner-mailbox actor adds nothing to the actor

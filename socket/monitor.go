@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/inet"
 )
@@ -19,8 +20,12 @@ import (
 // comes with Close. A port closed by a send timeout (send_timeout_close)
 // exits at Close too, as in OTP, where the port lives on until then.
 //
-// A port keeps its monitors out of line, with the other things few ports
-// need: a socket nobody monitors pays nothing for them.
+// A monitor is dropped when its process stops, as in Erlang: the monitor
+// reference is itself the monitor of the monitoring process
+// (actor.MonitorPID), kept by that process, and taken back when the port
+// exits or the monitor is cancelled. A port keeps its monitors out of
+// line, with the other things few ports need: a socket nobody monitors
+// pays nothing for them.
 
 // ErrNoProc is noproc, the same value as inet.ErrNoProc: the Reason of the
 // Down that Monitor sends at once when the port has already exited.
@@ -32,7 +37,21 @@ var ErrNoProc = inet.ErrNoProc
 type MonitorRef struct {
 	s     *Socket
 	inbox otpactor.Mailbox // the monitoring process's
+	sys   *actor.ActorSystem
+	pid   *actor.PID // the monitoring process
 	id    uint64
+}
+
+// refMonitor is a monitor reference as the monitor of its process, which
+// drops it from the port when it stops.
+type refMonitor MonitorRef
+
+// Down drops the monitor: its process has stopped.
+func (m *refMonitor) Down(*actor.PID) {
+	r := (*MonitorRef)(m)
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.s.dropMonitor(r)
 }
 
 var refIDs atomic.Uint64
@@ -68,19 +87,25 @@ func (*Down) IgnoreDeadLetterLogging() {}
 // Monitor is inet:monitor(Socket): the calling process monitors s, and
 // gets a *Down with the returned reference when s's port exits, at once
 // (with ErrNoProc) if it has already. Each call makes a new monitor, with
-// its own Down. The monitor lasts until the Down, or CancelMonitor: unlike
-// Erlang's, it is not dropped when the monitoring process stops (its Down
-// then goes to dead letters). A nil caller is badarg.
+// its own Down. The monitor lasts until the Down, CancelMonitor, or the
+// end of the monitoring process, which drops it as Erlang does. A nil
+// caller is badarg.
 func (s *Socket) Monitor(c Caller) (*MonitorRef, error) {
-	if c == nil || c.Self() == nil {
+	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
 		return nil, &inet.Error{Op: "monitor", Err: ErrBadArg}
 	}
-	r := &MonitorRef{s: s, inbox: otpactor.MailboxOf(c.ActorSystem(), c.Self()), id: refIDs.Add(1)}
+	sys, pid := c.ActorSystem(), c.Self()
+	r := &MonitorRef{s: s, inbox: otpactor.MailboxOf(sys, pid), sys: sys, pid: pid, id: refIDs.Add(1)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.exited {
 		r.inbox.PostUserMessage(&Down{Ref: r, Socket: s, Reason: ErrNoProc})
 		return r, nil
+	}
+	// Under s.mu, so that the port's exit finds the monitor of the
+	// process in place, to take back; MonitorPID never calls Down itself.
+	if alive, _ := otpactor.MonitorPID(sys, pid, (*refMonitor)(r)); !alive {
+		return r, nil // the process has stopped: dropped already
 	}
 	x := s.extra()
 	x.monitors = append(x.monitors, r)
@@ -90,8 +115,9 @@ func (s *Socket) Monitor(c Caller) (*MonitorRef, error) {
 // CancelMonitor is inet:cancel_monitor(MRef): it ends the monitor, so no
 // Down comes for it, and reports whether the monitor was active. It
 // reports false when its Down has already been sent (it stays in the
-// process's mailbox) or the monitor was cancelled before. Erlang lets
-// only the monitoring process cancel; here whoever holds ref may.
+// process's mailbox), the monitor was cancelled before, or its process
+// has stopped. Erlang lets only the monitoring process cancel; here
+// whoever holds ref may.
 func CancelMonitor(ref *MonitorRef) bool {
 	if ref == nil {
 		return false
@@ -99,10 +125,20 @@ func CancelMonitor(ref *MonitorRef) bool {
 	s := ref.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.dropMonitor(ref) {
+		return false
+	}
+	otpactor.DemonitorPID(ref.sys, ref.pid, (*refMonitor)(ref))
+	return true
+}
+
+// dropMonitor takes r out of the port's monitors, and reports whether it
+// was there. The caller holds s.mu.
+func (s *Socket) dropMonitor(r *MonitorRef) bool {
 	if s.ext == nil {
 		return false
 	}
-	i := slices.Index(s.ext.monitors, ref)
+	i := slices.Index(s.ext.monitors, r)
 	if i < 0 {
 		return false
 	}
@@ -130,9 +166,11 @@ func (s *Socket) takeMonitors() []*MonitorRef {
 	return refs
 }
 
-// tellDown sends each monitor in refs its Down.
+// tellDown sends each monitor in refs its Down, and takes back its
+// monitor of its process.
 func (s *Socket) tellDown(refs []*MonitorRef, why error) {
 	for _, r := range refs {
+		otpactor.DemonitorPID(r.sys, r.pid, (*refMonitor)(r))
 		r.inbox.PostUserMessage(&Down{Ref: r, Socket: s, Reason: why})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"golang.org/x/sys/unix"
 )
@@ -361,5 +362,92 @@ func TestSocketMonitorCancel(t *testing.T) {
 	awaitDown(t, p, b, c)
 	if CancelMonitor(nil) {
 		t.Fatal("cancel_monitor(nil) = true")
+	}
+}
+
+// monitorCount returns how many monitors s keeps.
+func monitorCount(s *Socket) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ext == nil {
+		return 0
+	}
+	return len(s.ext.monitors)
+}
+
+// A monitor is dropped when its process stops, as in Erlang, whatever the
+// process: a Process, an owner-mailbox actor, an actor with protoactor's
+// default mailbox (watched through a registered watcher). The port takes
+// its monitor of the process back when the monitor is cancelled and when
+// the port exits: no watcher is left behind. (A system of its own, as in
+// TestLinksLeaveTheRegistry.)
+func TestSocketMonitorDroppedWithProcess(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"process", "owner mailbox", "default mailbox"} {
+		t.Run(kind, func(t *testing.T) {
+			sys := otpactor.NewSystem()
+			owner := procIn(t, sys)
+			var (
+				c    Caller
+				stop func()
+			)
+			switch kind {
+			case "process":
+				p := procIn(t, sys)
+				c, stop = p, p.Close
+			default:
+				var opts []actor.PropsOption
+				if kind == "owner mailbox" {
+					opts = append(opts, otpactor.WithOwnerMailbox())
+				}
+				pid := sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, opts...))
+				c, stop = pidCaller{pid: pid, sys: sys}, func() { sys.Root.Stop(pid) }
+			}
+			wantWatchers := func(when string, want int) {
+				t.Helper()
+				if kind != "default mailbox" {
+					want = 0
+				}
+				if n := watchers(sys); n != want {
+					t.Fatalf("%s: %d watchers registered, want %d", when, n, want)
+				}
+			}
+			l, _ := listenLo(t, owner)
+			defer l.Close()
+
+			ref, err := l.Monitor(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantWatchers("monitoring", 1)
+			if !CancelMonitor(ref) || monitorCount(l) != 0 {
+				t.Fatalf("cancel_monitor: %d monitors left", monitorCount(l))
+			}
+			wantWatchers("cancelled", 0)
+
+			other, _ := listenLo(t, owner)
+			if _, err := other.Monitor(c); err != nil {
+				t.Fatal(err)
+			}
+			wantWatchers("monitoring another", 1)
+			other.Close()
+			wantWatchers("the other exited", 0)
+
+			// Told after the monitor, as monitors are told latest first.
+			stopped := make(chan struct{})
+			if _, err := otpactor.OnExit(sys, c.Self(), func() { close(stopped) }); err != nil {
+				t.Fatal(err)
+			}
+			ref, _ = l.Monitor(c)
+			stop()
+			within(t, stopped, 5*time.Second, "the monitoring process's end")
+			if n := monitorCount(l); n != 0 {
+				t.Fatalf("the monitoring process stopped: %d monitors left", n)
+			}
+			if CancelMonitor(ref) {
+				t.Fatal("cancel_monitor of a dropped monitor = true")
+			}
+			wantWatchers("the process stopped", 0)
+		})
 	}
 }

@@ -43,9 +43,6 @@ type Socket struct {
 	id     uint32   // its number, for String: they wrap after 2^32 ports
 
 	listener bool
-	// monitored: the owner's mailbox tells the port when the owner stops,
-	// and the link is not used (link.go).
-	monitored bool
 
 	// The port's life, as inet_drv keeps it. Once the peer is gone no
 	// data comes; a TCPClosed is owed to the owner until it is active to
@@ -66,7 +63,6 @@ type portExt struct {
 	// queue (accept.go).
 	accepts *acceptQueue
 
-	link    *actor.PID    // the port's end of the link to an owner that is not an actor's mailbox (link.go)
 	busy    chan struct{} // closed when the send queue falls to busyAt
 	busyAt  int
 	goneErr error // why the peer is gone, when it was an error (emsgsize, econnreset, ...)
@@ -97,7 +93,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.link != nil || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected {
 		return
 	}
 	s.ext = nil
@@ -121,15 +117,6 @@ func (s *Socket) goneWhy() error {
 		return nil
 	}
 	return s.ext.goneErr
-}
-
-// linkPID is the port's end of the link to its owner, if it has one. The
-// caller holds s.mu.
-func (s *Socket) linkPID() *actor.PID {
-	if s.ext == nil {
-		return nil
-	}
-	return s.ext.link
 }
 
 // busyChan is closed when a busy port is busy no more; nil when the port
@@ -248,46 +235,44 @@ func (s *Socket) Owner() *actor.PID {
 // when the old owner is an otpnet actor.Process or an actor spawned with
 // actor.WithOwnerMailbox; the active mode carries over.
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
-	old, oldLink, err := s.handOver(c, newOwner)
-	if err != nil {
+	if err := s.handOver(c, newOwner); err != nil {
 		return &inet.Error{Op: "controlling_process", Err: err}
-	}
-	if !old.Equal(newOwner) {
-		s.linkTo(newOwner, old, oldLink) // the link moves too
 	}
 	return nil
 }
 
 // handOver makes newOwner the owner, moves the socket's queued messages
-// to it and stops monitoring the old owner's mailbox. It returns the old
-// owner and the link that watches it, if one does.
-func (s *Socket) handOver(c Caller, newOwner *actor.PID) (old, oldLink *actor.PID, err error) {
+// to it, and moves the link: the port stops monitoring the old owner and
+// monitors the new one, and closes if it has stopped meanwhile.
+func (s *Socket) handOver(c Caller, newOwner *actor.PID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.dead:
-		return nil, nil, ErrClosed
+		return ErrClosed
 	case c == nil || c.Self() == nil:
-		return nil, nil, ErrBadArg
+		return ErrBadArg
 	case !c.Self().Equal(s.owner):
-		return nil, nil, ErrNotOwner
+		return ErrNotOwner
 	case !s.alive(newOwner):
-		return nil, nil, ErrBadArg
+		return ErrBadArg
 	}
 	// The port sends only under s.mu: nothing for s reaches the old owner
 	// from here on, so what is taken is all there is, and the new owner
 	// gets it before anything the port sends next.
 	moved, _ := otpactor.TakeMatching(s.sys, s.owner, s.isMine)
-	old = s.owner
-	if !old.Equal(newOwner) {
-		s.demonitor()
-		oldLink = s.linkPID()
+	same := s.owner.Equal(newOwner)
+	if !same {
+		s.unlink()
 	}
 	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {
 		s.sys.Root.Send(newOwner, m)
 	}
-	return old, oldLink, nil
+	if !same {
+		s.link()
+	}
+	return nil
 }
 
 // alive reports whether pid is a live process of s's actor system.

@@ -2,11 +2,16 @@
 // strategies, restart types, restart intensity, shutdown policies,
 // significant children and the supervisor calls, with OTP's semantics.
 //
-// A supervisor is an actor. Its children are protoactor actors spawned as
-// its children, by the start functions of their child specs, so that
-// protoactor tells it when they fail and when they stop; it then decides
-// with OTP's rules, not with protoactor's strategies (which count retries
-// per child, know no rest_for_one and no restart types). A supervisor is
+// A supervisor is an actor. Its children are protoactor actors spawned
+// from its context by the start functions of their child specs, with the
+// supervisor as their parent, so that protoactor tells it when they fail
+// and when they stop; it then decides with OTP's rules, not with
+// protoactor's strategies (which count retries per child, know no
+// rest_for_one and no restart types). They are not in protoactor's set of
+// the supervisor's children (ctx.Children() does not list them): the
+// supervisor keeps its own record, and stops them itself, right to left
+// and each by its shutdown policy, before it stops or is restarted, so
+// that no child it has given up on can hold it. A supervisor is
 // itself a child spec (SupervisorSpec), so supervisors nest, and one that
 // gives up exits with reason Shutdown to its parent supervisor, which
 // applies its own rules to it.
@@ -67,19 +72,43 @@
 //
 // The supervisor records the Failure as it is posted, stops the failed
 // child (its protoactor SupervisorStrategy: the child is never restarted
-// by protoactor), and acts on the child's Terminated with that reason.
+// by protoactor), and acts on the child's Terminated, which protoactor
+// sends the child's parent, with that reason.
 // A child supervisor exits the same way: it terminates its children, then
 // panics with Exit's value, so its parent sees reason Shutdown.
 //
 // # Shutdown
 //
 // BrutalKill maps to protoactor's Stop (ahead of queued messages),
-// Timeout(d) and Infinity to PoisonPill (after them). For Timeout(d), once
-// d has passed the supervisor sends Stop, takes the child out of the
-// process registry and of its protoactor children, and goes on without
-// it, so that a stuck child never holds up the tree above it. Go cannot
-// end a goroutine that is stuck in user code; ShutdownPolicy says what
-// that means.
+// Timeout(d) and Infinity to PoisonPill (after them). The supervisor waits
+// for the child's end through a monitor (actor.MonitorPID). For
+// Timeout(d), once d has passed the supervisor kills the child, and goes
+// on without it, so that a stuck child never holds up the tree above it.
+//
+// # Killed
+//
+// Erlang's kill ends a process at once, wherever it is: it runs no
+// terminate callback, its mailbox goes with it, and its links and
+// monitors fire with reason killed. Go cannot end a goroutine from
+// outside, so a child killed after its shutdown timeout is killed for its
+// supervisor only:
+//
+//   - the supervisor sends it protoactor's Stop, takes back its monitor,
+//     drops it from its record (a killed child is gone for the supervisor:
+//     what comes next, a restart by the strategy and restart type, counted
+//     in the restart intensity, or the supervisor's own stop, is OTP's),
+//     and reports shutdown_error with reason killed;
+//   - the child goes on: its goroutine runs the user code it is stuck in
+//     until that returns, then its Stopping and Stopped handlers. It stays
+//     in protoactor's registry until then: messages sent to it are queued
+//     in its mailbox, and dropped, unprocessed, when it stops (those sent
+//     after it has stopped go to dead letters). Its Terminated, or its
+//     Failure if it panics, reaches the supervisor, which ignores them.
+//
+// A child that panics in its Stopping handler is left the same way:
+// protoactor never finishes stopping it, so it stays registered, with a
+// suspended mailbox that queues what is sent to it, and no goroutine. The
+// supervisor considers it gone, with the panic as its exit reason.
 //
 // # What differs from OTP
 //
@@ -88,5 +117,6 @@
 // "Info" of {ok, Pid, Info} has no equivalent. Flags.MaxChildren comes
 // from Elixir's DynamicSupervisor. Restart intensity is measured at the
 // clock's resolution, not in whole seconds. A killed child still runs its
-// Stopping handler, as no Go code can be stopped from outside.
+// Stopping handler, as no Go code can be stopped from outside (see
+// Killed).
 package supervisor

@@ -194,9 +194,9 @@ func (s *sup) dynTerminateAll(ctx actor.Context) {
 		}
 	}
 	s.shutdown(ctx, d.spec.Shutdown, pids...)
-	// Their Terminated may come after the supervisor has stopped (a child
-	// spawned as ActorProtocol spawns handlers does not hold its parent's
-	// stop back): their records go now, as they would then.
+	// Their Terminated may come after the supervisor has stopped (no child
+	// holds its parent's stop back: spawn.go), and a killed one's may
+	// never come: their records go now, as they would then.
 	if d.erased != nil {
 		for _, dc := range d.children {
 			d.erased(dc.pid, dc.value)

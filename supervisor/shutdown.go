@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 )
 
 // A supervisor learns how its children end from two protoactor messages:
@@ -16,6 +17,10 @@ import (
 //   - a child that stops, for whatever cause, sends *actor.Terminated to
 //     its parent and watchers. Its exit reason is the recorded failure, or
 //     Normal if there was none.
+//
+// While it shuts children down, the supervisor waits inside its Receive,
+// where no message reaches it: it monitors them (actor.MonitorPID) for
+// that time, and hears of their ends from their monitors instead.
 //
 // The failure must be recorded when it is posted, not when the supervisor
 // gets to it: while the supervisor waits for a child to shut down it is
@@ -134,50 +139,13 @@ func (m *failureMailbox) PostSystemMessage(msg any) {
 	m.Mailbox.PostSystemMessage(msg)
 }
 
-// watcher is a goroutine-free protoactor process that watches one actor
-// and reports its Terminated on a channel, so that the supervisor can wait
-// for a child without going through its own mailbox.
-type watcher struct {
-	sys    *actor.ActorSystem
-	self   *actor.PID
-	target *actor.PID
-	ended  chan<- *actor.PID
-	once   sync.Once
-}
+// endedMonitor is the monitor (actor.MonitorPID) of the children a
+// shutdown waits for: it sends the PID of each that ends on its channel,
+// which has room for one per child. One value serves every child.
+type endedMonitor chan<- *actor.PID
 
-// watch starts watching target; its end will be sent on ended, which must
-// have room for it. If target is already gone, protoactor's dead letter
-// process answers the Watch with a Terminated.
-func watch(sys *actor.ActorSystem, target *actor.PID, ended chan<- *actor.PID) *watcher {
-	w := &watcher{sys: sys, target: target, ended: ended}
-	w.self, _ = sys.ProcessRegistry.Add(w, "supervisor-watch"+sys.ProcessRegistry.NextId())
-	proc, _ := sys.ProcessRegistry.Get(target)
-	proc.SendSystemMessage(target, &actor.Watch{Watcher: w.self})
-	return w
-}
-
-// SendUserMessage ignores user messages: a watcher only waits.
-func (w *watcher) SendUserMessage(*actor.PID, any) {}
-
-// SendSystemMessage reports the target's Terminated.
-func (w *watcher) SendSystemMessage(_ *actor.PID, msg any) {
-	if _, ok := msg.(*actor.Terminated); ok {
-		w.once.Do(func() { w.ended <- w.target })
-	}
-}
-
-// Stop does nothing: a watcher ends with release.
-func (w *watcher) Stop(*actor.PID) {}
-
-// release unregisters the watcher; cancel says the target may still be
-// alive and must forget it.
-func (w *watcher) release(cancel bool) {
-	if cancel {
-		proc, _ := w.sys.ProcessRegistry.Get(w.target)
-		proc.SendSystemMessage(w.target, &actor.Unwatch{Watcher: w.self})
-	}
-	w.sys.ProcessRegistry.Remove(w.self)
-}
+// Down sends who, a child that has ended.
+func (e endedMonitor) Down(who *actor.PID) { e <- who }
 
 // shutdown terminates the given children, all with the same policy, and
 // returns when they are gone, OTP's shutdown/1 (one child) and
@@ -190,9 +158,13 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 	}
 	sys := ctx.ActorSystem()
 	ended := make(chan *actor.PID, len(pids))
-	pending := make(map[string]*watcher, len(pids))
+	mon := endedMonitor(ended)
+	pending := make(map[string]*actor.PID, len(pids))
 	for _, p := range pids {
-		pending[p.Id] = watch(sys, p, ended)
+		pending[p.Id] = p
+		if alive, _ := otpactor.MonitorPID(sys, p, mon); !alive {
+			ended <- p
+		}
 	}
 	crashed := s.ref.crashes.watch(pids)
 	defer s.ref.crashes.unwatch()
@@ -212,23 +184,21 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 	for len(pending) > 0 {
 		select {
 		case p := <-ended:
-			if w, ok := pending[p.Id]; ok {
-				w.release(false)
+			if _, ok := pending[p.Id]; ok {
 				delete(pending, p.Id)
 				if reason, crashed := s.ref.crashes.take(p); crashed {
 					s.report(ctx, "shutdown_error", reason, "", p)
 				}
 			}
 		case p := <-crashed:
-			w, ok := pending[p.Id]
-			if !ok {
+			if _, ok := pending[p.Id]; !ok {
 				break
 			}
 			if cr, _ := s.ref.crashes.get(p); cr.stuck {
 				// It panicked in its Stopping handler: it will never end.
-				w.release(false)
+				// Its reason stays recorded: HandleFailure takes it.
+				otpactor.DemonitorPID(sys, p, mon)
 				delete(pending, p.Id)
-				s.forget(ctx, p)
 				s.report(ctx, "shutdown_error", cr.reason, "", p)
 				break
 			}
@@ -239,31 +209,14 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 		case <-expired:
 			// Kill: Stop, then consider the child gone. A goroutine stuck
 			// in user code cannot be ended from outside; see ShutdownPolicy.
-			for id, w := range pending {
-				ctx.Stop(w.target)
-				w.release(true)
+			for id, p := range pending {
+				ctx.Stop(p)
+				otpactor.DemonitorPID(sys, p, mon)
 				delete(pending, id)
-				s.forget(ctx, w.target)
-				s.report(ctx, "shutdown_error", killed, "", w.target)
+				s.report(ctx, "shutdown_error", killed, "", p)
 			}
 		}
 	}
-}
-
-// forget makes protoactor forget a child that the supervisor considers
-// gone but that has not terminated: killed after its shutdown timeout, or
-// stuck after a panic in its Stopping handler. It takes the child out of
-// the process registry, so that nothing reaches it any more, and posts
-// its Terminated to the supervisor itself, so that protoactor drops it
-// from the supervisor's children: an actor does not finish stopping while
-// it has children, and a stuck child would otherwise hold the supervisor,
-// and every Infinity parent above it, forever. The supervisor ignores
-// that Terminated, and the real one if it ever comes.
-func (s *sup) forget(ctx actor.Context, pid *actor.PID) {
-	sys := ctx.ActorSystem()
-	sys.ProcessRegistry.Remove(pid)
-	self, _ := sys.ProcessRegistry.Get(ctx.Self())
-	self.SendSystemMessage(ctx.Self(), &actor.Terminated{Who: pid})
 }
 
 // report logs an OTP supervisor report at error level: errorContext is

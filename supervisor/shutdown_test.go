@@ -75,7 +75,7 @@ func TestShutdownTimeoutKills(t *testing.T) {
 	stops := make(chan any, 8)
 	spec := ChildSpec{ID: "a", Start: p.start("a", behaviour{stopping: stuck, posted: stops}), Shutdown: Timeout(timeout)}
 	ref := p.supervise(t, Flags{}, spec)
-	p.want(t, "a:spawn")
+	killed := p.want(t, "a:spawn")[0].pid
 
 	begin := time.Now()
 	if err := ref.TerminateChild("a"); err != nil {
@@ -85,6 +85,11 @@ func TestShutdownTimeoutKills(t *testing.T) {
 		t.Errorf("TerminateChild returned after %v, before the %v timeout", elapsed, timeout)
 	}
 	p.want(t, "a:stopping") // and stuck there
+	// Still registered: messages to it wait in its mailbox. The
+	// supervisor does not take another actor out of the registry.
+	if _, ok := p.sys.ProcessRegistry.Get(killed); !ok {
+		t.Error("the killed child left the registry while it still runs")
+	}
 	// The graceful request, the Stop protoactor's PoisonPill handling
 	// sends the child itself, and the supervisor's kill.
 	if a, b, c := posted(t, stops), posted(t, stops), posted(t, stops); a != "poison" || b != "stop" || c != "stop" {
@@ -104,6 +109,14 @@ func TestShutdownTimeoutKills(t *testing.T) {
 	p.want(t, "a:spawn")
 	close(stuck)
 	p.want(t, "a:stopped")
+	// Its Terminated comes at last, and is ignored: the new child runs on.
+	p.handled(t, killed)
+	if _, ok := p.sys.ProcessRegistry.Get(killed); ok {
+		t.Error("the killed child is still registered once it has stopped")
+	}
+	if got, want := children(t, ref), []string{"a=run"}; !equal(got, want) {
+		t.Errorf("WhichChildren = %v, want %v", got, want)
+	}
 	p.quiet(t)
 }
 

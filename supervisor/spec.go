@@ -145,7 +145,7 @@ const (
 //   - BrutalKill sends protoactor's Stop: a system message, handled as soon
 //     as the child returns from the message it is processing, ahead of
 //     every message still queued. The supervisor waits for the child's
-//     Terminated, which in practice comes at once. It differs from OTP's
+//     end, which in practice comes at once. It differs from OTP's
 //     kill in two ways: the child still runs its *actor.Stopping and
 //     *actor.Stopped handlers (OTP's kill runs no terminate callback), and
 //     a child stuck inside its Receive holds the supervisor until it
@@ -153,14 +153,15 @@ const (
 //   - Timeout(d) sends protoactor's PoisonPill, a user message: the child
 //     first handles the messages already in its mailbox, then stops,
 //     running its Stopping handler, OTP's terminate/2. If it has not
-//     terminated after d, the supervisor kills it: it sends Stop, takes
-//     the child out of the process registry (nothing reaches it any more)
-//     and out of its own protoactor children, and goes on as OTP's
-//     supervisor goes on after exit(Child, kill). What Go cannot do is end
-//     the goroutine: a child blocked in user code keeps running until that
-//     code returns, then runs its Stopping and Stopped handlers, unseen.
-//   - Infinity sends PoisonPill and waits for the child's Terminated for
-//     as long as it takes; it is the default for supervisors, whose
+//     terminated after d, the supervisor kills it: it sends Stop, drops
+//     the child from its record, and goes on as OTP's supervisor goes on
+//     after exit(Child, kill). What Go cannot do is end the goroutine: a
+//     child blocked in user code keeps running until that code returns,
+//     then runs its Stopping and Stopped handlers, unseen; until then
+//     messages sent to it are queued, and they are dropped when it stops
+//     (see Killed in the package documentation).
+//   - Infinity sends PoisonPill and waits for the child's end for as long
+//     as it takes; it is the default for supervisors, whose
 //     subtrees need the time to shut down in order.
 //
 // Two protoactor behaviours would hang a supervisor that waits, and are
@@ -168,8 +169,9 @@ const (
 // waits for it has a suspended mailbox that never reaches the PoisonPill:
 // the supervisor sees the failure as it is posted and sends Stop. A child
 // that panics in its Stopping handler is never finished by protoactor and
-// sends no Terminated: the supervisor considers it gone at once, with the
-// panic as its exit reason.
+// never ends: the supervisor considers it gone at once, with the panic as
+// its exit reason, and leaves it (see Killed in the package
+// documentation).
 type ShutdownPolicy struct {
 	kind    shutdownKind
 	timeout time.Duration
@@ -286,9 +288,12 @@ type Flags struct {
 // StartFunc starts a child, OTP's start {M, F, A}. The supervisor calls it
 // from its own actor, synchronously, with its own context: the child must
 // be spawned from ctx (ctx.Spawn, ctx.SpawnPrefix, ctx.SpawnNamed, or
-// Start(ctx, ...) for a child supervisor) so that it is a protoactor child
-// of the supervisor, whose failures and termination the supervisor sees.
-// A PID that is not such a child is refused.
+// Start(ctx, ...) for a child supervisor) so that the supervisor is its
+// parent and sees its failures and termination. A PID that is not such a
+// child is refused. ctx spawns as an actor's context does, with the
+// props' own spawn function if they have one, except that the child does
+// not enter protoactor's set of the supervisor's children: the supervisor
+// keeps its own record (see the package documentation).
 //
 // It returns the child's PID, as start_link returns {ok, Pid}; a nil PID
 // and Ignore, as start_link returns ignore; or an error, as start_link

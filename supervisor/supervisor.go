@@ -88,6 +88,7 @@ type sup struct {
 	escalate bool        // the parent is a supervisor of ours
 	inited   chan<- error
 	hooks    hooks
+	cctx     *childContext // its context as start functions get it
 
 	children []*child // in start order; not SimpleOneForOne
 	dyn      *dynamic // SimpleOneForOne only
@@ -120,6 +121,8 @@ func (s *sup) Receive(ctx actor.Context) {
 	case *actor.Started:
 		s.init(ctx)
 	case *actor.Terminated:
+		// A child has stopped: protoactor tells an actor's parent, set
+		// when the childContext spawned it.
 		s.exited(ctx, m.Who)
 	case *request:
 		if s.exiting {
@@ -153,15 +156,18 @@ func (s *sup) Receive(ctx actor.Context) {
 // supervisor's protoactor SupervisorStrategy. It stops the child, whose
 // mailbox protoactor has suspended; the reason was recorded when the
 // failure was posted, and the decision waits for the child's Terminated.
-// A child that panicked while stopping will send none: the supervisor
-// forgets it, which delivers its Terminated now.
+// A child that panicked while stopping will send none: protoactor never
+// finishes stopping it. The supervisor considers it gone now, with the
+// panic as its exit reason, and leaves it where it is: it is not in
+// protoactor's children of the supervisor (spawn.go), so it holds
+// nothing up.
 func (s *sup) HandleFailure(sys *actor.ActorSystem, supervisor actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, _, message any) {
 	if _, alive := sys.ProcessRegistry.Get(child); !alive {
 		return
 	}
 	if _, stuck := message.(*actor.Stop); stuck {
 		if ctx, ok := supervisor.(actor.Context); ok {
-			s.forget(ctx, child)
+			s.exited(ctx, child)
 			return
 		}
 	}
@@ -266,7 +272,10 @@ func (s *sup) startSpec(ctx actor.Context, spec ChildSpec, args []any) (pid *act
 			pid, err = nil, reasonOf(v)
 		}
 	}()
-	pid, err = spec.Start(ctx, args...)
+	if s.cctx == nil {
+		s.cctx = &childContext{ctx}
+	}
+	pid, err = spec.Start(s.cctx, args...)
 	switch {
 	case errors.Is(err, Ignore):
 		return nil, nil

@@ -49,9 +49,6 @@ func (f ProtocolFunc) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Soc
 // (otpactor.WithOwnerMailbox) and then opts. It returns nil if newActor is
 // nil, which StartListener refuses.
 //
-// A spawn function among opts (actor.WithSpawnFunc) is not used: the
-// handler is spawned by protoactor's default one (see Start).
-//
 // Every connection's actor shares one Props: its producer makes the actor
 // of the connection being started. protoactor calls a producer again only
 // to restart an actor, and a connection supervisor stops a failed handler
@@ -82,19 +79,15 @@ type starting struct {
 	s *socket.Socket
 }
 
-// Start spawns the handler of s, as ctx.SpawnPrefix(props, "conn") would
-// but for protoactor's record of the child in ctx's set of children (a
-// map entry and a slice slot, about 100 bytes a connection): the
-// connection supervisor keeps its own record, and stops its children
-// itself before it stops. The handler is ctx's child all the same: its
-// Terminated and its Failure go to ctx.
+// Start spawns the handler of s from ctx, the connection supervisor's,
+// as any child of a supervisor is spawned: the supervisor is its parent,
+// and keeps the one record of it (see package supervisor).
 func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.starting.Store(&starting{l, s})
 	defer p.starting.Store(nil)
-	sys := ctx.ActorSystem()
-	return actor.DefaultSpawner(sys, ctx.Self().Id+"/conn"+sys.ProcessRegistry.NextId(), p.props, ctx)
+	return ctx.SpawnNamed(p.props, "conn"+ctx.ActorSystem().ProcessRegistry.NextId())
 }
 
 // produce makes the actor of the connection Start is spawning. Outside a
