@@ -54,11 +54,7 @@ func TestListenRightAfterListenerClose(t *testing.T) {
 				}
 
 				for _, ref := range refs {
-					m, err := p.Receive(func(m any) bool { r, ok := m.(*AcceptResult); return ok && r.Ref == ref }, 5*time.Second)
-					if err != nil {
-						t.Fatalf("no result of AsyncAccept %v within 5 s", ref)
-					}
-					if s := m.(*AcceptResult).Socket; s != nil {
+					if s := acceptResultOf(t, p, ref).Socket; s != nil {
 						s.Close()
 					}
 				}
