@@ -173,8 +173,10 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 // Close closes h's socket at once. Queued writes are dropped; the kernel
 // still sends what it already holds, then FIN. Close never waits, so a
 // Handler may call it: a close(2) that may linger (SO_LINGER on with a
-// positive time) goes on on a goroutine of its own. CloseLinger and
-// CloseDrain wait for it.
+// positive time) goes on on a goroutine of its own, and the fd of a
+// listening socket whose Accept is in accept(2) is closed when that
+// ends (until then its port stays bound). CloseLinger and CloseDrain wait
+// for both.
 func (pl *Pool) Close(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {
@@ -187,8 +189,11 @@ func (pl *Pool) Close(h Handle) error {
 
 // CloseLinger closes h's socket as Close does, and returns once its fd is
 // closed: with SO_LINGER on, once the peer has acknowledged what the
-// kernel holds, or the linger time has passed, as socket:close does. It
-// must not be called from a Handler method.
+// kernel holds, or the linger time has passed, as socket:close does; for
+// a listening socket, once no Accept's accept(2) still uses the fd, so
+// that its port is free and a Listen on it right after succeeds, as after
+// gen_tcp:close. It holds no lock while it waits. It must not be called
+// from a Handler method, nor on a poller (a Submit's task).
 func (pl *Pool) CloseLinger(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {

@@ -24,10 +24,12 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // for as long as the queue keeps shrinking, and gives up, dropping what is
 // left, when it has not shrunk for five seconds, or when the linger time
 // has passed; with linger {true, 0} the connection is reset instead.
-// Closing a listening socket wakes every Accept with closed. Closing a
-// closed socket is not an error. While Close waits, the socket answers
-// closed, but for its options, which can still be read and set, and for
-// Send, which waits for the Close to end: OTP's port is open until then.
+// Closing a listening socket answers every Accept closed, and returns
+// once its fd is closed: its port is free, and a Listen on it right after
+// succeeds, as after OTP's. Closing a closed socket is not an error.
+// While Close waits, the socket answers closed, but for its options,
+// which can still be read and set, and for Send, which waits for the
+// Close to end: OTP's port is open until then.
 //
 // OTP 25 gives up on a stalled queue after three minutes, not five
 // seconds, and even then its port goes on sending, for as long as the
@@ -68,7 +70,12 @@ func (s *Socket) Close() error {
 
 	switch {
 	case listener:
-		s.pool().Close(h)
+		// The port's own accepts take the fd only under s.mu, and are
+		// done by now; CloseLinger still waits for any other use of the
+		// fd, so that the port is free when Close returns whoever
+		// accepts. A port that dies (die) waits for nothing: it may die
+		// on a poller.
+		s.pool().CloseLinger(h)
 	case abort:
 		s.pool().Abort(h)
 	default:
