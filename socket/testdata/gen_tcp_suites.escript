@@ -92,8 +92,19 @@ async_passive(Show) ->
     ok = inet:setopts(S, [{linger, {true, 0}}]),
     ok = gen_tcp:send(S, "Whatever"),
     ok = gen_tcp:close(S),
-    timer:sleep(20),
+    queue_dropped(C, 5000),
     out(io_lib:format("async_passive_show_~w", [Show]), [gen_tcp:recv(C, 0, 100), gen_tcp:recv(C, 0, 100)]).
+
+%% queue_dropped waits, up to Ms milliseconds, until C's port has seen its
+%% send fail and dropped its queue: the reset reaches the port's output
+%% event, not a sleep's end, and on a loaded machine a recv made after a
+%% fixed sleep could still find the data.
+queue_dropped(C, Ms) ->
+    case erlang:port_info(C, queue_size) of
+        {queue_size, 0} -> ok;
+        _ when Ms > 0 -> timer:sleep(1), queue_dropped(C, Ms - 1);
+        _ -> ok
+    end.
 
 http_bad() ->
     {C, S} = pair([binary, {packet, http}], [{active, false}, binary]),
