@@ -55,13 +55,8 @@ func (p *probe) hooks() hooks {
 func (p *probe) handled(t *testing.T, pid *actor.PID) {
 	t.Helper()
 	for {
-		select {
-		case id := <-p.exits:
-			if id == pid.Id {
-				return
-			}
-		case <-time.After(testkit.WaitBound):
-			t.Fatalf("the supervisor did not handle the end of %v within %v", pid, testkit.WaitBound)
+		if id := testkit.Recv(t, p.exits, fmt.Sprintf("handling of the end of %v", pid)); id == pid.Id {
+			return
 		}
 	}
 }
@@ -121,15 +116,11 @@ func (p *probe) want(t *testing.T, whats ...string) []event {
 	t.Helper()
 	got := make([]event, 0, len(whats))
 	for _, w := range whats {
-		select {
-		case e := <-p.events:
-			if e.what != w {
-				t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
-			}
-			got = append(got, e)
-		case <-time.After(testkit.WaitBound):
-			t.Fatalf("after %v: no event %q within %v", names(got), w, testkit.WaitBound)
+		e := testkit.Recv(t, p.events, fmt.Sprintf("event %q after %v", w, names(got)))
+		if e.what != w {
+			t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
 		}
+		got = append(got, e)
 	}
 	return got
 }
@@ -226,16 +217,10 @@ func (m *stopPosts) PostUserMessage(msg any) {
 // its type: "stop" or "poison".
 func posted(t *testing.T, ch <-chan any) string {
 	t.Helper()
-	select {
-	case m := <-ch:
-		if _, ok := m.(*actor.Stop); ok {
-			return "stop"
-		}
-		return "poison"
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("no stop request posted within %v", testkit.WaitBound)
-		return ""
+	if _, ok := testkit.Recv(t, ch, "stop request").(*actor.Stop); ok {
+		return "stop"
 	}
+	return "poison"
 }
 
 // children returns the supervisor's children as "ID=state" strings, in
@@ -279,11 +264,7 @@ func pidOf(t *testing.T, ref *Ref, id string) *actor.PID {
 // waitDone waits for the supervisor to stop.
 func waitDone(t *testing.T, ref *Ref) {
 	t.Helper()
-	select {
-	case <-ref.Done():
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("supervisor still running after %v", testkit.WaitBound)
-	}
+	testkit.Recv(t, ref.Done(), "stop of the supervisor")
 }
 
 func equal(a, b []string) bool {

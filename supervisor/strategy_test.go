@@ -288,11 +288,7 @@ func TestRestartRetryLetsCallsIn(t *testing.T) {
 	ev := p.want(t, "a:spawn")
 	p.sys.Root.Send(ev[0].pid, crash{"boom"})
 	p.want(t, "a:stopping", "a:stopped", "a:spawn")
-	select {
-	case <-asked:
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("the call was not answered")
-	}
+	testkit.Recv(t, asked, "answer to the call")
 	if len(seen) != 1 || !seen[0].Restarting || seen[0].PID != nil {
 		t.Errorf("during the retry, WhichChildren = %+v, want a restarting", seen)
 	}
