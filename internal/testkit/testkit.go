@@ -63,13 +63,23 @@ func Recv[T any](t testing.TB, ch <-chan T, what string) T {
 // state). Where an event exists, wait on it instead.
 func Until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
+	if !Eventually(cond) {
+		t.Fatalf("not %s within %v", what, WaitBound)
+	}
+}
+
+// Eventually polls cond until it holds, for at most WaitBound, and reports
+// whether it did: Until for a goroutine other than the test's, which
+// reports a failure with t.Error.
+func Eventually(cond func() bool) bool {
 	deadline := time.Now().Add(WaitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %v", what, WaitBound)
+			return false
 		}
 		time.Sleep(time.Millisecond) // the polling interval, not a synchronisation
 	}
+	return true
 }
 
 // Go runs f on a goroutine of its own; when the test ends, its cleanup
