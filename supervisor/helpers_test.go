@@ -1,12 +1,10 @@
 package supervisor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,14 +26,14 @@ type event struct {
 // probe is a test's actor system, log and event stream.
 type probe struct {
 	sys    *actor.ActorSystem
-	logs   *logs
+	logs   *testkit.Slog // the supervisor reports, "CONTEXT REASON"
 	events chan event
 	exits  chan string // PID.Id of each child end the supervisor has handled
 }
 
 func newProbe(t *testing.T) *probe {
 	t.Helper()
-	l := &logs{ch: make(chan string, 1024)}
+	l := testkit.NewSlog(reportLine)
 	return &probe{
 		sys:    otpactor.NewSystem(otpactor.WithLogger(slog.New(l))),
 		logs:   l,
@@ -271,18 +269,11 @@ func equal(a, b []string) bool {
 	return strings.Join(a, ",") == strings.Join(b, ",")
 }
 
-// logs records the supervisor reports: "CONTEXT REASON" per record.
-type logs struct {
-	mu   sync.Mutex
-	recs []string
-	ch   chan string // every record, for wait
-}
-
-func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logs) Handle(_ context.Context, r slog.Record) error {
+// reportLine makes the line the tests look for of a supervisor report,
+// "CONTEXT REASON", and drops every other record.
+func reportLine(r slog.Record) (string, bool) {
 	if r.Message != "supervisor report" {
-		return nil
+		return "", false
 	}
 	var ctx, reason string
 	r.Attrs(func(a slog.Attr) bool {
@@ -294,29 +285,7 @@ func (l *logs) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, ctx+" "+reason)
-	select {
-	case l.ch <- ctx + " " + reason:
-	default:
-	}
-	return nil
-}
-
-func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logs) WithGroup(string) slog.Handler      { return l }
-
-// has reports whether a report "CONTEXT REASON" was logged.
-func (l *logs) has(rec string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, r := range l.recs {
-		if r == rec {
-			return true
-		}
-	}
-	return false
+	return ctx + " " + reason, true
 }
 
 var errBoom = errors.New("boom")

@@ -91,8 +91,8 @@ func TestShutdownTimeoutKills(t *testing.T) {
 	if a, b, c := posted(t, stops), posted(t, stops), posted(t, stops); a != "poison" || b != "stop" || c != "stop" {
 		t.Errorf("posted %s, %s, %s; want poison, stop, stop", a, b, c)
 	}
-	if !p.logs.has("shutdown_error killed") {
-		t.Errorf("no shutdown_error killed report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error killed") {
+		t.Errorf("no shutdown_error killed report in %v", p.logs.Lines())
 	}
 	// The supervisor considers the child gone and goes on, even though
 	// the stuck goroutine is still in its Stopping handler.
@@ -171,8 +171,8 @@ func TestShutdownCrashDuringGracefulStop(t *testing.T) {
 	if err := testkit.Result(t, "TerminateChild (the child crashed during its shutdown)", done); err != nil {
 		t.Fatalf("TerminateChild: %v", err)
 	}
-	if !p.logs.has("shutdown_error {panic,late}") {
-		t.Errorf("no shutdown_error report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error {panic,late}") {
+		t.Errorf("no shutdown_error report in %v", p.logs.Lines())
 	}
 	if got, want := children(t, ref), []string{"a=undefined"}; !equal(got, want) {
 		t.Errorf("WhichChildren = %v, want %v (no restart)", got, want)
@@ -238,8 +238,8 @@ func TestShutdownKilledChildDoesNotHoldSupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.want(t, "b:stopping", "b:stopped", "a:stopping")
-	if !p.logs.has("shutdown_error killed") {
-		t.Errorf("no shutdown_error killed report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error killed") {
+		t.Errorf("no shutdown_error killed report in %v", p.logs.Lines())
 	}
 	// What Go cannot do: a's goroutine is still in user code, and ends
 	// only when that code returns.
@@ -258,8 +258,8 @@ func TestShutdownPanicInStoppingDoesNotHang(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.want(t, "a:stopping")
-	if !p.logs.has("shutdown_error {panic,in stopping}") {
-		t.Errorf("no shutdown_error report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error {panic,in stopping}") {
+		t.Errorf("no shutdown_error report in %v", p.logs.Lines())
 	}
 	if err := testkit.Bounded(t, "Stop", ref.Stop); err != nil {
 		t.Fatal(err)
@@ -276,7 +276,7 @@ func TestPanicInStoppingIsACrash(t *testing.T) {
 	// have died with that reason, and a permanent child is restarted.
 	p.sys.Root.Send(ev[0].pid, stopSelf{})
 	p.want(t, "a:stopping", "a:spawn")
-	if !p.logs.has("child_terminated {panic,in stopping}") {
-		t.Errorf("no child_terminated report in %v", p.logs.recs)
+	if !p.logs.Has("child_terminated {panic,in stopping}") {
+		t.Errorf("no child_terminated report in %v", p.logs.Lines())
 	}
 }

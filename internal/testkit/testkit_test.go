@@ -3,6 +3,7 @@ package testkit_test
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
@@ -206,5 +207,22 @@ func TestLog(t *testing.T) {
 	}
 	if got := l.Take(); fmt.Sprint(got) != "[a b]" || len(l.Events()) != 0 {
 		t.Fatalf("Take = %v, then %v", got, l.Events())
+	}
+}
+
+// Slog keeps the lines its format makes, and drops what it declines.
+func TestSlog(t *testing.T) {
+	h := testkit.NewSlog(func(r slog.Record) (string, bool) {
+		return r.Level.String() + " " + r.Message, r.Message != "noise"
+	})
+	log := slog.New(h)
+	log.Info("one")
+	log.Info("noise")
+	log.Warn("two", "k", "v")
+	if got := h.Lines(); fmt.Sprint(got) != "[INFO one WARN two]" {
+		t.Fatalf("Lines = %q", got)
+	}
+	if !h.Has("WARN two") || h.Has("INFO noise") || h.Count("o") != 2 {
+		t.Fatalf("Has, Count on %q", h.Lines())
 	}
 }

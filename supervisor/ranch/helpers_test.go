@@ -1,12 +1,10 @@
 package ranch
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,15 +101,9 @@ func (r *recorder) none(t *testing.T, kind string) {
 	}
 }
 
-// logRec is a slog handler that records "LEVEL MESSAGE reason=R" lines.
-type logRec struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logRec) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logRec) Handle(_ context.Context, r slog.Record) error {
+// logLine is the line the tests look for of a log record: "LEVEL MESSAGE"
+// with its reason and errorContext, if any, as "key=value".
+func logLine(r slog.Record) (string, bool) {
 	line := r.Level.String() + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key == "reason" || a.Key == "errorContext" {
@@ -119,26 +111,7 @@ func (l *logRec) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, line)
-	return nil
-}
-
-func (l *logRec) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRec) WithGroup(string) slog.Handler      { return l }
-
-// count returns how many lines contain s.
-func (l *logRec) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.lines {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
+	return line, true
 }
 
 // testSystem is an actor system logging to logger. Its dead-letter log
@@ -174,7 +147,7 @@ type pool struct {
 	sys *actor.ActorSystem
 	l   *Listener
 	ev  *recorder
-	log *logRec
+	log *testkit.Slog // every record, as logLine makes it
 }
 
 // startPool starts a listener on 127.0.0.1 with proto and opts (events and
@@ -182,7 +155,7 @@ type pool struct {
 func startPool(t *testing.T, proto Protocol, opts ListenerOptions) *pool {
 	t.Helper()
 	leaktest.Check(t)
-	p := &pool{ev: newRecorder(), log: &logRec{}}
+	p := &pool{ev: newRecorder(), log: testkit.NewSlog(logLine)}
 	p.sys = testSystem(slog.New(p.log))
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"

@@ -293,7 +293,7 @@ func TestListenerSetMaxConnectionsClean(t *testing.T) {
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Fatalf("acceptors changed: %v -> %v", before, after)
 	}
-	if n := p.log.count("supervisor report"); n != 0 {
+	if n := p.log.Count("supervisor report"); n != 0 {
 		t.Fatalf("%d supervisor reports", n)
 	}
 	if info := p.l.Info(); info.ActiveConnections != 40 || info.Accepts != 40 {
@@ -507,7 +507,7 @@ func TestListenerProtocolStartFailure(t *testing.T) {
 	if info := p.l.Info(); info.StartErrors != 3 || info.Accepts != 4 || info.ActiveConnections != 1 {
 		t.Fatalf("%+v", info)
 	}
-	if n := p.log.count("connection process start failure"); n != 3 {
+	if n := p.log.Count("connection process start failure"); n != 3 {
 		t.Fatalf("%d start failures logged, want 3", n)
 	}
 }
@@ -573,8 +573,8 @@ func TestListenerHandlerCrash(t *testing.T) {
 	if info := p.l.Info(); info.ActiveConnections != 2 {
 		t.Fatalf("%+v", info)
 	}
-	if p.log.count("errorContext=child_terminated") != 1 {
-		t.Fatalf("logs: %v", p.log.lines)
+	if p.log.Count("errorContext=child_terminated") != 1 {
+		t.Fatalf("logs: %v", p.log.Lines())
 	}
 }
 
@@ -666,8 +666,8 @@ func TestListenerEventHookPanic(t *testing.T) {
 	if !p.l.connsSups[0].Load().PID().Equal(sup) {
 		t.Fatal("the connection supervisor restarted")
 	}
-	if n := p.log.count("listener event hook panicked"); n != 3 {
-		t.Fatalf("%d hook panics logged, want 3: %v", n, p.log.lines)
+	if n := p.log.Count("listener event hook panicked"); n != 3 {
+		t.Fatalf("%d hook panics logged, want 3: %v", n, p.log.Lines())
 	}
 }
 

@@ -123,8 +123,8 @@ func TestListenerCleanChildRestart(t *testing.T) {
 	}
 	testkit.Echo(t, c, "the connection is alive")
 	testkit.Echo(t, p.dial(t), "a new one is served")
-	if p.log.count("errorContext=shutdown reason=reached_max_restart_intensity") != 1 {
-		t.Fatalf("the acceptors' supervisor did not give up once: %v", p.log.lines)
+	if p.log.Count("errorContext=shutdown reason=reached_max_restart_intensity") != 1 {
+		t.Fatalf("the acceptors' supervisor did not give up once: %v", p.log.Lines())
 	}
 }
 
