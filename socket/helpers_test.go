@@ -230,30 +230,30 @@ func tcpState(t testing.TB, s *Socket) int {
 // inq is how many bytes wait in s's kernel receive queue (SIOCINQ).
 func inq(t testing.TB, s *Socket) int {
 	t.Helper()
-	var n int
-	err := s.pool().Control(s.h, func(fd int) (err error) {
-		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return fdInt(t, s, func(fd int) (int, error) { return unix.IoctlGetInt(fd, unix.SIOCINQ) })
 }
 
 // backlog is how many connections wait in listening socket l's accept
 // queue in the kernel (tcpi_unacked of a listener).
 func backlog(t testing.TB, l *Socket) int {
 	t.Helper()
-	var n int
-	err := l.pool().Control(l.h, func(fd int) error {
+	return fdInt(t, l, func(fd int) (int, error) {
 		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-		if err == nil {
-			n = int(info.Unacked)
+		if err != nil {
+			return 0, err
 		}
-		return err
+		return int(info.Unacked), nil
 	})
-	if err != nil {
+}
+
+// fdInt returns what get reads from s's fd.
+func fdInt(t testing.TB, s *Socket, get func(fd int) (int, error)) int {
+	t.Helper()
+	var n int
+	if err := s.pool().Control(s.h, func(fd int) (err error) {
+		n, err = get(fd)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return n

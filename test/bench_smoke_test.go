@@ -50,21 +50,18 @@ func startStdEcho(t *testing.T) (string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), stdechoEnv+"=1")
-	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	lines, _ := testkit.Start(t, cmd)
 	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	go func() {
+		<-lines.Done()
+		cmd.Wait()
+		close(done)
+	}()
 	t.Cleanup(func() {
 		stdin.Close()
 		select {
@@ -75,7 +72,7 @@ func startStdEcho(t *testing.T) (string, int) {
 			t.Error("stdlib echo did not exit when its stdin closed")
 		}
 	})
-	line := testkit.NewLines(stdout, nil).Next(t)
+	line := lines.Next(t)
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
 	if !ok {
 		t.Fatalf("server said %q", line)

@@ -214,18 +214,10 @@ func TestEchoClientErlangServer(t *testing.T) {
 	escript := erltest.Escript(t)
 	leaktest.Check(t)
 	cmd := exec.Command(escript, "testdata/echo_server.escript")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &testkit.SyncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	lines, stderr := testkit.Start(t, cmd)
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
-	port := testkit.NewLines(stdout, stderr).Next(t)
+	port := lines.Next(t)
 	input := "hello\nworld\n"
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"-connect", "127.0.0.1:" + port}, strings.NewReader(input), &out, os.Stderr); code != 0 || out.String() != input {
@@ -258,16 +250,7 @@ func TestEchoLines(t *testing.T) {
 func binary(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.Lines, *testkit.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(echoBin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &testkit.SyncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out := testkit.NewLines(stdout, stderr)
+	out, stderr := testkit.Start(t, cmd)
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()

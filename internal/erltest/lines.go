@@ -16,16 +16,7 @@ import (
 func Lines(t *testing.T, script string, args ...string) func() string {
 	t.Helper()
 	cmd := exec.Command(Escript(t), append([]string{script}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &testkit.SyncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := testkit.NewLines(out, stderr)
+	lines, stderr := testkit.Start(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			cmd.Process.Kill()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -108,4 +109,21 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Start starts cmd, its stdout read by a Lines and its stderr kept in a
+// SyncBuffer (shown with Next's failures), and fails t if it cannot.
+// Ending cmd and waiting for it, once the Lines are Done, is the caller's.
+func Start(t testing.TB, cmd *exec.Cmd) (*Lines, *SyncBuffer) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &SyncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %v: %v", cmd.Args, err)
+	}
+	return NewLines(stdout, stderr), stderr
 }

@@ -37,16 +37,7 @@ func TestListenerEMFILE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &testkit.SyncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := testkit.NewLines(stdout, stderr)
+	lines, stderr := testkit.Start(t, cmd)
 	exited := make(chan error, 1) // the child's exit, once its output has ended
 	go func() {
 		<-lines.Done()
