@@ -991,8 +991,7 @@ func TestSpawnCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Root.Send(pid, "crash")
-	var out string
-	out = testkit.Recv(t, reported, "close of the crashed Process")
+	out := testkit.Recv(t, reported, "close of the crashed Process")
 	testkit.Recv(t, owned, "close of what the crashed Process owned") // by the same Close
 	for _, want := range []string{"level=ERROR", "crash report", "reason=boom", "pid=", pid.Id, "TestSpawnCrash.func"} {
 		if !strings.Contains(out, want) {
