@@ -84,34 +84,31 @@ func TestSocketMonitor1Manyc(t *testing.T) {
 // cancels the monitor; the socket is closed; no Down comes. OTP's client
 // sleeps a second before cancelling and waits a second for no Down; this
 // one holds a second monitor, kept: the Down of the cancelled one would be
-// sent before the kept one's, so once the kept one's is in, the other's is
-// known not to come.
+// sent before the kept one's, so none may come before the kept one's, and
+// none after it.
 func TestSocketMonitor1DemonAfter(t *testing.T) {
 	t.Parallel()
-	p := newProc(t)
+	p, q := newProc(t), newProc(t)
 	l, _ := listenLo(t, p)
-	ready, done := make(chan struct{}), make(chan struct{})
-	spawn(t, func(q proc) {
-		defer close(done)
-		cancelled, err := l.Monitor(q)
-		if err != nil {
-			t.Error(err)
-			close(ready)
-			return
-		}
-		kept, _ := l.Monitor(q)
-		if !CancelMonitor(cancelled) {
-			t.Error("cancel_monitor of an active monitor = false")
-		}
-		close(ready)
-		awaitDown(t, q, kept, l)
-		if m, err := q.Receive(nil, 0); err == nil {
-			t.Errorf("after the kept monitor's Down, got %#v", m)
-		}
-	})
-	testkit.Recv(t, ready, "client ready")
+	cancelled, err := l.Monitor(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := l.Monitor(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CancelMonitor(cancelled) {
+		t.Fatal("cancel_monitor of an active monitor = false")
+	}
 	l.Close()
-	testkit.Recv(t, done, "client's Down")
+	downOf := func(ref *MonitorRef) func(any) bool {
+		return testkit.OfType(func(d *Down) bool { return d.Ref == ref })
+	}
+	if d := testkit.NoneBefore(t, q, downOf(cancelled), downOf(kept)).(*Down); d.Socket != l {
+		t.Fatalf("the kept monitor's Down is for %v, want %v", d.Socket, l)
+	}
+	testkit.None(t, q, nil)
 }
 
 // socket_monitor2: a process owns a listening socket, another monitors it;
