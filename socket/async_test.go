@@ -28,13 +28,13 @@ func isRecvResult(ref AsyncRef) func(any) bool {
 // acceptResultOf waits for the *AcceptResult of ref in p's mailbox.
 func acceptResultOf(t *testing.T, p proc, ref AsyncRef) *AcceptResult {
 	t.Helper()
-	return testkit.Expect(t, p, isAcceptResult(ref)).(*AcceptResult)
+	return testkit.ExpectOf(t, p, func(r *AcceptResult) bool { return r.Ref == ref })
 }
 
 // recvResultOf waits for the *RecvResult of ref in p's mailbox.
 func recvResultOf(t *testing.T, p proc, ref AsyncRef) *RecvResult {
 	t.Helper()
-	return testkit.Expect(t, p, isRecvResult(ref)).(*RecvResult)
+	return testkit.ExpectOf(t, p, func(r *RecvResult) bool { return r.Ref == ref })
 }
 
 // prim_inet:async_accept: the connection comes as a message, owned by the

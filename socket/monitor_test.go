@@ -301,10 +301,12 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		}
 		testkit.None(t, p, nil) // the port has seen the peer go, and stays
 		c.SetOpts(Active(Once))
-		if m := testkit.Expect(t, p, c.Match); !isClosed(m, c) {
-			t.Fatalf("got %#v, want tcp_closed", m)
-		}
-		awaitDown(t, p, ref, c)
+		// It tells its owner, then exits: the tcp_closed, then the Down,
+		// and nothing else.
+		testkit.InOrder(t, p,
+			func(m any) bool { return isClosed(m, c) },
+			testkit.OfType(func(d *Down) bool { return d.Ref == ref && d.Socket == c }))
+		testkit.None(t, p, nil)
 	})
 	t.Run("exit_on_close=false", func(t *testing.T) {
 		p := newProc(t)
