@@ -5,9 +5,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // An actor with the owner mailbox gets its messages in order, and
@@ -88,11 +88,7 @@ func TestOwnerMailboxEscalatesPanics(t *testing.T) {
 		}
 	}, WithOwnerMailbox()))
 	system.Root.Send(pid, "crash")
-	select {
-	case <-restarted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the actor was not restarted")
-	}
+	testkit.Recv(t, restarted, "restart of the actor")
 	if err := system.Root.StopFuture(pid).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -200,26 +196,14 @@ func (b testBatch) GetMessages() []any { return b }
 
 // eventLog records, in order, what a mailbox does: its invoker's calls and
 // its middleware's.
-type eventLog struct {
-	mu     sync.Mutex
-	events []string
-}
+type eventLog struct{ testkit.Log }
 
+// add logs event, followed by msg's name if msg is not nil.
 func (l *eventLog) add(event string, msg any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if msg != nil {
 		event += " " + msgName(msg)
 	}
-	l.events = append(l.events, event)
-}
-
-func (l *eventLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.events
-	l.events = nil
-	return e
+	l.Add(event)
 }
 
 // msgName names a message in an eventLog.
@@ -293,7 +277,7 @@ func TestOwnerMailboxParity(t *testing.T) {
 		}
 		mb.PostSystemMessage(&actor.ResumeMailbox{})
 		d.run()
-		direct[name] = log.take()
+		direct[name] = log.Take()
 	}
 	if !slices.Equal(direct["owner"], direct["default"]) {
 		t.Fatalf("the owner mailbox did\n\t%q\nprotoactor's default mailbox did\n\t%q", direct["owner"], direct["default"])
@@ -324,12 +308,8 @@ func TestOwnerMailboxParity(t *testing.T) {
 		system.Root.Send(pid, testBatch{"a", "b"})
 		system.Root.RequestWithCustomSender(pid, testBatch{"c"}, pid)
 		for len(seen[name]) == 0 || seen[name][len(seen[name])-1] != "batch[c]" {
-			select {
-			case m := <-got:
-				seen[name] = append(seen[name], m)
-			case <-time.After(5 * time.Second):
-				t.Fatalf("%s: the actor saw %q, and nothing more", name, seen[name])
-			}
+			m := testkit.Recv(t, got, fmt.Sprintf("message after %q (%s)", seen[name], name))
+			seen[name] = append(seen[name], m)
 		}
 		// A Stop, a system message, would overtake what was still queued.
 		if err := system.Root.StopFuture(pid).Wait(); err != nil {

@@ -1,13 +1,14 @@
 package actor
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // recorder is a Monitor that writes its Downs to a log, under its name,
@@ -30,13 +31,7 @@ func (r *recorder) Down(who *actor.PID) {
 // wait returns the PID of the next Down, failing t if none comes.
 func (r *recorder) wait(t *testing.T) *actor.PID {
 	t.Helper()
-	select {
-	case who := <-r.ch:
-		return who
-	case <-time.After(5 * time.Second):
-		t.Fatalf("monitor %s: no Down", r.name)
-		return nil
-	}
+	return testkit.Recv(t, r.ch, "Down to monitor "+r.name)
 }
 
 // none fails t if r has been told.
@@ -141,7 +136,7 @@ func TestMonitorPID(t *testing.T) {
 		if who := mon.wait(t); !who.Equal(pid) {
 			t.Fatalf("Down(%v), want Down(%v)", who, pid)
 		}
-		if got, want := log.take(), []string{"stopped", "down m"}; !slices.Equal(got, want) {
+		if got, want := log.Take(), []string{"stopped", "down m"}; !slices.Equal(got, want) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
 		noWatches(t, system)
@@ -181,7 +176,7 @@ func TestMonitorPIDMany(t *testing.T) {
 		for _, i := range []int{0, 2, 2, 4} {
 			mons[i].wait(t)
 		}
-		if got, want := log.take(), []string{"stopped", "down c", "down e", "down c", "down a"}; !slices.Equal(got, want) {
+		if got, want := log.Take(), []string{"stopped", "down c", "down e", "down c", "down a"}; !slices.Equal(got, want) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
 		for _, m := range mons {
@@ -199,7 +194,7 @@ func TestMonitorPIDMany(t *testing.T) {
 		}
 		noWatches(t, system)
 		stop()
-		if got, want := log.take(), []string{"stopped"}; !slices.Equal(got, want) {
+		if got, want := log.Take(), []string{"stopped"}; !slices.Equal(got, want) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
 		for _, m := range mons {
@@ -235,11 +230,7 @@ func TestMonitorPIDFromDown(t *testing.T) {
 			}
 			MonitorPID(system, pid, mon)
 			stop()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				t.Fatalf("then %s: no Down", other.name)
-			}
+			testkit.Recv(t, done, "Down, then "+other.name)
 			if again || !nextAlive {
 				t.Fatalf("then %s: from Down, MonitorPID of the stopped target = %v, of a live one = %v", other.name, again, nextAlive)
 			}
@@ -371,11 +362,7 @@ func TestOnExitOwnerMailbox(t *testing.T) {
 		cancel, _ := OnExit(system, pid, func() { t.Error("a cancelled OnExit ran") })
 		cancel()
 		stop()
-		select {
-		case <-ran:
-		case <-time.After(5 * time.Second):
-			t.Fatal("OnExit never ran")
-		}
+		testkit.Recv(t, ran, "run of OnExit")
 		if len(ran) != 0 {
 			t.Fatal("OnExit ran twice")
 		}
@@ -439,13 +426,9 @@ func testMonitorPIDRestart(t *testing.T) {
 		t.Fatal("Down after a restart")
 	}
 	system.Root.StopFuture(pid).Wait()
-	select {
-	case who := <-kept:
-		if !who.Equal(pid) {
-			t.Fatalf("Down(%v), want Down(%v)", who, pid)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no Down after the actor stopped")
+	who := testkit.Recv(t, kept, "Down after the actor stopped")
+	if !who.Equal(pid) {
+		t.Fatalf("Down(%v), want Down(%v)", who, pid)
 	}
 	if alive, _ := MonitorPID(system, pid, kept); alive {
 		t.Fatal("MonitorPID of a stopped actor = alive")
@@ -482,11 +465,7 @@ func testMonitorPIDInlineAndSet(t *testing.T) {
 		system.Root.StopFuture(pid).Wait()
 		for i, mon := range mons { // the kept ones first: all are told in one go
 			if !slices.Contains(c.dropped, i) {
-				select {
-				case <-mon:
-				case <-time.After(5 * time.Second):
-					t.Fatalf("%v: monitor %d: no Down", c, i)
-				}
+				testkit.Recv(t, mon, fmt.Sprintf("Down to monitor %d (%v)", i, c))
 			}
 		}
 		for i, mon := range mons {
@@ -517,11 +496,7 @@ func testMonitorPIDNameReused(t *testing.T) {
 	down := make(downRecorder, 1)
 	MonitorPID(system, pid, down)
 	system.Root.StopFuture(pid).Wait()
-	select {
-	case <-down:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no Down: the new actor of the same name hid the stop")
-	}
+	testkit.Recv(t, down, "Down (a new actor of the same name must not hide the stop)")
 }
 
 // Down comes while messages keep pouring into the stopped actor's mailbox,
@@ -551,9 +526,5 @@ func testMonitorPIDUnderFlood(t *testing.T) {
 	defer wg.Wait()
 	defer close(stop)
 	system.Root.Stop(pid)
-	select {
-	case <-down:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no Down while the mailbox kept filling")
-	}
+	testkit.Recv(t, down, "Down while the mailbox kept filling")
 }

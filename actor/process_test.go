@@ -1,7 +1,6 @@
 package actor_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,11 +16,8 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
-
-// long bounds waits that a correct Process ends at once: if one of them
-// runs out, the test fails rather than hangs.
-const long = 10 * time.Second
 
 func newSystem(t testing.TB) *protoactor.ActorSystem {
 	t.Helper()
@@ -76,15 +72,25 @@ func signalOnCall(match func(any) bool, n int, ready chan<- struct{}) (func(any)
 	}, calls
 }
 
-// woken fails the test if a wait took its whole timeout: the receiver
-// must have been woken by what it waited for, not found it by its last look
-// when the time ran out.
-func woken(t *testing.T, elapsed time.Duration) {
+// receiveWoken is p.Receive(match, timeout), for a timeout longer than
+// testkit.WaitBound, or Infinity: it fails t unless the Receive returns
+// within WaitBound, so before its own timeout could end it. The receiver
+// must have been woken by what it waited for, not found it by its last
+// look when its time ran out.
+func receiveWoken(t *testing.T, p *actor.Process, match func(any) bool, timeout time.Duration) (m any, err error) {
 	t.Helper()
-	if elapsed >= long {
-		t.Fatalf("the receiver was not woken: it waited %v", elapsed)
+	if timeout >= 0 && timeout <= testkit.WaitBound {
+		t.Fatalf("receiveWoken with a timeout of %v: it must outlast the wait bound", timeout)
 	}
+	testkit.Bounded(t, "the receiver's wake-up", func() error {
+		m, err = p.Receive(match, timeout)
+		return nil
+	})
+	return m, err
 }
+
+// outlasting is a Receive timeout longer than the tests' wait bound.
+const outlasting = 2 * testkit.WaitBound
 
 // drain takes every queued message, to compare the queue with a want.
 func drain(p *actor.Process) []any {
@@ -249,15 +255,22 @@ func TestReceiveTimeout(t *testing.T) {
 	s := newSystem(t)
 	p := newProcess(t, s)
 	s.Root.Send(p.PID(), "not an int")
-	for i := range 3 { // the timer is reused: every wait must be whole
+	// The timer is reused: every wait must be whole (not end early), and
+	// must end (not hang on a timer that no longer fires).
+	for i := range 3 {
+		var m any
+		var err error
 		start := time.Now()
-		m, err := p.Receive(isInt, timeout)
+		testkit.Bounded(t, fmt.Sprintf("wait %d", i), func() error {
+			m, err = p.Receive(isInt, timeout)
+			return nil
+		})
 		elapsed := time.Since(start)
 		if err != actor.ErrTimeout || p.Closed() {
 			t.Fatalf("Receive = %v, %v, and Closed = %v; want timeout", m, err, p.Closed())
 		}
-		if elapsed < timeout || elapsed > timeout+2*time.Second {
-			t.Fatalf("wait %d: timed out after %v; want %v (plus scheduling)", i, elapsed, timeout)
+		if elapsed < timeout {
+			t.Fatalf("wait %d: timed out after %v, before its %v", i, elapsed, timeout)
 		}
 	}
 	if n := p.Len(); n != 1 {
@@ -266,7 +279,7 @@ func TestReceiveTimeout(t *testing.T) {
 }
 
 func TestReceiveWakesOnArrival(t *testing.T) {
-	for _, timeout := range []time.Duration{long, actor.Infinity} {
+	for _, timeout := range []time.Duration{outlasting, actor.Infinity} {
 		t.Run(fmt.Sprint(timeout), func(t *testing.T) {
 			s := newSystem(t)
 			p := newProcess(t, s)
@@ -279,13 +292,7 @@ func TestReceiveWakesOnArrival(t *testing.T) {
 				<-ready
 				s.Root.Send(p.PID(), "want")
 			}()
-			if timeout < 0 { // a broken wake-up would wait for ever
-				watchdog := time.AfterFunc(long, p.Close)
-				defer watchdog.Stop()
-			}
-			start := time.Now()
-			m, err := p.Receive(match, timeout)
-			woken(t, time.Since(start))
+			m, err := receiveWoken(t, p, match, timeout)
 			<-sent
 			if err != nil || m != "want" {
 				t.Fatalf("Receive = %v, %v; want \"want\", nil", m, err)
@@ -314,9 +321,7 @@ func TestReceiveScansArrivalsOnce(t *testing.T) {
 		}
 		s.Root.Send(p.PID(), "want")
 	}()
-	start := time.Now()
-	m, err := p.Receive(match, long)
-	woken(t, time.Since(start))
+	m, err := receiveWoken(t, p, match, outlasting)
 	<-sent
 	if err != nil || m != "want" {
 		t.Fatalf("Receive = %v, %v; want \"want\", nil", m, err)
@@ -346,9 +351,7 @@ func TestTakeMatchingWhileWaiting(t *testing.T) {
 		s.Root.Send(p.PID(), "n3")
 		s.Root.Send(p.PID(), "want")
 	}()
-	start := time.Now()
-	m, err := p.Receive(match, long)
-	woken(t, time.Since(start))
+	m, err := receiveWoken(t, p, match, outlasting)
 	if got := <-taken; !slices.Equal(got, []any{1, 2}) {
 		t.Fatalf("TakeMatching = %v; want [1 2]", got)
 	}
@@ -385,7 +388,7 @@ func TestConcurrentSendersKeepOrder(t *testing.T) {
 	// so that receives take from the middle while the senders append.
 	for i := range senders * each {
 		from := i % senders
-		m, err := p.Receive(func(m any) bool { return m.(*seq).from == from }, long)
+		m, err := p.Receive(func(m any) bool { return m.(*seq).from == from }, testkit.WaitBound)
 		if err != nil {
 			t.Fatalf("message %d (from %d) never came", i, from)
 		}
@@ -413,18 +416,18 @@ func TestReceiveFrom(t *testing.T) {
 		}
 	})
 	s.Root.Send(server, "start")
-	m, from, err := p.ReceiveFrom(nil, long)
+	m, from, err := p.ReceiveFrom(nil, testkit.WaitBound)
 	if err != nil || m != "hello" || !from.Equal(server) {
 		t.Fatalf("ReceiveFrom = %v, %v, %v; want hello, %v, nil", m, from, err, server)
 	}
 	p.Request(from, "reply")
-	if m, from, err := p.ReceiveFrom(nil, long); err != nil || m != "ack" || from != nil {
+	if m, from, err := p.ReceiveFrom(nil, testkit.WaitBound); err != nil || m != "ack" || from != nil {
 		t.Fatalf("ReceiveFrom = %v, %v, %v; want ack, <nil>, nil", m, from, err)
 	}
 
 	// A protoactor Future asks it.
-	f := s.Root.RequestFuture(p.PID(), "question", long)
-	m, from, err = p.ReceiveFrom(is("question"), long)
+	f := s.Root.RequestFuture(p.PID(), "question", testkit.WaitBound)
+	m, from, err = p.ReceiveFrom(is("question"), testkit.WaitBound)
 	if err != nil || from == nil {
 		t.Fatalf("ReceiveFrom = %v, %v, %v; want question with the future's PID", m, from, err)
 	}
@@ -464,7 +467,7 @@ func TestReceiveContext(t *testing.T) {
 		<-ready
 		p.Close()
 	}()
-	ctx, cancel = context.WithTimeout(context.Background(), long)
+	ctx, cancel = context.WithTimeout(context.Background(), testkit.WaitBound)
 	defer cancel()
 	if _, _, err := p.ReceiveContext(ctx, match); err != actor.ErrClosed {
 		t.Fatalf("closed: err = %v; want ErrClosed", err)
@@ -485,11 +488,9 @@ func TestCloseWakesReceiver(t *testing.T) {
 		<-ready
 		p.Close()
 	}()
-	start := time.Now()
-	if m, err := p.Receive(match, long); err != actor.ErrClosed || !p.Closed() {
+	if m, err := receiveWoken(t, p, match, outlasting); err != actor.ErrClosed || !p.Closed() {
 		t.Fatalf("Receive = %v, %v, and Closed = %v; want closed", m, err, p.Closed())
 	}
-	woken(t, time.Since(start))
 	// Closed: Infinity does not wait.
 	if m, err := p.Receive(is("want"), actor.Infinity); err != actor.ErrClosed {
 		t.Fatalf("Receive = %v, %v; want closed", m, err)
@@ -504,7 +505,7 @@ func TestConcurrentReceiversTakeTurns(t *testing.T) {
 	match, _ := signalOnCall(is("want"), 1, ready)
 	first := make(chan any, 1)
 	go func() {
-		m, _ := p.Receive(match, long)
+		m, _ := p.Receive(match, testkit.WaitBound)
 		first <- m
 	}()
 	<-ready // the goroutine holds the turn until "want" comes
@@ -528,7 +529,7 @@ func TestConcurrentReceiversTakeTurns(t *testing.T) {
 	rest := make(chan any, 2)
 	for range 2 {
 		go func() {
-			m, _ := p.Receive(nil, long)
+			m, _ := p.Receive(nil, testkit.WaitBound)
 			rest <- m
 		}()
 	}
@@ -549,13 +550,10 @@ func TestConcurrentReceiversTakeTurns(t *testing.T) {
 func blockedIn(t *testing.T, fn string, n int) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
-	for deadline := time.Now().Add(long); time.Now().Before(deadline); runtime.Gosched() {
+	testkit.Until(t, fmt.Sprintf("%d goroutines blocked in %s", n, fn), func() bool {
 		k := runtime.Stack(buf, true)
-		if strings.Count(string(buf[:k]), "(*Process)."+fn+"(") >= n {
-			return
-		}
-	}
-	t.Fatalf("%d goroutines never blocked in %s", n, fn)
+		return strings.Count(string(buf[:k]), "(*Process)."+fn+"(") >= n
+	})
 }
 
 // TestMatchPanic: a match that panics takes nothing, and the Process goes
@@ -570,7 +568,7 @@ func TestMatchPanic(t *testing.T) {
 				t.Fatal("the panic in match did not reach the caller")
 			}
 		}()
-		p.Receive(func(any) bool { panic("match") }, long)
+		p.Receive(func(any) bool { panic("match") }, testkit.WaitBound)
 	}()
 	s.Root.Send(p.PID(), "after")
 	if m, err := p.Receive(is("after"), 0); err != nil {
@@ -600,7 +598,7 @@ func TestCloseNotifiesWatchers(t *testing.T) {
 			ctx.Send(probe.PID(), forwarded{m})
 		}
 	})
-	if _, err := probe.Receive(is("watching"), long); err != nil {
+	if _, err := probe.Receive(is("watching"), testkit.WaitBound); err != nil {
 		t.Fatal("the actor never started")
 	}
 	// And a Process watches p, and another watches it no longer.
@@ -626,7 +624,7 @@ func TestCloseNotifiesWatchers(t *testing.T) {
 	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
 		t.Fatalf("the watching Process got %v, %v; want Terminated{Who: p, Why: Stopped}", m, err)
 	}
-	m, err = probe.Receive(func(m any) bool { _, ok := m.(forwarded); return ok }, long)
+	m, err = probe.Receive(func(m any) bool { _, ok := m.(forwarded); return ok }, testkit.WaitBound)
 	if err != nil || !m.(forwarded).t.Who.Equal(p.PID()) {
 		t.Fatalf("the watching actor got %v, %v; want Terminated{Who: p}", m, err)
 	}
@@ -675,10 +673,10 @@ func TestSendAfterClose(t *testing.T) {
 
 	s.Root.Send(p.PID(), "before")
 	p.Close()
-	s.Root.Send(p.PID(), "cached")                      // p.PID() caches the Process
-	s.Root.Send(s.NewLocalPID(p.PID().Id), "fresh")     // a fresh PID finds no one
-	p.Enqueue("enqueued")                               // a port moving messages in
-	f := s.Root.RequestFuture(p.PID(), "request", long) // and a request is answered
+	s.Root.Send(p.PID(), "cached")                                   // p.PID() caches the Process
+	s.Root.Send(s.NewLocalPID(p.PID().Id), "fresh")                  // a fresh PID finds no one
+	p.Enqueue("enqueued")                                            // a port moving messages in
+	f := s.Root.RequestFuture(p.PID(), "request", testkit.WaitBound) // and a request is answered
 	if _, err := f.Result(); err != protoactor.ErrDeadLetter {
 		t.Fatalf("request to a closed Process: err = %v; want ErrDeadLetter", err)
 	}
@@ -724,14 +722,14 @@ func TestWatchActor(t *testing.T) {
 	a := s.Root.Spawn(protoactor.PropsFromFunc(nop))
 	p.Watch(a)
 	s.Root.Stop(a)
-	m, err := p.Receive(terminatedBy(a), long)
+	m, err := p.Receive(terminatedBy(a), testkit.WaitBound)
 	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_Stopped {
 		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: Stopped}", m, err)
 	}
 
 	// Watching what is already gone answers NotFound, as monitor/2 says noproc.
 	p.Watch(a)
-	m, err = p.Receive(terminatedBy(a), long)
+	m, err = p.Receive(terminatedBy(a), testkit.WaitBound)
 	if err != nil || m.(*protoactor.Terminated).Why != protoactor.TerminatedReason_NotFound {
 		t.Fatalf("Receive = %v, %v; want Terminated{Who: a, Why: NotFound}", m, err)
 	}
@@ -784,7 +782,7 @@ func TestControllingProcessProtocol(t *testing.T) {
 
 	want := 0
 	for ; want < 100; want++ { // old handles some first
-		m, err := old.Receive(isPort, long)
+		m, err := old.Receive(isPort, testkit.WaitBound)
 		if err != nil || m.(*tcp).n != want {
 			t.Fatalf("old owner: %v, %v; want %d", m, err, want)
 		}
@@ -796,7 +794,7 @@ func TestControllingProcessProtocol(t *testing.T) {
 	port.Unlock()
 
 	for ; want < total; want++ {
-		m, err := next.Receive(isPort, long)
+		m, err := next.Receive(isPort, testkit.WaitBound)
 		if err != nil || m.(*tcp).n != want {
 			t.Fatalf("new owner: %v, %v; want %d", m, err, want)
 		}
@@ -848,11 +846,7 @@ func TestOnExitPID(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Root.Stop(a)
-	select {
-	case <-exited:
-	case <-time.After(long):
-		t.Fatal("OnExit never ran for a stopped actor")
-	}
+	testkit.Recv(t, exited, "run of OnExit for a stopped actor")
 
 	// A Process: the same call, and f has run when Close returns.
 	p := newProcess(t, s)
@@ -938,31 +932,13 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for a logger and a test's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // A spawned Process runs fn, and closes when fn returns: its monitors and
 // watchers are told, and it leaves the registry.
 func TestSpawn(t *testing.T) {
 	s := newSystem(t)
 	probe := newProcess(t, s)
 	pid, err := actor.Spawn(s, func(p *actor.Process) {
-		m, from, err := p.ReceiveFrom(nil, long)
+		m, from, err := p.ReceiveFrom(nil, testkit.WaitBound)
 		if err != nil {
 			return
 		}
@@ -973,10 +949,10 @@ func TestSpawn(t *testing.T) {
 	}
 	probe.Watch(pid)
 	s.Root.RequestWithCustomSender(pid, "hello", probe.PID())
-	if m, err := probe.Receive(isString, long); err != nil || m != "echo hello" {
+	if m, err := probe.Receive(isString, testkit.WaitBound); err != nil || m != "echo hello" {
 		t.Fatalf("the spawned Process answered %v, %v", m, err)
 	}
-	if _, err := probe.Receive(terminatedBy(pid), long); err != nil {
+	if _, err := probe.Receive(terminatedBy(pid), testkit.WaitBound); err != nil {
 		t.Fatal("no Terminated once fn returned")
 	}
 	if _, ok := s.ProcessRegistry.Get(pid); ok {
@@ -998,13 +974,13 @@ func TestSpawn(t *testing.T) {
 // here, a socket in use) is closed, and its monitors are told after the
 // report.
 func TestSpawnCrash(t *testing.T) {
-	var log syncBuffer
+	var log testkit.SyncBuffer
 	s := actor.NewSystem(actor.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	t.Cleanup(s.Shutdown)
 	owned := make(chan struct{})
 	pid, err := actor.Spawn(s, func(p *actor.Process) {
 		p.OnExit(func() { close(owned) })
-		p.Receive(is("crash"), long)
+		p.Receive(is("crash"), testkit.WaitBound)
 		panic("boom")
 	})
 	if err != nil {
@@ -1015,17 +991,8 @@ func TestSpawnCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Root.Send(pid, "crash")
-	var out string
-	select {
-	case out = <-reported:
-	case <-time.After(long):
-		t.Fatal("the crashed Process was not closed")
-	}
-	select {
-	case <-owned: // by the same Close
-	case <-time.After(long):
-		t.Fatal("what the crashed Process owned was not closed")
-	}
+	out := testkit.Recv(t, reported, "close of the crashed Process")
+	testkit.Recv(t, owned, "close of what the crashed Process owned") // by the same Close
 	for _, want := range []string{"level=ERROR", "crash report", "reason=boom", "pid=", pid.Id, "TestSpawnCrash.func"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the log, when monitors were told, has no %q:\n%s", want, out)
@@ -1051,13 +1018,9 @@ func TestSpawnKilled(t *testing.T) {
 	}
 	<-ready
 	s.Root.Stop(pid)
-	select {
-	case closed := <-ended:
-		if !closed {
-			t.Fatal("Receive returned, but not as closed")
-		}
-	case <-time.After(long):
-		t.Fatal("Stop did not wake the blocked Receive")
+	closed := testkit.Recv(t, ended, "wake-up of the blocked Receive by Stop")
+	if !closed {
+		t.Fatal("Receive returned, but not as closed")
 	}
 }
 

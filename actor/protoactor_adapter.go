@@ -164,11 +164,10 @@ func (m *ownerMailbox) unindex(system *actor.ActorSystem, self *actor.PID) {
 const registryBuckets = 8
 
 // compactRegistry moves the processes of a new system's registry to
-// registryBuckets maps. protoactor spreads them over 1024 concurrent maps
-// of 32 shards: 2.7 MB before the first actor, and, until tens of
-// thousands of them, a Go map of its own for each, about 480 bytes. In 256
-// shards an actor costs its map slot, and locking is still spread far
-// wider than the cores that contend for it.
+// registryBuckets maps: protoactor's 1024 maps of 32 shards cost a system
+// memory before its first actor and each actor a map of its own, where 256
+// shards cost an actor its slot and still spread locking far wider than
+// the cores that contend for it (see docs/DESIGN.md, actor: Registries).
 func compactRegistry(reg *actor.ProcessRegistryValue) {
 	sm := &actor.SliceMap{LocalPIDs: make([]cmap.ConcurrentMap, registryBuckets)}
 	for i := range sm.LocalPIDs {
@@ -176,7 +175,8 @@ func compactRegistry(reg *actor.ProcessRegistryValue) {
 	}
 	for _, m := range reg.LocalPIDs.LocalPIDs {
 		// Not IterBuffered: its goroutines and channels, for 1024 maps,
-		// left 7 MB of garbage in every new system's heap.
+		// leave garbage in every new system's heap (see docs/DESIGN.md,
+		// actor: Registries).
 		m.IterCb(func(k string, v any) { sm.GetBucket(k).Set(k, v) })
 	}
 	reg.LocalPIDs = sm

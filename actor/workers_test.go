@@ -1,10 +1,11 @@
 package actor
 
 import (
+	"fmt"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // spawnDispatcher is protoactor's default dispatcher under another type,
@@ -175,15 +176,11 @@ func TestWorkerPoolHandsOver(t *testing.T) {
 	wp.mu.Unlock()
 	ran := make(map[int]bool)
 	for i := range cap(done) {
-		select {
-		case n := <-done: // workers run in parallel: in any order
-			if ran[n] {
-				t.Fatalf("work %d ran twice", n)
-			}
-			ran[n] = true
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%d of %d queued works ran behind a blocked one", i, cap(done))
+		n := testkit.Recv(t, done, fmt.Sprintf("work %d of %d (queued behind a blocked one)", i+1, cap(done))) // workers run in parallel: in any order
+		if ran[n] {
+			t.Fatalf("work %d ran twice", n)
 		}
+		ran[n] = true
 	}
 	close(release)
 }

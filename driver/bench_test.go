@@ -4,6 +4,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/otpnet/otpnet/internal/leaktest"
 )
 
 // BenchmarkRuntimeTimer is what a deadline costs with Go's runtime timers,
@@ -36,7 +38,7 @@ func BenchmarkWrite64(b *testing.B) {
 }
 
 func TestWriteDoesNotAllocate(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
 	go discard(peer)

@@ -2,16 +2,19 @@ package driver
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
 func TestReadAndWrite(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -40,7 +43,7 @@ func TestReadAndWrite(t *testing.T) {
 }
 
 func TestWritevIsOneStream(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
 	bufs := [][]byte{[]byte("a"), nil, []byte("bc"), []byte("def")}
@@ -59,7 +62,7 @@ func TestWritevIsOneStream(t *testing.T) {
 // A socket starts paused, and data that arrives while it is paused is
 // read when it resumes: no edge is lost, though the edge came while paused.
 func TestResumeReadsDataThatCameWhilePaused(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t, ReadBuffer(4096))
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -84,8 +87,7 @@ func TestResumeReadsDataThatCameWhilePaused(t *testing.T) {
 // waitRecvQueue waits until h's kernel receive queue holds n bytes.
 func waitRecvQueue(t *testing.T, pl *Pool, h Handle, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Until(t, fmt.Sprintf("%d bytes in the receive queue", n), func() bool {
 		var q int
 		if err := pl.Control(h, func(fd int) (err error) {
 			q, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
@@ -93,21 +95,15 @@ func waitRecvQueue(t *testing.T, pl *Pool, h Handle, n int) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if q >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("receive queue holds %d bytes, want %d", q, n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return q >= n
+	})
 }
 
 // A handler that pauses after every read, resumed from another goroutine,
 // gets every byte of a flood in order, and while it is paused the peer is
 // held back by TCP's window.
 func TestPauseResumeUnderPressure(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t, ReadBuffer(4096))
 	r := newRecorder()
 	r.pause = true
@@ -149,7 +145,7 @@ func TestPauseResumeUnderPressure(t *testing.T) {
 // While paused, a flood fills the kernel buffers and then stops: the
 // peer's write blocks, and nothing is read.
 func TestPausedFloodIsHeldBack(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -173,7 +169,7 @@ func isTimeout(err error) bool {
 }
 
 func TestHalfCloseIsReported(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -196,7 +192,7 @@ func TestHalfCloseIsReported(t *testing.T) {
 
 // EOF seen while paused is not lost: it is reported on Resume.
 func TestHalfCloseWhilePaused(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -212,8 +208,7 @@ func TestHalfCloseWhilePaused(t *testing.T) {
 // waitState waits until h's TCP state is st.
 func waitState(t *testing.T, pl *Pool, h Handle, st uint8) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Until(t, fmt.Sprintf("in TCP state %d", st), func() bool {
 		var info *unix.TCPInfo
 		if err := pl.Control(h, func(fd int) (err error) {
 			info, err = unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
@@ -221,18 +216,12 @@ func waitState(t *testing.T, pl *Pool, h Handle, st uint8) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if info.State == st {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("TCP state %d, want %d", info.State, st)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return info.State == st
+	})
 }
 
 func TestPeerResetIsAnError(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -255,7 +244,7 @@ func TestPeerResetIsAnError(t *testing.T) {
 // With a tiny send buffer most of a large write is queued; the poller
 // flushes it in order, reports progress, and disarms at zero.
 func TestPartialWritesWithTinySndbuf(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -294,7 +283,7 @@ func TestPartialWritesWithTinySndbuf(t *testing.T) {
 }
 
 func TestCloseDrainSendsTheQueue(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
 	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
@@ -333,7 +322,7 @@ func queuedPair(t *testing.T, pl *Pool) (c Handle, peer net.Conn, want []byte) {
 }
 
 func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer, want := queuedPair(t, pl)
 	// The peer reads nothing: the queue cannot drain.
@@ -352,7 +341,7 @@ func TestCloseDrainTimesOutAndDiscards(t *testing.T) {
 // CloseDrain's limit bounds the drain even while the queue moves: a peer
 // that reads steadily, but slowly, for longer than the limit.
 func TestCloseDrainLimit(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer, want := queuedPair(t, pl)
 	got := make(chan []byte)
@@ -380,25 +369,20 @@ func TestCloseDrainLimit(t *testing.T) {
 // A drain ends when the connection fails: a peer that resets it leaves
 // nothing to wait for, however long the limits.
 func TestCloseDrainEndsOnReset(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer, _ := queuedPair(t, pl)
 	done := make(chan error, 1)
 	go func() { done <- pl.CloseDrain(c, time.Hour, 0) }()
 	peer.(*net.TCPConn).SetLinger(0)
 	peer.Close()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("CloseDrain = %v, want nil: the queue went with the connection", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("CloseDrain still waits on a reset connection")
+	if err := testkit.Result(t, "CloseDrain of a reset connection", done); err != nil {
+		t.Fatalf("CloseDrain = %v, want nil: the queue went with the connection", err)
 	}
 }
 
 func TestAbortResetsThePeer(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
 	pl.Write(c, []byte("unread"))
@@ -416,7 +400,7 @@ func TestAbortResetsThePeer(t *testing.T) {
 
 // shutdown(write) waits for the queue: the FIN follows the last byte.
 func TestShutdownWriteAfterQueue(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, peer := pair(t, pl, newRecorder())
 	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,10 +66,10 @@ func (r *recorder) OnFlush(q int) {
 }
 
 // waitFor waits until cond, evaluated under r.mu, holds, or fails t after
-// ten seconds: a bound on failure, not a synchronisation.
+// testkit.WaitBound: a bound on failure, not a synchronisation.
 func (r *recorder) waitFor(t testing.TB, what string, cond func(*recorder) bool) {
 	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
+	deadline := time.NewTimer(testkit.WaitBound)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
@@ -130,22 +131,12 @@ func reuseAddr(fd int) error {
 // pair returns a connection of pl and the plain net.Conn at its other end.
 func pair(t testing.TB, pl *Pool, h Handler) (Handle, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, port := testkit.Listen(t)
+	c, err := pl.Dial(nil, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: port}, time.Now().Add(testkit.WaitBound), nil, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	a := ln.Addr().(*net.TCPAddr)
-	c, err := pl.Dial(nil, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: a.Port}, time.Now().Add(5*time.Second), nil, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	return c, peer
+	return c, testkit.Accept(t, ln)
 }
 
 // pattern returns n bytes of a sequence that shows reordering and loss.

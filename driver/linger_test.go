@@ -3,85 +3,22 @@ package driver
 import (
 	"io"
 	"net"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
-// eventLog keeps events in the order they happen, from any goroutine.
-type eventLog struct {
-	mu      sync.Mutex
-	events  []string
-	changed chan struct{} // a token after every event
-}
-
-func newEventLog() *eventLog { return &eventLog{changed: make(chan struct{}, 1)} }
-
-func (l *eventLog) add(e string) {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-	select {
-	case l.changed <- struct{}{}:
-	default:
-	}
-}
-
-// first waits until one of events is logged and returns the one logged
-// first, or fails t after ten seconds: a bound on failure, not a
-// synchronisation.
-func (l *eventLog) first(t *testing.T, events ...string) string {
-	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	for {
-		l.mu.Lock()
-		i := slices.IndexFunc(l.events, func(e string) bool { return slices.Contains(events, e) })
-		var e string
-		if i >= 0 {
-			e = l.events[i]
-		}
-		log := slices.Clone(l.events)
-		l.mu.Unlock()
-		if i >= 0 {
-			return e
-		}
-		select {
-		case <-l.changed:
-		case <-deadline.C:
-			t.Fatalf("none of %q came (events: %q)", events, log)
-		}
-	}
-}
-
-// wait waits until e is logged.
-func (l *eventLog) wait(t *testing.T, e string) {
-	t.Helper()
-	l.first(t, e)
-}
-
-// before fails t unless a was logged before b; both must be logged.
-func (l *eventLog) before(t *testing.T, a, b string) {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	i, j := slices.Index(l.events, a), slices.Index(l.events, b)
-	if i < 0 || j < 0 || i > j {
-		t.Fatalf("want %q before %q, got %q", a, b, l.events)
-	}
-}
-
-// run runs f on a goroutine of its own and logs what once f has
+// logRun runs f on a goroutine of its own and logs what once f has
 // returned; the channel gives f's result.
-func (l *eventLog) run(what string, f func() error) <-chan error {
+func logRun(l *testkit.Log, what string, f func() error) <-chan error {
 	c := make(chan error, 1)
 	go func() {
 		err := f()
-		l.add(what)
+		l.Add(what)
 		c <- err
 	}()
 	return c
@@ -92,9 +29,9 @@ func (l *eventLog) run(what string, f func() error) <-chan error {
 // returned, and makes t check for leaks. The close hook is swapped before
 // the pool starts and back after it stops: hooks change only while no
 // pool runs.
-func watchedPool(t *testing.T, opts ...Option) (pl *Pool, log *eventLog, watch func(fd int)) {
-	checkLeaks(t)
-	log = newEventLog()
+func watchedPool(t *testing.T, opts ...Option) (pl *Pool, log *testkit.Log, watch func(fd int)) {
+	leaktest.Check(t)
+	log = &testkit.Log{}
 	var watched atomic.Int64
 	watched.Store(-1)
 	real := hooks.close
@@ -102,9 +39,9 @@ func watchedPool(t *testing.T, opts ...Option) (pl *Pool, log *eventLog, watch f
 		if !watched.CompareAndSwap(int64(fd), -1) {
 			return real(fd)
 		}
-		log.add("closing")
+		log.Add("closing")
 		err := real(fd)
-		log.add("closed")
+		log.Add("closed")
 		return err
 	}
 	t.Cleanup(func() { hooks.close = real })
@@ -157,11 +94,11 @@ func endLinger(t *testing.T, peer net.Conn) {
 
 // readLog is a Handler that logs what each OnRead.
 type readLog struct {
-	log  *eventLog
+	log  *testkit.Log
 	what string
 }
 
-func (r readLog) OnRead([]byte) bool { r.log.add(r.what); return true }
+func (r readLog) OnRead([]byte) bool { r.log.Add(r.what); return true }
 func (readLog) OnEOF()               {}
 func (readLog) OnError(error)        {}
 func (readLog) OnFlush(int)          {}
@@ -213,11 +150,11 @@ func TestLingeringCloseOnThePollerStallsNothing(t *testing.T) {
 			}
 
 			tc.close(t, pl, peerA, a)
-			log.wait(t, "closing")
+			log.Wait(t, "closing")
 			if _, err := peerB.Write([]byte("b")); err != nil {
 				t.Fatal(err)
 			}
-			if e := log.first(t, "B read", "closed"); e != "B read" {
+			if e := log.First(t, "B read", "closed"); e != "B read" {
 				t.Fatalf("B's data came after A's lingering close returned: the poller waited in it")
 			}
 
@@ -234,7 +171,7 @@ func TestLingeringCloseOnThePollerStallsNothing(t *testing.T) {
 			r.waitFor(t, "C's data", func(r *recorder) bool { return r.data.String() == "c" })
 
 			endLinger(t, peerA)
-			log.wait(t, "closed")
+			log.Wait(t, "closed")
 		})
 	}
 }
@@ -262,11 +199,11 @@ func TestCallersLingeringCloseLocksOutNoPoller(t *testing.T) {
 			gate := make(chan struct{})
 			pl.Submit(b, func() { <-gate })
 			pl.Resume(a)
-			closed := log.run("returned", func() error { return tc.close(pl, a) })
-			log.wait(t, "closing")
+			closed := logRun(log, "returned", func() error { return tc.close(pl, a) })
+			log.Wait(t, "closing")
 			close(gate)
 			peerB.Write([]byte("b"))
-			if e := log.first(t, "B read", "closed"); e != "B read" {
+			if e := log.First(t, "B read", "closed"); e != "B read" {
 				t.Fatalf("B's data came after A's lingering close returned: the poller waited for A's lock")
 			}
 
@@ -274,7 +211,7 @@ func TestCallersLingeringCloseLocksOutNoPoller(t *testing.T) {
 			if err := <-closed; err != nil {
 				t.Fatalf("%s = %v", tc.name, err)
 			}
-			log.before(t, "closed", "returned")
+			log.Before(t, "closed", "returned")
 		})
 	}
 }
@@ -285,13 +222,13 @@ func TestStopWaitsForLingeringCloses(t *testing.T) {
 	pl, log, watch := watchedPool(t)
 	a, peerA := lingeringPair(t, pl, newRecorder(), watch)
 	pl.Close(a)
-	log.wait(t, "closing")
-	stopped := log.run("stopped", pl.Stop)
+	log.Wait(t, "closing")
+	stopped := logRun(log, "stopped", pl.Stop)
 	endLinger(t, peerA)
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
-	log.before(t, "closed", "stopped")
+	log.Before(t, "closed", "stopped")
 }
 
 // CloseDrain returns once the socket's fd is closed, also when the poller
@@ -315,8 +252,8 @@ func TestCloseDrainReturnsOnceClosed(t *testing.T) {
 	if err := pl.CloseDrain(c, 10*time.Second, 0); err != nil {
 		t.Fatal(err)
 	}
-	log.add("CloseDrain returned")
-	log.before(t, "closed", "CloseDrain returned")
+	log.Add("CloseDrain returned")
+	log.Before(t, "closed", "CloseDrain returned")
 	if n := <-got; n != len(want) {
 		t.Fatalf("peer got %d bytes, want %d", n, len(want))
 	}

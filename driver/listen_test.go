@@ -1,20 +1,22 @@
 package driver
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
 func TestListenAcceptDial(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, addr := listen(t, pl)
 	sr := newRecorder()
@@ -43,7 +45,7 @@ func TestListenAcceptDial(t *testing.T) {
 }
 
 func TestAcceptTimeout(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, _ := listen(t, pl)
 	start := time.Now()
@@ -59,7 +61,7 @@ func TestAcceptTimeout(t *testing.T) {
 // Waiting accepts time out in deadline order, and the listener still
 // serves the next one.
 func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, addr := listen(t, pl)
 	start := time.Now()
@@ -96,7 +98,7 @@ func TestAcceptsTimeOutInDeadlineOrder(t *testing.T) {
 
 // Closing a listener wakes every blocked Accept with ErrClosed.
 func TestCloseListenerWakesAccepts(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, _ := listen(t, pl)
 	const n = 10
@@ -119,28 +121,20 @@ func TestCloseListenerWakesAccepts(t *testing.T) {
 // waitWaiters waits until n goroutines are blocked in Accept on l.
 func waitWaiters(t *testing.T, pl *Pool, l Handle, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Until(t, fmt.Sprintf("%d accepts waiting", n), func() bool {
 		s, err := pl.lock(l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := len(s.x.list)
-		s.mu.Unlock()
-		if k == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d accepts waiting, want %d", k, n)
-		}
-		runtime.Gosched()
-	}
+		defer s.mu.Unlock()
+		return len(s.x.list) == n
+	})
 }
 
 // EMFILE from accept comes back as an error at once: no panic, no spin,
 // and the connection waits in the backlog for the next Accept.
 func TestAcceptEMFILE(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, addr := listen(t, pl)
 	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)))
@@ -163,7 +157,7 @@ func TestAcceptEMFILE(t *testing.T) {
 }
 
 func TestAcceptOnConnectionIsEINVAL(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, _ := pair(t, pl, newRecorder())
 	if _, err := pl.Accept(c, time.Time{}, newRecorder()); err != unix.EINVAL {
@@ -176,7 +170,7 @@ func TestAcceptOnConnectionIsEINVAL(t *testing.T) {
 }
 
 func TestDialRefused(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -193,7 +187,7 @@ func TestDialRefused(t *testing.T) {
 // A listener whose backlog is full drops SYNs, so a connect hangs until
 // its deadline.
 func TestDialTimeout(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	fullBacklog(t, newPool(t))
 }
 
@@ -224,7 +218,7 @@ func fullBacklog(t *testing.T, pl *Pool) unix.Sockaddr {
 }
 
 func TestDialIPv6(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, err := pl.Listen(&unix.SockaddrInet6{Addr: [16]byte{15: 1}}, 16, nil)
 	if err != nil {
@@ -236,7 +230,7 @@ func TestDialIPv6(t *testing.T) {
 }
 
 func TestDialUnix(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	path := filepath.Join(t.TempDir(), "s")
 	l, err := pl.Listen(&unix.SockaddrUnix{Name: path}, 16, nil)
@@ -268,7 +262,7 @@ func echoOne(t *testing.T, pl *Pool, l Handle, addr unix.Sockaddr) {
 
 // Adopt takes an fd opened elsewhere (gen_tcp's {fd, Fd}).
 func TestAdopt(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -307,7 +301,7 @@ func TestAdopt(t *testing.T) {
 
 // Stopping the pool closes every socket and wakes blocked calls.
 func TestStopClosesEverything(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl, err := NewPool(Pollers(2))
 	if err != nil {
 		t.Fatal(err)
@@ -353,7 +347,7 @@ func TestStopClosesEverything(t *testing.T) {
 }
 
 func TestSubmitRunsOnThePoller(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t, Pollers(1))
 	r := newRecorder()
 	c, peer := pair(t, pl, r)
@@ -394,7 +388,7 @@ func TestPoolOptions(t *testing.T) {
 // TryAccept never waits: with no connection it answers EAGAIN and calls
 // notify, once, on the poller when one comes; then it takes it.
 func TestTryAccept(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, addr := listen(t, pl)
 	notified := make(chan struct{}, 2)
@@ -412,11 +406,7 @@ func TestTryAccept(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pl.Close(c)
-	select {
-	case <-notified:
-	case <-time.After(5 * time.Second):
-		t.Fatal("not notified of the connection within 5 s")
-	}
+	testkit.Recv(t, notified, "notice of the connection")
 	s, err := pl.TryAccept(l, newRecorder(), nil)
 	if err != nil {
 		t.Fatalf("TryAccept after the notice = %v", err)
@@ -451,7 +441,7 @@ func TestTryAccept(t *testing.T) {
 // DialCancel gives up when cancel closes: the connect that hangs on a full
 // backlog returns ErrClosed, and its socket is closed.
 func TestDialCancel(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	addr := fullBacklog(t, pl)
 	cancel := make(chan struct{})
@@ -460,21 +450,10 @@ func TestDialCancel(t *testing.T) {
 		_, err := pl.DialCancel(nil, addr, time.Time{}, cancel, nil, newRecorder())
 		res <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for dialing(pl) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("DialCancel not waiting within 5 s")
-		}
-		time.Sleep(time.Millisecond) // polling the slot table, bounded above
-	}
+	testkit.Until(t, "DialCancel waiting", func() bool { return dialing(pl) == 1 })
 	close(cancel)
-	select {
-	case err := <-res:
-		if err != ErrClosed {
-			t.Fatalf("DialCancel = %v, want ErrClosed", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("DialCancel still waits 5 s after its cancel closed")
+	if err := testkit.Result(t, "DialCancel after its cancel closed", res); err != ErrClosed {
+		t.Fatalf("DialCancel = %v, want ErrClosed", err)
 	}
 	if _, err := pl.DialCancel(nil, addr, time.Time{}, cancel, nil, newRecorder()); err != ErrClosed {
 		t.Fatalf("DialCancel with cancel closed already = %v, want ErrClosed", err)

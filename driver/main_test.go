@@ -7,13 +7,9 @@ import (
 	"github.com/otpnet/otpnet/internal/leaktest"
 )
 
+// TestMain serves the echo benchmark when this process is its child, and
+// otherwise checks that the tests leave no fd and no goroutine behind.
 func TestMain(m *testing.M) {
 	benchecho.Main(benchServers)
 	leaktest.Main(m)
 }
-
-// checkLeaks makes t fail if it leaves an fd or a goroutine behind.
-func checkLeaks(t testing.TB) { leaktest.Check(t) }
-
-// countFds returns the number of open fds.
-func countFds() int { return leaktest.Take().Fds }

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,17 +55,13 @@ func recvOp(buf []byte, n *int) func(fd int) error {
 // rawWaiters waits until n goroutines wait in Do on h in the direction.
 func rawWaiters(t *testing.T, pl *Pool, h Handle, write bool, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for k := pl.Waiting(h, write); k != n; k = pl.Waiting(h, write) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines waiting (write %v), want %d", k, write, n)
-		}
-		runtime.Gosched()
-	}
+	testkit.Until(t, fmt.Sprintf("%d goroutines waiting (write %v)", n, write), func() bool {
+		return pl.Waiting(h, write) == n
+	})
 }
 
 func TestRawReadWokenByData(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	h, _, peer := openUDP(t, pl)
 	done := make(chan error, 1)
@@ -79,7 +78,7 @@ func TestRawReadWokenByData(t *testing.T) {
 }
 
 func TestRawCloseWakesEveryWaiter(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	h, _, _ := openUDP(t, pl)
 	const readers = 10
@@ -103,7 +102,7 @@ func TestRawCloseWakesEveryWaiter(t *testing.T) {
 }
 
 func TestRawDeadline(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	h, _, peer := openUDP(t, pl)
 	buf, n := make([]byte, 8), 0
@@ -138,7 +137,7 @@ func TestRawDeadline(t *testing.T) {
 // Many goroutines read one socket: every datagram reaches exactly one of
 // them, and no wake-up is lost.
 func TestRawManyReaders(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t, Pollers(2))
 	h, _, peer := openUDP(t, pl)
 	const readers, datagrams = 16, 2000
@@ -184,7 +183,7 @@ func TestRawManyReaders(t *testing.T) {
 // A raw TCP client and server: connect and accept through Do, a write that
 // waits for room in a tiny send buffer, Shutdown and Close on raw handles.
 func TestRawStream(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
 	if err != nil {
@@ -305,7 +304,7 @@ func readAll(t *testing.T, pl *Pool, h Handle, n int) []byte {
 
 // Stopping the pool wakes goroutines blocked in Do.
 func TestRawStopWakesDo(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl, err := NewPool(Pollers(1))
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +323,7 @@ func TestRawStopWakesDo(t *testing.T) {
 }
 
 func TestDoOnConnectionIsEINVAL(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	c, _ := pair(t, pl, newRecorder())
 	defer pl.Close(c)

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ import (
 // stale handle answers ErrClosed, and no peer ever receives a byte that
 // was written with another socket's handle.
 func TestStaleHandlesNeverReachNewSockets(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t, Pollers(2))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,11 +155,11 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("8000 connections: skipped with -short")
 	}
-	checkLeaks(t)
+	leaktest.Check(t)
 	pl := newPool(t)
 	l, addr := listen(t, pl)
 	const pairs = 4000
-	before := runtime.NumGoroutine()
+	before := leaktest.Take().Goroutines
 
 	conns := make([]Handle, 0, 2*pairs)
 	var mu sync.Mutex
@@ -209,7 +208,7 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	if err := leaktest.Settle(leaktest.Counts{Fds: math.MaxInt, Goroutines: before}); err != nil {
 		t.Fatal(err)
 	}
-	if fds := countFds(); fds < 2*pairs {
+	if fds := leaktest.Take().Fds; fds < 2*pairs {
 		t.Fatalf("%d fds open, want at least %d", fds, 2*pairs)
 	}
 }

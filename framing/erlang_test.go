@@ -1,14 +1,10 @@
 package framing
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +71,7 @@ func optString(opts []Option) string {
 // packet_size and line_length around the boundary). One escript process
 // decodes the whole batch, while Go decodes its own.
 func TestErlangDecodePacket(t *testing.T) {
-	escript := erltest.Escript(t)
+	erltest.Escript(t) // without Erlang: skip, or fail, before the Go side works
 	start := time.Now()
 
 	var cases []oracleCase
@@ -89,7 +85,7 @@ func TestErlangDecodePacket(t *testing.T) {
 	for _, c := range cases {
 		in = c.appendTo(in)
 	}
-	wait := startOracle(t, escript, "testdata/decode_packet.escript", in)
+	wait := erltest.Batch(t, "testdata/decode_packet.escript", nil, in)
 
 	// Decode in Go while Erlang does.
 	got := make([]string, len(cases))
@@ -129,34 +125,6 @@ func TestErlangDecodePacket(t *testing.T) {
 		t.Logf("%-9s %d inputs: ok %d, more %d, error %d, badarg %d", Type(typ), n, o["ok"], o["more"], o["error"], o["badarg"])
 	}
 	t.Logf("%d inputs per packet type, %d in all, identical to Erlang's; %v", oracleCasesPerType, len(cases), time.Since(start).Round(time.Millisecond))
-}
-
-// startOracle starts one escript process that runs script on the batch in
-// and returns a function that waits for it and returns its output lines.
-func startOracle(t *testing.T, escript, script string, in []byte) (wait func() []string) {
-	t.Helper()
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.txt")
-	if err := os.WriteFile(inPath, in, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), escript, script, inPath, outPath)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return func() []string {
-		t.Helper()
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("%s %s: %v\n%s", escript, script, err, stderr.Bytes())
-		}
-		out, err := os.ReadFile(outPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-	}
 }
 
 // render writes a DecodePacket outcome in the escript's canonical form.
@@ -317,7 +285,7 @@ func (c streamCase) appendTo(b []byte) []byte {
 // fit; the http types check the switch from request line to headers and
 // back. All sockets live in one escript process.
 func TestErlangStream(t *testing.T) {
-	escript := erltest.Escript(t)
+	erltest.Escript(t) // without Erlang: skip, or fail, before the Go side works
 	start := time.Now()
 	var cases []streamCase
 	for typ := One; typ < numTypes; typ++ {
@@ -330,7 +298,7 @@ func TestErlangStream(t *testing.T) {
 	for _, c := range cases {
 		in = c.appendTo(in)
 	}
-	wait := startOracle(t, escript, "testdata/stream.escript", in)
+	wait := erltest.Batch(t, "testdata/stream.escript", nil, in)
 	got := make([]string, len(cases))
 	for i, c := range cases {
 		got[i] = runStream(t, c)

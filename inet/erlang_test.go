@@ -1,15 +1,10 @@
 package inet
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,39 +19,14 @@ import (
 // returns its output lines, one per input line (see the escript).
 func inetOracle(t *testing.T, mode string, in []string) []string {
 	t.Helper()
-	escript := erltest.Escript(t)
-	dir := t.TempDir()
-	inPath, outPath := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
-	args := []string{"testdata/inet.escript", mode}
+	var input []byte
 	if in != nil {
-		var b strings.Builder
+		input = []byte{}
 		for _, l := range in {
-			b.WriteString(l + "\n")
+			input = append(append(input, l...), '\n')
 		}
-		if err := os.WriteFile(inPath, []byte(b.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, inPath)
 	}
-	cmd := exec.CommandContext(t.Context(), escript, append(args, outPath)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", escript, mode, err, stderr.Bytes())
-	}
-	f, err := os.Open(outPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := erltest.Batch(t, "testdata/inet.escript", []string{mode}, input)()
 	if in != nil && len(out) != len(in) {
 		t.Fatalf("escript %s gave %d lines for %d inputs", mode, len(out), len(in))
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,16 +24,13 @@ func activeOf(t *testing.T, s *Socket) Mode {
 // gen_tcp_misc_SUITE:active_n, and what OTP 25 does around it.
 func TestActiveN(t *testing.T) {
 	p := newProc(t)
-	ls, err := Listen(p, 0, Active(N(3)), IP(loopback))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ls := listen(t, p, Active(N(3)), IP(loopback))
 	defer ls.Close()
 	if m := activeOf(t, ls); m != N(3) {
 		t.Fatalf("active = %v, want 3", m)
 	}
 	ls.SetOpts(Active(N(-3)))
-	if m, ok := p.expect(t).(*TCPPassive); !ok || m.Socket != ls {
+	if m, ok := testkit.Next(t, p).(*TCPPassive); !ok || m.Socket != ls {
 		t.Fatalf("want tcp_passive for the listen socket, got %#v", m)
 	}
 	if m := activeOf(t, ls); m != False {
@@ -40,7 +38,7 @@ func TestActiveN(t *testing.T) {
 	}
 	// {active, 0} on a passive socket still says tcp_passive.
 	ls.SetOpts(Active(N(0)))
-	if _, ok := p.expect(t).(*TCPPassive); !ok {
+	if _, ok := testkit.Next(t, p).(*TCPPassive); !ok {
 		t.Fatal("want tcp_passive after {active,0}")
 	}
 
@@ -67,36 +65,45 @@ func TestActiveN(t *testing.T) {
 	if err := s.SetOpts(Active(N(32767))); !errors.Is(err, unix.EINVAL) {
 		t.Fatalf("2 + 32767 = %v, want einval", err)
 	}
-	p.none(t, 10*time.Millisecond)
+	// No message: each of them would have come before its SetOpts
+	// returned, and the peer has sent nothing.
+	testkit.None(t, p, nil)
 
 	// With packet 1, five packets: two messages, tcp_passive, and the
 	// rest waits for the next activation.
 	s.SetOpts(Active(N(-100)), Packet(framing.One))
-	p.expect(t) // the tcp_passive of {active,-100}
+	if m, ok := testkit.Next(t, p).(*TCPPassive); !ok || m.Socket != s {
+		t.Fatalf("{active,-100}: got %#v, want tcp_passive", m)
+	}
 	c.SetOpts(Packet(framing.One))
 	for i := range 5 {
 		c.Send([]byte{byte('a' + i)})
 	}
 	s.SetOpts(Active(N(2)))
 	for _, want := range []string{"a", "b"} {
-		if m, ok := p.expect(t).(*TCP); !ok || string(m.Data) != want {
+		if m, ok := testkit.Next(t, p).(*TCP); !ok || string(m.Data) != want {
 			t.Fatalf("got %#v, want tcp %q", m, want)
 		}
 	}
-	if _, ok := p.expect(t).(*TCPPassive); !ok {
+	if _, ok := testkit.Next(t, p).(*TCPPassive); !ok {
 		t.Fatal("want tcp_passive after two messages")
 	}
-	p.none(t, 20*time.Millisecond)
+	// Nothing more while passive: a call through the port's lock comes
+	// after any delivery the port was making.
+	if m := activeOf(t, s); m != False {
+		t.Fatalf("active = %v after tcp_passive, want false", m)
+	}
+	testkit.None(t, p, nil)
 	s.SetOpts(Active(N(5)))
 	for _, want := range []string{"c", "d", "e"} {
-		if m, ok := p.expect(t).(*TCP); !ok || string(m.Data) != want {
+		if m, ok := testkit.Next(t, p).(*TCP); !ok || string(m.Data) != want {
 			t.Fatalf("got %#v, want tcp %q", m, want)
 		}
 	}
 	if m := activeOf(t, s); m != N(2) {
 		t.Fatalf("active = %v after 3 of 5, want 2", m)
 	}
-	p.none(t, 0)
+	testkit.None(t, p, nil)
 	activeNAtOpen(t, p)
 }
 
@@ -108,46 +115,34 @@ func TestActiveN(t *testing.T) {
 // {active, 0} is passive, with no message.
 func activeNAtOpen(t *testing.T, p proc) {
 	t.Helper()
-	l, err := Listen(p, 0, IP(loopback), Active(N(0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t, p, IP(loopback), Active(N(0)))
 	defer l.Close()
-	if m, ok := p.expect(t).(*TCPPassive); !ok || m.Socket != l {
+	if m, ok := testkit.Next(t, p).(*TCPPassive); !ok || m.Socket != l {
 		t.Fatalf("listen with {active,0}: got %#v, want tcp_passive for it", m)
 	}
 	if m := activeOf(t, l); m != False {
 		t.Fatalf("listen with {active,0}: active = %v, want false", m)
 	}
 	port, _ := l.Port()
-	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(N(2)), Active(N(-2)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, p, "127.0.0.1", port, Active(N(2)), Active(N(-2)))
 	defer c.Close()
-	if m, ok := p.expect(t).(*TCPPassive); !ok || m.Socket != c {
+	if m, ok := testkit.Next(t, p).(*TCPPassive); !ok || m.Socket != c {
 		t.Fatalf("connect with {active,2},{active,-2}: got %#v, want tcp_passive for it", m)
 	}
 	if m := activeOf(t, c); m != False {
 		t.Fatalf("connect with {active,2},{active,-2}: active = %v, want false", m)
 	}
-	a, err := l.Accept(p, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := accept(t, l, p)
 	defer a.Close()
 	if m := activeOf(t, a); m != False {
 		t.Fatalf("accepted on a listener opened with {active,0}: active = %v, want false", m)
 	}
-	c2, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(N(2)), Active(N(3)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := connect(t, p, "127.0.0.1", port, Active(N(2)), Active(N(3)))
 	defer c2.Close()
 	if m := activeOf(t, c2); m != N(3) {
 		t.Fatalf("connect with {active,2},{active,3}: active = %v, want 3", m)
 	}
-	p.none(t, 10*time.Millisecond)
+	testkit.None(t, p, nil) // an open's message comes before the open returns
 }
 
 // gen_tcp_misc_SUITE:active_once_closed: a close seen while passive sends
@@ -158,21 +153,22 @@ func TestActiveOnceClosed(t *testing.T) {
 	c, s := pair(t, p, Active(False))
 	s.SetOpts(Active(Once))
 	c.Send([]byte("hello"))
-	if m, ok := p.expect(t).(*TCP); !ok || string(m.Data) != "hello" {
+	if m, ok := testkit.Next(t, p).(*TCP); !ok || string(m.Data) != "hello" {
 		t.Fatalf("got %#v", m)
 	}
 	c.Close()
-	p.none(t, 50*time.Millisecond)
+	testkit.Until(t, "the peer's FIN at the socket", func() bool { return tcpState(t, s) == tcpCloseWait })
+	testkit.None(t, p, nil)
 	if err := s.SetOpts(Active(Once)); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != s {
+	if m, ok := testkit.Next(t, p).(*TCPClosed); !ok || m.Socket != s {
 		t.Fatalf("got %#v, want tcp_closed", m)
 	}
 	if err := s.SetOpts(Active(Once)); !errors.Is(err, unix.EINVAL) {
 		t.Fatalf("setopts after tcp_closed = %v, want einval", err)
 	}
-	p.none(t, 20*time.Millisecond)
+	testkit.None(t, p, nil) // the port is gone: nothing can follow its tcp_closed
 	if _, err := s.Recv(0, 100*time.Millisecond); !errors.Is(err, ErrClosed) {
 		t.Fatalf("recv on the closed port = %v, want closed", err)
 	}
@@ -201,7 +197,7 @@ func TestClosedSocketPassive(t *testing.T) {
 		t.Fatalf("Send = %v, want closed", err)
 	}
 	s.SetOpts(Active(Once))
-	if _, ok := p.expect(t).(*TCPClosed); !ok {
+	if _, ok := testkit.Next(t, p).(*TCPClosed); !ok {
 		t.Fatal("want tcp_closed on the switch to active")
 	}
 }
@@ -226,7 +222,7 @@ func TestExitOnCloseFalse(t *testing.T) {
 		t.Fatalf("peer Recv = %q, %v", data, err)
 	}
 	s.SetOpts(Active(Once))
-	if _, ok := p.expect(t).(*TCPClosed); !ok {
+	if _, ok := testkit.Next(t, p).(*TCPClosed); !ok {
 		t.Fatal("want tcp_closed")
 	}
 	if err := s.Send([]byte("y")); err != nil {
@@ -248,16 +244,8 @@ func TestRecvErrors(t *testing.T) {
 		t.Fatalf("Recv with no data = %v, want timeout", err)
 	}
 	first := make(chan error)
-	go func() { _, err := s.Recv(0, 2*time.Second); first <- err }()
-	for {
-		s.mu.Lock()
-		waiting := s.recv != nil
-		s.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	go func() { _, err := s.Recv(0, testkit.WaitBound); first <- err }()
+	testkit.Until(t, "the first Recv waiting", func() bool { return recvWaiting(s) })
 	if _, err := s.Recv(0, 10*time.Millisecond); !errors.Is(err, unix.EALREADY) {
 		t.Fatalf("second Recv = %v, want ealready", err)
 	}
@@ -274,7 +262,7 @@ func TestPartialRecvAndClose(t *testing.T) {
 	c, s := pair(t, p, Active(False))
 	c.Send([]byte("only this"))
 	c.Close()
-	if _, err := s.Recv(4711, 5*time.Second); !errors.Is(err, ErrClosed) {
+	if _, err := s.Recv(4711, testkit.WaitBound); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Recv(4711) = %v, want closed", err)
 	}
 }
@@ -292,7 +280,7 @@ func TestRecvExactLength(t *testing.T) {
 	var got []byte
 	for len(got) < len(want) {
 		n := min(3000, len(want)-len(got))
-		data, err := s.Recv(n, 5*time.Second)
+		data, err := s.Recv(n, testkit.WaitBound)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +304,7 @@ func TestShowEconnreset(t *testing.T) {
 				c.SetOpts(Linger(true, 0))
 				c.Close()
 				if !active {
-					_, err := s.Recv(0, 5*time.Second)
+					_, err := s.Recv(0, testkit.WaitBound)
 					want := ErrClosed
 					if show {
 						want = unix.ECONNRESET
@@ -331,15 +319,15 @@ func TestShowEconnreset(t *testing.T) {
 				}
 				s.SetOpts(Active(True))
 				if show {
-					m, ok := p.expect(t).(*TCPError)
+					m, ok := testkit.Next(t, p).(*TCPError)
 					if !ok || !errors.Is(m.Reason, unix.ECONNRESET) {
 						t.Fatalf("got %#v, want tcp_error econnreset", m)
 					}
 				}
-				if _, ok := p.expect(t).(*TCPClosed); !ok {
+				if _, ok := testkit.Next(t, p).(*TCPClosed); !ok {
 					t.Fatal("want tcp_closed")
 				}
-				p.none(t, 20*time.Millisecond)
+				testkit.None(t, p, nil) // the port is gone: nothing can follow its tcp_closed
 			})
 		}
 	}
@@ -370,10 +358,10 @@ func TestPacketSizeExceeded(t *testing.T) {
 	c2, s2 := pair(t, p, Active(True), Packet(framing.Four), PacketSize(10))
 	c2.SetOpts(Packet(framing.Raw))
 	c2.Send([]byte{0, 0, 0, 20, '0', '1'})
-	if m, ok := p.expect(t).(*TCPError); !ok || !errors.Is(m.Reason, unix.EMSGSIZE) {
+	if m, ok := testkit.Next(t, p).(*TCPError); !ok || !errors.Is(m.Reason, unix.EMSGSIZE) {
 		t.Fatalf("got %#v, want tcp_error emsgsize", m)
 	}
-	if _, ok := p.expect(t).(*TCPClosed); !ok {
+	if _, ok := testkit.Next(t, p).(*TCPClosed); !ok {
 		t.Fatal("want tcp_closed")
 	}
 	if _, err := s2.GetOpts(OptActive); !errors.Is(err, unix.EINVAL) {

@@ -11,45 +11,30 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
 // isAcceptResult matches the *AcceptResult of ref.
 func isAcceptResult(ref AsyncRef) func(any) bool {
-	return func(m any) bool { r, ok := m.(*AcceptResult); return ok && r.Ref == ref }
+	return testkit.OfType(func(r *AcceptResult) bool { return r.Ref == ref })
 }
 
 // isRecvResult matches the *RecvResult of ref.
 func isRecvResult(ref AsyncRef) func(any) bool {
-	return func(m any) bool { r, ok := m.(*RecvResult); return ok && r.Ref == ref }
-}
-
-// noResult checks that no message that match accepts is in p's mailbox.
-func noResult(t *testing.T, p proc, match func(any) bool) {
-	t.Helper()
-	if m, err := p.Receive(match, 0); err == nil {
-		t.Fatalf("unexpected %+v", m)
-	}
+	return testkit.OfType(func(r *RecvResult) bool { return r.Ref == ref })
 }
 
 // acceptResultOf waits for the *AcceptResult of ref in p's mailbox.
 func acceptResultOf(t *testing.T, p proc, ref AsyncRef) *AcceptResult {
 	t.Helper()
-	m, err := p.Receive(isAcceptResult(ref), 5*time.Second)
-	if err != nil {
-		t.Fatalf("no result of AsyncAccept %v within 5 s", ref)
-	}
-	return m.(*AcceptResult)
+	return testkit.ExpectOf(t, p, func(r *AcceptResult) bool { return r.Ref == ref })
 }
 
 // recvResultOf waits for the *RecvResult of ref in p's mailbox.
 func recvResultOf(t *testing.T, p proc, ref AsyncRef) *RecvResult {
 	t.Helper()
-	m, err := p.Receive(isRecvResult(ref), 5*time.Second)
-	if err != nil {
-		t.Fatalf("no result of AsyncRecv %v within 5 s", ref)
-	}
-	return m.(*RecvResult)
+	return testkit.ExpectOf(t, p, func(r *RecvResult) bool { return r.Ref == ref })
 }
 
 // prim_inet:async_accept: the connection comes as a message, owned by the
@@ -66,11 +51,8 @@ func TestAsyncAccept(t *testing.T) {
 	if ref == 0 {
 		t.Fatal("AsyncAccept's reference is 0")
 	}
-	p.none(t, 0)
-	c, err := Connect(p, "localhost", port, 5*time.Second, Active(False))
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.None(t, p, nil)
+	c := connect(t, p, "localhost", port, Active(False))
 	defer c.Close()
 	r := acceptResultOf(t, p, ref)
 	if r.Err != nil || r.Listener != l || r.Socket == nil {
@@ -83,12 +65,9 @@ func TestAsyncAccept(t *testing.T) {
 	through(t, c, r.Socket, "ping")
 
 	// A connection waiting already is answered as a message too.
-	c2, err := Connect(p, "localhost", port, 5*time.Second, Active(False))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := connect(t, p, "localhost", port, Active(False))
 	defer c2.Close()
-	waitUntil(t, "the connection in the backlog", func() bool { return backlog(t, l) == 1 })
+	testkit.Until(t, "the connection in the backlog", func() bool { return backlog(t, l) == 1 })
 	ref2, err := l.AsyncAccept(p, Infinity)
 	if err != nil {
 		t.Fatal(err)
@@ -110,27 +89,9 @@ func through(t *testing.T, c, s *Socket, msg string) {
 	if err := c.Send([]byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := s.Recv(0, 5*time.Second); err != nil || string(data) != msg {
+	if data, err := s.Recv(0, testkit.WaitBound); err != nil || string(data) != msg {
 		t.Fatalf("Recv = %q, %v; want %q", data, err, msg)
 	}
-}
-
-// backlog is how many connections wait in listening socket l's accept
-// queue in the kernel (tcpi_unacked of a listener).
-func backlog(t testing.TB, l *Socket) int {
-	t.Helper()
-	var n int
-	err := l.pool().Control(l.h, func(fd int) error {
-		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-		if err == nil {
-			n = int(info.Unacked)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // Accept and AsyncAccept wait in one queue, first come first served.
@@ -141,10 +102,10 @@ func TestAsyncAcceptQueue(t *testing.T) {
 	defer l.Close()
 	res := make(chan acceptResult, 1)
 	q := spawn(t, func(q proc) {
-		s, err := l.Accept(q, 5*time.Second)
+		s, err := l.Accept(q, testkit.WaitBound)
 		res <- acceptResult{s: s, err: err}
 	})
-	waitUntil(t, "accepting", func() bool { return accepting(l) == 1 })
+	testkit.Until(t, "accepting", func() bool { return accepting(l) == 1 })
 	ref, err := l.AsyncAccept(p, Infinity)
 	if err != nil {
 		t.Fatal(err)
@@ -152,12 +113,9 @@ func TestAsyncAcceptQueue(t *testing.T) {
 	if n := accepting(l); n != 2 {
 		t.Fatalf("%d accepting, want 2", n)
 	}
-	c1, err := Connect(p, "localhost", port, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1 := connect(t, p, "localhost", port)
 	defer c1.Close()
-	r1 := within(t, res, 5*time.Second, "the first Accept")
+	r1 := testkit.Recv(t, res, "the first Accept")
 	if r1.err != nil {
 		t.Fatal(r1.err)
 	}
@@ -165,11 +123,8 @@ func TestAsyncAcceptQueue(t *testing.T) {
 	if !r1.s.Owner().Equal(q.Self()) {
 		t.Fatal("the first connection did not go to the first caller")
 	}
-	p.none(t, 0)
-	c2, err := Connect(p, "localhost", port, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.None(t, p, nil)
+	c2 := connect(t, p, "localhost", port)
 	defer c2.Close()
 	r2 := acceptResultOf(t, p, ref)
 	if r2.Err != nil {
@@ -209,17 +164,14 @@ func TestAsyncAcceptEnds(t *testing.T) {
 	if n := accepting(l); n != 0 {
 		t.Fatalf("%d accepting after CancelAsync", n)
 	}
-	c, err := Connect(p, "localhost", port, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, p, "localhost", port)
 	defer c.Close()
-	s, err := l.Accept(p, 5*time.Second) // the connection the cancelled call did not take
+	s, err := l.Accept(p, testkit.WaitBound) // the connection the cancelled call did not take
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	noResult(t, p, isAcceptResult(ref)) // the cancelled AsyncAccept's
+	testkit.None(t, p, isAcceptResult(ref)) // the cancelled AsyncAccept's
 
 	ref, err = l.AsyncAccept(p, Infinity)
 	if err != nil {
@@ -260,18 +212,15 @@ func TestAsyncAcceptActorStops(t *testing.T) {
 		}
 	}, otpactor.WithOwnerMailbox())
 	a := testSystem.Root.Spawn(props)
-	waitUntil(t, "accepting", func() bool { return accepting(l) == 1 })
+	testkit.Until(t, "accepting", func() bool { return accepting(l) == 1 })
 	if err := testSystem.Root.StopFuture(a).Wait(); err != nil {
 		t.Fatal(err)
 	}
 	// The actor is out of the registry: its Down may still be on its way,
 	// and the connection made now goes to the next caller all the same.
-	c, err := Connect(p, "localhost", port, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, p, "localhost", port)
 	defer c.Close()
-	s, err := l.Accept(p, 5*time.Second)
+	s, err := l.Accept(p, testkit.WaitBound)
 	if err != nil {
 		t.Fatalf("the next Accept = %v, want the connection", err)
 	}
@@ -303,7 +252,7 @@ func TestAsyncRecv(t *testing.T) {
 	if _, err := s.AsyncRecv(p, 0, Infinity); !errors.Is(err, unix.EALREADY) {
 		t.Fatalf("AsyncRecv while another waits = %v, want ealready", err)
 	}
-	p.none(t, 0)
+	testkit.None(t, p, nil)
 	if err := c.Send([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +264,7 @@ func TestAsyncRecv(t *testing.T) {
 	if err := c.Send([]byte("abcdef")); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := s.Recv(3, 5*time.Second); err != nil || string(data) != "abc" {
+	if data, err := s.Recv(3, testkit.WaitBound); err != nil || string(data) != "abc" {
 		t.Fatalf("Recv = %q, %v", data, err)
 	}
 	ref, err = s.AsyncRecv(p, 3, Infinity)
@@ -345,7 +294,7 @@ func TestAsyncRecv(t *testing.T) {
 		t.Fatal("CancelAsync of a pending AsyncRecv: want true, then false")
 	}
 	through(t, c, s, "kept")
-	noResult(t, p, isRecvResult(ref)) // the cancelled AsyncRecv's
+	testkit.None(t, p, isRecvResult(ref)) // the cancelled AsyncRecv's
 
 	// The peer closes: the result is closed.
 	ref, err = s.AsyncRecv(p, 0, Infinity)
@@ -387,7 +336,7 @@ func TestAsyncRecvErrors(t *testing.T) {
 			t.Errorf("%s: %v, %v; want %v", tc.name, ref, err, tc.want)
 		}
 	}
-	p.none(t, 0)
+	testkit.None(t, p, nil)
 }
 
 // A Recv made by a process that is not the owner ends when that process
@@ -404,12 +353,12 @@ func TestRecvAsKilled(t *testing.T) {
 		_, err := s.RecvAs(q, 0, Infinity)
 		res <- err
 	})
-	waitUntil(t, "recv waiting", func() bool { return recvWaiting(s) })
+	testkit.Until(t, "recv waiting", func() bool { return recvWaiting(s) })
 	q.Close()
 	if recvWaiting(s) {
 		t.Fatal("the killed process's Recv still waits")
 	}
-	if err := within(t, res, 5*time.Second, "RecvAs's return"); !errors.Is(err, ErrClosed) {
+	if err := testkit.Recv(t, res, "RecvAs's return"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("RecvAs of the killed process = %v, want closed", err)
 	}
 	through(t, c, s, "hello")
@@ -423,7 +372,7 @@ func TestRecvAsKilled(t *testing.T) {
 	if err := c.Send([]byte("again")); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := s.RecvAs(newProc(t), 0, 5*time.Second); err != nil || string(data) != "again" {
+	if data, err := s.RecvAs(newProc(t), 0, testkit.WaitBound); err != nil || string(data) != "again" {
 		t.Fatalf("RecvAs = %q, %v", data, err)
 	}
 	if _, err := s.RecvAs(newProc(t), 0, 10*time.Millisecond); !errors.Is(err, ErrTimeout) {
@@ -509,9 +458,9 @@ func TestKilledProcessWakesItsCalls(t *testing.T) {
 			call, blocked := tc.start(t, p, q)
 			res := make(chan error, 1)
 			go func() { res <- call() }()
-			waitUntil(t, "the call blocked", blocked)
+			testkit.Until(t, "the call blocked", blocked)
 			q.Close()
-			if err := within(t, res, 5*time.Second, "the call's return"); !errors.Is(err, ErrClosed) {
+			if err := testkit.Recv(t, res, "the call's return"); !errors.Is(err, ErrClosed) {
 				t.Fatalf("the killed process's call = %v, want closed", err)
 			}
 		})

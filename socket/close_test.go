@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // shortStall makes Close give up on a queue that has not shrunk for d, for
@@ -53,7 +55,7 @@ func TestClosePendingOutputSlowReader(t *testing.T) {
 	closed := closeAsync(c)
 	var got []byte
 	for len(got) < len(sent) {
-		data, err := s.Recv(0, 5*time.Second)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil {
 			t.Fatalf("after %d of %d bytes: %v", len(got), len(sent), err)
 		}
@@ -66,10 +68,10 @@ func TestClosePendingOutputSlowReader(t *testing.T) {
 	if !bytes.Equal(got, sent) {
 		t.Fatal("the bytes differ")
 	}
-	if _, err := s.Recv(0, 5*time.Second); !errors.Is(err, ErrClosed) {
+	if _, err := s.Recv(0, testkit.WaitBound); !errors.Is(err, ErrClosed) {
 		t.Fatalf("recv after the data = %v, want closed", err)
 	}
-	within(t, closed, 5*time.Second, "return from Close")
+	testkit.Recv(t, closed, "return from Close")
 }
 
 // Close with queued output gives up once the peer has stopped reading for
@@ -83,15 +85,15 @@ func TestClosePendingOutputStalledReader(t *testing.T) {
 	closed := closeAsync(c)
 	var got []byte
 	for range 2 { // reads a little, then stops
-		data, err := s.Recv(0, 5*time.Second)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, data...)
 	}
-	within(t, closed, 5*time.Second, "Close giving up on the stalled reader")
+	testkit.Recv(t, closed, "Close giving up on the stalled reader")
 	for {
-		data, err := s.Recv(0, 5*time.Second)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if errors.Is(err, ErrClosed) {
 			break
 		}

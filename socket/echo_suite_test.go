@@ -155,10 +155,7 @@ func echoTest1(t *testing.T, sockOpts []Option, mode echoMode, slow bool, limit 
 		typ := types[i]
 		p := newProc(t)
 		r := rand.New(rand.NewPCG(uint64(i), uint64(mode)))
-		s, err := Connect(p, "localhost", port, 5*time.Second, append([]Option{Packet(typ.packet)}, sockOpts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := connect(t, p, "localhost", port, append([]Option{Packet(typ.packet)}, sockOpts...)...)
 		defer s.Close()
 		if typ.http {
 			echoHTTP(t, p, s, mode, typ)

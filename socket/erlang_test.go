@@ -11,6 +11,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/erltest"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 var interopCases = []struct {
@@ -52,10 +53,7 @@ func TestInteropGoClientErlangServer(t *testing.T) {
 				if active == "once" {
 					mode = Once
 				}
-				c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Packet(tc.packet), Active(False))
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := connect(t, p, "127.0.0.1", port, Packet(tc.packet), Active(False))
 				defer c.Close()
 				var want []byte
 				for i := 1; i <= interopCount; i++ {
@@ -69,7 +67,7 @@ func TestInteropGoClientErlangServer(t *testing.T) {
 				for len(got) < len(want) {
 					if mode == Once {
 						c.SetOpts(Active(Once))
-						m := p.expect(t)
+						m := testkit.Next(t, p)
 						tcp, ok := m.(*TCP)
 						if !ok {
 							t.Fatalf("got %#v", m)
@@ -98,10 +96,7 @@ func TestInteropErlangClientGoServer(t *testing.T) {
 		for _, active := range []string{"once", "false"} {
 			t.Run(tc.name+"/"+active, func(t *testing.T) {
 				p := newProc(t)
-				l, err := Listen(p, 0, IP(loopback), Packet(tc.packet), Active(False))
-				if err != nil {
-					t.Fatal(err)
-				}
+				l := listen(t, p, IP(loopback), Packet(tc.packet), Active(False))
 				defer l.Close()
 				port, _ := l.Port()
 				cmd := exec.Command(escript, "testdata/echo.escript", "client", tc.name, active, strconv.Itoa(interopCount), strconv.Itoa(port))
@@ -110,10 +105,7 @@ func TestInteropErlangClientGoServer(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				s, err := l.Accept(p, 10*time.Second)
-				if err != nil {
-					t.Fatal(err)
-				}
+				s := accept(t, l, p)
 				serveEcho(t, p, s, active == "once")
 				if err := cmd.Wait(); err != nil {
 					t.Fatalf("escript: %v\n%s", err, out.String())
@@ -134,7 +126,7 @@ func serveEcho(t *testing.T, p proc, s *Socket, once bool) {
 		var data []byte
 		if once {
 			s.SetOpts(Active(Once))
-			switch m := p.expect(t).(type) {
+			switch m := testkit.Next(t, p).(type) {
 			case *TCP:
 				data = m.Data
 			case *TCPClosed:

@@ -109,10 +109,7 @@ func TestOptionAccessors(t *testing.T) {
 func TestGetOptEveryOption(t *testing.T) {
 	p := newProc(t)
 	_, s := pair(t, p, Active(False))
-	l6, err := Listen(p, 0, IP(netip.IPv6Loopback()), Active(False))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l6 := listen(t, p, IP(netip.IPv6Loopback()), Active(False))
 	defer l6.Close()
 	tests := []struct {
 		set      []Option // applied first, to read back something not the default

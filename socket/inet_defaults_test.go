@@ -4,8 +4,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
-	"time"
 
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,24 +43,15 @@ func boolOpt(t *testing.T, s *Socket, n OptName) bool {
 // socket.
 func threeSockets(t *testing.T, p proc, opts ...Option) (client, server, listener *Socket) {
 	t.Helper()
-	l, err := Listen(p, 0, append([]Option{IP(loopback)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t, p, append([]Option{IP(loopback)}, opts...)...)
 	t.Cleanup(func() { l.Close() })
 	port, err := l.Port()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Connect(p, "127.0.0.1", port, 5*time.Second, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, p, "127.0.0.1", port, opts...)
 	t.Cleanup(func() { c.Close() })
-	s, err := l.Accept(p, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := accept(t, l, p)
 	t.Cleanup(func() { s.Close() })
 	return c, s, l
 }
@@ -164,7 +155,7 @@ func TestDefaultOptionsActiveIgnored(t *testing.T) {
 	if err := c.Send([]byte("hi")); err != nil {
 		t.Fatal(err)
 	}
-	if m := p.expect(t); m == nil {
+	if m := testkit.Next(t, p); m == nil {
 		t.Fatal("no tcp message")
 	}
 	// The caller's own active still counts.

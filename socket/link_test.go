@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -11,33 +12,13 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
-
-// peerOf returns a plain net.Conn connected to a socket owned by owner.
-func peerOf(t *testing.T, owner Caller) (*Socket, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	s, err := Connect(owner, "127.0.0.1", port, time.Second, Active(True))
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	return s, peer
-}
 
 // waitEOF waits for the peer to see the connection close.
 func waitEOF(t *testing.T, peer net.Conn) {
 	t.Helper()
-	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	peer.SetReadDeadline(time.Now().Add(testkit.WaitBound))
 	if _, err := io.ReadAll(peer); err != nil {
 		t.Fatalf("peer: %v, want EOF", err)
 	}
@@ -48,11 +29,8 @@ func TestOwnerExitClosesSockets(t *testing.T) {
 	sockets0, _ := OwnerExits()
 	p0, _ := otpactor.NewProcess(testSystem)
 	p := proc{p0}
-	s, peer := peerOf(t, p)
-	l, err := Listen(p, 0, IP(loopback))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, peer := netPair(t, p, Active(True))
+	l := listen(t, p, IP(loopback))
 	accepted := make(chan error)
 	go func() { _, err := l.Accept(newProc(t), Infinity); accepted <- err }()
 	p0.Close()
@@ -79,7 +57,7 @@ func TestActorOwnerExit(t *testing.T) {
 			props := actor.PropsFromFunc(func(ctx actor.Context) {
 				switch ctx.Message().(type) {
 				case *actor.Started:
-					s, peer := peerOf(t, ctx)
+					s, peer := netPair(t, ctx, Active(True))
 					sockets <- s
 					peers <- peer
 				case string:
@@ -119,7 +97,7 @@ func TestActorRestartKeepsSockets(t *testing.T) {
 		case *actor.Started:
 			started++
 			if started == 1 {
-				s, peer := peerOf(t, ctx)
+				s, peer := netPair(t, ctx, Active(True))
 				sockets <- s
 				peers <- peer
 			}
@@ -153,7 +131,7 @@ func TestLinkFollowsControllingProcess(t *testing.T) {
 	a0, _ := otpactor.NewProcess(testSystem)
 	b0, _ := otpactor.NewProcess(testSystem)
 	a, b := proc{a0}, proc{b0}
-	s, peer := peerOf(t, a)
+	s, peer := netPair(t, a, Active(True))
 	if err := s.ControllingProcess(a, b.PID()); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +140,7 @@ func TestLinkFollowsControllingProcess(t *testing.T) {
 		t.Fatalf("the socket died with its former owner: %v", err)
 	}
 	peer.Write([]byte("to b"))
-	if m, err := b.Receive(nil, 5*time.Second); err != nil || string(m.(*TCP).Data) != "to b" {
+	if m, ok := testkit.Next(t, b).(*TCP); !ok || string(m.Data) != "to b" {
 		t.Fatalf("b got %#v", m)
 	}
 	b0.Close()
@@ -248,13 +226,8 @@ func (k *linkKit) stillOpen(stopped string) {
 func (k *linkKit) deliversTo(to *actor.PID, data string) {
 	k.t.Helper()
 	k.peer.Write([]byte(data))
-	select {
-	case m := <-k.got:
-		if m != to.Id+" "+data {
-			k.t.Fatalf("got %q, want it at %v", m, to)
-		}
-	case <-time.After(5 * time.Second):
-		k.t.Fatalf("%v got nothing", to)
+	if m := testkit.Recv(k.t, k.got, fmt.Sprintf("delivery to %v", to)); m != to.Id+" "+data {
+		k.t.Fatalf("got %q, want it at %v", m, to)
 	}
 }
 
@@ -269,7 +242,7 @@ func TestLinkFollowsMonitoredOwners(t *testing.T) {
 	}
 	a, c := spawn(), spawn()
 	p := newProc(t)
-	k.s, k.peer = peerOf(t, pidCaller{pid: a})
+	k.s, k.peer = netPair(t, pidCaller{pid: a}, Active(True))
 	noExt := func(owner string) {
 		t.Helper()
 		k.s.mu.Lock()
@@ -320,7 +293,7 @@ func TestLinkFollowsWatchedOwner(t *testing.T) {
 	d := sys.Root.Spawn(actor.PropsFromFunc(k.record)) // protoactor's default mailbox
 	o := sys.Root.Spawn(actor.PropsFromFunc(k.record, otpactor.WithOwnerMailbox()))
 	dc, oc := pidCaller{pid: d, sys: sys}, pidCaller{pid: o, sys: sys}
-	k.s, k.peer = peerOf(t, dc)
+	k.s, k.peer = netPair(t, dc, Active(True))
 	wantWatchers := func(when string, want int) {
 		t.Helper()
 		if n := watchers(sys); n != want {
@@ -351,7 +324,7 @@ func TestMonitoredOwnerRegistersNothing(t *testing.T) {
 	owner := sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}, otpactor.WithOwnerMailbox()))
 	var peers []net.Conn
 	for range 20 {
-		_, peer := peerOf(t, pidCaller{pid: owner, sys: sys})
+		_, peer := netPair(t, pidCaller{pid: owner, sys: sys}, Active(True))
 		peers = append(peers, peer)
 	}
 	if n := registered(sys); n != before+1 {

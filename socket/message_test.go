@@ -3,12 +3,12 @@ package socket
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // Every message about a socket is a Message whose From is that socket, and
@@ -55,10 +55,7 @@ func TestMatchReceivesOneSocket(t *testing.T) {
 	if err := s2.SetOpts(Active(Once)); err != nil {
 		t.Fatal(err)
 	}
-	s2msg, err := p.Receive(s2.Match, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2msg := testkit.Expect(t, p, s2.Match)
 	p.Enqueue(s2msg) // queued again, ahead of all of s1's: Match must skip it
 	c1.Send([]byte("to s1"))
 	if err := s1.SetOpts(Active(N(1))); err != nil {
@@ -67,11 +64,7 @@ func TestMatchReceivesOneSocket(t *testing.T) {
 	c1.Close()
 	var got []string
 	for len(got) < 4 {
-		msg, err := p.Receive(s1.Match, 5*time.Second)
-		if err != nil {
-			t.Fatalf("after %v: %v", got, err)
-		}
-		switch m := msg.(type) {
+		switch m := testkit.Expect(t, p, s1.Match).(type) {
 		case *TCP:
 			got = append(got, "tcp "+string(m.Data))
 		case *TCPPassive:
@@ -82,7 +75,7 @@ func TestMatchReceivesOneSocket(t *testing.T) {
 		case *Down:
 			got = append(got, "DOWN")
 		default:
-			t.Fatalf("Match took %#v", msg)
+			t.Fatalf("Match took %#v", m)
 		}
 	}
 	if want := []string{"tcp to s1", "tcp_passive", "tcp_closed", "DOWN"}; !slices.Equal(got, want) {

@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,7 +22,7 @@ import (
 // message is the Down of ref, for s.
 func awaitDown(t *testing.T, q proc, ref *MonitorRef, s *Socket) *Down {
 	t.Helper()
-	m, err := q.Receive(nil, 5*time.Second)
+	m, err := q.Receive(nil, testkit.WaitBound)
 	d, isDown := m.(*Down)
 	if err != nil || !isDown || d.Ref != ref || d.Socket != s {
 		t.Errorf("got %#v (%v), want the Down of %v for %v", m, err, ref, s)
@@ -49,7 +50,7 @@ func monitorClient(t *testing.T, socks ...*Socket) (ready, done <-chan struct{})
 		}
 		close(r)
 		for len(refs) > 0 {
-			m, err := q.Receive(nil, 5*time.Second)
+			m, err := q.Receive(nil, testkit.WaitBound)
 			d, isDown := m.(*Down)
 			if err != nil || !isDown || refs[d.Ref] != d.Socket {
 				t.Errorf("got %#v (%v), want the Down of one of %d monitors", m, err, len(refs))
@@ -83,34 +84,31 @@ func TestSocketMonitor1Manyc(t *testing.T) {
 // cancels the monitor; the socket is closed; no Down comes. OTP's client
 // sleeps a second before cancelling and waits a second for no Down; this
 // one holds a second monitor, kept: the Down of the cancelled one would be
-// sent before the kept one's, so once the kept one's is in, the other's is
-// known not to come.
+// sent before the kept one's, so none may come before the kept one's, and
+// none after it.
 func TestSocketMonitor1DemonAfter(t *testing.T) {
 	t.Parallel()
-	p := newProc(t)
+	p, q := newProc(t), newProc(t)
 	l, _ := listenLo(t, p)
-	ready, done := make(chan struct{}), make(chan struct{})
-	spawn(t, func(q proc) {
-		defer close(done)
-		cancelled, err := l.Monitor(q)
-		if err != nil {
-			t.Error(err)
-			close(ready)
-			return
-		}
-		kept, _ := l.Monitor(q)
-		if !CancelMonitor(cancelled) {
-			t.Error("cancel_monitor of an active monitor = false")
-		}
-		close(ready)
-		awaitDown(t, q, kept, l)
-		if m, err := q.Receive(nil, 0); err == nil {
-			t.Errorf("after the kept monitor's Down, got %#v", m)
-		}
-	})
-	within(t, ready, 5*time.Second, "client ready")
+	cancelled, err := l.Monitor(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := l.Monitor(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CancelMonitor(cancelled) {
+		t.Fatal("cancel_monitor of an active monitor = false")
+	}
 	l.Close()
-	within(t, done, 5*time.Second, "client's Down")
+	downOf := func(ref *MonitorRef) func(any) bool {
+		return testkit.OfType(func(d *Down) bool { return d.Ref == ref })
+	}
+	if d := testkit.NoneBefore(t, q, downOf(cancelled), downOf(kept)).(*Down); d.Socket != l {
+		t.Fatalf("the kept monitor's Down is for %v, want %v", d.Socket, l)
+	}
+	testkit.None(t, q, nil)
 }
 
 // socket_monitor2: a process owns a listening socket, another monitors it;
@@ -147,7 +145,7 @@ func testSocketMonitor(t *testing.T, nsocks, nclients int, ownerExits bool) {
 	var dones []<-chan struct{}
 	for range nclients {
 		ready, done := monitorClient(t, socks...)
-		within(t, ready, 5*time.Second, "client ready")
+		testkit.Recv(t, ready, "client ready")
 		dones = append(dones, done)
 	}
 	if ownerExits {
@@ -158,7 +156,7 @@ func testSocketMonitor(t *testing.T, nsocks, nclients int, ownerExits bool) {
 		}
 	}
 	for i, done := range dones {
-		within(t, done, 5*time.Second, fmt.Sprintf("client %d's Downs", i+1))
+		testkit.Recv(t, done, fmt.Sprintf("client %d's Downs", i+1))
 	}
 }
 
@@ -183,9 +181,9 @@ func TestSocketMonitorFromActor(t *testing.T) {
 		}
 	}))
 	defer testSystem.Root.Stop(pid)
-	ref := within(t, refs, 5*time.Second, "the actor's monitor")
+	ref := testkit.Recv(t, refs, "the actor's monitor")
 	l.Close()
-	if d := within(t, downs, 5*time.Second, "the actor's Down"); d.Ref != ref || d.Socket != l || d.Reason != nil {
+	if d := testkit.Recv(t, downs, "the actor's Down"); d.Ref != ref || d.Socket != l || d.Reason != nil {
 		t.Fatalf("got %+v, want the Down of %v, normal", d, ref)
 	}
 }
@@ -223,7 +221,7 @@ func TestSocketMonitorReasons(t *testing.T) {
 			}
 			tc.end(c, s)
 			for i, want := range tc.before {
-				if m := expectFrom(t, p, c); !want(m, c) {
+				if m := testkit.Expect(t, p, c.Match); !want(m, c) {
 					t.Fatalf("message %d: got %#v", i+1, m)
 				}
 			}
@@ -275,9 +273,13 @@ func TestSocketMonitorNoproc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := p.Receive(nil, 0) // sent by Monitor itself
-	if d, isDown := m.(*Down); err != nil || !isDown || d.Ref != ref || !errors.Is(d.Reason, ErrNoProc) {
-		t.Fatalf("got %#v (%v), want the Down of %v, noproc", m, err, ref)
+	// Sent by Monitor itself: queued, alone, when Monitor returns.
+	got := testkit.Flush(p)
+	if len(got) != 1 {
+		t.Fatalf("queued after Monitor: %#v, want the Down alone", got)
+	}
+	if d, isDown := got[0].(*Down); !isDown || d.Ref != ref || !errors.Is(d.Reason, ErrNoProc) {
+		t.Fatalf("got %#v, want the Down of %v, noproc", got[0], ref)
 	}
 	if _, err := l.Monitor(nil); !errors.Is(err, ErrBadArg) {
 		t.Fatalf("Monitor(nil) = %v, want badarg", err)
@@ -294,15 +296,17 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		c, s := pair(t, p, Active(False))
 		ref, _ := c.Monitor(p)
 		s.Close()
-		if _, err := c.Recv(0, 5*time.Second); !errors.Is(err, ErrClosed) {
+		if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Recv = %v, want closed", err)
 		}
-		p.none(t, 0) // the port has seen the peer go, and stays
+		testkit.None(t, p, nil) // the port has seen the peer go, and stays
 		c.SetOpts(Active(Once))
-		if m := expectFrom(t, p, c); !isClosed(m, c) {
-			t.Fatalf("got %#v, want tcp_closed", m)
-		}
-		awaitDown(t, p, ref, c)
+		// It tells its owner, then exits: the tcp_closed, then the Down,
+		// and nothing else.
+		testkit.InOrder(t, p,
+			func(m any) bool { return isClosed(m, c) },
+			testkit.OfType(func(d *Down) bool { return d.Ref == ref && d.Socket == c }))
+		testkit.None(t, p, nil)
 	})
 	t.Run("exit_on_close=false", func(t *testing.T) {
 		p := newProc(t)
@@ -310,10 +314,10 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		c.SetOpts(ExitOnClose(false), Active(True))
 		ref, _ := c.Monitor(p)
 		s.Close()
-		if m := expectFrom(t, p, c); !isClosed(m, c) {
+		if m := testkit.Expect(t, p, c.Match); !isClosed(m, c) {
 			t.Fatalf("got %#v, want tcp_closed", m)
 		}
-		p.none(t, 0) // a Down would have come with the tcp_closed
+		testkit.None(t, p, nil) // a Down would have come with the tcp_closed
 		c.Close()
 		awaitDown(t, p, ref, c)
 	})
@@ -325,7 +329,7 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
 			t.Fatalf("Send = %v, want timeout", err)
 		}
-		p.none(t, 0) // closed, but the port has not exited
+		testkit.None(t, p, nil) // closed, but the port has not exited
 		c.Close()
 		awaitDown(t, p, ref, c)
 	})
@@ -440,7 +444,7 @@ func TestSocketMonitorDroppedWithProcess(t *testing.T) {
 			}
 			ref, _ = l.Monitor(c)
 			stop()
-			within(t, stopped, 5*time.Second, "the monitoring process's end")
+			testkit.Recv(t, stopped, "the monitoring process's end")
 			if n := monitorCount(l); n != 0 {
 				t.Fatalf("the monitoring process stopped: %d monitors left", n)
 			}

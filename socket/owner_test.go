@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // flood sends n numbered packets of packet 4 from c.
@@ -29,11 +30,7 @@ func flood(t *testing.T, c *Socket, n int) {
 func take(t *testing.T, p proc, s *Socket, m Mode, next, until int) int {
 	t.Helper()
 	for next < until {
-		msg, err := p.Receive(s.Match, 5*time.Second)
-		if err != nil {
-			t.Fatalf("no message after packet %d", next-1)
-		}
-		switch msg := msg.(type) {
+		switch msg := testkit.Expect(t, p, s.Match).(type) {
 		case *TCP:
 			if got := int(binary.BigEndian.Uint32(msg.Data)); got != next {
 				t.Fatalf("packet %d, want %d", got, next)
@@ -73,9 +70,7 @@ func TestControllingProcessChainUnderFlood(t *testing.T) {
 			}
 			next = take(t, c, s, m, next, total)
 			for _, old := range []proc{a, b} {
-				if msg, err := old.Receive(s.Match, 0); err == nil {
-					t.Fatalf("a former owner still got %#v", msg)
-				}
+				testkit.None(t, old, s.Match) // a former owner gets no more
 			}
 			if next != total {
 				t.Fatalf("got %d packets, want %d", next, total)
@@ -89,25 +84,16 @@ func TestControllingProcessChainUnderFlood(t *testing.T) {
 // already sending.
 func TestControllingProcessAcceptorToHandler(t *testing.T) {
 	acceptor := newProc(t)
-	l, err := Listen(acceptor, 0, IP(loopback), Active(True), Packet(framing.Four))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t, acceptor, IP(loopback), Active(True), Packet(framing.Four))
 	defer l.Close()
 	port, _ := l.Port()
 	owner := newProc(t)
-	c, err := Connect(owner, "127.0.0.1", port, time.Second, Active(False), Packet(framing.Four))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, owner, "127.0.0.1", port, Active(False), Packet(framing.Four))
 	defer c.Close()
 	const total = 5000
 	go flood(t, c, total)
 
-	s, err := l.Accept(acceptor, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := accept(t, l, acceptor)
 	var mu sync.Mutex
 	var got []int
 	done := make(chan struct{})
@@ -129,7 +115,7 @@ func TestControllingProcessAcceptorToHandler(t *testing.T) {
 	}
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(testkit.WaitBound):
 		mu.Lock()
 		t.Fatalf("handler got %d of %d packets", len(got), total)
 	}
@@ -138,9 +124,7 @@ func TestControllingProcessAcceptorToHandler(t *testing.T) {
 			t.Fatalf("packet %d is %d", i, n)
 		}
 	}
-	if msg, err := acceptor.Receive(s.Match, 0); err == nil {
-		t.Fatalf("the acceptor still got %#v", msg)
-	}
+	testkit.None(t, acceptor, s.Match) // the acceptor gets no more
 	s.Close()
 }
 
@@ -183,7 +167,7 @@ func TestControllingProcessPassive(t *testing.T) {
 	go flood(t, client, total)
 	recvUpTo := func(next, until int) int {
 		for ; next < until; next++ {
-			data, err := s.Recv(0, 5*time.Second)
+			data, err := s.Recv(0, testkit.WaitBound)
 			if err != nil {
 				t.Fatalf("packet %d: %v", next, err)
 			}
@@ -202,8 +186,6 @@ func TestControllingProcessPassive(t *testing.T) {
 	}
 	recvUpTo(next, total)
 	for _, p := range []proc{a, b} {
-		if msg, err := p.Receive(nil, 0); err == nil {
-			t.Fatalf("a passive socket sent %#v", msg)
-		}
+		testkit.None(t, p, nil) // a passive socket sends nothing
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,17 +70,11 @@ func pktScenario(t *testing.T, family inet.Family, spec []pktSpec) ([][]Option, 
 	get(l, names...)
 	connectAccept := func(opts []Option) (c, a *Socket) {
 		t.Helper()
-		c, err := Connect(p, addr.String(), port, 5*time.Second, slices.Concat(base, opts)...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c = connect(t, p, addr.String(), port, slices.Concat(base, opts)...)
 		t.Cleanup(func() { c.Close() })
 		get(c, recvNames...)
 		get(c, names...)
-		a, err = l.Accept(p, 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a = accept(t, l, p)
 		t.Cleanup(func() { a.Close() })
 		get(a, recvNames...)
 		get(a, names...)
@@ -175,7 +170,7 @@ func TestPktoptionsMessages(t *testing.T) {
 	if err := c.Send([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if m := expectFrom(t, p, s); !isData(m, s, "x") {
+	if m := testkit.Expect(t, p, s.Match); !isData(m, s, "x") {
 		t.Fatalf("got %#v, want {tcp, S, x}", m)
 	}
 	got, err := s.GetOpts(OptPktoptions)

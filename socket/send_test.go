@@ -8,6 +8,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,7 +17,7 @@ func drain(t *testing.T, s *Socket, n int) []byte {
 	t.Helper()
 	var got []byte
 	for len(got) < n {
-		data, err := s.Recv(0, 5*time.Second)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil {
 			t.Fatalf("after %d of %d bytes: %v", len(got), n, err)
 		}
@@ -123,15 +124,15 @@ func TestSendTimeoutBasicWAutoclose(t *testing.T) {
 				t.Fatalf("Sockname after the timeout = %v, want ebadf", err)
 			}
 			notconn("Shutdown", c.Shutdown(Write))
-			p.none(t, 20*time.Millisecond) // not even an active owner hears of it
+			testkit.None(t, p, nil) // not even an active owner hears of it
 			if err := c.SetOpts(Active(True)); err != nil {
 				t.Fatalf("SetOpts(active) = %v, want ok", err)
 			}
-			if m, ok := p.expect(t).(*TCPClosed); !ok || m.Socket != c {
+			if m, ok := testkit.Next(t, p).(*TCPClosed); !ok || m.Socket != c {
 				t.Fatalf("got %#v, want tcp_closed", m)
 			}
 			err = c.SetOpts(Active(True))
-			p.none(t, 20*time.Millisecond) // one tcp_closed only
+			testkit.None(t, p, nil) // one tcp_closed only: a second would have come before SetOpts returned
 			if !tc.exitOnClose {
 				if err != nil {
 					t.Fatalf("SetOpts again = %v, want ok", err)
@@ -220,7 +221,7 @@ func TestDelaySend(t *testing.T) {
 		}
 	}
 	for i := range 100 {
-		data, err := s.Recv(0, 5*time.Second)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil || len(data) != 1 || data[0] != byte(i) {
 			t.Fatalf("packet %d = %v, %v", i, data, err)
 		}

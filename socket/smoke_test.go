@@ -3,9 +3,9 @@ package socket
 import (
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -19,15 +19,15 @@ func TestSmokeActiveOnce(t *testing.T) {
 	if err := c.Send([]byte("hello"), []byte(" world")); err != nil {
 		t.Fatal(err)
 	}
-	m := p.expect(t)
+	m := testkit.Next(t, p)
 	tcp, ok := m.(*TCP)
 	if !ok || tcp.Socket != s || string(tcp.Data) != "hello world" {
 		t.Fatalf("got %#v", m)
 	}
 	c.Send([]byte("two"))
-	p.none(t, 50*time.Millisecond)
-	data, err := s.Recv(0, time.Second)
+	data, err := s.Recv(0, testkit.WaitBound)
 	if err != nil || string(data) != "two" {
 		t.Fatalf("Recv = %q, %v", data, err)
 	}
+	testkit.None(t, p, nil) // "two" came to Recv, not as a message before it
 }

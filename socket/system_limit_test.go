@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/childtest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -68,7 +69,7 @@ func maxSocks(t *testing.T, p proc, max int) (int, error) {
 		t.Fatal(err)
 	}
 	for len(socks) < max {
-		c, err := Connect(p, "127.0.0.1", port, 5*time.Second, IP(loopback))
+		c, err := Connect(p, "127.0.0.1", port, testkit.WaitBound, IP(loopback))
 		if err != nil {
 			return len(socks), err
 		}
@@ -76,7 +77,7 @@ func maxSocks(t *testing.T, p proc, max int) (int, error) {
 		if len(socks) == max {
 			break
 		}
-		a, err := l.Accept(p, 5*time.Second)
+		a, err := l.Accept(p, testkit.WaitBound)
 		if err != nil {
 			return len(socks), err
 		}
@@ -106,16 +107,13 @@ func TestAcceptSystemLimit(t *testing.T) {
 	childtest.LimitFdsFree(t, 5)
 	var clients []*Socket
 	for range 4 {
-		c, err := Connect(p, "127.0.0.1", port, 5*time.Second, Active(False))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := connect(t, p, "127.0.0.1", port, Active(False))
 		defer c.Close()
 		clients = append(clients, c)
 	}
 	accepted := acceptFrom(t, p, l, clients[0])
 	for range 3 {
-		if _, err := l.Accept(p, 5*time.Second); !errors.Is(err, unix.EMFILE) {
+		if _, err := l.Accept(p, testkit.WaitBound); !errors.Is(err, unix.EMFILE) {
 			t.Fatalf("accept out of fds = %v, want emfile", err)
 		}
 	}
@@ -123,7 +121,7 @@ func TestAcceptSystemLimit(t *testing.T) {
 	// the one after it is out of fds again.
 	accepted.Close()
 	accepted = acceptFrom(t, p, l, clients[1])
-	if _, err := l.Accept(p, 5*time.Second); !errors.Is(err, unix.EMFILE) {
+	if _, err := l.Accept(p, testkit.WaitBound); !errors.Is(err, unix.EMFILE) {
 		t.Fatalf("accept out of fds again = %v, want emfile", err)
 	}
 	// Freed fds serve the rest; then the backlog is empty.
@@ -142,7 +140,7 @@ func TestAcceptSystemLimit(t *testing.T) {
 // sending a byte from c and reading it on the accepted socket.
 func acceptFrom(t *testing.T, p proc, l, c *Socket) *Socket {
 	t.Helper()
-	a, err := l.Accept(p, 5*time.Second)
+	a, err := l.Accept(p, testkit.WaitBound)
 	if err != nil {
 		t.Fatalf("accept with an fd free: %v", err)
 	}
@@ -160,7 +158,7 @@ func acceptFrom(t *testing.T, p proc, l, c *Socket) *Socket {
 	if err := c.Send([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if m := expectFrom(t, p, a); !isData(m, a, "x") {
+	if m := testkit.Expect(t, p, a.Match); !isData(m, a, "x") {
 		t.Fatalf("got %#v, want the client's byte", m)
 	}
 	return a

@@ -181,11 +181,7 @@ func TestRestartingChildRefusesRestartAndDelete(t *testing.T) {
 	ev := p.want(t, "a:spawn")
 	p.sys.Root.Send(ev[0].pid, crash{"boom"})
 	p.want(t, "a:stopping", "a:stopped", "a:spawn")
-	select {
-	case <-answered:
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("the call was not answered")
-	}
+	testkit.Recv(t, answered, "answer to the call")
 	if !errors.Is(restartErr, ErrRestarting) || !errors.Is(deleteErr, ErrRestarting) {
 		t.Errorf("while restarting: RestartChild = %v, DeleteChild = %v; want restarting", restartErr, deleteErr)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/internal/testkit"
@@ -210,9 +209,5 @@ func TestSimpleOneForOneAutoShutdownAllSignificant(t *testing.T) {
 	}
 	p.sys.Root.Send(b, stopSelf{})
 	p.want(t, "w:stopping", "w:stopped")
-	select {
-	case <-ref.Done():
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("the supervisor did not stop after its last significant child")
-	}
+	testkit.Recv(t, ref.Done(), "stop of the supervisor after its last significant child")
 }

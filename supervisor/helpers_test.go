@@ -1,12 +1,10 @@
 package supervisor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,14 +26,14 @@ type event struct {
 // probe is a test's actor system, log and event stream.
 type probe struct {
 	sys    *actor.ActorSystem
-	logs   *logs
+	logs   *testkit.Slog // the supervisor reports, "CONTEXT REASON"
 	events chan event
 	exits  chan string // PID.Id of each child end the supervisor has handled
 }
 
 func newProbe(t *testing.T) *probe {
 	t.Helper()
-	l := &logs{ch: make(chan string, 1024)}
+	l := testkit.NewSlog(reportLine)
 	return &probe{
 		sys:    otpactor.NewSystem(otpactor.WithLogger(slog.New(l))),
 		logs:   l,
@@ -55,13 +53,8 @@ func (p *probe) hooks() hooks {
 func (p *probe) handled(t *testing.T, pid *actor.PID) {
 	t.Helper()
 	for {
-		select {
-		case id := <-p.exits:
-			if id == pid.Id {
-				return
-			}
-		case <-time.After(testkit.WaitBound):
-			t.Fatalf("the supervisor did not handle the end of %v within %v", pid, testkit.WaitBound)
+		if id := testkit.Recv(t, p.exits, fmt.Sprintf("handling of the end of %v", pid)); id == pid.Id {
+			return
 		}
 	}
 }
@@ -121,15 +114,11 @@ func (p *probe) want(t *testing.T, whats ...string) []event {
 	t.Helper()
 	got := make([]event, 0, len(whats))
 	for _, w := range whats {
-		select {
-		case e := <-p.events:
-			if e.what != w {
-				t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
-			}
-			got = append(got, e)
-		case <-time.After(testkit.WaitBound):
-			t.Fatalf("after %v: no event %q within %v", names(got), w, testkit.WaitBound)
+		e := testkit.Recv(t, p.events, fmt.Sprintf("event %q after %v", w, names(got)))
+		if e.what != w {
+			t.Fatalf("after %v: got event %q, want %q", names(got), e.what, w)
 		}
+		got = append(got, e)
 	}
 	return got
 }
@@ -226,16 +215,10 @@ func (m *stopPosts) PostUserMessage(msg any) {
 // its type: "stop" or "poison".
 func posted(t *testing.T, ch <-chan any) string {
 	t.Helper()
-	select {
-	case m := <-ch:
-		if _, ok := m.(*actor.Stop); ok {
-			return "stop"
-		}
-		return "poison"
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("no stop request posted within %v", testkit.WaitBound)
-		return ""
+	if _, ok := testkit.Recv(t, ch, "stop request").(*actor.Stop); ok {
+		return "stop"
 	}
+	return "poison"
 }
 
 // children returns the supervisor's children as "ID=state" strings, in
@@ -279,29 +262,18 @@ func pidOf(t *testing.T, ref *Ref, id string) *actor.PID {
 // waitDone waits for the supervisor to stop.
 func waitDone(t *testing.T, ref *Ref) {
 	t.Helper()
-	select {
-	case <-ref.Done():
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("supervisor still running after %v", testkit.WaitBound)
-	}
+	testkit.Recv(t, ref.Done(), "stop of the supervisor")
 }
 
 func equal(a, b []string) bool {
 	return strings.Join(a, ",") == strings.Join(b, ",")
 }
 
-// logs records the supervisor reports: "CONTEXT REASON" per record.
-type logs struct {
-	mu   sync.Mutex
-	recs []string
-	ch   chan string // every record, for wait
-}
-
-func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logs) Handle(_ context.Context, r slog.Record) error {
+// reportLine makes the line the tests look for of a supervisor report,
+// "CONTEXT REASON", and drops every other record.
+func reportLine(r slog.Record) (string, bool) {
 	if r.Message != "supervisor report" {
-		return nil
+		return "", false
 	}
 	var ctx, reason string
 	r.Attrs(func(a slog.Attr) bool {
@@ -313,29 +285,7 @@ func (l *logs) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, ctx+" "+reason)
-	select {
-	case l.ch <- ctx + " " + reason:
-	default:
-	}
-	return nil
-}
-
-func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logs) WithGroup(string) slog.Handler      { return l }
-
-// has reports whether a report "CONTEXT REASON" was logged.
-func (l *logs) has(rec string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, r := range l.recs {
-		if r == rec {
-			return true
-		}
-	}
-	return false
+	return ctx + " " + reason, true
 }
 
 var errBoom = errors.New("boom")

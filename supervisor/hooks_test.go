@@ -55,13 +55,7 @@ func startVia(t *testing.T, ref *Ref, arg string) *actor.PID {
 	t.Helper()
 	reply := make(chan *actor.PID, 1)
 	ref.Send(&startReq{arg: arg, reply: reply})
-	select {
-	case pid := <-reply:
-		return pid
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("Receive hook did not start %q", arg)
-		return nil
-	}
+	return testkit.Recv(t, reply, fmt.Sprintf("start of %q by the Receive hook", arg))
 }
 
 // values lists the supervisor's children and their values, from inside.
@@ -81,13 +75,7 @@ func values(t *testing.T, ref *Ref) map[string]any {
 // nextErased waits for the next call of the Erased hook.
 func nextErased(t *testing.T, erased <-chan erasure) erasure {
 	t.Helper()
-	select {
-	case e := <-erased:
-		return e
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("no Erased call")
-		return erasure{}
-	}
+	return testkit.Recv(t, erased, "Erased call")
 }
 
 // The hooks see the supervisor from inside: Receive gets what Ref.Send

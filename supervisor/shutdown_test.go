@@ -16,11 +16,7 @@ func holdChild(t *testing.T, p *probe, pid *actor.PID) chan<- struct{} {
 	p.sys.Root.Send(pid, hold{entered, release})
 	p.sys.Root.Send(pid, note{"1"})
 	p.sys.Root.Send(pid, note{"2"})
-	select {
-	case <-entered:
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("child did not take the hold message")
-	}
+	testkit.Recv(t, entered, "hold message taken by the child")
 	return release
 }
 
@@ -95,8 +91,8 @@ func TestShutdownTimeoutKills(t *testing.T) {
 	if a, b, c := posted(t, stops), posted(t, stops), posted(t, stops); a != "poison" || b != "stop" || c != "stop" {
 		t.Errorf("posted %s, %s, %s; want poison, stop, stop", a, b, c)
 	}
-	if !p.logs.has("shutdown_error killed") {
-		t.Errorf("no shutdown_error killed report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error killed") {
+		t.Errorf("no shutdown_error killed report in %v", p.logs.Lines())
 	}
 	// The supervisor considers the child gone and goes on, even though
 	// the stuck goroutine is still in its Stopping handler.
@@ -128,22 +124,24 @@ func TestShutdownInfinityWaits(t *testing.T) {
 	p.want(t, "a:spawn")
 
 	done := make(chan error, 1)
-	go func() { done <- ref.TerminateChild("a") }()
+	go func() {
+		err := ref.TerminateChild("a")
+		p.emit(event{what: "TerminateChild returned"})
+		done <- err
+	}()
 	p.want(t, "a:stopping")
+	// Held longer than a timeout would wait (twice TestShutdownTimeoutKills'
+	// 50 ms): a time that must pass, the one wait of this test that is not
+	// on an event.
 	select {
 	case err := <-done:
 		t.Fatalf("TerminateChild returned (%v) while the child was still stopping", err)
-	case <-time.After(100 * time.Millisecond): // twice the timeout of TestShutdownTimeoutKills
+	case <-time.After(100 * time.Millisecond):
 	}
 	close(slow)
-	p.want(t, "a:stopped")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("TerminateChild: %v", err)
-		}
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("TerminateChild did not return once the child stopped")
+	p.want(t, "a:stopped", "TerminateChild returned")
+	if err := testkit.Result(t, "TerminateChild once the child stopped", done); err != nil {
+		t.Fatalf("TerminateChild: %v", err)
 	}
 }
 
@@ -156,11 +154,7 @@ func TestShutdownCrashDuringGracefulStop(t *testing.T) {
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	p.sys.Root.Send(ev[0].pid, hold{entered, release})
 	p.sys.Root.Send(ev[0].pid, crash{"late"})
-	select {
-	case <-entered:
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("child did not take the hold message")
-	}
+	testkit.Recv(t, entered, "hold message taken by the child")
 
 	done := make(chan error, 1)
 	go func() { done <- ref.TerminateChild("a") }()
@@ -174,16 +168,11 @@ func TestShutdownCrashDuringGracefulStop(t *testing.T) {
 		t.Fatalf("after the crash, posted %s, want stop", got)
 	}
 	p.want(t, "a:stopping", "a:stopped")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("TerminateChild: %v", err)
-		}
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("TerminateChild hangs on a child that crashed during its shutdown")
+	if err := testkit.Result(t, "TerminateChild (the child crashed during its shutdown)", done); err != nil {
+		t.Fatalf("TerminateChild: %v", err)
 	}
-	if !p.logs.has("shutdown_error {panic,late}") {
-		t.Errorf("no shutdown_error report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error {panic,late}") {
+		t.Errorf("no shutdown_error report in %v", p.logs.Lines())
 	}
 	if got, want := children(t, ref), []string{"a=undefined"}; !equal(got, want) {
 		t.Errorf("WhichChildren = %v, want %v (no restart)", got, want)
@@ -207,13 +196,8 @@ func TestShutdownOfCrashedSibling(t *testing.T) {
 	p.sys.Root.Send(ev[1].pid, crash{"meanwhile"})
 	close(slow)
 	p.want(t, "c:stopped", "b:stopping", "b:stopped", "a:stopping", "a:stopped")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Stop: %v", err)
-		}
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("Stop hangs on a child that crashed while the supervisor was stopping")
+	if err := testkit.Result(t, "Stop (a child crashed while the supervisor was stopping)", done); err != nil {
+		t.Fatalf("Stop: %v", err)
 	}
 }
 
@@ -254,8 +238,8 @@ func TestShutdownKilledChildDoesNotHoldSupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.want(t, "b:stopping", "b:stopped", "a:stopping")
-	if !p.logs.has("shutdown_error killed") {
-		t.Errorf("no shutdown_error killed report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error killed") {
+		t.Errorf("no shutdown_error killed report in %v", p.logs.Lines())
 	}
 	// What Go cannot do: a's goroutine is still in user code, and ends
 	// only when that code returns.
@@ -274,8 +258,8 @@ func TestShutdownPanicInStoppingDoesNotHang(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.want(t, "a:stopping")
-	if !p.logs.has("shutdown_error {panic,in stopping}") {
-		t.Errorf("no shutdown_error report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown_error {panic,in stopping}") {
+		t.Errorf("no shutdown_error report in %v", p.logs.Lines())
 	}
 	if err := testkit.Bounded(t, "Stop", ref.Stop); err != nil {
 		t.Fatal(err)
@@ -292,7 +276,7 @@ func TestPanicInStoppingIsACrash(t *testing.T) {
 	// have died with that reason, and a permanent child is restarted.
 	p.sys.Root.Send(ev[0].pid, stopSelf{})
 	p.want(t, "a:stopping", "a:spawn")
-	if !p.logs.has("child_terminated {panic,in stopping}") {
-		t.Errorf("no child_terminated report in %v", p.logs.recs)
+	if !p.logs.Has("child_terminated {panic,in stopping}") {
+		t.Errorf("no child_terminated report in %v", p.logs.Lines())
 	}
 }

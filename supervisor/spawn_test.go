@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/internal/testkit"
@@ -45,7 +44,7 @@ func TestChildrenOutOfProtoactorSet(t *testing.T) {
 	}
 	want[pidOf(t, midRef, "b").Id] = midPID
 	for range want {
-		got := within(t, parents)
+		got := testkit.Recv(t, parents, "spawn of a child")
 		if !got.parent.Equal(want[got.child.Id]) {
 			t.Fatalf("%v's parent is %v, want its supervisor %v", got.child, got.parent, want[got.child.Id])
 		}
@@ -71,7 +70,7 @@ func TestChildSpawnFunc(t *testing.T) {
 	ref := p.supervise(t, Flags{}, ChildSpec{ID: "a", Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
 		return ctx.SpawnPrefix(props, "a"), nil
 	}})
-	if got := within(t, spawned); !got.Equal(ref.PID()) {
+	if got := testkit.Recv(t, spawned, "call of the spawn function"); !got.Equal(ref.PID()) {
 		t.Fatalf("the spawn function got parent %v, want the supervisor %v", got, ref.PID())
 	}
 	if got := children(t, ref); !equal(got, []string{"a=run"}) {
@@ -97,7 +96,7 @@ func TestRestartedByPlainParent(t *testing.T) {
 		}
 	})) // protoactor's default strategy: restart
 	defer func() { p.sys.Root.StopFuture(parent).Wait() }()
-	ref := within(t, refs)
+	ref := testkit.Recv(t, refs, "start of the supervisor")
 	ev := p.want(t, "a:spawn", "b:spawn")
 	ref.Send("crash")
 	p.want(t, "b:stopping", "b:stopped", "a:stopping", "a:stopped", "a:spawn", "b:spawn")
@@ -111,17 +110,4 @@ func TestRestartedByPlainParent(t *testing.T) {
 		t.Fatalf("a kept its PID %v across the restart", old)
 	}
 	p.quiet(t)
-}
-
-// within returns the next value on ch, failing t if none comes in time.
-func within[T any](t *testing.T, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("nothing within %v", testkit.WaitBound)
-		var zero T
-		return zero
-	}
 }

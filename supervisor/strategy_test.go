@@ -58,8 +58,8 @@ func TestOneForOneRestartsOnlyFailed(t *testing.T) {
 		t.Error("WhichChildren does not have b's new PID")
 	}
 	p.quiet(t)
-	if !p.logs.has("child_terminated {panic,boom}") {
-		t.Errorf("no child_terminated report in %v", p.logs.recs)
+	if !p.logs.Has("child_terminated {panic,boom}") {
+		t.Errorf("no child_terminated report in %v", p.logs.Lines())
 	}
 }
 
@@ -196,8 +196,8 @@ func TestIntensityExceededStopsSupervisor(t *testing.T) {
 	if !errors.Is(ref.Err(), Shutdown) {
 		t.Errorf("Err = %v, want shutdown", ref.Err())
 	}
-	if !p.logs.has("shutdown reached_max_restart_intensity") {
-		t.Errorf("no reached_max_restart_intensity report in %v", p.logs.recs)
+	if !p.logs.Has("shutdown reached_max_restart_intensity") {
+		t.Errorf("no reached_max_restart_intensity report in %v", p.logs.Lines())
 	}
 	p.quiet(t)
 }
@@ -259,8 +259,8 @@ func TestRestartFailureIsRetried(t *testing.T) {
 	if got, want := children(t, ref), []string{"a=run"}; !equal(got, want) {
 		t.Errorf("WhichChildren = %v, want %v", got, want)
 	}
-	if !p.logs.has("start_error boom") {
-		t.Errorf("no start_error report in %v", p.logs.recs)
+	if !p.logs.Has("start_error boom") {
+		t.Errorf("no start_error report in %v", p.logs.Lines())
 	}
 }
 
@@ -288,11 +288,7 @@ func TestRestartRetryLetsCallsIn(t *testing.T) {
 	ev := p.want(t, "a:spawn")
 	p.sys.Root.Send(ev[0].pid, crash{"boom"})
 	p.want(t, "a:stopping", "a:stopped", "a:spawn")
-	select {
-	case <-asked:
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("the call was not answered")
-	}
+	testkit.Recv(t, asked, "answer to the call")
 	if len(seen) != 1 || !seen[0].Restarting || seen[0].PID != nil {
 		t.Errorf("during the retry, WhichChildren = %+v, want a restarting", seen)
 	}
@@ -417,8 +413,8 @@ func TestNestedSupervisorEscalation(t *testing.T) {
 	if mid2.Equal(mid1) {
 		t.Fatal("mid was not restarted")
 	}
-	if !p.logs.has("child_terminated shutdown") {
-		t.Errorf("top did not see mid exit with shutdown: %v", p.logs.recs)
+	if !p.logs.Has("child_terminated shutdown") {
+		t.Errorf("top did not see mid exit with shutdown: %v", p.logs.Lines())
 	}
 
 	// Again: now top exceeds its own intensity and gives up in turn,

@@ -1,19 +1,19 @@
 package test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/test/bench/loadgen"
 	"github.com/otpnet/otpnet/test/bench/peer"
 )
@@ -50,35 +50,29 @@ func startStdEcho(t *testing.T) (string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), stdechoEnv+"=1")
-	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	lines, _ := testkit.Start(t, cmd)
 	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	go func() {
+		<-lines.Done()
+		cmd.Wait()
+		close(done)
+	}()
 	t.Cleanup(func() {
 		stdin.Close()
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(testkit.WaitBound):
 			cmd.Process.Kill()
 			<-done
 			t.Error("stdlib echo did not exit when its stdin closed")
 		}
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
+	line := lines.Next(t)
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
 	if !ok {
 		t.Fatalf("server said %q", line)
@@ -92,7 +86,10 @@ func startStdEcho(t *testing.T) (string, int) {
 // numbers are read. No performance is asserted.
 func TestLoadgenSmoke(t *testing.T) {
 	addr, pid := startStdEcho(t)
-	goroutines := runtime.NumGoroutine()
+	// Every client goroutine (pollers, pacer, dialers) and connection of
+	// the runs is gone when the test ends; the child server's are counted
+	// before.
+	leaktest.Check(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 
@@ -138,14 +135,6 @@ func TestLoadgenSmoke(t *testing.T) {
 		t.Errorf("idle: %+v", ir)
 	}
 
-	// Every client goroutine (pollers, pacer, dialers) has stopped.
-	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutines; {
-		if time.Now().After(deadline) {
-			t.Errorf("%d goroutines after the runs, %d before", runtime.NumGoroutine(), goroutines)
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestLoadgenRefusesRemote checks that the load generator only targets

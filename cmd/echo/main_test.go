@@ -1,34 +1,28 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
 )
-
-// waitBound bounds every wait of the tests: a failure bound, never a
-// synchronisation.
-const waitBound = 10 * time.Second
 
 // echoBin is the command, built once by TestMain, for the tests that
 // signal it.
@@ -53,32 +47,12 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		return 1
 	}
-	if err := startDriver(); err != nil {
-		fmt.Fprintln(os.Stderr, "starting the sockets' driver:", err)
-		return 1
-	}
-	before := leaktest.Take()
-	code := m.Run()
-	if code == 0 {
-		if err := leaktest.Settle(before); err != nil {
-			fmt.Fprintln(os.Stderr, "leak after tests:", err)
-			code = 1
-		}
-	}
-	return code
+	return leaktest.Run(m, startDriver)
 }
 
 func startDriver() error {
-	p, err := otpactor.NewProcess(otpactor.NewSystem())
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	ls, err := socket.Listen(p, 0, socket.IP(netip.MustParseAddr("127.0.0.1")))
-	if err != nil {
-		return err
-	}
-	return ls.Close()
+	_, err := driver.Default()
+	return err
 }
 
 // server is run() serving in this process.
@@ -86,8 +60,8 @@ type server struct {
 	addr   string
 	cancel context.CancelFunc
 	code   chan int
-	out    *lines // stdout after the first line
-	stderr *syncBuffer
+	out    *testkit.Lines // stdout after the first line
+	stderr *testkit.SyncBuffer
 }
 
 // startServer starts run() with args and -addr 127.0.0.1:0 and waits for its
@@ -96,12 +70,13 @@ func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
-	s := &server{cancel: cancel, code: make(chan int, 1), out: newLines(r), stderr: &syncBuffer{}}
+	stderr := &testkit.SyncBuffer{}
+	s := &server{cancel: cancel, code: make(chan int, 1), out: testkit.NewLines(r, stderr), stderr: stderr}
 	go func() {
 		s.code <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), strings.NewReader(""), w, s.stderr)
 		w.Close()
 	}()
-	first := s.out.next(t)
+	first := s.out.Next(t)
 	addr, ok := strings.CutPrefix(first, "listening on ")
 	if !ok {
 		t.Fatalf("first line %q, want listening on HOST:PORT; stderr: %s", first, s.stderr)
@@ -116,85 +91,16 @@ func startServer(t *testing.T, args ...string) *server {
 func (s *server) stop(t *testing.T) int {
 	t.Helper()
 	s.cancel()
-	select {
-	case c := <-s.code:
-		s.code <- c
-		return c
-	case <-time.After(waitBound):
-		t.Fatalf("the server did not exit within %v", waitBound)
-		return -1
-	}
+	c := testkit.Recv(t, s.code, "exit of the server")
+	s.code <- c
+	return c
 }
 
-// lines reads a stream line by line in a goroutine of its own, which ends
-// at EOF, so that the writer never blocks.
-type lines struct{ ch chan string }
-
-func newLines(r io.Reader) *lines {
-	l := &lines{ch: make(chan string, 100)}
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			l.ch <- sc.Text()
-		}
-		close(l.ch)
-	}()
-	return l
-}
-
-// next returns the next line.
-func (l *lines) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case line, ok := <-l.ch:
-		if !ok {
-			t.Fatal("the output ended")
-		}
-		return line
-	case <-time.After(waitBound):
-		t.Fatalf("no output line within %v", waitBound)
-		return ""
-	}
-}
-
-// syncBuffer is a bytes.Buffer for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// echoLine sends line on c and checks that it comes back.
-func echoLine(t *testing.T, c net.Conn, line string) {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(waitBound))
-	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write([]byte(line)); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]byte, len(line))
-	if _, err := io.ReadFull(c, got); err != nil || string(got) != line {
-		t.Fatalf("echo %q (%v), want %q", got, err, line)
-	}
-}
-
-// closed checks that the server closes c.
+// closed checks that the server closes c, and sends nothing before.
 func closed(t *testing.T, c net.Conn) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(waitBound))
-	if n, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read %d bytes (%v): the connection is still open", n, err)
+	if got := testkit.PeerClosed(t, c); len(got) != 0 {
+		t.Fatalf("read %q before the close", got)
 	}
 }
 
@@ -308,18 +214,10 @@ func TestEchoClientErlangServer(t *testing.T) {
 	escript := erltest.Escript(t)
 	leaktest.Check(t)
 	cmd := exec.Command(escript, "testdata/echo_server.escript")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	lines, stderr := testkit.Start(t, cmd)
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
-	port := newLines(stdout).next(t)
+	port := lines.Next(t)
 	input := "hello\nworld\n"
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"-connect", "127.0.0.1:" + port}, strings.NewReader(input), &out, os.Stderr); code != 0 || out.String() != input {
@@ -333,13 +231,9 @@ func TestEchoClientErlangServer(t *testing.T) {
 func TestEchoLines(t *testing.T) {
 	leaktest.Check(t)
 	s := startServer(t, "-drain", "50ms")
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echoLine(t, c, "one\ntwo\nthree\n")
-	echoLine(t, c, strings.Repeat("long ", 20000)+"\n")
+	c := testkit.Dial(t, s.addr)
+	testkit.Echo(t, c, "one\ntwo\nthree\n")
+	testkit.Echo(t, c, strings.Repeat("long ", 20000)+"\n")
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -353,24 +247,15 @@ func TestEchoLines(t *testing.T) {
 
 // binary starts the built command with args and -addr 127.0.0.1:0 and
 // returns it with its address and its stdout lines after the first.
-func binary(t *testing.T, args ...string) (*exec.Cmd, string, *lines, *syncBuffer) {
+func binary(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.Lines, *testkit.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(echoBin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out := newLines(stdout)
+	out, stderr := testkit.Start(t, cmd)
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	addr, ok := strings.CutPrefix(out.next(t), "listening on ")
+	addr, ok := strings.CutPrefix(out.Next(t), "listening on ")
 	if !ok {
 		t.Fatalf("no listening line; stderr: %s", stderr)
 	}
@@ -380,22 +265,15 @@ func binary(t *testing.T, args ...string) (*exec.Cmd, string, *lines, *syncBuffe
 // exitCode waits for cmd and returns its exit code.
 func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(waitBound):
-		t.Fatalf("still running after %v", waitBound)
-		return -1
+	err := testkit.Bounded(t, "the server's exit", cmd.Wait)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
 }
 
 // SIGTERM: the server stops accepting, serves its connections until they
@@ -403,41 +281,32 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 func TestEchoSignalDrain(t *testing.T) {
 	leaktest.Check(t)
 	cmd, addr, out, stderr := binary(t, "-drain", "1m")
-	c1, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
-	c2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	echoLine(t, c1, "before\n")
-	echoLine(t, c2, "before\n")
+	c1, c2 := testkit.Dial(t, addr), testkit.Dial(t, addr)
+	testkit.Echo(t, c1, "before\n")
+	testkit.Echo(t, c2, "before\n")
 
-	began := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if line := out.next(t); !strings.HasPrefix(line, "draining 2 connections") {
+	if line := out.Next(t); !strings.HasPrefix(line, "draining 2 connections") {
 		t.Fatalf("after SIGTERM: %q; stderr: %s", line, stderr)
 	}
 	if _, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial while draining: %v, want connection refused", err)
 	}
-	echoLine(t, c1, "while draining\n")
+	testkit.Echo(t, c1, "while draining\n")
 	c1.Close()
-	echoLine(t, c2, "still draining\n")
+	testkit.Echo(t, c2, "still draining\n")
 	c2.Close()
-	if line := out.next(t); line != "stopped" {
+	if line := out.Next(t); line != "stopped" {
 		t.Fatalf("last line %q", line)
 	}
 	if code := exitCode(t, cmd); code != 0 {
 		t.Fatalf("exit %d; stderr: %s", code, stderr)
 	}
-	if d := time.Since(began); d > waitBound {
-		t.Fatalf("exited %v after SIGTERM", d)
+	// The drain ended with the last connection, not with -drain's time.
+	if strings.Contains(stderr.String(), "drain_timeout") {
+		t.Fatalf("the drain ran out: %s", stderr)
 	}
 }
 
@@ -446,18 +315,14 @@ func TestEchoSignalDrain(t *testing.T) {
 func TestEchoSignalDrainTimeout(t *testing.T) {
 	leaktest.Check(t)
 	cmd, addr, out, stderr := binary(t, "-drain", "300ms", "-packet", "4", "-active", "true")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echoLine(t, c, "\x00\x00\x00\x05hello")
+	c := testkit.Dial(t, addr)
+	testkit.Echo(t, c, "\x00\x00\x00\x05hello")
 
 	began := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	if line := out.next(t); !strings.HasPrefix(line, "draining 1 connections for up to 300ms") {
+	if line := out.Next(t); !strings.HasPrefix(line, "draining 1 connections for up to 300ms") {
 		t.Fatalf("after SIGINT: %q", line)
 	}
 	closed(t, c)

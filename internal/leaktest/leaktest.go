@@ -1,5 +1,7 @@
 // Package leaktest checks, as net/main_test.go does, that tests leave no
-// fd and no goroutine behind.
+// fd and no goroutine behind: Main after a package's tests (from its
+// TestMain), Check after one test. It is the one leak checker of otpnet's
+// tests.
 package leaktest
 
 import (
@@ -9,6 +11,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // Counts is how many fds the process has open and goroutines it runs.
@@ -35,11 +39,11 @@ func warm() {
 	}
 }
 
-// Settle waits, at most five seconds, for the counts to come back to
+// Settle waits, at most testkit.WaitBound, for the counts to come back to
 // before: goroutines that were told to stop take a moment to return. It
 // reports what is still there, with every goroutine's stack.
 func Settle(before Counts) error {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testkit.WaitBound)
 	for {
 		now := Counts{fds(), runtime.NumGoroutine()}
 		if now.Fds <= before.Fds && now.Goroutines <= before.Goroutines {
@@ -67,9 +71,26 @@ func Check(t testing.TB) {
 	})
 }
 
-// Main runs the tests, then fails the run if they leaked. Start whatever
-// lives as long as the process before calling it.
-func Main(m *testing.M) {
+// Main runs the tests, then fails the run if they leaked, and exits with
+// the run's code (see Run).
+func Main(m *testing.M, lifelong ...func() error) {
+	os.Exit(Run(m, lifelong...))
+}
+
+// Run runs the tests and returns the run's exit code, 1 if they leaked. It
+// first runs each of lifelong, which starts what lives as long as the
+// process (the sockets' driver pool, as the BEAM's inet driver lives as
+// long as the node), so that it is not taken for a leak; an error from
+// one fails the run before any test. Call it from TestMain, after whatever
+// else must come first, when TestMain has more to do after the tests;
+// otherwise call Main.
+func Run(m *testing.M, lifelong ...func() error) int {
+	for _, start := range lifelong {
+		if err := start(); err != nil {
+			fmt.Fprintln(os.Stderr, "starting what lives as long as the tests:", err)
+			return 1
+		}
+	}
 	before := Take()
 	code := m.Run()
 	if code == 0 {
@@ -78,7 +99,7 @@ func Main(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 func fds() int {

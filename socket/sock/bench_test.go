@@ -3,6 +3,8 @@ package sock
 import (
 	"net"
 	"testing"
+
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // BenchmarkUDPPingPong is a 64-byte datagram and its answer between two
@@ -16,9 +18,9 @@ func BenchmarkUDPPingPong(b *testing.B) {
 		done := make(chan error, 1)
 		go func() {
 			for range b.N {
-				from, data, err := y.Recvfrom(0, wait)
+				from, data, err := y.Recvfrom(0, testkit.WaitBound)
 				if err == nil {
-					err = y.Sendto(data, from, wait)
+					err = y.Sendto(data, from, testkit.WaitBound)
 				}
 				if err != nil {
 					done <- err
@@ -29,20 +31,20 @@ func BenchmarkUDPPingPong(b *testing.B) {
 		}()
 		b.ReportAllocs()
 		for range b.N {
-			must(b, x.Sendto(msg, yAddr, wait))
-			if _, err := x.Recv(0, wait); err != nil {
+			testkit.Must(b, x.Sendto(msg, yAddr, testkit.WaitBound))
+			if _, err := x.Recv(0, testkit.WaitBound); err != nil {
 				b.Fatal(err)
 			}
 		}
-		must(b, <-done)
+		testkit.Must(b, <-done)
 		_ = xAddr
 	})
 	b.Run("net", func(b *testing.B) {
 		x, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		must(b, err)
+		testkit.Must(b, err)
 		defer x.Close()
 		y, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		must(b, err)
+		testkit.Must(b, err)
 		defer y.Close()
 		done := make(chan error, 1)
 		go func() {
@@ -69,6 +71,6 @@ func BenchmarkUDPPingPong(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		must(b, <-done)
+		testkit.Must(b, <-done)
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // erlang runs testdata/sock.escript with args and returns a reader of its
@@ -30,17 +31,17 @@ func TestInteropTCPErlangServer(t *testing.T) {
 	line := erlang(t, "tcp_server", strconv.Itoa(interopCount))
 	port, _ := strconv.Atoi(line())
 	c := open(t, Inet, Stream, TCP)
-	must(t, c.Connect(Loopback(Inet, uint16(port)), wait))
+	testkit.Must(t, c.Connect(Loopback(Inet, uint16(port)), testkit.WaitBound))
 	if got, want := line(), sockname(t, c).String(); got != want {
 		t.Fatalf("Erlang's peername %s, Go's sockname %s", got, want)
 	}
 	for i := 1; i <= interopCount; i++ {
-		must(t, c.Send(msg(i), wait))
+		testkit.Must(t, c.Send(msg(i), testkit.WaitBound))
 		if got := recvAll(t, c, len(msg(i))); !bytes.Equal(got, msg(i)) {
 			t.Fatalf("message %d differs", i)
 		}
 	}
-	must(t, c.Close())
+	testkit.Must(t, c.Close())
 	if got := line(); got != "ok" {
 		t.Fatalf("escript: %s", got)
 	}
@@ -51,19 +52,19 @@ func TestInteropTCPErlangServer(t *testing.T) {
 func TestInteropTCPErlangClient(t *testing.T) {
 	l, addr := listener(t, Inet)
 	line := erlang(t, "tcp_client", strconv.Itoa(int(addr.Port)), strconv.Itoa(interopCount))
-	s, err := l.Accept(wait)
-	must(t, err)
+	s, err := l.Accept(testkit.WaitBound)
+	testkit.Must(t, err)
 	defer s.Close()
 	if got, want := line(), mustPeer(t, s).String(); got != want {
 		t.Fatalf("Erlang's sockname %s, Go's peername %s", got, want)
 	}
 	for {
-		data, err := s.Recv(0, wait)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if inet.Reason(err) == "closed" {
 			break
 		}
-		must(t, err)
-		must(t, s.Send(data, wait))
+		testkit.Must(t, err)
+		testkit.Must(t, s.Send(data, testkit.WaitBound))
 	}
 	if got := line(); got != "ok" {
 		t.Fatalf("escript: %s", got)
@@ -73,7 +74,7 @@ func TestInteropTCPErlangClient(t *testing.T) {
 func mustPeer(t *testing.T, s *Socket) Addr {
 	t.Helper()
 	a, err := s.Peername()
-	must(t, err)
+	testkit.Must(t, err)
 	return a
 }
 
@@ -84,11 +85,11 @@ func TestInteropUDP(t *testing.T) {
 			line := erlang(t, "udp_server", d.String(), strconv.Itoa(interopCount))
 			port, _ := strconv.Atoi(line())
 			u := open(t, d, Dgram, UDP)
-			must(t, u.Bind(Loopback(d, 0)))
+			testkit.Must(t, u.Bind(Loopback(d, 0)))
 			server := Loopback(d, uint16(port))
 			for i := 1; i <= interopCount; i++ {
-				must(t, u.Sendto(msg(i), server, wait))
-				from, got, err := u.Recvfrom(0, wait)
+				testkit.Must(t, u.Sendto(msg(i), server, testkit.WaitBound))
+				from, got, err := u.Recvfrom(0, testkit.WaitBound)
 				if err != nil || from != server || !bytes.Equal(got, msg(i)) {
 					t.Fatalf("echo %d: %v, %d bytes, %v", i, from, len(got), err)
 				}
@@ -102,15 +103,15 @@ func TestInteropUDP(t *testing.T) {
 		})
 		t.Run(d.String()+"/erlang-client", func(t *testing.T) {
 			u := open(t, d, Dgram, UDP)
-			must(t, u.Bind(Loopback(d, 0)))
+			testkit.Must(t, u.Bind(Loopback(d, 0)))
 			line := erlang(t, "udp_client", d.String(), strconv.Itoa(int(sockname(t, u).Port)), strconv.Itoa(interopCount))
 			client := line()
 			for i := 1; i <= interopCount; i++ {
-				from, got, err := u.Recvfrom(0, wait)
+				from, got, err := u.Recvfrom(0, testkit.WaitBound)
 				if err != nil || from.String() != client || !bytes.Equal(got, msg(i)) {
 					t.Fatalf("datagram %d: %v, %d bytes, %v; want %s", i, from, len(got), err, client)
 				}
-				must(t, u.Sendto(got, from, wait))
+				testkit.Must(t, u.Sendto(got, from, testkit.WaitBound))
 			}
 			if got := line(); got != "ok" {
 				t.Fatalf("escript: %s", got)
@@ -165,8 +166,8 @@ func udpSocket(t *testing.T) *Socket { return open(t, Inet, Dgram, UDP) }
 // gives of it.
 func udpRecv(t *testing.T, length, size int) string {
 	a, b, _, bAddr := udpPair(t, Inet)
-	must(t, a.Sendto(make([]byte, size), bAddr, wait))
-	data, err := b.Recv(length, wait)
+	testkit.Must(t, a.Sendto(make([]byte, size), bAddr, testkit.WaitBound))
+	data, err := b.Recv(length, testkit.WaitBound)
 	if err != nil {
 		return errResult(err)
 	}
@@ -190,7 +191,7 @@ var reasonCases = []struct {
 	{"open_dgram_tcp", func(*testing.T) string { return openResult(Inet6, Dgram, TCP) }},
 	{"bind_twice", func(t *testing.T) string {
 		s := tcpSocket(t)
-		must(t, s.Bind(Loopback(Inet, 0)))
+		testkit.Must(t, s.Bind(Loopback(Inet, 0)))
 		return errResult(s.Bind(Loopback(Inet, 0)))
 	}},
 	{"bind_inet6_on_inet", func(t *testing.T) string { return errResult(tcpSocket(t).Bind(Loopback(Inet6, 0))) }},
@@ -211,9 +212,9 @@ var reasonCases = []struct {
 	}},
 	{"connect_refused", func(t *testing.T) string {
 		s := tcpSocket(t)
-		must(t, s.Bind(Loopback(Inet, 0)))
+		testkit.Must(t, s.Bind(Loopback(Inet, 0)))
 		addr := sockname(t, s)
-		must(t, s.Close())
+		testkit.Must(t, s.Close())
 		return errResult(tcpSocket(t).Connect(addr, Infinity))
 	}},
 	{"recv_timeout", func(t *testing.T) string {
@@ -222,18 +223,18 @@ var reasonCases = []struct {
 	}},
 	{"recv_partial_timeout", func(t *testing.T) string {
 		c, a := tcpPair(t)
-		must(t, c.Send([]byte("abc"), wait))
+		testkit.Must(t, c.Send([]byte("abc"), testkit.WaitBound))
 		return result(a.Recv(5, 200*time.Millisecond))
 	}},
 	{"recv_partial_closed", func(t *testing.T) string {
 		c, a := tcpPair(t)
-		must(t, c.Send([]byte("abc"), wait))
-		must(t, c.Close())
+		testkit.Must(t, c.Send([]byte("abc"), testkit.WaitBound))
+		testkit.Must(t, c.Close())
 		return result(a.Recv(5, time.Second))
 	}},
 	{"recv_after_close", func(t *testing.T) string {
 		c, a := tcpPair(t)
-		must(t, c.Close())
+		testkit.Must(t, c.Close())
 		a.Recv(0, time.Second)
 		return result(a.Recv(0, time.Second))
 	}},
@@ -251,7 +252,7 @@ var reasonCases = []struct {
 	{"recv_unconnected", func(t *testing.T) string { return result(tcpSocket(t).Recv(0, 0)) }},
 	{"recv_closed_socket", func(t *testing.T) string {
 		s := tcpSocket(t)
-		must(t, s.Close())
+		testkit.Must(t, s.Close())
 		return result(s.Recv(0, 0))
 	}},
 	{"send_listener", func(t *testing.T) string {
@@ -260,7 +261,7 @@ var reasonCases = []struct {
 	}},
 	{"send_after_shutdown", func(t *testing.T) string {
 		c, _ := tcpPair(t)
-		must(t, c.Shutdown(Write))
+		testkit.Must(t, c.Shutdown(Write))
 		return errResult(c.Send([]byte("a"), Infinity))
 	}},
 	{"send_unconnected_udp", func(t *testing.T) string { return errResult(udpSocket(t).Send([]byte("a"), Infinity)) }},
@@ -277,7 +278,7 @@ var reasonCases = []struct {
 	{"peername_unconnected", func(t *testing.T) string { return valueResult(udpSocket(t).Peername()) }},
 	{"close_twice", func(t *testing.T) string {
 		s := udpSocket(t)
-		must(t, s.Close())
+		testkit.Must(t, s.Close())
 		return errResult(s.Close())
 	}},
 	{"udp_recv_0_of_20000", func(t *testing.T) string { return udpRecv(t, 0, 20000) }},
@@ -289,7 +290,7 @@ var reasonCases = []struct {
 	{"getopt_linger", func(t *testing.T) string { return valueResult(tcpSocket(t).GetOpt(OptLinger)) }},
 	{"getopt_linger_set", func(t *testing.T) string {
 		s := tcpSocket(t)
-		must(t, s.SetOpt(OptLinger, Linger{OnOff: true, Linger: 7}))
+		testkit.Must(t, s.SetOpt(OptLinger, Linger{OnOff: true, Linger: 7}))
 		return valueResult(s.GetOpt(OptLinger))
 	}},
 	{"getopt_unbound_sockname", func(t *testing.T) string { return valueResult(udpSocket(t).Sockname()) }},
@@ -297,6 +298,6 @@ var reasonCases = []struct {
 
 // reset closes s with a reset, as linger {true, 0} makes close do.
 func reset(t *testing.T, s *Socket) {
-	must(t, s.SetOpt(OptLinger, Linger{OnOff: true, Linger: 0}))
-	must(t, s.Close())
+	testkit.Must(t, s.SetOpt(OptLinger, Linger{OnOff: true, Linger: 0}))
+	testkit.Must(t, s.Close())
 }

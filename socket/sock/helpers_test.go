@@ -2,16 +2,12 @@ package sock
 
 import (
 	"errors"
-	"runtime"
+	"fmt"
 	"testing"
-	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
-
-// wait bounds the calls that should not time out: a bound on failure, not a
-// synchronisation.
-const wait = 10 * time.Second
 
 // open opens a socket that the test closes when it ends.
 func open(t testing.TB, d Domain, typ Type, p Protocol) *Socket {
@@ -28,8 +24,8 @@ func open(t testing.TB, d Domain, typ Type, p Protocol) *Socket {
 func listener(t testing.TB, d Domain) (*Socket, Addr) {
 	t.Helper()
 	l := open(t, d, Stream, TCP)
-	must(t, l.Bind(Loopback(d, 0)))
-	must(t, l.Listen(DefaultBacklog))
+	testkit.Must(t, l.Bind(Loopback(d, 0)))
+	testkit.Must(t, l.Listen(DefaultBacklog))
 	return l, sockname(t, l)
 }
 
@@ -39,8 +35,8 @@ func tcpPair(t testing.TB) (client, server *Socket) {
 	t.Helper()
 	l, addr := listener(t, Inet)
 	client = open(t, Inet, Stream, TCP)
-	must(t, client.Connect(addr, wait))
-	server, err := l.Accept(wait)
+	testkit.Must(t, client.Connect(addr, testkit.WaitBound))
+	server, err := l.Accept(testkit.WaitBound)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +49,8 @@ func tcpPair(t testing.TB) (client, server *Socket) {
 func udpPair(t testing.TB, d Domain) (a, b *Socket, aAddr, bAddr Addr) {
 	t.Helper()
 	a, b = open(t, d, Dgram, UDP), open(t, d, Dgram, UDP)
-	must(t, a.Bind(Loopback(d, 0)))
-	must(t, b.Bind(Loopback(d, 0)))
+	testkit.Must(t, a.Bind(Loopback(d, 0)))
+	testkit.Must(t, b.Bind(Loopback(d, 0)))
 	return a, b, sockname(t, a), sockname(t, b)
 }
 
@@ -65,13 +61,6 @@ func sockname(t testing.TB, s *Socket) Addr {
 		t.Fatal(err)
 	}
 	return a
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // wantReason fails t unless err's Erlang reason is reason and err is the
@@ -87,7 +76,7 @@ func wantReason(t testing.TB, what string, err error, op, reason string) {
 // recvAll receives exactly n bytes.
 func recvAll(t testing.TB, s *Socket, n int) []byte {
 	t.Helper()
-	data, err := s.Recv(n, wait)
+	data, err := s.Recv(n, testkit.WaitBound)
 	if err != nil {
 		t.Fatalf("Recv(%d): %v after %d bytes", n, err, len(data))
 	}
@@ -107,13 +96,9 @@ func pattern(seed, n int) []byte {
 // waitBlocked waits until n calls wait on s for writing (write) or reading.
 func waitBlocked(t testing.TB, s *Socket, write bool, n int) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for k := s.pool.Waiting(s.h, write); k != n; k = s.pool.Waiting(s.h, write) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d calls wait on %v (write %v), want %d", k, s, write, n)
-		}
-		runtime.Gosched()
-	}
+	testkit.Until(t, fmt.Sprintf("%d calls waiting on %v (write %v)", n, s, write), func() bool {
+		return s.pool.Waiting(s.h, write) == n
+	})
 }
 
 // closeWakes makes n calls of call on s, waits until blocked of them wait
@@ -126,7 +111,7 @@ func closeWakes(t testing.TB, s *Socket, n, blocked int, op string, call func() 
 		go func() { errs <- call() }()
 	}
 	waitBlocked(t, s, false, blocked)
-	must(t, s.Close())
+	testkit.Must(t, s.Close())
 	for range n {
 		wantReason(t, "blocked "+op, <-errs, op, "closed")
 	}

@@ -1,8 +1,6 @@
 package sock
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/otpnet/otpnet/driver"
@@ -12,9 +10,10 @@ import (
 // TestMain checks that the tests leave no fd and no goroutine behind. The
 // process-wide pool is started first: it lives as long as the process.
 func TestMain(m *testing.M) {
-	if _, err := driver.Default(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	leaktest.Main(m)
+	leaktest.Main(m, startDriver)
+}
+
+func startDriver() error {
+	_, err := driver.Default()
+	return err
 }

@@ -3,6 +3,8 @@ package sock
 import (
 	"errors"
 	"testing"
+
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestSetoptGetopt(t *testing.T) {
@@ -43,7 +45,7 @@ func TestGetoptReadOnly(t *testing.T) {
 		wantReason(t, "SetOpt("+opt.String()+")", s.SetOpt(opt, want), "setopt", "badarg")
 	}
 	// The kernel's buffer sizes are ints; Linux doubles what it is given.
-	must(t, s.SetOpt(OptRcvBuf, 65536))
+	testkit.Must(t, s.SetOpt(OptRcvBuf, 65536))
 	if v, err := s.GetOpt(OptRcvBuf); err != nil || v != 131072 {
 		t.Errorf("GetOpt(rcvbuf) = %v, %v; want 131072", v, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // Length 0 waits for data, then returns what is there without waiting for
@@ -22,7 +23,7 @@ func TestRecvLengthZero(t *testing.T) {
 		got <- data
 	}()
 	waitBlocked(t, s, false, 1)
-	must(t, c.Send([]byte("hello"), wait))
+	testkit.Must(t, c.Send([]byte("hello"), testkit.WaitBound))
 	if data := <-got; string(data) != "hello" {
 		t.Fatalf("Recv(0) = %q, want hello", data)
 	}
@@ -32,11 +33,11 @@ func TestRecvLengthZero(t *testing.T) {
 func TestRecvLengthZeroTakesRcvBuf(t *testing.T) {
 	c, s := tcpPair(t)
 	want := pattern(1, 20000)
-	must(t, c.Send(want, wait))
-	must(t, c.Shutdown(Write))
+	testkit.Must(t, c.Send(want, testkit.WaitBound))
+	testkit.Must(t, c.Shutdown(Write))
 	var got []byte
 	for len(got) < len(want) {
-		data, err := s.Recv(0, wait)
+		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil {
 			t.Fatalf("after %d bytes: %v", len(got), err)
 		}
@@ -63,7 +64,7 @@ func TestRecvExactLength(t *testing.T) {
 	}()
 	for _, part := range []string{"01", "234", "56789ab"} {
 		waitBlocked(t, s, false, 1)
-		must(t, c.Send([]byte(part), wait))
+		testkit.Must(t, c.Send([]byte(part), testkit.WaitBound))
 	}
 	if data := <-got; string(data) != "0123456789" {
 		t.Fatalf("Recv(10) = %q", data)
@@ -86,7 +87,7 @@ func TestRecvTimeout(t *testing.T) {
 
 	// Fewer bytes than asked: they come back with timeout, OTP's
 	// {error, {timeout, <<"abc">>}}, and are gone from the socket.
-	must(t, c.Send([]byte("abc"), wait))
+	testkit.Must(t, c.Send([]byte("abc"), testkit.WaitBound))
 	data, err = s.Recv(5, 50*time.Millisecond)
 	wantReason(t, "Recv(5) with 3 bytes", err, "recv", "timeout")
 	if string(data) != "abc" {
@@ -96,14 +97,14 @@ func TestRecvTimeout(t *testing.T) {
 	wantReason(t, "Recv(0, 0) after that", err, "recv", "timeout")
 
 	// A Length far beyond what comes allocates only what comes.
-	must(t, c.Send([]byte("xyz"), wait))
+	testkit.Must(t, c.Send([]byte("xyz"), testkit.WaitBound))
 	data, err = s.Recv(1<<40, 50*time.Millisecond)
 	if string(data) != "xyz" || inet.Reason(err) != "timeout" {
 		t.Fatalf("Recv(1<<40) = %q, %v; want xyz and timeout", data, err)
 	}
 
 	// A zero timeout still takes what is there.
-	must(t, c.Send([]byte("data"), wait))
+	testkit.Must(t, c.Send([]byte("data"), testkit.WaitBound))
 	if data := recvAll(t, s, 4); string(data) != "data" {
 		t.Fatalf("Recv(4) = %q", data)
 	}
@@ -111,17 +112,17 @@ func TestRecvTimeout(t *testing.T) {
 
 func TestRecvClosed(t *testing.T) {
 	c, s := tcpPair(t)
-	must(t, c.Send([]byte("abc"), wait))
-	must(t, c.Close())
+	testkit.Must(t, c.Send([]byte("abc"), testkit.WaitBound))
+	testkit.Must(t, c.Close())
 	// OTP's {error, {closed, <<"abc">>}}, then {error, closed}.
-	data, err := s.Recv(5, wait)
+	data, err := s.Recv(5, testkit.WaitBound)
 	wantReason(t, "Recv(5) of 3 bytes and the end", err, "recv", "closed")
 	if string(data) != "abc" {
 		t.Fatalf("Recv(5) returned %q with closed, want abc", data)
 	}
-	_, err = s.Recv(0, wait)
+	_, err = s.Recv(0, testkit.WaitBound)
 	wantReason(t, "Recv(0) after the end", err, "recv", "closed")
-	_, _, err = s.Recvfrom(0, wait)
+	_, _, err = s.Recvfrom(0, testkit.WaitBound)
 	wantReason(t, "Recvfrom(0) after the end", err, "recvfrom", "closed")
 }
 
@@ -138,11 +139,11 @@ func TestRecvClosedBySelf(t *testing.T) {
 // A reset is econnreset once, then closed, as in OTP.
 func TestRecvReset(t *testing.T) {
 	c, s := tcpPair(t)
-	must(t, c.SetOpt(OptLinger, Linger{OnOff: true, Linger: 0}))
-	must(t, c.Close())
-	_, err := s.Recv(0, wait)
+	testkit.Must(t, c.SetOpt(OptLinger, Linger{OnOff: true, Linger: 0}))
+	testkit.Must(t, c.Close())
+	_, err := s.Recv(0, testkit.WaitBound)
 	wantReason(t, "Recv after a reset", err, "recv", "econnreset")
-	_, err = s.Recv(0, wait)
+	_, err = s.Recv(0, testkit.WaitBound)
 	wantReason(t, "second Recv after a reset", err, "recv", "closed")
 }
 
@@ -160,9 +161,9 @@ func TestRecvInTurn(t *testing.T) {
 	}
 	go recv()
 	waitBlocked(t, s, false, 1)
-	must(t, c.Send([]byte("ab"), wait))
+	testkit.Must(t, c.Send([]byte("ab"), testkit.WaitBound))
 	go recv()
-	must(t, c.Send([]byte("cdef"), wait))
+	testkit.Must(t, c.Send([]byte("cdef"), testkit.WaitBound))
 	if a, b := <-got, <-got; a != "abc" || b != "def" {
 		t.Fatalf("Recv calls got %q then %q, want abc then def", a, b)
 	}
@@ -186,8 +187,8 @@ func TestRecvBadArgs(t *testing.T) {
 // addr => <<>>}.
 func TestRecvfromStream(t *testing.T) {
 	c, s := tcpPair(t)
-	must(t, c.Send([]byte("hey"), wait))
-	from, data, err := s.Recvfrom(0, wait)
+	testkit.Must(t, c.Send([]byte("hey"), testkit.WaitBound))
+	from, data, err := s.Recvfrom(0, testkit.WaitBound)
 	if err != nil || string(data) != "hey" || from != (Addr{}) {
 		t.Fatalf("Recvfrom = %v, %q, %v", from, data, err)
 	}

@@ -7,18 +7,19 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // A send bigger than the kernel's buffers waits for the peer to read.
 func TestSendWaitsForRoom(t *testing.T) {
 	c, s := tcpPair(t)
-	must(t, c.SetOpt(OptSndBuf, 4096))
+	testkit.Must(t, c.SetOpt(OptSndBuf, 4096))
 	want := pattern(2, 1<<20)
 	sent := make(chan error, 1)
 	go func() { sent <- c.Send(want, Infinity) }()
 	waitBlocked(t, c, true, 1)
 	got := recvAll(t, s, len(want))
-	must(t, <-sent)
+	testkit.Must(t, <-sent)
 	if !bytes.Equal(got, want) {
 		t.Fatal("bytes differ")
 	}
@@ -48,11 +49,11 @@ func TestSendTimeoutRest(t *testing.T) {
 // the peer answers with a reset); the next ones are epipe.
 func TestSendAfterPeerClose(t *testing.T) {
 	c, s := tcpPair(t)
-	must(t, c.Close())
-	_, err := s.Recv(0, wait) // the FIN is here
+	testkit.Must(t, c.Close())
+	_, err := s.Recv(0, testkit.WaitBound) // the FIN is here
 	wantReason(t, "Recv", err, "recv", "closed")
 	for i := 0; ; i++ {
-		err := s.Send([]byte("x"), wait)
+		err := s.Send([]byte("x"), testkit.WaitBound)
 		if err != nil {
 			wantReason(t, "Send after the peer closed", err, "send", "epipe")
 			return
@@ -65,11 +66,11 @@ func TestSendAfterPeerClose(t *testing.T) {
 
 func TestSendErrors(t *testing.T) {
 	l, _ := listener(t, Inet)
-	wantReason(t, "Send on a listener", l.Send([]byte("a"), wait), "send", "epipe")
+	wantReason(t, "Send on a listener", l.Send([]byte("a"), testkit.WaitBound), "send", "epipe")
 	u := open(t, Inet, Dgram, UDP)
-	wantReason(t, "Send on an unconnected udp", u.Send([]byte("a"), wait), "send", "edestaddrreq")
-	wantReason(t, "Sendto of an inet6 address on inet", u.Sendto([]byte("a"), Loopback(Inet6, 9), wait), "sendto", "eafnosupport")
-	wantReason(t, "Sendto of a bad address", u.Sendto([]byte("a"), Addr{Family: Inet6}, wait), "sendto", "badarg")
-	wantReason(t, "Sendto on an unconnected stream", open(t, Inet, Stream, TCP).Sendto([]byte("a"), Loopback(Inet, 9), wait), "sendto", "epipe")
+	wantReason(t, "Send on an unconnected udp", u.Send([]byte("a"), testkit.WaitBound), "send", "edestaddrreq")
+	wantReason(t, "Sendto of an inet6 address on inet", u.Sendto([]byte("a"), Loopback(Inet6, 9), testkit.WaitBound), "sendto", "eafnosupport")
+	wantReason(t, "Sendto of a bad address", u.Sendto([]byte("a"), Addr{Family: Inet6}, testkit.WaitBound), "sendto", "badarg")
+	wantReason(t, "Sendto on an unconnected stream", open(t, Inet, Stream, TCP).Sendto([]byte("a"), Loopback(Inet, 9), testkit.WaitBound), "sendto", "epipe")
 	wantReason(t, "Send with timeout -2", u.Send(nil, -2), "send", "badarg")
 }

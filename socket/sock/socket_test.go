@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestOpen(t *testing.T) {
@@ -70,7 +71,7 @@ func TestBindAnyLoopbackAddr(t *testing.T) {
 		{Inet, AddrFrom(netip.MustParseAddrPort("127.0.0.1:0")), netip.MustParseAddr("127.0.0.1")},
 	} {
 		s := open(t, tc.d, Dgram, UDP)
-		must(t, s.Bind(tc.addr))
+		testkit.Must(t, s.Bind(tc.addr))
 		got := sockname(t, s)
 		if got.Family != tc.d || got.Addr != tc.want || got.Port == 0 {
 			t.Errorf("Bind(%v): sockname %v, want %v and a port", tc.addr, got, tc.want)
@@ -80,7 +81,7 @@ func TestBindAnyLoopbackAddr(t *testing.T) {
 
 func TestBindErrors(t *testing.T) {
 	s := open(t, Inet, Stream, TCP)
-	must(t, s.Bind(Loopback(Inet, 0)))
+	testkit.Must(t, s.Bind(Loopback(Inet, 0)))
 	wantReason(t, "second Bind", s.Bind(Loopback(Inet, 0)), "bind", "einval")
 
 	l, addr := listener(t, Inet)
@@ -94,15 +95,15 @@ func TestBindErrors(t *testing.T) {
 
 func TestListenBacklog(t *testing.T) {
 	l := open(t, Inet, Stream, TCP)
-	must(t, l.Bind(Loopback(Inet, 0)))
-	must(t, l.Listen(1))
+	testkit.Must(t, l.Bind(Loopback(Inet, 0)))
+	testkit.Must(t, l.Listen(1))
 	if v, err := l.GetOpt(OptAcceptConn); err != nil || v != true {
 		t.Fatalf("acceptconn = %v, %v; want true", v, err)
 	}
 
 	// An unbound socket listens on a port of every interface.
 	u := open(t, Inet, Stream, TCP)
-	must(t, u.Listen(DefaultBacklog))
+	testkit.Must(t, u.Listen(DefaultBacklog))
 	if a := sockname(t, u); a.Addr != netip.IPv4Unspecified() || a.Port == 0 {
 		t.Fatalf("sockname of an unbound listener = %v", a)
 	}
@@ -115,7 +116,7 @@ func TestListenBacklog(t *testing.T) {
 func TestAccept(t *testing.T) {
 	l, addr := listener(t, Inet6)
 	c := open(t, Inet6, Stream, TCP)
-	must(t, c.Connect(addr, wait))
+	testkit.Must(t, c.Connect(addr, testkit.WaitBound))
 	a, err := l.Accept(Infinity)
 	if err != nil {
 		t.Fatal(err)
@@ -164,23 +165,23 @@ func TestAcceptErrors(t *testing.T) {
 func TestConnectRefused(t *testing.T) {
 	// A port that was just free: nothing listens on it.
 	s := open(t, Inet, Stream, TCP)
-	must(t, s.Bind(Loopback(Inet, 0)))
+	testkit.Must(t, s.Bind(Loopback(Inet, 0)))
 	addr := sockname(t, s)
-	must(t, s.Close())
-	wantReason(t, "Connect", open(t, Inet, Stream, TCP).Connect(addr, wait), "connect", "econnrefused")
+	testkit.Must(t, s.Close())
+	wantReason(t, "Connect", open(t, Inet, Stream, TCP).Connect(addr, testkit.WaitBound), "connect", "econnrefused")
 }
 
 // A connect that gets no answer times out, and the socket stays
 // connecting: a second Connect is ealready, as in OTP.
 func TestConnectTimeout(t *testing.T) {
 	l := open(t, Inet, Stream, TCP)
-	must(t, l.Bind(Loopback(Inet, 0)))
-	must(t, l.Listen(0))
+	testkit.Must(t, l.Bind(Loopback(Inet, 0)))
+	testkit.Must(t, l.Listen(0))
 	addr := sockname(t, l)
 	// The first connection fills the accept queue of backlog 0; the
 	// kernel drops the second's SYN and the client waits a second
 	// before it tries again.
-	must(t, open(t, Inet, Stream, TCP).Connect(addr, wait))
+	testkit.Must(t, open(t, Inet, Stream, TCP).Connect(addr, testkit.WaitBound))
 	c := open(t, Inet, Stream, TCP)
 	wantReason(t, "Connect to a full backlog", c.Connect(addr, 50*time.Millisecond), "connect", "timeout")
 	wantReason(t, "second Connect", c.Connect(addr, 0), "connect", "ealready")
@@ -189,12 +190,12 @@ func TestConnectTimeout(t *testing.T) {
 
 func TestConnectDgram(t *testing.T) {
 	a, b, aAddr, bAddr := udpPair(t, Inet)
-	must(t, a.Connect(bAddr, 0))
+	testkit.Must(t, a.Connect(bAddr, 0))
 	if p, err := a.Peername(); err != nil || p != bAddr {
 		t.Fatalf("peername = %v, %v; want %v", p, err, bAddr)
 	}
-	must(t, a.Send([]byte("connected"), wait))
-	from, data, err := b.Recvfrom(0, wait)
+	testkit.Must(t, a.Send([]byte("connected"), testkit.WaitBound))
+	from, data, err := b.Recvfrom(0, testkit.WaitBound)
 	if err != nil || from != aAddr || string(data) != "connected" {
 		t.Fatalf("Recvfrom = %v, %q, %v", from, data, err)
 	}
@@ -209,18 +210,18 @@ func TestShutdown(t *testing.T) {
 		errs <- err
 	}()
 	waitBlocked(t, s, false, 1)
-	must(t, s.Shutdown(Read))
+	testkit.Must(t, s.Shutdown(Read))
 	wantReason(t, "Recv after shutdown(read)", <-errs, "recv", "closed")
 
-	must(t, c.Shutdown(Write))
-	wantReason(t, "Send after shutdown(write)", c.Send([]byte("x"), wait), "send", "epipe")
-	_, err := s.Recv(0, wait)
+	testkit.Must(t, c.Shutdown(Write))
+	wantReason(t, "Send after shutdown(write)", c.Send([]byte("x"), testkit.WaitBound), "send", "epipe")
+	_, err := s.Recv(0, testkit.WaitBound)
 	wantReason(t, "peer's Recv after shutdown(write)", err, "recv", "closed")
-	must(t, s.Send([]byte("still open"), wait))
+	testkit.Must(t, s.Send([]byte("still open"), testkit.WaitBound))
 	if got := recvAll(t, c, 10); string(got) != "still open" {
 		t.Fatalf("read %q after shutdown(write)", got)
 	}
-	must(t, c.Shutdown(ReadWrite))
+	testkit.Must(t, c.Shutdown(ReadWrite))
 
 	wantReason(t, "Shutdown(How(7))", c.Shutdown(How(7)), "shutdown", "badarg")
 	wantReason(t, "Shutdown of an unconnected udp", open(t, Inet, Dgram, UDP).Shutdown(Read), "shutdown", "enotconn")
@@ -247,16 +248,16 @@ func TestSocknamePeername(t *testing.T) {
 
 func TestCloseTwice(t *testing.T) {
 	s, err := Open(Inet, Stream, TCP)
-	must(t, err)
-	must(t, s.Close())
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close())
 	wantReason(t, "second Close", s.Close(), "close", "closed")
 }
 
 // Every call on a closed socket is closed, as in OTP.
 func TestCallsAfterClose(t *testing.T) {
 	s, err := Open(Inet, Dgram, UDP)
-	must(t, err)
-	must(t, s.Close())
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close())
 	_, err = s.Recv(0, 0)
 	wantReason(t, "Recv", err, "recv", "closed")
 	_, _, err = s.Recvfrom(0, 0)

@@ -3,6 +3,8 @@ package sock
 import (
 	"bytes"
 	"testing"
+
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 func TestUDPSendtoRecvfrom(t *testing.T) {
@@ -11,8 +13,8 @@ func TestUDPSendtoRecvfrom(t *testing.T) {
 			a, b, aAddr, bAddr := udpPair(t, d)
 			for i, n := range []int{0, 1, 100, 1472, 8192} {
 				want := pattern(i, n)
-				must(t, a.Sendto(want, bAddr, wait))
-				from, got, err := b.Recvfrom(0, wait)
+				testkit.Must(t, a.Sendto(want, bAddr, testkit.WaitBound))
+				from, got, err := b.Recvfrom(0, testkit.WaitBound)
 				if err != nil || from != aAddr || !bytes.Equal(got, want) {
 					t.Fatalf("Recvfrom of %d bytes = %v, %d bytes, %v; want %v", n, from, len(got), err, aAddr)
 				}
@@ -21,8 +23,8 @@ func TestUDPSendtoRecvfrom(t *testing.T) {
 				}
 			}
 			// Replies go to the address Recvfrom gave.
-			must(t, b.Sendto([]byte("reply"), aAddr, wait))
-			if got, err := a.Recv(0, wait); err != nil || string(got) != "reply" {
+			testkit.Must(t, b.Sendto([]byte("reply"), aAddr, testkit.WaitBound))
+			if got, err := a.Recv(0, testkit.WaitBound); err != nil || string(got) != "reply" {
 				t.Fatalf("Recv = %q, %v", got, err)
 			}
 		})
@@ -37,15 +39,15 @@ func TestUDPTruncation(t *testing.T) {
 	for _, tc := range []struct {
 		length, want int
 	}{{3, 3}, {0, 8192}, {30000, 20000}, {20000, 20000}, {1 << 40, 20000}} {
-		must(t, a.Sendto(big, bAddr, wait))
-		got, err := b.Recv(tc.length, wait)
+		testkit.Must(t, a.Sendto(big, bAddr, testkit.WaitBound))
+		got, err := b.Recv(tc.length, testkit.WaitBound)
 		if err != nil || !bytes.Equal(got, big[:tc.want]) {
 			t.Fatalf("Recv(%d) of 20000 bytes = %d bytes, %v; want the first %d", tc.length, len(got), err, tc.want)
 		}
 	}
-	must(t, b.SetOpt(OptOTPRcvBuf, 65535))
-	must(t, a.Sendto(big, bAddr, wait))
-	if got, err := b.Recv(0, wait); err != nil || len(got) != len(big) {
+	testkit.Must(t, b.SetOpt(OptOTPRcvBuf, 65535))
+	testkit.Must(t, a.Sendto(big, bAddr, testkit.WaitBound))
+	if got, err := b.Recv(0, testkit.WaitBound); err != nil || len(got) != len(big) {
 		t.Fatalf("Recv(0) with rcvbuf 65535 = %d bytes, %v; want the whole datagram", len(got), err)
 	}
 	_, err := b.Recv(0, 0)
@@ -54,7 +56,7 @@ func TestUDPTruncation(t *testing.T) {
 
 func TestUDPTooBig(t *testing.T) {
 	a, _, _, bAddr := udpPair(t, Inet)
-	wantReason(t, "Sendto of 70000 bytes", a.Sendto(make([]byte, 70000), bAddr, wait), "sendto", "emsgsize")
+	wantReason(t, "Sendto of 70000 bytes", a.Sendto(make([]byte, 70000), bAddr, testkit.WaitBound), "sendto", "emsgsize")
 }
 
 // Close wakes a Recvfrom blocked on a datagram socket.

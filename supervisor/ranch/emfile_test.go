@@ -1,8 +1,6 @@
 package ranch
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +14,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/childtest"
+	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -32,39 +31,23 @@ func TestListenerEMFILE(t *testing.T) {
 		emfileChild(t)
 		return
 	}
-	checkLeaks(t)
+	leaktest.Check(t)
 	cmd := childtest.Command(t)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{}) // closed once the child has exited, with waitErr
-	var waitErr error
-	lines := make(chan string, 4096)
+	lines, stderr := testkit.Start(t, cmd)
+	exited := make(chan error, 1) // the child's exit, once its output has ended
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if line, ok := strings.CutPrefix(sc.Text(), "emfile-child: "); ok {
-				lines <- line
-			}
-		}
-		close(lines)
-		waitErr = cmd.Wait()
-		close(exited)
+		<-lines.Done()
+		exited <- cmd.Wait()
 	}()
 	defer func() {
 		stdin.Close()
 		select {
-		case <-exited:
+		case err := <-exited:
+			exited <- err
 		case <-time.After(testkit.WaitBound):
 			cmd.Process.Kill()
 			<-exited
@@ -73,20 +56,15 @@ func TestListenerEMFILE(t *testing.T) {
 	// next returns the child's next line that starts with one of kinds.
 	next := func(kinds ...string) string {
 		t.Helper()
-		timeout := time.After(testkit.WaitBound)
 		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					t.Fatalf("the child ended; stderr:\n%s", stderr.String())
+			line, ok := strings.CutPrefix(lines.Next(t), "emfile-child: ")
+			if !ok {
+				continue
+			}
+			for _, k := range kinds {
+				if strings.HasPrefix(line, k) {
+					return line
 				}
-				for _, k := range kinds {
-					if strings.HasPrefix(line, k) {
-						return line
-					}
-				}
-			case <-timeout:
-				t.Fatalf("no %v from the child within %v", kinds, testkit.WaitBound)
 			}
 		}
 	}
@@ -100,15 +78,11 @@ func TestListenerEMFILE(t *testing.T) {
 		if i == 30 {
 			t.Fatal("30 connections served under the lowered fd limit, and no emfile")
 		}
-		c, err := net.DialTimeout("tcp", addr, testkit.WaitBound)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := testkit.Dial(t, addr)
 		// One client at a time: this one is served or it is not.
 		switch line := next("start", "error "); {
 		case line == "start":
-			echoed(t, c, fmt.Sprint("client ", i))
+			testkit.Echo(t, c, fmt.Sprint("client ", i))
 			served = append(served, c)
 		case strings.HasPrefix(line, "error emfile "):
 			pending, firstError = c, line
@@ -148,21 +122,17 @@ func TestListenerEMFILE(t *testing.T) {
 	served[0].Close()
 	next("stop")
 	next("start")
-	echoed(t, pending, "served once fds were free")
+	testkit.Echo(t, pending, "served once fds were free")
 	for _, c := range served[1:] {
-		echoed(t, c, "still served")
+		testkit.Echo(t, c, "still served")
 	}
 
 	stdin.Close()
 	next("stopped")
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("child: %v; stderr:\n%s", waitErr, stderr.String())
-		}
-	case <-time.After(testkit.WaitBound):
-		t.Fatal("the child did not exit")
+	if err := testkit.Recv(t, exited, "exit of the child"); err != nil {
+		t.Fatalf("child: %v; stderr:\n%s", err, stderr.String())
 	}
+	exited <- nil
 	if !strings.Contains(stderr.String(), "acceptor reducing accept rate: out of file descriptors") {
 		t.Fatalf("no back-off warning logged; stderr:\n%s", stderr.String())
 	}

@@ -1,21 +1,15 @@
 package ranch
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
@@ -27,32 +21,6 @@ import (
 // failure bound.
 
 var loopback = netip.MustParseAddr("127.0.0.1")
-
-// driverStarted starts the sockets' driver pool, which lives as long as the
-// process (as the BEAM's inet driver does), before TestMain counts the
-// goroutines: package variables are initialised before TestMain runs.
-var driverStarted = func() error {
-	sys := otpactor.NewSystem()
-	p, err := otpactor.NewProcess(sys)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	ls, err := socket.Listen(p, 0, socket.IP(loopback))
-	if err != nil {
-		return err
-	}
-	return ls.Close()
-}()
-
-// checkLeaks makes t fail if it leaves an fd or a goroutine behind.
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	if driverStarted != nil {
-		t.Fatalf("starting the sockets' driver: %v", driverStarted)
-	}
-	leaktest.Check(t)
-}
 
 // recorder is an Events that queues each event, by kind, for the test.
 type recorder struct {
@@ -110,13 +78,7 @@ func (r *recorder) ConnectionStop(e ConnectionEvent) {
 // wait returns the next event of kind.
 func (r *recorder) wait(t *testing.T, kind string) ev {
 	t.Helper()
-	select {
-	case e := <-r.q(kind):
-		return e
-	case <-time.After(testkit.WaitBound):
-		t.Fatalf("no %s event within %v", kind, testkit.WaitBound)
-		return ev{}
-	}
+	return testkit.Recv(t, r.q(kind), kind+" event")
 }
 
 // waitN returns the next n events of kind.
@@ -139,15 +101,9 @@ func (r *recorder) none(t *testing.T, kind string) {
 	}
 }
 
-// logRec is a slog handler that records "LEVEL MESSAGE reason=R" lines.
-type logRec struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logRec) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logRec) Handle(_ context.Context, r slog.Record) error {
+// logLine is the line the tests look for of a log record: "LEVEL MESSAGE"
+// with its reason and errorContext, if any, as "key=value".
+func logLine(r slog.Record) (string, bool) {
 	line := r.Level.String() + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key == "reason" || a.Key == "errorContext" {
@@ -155,26 +111,7 @@ func (l *logRec) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, line)
-	return nil
-}
-
-func (l *logRec) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRec) WithGroup(string) slog.Handler      { return l }
-
-// count returns how many lines contain s.
-func (l *logRec) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.lines {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
+	return line, true
 }
 
 // testSystem is an actor system logging to logger. Its dead-letter log
@@ -210,15 +147,15 @@ type pool struct {
 	sys *actor.ActorSystem
 	l   *Listener
 	ev  *recorder
-	log *logRec
+	log *testkit.Slog // every record, as logLine makes it
 }
 
 // startPool starts a listener on 127.0.0.1 with proto and opts (events and
 // logs recorded), and stops it when the test ends.
 func startPool(t *testing.T, proto Protocol, opts ListenerOptions) *pool {
 	t.Helper()
-	checkLeaks(t)
-	p := &pool{ev: newRecorder(), log: &logRec{}}
+	leaktest.Check(t)
+	p := &pool{ev: newRecorder(), log: testkit.NewSlog(logLine)}
 	p.sys = testSystem(slog.New(p.log))
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
@@ -246,69 +183,7 @@ func (p *pool) addr() string { return p.l.Addr().String() }
 // not an acceptor takes it.
 func (p *pool) dial(t *testing.T) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", p.addr(), testkit.WaitBound)
-	if err != nil {
-		t.Fatalf("dial %s: %v", p.addr(), err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// echoed sends msg on c and checks that it comes back.
-func echoed(t *testing.T, c net.Conn, msg string) {
-	t.Helper()
-	if err := tryEcho(c, msg); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// tryEcho sends msg on c and reports whether it came back within testkit.WaitBound.
-func tryEcho(c net.Conn, msg string) error {
-	c.SetDeadline(time.Now().Add(testkit.WaitBound))
-	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write([]byte(msg)); err != nil {
-		return fmt.Errorf("write %q: %w", msg, err)
-	}
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		return fmt.Errorf("read echo of %q: %w (got %q)", msg, err, got)
-	}
-	if !bytes.Equal(got, []byte(msg)) {
-		return fmt.Errorf("echo %q, want %q", got, msg)
-	}
-	return nil
-}
-
-// closedByServer checks that the server closes c: a read returns EOF or a
-// reset within testkit.WaitBound.
-func closedByServer(t *testing.T, c net.Conn) {
-	t.Helper()
-	c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
-	var b [64]byte
-	for {
-		_, err := c.Read(b[:])
-		if err == nil {
-			continue
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("connection %v still open after %v", c.LocalAddr(), testkit.WaitBound)
-		}
-		return
-	}
-}
-
-// eventually waits for cond to hold, polling a state the test cannot be
-// told about by an event, and fails after testkit.WaitBound.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testkit.WaitBound)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, testkit.WaitBound)
-		}
-		time.Sleep(time.Millisecond) // polling a condition, bounded above
-	}
+	return testkit.Dial(t, p.addr())
 }
 
 // echoHandler is the test protocol, Ranch's echo_protocol with a few

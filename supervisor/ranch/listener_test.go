@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
@@ -33,7 +33,7 @@ func TestListenerEcho(t *testing.T) {
 	}
 
 	c := p.dial(t)
-	echoed(t, c, "TCP Ranch is working!")
+	testkit.Echo(t, c, "TCP Ranch is working!")
 	acc := p.ev.wait(t, "accept")
 	cs := p.ev.wait(t, "conn_start")
 	if acc.addr.String() != c.LocalAddr().String() || cs.addr != acc.addr || acc.acceptor < 1 || acc.acceptor > 2 {
@@ -64,11 +64,11 @@ func TestListenerEcho(t *testing.T) {
 
 	// Stop closes the connections and the listening socket.
 	c2 := p.dial(t)
-	echoed(t, c2, "again")
+	testkit.Echo(t, c2, "again")
 	if err := testkit.Bounded(t, "Stop", p.l.Stop); err != nil {
 		t.Fatal(err)
 	}
-	closedByServer(t, c2)
+	testkit.PeerClosed(t, c2)
 	if got := p.ev.wait(t, "listener_stop"); got.addr != p.l.Addr() {
 		t.Fatalf("listener_stop at %v", got.addr)
 	}
@@ -85,7 +85,7 @@ func TestListenerEcho(t *testing.T) {
 
 // Bad options are refused before anything starts, naming the field.
 func TestListenerBadOptions(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	sys := testSystem(slog.New(slog.DiscardHandler))
 	for _, tc := range []struct {
 		name  string
@@ -148,7 +148,7 @@ func TestListenerMaxConnections(t *testing.T) {
 	}
 	p.ev.waitN(t, "conn_start", 10)
 	// The acceptor sleeps before accepting the 11th: no accept can follow.
-	eventually(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
 	if info := p.l.Info(); info.Accepts != 10 || info.ActiveConnections != 10 {
 		t.Fatalf("at the limit: %+v", info)
 	}
@@ -160,9 +160,9 @@ func TestListenerMaxConnections(t *testing.T) {
 	p.ev.wait(t, "conn_stop")
 	last := p.servedAmong(t, 1, clients)[0]
 	p.ev.wait(t, "conn_start")
-	echoed(t, last, "the eleventh")
+	testkit.Echo(t, last, "the eleventh")
 	for i, c := range served[1:] {
-		echoed(t, c, fmt.Sprint("client ", i))
+		testkit.Echo(t, c, fmt.Sprint("client ", i))
 	}
 	if info := p.l.Info(); info.Accepts != 11 || info.ActiveConnections != 10 {
 		t.Fatalf("after a slot freed: %+v", info)
@@ -189,7 +189,7 @@ func TestListenerMaxConnectionsAndBeyond(t *testing.T) {
 		more = append(more, p.dial(t))
 	}
 	p.ev.waitN(t, "conn_start", 10)
-	eventually(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
 	if info := p.l.Info(); info.ActiveConnections != 10 || info.AllConnections != 20 || len(p.l.Connections()) != 20 {
 		t.Fatalf("after 10 more: %+v", info)
 	}
@@ -198,7 +198,7 @@ func TestListenerMaxConnectionsAndBeyond(t *testing.T) {
 		t.Fatalf("connection supervisors count %+v, want 20 active workers", n)
 	}
 	for _, c := range more {
-		echoed(t, c, "still here")
+		testkit.Echo(t, c, "still here")
 	}
 }
 
@@ -237,14 +237,14 @@ func TestListenerSetMaxConnections(t *testing.T) {
 		clients = append(clients, p.dial(t))
 	}
 	p.ev.waitN(t, "conn_start", 10)
-	eventually(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
 	p.ev.none(t, "conn_start")
 
 	if err := p.l.SetMaxConnections(15); err != nil {
 		t.Fatal(err)
 	}
 	p.ev.waitN(t, "conn_start", 5)
-	eventually(t, "the acceptor waits at 15", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits at 15", func() bool { return p.l.gate.waiting() == 1 })
 	if info := p.l.Info(); info.MaxConnections != 15 || info.ActiveConnections != 15 {
 		t.Fatalf("at 15: %+v", info)
 	}
@@ -255,7 +255,7 @@ func TestListenerSetMaxConnections(t *testing.T) {
 	}
 	p.ev.waitN(t, "conn_start", 5)
 	for i, c := range clients {
-		echoed(t, c, fmt.Sprint("client ", i))
+		testkit.Echo(t, c, fmt.Sprint("client ", i))
 	}
 	// Lowering the limit closes nothing.
 	if err := p.l.SetMaxConnections(10); err != nil {
@@ -265,7 +265,7 @@ func TestListenerSetMaxConnections(t *testing.T) {
 		t.Fatalf("lowered to 10: %+v", info)
 	}
 	for _, c := range clients {
-		echoed(t, c, "still served")
+		testkit.Echo(t, c, "still served")
 	}
 }
 
@@ -287,13 +287,13 @@ func TestListenerSetMaxConnectionsClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, c := range clients {
-		echoed(t, c, fmt.Sprint("client ", i))
+		testkit.Echo(t, c, fmt.Sprint("client ", i))
 	}
 	after := p.l.Acceptors()
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Fatalf("acceptors changed: %v -> %v", before, after)
 	}
-	if n := p.log.count("supervisor report"); n != 0 {
+	if n := p.log.Count("supervisor report"); n != 0 {
 		t.Fatalf("%d supervisor reports", n)
 	}
 	if info := p.l.Info(); info.ActiveConnections != 40 || info.Accepts != 40 {
@@ -309,19 +309,19 @@ func TestListenerRemoveConnection(t *testing.T) {
 	clients := []net.Conn{p.dial(t), p.dial(t), p.dial(t)}
 	p.ev.wait(t, "conn_start")
 	first := p.servedAmong(t, 1, clients)[0]
-	eventually(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits for a slot", func() bool { return p.l.gate.waiting() == 1 })
 	first.Write([]byte("remove"))
 	if err := readExact(first, "removed"); err != nil {
 		t.Fatal(err)
 	}
 	second := p.servedAmong(t, 1, clients)[0] // the slot went to the next client
 	p.ev.wait(t, "conn_start")
-	eventually(t, "the acceptor waits again", func() bool { return p.l.gate.waiting() == 1 })
+	testkit.Until(t, "the acceptor waits again", func() bool { return p.l.gate.waiting() == 1 })
 	if info := p.l.Info(); info.ActiveConnections != 1 || info.AllConnections != 2 || info.Accepts != 2 {
 		t.Fatalf("after one removal: %+v", info)
 	}
-	echoed(t, first, "removed, still served")
-	echoed(t, second, "counted")
+	testkit.Echo(t, first, "removed, still served")
+	testkit.Echo(t, second, "counted")
 
 	// Removing a PID that is not a handler, or nil, changes nothing.
 	p.l.RemoveConnection(nil)
@@ -343,9 +343,9 @@ func TestListenerRemoveConnection(t *testing.T) {
 	})
 	q := startPool(t, early, ListenerOptions{SocketOptions: []socket.Option{socket.Active(socket.True)}, NumAcceptors: 2, MaxConnections: 2})
 	for i := range 6 {
-		echoed(t, q.dial(t), fmt.Sprint("early ", i))
+		testkit.Echo(t, q.dial(t), fmt.Sprint("early ", i))
 	}
-	eventually(t, "the handlers that removed themselves at start counted out", func() bool {
+	testkit.Until(t, "the handlers that removed themselves at start counted out", func() bool {
 		return q.l.Info().ActiveConnections == 0
 	})
 	if info := q.l.Info(); info.AllConnections != 6 {
@@ -358,7 +358,7 @@ func TestListenerRemoveConnection(t *testing.T) {
 func TestListenerSuspendResume(t *testing.T) {
 	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: 3})
 	c1 := p.dial(t)
-	echoed(t, c1, "TCP with fresh listener")
+	testkit.Echo(t, c1, "TCP with fresh listener")
 	port := p.l.Port()
 
 	if err := testkit.Bounded(t, "Suspend", p.l.Suspend); err != nil {
@@ -368,7 +368,7 @@ func TestListenerSuspendResume(t *testing.T) {
 	if s, info := p.l.Status(), p.l.Info(); s != ListenerSuspended || info.Listening || len(p.l.Acceptors()) != 0 {
 		t.Fatalf("suspended: status %v, %+v, acceptors %v", s, info, p.l.Acceptors())
 	}
-	echoed(t, c1, "TCP with suspended listener")
+	testkit.Echo(t, c1, "TCP with suspended listener")
 	if _, err := net.Dial("tcp", p.addr()); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial a suspended listener: %v, want connection refused", err)
 	}
@@ -386,8 +386,8 @@ func TestListenerSuspendResume(t *testing.T) {
 		t.Fatalf("resumed: %v on %d with %d acceptors", s, p.l.Port(), len(p.l.Acceptors()))
 	}
 	c2 := p.dial(t)
-	echoed(t, c2, "TCP with resumed listener")
-	echoed(t, c1, "and the first one")
+	testkit.Echo(t, c2, "TCP with resumed listener")
+	testkit.Echo(t, c1, "and the first one")
 	if err := p.l.Resume(); err != nil {
 		t.Fatalf("second Resume: %v", err)
 	}
@@ -408,13 +408,13 @@ func TestListenerSuspendResume(t *testing.T) {
 	if err := p.l.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	echoed(t, p.dial(t), "back")
+	testkit.Echo(t, p.dial(t), "back")
 
 	if err := p.l.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	closedByServer(t, c1)
-	closedByServer(t, c2)
+	testkit.PeerClosed(t, c1)
+	testkit.PeerClosed(t, c2)
 	if err := p.l.Suspend(); !errors.Is(err, supervisor.ErrNoProc) {
 		t.Fatalf("Suspend after Stop: %v", err)
 	}
@@ -426,15 +426,15 @@ func TestListenerDrain(t *testing.T) {
 	t.Run("drained", func(t *testing.T) {
 		p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts})
 		c1, c2 := p.dial(t), p.dial(t)
-		echoed(t, c1, "one")
-		echoed(t, c2, "two")
+		testkit.Echo(t, c1, "one")
+		testkit.Echo(t, c2, "two")
 		done := make(chan error, 1)
 		go func() { done <- p.l.Drain(time.Minute) }()
 		p.ev.wait(t, "listener_stop")
 		if _, err := net.Dial("tcp", p.addr()); !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Fatalf("dial while draining: %v", err)
 		}
-		echoed(t, c1, "served while draining")
+		testkit.Echo(t, c1, "served while draining")
 		c1.Close()
 		c2.Close()
 		if err := testkit.Result(t, "Drain", done); err != nil {
@@ -448,7 +448,7 @@ func TestListenerDrain(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Shutdown: supervisor.BrutalKill})
 		c := p.dial(t)
-		echoed(t, c, "stay")
+		testkit.Echo(t, c, "stay")
 		began := time.Now()
 		err := testkit.Bounded(t, "Drain", func() error { return p.l.Drain(200 * time.Millisecond) })
 		if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), "1 connections left") {
@@ -464,7 +464,7 @@ func TestListenerDrain(t *testing.T) {
 		if d := time.Since(began); d < 200*time.Millisecond {
 			t.Fatalf("Drain returned after %v, before its timeout", d)
 		}
-		closedByServer(t, c)
+		testkit.PeerClosed(t, c)
 		if s := p.l.Status(); s != ListenerStopped {
 			t.Fatalf("status %v", s)
 		}
@@ -501,13 +501,13 @@ func TestListenerProtocolStartFailure(t *testing.T) {
 		if !errors.As(e.err, &se) || se.Op != "start_protocol" || !strings.Contains(se.Err.Error(), want) {
 			t.Fatalf("accept_error %v, want start_protocol: %s", e.err, want)
 		}
-		closedByServer(t, c)
+		testkit.PeerClosed(t, c)
 	}
-	echoed(t, p.dial(t), "the next one is served")
+	testkit.Echo(t, p.dial(t), "the next one is served")
 	if info := p.l.Info(); info.StartErrors != 3 || info.Accepts != 4 || info.ActiveConnections != 1 {
 		t.Fatalf("%+v", info)
 	}
-	if n := p.log.count("connection process start failure"); n != 3 {
+	if n := p.log.Count("connection process start failure"); n != 3 {
 		t.Fatalf("%d start failures logged, want 3", n)
 	}
 }
@@ -537,10 +537,10 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 	if !errors.Is(e.err, ErrHandshakeTimeout) {
 		t.Fatalf("accept_error %v, want handshake_timeout", e.err)
 	}
-	closedByServer(t, dropped)
+	testkit.PeerClosed(t, dropped)
 	close(release)
-	echoed(t, slow, "late but served")
-	echoed(t, p.dial(t), "and the next")
+	testkit.Echo(t, slow, "late but served")
+	testkit.Echo(t, p.dial(t), "and the next")
 	if info := p.l.Info(); info.StartErrors != 1 || info.ActiveConnections != 2 {
 		t.Fatalf("%+v", info)
 	}
@@ -551,30 +551,30 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 // hold one goroutine per acceptor.
 func TestListenerIdleAcceptors(t *testing.T) {
 	const n = 100
-	before := runtime.NumGoroutine()
+	before := leaktest.Take().Goroutines
 	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: n})
 	p.settledAcceptors(t, n)
-	echoed(t, p.dial(t), "served")
-	eventually(t, "fewer goroutines than acceptors", func() bool { return runtime.NumGoroutine()-before < n/2 })
-	echoed(t, p.dial(t), "and served again")
+	testkit.Echo(t, p.dial(t), "served")
+	testkit.Until(t, "fewer goroutines than acceptors", func() bool { return leaktest.Take().Goroutines-before < n/2 })
+	testkit.Echo(t, p.dial(t), "and served again")
 }
 
 // A handler that crashes ends its own connection, and no other.
 func TestListenerHandlerCrash(t *testing.T) {
 	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: 2})
 	c1, c2 := p.dial(t), p.dial(t)
-	echoed(t, c1, "one")
-	echoed(t, c2, "two")
+	testkit.Echo(t, c1, "one")
+	testkit.Echo(t, c2, "two")
 	c1.Write([]byte("crash"))
-	closedByServer(t, c1)
+	testkit.PeerClosed(t, c1)
 	p.ev.wait(t, "conn_stop")
-	echoed(t, c2, "two is fine")
-	echoed(t, p.dial(t), "three")
+	testkit.Echo(t, c2, "two is fine")
+	testkit.Echo(t, p.dial(t), "three")
 	if info := p.l.Info(); info.ActiveConnections != 2 {
 		t.Fatalf("%+v", info)
 	}
-	if p.log.count("errorContext=child_terminated") != 1 {
-		t.Fatalf("logs: %v", p.log.lines)
+	if p.log.Count("errorContext=child_terminated") != 1 {
+		t.Fatalf("logs: %v", p.log.Lines())
 	}
 }
 
@@ -604,7 +604,7 @@ func TestListenerConnsSups(t *testing.T) {
 				t.Fatalf("%d handlers under %d of %d supervisors", n.Active, used, tc.sups)
 			}
 			for i, c := range cs {
-				echoed(t, c, fmt.Sprint(i))
+				testkit.Echo(t, c, fmt.Sprint(i))
 			}
 			if info := p.l.Info(); info.ActiveConnections != 100 || info.NumConnsSups != tc.sups {
 				t.Fatalf("%+v", info)
@@ -619,7 +619,7 @@ func TestListenerEvents(t *testing.T) {
 	r := p.ev
 	first := r.wait(t, "listener_start")
 	c := p.dial(t)
-	echoed(t, c, "x")
+	testkit.Echo(t, c, "x")
 	acc := r.wait(t, "accept")
 	start := r.wait(t, "conn_start")
 	if acc.acceptor != 1 || acc.addr.String() != c.LocalAddr().String() || start.addr != acc.addr {
@@ -657,24 +657,24 @@ func TestListenerEventHookPanic(t *testing.T) {
 		Events: panicky{}})
 	sup := p.l.connsSups[0].Load().PID()
 	c1 := p.dial(t)
-	echoed(t, c1, "one")
+	testkit.Echo(t, c1, "one")
 	c2 := p.dial(t)
-	echoed(t, c2, "two")
+	testkit.Echo(t, c2, "two")
 	c2.Close()
-	eventually(t, "the second handler's end handled", func() bool { return p.l.Info().AllConnections == 1 })
-	echoed(t, c1, "one is fine")
+	testkit.Until(t, "the second handler's end handled", func() bool { return p.l.Info().AllConnections == 1 })
+	testkit.Echo(t, c1, "one is fine")
 	if !p.l.connsSups[0].Load().PID().Equal(sup) {
 		t.Fatal("the connection supervisor restarted")
 	}
-	if n := p.log.count("listener event hook panicked"); n != 3 {
-		t.Fatalf("%d hook panics logged, want 3: %v", n, p.log.lines)
+	if n := p.log.Count("listener event hook panicked"); n != 3 {
+		t.Fatalf("%d hook panics logged, want 3: %v", n, p.log.Lines())
 	}
 }
 
 // A listener under a supervisor of the user's, started from its
 // StartFunc: it stops with its parent, connections and listening socket.
 func TestListenerEmbedded(t *testing.T) {
-	checkLeaks(t)
+	leaktest.Check(t)
 	sys := testSystem(slog.New(slog.DiscardHandler))
 	var l *Listener
 	spec := supervisor.ChildSpec{ID: "echo", Type: supervisor.Supervisor, Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
@@ -694,11 +694,11 @@ func TestListenerEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	echoed(t, c, "embedded")
+	testkit.Echo(t, c, "embedded")
 	if err := testkit.Bounded(t, "Stop", top.Stop); err != nil {
 		t.Fatal(err)
 	}
-	closedByServer(t, c)
+	testkit.PeerClosed(t, c)
 	if s := l.Status(); s != ListenerStopped {
 		t.Fatalf("status %v", s)
 	}

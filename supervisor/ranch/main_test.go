@@ -3,13 +3,19 @@ package ranch
 import (
 	"testing"
 
+	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/internal/leaktest"
 )
 
 // TestMain checks that the tests, together, leave no fd and no goroutine
-// behind; each pool test checks its own as well (checkLeaks). The sockets'
-// driver pool, which lives as long as the process, is started before
-// (driverStarted).
+// behind; each pool test checks its own as well (startPool). The sockets'
+// driver pool, which lives as long as the process (as the BEAM's inet
+// driver does), is started first.
 func TestMain(m *testing.M) {
-	leaktest.Main(m)
+	leaktest.Main(m, startDriver)
+}
+
+func startDriver() error {
+	_, err := driver.Default()
+	return err
 }

@@ -40,7 +40,7 @@ func (p *pool) connsSupPIDs() []string {
 func (p *pool) settledAcceptors(t *testing.T, n int) []*actor.PID {
 	t.Helper()
 	var as []*actor.PID
-	eventually(t, fmt.Sprintf("%d acceptors listening", n), func() bool {
+	testkit.Until(t, fmt.Sprintf("%d acceptors listening", n), func() bool {
 		as = p.l.Acceptors()
 		return len(as) == n && p.l.Info().Listening
 	})
@@ -58,10 +58,10 @@ func TestListenerCleanRestart(t *testing.T) {
 	oldAcceptors := p.l.Acceptors()
 	oldConns := p.connsSupPIDs()
 	c := p.dial(t)
-	echoed(t, c, "before")
+	testkit.Echo(t, c, "before")
 
 	p.sys.Root.Stop(old["conns"])
-	closedByServer(t, c)
+	testkit.PeerClosed(t, c)
 	p.ev.wait(t, "listener_stop")
 	if e := p.ev.wait(t, "listener_start"); e.addr != p.l.Addr() {
 		t.Fatalf("restarted on %v, was %v", e.addr, p.l.Addr())
@@ -81,7 +81,7 @@ func TestListenerCleanRestart(t *testing.T) {
 			t.Fatalf("connection supervisor %d was not restarted", i+1)
 		}
 	}
-	echoed(t, p.dial(t), "after")
+	testkit.Echo(t, p.dial(t), "after")
 	// And no more restarts.
 	if again := p.children(t); fmt.Sprint(again) != fmt.Sprint(now) || fmt.Sprint(p.l.Acceptors()) != fmt.Sprint(acceptors) {
 		t.Fatalf("restarted again: %v, %v", again, p.l.Acceptors())
@@ -102,7 +102,7 @@ func TestListenerCleanChildRestart(t *testing.T) {
 	old := p.children(t)
 	oldConns := p.connsSupPIDs()
 	c := p.dial(t)
-	echoed(t, c, "before")
+	testkit.Echo(t, c, "before")
 
 	p.l.mu.Lock()
 	ls := p.l.ls
@@ -121,10 +121,10 @@ func TestListenerCleanChildRestart(t *testing.T) {
 	if fmt.Sprint(p.connsSupPIDs()) != fmt.Sprint(oldConns) {
 		t.Fatal("the connection supervisors restarted")
 	}
-	echoed(t, c, "the connection is alive")
-	echoed(t, p.dial(t), "a new one is served")
-	if p.log.count("errorContext=shutdown reason=reached_max_restart_intensity") != 1 {
-		t.Fatalf("the acceptors' supervisor did not give up once: %v", p.log.lines)
+	testkit.Echo(t, c, "the connection is alive")
+	testkit.Echo(t, p.dial(t), "a new one is served")
+	if p.log.Count("errorContext=shutdown reason=reached_max_restart_intensity") != 1 {
+		t.Fatalf("the acceptors' supervisor did not give up once: %v", p.log.Lines())
 	}
 }
 
@@ -136,12 +136,12 @@ func TestListenerAcceptorCrash(t *testing.T) {
 	before := p.settledAcceptors(t, 4)
 	acceptorsSup := p.children(t)["acceptors"]
 	c := p.dial(t)
-	echoed(t, c, "before")
+	testkit.Echo(t, c, "before")
 
 	p.sys.Root.Stop(before[1])
 	p.sys.Root.Stop(before[2])
 	var after []*actor.PID
-	eventually(t, "acceptors 2 and 3 restarted", func() bool {
+	testkit.Until(t, "acceptors 2 and 3 restarted", func() bool {
 		after = p.l.Acceptors()
 		return len(after) == 4 && !after[1].Equal(before[1]) && !after[2].Equal(before[2])
 	})
@@ -151,7 +151,7 @@ func TestListenerAcceptorCrash(t *testing.T) {
 	if !p.children(t)["acceptors"].Equal(acceptorsSup) || !p.l.Info().Listening {
 		t.Fatal("the acceptors' supervisor restarted")
 	}
-	echoed(t, c, "still alive")
+	testkit.Echo(t, c, "still alive")
 	if n := p.clients(20, 4, "new "); n != 20 {
 		t.Fatalf("%d of 20 new clients served", n)
 	}
@@ -206,7 +206,7 @@ func TestListenerStampede(t *testing.T) {
 	if s := p.l.Status(); s != ListenerRunning {
 		t.Fatalf("status %v", s)
 	}
-	eventually(t, "every stampede handler gone", func() bool { return p.l.Info().AllConnections == 0 })
+	testkit.Until(t, "every stampede handler gone", func() bool { return p.l.Info().AllConnections == 0 })
 	if info := p.l.Info(); info.ActiveConnections != 0 {
 		t.Fatalf("count left at %+v", info)
 	}
@@ -225,7 +225,7 @@ func (p *pool) clients(n, g int, msg string) int {
 				if err != nil {
 					continue
 				}
-				if tryEcho(c, fmt.Sprint(msg, j)) == nil {
+				if testkit.TryEcho(c, fmt.Sprint(msg, j)) == nil {
 					mu.Lock()
 					ok++
 					mu.Unlock()
@@ -247,14 +247,14 @@ func TestListenerConnsSupStopped(t *testing.T) {
 	var conns []net.Conn
 	for i := range 10 {
 		c := p.dial(t)
-		echoed(t, c, fmt.Sprint("hello ", i))
+		testkit.Echo(t, c, fmt.Sprint("hello ", i))
 		conns = append(conns, c)
 	}
 	if n := p.l.Info().AllConnections; n != len(conns) {
 		t.Fatalf("%d connections, want %d", n, len(conns))
 	}
 	p.sys.Root.StopFuture(p.l.connsSups[0].Load().PID()).Wait()
-	eventually(t, "the stopped supervisor's connections counted out", func() bool {
+	testkit.Until(t, "the stopped supervisor's connections counted out", func() bool {
 		return p.l.Info().AllConnections == 0
 	})
 	if info := p.l.Info(); info.ActiveConnections != 0 {
