@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,7 +50,7 @@ func (h *heldAccept) let() { h.once.Do(func() { close(h.release) }) }
 // returned"), and a second Accept that waits on it (its result comes on
 // waiting): a close wakes that one at once, so its return shows that the
 // close has begun.
-func heldListener(t *testing.T, pl *Pool, log *eventLog, watch func(int), held *heldAccept) (l Handle, addr *unix.SockaddrInet4, inFlight, waiting <-chan error) {
+func heldListener(t *testing.T, pl *Pool, log *testkit.Log, watch func(int), held *heldAccept) (l Handle, addr *unix.SockaddrInet4, inFlight, waiting <-chan error) {
 	t.Helper()
 	l, addr = listen(t, pl)
 	pl.Control(l, func(fd int) error { watch(fd); held.arm(fd); return nil })
@@ -57,9 +58,9 @@ func heldListener(t *testing.T, pl *Pool, log *eventLog, watch func(int), held *
 		_, err := pl.Accept(l, time.Time{}, newRecorder())
 		return err
 	}
-	inFlight = log.run("held Accept returned", accept)
+	inFlight = logRun(log, "held Accept returned", accept)
 	<-held.inFlight
-	waiting = log.run("waiting Accept returned", accept)
+	waiting = logRun(log, "waiting Accept returned", accept)
 	waitWaiters(t, pl, l, 1)
 	return l, addr, inFlight, waiting
 }
@@ -76,7 +77,7 @@ func TestCloseLingerOfListenerFreesItsPort(t *testing.T) {
 	pl, log, watch := watchedPool(t)
 	l, addr, inFlight, waiting := heldListener(t, pl, log, watch, held)
 
-	closed := log.run("CloseLinger returned", func() error { return pl.CloseLinger(l) })
+	closed := logRun(log, "CloseLinger returned", func() error { return pl.CloseLinger(l) })
 	if err := <-waiting; err != ErrClosed {
 		t.Fatalf("waiting Accept = %v, want ErrClosed", err)
 	}
@@ -97,7 +98,7 @@ func TestCloseLingerOfListenerFreesItsPort(t *testing.T) {
 	if err := <-inFlight; err != ErrClosed {
 		t.Fatalf("held Accept = %v, want ErrClosed", err)
 	}
-	log.before(t, "closed", "CloseLinger returned")
+	log.Before(t, "closed", "CloseLinger returned")
 }
 
 // A close on the poller (a task, as a port that dies there closes) does
@@ -109,10 +110,10 @@ func TestListenerCloseOnThePollerWaitsForNoAccept(t *testing.T) {
 	pl, log, watch := watchedPool(t, Pollers(1))
 	l, _, inFlight, waiting := heldListener(t, pl, log, watch, held)
 
-	if err := pl.Submit(l, func() { pl.Close(l); log.add("task returned") }); err != nil {
+	if err := pl.Submit(l, func() { pl.Close(l); log.Add("task returned") }); err != nil {
 		t.Fatal(err)
 	}
-	log.wait(t, "task returned") // the accept4 is held until then
+	log.Wait(t, "task returned") // the accept4 is held until then
 	if err := <-waiting; err != ErrClosed {
 		t.Fatalf("waiting Accept = %v, want ErrClosed", err)
 	}
@@ -120,6 +121,6 @@ func TestListenerCloseOnThePollerWaitsForNoAccept(t *testing.T) {
 	if err := <-inFlight; err != ErrClosed {
 		t.Fatalf("held Accept = %v, want ErrClosed", err)
 	}
-	log.before(t, "task returned", "closing")
-	log.before(t, "closed", "held Accept returned")
+	log.Before(t, "task returned", "closing")
+	log.Before(t, "closed", "held Accept returned")
 }

@@ -129,10 +129,8 @@ func (p *poller) modify(fd int, idx, gen uint32, events uint32) error {
 // processor (runtime.Gosched), so that the goroutines its deliveries made
 // runnable answer now rather than after the poller has read everything
 // there is, and polls again with a zero timeout; only when that finds
-// nothing does it yield once more and wait (see wait). Blocking at once
-// cost 25-45% of an echo server's throughput on two cores (DESIGN.md
-// decision 0). Yielding after each batch, not only before waiting, took
-// 100 connections of a 64-byte echo from 61k to 70k msgs/s.
+// nothing does it yield once more and wait (see wait). Both choices were
+// measured: see docs/DESIGN.md, driver: Yielding.
 func (p *poller) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	timeout := -1
