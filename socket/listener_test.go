@@ -24,7 +24,7 @@ import (
 )
 
 // net/http serves over an otpnet Listener, and its client fetches over
-// otpnet Conns it dials: several requests on one
+// otpnet Conns it dials with ConnectContext: several requests on one
 // kept-alive connection, bodies of some MiB both ways, then a Shutdown
 // that closes the Listener and the idle connection.
 func TestListenerHTTP(t *testing.T) {
@@ -52,12 +52,12 @@ func TestListenerHTTP(t *testing.T) {
 	go func() { served <- srv.Serve(ln) }()
 
 	q := newProc(t) // the client's sockets' owner
-	tr := &http.Transport{DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 		ap, err := netip.ParseAddrPort(addr)
 		if err != nil {
 			return nil, err
 		}
-		s, err := Connect(q, ap.Addr().String(), int(ap.Port()), 5*time.Second, Active(False))
+		s, err := ConnectContext(ctx, q, ap.Addr().String(), int(ap.Port()), Active(False))
 		if err != nil {
 			return nil, err
 		}
