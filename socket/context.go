@@ -9,19 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The blocking calls take a timeout, as Erlang's do; each has a context
-// form beside it, which waits until its context is done instead:
-// AcceptContext, ConnectContext, RecvContext and SendContext. A context
-// that ends ends the call as its timeout would, and leaves the socket as
-// a timeout leaves it (nothing received is lost, what a send queued stays
-// queued), so its reason is timeout: the error is an *inet.Error whose
-// reason matches both ErrTimeout and the context's error, errors.Is(err,
-// socket.ErrTimeout) and errors.Is(err, context.Canceled) (or
-// context.DeadlineExceeded), and inet.Reason gives "timeout". A call that
-// ends otherwise keeps its own reason (closed, econnrefused, ...), even if
-// its context is done by then. A context done before the call starts
-// fails it at once, as it does net's DialContext.
-
 // contextError is the reason of a call that its context ended: the
 // call's Erlang reason, timeout (ErrTimeout, or the socket backend's
 // *inet.SendTimeoutError), and the context's error.
@@ -68,7 +55,20 @@ func ended(ctx context.Context, err error) error {
 }
 
 // AcceptContext is Accept that waits until ctx is done, instead of for a
-// timeout: then it fails with timeout and ctx's error (see above).
+// timeout.
+//
+// The blocking calls take a timeout, as Erlang's do; each has a context
+// form beside it, which waits until its context is done instead:
+// AcceptContext, ConnectContext, RecvContext and SendContext. A context
+// that ends ends the call as its timeout would, and leaves the socket as
+// a timeout leaves it (nothing received is lost, what a send queued stays
+// queued), so its reason is timeout: the error is an *inet.Error whose
+// reason matches both ErrTimeout and the context's error, errors.Is(err,
+// socket.ErrTimeout) and errors.Is(err, context.Canceled) (or
+// context.DeadlineExceeded), and inet.Reason gives "timeout". A call that
+// ends otherwise keeps its own reason (closed, econnrefused, ...), even if
+// its context is done by then. A context done before the call starts
+// fails it at once, as it does net's DialContext; a nil one is badarg.
 func (l *Socket) AcceptContext(ctx context.Context, c Caller) (*Socket, error) {
 	if err := started(ctx, "accept"); err != nil {
 		return nil, err
@@ -78,8 +78,8 @@ func (l *Socket) AcceptContext(ctx context.Context, c Caller) (*Socket, error) {
 }
 
 // RecvContext is Recv that waits until ctx is done, instead of for a
-// timeout: then it fails with timeout and ctx's error (see above), and
-// the bytes read meanwhile stay for the next Recv.
+// timeout: then it fails with timeout and ctx's error (see
+// AcceptContext), and the bytes read meanwhile stay for the next Recv.
 func (s *Socket) RecvContext(ctx context.Context, length int) ([]byte, error) {
 	if err := started(ctx, "recv"); err != nil {
 		return nil, err
@@ -93,10 +93,11 @@ func (s *Socket) RecvContext(ctx context.Context, length int) ([]byte, error) {
 
 // SendContext is Send that waits, when the socket is busy, until ctx is
 // done, or SendTimeout passes: a ctx that ends fails it with timeout and
-// ctx's error (see above); the bytes queued stay queued, and the socket
-// stays open, whatever SendTimeoutClose says (which is for SendTimeout).
-// On the socket backend the reason is then the *inet.SendTimeoutError
-// with the bytes not sent, and the context's error.
+// ctx's error (see AcceptContext); the bytes queued stay queued, and the
+// socket stays open, whatever SendTimeoutClose says (which is for
+// SendTimeout). On the socket backend the reason is then the
+// *inet.SendTimeoutError with the bytes not sent, and the context's
+// error.
 func (s *Socket) SendContext(ctx context.Context, data ...[]byte) error {
 	if err := started(ctx, "send"); err != nil {
 		return err
@@ -107,9 +108,9 @@ func (s *Socket) SendContext(ctx context.Context, data ...[]byte) error {
 
 // ConnectContext is Connect that waits until ctx is done, instead of for
 // a timeout (ctx's deadline, if it has one, is the connect's): then it
-// fails with timeout and ctx's error (see above). ctx also calls off the
-// look-up of a host name, but not a connect on an open descriptor (Fd),
-// which ends by ctx's deadline at the latest.
+// fails with timeout and ctx's error (see AcceptContext). ctx also calls
+// off the look-up of a host name, but not a connect on an open
+// descriptor (Fd), which ends by ctx's deadline at the latest.
 func ConnectContext(ctx context.Context, c Caller, host string, port int, opts ...Option) (*Socket, error) {
 	if err := started(ctx, "connect"); err != nil {
 		return nil, err
