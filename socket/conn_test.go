@@ -16,6 +16,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,6 +35,19 @@ func connPair(t testing.TB, p proc, opts ...Option) (client, server *Conn) {
 	}
 	t.Cleanup(func() { client.Close(); server.Close() })
 	return client, server
+}
+
+// until polls cond until it holds, failing t after testkit.WaitBound: a
+// wait for a port's state, which nothing sends word of.
+func until(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testkit.WaitBound)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within %v", what, testkit.WaitBound)
+		}
+		time.Sleep(time.Millisecond) // the polling interval, not a synchronisation
+	}
 }
 
 // isTimeout reports whether err is a Conn's timeout as net.Conn has it:
@@ -137,7 +151,7 @@ func TestConnReadDeadlineWhileWaiting(t *testing.T) {
 			}
 			done <- err
 		}()
-		waitUntil(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
+		until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
 		return done
 	}
 
@@ -145,13 +159,13 @@ func TestConnReadDeadlineWhileWaiting(t *testing.T) {
 	done := read()
 	server.SetReadDeadline(time.Time{})
 	client.Write([]byte("ping"))
-	if err := within(t, done, 5*time.Second, "Read's return"); err != nil {
+	if err := testkit.Result(t, "Read", done); err != nil {
 		t.Fatalf("Read after its deadline was cleared = %v", err)
 	}
 
 	done = read()
 	server.SetReadDeadline(time.Unix(1, 0))
-	if err := within(t, done, 5*time.Second, "Read's return"); !isTimeout(err) {
+	if err := testkit.Result(t, "Read", done); !isTimeout(err) {
 		t.Fatalf("Read when its deadline passed = %v, want a timeout", err)
 	}
 	if recvWaiting(server.Socket()) {
@@ -163,7 +177,7 @@ func TestConnReadDeadlineWhileWaiting(t *testing.T) {
 	server.SetReadDeadline(time.Time{})
 	done = read()
 	client.Write([]byte("ping"))
-	if err := within(t, done, 5*time.Second, "Read's return"); err != nil {
+	if err := testkit.Result(t, "Read", done); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -185,13 +199,13 @@ func TestConnCloseEndsWaits(t *testing.T) {
 			}
 		}
 	}()
-	waitUntil(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
-	waitUntil(t, "Write waiting", func() bool { return busy(client.Socket()) })
+	until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
+	until(t, "Write waiting", func() bool { return busy(client.Socket()) })
 	if err := client.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for _, ch := range []chan error{reading, writing} {
-		if err := within(t, ch, 5*time.Second, "the call's return"); !errors.Is(err, net.ErrClosed) {
+		if err := testkit.Result(t, "the call", ch); !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("a call waiting when Close came = %v, want net.ErrClosed", err)
 		}
 	}

@@ -116,7 +116,7 @@ func ConnectContext(ctx context.Context, c Caller, host string, port int, opts .
 		return nil, err
 	}
 	deadline, _ := ctx.Deadline()
-	s, err := connect(ctx, c, host, port, deadline, opts)
+	s, err := connectUntil(ctx, c, host, port, deadline, opts)
 	e, ok := err.(*inet.Error)
 	if !ok {
 		return s, err

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // isContextEnd reports whether err is the error of a call that a context
@@ -72,7 +72,7 @@ func TestContextEndsItsCalls(t *testing.T) {
 					return err
 				},
 				func() bool { return synSent(t, port) == 1 },
-				func(error) { waitUntil(t, "the connect called off", func() bool { return synSent(t, port) == 0 }) }
+				func(error) { until(t, "the connect called off", func() bool { return synSent(t, port) == 0 }) }
 		}},
 		{"send", func(t *testing.T, p proc) (func(context.Context) error, func() bool, func(error)) {
 			c, s := pair(t, p, Active(False), SendTimeoutClose(true))
@@ -119,9 +119,9 @@ func TestContextEndsItsCalls(t *testing.T) {
 			defer cancel()
 			res := make(chan error, 1)
 			go func() { res <- call(ctx) }()
-			waitUntil(t, "the call blocked", blocked)
+			until(t, "the call blocked", blocked)
 			cancel()
-			err := within(t, res, 5*time.Second, "the call's return")
+			err := testkit.Result(t, "the call", res)
 			if !isContextEnd(err, context.Canceled) {
 				t.Fatalf("the call a context ended = %v, want timeout and context.Canceled", err)
 			}
@@ -159,7 +159,7 @@ func TestContextDeadlineAndDone(t *testing.T) {
 		t.Fatalf("Recv = %q, %v; want only what Send sent", got, err)
 	}
 	c.Send([]byte("there"))
-	waitUntil(t, "the bytes there", func() bool { return readable(s) })
+	until(t, "the bytes there", func() bool { return inq(t, s) > 0 })
 	if _, err := s.RecvContext(done, 0); !isContextEnd(err, context.Canceled) {
 		t.Fatalf("RecvContext with its context done = %v", err)
 	}
@@ -173,14 +173,4 @@ func TestContextDeadlineAndDone(t *testing.T) {
 	if got, err := s.RecvContext(context.Background(), 0); err != nil || string(got) != "there" {
 		t.Fatalf("RecvContext = %q, %v", got, err)
 	}
-}
-
-// readable reports whether s's kernel buffer holds bytes to read.
-func readable(s *Socket) bool {
-	var n int
-	s.pool().Control(s.h, func(fd int) (err error) {
-		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
-		return err
-	})
-	return n > 0
 }

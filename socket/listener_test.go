@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // net/http serves over an otpnet Listener, and its client fetches over
@@ -106,7 +107,7 @@ func TestListenerHTTP(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := within(t, served, 5*time.Second, "Serve's return"); err != http.ErrServerClosed {
+	if err := testkit.Result(t, "Serve", served); err != http.ErrServerClosed {
 		t.Fatalf("Serve = %v, want http.ErrServerClosed", err)
 	}
 }
@@ -137,11 +138,11 @@ func TestListenerCloseEndsAccept(t *testing.T) {
 
 	accepted := make(chan error, 1)
 	go func() { _, err := ln.Accept(); accepted <- err }()
-	waitUntil(t, "Accept waiting", func() bool { return accepting(l) == 1 })
+	until(t, "Accept waiting", func() bool { return accepting(l) == 1 })
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
-	err = within(t, accepted, 5*time.Second, "Accept's return")
+	err = testkit.Result(t, "Accept", accepted)
 	if !errors.Is(err, net.ErrClosed) || inet.Reason(err) != "closed" {
 		t.Fatalf("Accept when Close came = %v, want net.ErrClosed", err)
 	}
@@ -232,7 +233,7 @@ func TestConnTLS(t *testing.T) {
 	if !bytes.Equal(got, msg) {
 		t.Fatalf("echoed %d bytes, not the %d sent", len(got), len(msg))
 	}
-	if err := within(t, echoed, 5*time.Second, "the server's end"); err != nil {
+	if err := testkit.Result(t, "the server's echo", echoed); err != nil {
 		t.Fatal(err)
 	}
 }

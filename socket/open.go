@@ -79,13 +79,13 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if timeout >= 0 {
 		deadline = time.Now().Add(timeout)
 	}
-	return connect(context.Background(), c, host, port, deadline, opts)
+	return connectUntil(context.Background(), c, host, port, deadline, opts)
 }
 
-// connect is Connect by the deadline (the zero time: none), that ctx may
+// connectUntil is Connect by the deadline (the zero time: none), that ctx may
 // also call off: then it fails as the caller's stopping makes it fail,
 // closed, or nxdomain in a look-up (ConnectContext tells them apart).
-func connect(ctx context.Context, c Caller, host string, port int, deadline time.Time, opts []Option) (*Socket, error) {
+func connectUntil(ctx context.Context, c Caller, host string, port int, deadline time.Time, opts []Option) (*Socket, error) {
 	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
 		return nil, &inet.Error{Op: "connect", Err: ErrBadArg}
 	}
