@@ -288,18 +288,20 @@ func (c *Conn) fail(op string, err error) error {
 
 // netError is a socket's error as net gives it: a timeout (a deadline
 // passed, errStopped, or SendTimeout) is os.ErrDeadlineExceeded; closed,
-// of a closed socket (dead), net.ErrClosed; a POSIX reason an
-// *os.SyscallError naming the call; anything else the *inet.Error.
+// of a closed socket (dead), net.ErrClosed; a bare POSIX reason an
+// *os.SyscallError naming the call; anything else, an explained one
+// among them (an *OptionError), the *inet.Error.
 func netError(err error, dead bool) error {
-	var errno syscall.Errno
-	var e *inet.Error
+	e, _ := err.(*inet.Error)
 	switch {
 	case errors.Is(err, errStopped), errors.Is(err, ErrTimeout):
 		return os.ErrDeadlineExceeded
 	case dead && errors.Is(err, ErrClosed):
 		return net.ErrClosed
-	case errors.As(err, &e) && errors.As(err, &errno):
-		return &os.SyscallError{Syscall: e.Op, Err: errno}
+	case e != nil:
+		if errno, ok := e.Err.(syscall.Errno); ok {
+			return &os.SyscallError{Syscall: e.Op, Err: errno}
+		}
 	}
 	return err
 }

@@ -241,7 +241,7 @@ func TestConnRefuses(t *testing.T) {
 		{"listener active", errOf(NewListener(lActive)), unix.EINVAL, "socket: listener: einval: {active,true}: a net.Conn reads with Recv: the socket must be passive, Active(False)"},
 		{"listener connected", errOf(NewListener(conn)), unix.EINVAL, "socket: listener: einval: not a listening socket: make it a net.Conn with NewConn"},
 	} {
-		if !errors.Is(tc.err, tc.want) || tc.err.Error() != tc.text {
+		if !errors.Is(tc.err, tc.want) || inet.Reason(tc.err) != inet.Reason(tc.want) || tc.err.Error() != tc.text {
 			t.Errorf("%s: %v, want %q matching %v", tc.name, tc.err, tc.text, tc.want)
 		}
 	}
@@ -323,5 +323,70 @@ func TestConnAllocs(t *testing.T) {
 	}
 	if !bytes.Equal(got, bytes.Repeat(msg, 201)) {
 		t.Error("read other bytes than written")
+	}
+}
+
+// The Conn owns nothing but its socket: when the socket's owner stops,
+// the socket closes, and a Read that waits returns net.ErrClosed.
+func TestConnOwnerStops(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	q := newProc(t)
+	_, s := pair(t, p, Active(False))
+	if err := s.ControllingProcess(p, q.Self()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := NewConn(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := conn.Read(make([]byte, 1)); done <- err }()
+	until(t, "Read waiting", func() bool { return recvWaiting(s) })
+	q.Close()
+	if err := testkit.Result(t, "Read", done); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Read when the owner stopped = %v, want net.ErrClosed", err)
+	}
+	if _, err := conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Write after = %v, want net.ErrClosed", err)
+	}
+}
+
+// netError gives the socket's reasons as net does: timeouts as
+// os.ErrDeadlineExceeded, closed of a closed socket as net.ErrClosed, a
+// POSIX reason as an *os.SyscallError, so that an accept's emfile is
+// Temporary, for http.Server's retry; the rest as they are.
+func TestNetError(t *testing.T) {
+	optErr := &inet.Error{Op: "recv", Err: &OptionError{Option: Active(True), Why: "why"}}
+	peerGone := &inet.Error{Op: "send", Err: ErrClosed}
+	for _, tc := range []struct {
+		err       error
+		dead      bool
+		want      error
+		temporary bool
+		reason    string
+	}{
+		{&inet.Error{Op: "recv", Err: errStopped}, false, os.ErrDeadlineExceeded, true, "timeout"},
+		{&inet.Error{Op: "send", Err: ErrTimeout}, false, os.ErrDeadlineExceeded, true, "timeout"},
+		{&inet.Error{Op: "send", Err: &inet.SendTimeoutError{Rest: []byte("x")}}, false, os.ErrDeadlineExceeded, true, "timeout"},
+		{&inet.Error{Op: "recv", Err: ErrClosed}, true, net.ErrClosed, false, "closed"},
+		{peerGone, false, peerGone, false, "closed"},
+		{&inet.Error{Op: "accept", Err: unix.EMFILE}, false, &os.SyscallError{Syscall: "accept", Err: unix.EMFILE}, true, "emfile"},
+		{&inet.Error{Op: "recv", Err: unix.ECONNRESET}, false, &os.SyscallError{Syscall: "recv", Err: unix.ECONNRESET}, false, "econnreset"},
+		{optErr, false, optErr, false, "einval"},
+	} {
+		got := netError(tc.err, tc.dead)
+		var same bool
+		if se, ok := tc.want.(*os.SyscallError); ok {
+			g, ok := got.(*os.SyscallError)
+			same = ok && *g == *se
+		} else {
+			same = got == tc.want
+		}
+		op := &net.OpError{Op: "accept", Net: "tcp", Err: got}
+		if !same || op.Temporary() != tc.temporary || inet.Reason(op) != tc.reason {
+			t.Errorf("netError(%v, %v) = %#v (temporary %v, %s); want %#v (temporary %v, %s)",
+				tc.err, tc.dead, got, op.Temporary(), inet.Reason(op), tc.want, tc.temporary, tc.reason)
+		}
 	}
 }

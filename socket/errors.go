@@ -41,9 +41,13 @@ func (e *whyError) Is(target error) bool { return target == e.reason }
 
 // As gives an errno reason to errors.As, so that inet.Reason and
 // inet.Error's text see it.
-func (e *whyError) As(target any) bool {
+func (e *whyError) As(target any) bool { return asErrno(e.reason, target) }
+
+// asErrno is the As of an error whose reason is reason: it sets target,
+// a *syscall.Errno, to reason if reason is one.
+func asErrno(reason error, target any) bool {
 	p, ok := target.(*syscall.Errno)
-	errno, isErrno := e.reason.(syscall.Errno)
+	errno, isErrno := reason.(syscall.Errno)
 	if ok && isErrno {
 		*p = errno
 	}
