@@ -390,3 +390,29 @@ func TestNetError(t *testing.T) {
 		}
 	}
 }
+
+// A socket that SetOpts frames while a Read waits ends the Read with
+// einval, and keeps the bytes for when it is raw again.
+func TestConnFramedWhileReading(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	client, server := connPair(t, p)
+	done := make(chan error, 1)
+	go func() { _, err := server.Read(make([]byte, 8)); done <- err }()
+	until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
+	if err := server.Socket().SetOpts(Packet(framing.Four)); err != nil {
+		t.Fatal(err)
+	}
+	if err := testkit.Result(t, "Read", done); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("Read when the socket was framed = %v, want einval", err)
+	}
+	client.Write([]byte("raw bytes"))
+	if _, err := server.Read(make([]byte, 8)); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("Read of a framed socket = %v, want einval", err)
+	}
+	server.Socket().SetOpts(Packet(framing.Raw))
+	b := make([]byte, 9)
+	if _, err := io.ReadFull(server, b); err != nil || string(b) != "raw bytes" {
+		t.Fatalf("Read when raw again = %q, %v", b, err)
+	}
+}

@@ -61,14 +61,10 @@ func (w *recvWait) answer(res recvReply) {
 
 // take is the answer of the pending Recv for the packet r, copied (r
 // aliases a buffer), and how many of r's bytes it took: all of them; for
-// a Conn's Read, as many as its buffer holds, copied into it. A Conn's
-// Read on a socket that SetOpts made other than raw meanwhile takes
-// nothing and fails with einval. The caller holds s.mu.
+// a Conn's Read, of a raw socket, as many as its buffer holds, copied
+// into it. The caller holds s.mu.
 func (s *Socket) take(r framing.Result) (recvReply, int) {
 	if x := s.ext; x != nil && x.read != nil {
-		if s.stream != nil {
-			return recvReply{err: unix.EINVAL}, 0
-		}
 		n := copy(x.read, r.Packet)
 		return recvReply{data: x.read[:n]}, n
 	}
@@ -367,4 +363,13 @@ func (s *Socket) readInto(w *recvWait, b []byte, stop <-chan struct{}) (int, err
 		return 0, &inet.Error{Op: "recv", Err: err}
 	}
 	return len(res.data), nil
+}
+
+// endRawRead ends a Conn's Read that waits, with einval, when SetOpts
+// frames the socket: a Conn reads raw bytes only. The caller holds s.mu.
+func (s *Socket) endRawRead() {
+	if w := s.recv; w != nil && s.stream != nil && s.ext != nil && s.ext.read != nil {
+		s.dropRecv()
+		w.answer(recvReply{err: unix.EINVAL})
+	}
 }
