@@ -99,14 +99,20 @@ func (q *acceptQueue) remove(w *acceptWait) {
 // has already stopped gets noproc (ErrNoProc), inet_drv's answer to an
 // accept whose caller it cannot monitor.
 func (l *Socket) Accept(c Caller, timeout time.Duration) (*Socket, error) {
+	return l.accept(c, timeout, nil)
+}
+
+// accept is Accept that also gives up, with errStopped, when stop closes
+// (a nil stop never does).
+func (l *Socket) accept(c Caller, timeout time.Duration, stop <-chan struct{}) (*Socket, error) {
 	w, err := l.queueAccept(c, false)
 	if err != nil {
 		return nil, &inet.Error{Op: "accept", Err: err}
 	}
-	r, ok := await(w.done, timeout, func() bool { return l.withdraw(w) })
+	r, err := await(w.done, timeout, stop, func() bool { return l.withdraw(w) })
 	l.recycle(w)
-	if !ok {
-		r.err = ErrTimeout
+	if err != nil {
+		r.err = err
 	}
 	if r.err != nil {
 		return nil, &inet.Error{Op: "accept", Err: r.err}

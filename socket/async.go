@@ -123,14 +123,14 @@ func (a *asyncCall) cancelTimer() {
 }
 
 // await returns the answer of a blocking call on done, waiting at most
-// timeout (Infinity: for ever). When the time is up it calls withdraw,
-// which takes the call back if it is still pending and reports whether
-// it did: then await reports false; else the answer is on its way, and
-// await waits for it.
-func await[T any](done <-chan T, timeout time.Duration, withdraw func() bool) (T, bool) {
+// timeout (Infinity: for ever) or until stop closes (a nil stop never
+// does). Then it calls withdraw, which takes the call back if it is still
+// pending and reports whether it did: then await returns ErrTimeout (or
+// errStopped); else the answer is on its way, and await waits for it.
+func await[T any](done <-chan T, timeout time.Duration, stop <-chan struct{}, withdraw func() bool) (T, error) {
 	select {
 	case r := <-done:
-		return r, true
+		return r, nil
 	default:
 	}
 	var expired <-chan time.Time
@@ -139,14 +139,18 @@ func await[T any](done <-chan T, timeout time.Duration, withdraw func() bool) (T
 		defer t.Stop()
 		expired = t.C
 	}
+	var why error
 	select {
 	case r := <-done:
-		return r, true
+		return r, nil
 	case <-expired:
-		if withdraw() {
-			var zero T
-			return zero, false
-		}
-		return <-done, true
+		why = ErrTimeout
+	case <-stop:
+		why = errStopped
 	}
+	if withdraw() {
+		var zero T
+		return zero, why
+	}
+	return <-done, nil
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
@@ -117,32 +116,12 @@ func (h How) String() string {
 	return "How(" + strconv.Itoa(int(h)) + ")"
 }
 
-// howError is Shutdown's error for a How that is none of Read, Write and
-// ReadWrite: einval, as before How had a type, naming the value. OTP 25's
-// gen_tcp:shutdown raises function_clause for it.
-type howError struct{ how How }
-
-func (e *howError) Error() string {
-	return "einval: how " + e.how.String() + ": want Read, Write or ReadWrite"
-}
-
-// Is makes errors.Is(err, unix.EINVAL) hold.
-func (e *howError) Is(target error) bool { return target == unix.EINVAL }
-
-// As makes inet.Reason see einval.
-func (e *howError) As(target any) bool {
-	p, ok := target.(*syscall.Errno)
-	if ok {
-		*p = unix.EINVAL
-	}
-	return ok
-}
-
 // Shutdown is gen_tcp:shutdown(Socket, How): Read, Write (after the queued
 // data) or ReadWrite. Any other How is einval, naming it.
 func (s *Socket) Shutdown(how How) error {
 	if how != Read && how != Write && how != ReadWrite {
-		return &inet.Error{Op: "shutdown", Err: &howError{how}}
+		// OTP 25's gen_tcp:shutdown raises function_clause for it.
+		return &inet.Error{Op: "shutdown", Err: &whyError{unix.EINVAL, "how " + how.String() + ": want Read, Write or ReadWrite"}}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -117,6 +117,10 @@ func (e *OptionError) Error() string {
 // Is makes errors.Is(err, unix.EINVAL) hold, or errors.Is(err, e.Err).
 func (e *OptionError) Is(target error) bool { return target == e.reason() }
 
+// As gives an errno reason (einval) to errors.As, so that inet.Reason
+// names it.
+func (e *OptionError) As(target any) bool { return asErrno(e.reason(), target) }
+
 func (e *OptionError) reason() error {
 	if e.Err != nil {
 		return e.Err

@@ -49,6 +49,11 @@
 //	{error, econnreset}                     errors.Is(err, inet.ECONNRESET); inet.Reason(err) == "econnreset"
 //	{error, {timeout, Rest}}                *inet.SendTimeoutError{Rest: rest}
 //	infinity                                socket.Infinity
+//	accept, connect, recv, send until a Go context is done:
+//	                                        l.AcceptContext(ctx, self), socket.ConnectContext(ctx, self, host, port, opts...),
+//	                                        s.RecvContext(ctx, length), s.SendContext(ctx, b1, b2, ...)
+//	a passive raw socket as a net.Conn      conn, err := socket.NewConn(s)
+//	  ... a listening one as a net.Listener ln, err := socket.NewListener(l)
 //
 // "self" is the calling process: an actor.Context, or anything with
 // Self() and ActorSystem() (see Caller).
@@ -80,6 +85,15 @@
 //   - Whoever holds a socket monitor's reference may cancel it
 //     (CancelMonitor), and its Down for a socket whose owner stopped says
 //     normal (a nil Reason), otpnet's processes having no exit reason.
+//
+// # Go's interfaces
+//
+// NewConn makes a connected socket a net.Conn, and NewListener a
+// listening one a net.Listener, for bufio, crypto/tls, net/http and
+// whatever else takes them: see Conn and Listener. The blocking calls
+// have context forms beside their timeout forms: AcceptContext,
+// ConnectContext, RecvContext and SendContext, whose context ends them
+// as their timeout would (see AcceptContext).
 //
 // Calls return their errors as an *inet.Error naming the call, with one of
 // package inet's reasons. The few names a first program needs are here as well, as the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -74,6 +75,17 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 // host name are not called off: they end by themselves, by the timeout
 // at the latest.
 func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Option) (*Socket, error) {
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	return connectUntil(context.Background(), c, host, port, deadline, opts)
+}
+
+// connectUntil is Connect by the deadline (the zero time: none), that ctx may
+// also call off: then it fails as the caller's stopping makes it fail,
+// closed, or nxdomain in a look-up (ConnectContext tells them apart).
+func connectUntil(ctx context.Context, c Caller, host string, port int, deadline time.Time, opts []Option) (*Socket, error) {
 	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
 		return nil, &inet.Error{Op: "connect", Err: ErrBadArg}
 	}
@@ -89,24 +101,24 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	if err != nil {
 		return nil, &inet.Error{Op: "connect", Err: err}
 	}
-	var deadline time.Time
-	if timeout >= 0 {
-		deadline = time.Now().Add(timeout)
-	}
 	w := &connectWait{off: make(chan struct{})}
 	if alive, err := otpactor.MonitorPID(c.ActorSystem(), c.Self(), w); err != nil || !alive {
 		return nil, &inet.Error{Op: "connect", Err: ErrNoProc}
 	}
 	defer otpactor.DemonitorPID(c.ActorSystem(), c.Self(), w)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, w.callOff)
+		defer stop()
+	}
 	var h driver.Handle
 	if oo.fd >= 0 {
-		err = connectFd(oo, host, port, deadline)
+		err = connectFd(ctx, oo, host, port, deadline)
 		if err == nil {
 			h, err = pool.Adopt(oo.fd, s.handler())
 		}
 	} else {
 		var remote, local unix.Sockaddr
-		remote, err = remoteAddr(host, port, oo.family, deadline)
+		remote, err = remoteAddr(ctx, host, port, oo.family, deadline)
 		if err == nil && (oo.ip.IsValid() || oo.port != 0 || oo.bindLocal) {
 			local, err = localAddr(oo, oo.port)
 		}
@@ -123,12 +135,18 @@ func Connect(c Caller, host string, port int, timeout time.Duration, opts ...Opt
 	return s, nil
 }
 
-// connectWait is a Connect's monitor of its caller: Down calls the
-// connect off.
-type connectWait struct{ off chan struct{} }
+// connectWait is a Connect's monitor of its caller: Down, or the end of
+// ConnectContext's context, calls the connect off.
+type connectWait struct {
+	off  chan struct{}
+	once sync.Once
+}
 
-// Down closes off, once: a monitor is told once.
-func (w *connectWait) Down(*actor.PID) { close(w.off) }
+// Down calls the connect off.
+func (w *connectWait) Down(*actor.PID) { w.callOff() }
+
+// callOff closes off, once.
+func (w *connectWait) callOff() { w.once.Do(func() { close(w.off) }) }
 
 // start puts the registered handle in the socket and, if it is active,
 // starts reading.
@@ -183,15 +201,15 @@ func localAddr(oo openOpts, port int) (unix.Sockaddr, error) {
 }
 
 // remoteAddr resolves host for a connect: a literal as it is, a name by
-// the resolver, preferring the family asked for (inet by default).
-func remoteAddr(host string, port int, fam inet.Family, deadline time.Time) (unix.Sockaddr, error) {
+// the resolver, preferring the family asked for (inet by default), by the
+// deadline and while ctx lasts.
+func remoteAddr(ctx context.Context, host string, port int, fam inet.Family, deadline time.Time) (unix.Sockaddr, error) {
 	if fam == inet.Local {
 		return &unix.SockaddrUnix{Name: host}, nil
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return sockaddr(ip, port), nil
 	}
-	ctx := context.Background()
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)
@@ -235,8 +253,9 @@ func listenFd(oo openOpts, port int) error {
 // connectFd readies fd, an open stream socket, for Connect's {fd, Fd}: a
 // connected one (gen_tcp:fdopen) as it is; otherwise bound to the address
 // asked for, if any, and connected to host and port by the deadline, as
-// gen_tcp:connect does with it.
-func connectFd(oo openOpts, host string, port int, deadline time.Time) error {
+// gen_tcp:connect does with it; ctx may call the look-up off, not the
+// connect.
+func connectFd(ctx context.Context, oo openOpts, host string, port int, deadline time.Time) error {
 	fd := oo.fd
 	if _, err := unix.Getpeername(fd); err == nil {
 		return nil
@@ -260,7 +279,7 @@ func connectFd(oo openOpts, host string, port int, deadline time.Time) error {
 			return err
 		}
 	}
-	remote, err := remoteAddr(host, port, oo.family, deadline)
+	remote, err := remoteAddr(ctx, host, port, oo.family, deadline)
 	if err != nil {
 		return err
 	}

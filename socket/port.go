@@ -71,9 +71,9 @@ func (s *Socket) deliver(src []byte) ([]byte, bool) {
 			case r.N == 0:
 				return src, true
 			}
-			s.recv.reply(r, nil)
+			n := s.recv.reply(r, nil)
 			s.recv = nil
-			return src[r.N:], false
+			return src[n:], false
 		}
 		if !s.active.active() || s.dead {
 			return src, false

@@ -28,20 +28,25 @@ type recvReply struct {
 	err  error
 }
 
-// reply completes the wait with the packet r, or with err. The caller
-// holds s.mu, and takes w out of s.recv.
-func (w *recvWait) reply(r framing.Result, err error) {
-	var res recvReply
+// reply completes the wait with the packet r, or with err, and returns
+// how many of r's bytes it took. The caller holds s.mu, and takes w out
+// of s.recv.
+func (w *recvWait) reply(r framing.Result, err error) int {
 	if err != nil {
-		res.err = err
-	} else {
-		res = packetOf(r)
+		w.answer(recvReply{err: err})
+		return 0
 	}
+	res, n := w.s.take(r)
 	w.answer(res)
+	return n
 }
 
-// answer gives w its result. The caller holds s.mu.
+// answer gives w its result. A Conn's Read ends with it: the port no
+// longer copies into its buffer. The caller holds s.mu.
 func (w *recvWait) answer(res recvReply) {
+	if x := w.s.ext; x != nil {
+		x.read = nil
+	}
 	if w.done != nil {
 		w.done <- res
 		return
@@ -54,13 +59,19 @@ func (w *recvWait) answer(res recvReply) {
 	w.sys.Root.Send(w.caller, &RecvResult{Socket: w.s, Ref: w.ref, Data: res.data, Packet: res.http, Err: res.err})
 }
 
-// packetOf is the packet of r as Recv returns it, copied: r aliases a
-// buffer.
-func packetOf(r framing.Result) recvReply {
-	if r.HTTP != nil {
-		return recvReply{http: r.HTTP}
+// take is the answer of the pending Recv for the packet r, copied (r
+// aliases a buffer), and how many of r's bytes it took: all of them; for
+// a Conn's Read, of a raw socket, as many as its buffer holds, copied
+// into it. The caller holds s.mu.
+func (s *Socket) take(r framing.Result) (recvReply, int) {
+	if x := s.ext; x != nil && x.read != nil {
+		n := copy(x.read, r.Packet)
+		return recvReply{data: x.read[:n]}, n
 	}
-	return recvReply{data: append([]byte(nil), r.Packet...)}
+	if r.HTTP != nil {
+		return recvReply{http: r.HTTP}, r.N
+	}
+	return recvReply{data: append([]byte(nil), r.Packet...)}, r.N
 }
 
 // Down is the port told that the caller of w has stopped: its Recv ends,
@@ -96,9 +107,12 @@ func (w *recvWait) expire() {
 }
 
 // dropRecv ends the pending Recv with no answer: the port reads no more
-// for it. The caller holds s.mu.
+// for it, nor copies into a Conn's buffer. The caller holds s.mu.
 func (s *Socket) dropRecv() {
 	s.recv = nil
+	if s.ext != nil {
+		s.ext.read = nil
+	}
 	if !s.active.active() && !s.dead {
 		s.pool().Pause(s.h)
 	}
@@ -118,7 +132,7 @@ func (s *Socket) dropRecv() {
 // Recv with closed. A Recv made for another process, which Go cannot tell
 // from the goroutine, is RecvAs.
 func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
-	res, err := s.recvPacket(nil, length, timeout)
+	res, err := s.recvPacket(nil, length, timeout, nil)
 	if err == nil && res.http != nil {
 		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
@@ -139,7 +153,7 @@ func (s *Socket) RecvAs(c Caller, length int, timeout time.Duration) ([]byte, er
 	if c == nil || c.Self() == nil || c.ActorSystem() == nil {
 		return nil, &inet.Error{Op: "recv", Err: ErrBadArg}
 	}
-	res, err := s.recvPacket(c, length, timeout)
+	res, err := s.recvPacket(c, length, timeout, nil)
 	if err == nil && res.http != nil {
 		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
@@ -149,7 +163,7 @@ func (s *Socket) RecvAs(c Caller, length int, timeout time.Duration) ([]byte, er
 // RecvHTTP is Recv for {packet, http | httph | http_bin | httph_bin}: one
 // HTTP packet of package framing.
 func (s *Socket) RecvHTTP(timeout time.Duration) (framing.HTTPPacket, error) {
-	res, err := s.recvPacket(nil, 0, timeout)
+	res, err := s.recvPacket(nil, 0, timeout, nil)
 	if err == nil && res.http == nil {
 		return nil, &inet.Error{Op: "recv", Err: unix.EINVAL}
 	}
@@ -173,7 +187,7 @@ func (s *Socket) AsyncRecv(c Caller, length int, timeout time.Duration) (AsyncRe
 	}
 	w := &recvWait{s: s, length: length}
 	w.sys, w.caller, w.ref = c.ActorSystem(), c.Self(), newAsyncRef()
-	if err := s.startRecv(w); err != nil {
+	if err := s.startRecv(w, nil); err != nil {
 		return 0, &inet.Error{Op: "recv", Err: err}
 	}
 	if timeout >= 0 {
@@ -188,9 +202,11 @@ func (s *Socket) AsyncRecv(c Caller, length int, timeout time.Duration) (AsyncRe
 
 // startRecv monitors w's caller, if it has one, and makes w the socket's
 // Recv: answered at once if what is buffered will do, or the peer is
-// gone. It returns the errors of the call itself: badarg, einval,
+// gone. With into, w is a Conn's Read of a raw socket, which takes what
+// is there, at most len(into) bytes, into into (ext.read holds it until
+// the answer). It returns the errors of the call itself: badarg, einval,
 // ealready, closed, noproc.
-func (s *Socket) startRecv(w *recvWait) error {
+func (s *Socket) startRecv(w *recvWait, into []byte) error {
 	if w.caller != nil {
 		// Outside s.mu: a target that goes as it is watched may have its
 		// other monitors told from within the call.
@@ -205,12 +221,19 @@ func (s *Socket) startRecv(w *recvWait) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.recvable(w.length)
-	if err == nil && w.downed && w.caller != nil {
+	switch {
+	case err != nil:
+	case w.downed && w.caller != nil:
 		err = ErrClosed // its caller stopped meanwhile
+	case into != nil && s.stream != nil:
+		err = unix.EINVAL // a Conn reads raw bytes only
 	}
 	if err != nil {
 		w.demonitor(w)
 		return err
+	}
+	if into != nil {
+		s.extra().read = into
 	}
 	if res, ok := s.recvNow(w.length); ok {
 		w.answer(res)
@@ -249,8 +272,8 @@ func (s *Socket) recvNow(length int) (recvReply, bool) {
 			return recvReply{err: err}, true
 		}
 		if r.N > 0 {
-			res := packetOf(r)
-			s.keep(s.buf[r.N:], true)
+			res, n := s.take(r)
+			s.keep(s.buf[n:], true)
 			return res, true
 		}
 	}
@@ -268,8 +291,9 @@ func (s *Socket) recvNow(length int) (recvReply, bool) {
 	return recvReply{}, false
 }
 
-// recvPacket is Recv, made for c if c is not nil (RecvAs).
-func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration) (recvReply, error) {
+// recvPacket is Recv, made for c if c is not nil (RecvAs), that also
+// gives up, with errStopped, when stop closes (a nil stop never does).
+func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration, stop <-chan struct{}) (recvReply, error) {
 	fail := func(err error) (recvReply, error) { return recvReply{}, &inet.Error{Op: "recv", Err: err} }
 	if c == nil {
 		// What can be answered at once needs no wait: a passive owner
@@ -292,21 +316,12 @@ func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration) (recvRe
 	if c != nil {
 		w.sys, w.caller = c.ActorSystem(), c.Self()
 	}
-	if err := s.startRecv(w); err != nil {
+	if err := s.startRecv(w, nil); err != nil {
 		return fail(err)
 	}
-	res, ok := await(w.done, timeout, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.recv != w {
-			return false // the packet came as the timer fired
-		}
-		s.dropRecv()
-		w.demonitor(w)
-		return true
-	})
-	if !ok {
-		return fail(ErrTimeout)
+	res, err := await(w.done, timeout, stop, func() bool { return s.withdrawRecv(w) })
+	if err != nil {
+		return fail(err)
 	}
 	if w.caller != nil {
 		s.mu.Lock()
@@ -317,4 +332,44 @@ func (s *Socket) recvPacket(c Caller, length int, timeout time.Duration) (recvRe
 		return fail(res.err)
 	}
 	return res, nil
+}
+
+// withdrawRecv takes the blocking Recv w back when its time is up, and
+// reports whether it was pending still: if not, its answer is on its
+// way.
+func (s *Socket) withdrawRecv(w *recvWait) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recv != w {
+		return false // the packet came as the timer fired
+	}
+	s.dropRecv()
+	w.demonitor(w)
+	return true
+}
+
+// readInto is a Conn's Read: a Recv, waiting on the Conn's own w, of
+// what is there, at most len(b) bytes, copied into b; it gives up, with
+// errStopped, when stop closes (a nil stop never does).
+func (s *Socket) readInto(w *recvWait, b []byte, stop <-chan struct{}) (int, error) {
+	if err := s.startRecv(w, b); err != nil {
+		return 0, &inet.Error{Op: "recv", Err: err}
+	}
+	res, err := await(w.done, Infinity, stop, func() bool { return s.withdrawRecv(w) })
+	if err == nil {
+		err = res.err
+	}
+	if err != nil {
+		return 0, &inet.Error{Op: "recv", Err: err}
+	}
+	return len(res.data), nil
+}
+
+// endRawRead ends a Conn's Read that waits, with einval, when SetOpts
+// frames the socket: a Conn reads raw bytes only. The caller holds s.mu.
+func (s *Socket) endRawRead() {
+	if w := s.recv; w != nil && s.stream != nil && s.ext != nil && s.ext.read != nil {
+		s.dropRecv()
+		w.answer(recvReply{err: unix.EINVAL})
+	}
 }

@@ -29,14 +29,29 @@ const maxIov = 8
 // with it, as a send to OTP's busy closing port does: closed once the
 // socket has closed, timeout if SendTimeout passes first.
 func (s *Socket) Send(data ...[]byte) error {
+	_, err := s.write(nil, data)
+	return err
+}
+
+// errStopped is the reason of a call whose stop channel closed while it
+// waited: a Conn's deadline or a context. It never leaves the package:
+// Conn and the context forms put their own error in its place.
+var errStopped = errors.New("stopped")
+
+// write is Send that also gives up waiting when stop closes (a nil stop
+// never does): then its reason is errStopped, or on the socket backend a
+// *inet.SendTimeoutError. Unlike a SendTimeout, a stop never closes the
+// socket. It reports whether the data was handed to the driver: what
+// fails after that (a busy wait that ends) leaves it queued, to be sent.
+func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	deadline := time.Time{}
 	if s.opts.sendTimeout >= 0 {
 		deadline = time.Now().Add(s.opts.sendTimeout)
 	}
-	if err := s.ready(deadline); err != nil {
-		return &inet.Error{Op: "send", Err: err}
+	if err := s.ready(deadline, stop); err != nil {
+		return false, &inet.Error{Op: "send", Err: err}
 	}
 
 	var iov [maxIov][]byte
@@ -49,70 +64,70 @@ func (s *Socket) Send(data ...[]byte) error {
 	if s.opts.packet >= framing.One && s.opts.packet <= framing.Four {
 		h, err := framing.AppendHeader(s.hdr[:0], s.opts.packet, n)
 		if err != nil {
-			return &inet.Error{Op: "send", Err: unix.EMSGSIZE}
+			return false, &inet.Error{Op: "send", Err: unix.EMSGSIZE}
 		}
 		bufs = append(bufs, h)
 		total += len(h)
 	}
 	bufs = append(bufs, data...)
 
-	var queued int
-	var err error
+	var left int
 	if s.opts.delaySend {
-		queued, err = s.pool().WriteLater(s.h, bufs)
+		left, err = s.pool().WriteLater(s.h, bufs)
 	} else {
-		queued, err = s.pool().Writev(s.h, bufs)
+		left, err = s.pool().Writev(s.h, bufs)
 	}
 	if err != nil {
-		return &inet.Error{Op: "send", Err: s.sendFailed(err)}
+		return false, &inet.Error{Op: "send", Err: s.sendFailed(err)}
 	}
 	s.stats.output(n)
 
 	switch {
-	case s.opts.backend == BackendSocket && queued > 0:
-		return s.sendAll(deadline)
-	case queued >= int(s.opts.high) && queued > total:
+	case s.opts.backend == BackendSocket && left > 0:
+		return true, s.sendAll(deadline, stop)
+	case left >= int(s.opts.high) && left > total:
 		// As in inet_drv, only a send that finds bytes already queued
 		// makes the socket busy and waits: one that found the queue empty
 		// returns, however much of it is left queued.
-		return s.becomeBusy(deadline)
+		return true, s.becomeBusy(deadline, stop)
 	}
-	return nil
+	return true, nil
 }
 
 // ready waits, without s.mu, while the socket is busy (or being closed),
 // and reports why Send cannot go on, or nil. The caller holds s.mu.
-func (s *Socket) ready(deadline time.Time) error {
+func (s *Socket) ready(deadline time.Time, stop <-chan struct{}) error {
 	err := s.sendable()
 	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
-		if err = s.waitBusy(deadline); err == nil {
+		if err = s.waitBusy(deadline, stop); err == nil {
 			err = s.sendable()
 		}
 	}
 	if err == ErrClosed {
-		err = s.waitClosed(deadline)
+		err = s.waitClosed(deadline, stop)
 	}
 	return err
 }
 
 // waitClosed waits, without s.mu, for a Close that drains the queue: it
 // answers closed once the socket has closed, timeout if the deadline
-// passes first; closed at once when no Close is draining. The caller holds
-// s.mu.
-func (s *Socket) waitClosed(deadline time.Time) error {
+// passes first (errStopped if stop closes); closed at once when no Close
+// is draining. The caller holds s.mu.
+func (s *Socket) waitClosed(deadline time.Time, stop <-chan struct{}) error {
 	if s.ext == nil || s.ext.closing == nil {
 		return ErrClosed
 	}
-	if s.waitUnlocked(s.ext.closing, deadline) {
-		return ErrClosed
+	if err := s.waitUnlocked(s.ext.closing, deadline, stop); err != nil {
+		return err
 	}
-	return ErrTimeout
+	return ErrClosed
 }
 
-// waitUnlocked waits, without s.mu, until ch is closed (it reports true)
-// or the deadline passes (false; a zero deadline never does). The caller
-// holds s.mu, and holds it again on return.
-func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time) bool {
+// waitUnlocked waits, without s.mu, until ch is closed (it returns nil),
+// the deadline passes (ErrTimeout; a zero deadline never does) or stop
+// closes (errStopped; a nil stop never does). The caller holds s.mu, and
+// holds it again on return.
+func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time, stop <-chan struct{}) error {
 	var expired <-chan time.Time
 	if !deadline.IsZero() {
 		t := time.NewTimer(time.Until(deadline))
@@ -123,9 +138,11 @@ func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time) bool {
 	defer s.mu.Lock()
 	select {
 	case <-ch:
-		return true
+		return nil
 	case <-expired:
-		return false
+		return ErrTimeout
+	case <-stop:
+		return errStopped
 	}
 }
 
@@ -171,28 +188,28 @@ func (s *Socket) sendFailed(err error) error {
 // becomeBusy makes the socket busy after a send left queued bytes above
 // the high watermark, and waits, as the sender OTP suspends does, for the
 // queue to fall below the low one. The caller holds s.mu.
-func (s *Socket) becomeBusy(deadline time.Time) error {
+func (s *Socket) becomeBusy(deadline time.Time, stop <-chan struct{}) error {
 	if s.busyChan() == nil {
 		x := s.extra()
 		x.busy, x.busyAt = make(chan struct{}), int(s.opts.low)
 	}
-	if err := s.waitBusy(deadline); err != nil {
+	if err := s.waitBusy(deadline, stop); err != nil {
 		return &inet.Error{Op: "send", Err: err}
 	}
 	return nil
 }
 
 // sendAll waits until the queue is empty, for the socket backend: on
-// timeout it takes back what is still queued. Meanwhile the socket is
-// busy, so other senders wait: the queue holds this send's bytes only.
-// The caller holds s.mu.
-func (s *Socket) sendAll(deadline time.Time) error {
+// timeout, or when stop closes, it takes back what is still queued.
+// Meanwhile the socket is busy, so other senders wait: the queue holds
+// this send's bytes only. The caller holds s.mu.
+func (s *Socket) sendAll(deadline time.Time, stop <-chan struct{}) error {
 	if s.busyChan() == nil {
 		x := s.extra()
 		x.busy, x.busyAt = make(chan struct{}), 0
 	}
-	err := s.waitBusy(deadline)
-	if err == ErrTimeout {
+	err := s.waitBusy(deadline, stop)
+	if err == ErrTimeout || err == errStopped {
 		rest, _ := s.pool().Unqueue(s.h)
 		s.wakeSenders()
 		return &inet.Error{Op: "send", Err: &inet.SendTimeoutError{Rest: rest}}
@@ -203,21 +220,24 @@ func (s *Socket) sendAll(deadline time.Time) error {
 	return nil
 }
 
-// waitBusy waits, without s.mu, until the socket is not busy or the
-// deadline passes. On timeout, send_timeout_close closes the socket. The
-// caller holds s.mu.
-func (s *Socket) waitBusy(deadline time.Time) error {
+// waitBusy waits, without s.mu, until the socket is not busy, the
+// deadline passes or stop closes. On timeout, send_timeout_close closes
+// the socket; a stop (errStopped) leaves it open: it is the caller's
+// deadline or context, not the socket's send_timeout. The caller holds
+// s.mu.
+func (s *Socket) waitBusy(deadline time.Time, stop <-chan struct{}) error {
 	busy := s.busyChan()
 	if busy == nil {
 		return nil
 	}
-	if s.waitUnlocked(busy, deadline) {
+	err := s.waitUnlocked(busy, deadline, stop)
+	switch {
+	case err == nil:
 		return s.sendable()
-	}
-	if s.opts.sendTimeoutClose {
+	case err == ErrTimeout && s.opts.sendTimeoutClose:
 		s.timeoutClose()
 	}
-	return ErrTimeout
+	return err
 }
 
 // timeoutClose closes the socket after a send timed out with

@@ -67,6 +67,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		if err := s.setStream(); err != nil {
 			return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 		}
+		s.endRawRead()
 	}
 	if passiveMsg {
 		s.send(&TCPPassive{Socket: s})

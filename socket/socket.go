@@ -80,6 +80,10 @@ type portExt struct {
 	// closed port is done: until then Sends wait for it, and the options
 	// can still be read and set, as OTP's port is open until then.
 	closing chan struct{}
+	// read is the buffer of a Conn's Read while it is the pending Recv:
+	// the port copies the bytes it answers with into it (take), and
+	// forgets it with the answer (answer, dropRecv).
+	read []byte
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -93,7 +97,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil {
 		return
 	}
 	s.ext = nil
