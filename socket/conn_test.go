@@ -37,19 +37,6 @@ func connPair(t testing.TB, p proc, opts ...Option) (client, server *Conn) {
 	return client, server
 }
 
-// until polls cond until it holds, failing t after testkit.WaitBound: a
-// wait for a port's state, which nothing sends word of.
-func until(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testkit.WaitBound)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %v", what, testkit.WaitBound)
-		}
-		time.Sleep(time.Millisecond) // the polling interval, not a synchronisation
-	}
-}
-
 // isTimeout reports whether err is a Conn's timeout as net.Conn has it:
 // a net.Error whose Timeout is true, matching os.ErrDeadlineExceeded,
 // that inet.Reason names timeout.
@@ -151,7 +138,7 @@ func TestConnReadDeadlineWhileWaiting(t *testing.T) {
 			}
 			done <- err
 		}()
-		until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
+		testkit.Until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
 		return done
 	}
 
@@ -199,8 +186,8 @@ func TestConnCloseEndsWaits(t *testing.T) {
 			}
 		}
 	}()
-	until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
-	until(t, "Write waiting", func() bool { return busy(client.Socket()) })
+	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
+	testkit.Until(t, "Write waiting", func() bool { return busy(client.Socket()) })
 	if err := client.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +329,7 @@ func TestConnOwnerStops(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { _, err := conn.Read(make([]byte, 1)); done <- err }()
-	until(t, "Read waiting", func() bool { return recvWaiting(s) })
+	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(s) })
 	q.Close()
 	if err := testkit.Result(t, "Read", done); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Read when the owner stopped = %v, want net.ErrClosed", err)
@@ -399,7 +386,7 @@ func TestConnFramedWhileReading(t *testing.T) {
 	client, server := connPair(t, p)
 	done := make(chan error, 1)
 	go func() { _, err := server.Read(make([]byte, 8)); done <- err }()
-	until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
+	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(server.Socket()) })
 	if err := server.Socket().SetOpts(Packet(framing.Four)); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func TestContextEndsItsCalls(t *testing.T) {
 					return err
 				},
 				func() bool { return synSent(t, port) == 1 },
-				func(error) { until(t, "the connect called off", func() bool { return synSent(t, port) == 0 }) }
+				func(error) { testkit.Until(t, "the connect called off", func() bool { return synSent(t, port) == 0 }) }
 		}},
 		{"send", func(t *testing.T, p proc) (func(context.Context) error, func() bool, func(error)) {
 			c, s := pair(t, p, Active(False), SendTimeoutClose(true))
@@ -119,7 +119,7 @@ func TestContextEndsItsCalls(t *testing.T) {
 			defer cancel()
 			res := make(chan error, 1)
 			go func() { res <- call(ctx) }()
-			until(t, "the call blocked", blocked)
+			testkit.Until(t, "the call blocked", blocked)
 			cancel()
 			err := testkit.Result(t, "the call", res)
 			if !isContextEnd(err, context.Canceled) {
@@ -159,7 +159,7 @@ func TestContextDeadlineAndDone(t *testing.T) {
 		t.Fatalf("Recv = %q, %v; want only what Send sent", got, err)
 	}
 	c.Send([]byte("there"))
-	until(t, "the bytes there", func() bool { return inq(t, s) > 0 })
+	testkit.Until(t, "the bytes there", func() bool { return inq(t, s) > 0 })
 	if _, err := s.RecvContext(done, 0); !isContextEnd(err, context.Canceled) {
 		t.Fatalf("RecvContext with its context done = %v", err)
 	}
@@ -167,6 +167,7 @@ func TestContextDeadlineAndDone(t *testing.T) {
 		t.Fatalf("ConnectContext with its context done = %v", err)
 	}
 
+	//lint:ignore SA1012 the test checks that a nil context is refused
 	if _, err := s.RecvContext(nil, 0); !errors.Is(err, ErrBadArg) || err.Error() != "socket: recv: badarg: nil context" {
 		t.Fatalf("RecvContext(nil) = %v, want badarg", err)
 	}

@@ -138,7 +138,7 @@ func TestListenerCloseEndsAccept(t *testing.T) {
 
 	accepted := make(chan error, 1)
 	go func() { _, err := ln.Accept(); accepted <- err }()
-	until(t, "Accept waiting", func() bool { return accepting(l) == 1 })
+	testkit.Until(t, "Accept waiting", func() bool { return accepting(l) == 1 })
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
