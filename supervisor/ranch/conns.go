@@ -1,7 +1,6 @@
 package ranch
 
 import (
-	"log/slog"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -350,8 +349,6 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		err = supervisor.Ignore
 	}
 	if err != nil {
-		l.log.Error("connection process start failure",
-			slog.String("listener", l.Addr().String()), slog.Any("reason", err))
 		l.dropHandoff(h, err)
 		return
 	}
@@ -365,7 +362,10 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		_ = in.TerminateChildPID(pid)
 		return
 	}
-	if l.active != nil {
+	switch {
+	case l.selfArming:
+		l.sys.Root.Send(pid, handedOver{})
+	case l.active != nil:
 		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile
 	}
 	c.started = true
@@ -420,12 +420,12 @@ func (l *Listener) connections(in supervisor.Inside) []admission {
 }
 
 // dropHandoff closes a socket that no handler took, gives back its slot,
-// and reports why.
+// and logs and reports why.
 func (l *Listener) dropHandoff(h *handoff, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
 	l.startErrors.Add(1)
-	l.events.AcceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
+	l.acceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
 // closeSocket closes h's socket and drops what it sent the acceptor.

@@ -3,6 +3,7 @@ package ranch
 import (
 	"testing"
 
+	"github.com/otpnet/otpnet/internal/benchecho"
 	"github.com/otpnet/otpnet/internal/leaktest"
 )
 
@@ -11,5 +12,6 @@ import (
 // driver pool, which lives as long as the process, is started before
 // (driverStarted).
 func TestMain(m *testing.M) {
+	benchecho.Main(benchServers)
 	leaktest.Main(m)
 }
