@@ -149,7 +149,10 @@ func Fail(err error) Action {
 // may then Recv, or AsyncRecv, whose results come to HandleData). It is
 // inet:setopts(S, [{active, M}]) made for the handler: switch modes with
 // it, not with the socket's SetOpts, which the behaviour would not know
-// of. A bad N fails the connection with an error naming the argument.
+// of. As inet:setopts, a switch from {active, N} to N(n) adds n to what
+// is left of the socket's counter; N(n) is what is re-armed from then on.
+// On Close or Fail it changes nothing. A bad N fails the connection with
+// an error naming the argument.
 func (a Action) Active(m socket.Mode) Action {
 	if n, ok := m.Count(); ok && (n < 1 || n > 32767) {
 		return a.bad(fmt.Errorf("ranch: Action.Active(%v): want {active, N} with N from 1 to 32767: %w", m, errBadAction))

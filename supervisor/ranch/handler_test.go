@@ -370,6 +370,19 @@ func TestHandlerTrueAndPassive(t *testing.T) {
 	want(t, calls, "close")
 }
 
+// A passive handler's AsyncRecv that times out comes to HandleTimeout.
+func TestHandlerRecvTimeout(t *testing.T) {
+	p, calls, _ := handlerPool(t, script{conn: func(c *Conn) Action {
+		if _, err := c.Socket().AsyncRecv(c.Context(), 0, time.Millisecond); err != nil {
+			return Fail(err)
+		}
+		return Continue
+	}}, socket.Active(socket.False))
+	c := p.lineDial(t)
+	want(t, calls, "connection", "timeout", "close")
+	closedByServer(t, c)
+}
+
 // The idle timeout: IdleTimeout's comes each time the connection idles,
 // until HandleTimeout closes; Timeout's comes once, until the next
 // message.
