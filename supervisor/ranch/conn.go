@@ -52,6 +52,16 @@ func HandlerProtocol(newHandler func() Handler) Protocol {
 	return &handlerProtocol{p}
 }
 
+// Start starts a Conn, and marks the hand-off as one whose handler is
+// told when it owns its socket.
+func (p *handlerProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
+	pid, err := p.actorProtocol.Start(ctx, l, s)
+	if sc, ok := ctx.(*startContext); ok && err == nil {
+		sc.h.selfArming = true
+	}
+	return pid, err
+}
+
 // handlerProtocol is HandlerProtocol's Protocol: an ActorProtocol whose
 // handlers are told when they own their socket (handedOver), and set its
 // active mode themselves.
@@ -240,8 +250,15 @@ const (
 
 // arm sets the socket's active mode, and reports whether it could: a
 // socket that has closed ends the connection (HandleClose), a mode it
-// refuses fails it (HandleError).
+// refuses fails it (HandleError), and so does an {active, N} whose N is
+// not 1 or more (the listener's, for a HandlerProtocol that another
+// Protocol wraps: StartListener refuses it otherwise), which would
+// re-arm for ever.
 func (c *Conn) arm() bool {
+	if c.mode.kind == modeN && c.mode.n < 1 {
+		c.end(fmt.Errorf("ranch: the listener's {active, %d}: a handler's N must be from 1 to 32767: %w", c.mode.n, errBadAction))
+		return false
+	}
 	err := c.s.SetOpts(socket.Active(c.mode.socket()))
 	if err == nil {
 		return true

@@ -264,6 +264,20 @@ type handoff struct {
 	peer     netip.AddrPort
 	acceptor int
 	state    atomic.Int32
+	// selfArming: the handler sets its socket's active mode itself once
+	// told that it owns the socket (a HandlerProtocol's, see
+	// startContext).
+	selfArming bool
+}
+
+// startContext is the context a Protocol's Start gets: the connection
+// supervisor's, with the hand-off under way, so that a HandlerProtocol's
+// Start, called by the listener or by a Protocol of the user's that wraps
+// it, marks the hand-off as one whose handler is told when it owns its
+// socket (and sets its active mode then).
+type startContext struct {
+	actor.SpawnerContext
+	h *handoff
 }
 
 const (
@@ -301,7 +315,8 @@ func (l *Listener) connsSupSpec(i int) supervisor.ChildSpec {
 		Restart:  supervisor.Temporary,
 		Shutdown: l.opts.Shutdown,
 		Start: func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {
-			return l.proto.Start(ctx, l, args[0].(*socket.Socket))
+			h := args[0].(*handoff)
+			return l.proto.Start(&startContext{ctx, h}, l, h.sock)
 		},
 	}
 	return supervisor.ChildSpec{
@@ -344,7 +359,7 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		return // the acceptor gave up on it
 	}
 	defer h.finish()
-	pid, err := in.StartChildArgs(h.sock)
+	pid, err := in.StartChildArgs(h) // a Temporary child's arguments are not kept
 	if err == nil && pid == nil {
 		err = supervisor.Ignore
 	}
@@ -363,7 +378,7 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		return
 	}
 	switch {
-	case l.selfArming:
+	case h.selfArming:
 		l.sys.Root.Send(pid, handedOver{})
 	case l.active != nil:
 		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile

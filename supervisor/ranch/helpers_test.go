@@ -139,9 +139,7 @@ func (r *recorder) none(t *testing.T, kind string) {
 	}
 }
 
-// logRec is a slog handler that records "LEVEL MESSAGE supervisor=S
-// errorContext=C reason=R" lines (with those of the attributes a record
-// has).
+// logRec is a slog handler that records "LEVEL MESSAGE reason=R" lines.
 type logRec struct {
 	mu    sync.Mutex
 	lines []string
@@ -152,7 +150,7 @@ func (l *logRec) Enabled(context.Context, slog.Level) bool { return true }
 func (l *logRec) Handle(_ context.Context, r slog.Record) error {
 	line := r.Level.String() + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "reason" || a.Key == "errorContext" || a.Key == "supervisor" {
+		if a.Key == "reason" || a.Key == "errorContext" {
 			line += " " + a.Key + "=" + fmt.Sprint(a.Value.Any())
 		}
 		return true

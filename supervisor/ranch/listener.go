@@ -221,9 +221,8 @@ type Listener struct {
 	opts   ListenerOptions // checked, defaults applied
 	ip     netip.Addr      // Addr's IP; invalid for any
 	active *socket.Mode    // the active mode to set after the hand-off, if any
-	// selfArming: the protocol's handlers set their active mode, from
-	// handlerMode, once they are told they own the socket (handedOver).
-	selfArming  bool
+	// handlerMode is the first active mode of a HandlerProtocol's
+	// handlers: Active's, or {active, once}.
 	handlerMode socket.Mode
 	log         *slog.Logger
 	events      guardedEvents
@@ -301,11 +300,11 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 			l.active = &m
 		}
 	}
+	l.handlerMode = socket.Once
+	if l.active != nil {
+		l.handlerMode = *l.active
+	}
 	if _, ok := proto.(*handlerProtocol); ok {
-		l.selfArming, l.handlerMode = true, socket.Once
-		if l.active != nil {
-			l.handlerMode = *l.active
-		}
 		if n, ok := l.handlerMode.Count(); ok && n < 1 {
 			return nil, &supervisor.InvalidError{Field: "ListenerOptions.SocketOptions", Value: socket.Active(l.handlerMode),
 				Reason: "bad_option", Detail: "a HandlerProtocol's {active, N} must have an N from 1 to 32767"}
