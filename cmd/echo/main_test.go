@@ -262,7 +262,15 @@ func TestEchoVerbose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	echoLine(t, c, "hello\n")
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second)) // a failure bound
+	if _, err := c.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	echo := make([]byte, len("hello\n"))
+	if _, err := io.ReadFull(c, echo); string(echo) != "hello\n" {
+		t.Fatalf("echo %q (%v)", echo, err)
+	}
 	peer := c.LocalAddr().String()
 	c.Close()
 	if code := s.stop(t); code != 0 {
