@@ -113,8 +113,13 @@
 // # What differs from OTP
 //
 // Child IDs are strings; child specs have no modules (no release
-// handling); supervisors have no registered names; a start function's
-// "Info" of {ok, Pid, Info} has no equivalent. Flags.MaxChildren comes
+// handling); supervisors have no registered names, but reports name them
+// after their parent and child ID (PARENT/ID), or by Hooks.Name; a start
+// function's "Info" of {ok, Pid, Info} has no equivalent. A supervisor
+// whose children fail to start within Start does not log start_error, as
+// OTP's does at every level of a tree: Start returns the error, and the
+// caller reports it (a parent supervisor as its child's start_error), so
+// that one failure is told once. Flags.MaxChildren comes
 // from Elixir's DynamicSupervisor. Restart intensity is measured at the
 // clock's resolution, not in whole seconds. A killed child still runs its
 // Stopping handler, as no Go code can be stopped from outside (see

@@ -80,6 +80,14 @@ func Exit(reason error) {
 	panic(&exitSignal{reason: reason})
 }
 
+// ExitReason returns the exit reason that v, a value recovered from a
+// child's panic, stands for, as its supervisor would see it: the reason
+// given to Exit, or a *PanicError holding any other value. A behaviour
+// that recovers the panics of its callbacks (package ranch's handlers)
+// tells a crash from an Exit with it, and then exits with
+// Exit(ExitReason(v)).
+func ExitReason(v any) error { return reasonOf(v) }
+
 // reasonOf turns the value a child panicked with into its exit reason.
 func reasonOf(v any) error {
 	if s, ok := v.(*exitSignal); ok {

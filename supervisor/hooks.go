@@ -28,6 +28,14 @@ type Hooks struct {
 	// ends are seen. value is the record's value (Inside.SetValue), nil if
 	// none was set. Other supervisors never call it.
 	Erased func(pid *actor.PID, value any)
+	// Name, if set, names the supervisor in its reports, and begins the
+	// names of the supervisors it starts (NAME/ID). It may be called from
+	// any goroutine, and its result may change: package ranch names a
+	// listener's supervisor after the address it is bound to, which a
+	// port 0 learns once it listens. Without it a supervisor is named
+	// after its parent supervisor and its child ID, or by its PID at the
+	// top (see Start).
+	Name func() string
 }
 
 // StartWith is Start with hooks: a supervisor that also calls h.

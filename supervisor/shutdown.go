@@ -220,12 +220,29 @@ func (s *sup) shutdown(ctx actor.Context, how ShutdownPolicy, pids ...*actor.PID
 }
 
 // report logs an OTP supervisor report at error level: errorContext is
-// OTP's (child_terminated, start_error, shutdown, shutdown_error).
+// OTP's (child_terminated, start_error, shutdown, shutdown_error). The
+// supervisor is named by its name, with its PID, or by its PID.
 func (s *sup) report(ctx actor.Context, errorContext string, reason error, id string, pid *actor.PID) {
-	ctx.Logger().Error("supervisor report",
-		slog.String("supervisor", pidString(ctx.Self())),
+	self := ctx.Self()
+	attrs := make([]any, 0, 6)
+	attrs = append(attrs, slog.String("supervisor", s.label(self)))
+	if s.name != nil {
+		attrs = append(attrs, slog.String("supervisor_pid", pidString(self)))
+	}
+	attrs = append(attrs,
 		slog.String("errorContext", errorContext),
 		slog.Any("reason", reason),
 		slog.String("id", id),
 		slog.String("pid", pidString(pid)))
+	ctx.Logger().Error("supervisor report", attrs...)
+}
+
+// label is the supervisor's name in reports: its name, or its PID, self.
+// Its name may be read from any goroutine: it is set before the
+// supervisor is spawned.
+func (s *sup) label(self *actor.PID) string {
+	if s.name != nil {
+		return s.name()
+	}
+	return pidString(self)
 }

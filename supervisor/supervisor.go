@@ -19,8 +19,16 @@ import (
 //
 // Start returns once every child has been started, left to right. If a
 // child fails to start, the supervisor stops those already started, right
-// to left, stops itself, and Start returns a *StartError. Bad flags or
-// specs are reported as an *InvalidError before anything is spawned.
+// to left, stops itself, and Start returns a *StartError, which it does
+// not log: the failure is the caller's to report (a parent supervisor
+// reports it as its own child's start_error), so that it is told once.
+// Bad flags or specs are reported as an *InvalidError before anything is
+// spawned.
+//
+// A supervisor's reports (child_terminated, start_error, ...) name it:
+// a supervisor started by a start function of a supervisor of this
+// package is PARENT/ID, after its parent's name and its child ID; one at
+// the top is named by its PID, or by Hooks.Name (StartWith).
 func Start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec) (*Ref, error) {
 	return start(parent, flags, specs, hooks{clock: time.Now})
 }
@@ -50,10 +58,16 @@ func start(parent actor.SpawnerContext, flags Flags, specs []ChildSpec, h hooks)
 	// A supervisor under a supervisor of ours exits by panicking, so that
 	// its parent learns the reason from the Failure; under anything else
 	// (system.Root, a plain actor) it records the reason and stops.
-	_, escalate := parent.Actor().(*sup)
+	ps, escalate := parent.Actor().(*sup)
+	name := h.Name
+	if name == nil && escalate && ps.starting != "" {
+		// The parent is in the start function of child ps.starting.
+		pself, id := parent.Self(), ps.starting
+		name = func() string { return ps.label(pself) + "/" + id }
+	}
 	inited := make(chan error, 1)
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &sup{ref: r, flags: f, specs: cs, escalate: escalate, inited: inited, hooks: h}
+		return &sup{ref: r, flags: f, specs: cs, escalate: escalate, inited: inited, hooks: h, name: name}
 	}, actor.WithMailbox(r.crashes.mailbox))
 	pid, err := parent.SpawnNamed(props, "sup"+sys.ProcessRegistry.NextId())
 	if err != nil {
@@ -88,7 +102,9 @@ type sup struct {
 	escalate bool        // the parent is a supervisor of ours
 	inited   chan<- error
 	hooks    hooks
+	name     func() string // its name in reports; nil: its PID
 	cctx     *childContext // its context as start functions get it
+	starting string        // the ID of the child whose start function runs
 
 	children []*child // in start order; not SimpleOneForOne
 	dyn      *dynamic // SimpleOneForOne only
@@ -187,7 +203,7 @@ func (s *sup) init(ctx actor.Context) {
 		s.children = append(s.children, &child{spec: spec})
 	}
 	if failed, err := s.startChildren(ctx, s.children); err != nil {
-		s.report(ctx, "start_error", err, failed.spec.ID, nil)
+		// No report: Start returns the error, for its caller to report.
 		s.terminateChildren(ctx, s.children)
 		e := &StartError{ID: failed.spec.ID, Err: err}
 		s.exiting = true
@@ -275,6 +291,8 @@ func (s *sup) startSpec(ctx actor.Context, spec ChildSpec, args []any) (pid *act
 	if s.cctx == nil {
 		s.cctx = &childContext{ctx}
 	}
+	s.starting = spec.ID
+	defer func() { s.starting = "" }()
 	pid, err = spec.Start(s.cctx, args...)
 	switch {
 	case errors.Is(err, Ignore):

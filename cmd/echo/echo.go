@@ -26,6 +26,7 @@ type config struct {
 	acceptors int
 	maxConns  int
 	drain     time.Duration
+	verbose   bool   // log accepts and closes
 	connect   string // client mode: the server's HOST:PORT
 }
 
@@ -79,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return nil
 	})
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT or SIGTERM, how long to let connections finish")
+	fs.BoolVar(&c.verbose, "v", false, "log the listener's events on stderr: its start and stop, each accept and each close")
 	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -121,7 +123,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if c.verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	system := otpactor.NewSystem(otpactor.WithLogger(logger))
 	if c.connect != "" {
 		return client(system, c, stdin, stdout, stderr)
@@ -136,6 +142,9 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 		SocketOptions:  []socket.Option{socket.Packet(c.packet), socket.Active(c.active)},
 		NumAcceptors:   c.acceptors,
 		MaxConnections: c.maxConns,
+	}
+	if c.verbose {
+		opts.Events = ranch.SlogEvents(nil) // to the system's logger
 	}
 	l, err := ranch.StartListener(system.Root, echoProtocol(c.active), opts)
 	if err != nil {
@@ -162,58 +171,39 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 	return 0
 }
 
-// echoConn serves one connection: the owner of its socket, it sends back
-// every packet it gets. In an active mode the packets come as messages,
-// and it re-arms {active, once} and {active, N} as the article's server
-// does; passive, a reader goroutine of its own receives them.
-type echoConn struct {
-	s    *socket.Socket
-	mode socket.Mode // the listener's -active, which the socket gets once this actor owns it
+// echo serves one connection: it sends back every packet. The behaviour
+// re-arms {active, once} after each, and {active, N} at each TCPPassive,
+// as the article's server does by hand; passive, the handler asks for
+// each packet with AsyncRecv, whose result comes to HandleData as well.
+type echo struct {
+	ranch.BaseHandler
+	passive bool
 }
 
-// echoProtocol returns the protocol of connections in mode.
+// echoProtocol returns the protocol of connections in mode. An echo has
+// no state: one serves every connection.
 func echoProtocol(mode socket.Mode) ranch.Protocol {
-	return ranch.ActorProtocol(func(_ *ranch.Listener, s *socket.Socket) actor.Actor {
-		return &echoConn{s: s, mode: mode}
-	})
+	h := &echo{passive: mode == socket.False}
+	return ranch.HandlerProtocol(func() ranch.Handler { return h })
 }
 
-// Receive echoes.
-func (e *echoConn) Receive(ctx actor.Context) {
-	switch m := ctx.Message().(type) {
-	case *actor.Started:
-		if e.mode == socket.False {
-			go e.reader(ctx.ActorSystem(), ctx.Self())
-		}
-	case *socket.TCP:
-		if e.s.Send(m.Data) != nil {
-			ctx.Stop(ctx.Self())
-			return
-		}
-		if e.mode == socket.Once {
-			e.s.SetOpts(socket.Active(socket.Once))
-		}
-	case *socket.TCPPassive:
-		e.s.SetOpts(socket.Active(e.mode))
-	case *socket.TCPClosed, *socket.TCPError:
-		ctx.Stop(ctx.Self())
-	case *actor.Stopping:
-		e.s.Close() // and a passive reader's Recv returns
+// HandleConnection asks for the first packet of a passive socket.
+func (e *echo) HandleConnection(c *ranch.Conn) ranch.Action { return e.next(c) }
+
+// HandleData echoes.
+func (e *echo) HandleData(c *ranch.Conn, data []byte) ranch.Action {
+	if c.Send(data) != nil {
+		return ranch.Close
 	}
+	return e.next(c)
 }
 
-// reader receives and echoes a passive socket's packets until it closes
-// (its actor closes it when it stops), then stops its actor. Recv needs no
-// ownership, so it may start before the hand-off.
-func (e *echoConn) reader(system *actor.ActorSystem, self *actor.PID) {
-	for {
-		data, err := e.s.Recv(0, socket.Infinity)
-		if err == nil {
-			err = e.s.Send(data)
-		}
-		if err != nil {
-			system.Root.Stop(self)
-			return
+// next asks for the next packet of a passive socket.
+func (e *echo) next(c *ranch.Conn) ranch.Action {
+	if e.passive {
+		if _, err := c.Socket().AsyncRecv(c.Context(), 0, socket.Infinity); err != nil {
+			return ranch.Close
 		}
 	}
+	return ranch.Continue
 }

@@ -5,7 +5,12 @@
 // under a supervised acceptor pool (ranch.StartListener):
 //
 //	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
-//	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s]
+//	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s] [-v]
+//
+// Each connection is a ranch.Handler (see echo.go): the behaviour re-arms
+// the active mode for it. With -v the listener logs its events on stderr
+// (ranch.SlogEvents): its start and stop, each accept and each close,
+// with the peer and how long the connection lasted.
 //
 // Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
 // free port). On SIGINT or SIGTERM it stops accepting (new clients are

@@ -153,6 +153,62 @@ func TestEchoBadFlags(t *testing.T) {
 	if code := run(context.Background(), []string{"-addr", s.addr}, strings.NewReader(""), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "eaddrinuse") {
 		t.Fatalf("second server on %s: exit %d, %q", s.addr, code, stderr.String())
 	}
+	// Said once: no log line repeats the error before it.
+	if n := strings.Count(stderr.String(), "\n"); n != 1 {
+		t.Fatalf("second server on %s: %d lines on stderr, want the error alone: %q", s.addr, n, stderr.String())
+	}
+}
+
+// -v logs the listener's events: its start, each accept and close (with
+// the peer, and the duration), and its stop.
+func TestEchoVerbose(t *testing.T) {
+	leaktest.Check(t)
+	s := startServer(t, "-v")
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second)) // a failure bound
+	if _, err := c.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	echo := make([]byte, len("hello\n"))
+	if _, err := io.ReadFull(c, echo); string(echo) != "hello\n" {
+		t.Fatalf("echo %q (%v)", echo, err)
+	}
+	peer := c.LocalAddr().String()
+	c.Close()
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(s.stderr.String()), "\n") {
+		has := func(parts ...string) bool {
+			for _, p := range parts {
+				if !strings.Contains(line, p) {
+					return false
+				}
+			}
+			return strings.Contains(line, "level=INFO") && strings.Contains(line, "listener="+s.addr)
+		}
+		switch {
+		case has(`msg="listener started"`):
+			got = append(got, "started")
+		case has(`msg="connection accepted"`, "peer="+peer):
+			got = append(got, "accepted")
+		case has(`msg="connection closed"`, "peer="+peer, "duration="):
+			got = append(got, "closed")
+		case has(`msg="listener stopped"`):
+			got = append(got, "stopped")
+		}
+	}
+	// The listening socket may close (stopped) before or after the
+	// handler sees the client's close.
+	order := strings.Join(got, " ")
+	if order != "started accepted closed stopped" && order != "started accepted stopped closed" {
+		t.Fatalf("logged %q, want started, accepted, then closed and stopped; stderr:\n%s", got, s.stderr)
+	}
 }
 
 // A real Erlang client, gen_tcp with each {packet, P}, against the server

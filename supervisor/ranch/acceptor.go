@@ -2,7 +2,6 @@ package ranch
 
 import (
 	"errors"
-	"log/slog"
 	"math/bits"
 	"net/netip"
 	"strconv"
@@ -10,10 +9,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
-	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
-	"golang.org/x/sys/unix"
 )
 
 // Acceptors, Ranch's ranch_acceptor and ranch_acceptors_sup.
@@ -394,16 +391,16 @@ func (l *Listener) waitListenerClosed() {
 // error, so that a lasting one cannot make it spin.
 func (l *Listener) acceptFailed(id int, err error) {
 	l.acceptErrors.Add(1)
-	msg := "acceptor reducing accept rate: accept failed"
-	if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
-		msg = "acceptor reducing accept rate: out of file descriptors"
+	l.acceptError(AcceptErrorEvent{Acceptor: id, Err: err, Backoff: acceptBackoff})
+}
+
+// acceptError logs an accept error, unless the Events do (SlogEvents),
+// and reports it.
+func (l *Listener) acceptError(e AcceptErrorEvent) {
+	if !l.quiet {
+		l.logs.AcceptError(e)
 	}
-	l.log.Warn(msg,
-		slog.String("listener", l.Addr().String()),
-		slog.Int("acceptor", id),
-		slog.String("reason", inet.Reason(err)),
-		slog.Duration("backoff", acceptBackoff))
-	l.events.AcceptError(AcceptErrorEvent{Acceptor: id, Err: err, Backoff: acceptBackoff})
+	l.events.AcceptError(e)
 }
 
 // ceilLog2 is ⌈log₂ n⌉ for n ≥ 1: Ranch's acceptors (and connection

@@ -2,9 +2,11 @@ package ranch
 
 import (
 	"log/slog"
+	"strconv"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/benchecho"
 	"github.com/otpnet/otpnet/socket"
 	"golang.org/x/sys/unix"
 )
@@ -72,4 +74,43 @@ func (c closer) Receive(ctx actor.Context) {
 		c.s.Close()
 		ctx.Stop(ctx.Self())
 	}
+}
+
+// BenchmarkHandlerEcho is a 64-byte echo over 100 and 1000 connections in
+// {active, once}, through a listener, with a handler that is an actor of
+// its own (ActorProtocol, re-arming by hand) and one that is a Handler
+// (HandlerProtocol): the behaviour must cost the data path nothing. Each
+// server runs in a child process pinned to CPU 0.
+func BenchmarkHandlerEcho(b *testing.B) {
+	for _, conns := range []int{100, 1000} {
+		for _, server := range []string{"actor", "handler"} {
+			b.Run(server+"/"+strconv.Itoa(conns), func(b *testing.B) { benchecho.Run(b, server, conns, 64) })
+		}
+	}
+}
+
+var benchServers = map[string]benchecho.Server{
+	"actor": func() (string, func(), error) { return benchListener(ActorProtocol(newEcho)) },
+	"handler": func() (string, func(), error) {
+		return benchListener(HandlerProtocol(func() Handler { return benchEcho{} }))
+	},
+}
+
+// benchListener serves proto in {active, once} on 127.0.0.1.
+func benchListener(proto Protocol) (string, func(), error) {
+	sys := testSystem(slog.New(slog.DiscardHandler))
+	l, err := StartListener(sys.Root, proto, ListenerOptions{Addr: "127.0.0.1:0", MaxConnections: Unlimited,
+		SocketOptions: []socket.Option{socket.Active(socket.Once)}})
+	if err != nil {
+		return "", nil, err
+	}
+	return l.Addr().String(), func() { l.Stop() }, nil
+}
+
+// benchEcho is the echo Handler.
+type benchEcho struct{ BaseHandler }
+
+func (benchEcho) HandleData(c *Conn, data []byte) Action {
+	c.Send(data)
+	return Continue
 }

@@ -1,7 +1,6 @@
 package ranch
 
 import (
-	"log/slog"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -265,6 +264,20 @@ type handoff struct {
 	peer     netip.AddrPort
 	acceptor int
 	state    atomic.Int32
+	// selfArming: the handler sets its socket's active mode itself once
+	// told that it owns the socket (a HandlerProtocol's, see
+	// startContext).
+	selfArming bool
+}
+
+// startContext is the context a Protocol's Start gets: the connection
+// supervisor's, with the hand-off under way, so that a HandlerProtocol's
+// Start, called by the listener or by a Protocol of the user's that wraps
+// it, marks the hand-off as one whose handler is told when it owns its
+// socket (and sets its active mode then).
+type startContext struct {
+	actor.SpawnerContext
+	h *handoff
 }
 
 const (
@@ -302,7 +315,8 @@ func (l *Listener) connsSupSpec(i int) supervisor.ChildSpec {
 		Restart:  supervisor.Temporary,
 		Shutdown: l.opts.Shutdown,
 		Start: func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {
-			return l.proto.Start(ctx, l, args[0].(*socket.Socket))
+			h := args[0].(*handoff)
+			return l.proto.Start(&startContext{ctx, h}, l, h.sock)
 		},
 	}
 	return supervisor.ChildSpec{
@@ -345,13 +359,11 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		return // the acceptor gave up on it
 	}
 	defer h.finish()
-	pid, err := in.StartChildArgs(h.sock)
+	pid, err := in.StartChildArgs(h) // a Temporary child's arguments are not kept
 	if err == nil && pid == nil {
 		err = supervisor.Ignore
 	}
 	if err != nil {
-		l.log.Error("connection process start failure",
-			slog.String("listener", l.Addr().String()), slog.Any("reason", err))
 		l.dropHandoff(h, err)
 		return
 	}
@@ -365,7 +377,10 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		_ = in.TerminateChildPID(pid)
 		return
 	}
-	if l.active != nil {
+	switch {
+	case h.selfArming:
+		l.sys.Root.Send(pid, handedOver{})
+	case l.active != nil:
 		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile
 	}
 	c.started = true
@@ -420,12 +435,12 @@ func (l *Listener) connections(in supervisor.Inside) []admission {
 }
 
 // dropHandoff closes a socket that no handler took, gives back its slot,
-// and reports why.
+// and logs and reports why.
 func (l *Listener) dropHandoff(h *handoff, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
 	l.startErrors.Add(1)
-	l.events.AcceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
+	l.acceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
 // closeSocket closes h's socket and drops what it sent the acceptor.

@@ -1,11 +1,16 @@
 package ranch
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/supervisor"
+	"golang.org/x/sys/unix"
 )
 
 // Events is a listener's hook for metrics and logs, in the spirit of
@@ -90,6 +95,84 @@ func (NopEvents) ConnectionStart(ConnectionEvent) {}
 
 // ConnectionStop does nothing.
 func (NopEvents) ConnectionStop(ConnectionEvent) {}
+
+// SlogEvents returns an Events that logs a listener's events to logger,
+// or, if logger is nil, to the listener's logger (ListenerOptions.Logger,
+// or the actor system's). Each line names the listener by the address it
+// is bound to (listener=ADDR), and the levels are:
+//
+//	info   listener started, listener stopped (listener)
+//	info   connection accepted (acceptor, peer)
+//	debug  connection started (pid, peer): its handler owns the socket
+//	info   connection closed (pid, peer, duration): its handler has ended
+//	warn   acceptor reducing accept rate: accept failed, or out of file
+//	       descriptors (acceptor, reason, backoff)
+//	error  connection process start failure (acceptor, reason): no
+//	       handler took an accepted connection (debug when the reason is
+//	       shutdown: the listener was stopping)
+//
+// A listener logs its failed accepts and failed handler starts itself, at
+// the same levels and with the same messages: given SlogEvents, it leaves
+// them to it, so that each is logged once.
+func SlogEvents(logger *slog.Logger) Events { return slogEvents{log: logger} }
+
+// slogEvents is SlogEvents' Events; a listener given one binds it to
+// itself (l) and to its logger if it has none.
+type slogEvents struct {
+	log *slog.Logger
+	l   *Listener
+}
+
+// bind returns e bound to l.
+func (e slogEvents) bind(l *Listener) slogEvents {
+	if e.log == nil {
+		e.log = l.log
+	}
+	e.l = l
+	return e
+}
+
+func (e slogEvents) listener() slog.Attr { return slog.String("listener", e.l.name()) }
+
+func (e slogEvents) ListenerStart(ev ListenerEvent) {
+	e.log.Info("listener started", slog.String("listener", ev.Addr.String()))
+}
+
+func (e slogEvents) ListenerStop(ev ListenerEvent) {
+	e.log.Info("listener stopped", slog.String("listener", ev.Addr.String()))
+}
+
+func (e slogEvents) Accept(ev AcceptEvent) {
+	e.log.Info("connection accepted", e.listener(), slog.Int("acceptor", ev.Acceptor), slog.String("peer", ev.Peer.String()))
+}
+
+func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
+	var se *supervisor.Error
+	if errors.As(ev.Err, &se) && se.Op == "start_protocol" {
+		level := slog.LevelError
+		if errors.Is(se.Err, supervisor.Shutdown) {
+			level = slog.LevelDebug
+		}
+		e.log.Log(context.Background(), level, "connection process start failure",
+			e.listener(), slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))
+		return
+	}
+	msg := "acceptor reducing accept rate: accept failed"
+	if errors.Is(ev.Err, unix.EMFILE) || errors.Is(ev.Err, unix.ENFILE) {
+		msg = "acceptor reducing accept rate: out of file descriptors"
+	}
+	e.log.Warn(msg, e.listener(), slog.Int("acceptor", ev.Acceptor),
+		slog.String("reason", inet.Reason(ev.Err)), slog.Duration("backoff", ev.Backoff))
+}
+
+func (e slogEvents) ConnectionStart(ev ConnectionEvent) {
+	e.log.Debug("connection started", e.listener(), slog.String("pid", pidString(ev.PID)), slog.String("peer", ev.Peer.String()))
+}
+
+func (e slogEvents) ConnectionStop(ev ConnectionEvent) {
+	e.log.Info("connection closed", e.listener(), slog.String("pid", pidString(ev.PID)),
+		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration))
+}
 
 // guardedEvents calls a user's Events, logging a panic instead of passing
 // it on: a hook called from a connection supervisor must not take its

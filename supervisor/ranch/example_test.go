@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
@@ -59,4 +60,48 @@ func ExampleStartListener() {
 	// world
 	// 1 connection
 	// stopped
+}
+
+// echo is a connection's handler: it sends back every line. BaseHandler
+// gives it the other callbacks; the behaviour re-arms {active, once}.
+type echo struct{ ranch.BaseHandler }
+
+func (echo) HandleData(c *ranch.Conn, line []byte) ranch.Action {
+	if err := c.Send(line); err != nil {
+		return ranch.Fail(err)
+	}
+	return ranch.Continue
+}
+
+func (echo) HandleClose(c *ranch.Conn) { fmt.Println("closed") }
+
+// An echo server whose connections are served by a Handler, Thousand
+// Island's Handler behaviour: no actor to write, no {active, once} to
+// re-arm.
+func ExampleHandlerProtocol() {
+	system := otpactor.NewSystem()
+	l, err := ranch.StartListener(system.Root, ranch.HandlerProtocol(func() ranch.Handler { return echo{} }),
+		ranch.ListenerOptions{Addr: "127.0.0.1:0", SocketOptions: []socket.Option{socket.Packet(framing.Line)}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Fprint(c, "hello\nworld\n")
+	r := bufio.NewReader(c)
+	for range 2 {
+		line, _ := r.ReadString('\n')
+		fmt.Print(line)
+	}
+	c.Close()
+	l.Drain(5 * time.Second) // returns once the handler has ended
+	// Output:
+	// hello
+	// world
+	// closed
 }

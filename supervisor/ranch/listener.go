@@ -55,7 +55,9 @@ type ListenerOptions struct {
 	// Backlog(1024), Nodelay(true), SendTimeout(30s) and
 	// SendTimeoutClose(true); the IP of Addr overrides IP. An Active mode
 	// is applied to each connection once its handler owns it: until then
-	// it is passive.
+	// it is passive. A HandlerProtocol's handlers take it as their first
+	// mode ({active, once} if there is none), and set it once
+	// HandleConnection returns.
 	SocketOptions []socket.Option
 	// NumAcceptors is the number of acceptors (default 10).
 	NumAcceptors int
@@ -76,8 +78,8 @@ type ListenerOptions struct {
 	// (default supervisor.Timeout(5 * time.Second), Ranch's shutdown =>
 	// 5000).
 	Shutdown supervisor.ShutdownPolicy
-	// Events receives the listener's events (default none). A hook that
-	// panics is logged, and the listener goes on.
+	// Events receives the listener's events (default none; SlogEvents
+	// logs them). A hook that panics is logged, and the listener goes on.
 	Events Events
 	// Logger is where the listener logs: a warning per failed accept
 	// (out of file descriptors, ...), an error per handler that failed to
@@ -219,9 +221,16 @@ type Listener struct {
 	opts   ListenerOptions // checked, defaults applied
 	ip     netip.Addr      // Addr's IP; invalid for any
 	active *socket.Mode    // the active mode to set after the hand-off, if any
-	log    *slog.Logger
-	events guardedEvents
-	gate   *gate
+	// handlerMode is the first active mode of a HandlerProtocol's
+	// handlers: Active's, or {active, once}.
+	handlerMode socket.Mode
+	log         *slog.Logger
+	events      guardedEvents
+	// logs is how the listener logs its failed accepts and handler
+	// starts, unless its Events are a SlogEvents that logs them (quiet).
+	logs  slogEvents
+	quiet bool
+	gate  *gate
 
 	sup       atomic.Pointer[supervisor.Ref] // the listener's supervisor, once started
 	acceptors atomic.Pointer[supervisor.Ref] // the latest acceptors' supervisor
@@ -279,11 +288,26 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	if l.log == nil {
 		l.log = sys.Logger()
 	}
-	l.events = guardedEvents{ev: o.Events, log: l.log}
+	l.logs = slogEvents{log: l.log, l: l}
+	ev := o.Events
+	if se, ok := ev.(slogEvents); ok {
+		ev, l.quiet = se.bind(l), true
+	}
+	l.events = guardedEvents{ev: ev, log: l.log}
 	for _, so := range o.SocketOptions {
 		if so.Name() == socket.OptActive {
 			m, _ := so.Value().(socket.Mode)
 			l.active = &m
+		}
+	}
+	l.handlerMode = socket.Once
+	if l.active != nil {
+		l.handlerMode = *l.active
+	}
+	if _, ok := proto.(*handlerProtocol); ok {
+		if n, ok := l.handlerMode.Count(); ok && n < 1 {
+			return nil, &supervisor.InvalidError{Field: "ListenerOptions.SocketOptions", Value: socket.Active(l.handlerMode),
+				Reason: "bad_option", Detail: "a HandlerProtocol's {active, N} must have an N from 1 to 32767"}
 		}
 	}
 	if l.active != nil && *l.active == socket.False {
@@ -296,7 +320,8 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	l.addr = netip.AddrPortFrom(any4, uint16(port))
 
 	conns := supervisor.ChildSpec{ID: "conns", Type: supervisor.Supervisor, Start: l.startConnsSups}
-	r, err := supervisor.Start(parent, supervisor.Flags{Strategy: supervisor.RestForOne}, []supervisor.ChildSpec{conns, l.acceptorsSpec()})
+	r, err := supervisor.StartWith(parent, supervisor.Flags{Strategy: supervisor.RestForOne},
+		[]supervisor.ChildSpec{conns, l.acceptorsSpec()}, supervisor.Hooks{Name: l.supName})
 	if err != nil {
 		var se *supervisor.StartError
 		if errors.As(err, &se) {
@@ -347,6 +372,10 @@ func (l *Listener) Addr() netip.AddrPort {
 // name is how the listener's errors name it: the address in use, with the
 // port the system picked for port 0, not ListenerOptions.Addr.
 func (l *Listener) name() string { return l.Addr().String() }
+
+// supName is the name of the listener's supervisor in supervisor reports,
+// which its child supervisors' names begin with: "listener ADDR".
+func (l *Listener) supName() string { return "listener " + l.name() }
 
 // Port returns the port the listener listens on, Ranch's get_port.
 func (l *Listener) Port() int { return int(l.Addr().Port()) }

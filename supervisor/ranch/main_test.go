@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/otpnet/otpnet/driver"
+	"github.com/otpnet/otpnet/internal/benchecho"
 	"github.com/otpnet/otpnet/internal/leaktest"
 )
 
@@ -12,6 +13,7 @@ import (
 // driver pool, which lives as long as the process (as the BEAM's inet
 // driver does), is started first.
 func TestMain(m *testing.M) {
+	benchecho.Main(benchServers)
 	leaktest.Main(m, startDriver)
 }
 

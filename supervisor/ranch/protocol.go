@@ -1,6 +1,7 @@
 package ranch
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -23,7 +24,8 @@ import (
 // Start runs; once Start has returned, the listener makes the handler its
 // owner (controlling_process) and then, if the listener's socket options
 // named an active mode, sets it, so the socket's first message reaches
-// the handler after it owns the socket. A handler that sets the active
+// the handler after it owns the socket (HandlerProtocol's handlers are
+// told instead, and set it once HandleConnection has returned). A handler that sets the active
 // mode itself (leave Active out of the listener's options then) may do so
 // at once: messages sent before it owns the socket are moved to it, in
 // order, by controlling_process. Spawn handlers with
@@ -47,17 +49,22 @@ func (f ProtocolFunc) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Soc
 // ActorProtocol returns the Protocol that spawns, for each connection, the
 // actor newActor makes for it, with otpnet's owner mailbox
 // (otpactor.WithOwnerMailbox) and then opts. It returns nil if newActor is
-// nil, which StartListener refuses.
+// nil, which StartListener refuses; a nil actor refuses the connection
+// (AcceptError, and the listener's log).
 //
-// Every connection's actor shares one Props: its producer makes the actor
-// of the connection being started. protoactor calls a producer again only
-// to restart an actor, and a connection supervisor stops a failed handler
-// instead (Temporary children), so each handler is made once.
+// Every connection's actor shares one Props: its producer hands out the
+// actor of the connection being started. protoactor calls a producer again
+// only to restart an actor, and a connection supervisor stops a failed
+// handler instead (Temporary children), so each handler is made once.
 func ActorProtocol(newActor func(l *Listener, s *socket.Socket) actor.Actor, opts ...actor.PropsOption) Protocol {
 	if newActor == nil {
 		return nil
 	}
-	p := &actorProtocol{newActor: newActor}
+	return newActorProtocol(newActor, opts...)
+}
+
+func newActorProtocol(newActor func(l *Listener, s *socket.Socket) actor.Actor, opts ...actor.PropsOption) *actorProtocol {
+	p := &actorProtocol{newActor: newActor, noActor: errNoActor}
 	popts := append([]actor.PropsOption{otpactor.WithOwnerMailbox()}, opts...)
 	p.props = actor.PropsFromProducer(p.produce, popts...)
 	return p
@@ -68,40 +75,46 @@ func ActorProtocol(newActor func(l *Listener, s *socket.Socket) actor.Actor, opt
 type actorProtocol struct {
 	newActor func(l *Listener, s *socket.Socket) actor.Actor
 	props    *actor.Props
+	noActor  error // the start error when newActor makes none
 
-	mu       sync.Mutex // one Start at a time: produce runs within it
+	mu       sync.Mutex // one spawn at a time: produce runs within it
 	starting atomic.Pointer[starting]
 }
 
-// starting is the connection whose handler Start is spawning.
-type starting struct {
-	l *Listener
-	s *socket.Socket
-}
+// starting is the actor of the connection whose handler Start is
+// spawning.
+type starting struct{ a actor.Actor }
 
-// Start spawns the handler of s from ctx, the connection supervisor's,
-// as any child of a supervisor is spawned: the supervisor is its parent,
-// and keeps the one record of it (see package supervisor).
+// errNoActor is the start error of a connection whose actor was nil.
+var errNoActor = errors.New("ranch: ActorProtocol: newActor returned a nil actor")
+
+// Start makes the handler of s and spawns it from ctx, the connection
+// supervisor's, as any child of a supervisor is spawned: the supervisor
+// is its parent, and keeps the one record of it (see package supervisor).
 func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
+	a := p.newActor(l, s)
+	if a == nil {
+		return nil, p.noActor
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.starting.Store(&starting{l, s})
+	p.starting.Store(&starting{a})
 	defer p.starting.Store(nil)
 	return ctx.SpawnNamed(p.props, "conn"+ctx.ActorSystem().ProcessRegistry.NextId())
 }
 
-// produce makes the actor of the connection Start is spawning. Outside a
-// Start there is none, and the actor it makes stops at once. A producer
-// run by anything else during a Start (the Props of a handler reused to
-// spawn another, a restart by a supervisor not of package supervisor)
-// would make a second handler of that connection: handlers must not be
-// respawned from their own Props.
+// produce hands out the actor of the connection Start is spawning, once.
+// Outside a Start there is none, and the actor it makes stops at once. A
+// producer run by anything else (the Props of a handler reused to spawn
+// another, a restart by a supervisor not of package supervisor) gets no
+// second handler of a connection: handlers must not be respawned from
+// their own Props.
 func (p *actorProtocol) produce() actor.Actor {
-	c := p.starting.Load()
+	c := p.starting.Swap(nil)
 	if c == nil {
 		return stopAtOnce{}
 	}
-	return p.newActor(c.l, c.s)
+	return c.a
 }
 
 // stopAtOnce is an actor that stops as it starts.

@@ -8,7 +8,8 @@ import (
 // A listener keeps a conn for each connection, as the value of the
 // handler's record in its connection supervisor (32 bytes there): a field
 // added to it costs each idle connection its size, rounded up to the
-// allocator's size class. Without Events a connection costs 32 + 16 = 48
+// allocator's size class. So does a field added to a HandlerProtocol's
+// Conn. Without Events a connection costs 32 + 16 = 48
 // bytes there, as much as when the record held the listener's fields.
 func TestSizeof(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,6 +18,12 @@ func TestSizeof(t *testing.T) {
 	}{
 		{"conn", unsafe.Sizeof(conn{}), 16},
 		{"peerConn", unsafe.Sizeof(peerConn{}), 48},
+		// A HandlerProtocol's actor, one per connection: 64 bytes, the
+		// size class it is allocated in (a raw actor of ActorProtocol is
+		// the user's). Action is returned in registers: 48 bytes, eight
+		// words or fewer.
+		{"Conn", unsafe.Sizeof(Conn{}), 64},
+		{"Action", unsafe.Sizeof(Action{}), 48},
 	} {
 		if tc.got > tc.want {
 			t.Errorf("%s is %d bytes, more than %d", tc.name, tc.got, tc.want)
