@@ -4,16 +4,14 @@ import (
 	"fmt"
 	"time"
 
-	protoactor "github.com/asynkron/protoactor-go/actor"
-
 	"github.com/otpnet/otpnet/actor"
 )
 
 // downs is a Monitor: a channel that Down sends the stopped PID to. It is
 // buffered, as Down must not block.
-type downs chan *protoactor.PID
+type downs chan *actor.PID
 
-func (d downs) Down(who *protoactor.PID) { d <- who }
+func (d downs) Down(who *actor.PID) { d <- who }
 
 // Spawn runs a function as a Process, Erlang's spawn/1; MonitorPID tells a
 // monitor of the caller's own when it ends, Erlang's monitor/2.

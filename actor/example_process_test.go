@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	protoactor "github.com/asynkron/protoactor-go/actor"
-
 	"github.com/otpnet/otpnet/actor"
 )
 
@@ -67,7 +65,7 @@ func ExampleProcess_Watch() {
 	}
 	defer p.Close()
 
-	server := system.Root.Spawn(protoactor.PropsFromFunc(func(ctx protoactor.Context) {
+	server := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if m, ok := ctx.Message().(string); ok {
 			ctx.Respond("echo: " + m)
 		}
@@ -81,11 +79,11 @@ func ExampleProcess_Watch() {
 
 	system.Root.Stop(server)
 	down := func(m any) bool {
-		t, ok := m.(*protoactor.Terminated)
+		t, ok := m.(*actor.Terminated)
 		return ok && t.Who.Equal(server)
 	}
 	if m, err := p.Receive(down, time.Second); err == nil {
-		fmt.Println("down:", m.(*protoactor.Terminated).Why)
+		fmt.Println("down:", m.(*actor.Terminated).Why)
 	}
 	// Output:
 	// echo: ping

@@ -15,7 +15,7 @@ import (
 // order, to hand them to the socket's new owner. Spawn actors that own
 // sockets with it:
 //
-//	props := actor.PropsFromProducer(newHandler, otpactor.WithOwnerMailbox())
+//	props := actor.PropsFromProducer(newHandler, actor.WithOwnerMailbox())
 //
 // It runs as protoactor's default mailbox does (actor.Unbounded): system
 // messages first, suspension, the dispatcher's throughput, a panic

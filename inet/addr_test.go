@@ -471,23 +471,6 @@ func FuzzParseAddress(f *testing.F) {
 	})
 }
 
-func ExampleParseAddress() {
-	for _, s := range []string{"127.1", "0x7f.0.0.1", "::ffff:10.0.0.1", "fe80::1%05", "1.2.3."} {
-		a, err := ParseAddress(s)
-		if err != nil {
-			fmt.Println(s, "->", err)
-			continue
-		}
-		fmt.Println(s, "->", addrTerm(a), Ntoa(a))
-	}
-	// Output:
-	// 127.1 -> {127,0,0,1} 127.0.0.1
-	// 0x7f.0.0.1 -> {127,0,0,1} 127.0.0.1
-	// ::ffff:10.0.0.1 -> {0,0,0,0,0,65535,2560,1} ::ffff:10.0.0.1
-	// fe80::1%05 -> {65152,5,0,0,0,0,0,1} fe80::1%05
-	// 1.2.3. -> socket: parse_address: einval
-}
-
 // fakeResolver answers from its maps and records what it is asked. A host
 // named "slow" answers only when the context is done.
 type fakeResolver struct {

@@ -276,14 +276,3 @@ func TestFormatError(t *testing.T) {
 		}
 	}
 }
-
-func ExampleReason() {
-	err := error(&Error{Op: "recv", Err: syscall.ECONNRESET})
-	fmt.Println(err)
-	fmt.Println(Reason(err), errors.Is(err, syscall.ECONNRESET))
-	fmt.Println(FormatError(err))
-	// Output:
-	// socket: recv: econnreset
-	// econnreset true
-	// connection reset by peer
-}

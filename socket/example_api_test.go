@@ -3,6 +3,7 @@ package socket_test
 import (
 	"fmt"
 
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
 )
@@ -12,7 +13,12 @@ import (
 //
 //	receive {tcp, S, Data} -> ...; {tcp_closed, S} -> ... end
 func ExampleSocket_Match() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	ls, _ := socket.Listen(me, 0, socket.Active(socket.False))
 	defer ls.Close()
@@ -45,7 +51,12 @@ func ExampleSocket_Match() {
 // Every message about a socket is a Message: one process serving several
 // sockets tells them apart by From.
 func ExampleMessage() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	ls, _ := socket.Listen(me, 0, socket.Active(socket.False), socket.Packet(framing.Line))
 	defer ls.Close()
@@ -109,7 +120,12 @@ func ExampleMode_Count() {
 // accessor for its type gives the value: here what is left of an
 // {active, N} counter after one message.
 func ExampleSocket_GetOpt() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	ls, _ := socket.Listen(me, 0, socket.Active(socket.False))
 	defer ls.Close()

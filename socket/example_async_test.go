@@ -3,8 +3,7 @@ package socket_test
 import (
 	"fmt"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/socket"
 )
 
@@ -13,7 +12,12 @@ import (
 // as prim_inet:async_accept sends {inet_async, L, Ref, {ok, S}}; then it
 // reads the connection's first packet with AsyncRecv the same way.
 func ExampleSocket_AsyncAccept() {
-	main := self()
+	system := actor.NewSystem()
+	main, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer main.Close()
 	lsock, _ := socket.Listen(main, 0, socket.Active(socket.False))
 	defer lsock.Close()
@@ -34,7 +38,7 @@ func ExampleSocket_AsyncAccept() {
 			m.Socket.Close()
 			done <- fmt.Sprintf("%s (%v)", m.Data, m.Err)
 		}
-	}, otpactor.WithOwnerMailbox())
+	}, actor.WithOwnerMailbox())
 	pid := system.Root.Spawn(acceptor)
 	defer system.Root.Stop(pid)
 

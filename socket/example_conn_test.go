@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 )
@@ -18,14 +19,19 @@ import (
 // the lines a peer sends until it closes. The Conn's socket is passive
 // and raw; its owner, me, must live as long as the Conn is used.
 func ExampleNewConn() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	lsock, _ := socket.Listen(me, 0, socket.Active(socket.False))
 	defer lsock.Close()
 	port, _ := lsock.Port()
 
 	go func() {
-		peer := self()
+		peer, _ := actor.NewProcess(system)
 		defer peer.Close()
 		s, _ := socket.Connect(peer, "localhost", port, socket.Infinity)
 		s.Send([]byte("first line\nsecond "), []byte("line\n"))
@@ -53,7 +59,12 @@ func ExampleNewConn() {
 // A listening socket as a net.Listener: net/http serves over it. The
 // connections it accepts belong to the listening socket's owner.
 func ExampleNewListener() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	lsock, _ := socket.Listen(me, 0, socket.IP(netip.MustParseAddr("127.0.0.1")), socket.Active(socket.False))
 	ln, err := socket.NewListener(lsock)
@@ -82,7 +93,12 @@ func ExampleNewListener() {
 // A Recv until a context is done, rather than for a timeout: its error
 // is timeout, as Erlang says, and the context's.
 func ExampleSocket_RecvContext() {
-	me := self()
+	system := actor.NewSystem()
+	me, err := actor.NewProcess(system) // this goroutine's Erlang process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer me.Close()
 	lsock, _ := socket.Listen(me, 0, socket.Active(socket.False))
 	defer lsock.Close()
@@ -94,7 +110,7 @@ func ExampleSocket_RecvContext() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	_, err := s.RecvContext(ctx, 0)
+	_, err = s.RecvContext(ctx, 0)
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, socket.ErrTimeout), errors.Is(err, context.DeadlineExceeded), inet.Reason(err))
 	// Output:

@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 )
 
-var system = otpactor.NewSystem()
+var system = actor.NewSystem()
 
 // self is a plain goroutine's Erlang process: spawn(fun() -> ... end).
-func self() *otpactor.Process {
-	p, err := otpactor.NewProcess(system)
+func self() *actor.Process {
+	p, err := actor.NewProcess(system)
 	if err != nil {
 		panic(err)
 	}
@@ -133,7 +132,7 @@ func server(ls *socket.Socket) {
 	}
 }
 
-func loop(me *otpactor.Process, s *socket.Socket) {
+func loop(me *actor.Process, s *socket.Socket) {
 	for {
 		s.SetOpts(socket.Active(socket.Once))
 		msg, _ := me.Receive(s.Match, socket.Infinity)

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/supervisor"
 )
 
@@ -20,7 +19,7 @@ import (
 // is left alone.
 func Example() {
 	// Discard the supervisor's error reports (the crash below) in the example.
-	system := otpactor.NewSystem(otpactor.WithLogger(slog.New(slog.DiscardHandler)))
+	system := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 	started := make(chan string, 16)
 	worker := func(id string) supervisor.ChildSpec {
 		return supervisor.ChildSpec{ID: id, Start: func(ctx actor.SpawnerContext, _ ...any) (*actor.PID, error) {
@@ -55,7 +54,7 @@ func Example() {
 // A simple_one_for_one supervisor of connections, each started with its
 // socket as an extra argument, as supervisor:start_child(Sup, [Socket]).
 func ExampleRef_StartChildArgs() {
-	system := otpactor.NewSystem()
+	system := actor.NewSystem()
 	conn := supervisor.ChildSpec{
 		Restart: supervisor.Temporary,
 		Start: func(ctx actor.SpawnerContext, args ...any) (*actor.PID, error) {

@@ -8,8 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
 )
@@ -36,7 +35,7 @@ func client(system *actor.ActorSystem, c config, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return fail(fmt.Errorf("bad port %q", p))
 	}
-	self, err := otpactor.NewProcess(system)
+	self, err := actor.NewProcess(system)
 	if err != nil {
 		return fail(err)
 	}

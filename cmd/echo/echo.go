@@ -11,8 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
@@ -35,11 +34,28 @@ var packets = map[string]framing.Type{
 	"raw": framing.Raw, "0": framing.Raw, "1": framing.One, "2": framing.Two, "4": framing.Four, "line": framing.Line,
 }
 
-// parseFlags reads the command line; errors have been printed on stderr.
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// description is the first line of the usage.
+const description = "echo is a supervised TCP echo server on otpnet, and with -connect its line client."
+
+// usage writes what -h prints: the description, the command lines and
+// fs's flags.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n", description)
+	fmt.Fprintln(w, "  echo [-addr HOST:PORT] [-packet raw|1|2|4|line] [-active once|true|false|N]")
+	fmt.Fprintln(w, "       [-acceptors N] [-max-conns N|infinity] [-drain DURATION] [-v]")
+	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line]")
+	fmt.Fprintf(w, "\nFlags:\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// parseFlags reads the command line. -h prints the usage on stdout and
+// returns flag.ErrHelp; other errors have been printed on stderr.
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	c := config{packet: framing.Line, active: socket.Once, maxConns: 1024}
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // printed below, on stdout for -h
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:4040", "`HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.Func("packet", "framing: raw, 1, 2, 4 or line (default line)", func(v string) error {
 		t, ok := packets[v]
@@ -83,6 +99,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.verbose, "v", false, "log the listener's events on stderr: its start and stop, each accept and each close")
 	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout, fs)
+		} else {
+			usage(stderr, fs)
+		}
 		return c, err
 	}
 	switch {
@@ -119,8 +140,11 @@ func validAddr(addr string) bool {
 // run is the program, less the process: it serves until ctx is done (or,
 // with -connect, runs the client) and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c, err := parseFlags(args, stderr)
-	if err != nil {
+	c, err := parseFlags(args, stdout, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
 		return 2
 	}
 	level := slog.LevelWarn
@@ -128,7 +152,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	system := otpactor.NewSystem(otpactor.WithLogger(logger))
+	system := actor.NewSystem(actor.WithLogger(logger))
 	if c.connect != "" {
 		return client(system, c, stdin, stdout, stderr)
 	}
@@ -163,12 +187,22 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 		fmt.Fprintln(stderr, "echo:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "draining %d connections for up to %v\n", l.Info().AllConnections, c.drain)
-	if err := l.Drain(c.drain); err != nil {
-		fmt.Fprintln(stderr, "echo:", err)
-	}
+	fmt.Fprintf(stdout, "draining %s for up to %v\n", connections(l.Info().AllConnections), c.drain)
+	err = l.Drain(c.drain)
 	fmt.Fprintln(stdout, "stopped")
+	if err != nil { // the drain ran out, and closed the connections left
+		fmt.Fprintln(stderr, "echo:", err)
+		return 1
+	}
 	return 0
+}
+
+// connections says "1 connection", "2 connections".
+func connections(n int) string {
+	if n == 1 {
+		return "1 connection"
+	}
+	return strconv.Itoa(n) + " connections"
 }
 
 // echo serves one connection: it sends back every packet. The behaviour

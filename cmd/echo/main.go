@@ -14,8 +14,9 @@
 //
 // Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
 // free port). On SIGINT or SIGTERM it stops accepting (new clients are
-// refused), lets the connections finish for up to -drain, closes the
-// ones left, and exits 0. With no flags it is the server of "gen_tcp
+// refused) and lets the connections finish for up to -drain: it exits 0
+// once they have, or, when -drain runs out, closes the ones left and
+// exits 1, saying how many on stderr. With no flags it is the server of "gen_tcp
 // Basics" (Elixir's EchoServer): 127.0.0.1:4040, {packet, line},
 // {active, once}.
 //
@@ -24,8 +25,9 @@
 //
 //	echo -connect HOST:PORT [-packet raw|1|2|4|line]
 //
-// Exit codes: 0 done, 1 could not serve (the address is in use, ...) or
-// connect, 2 bad flags.
+// echo -h prints this usage and exits 0. Exit codes: 0 done, 1 could not
+// serve (the address is in use, ...), connect, or drain in time, 2 bad
+// flags.
 package main
 
 import (

@@ -106,7 +106,7 @@ func closed(t *testing.T, c net.Conn) {
 
 // The flags' defaults are the article's server.
 func TestEchoDefaults(t *testing.T) {
-	c, err := parseFlags(nil, io.Discard)
+	c, err := parseFlags(nil, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +115,29 @@ func TestEchoDefaults(t *testing.T) {
 	if c != want {
 		t.Fatalf("defaults %+v, want %+v", c, want)
 	}
-	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s"}, io.Discard)
+	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s"}, io.Discard, io.Discard)
 	want = config{addr: "127.0.0.1:4040", packet: framing.Four, active: socket.N(7),
 		acceptors: 3, maxConns: ranch.Unlimited, drain: time.Second}
 	if err != nil || c != want {
 		t.Fatalf("parsed %+v (%v), want %+v", c, err, want)
+	}
+}
+
+// -h prints what the program is, how to run it and its flags, on stdout,
+// and exits 0.
+func TestEchoHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{arg}, strings.NewReader(""), &stdout, &stderr)
+		first, _, _ := strings.Cut(stdout.String(), "\n")
+		if code != 0 || first != description || stderr.Len() != 0 {
+			t.Fatalf("%s: exit %d, first line %q, stderr %q; want 0, %q, nothing", arg, code, first, stderr.String(), description)
+		}
+		for _, flag := range []string{"-addr", "-packet", "-active", "-acceptors", "-max-conns", "-drain", "-v", "-connect"} {
+			if !strings.Contains(stdout.String(), "\n  "+flag+" ") && !strings.Contains(stdout.String(), "\n  "+flag+"\t") {
+				t.Errorf("%s: %s missing from the usage:\n%s", arg, flag, stdout.String())
+			}
+		}
 	}
 }
 
@@ -283,20 +301,21 @@ func TestEchoClientErlangServer(t *testing.T) {
 
 // The server's defaults, {packet, line} and {active, once}: lines sent
 // together, and a line longer than the port's buffer, come back whole.
-// Stopping it with the client still there drains for -drain, then closes.
+// Stopping it with the client still there drains for -drain, then closes
+// the connection and exits 1.
 func TestEchoLines(t *testing.T) {
 	leaktest.Check(t)
 	s := startServer(t, "-drain", "50ms")
 	c := testkit.Dial(t, s.addr)
 	testkit.Echo(t, c, "one\ntwo\nthree\n")
 	testkit.Echo(t, c, strings.Repeat("long ", 20000)+"\n")
-	if code := s.stop(t); code != 0 {
-		t.Fatalf("exit %d", code)
+	if code := s.stop(t); code != 1 {
+		t.Fatalf("exit %d, want 1 (the drain ran out)", code)
 	}
 	closed(t, c)
 	// The drain ran out with the client there, and says so, naming the
 	// listener by the address in use (not -addr's port 0).
-	if want := `drain "` + s.addr + `": 1 connections left`; !strings.Contains(s.stderr.String(), want) {
+	if want := `drain "` + s.addr + `": 1 connection left`; !strings.Contains(s.stderr.String(), want) {
 		t.Fatalf("stderr %q, want %q", s.stderr.String(), want)
 	}
 }
@@ -367,7 +386,7 @@ func TestEchoSignalDrain(t *testing.T) {
 }
 
 // SIGINT with a connection that outlasts -drain: the server closes it when
-// the time is up and exits 0.
+// the time is up and exits 1, saying why on stderr.
 func TestEchoSignalDrainTimeout(t *testing.T) {
 	leaktest.Check(t)
 	cmd, addr, out, stderr := binary(t, "-drain", "300ms", "-packet", "4", "-active", "true")
@@ -378,17 +397,20 @@ func TestEchoSignalDrainTimeout(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	if line := out.Next(t); !strings.HasPrefix(line, "draining 1 connections for up to 300ms") {
+	if line := out.Next(t); !strings.HasPrefix(line, "draining 1 connection for up to 300ms") {
 		t.Fatalf("after SIGINT: %q", line)
 	}
 	closed(t, c)
-	if code := exitCode(t, cmd); code != 0 {
-		t.Fatalf("exit %d; stderr: %s", code, stderr)
+	if line := out.Next(t); line != "stopped" {
+		t.Fatalf("last line %q", line)
+	}
+	if code := exitCode(t, cmd); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
 	}
 	if d := time.Since(began); d < 300*time.Millisecond {
 		t.Fatalf("exited %v after SIGINT, before -drain", d)
 	}
-	if !strings.Contains(stderr.String(), "drain_timeout") {
-		t.Fatalf("stderr: %s", stderr)
+	if want := "1 connection left after 300ms: drain_timeout"; !strings.Contains(stderr.String(), want) {
+		t.Fatalf("stderr %q, want %q", stderr, want)
 	}
 }

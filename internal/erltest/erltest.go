@@ -2,8 +2,10 @@
 // tests compare against.
 //
 // Without escript on PATH such tests skip and say how to install it, so a
-// newcomer's fresh machine passes; with OTPNET_REQUIRE_ERLANG=1 (CI sets it)
-// they fail instead, so CI never skips them silently.
+// newcomer's fresh machine passes, and Report, called by every package's
+// TestMain (through leaktest.Run), says how many were skipped; with
+// OTPNET_REQUIRE_ERLANG=1 (CI sets it) they fail instead, so CI never
+// skips them silently.
 package erltest
 
 import (
@@ -24,6 +26,7 @@ func Escript(t testing.TB) string {
 	if os.Getenv("OTPNET_REQUIRE_ERLANG") == "1" {
 		t.Fatal(how + " (OTPNET_REQUIRE_ERLANG=1)")
 	}
+	skipped.Add(1)
 	t.Skip(how)
 	return ""
 }

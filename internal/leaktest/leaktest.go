@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -77,7 +78,9 @@ func Main(m *testing.M, lifelong ...func() error) {
 	os.Exit(Run(m, lifelong...))
 }
 
-// Run runs the tests and returns the run's exit code, 1 if they leaked. It
+// Run runs the tests and returns the run's exit code, 1 if they leaked,
+// after erltest.Report has said how many tests were skipped for want of
+// Erlang, if any were. It
 // first runs each of lifelong, which starts what lives as long as the
 // process (the sockets' driver pool, as the BEAM's inet driver lives as
 // long as the node), so that it is not taken for a leak; an error from
@@ -99,6 +102,7 @@ func Run(m *testing.M, lifelong ...func() error) int {
 			code = 1
 		}
 	}
+	erltest.Report(code)
 	return code
 }
 

@@ -6,8 +6,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
@@ -17,7 +16,7 @@ import (
 // connection is served by an actor of its own, the owner of its socket,
 // which gets each line as a *socket.TCP and re-arms {active, once}.
 func ExampleStartListener() {
-	system := otpactor.NewSystem()
+	system := actor.NewSystem()
 	echo := ranch.ActorProtocol(func(_ *ranch.Listener, s *socket.Socket) actor.Actor {
 		return actor.ReceiveFunc(func(ctx actor.Context) {
 			switch m := ctx.Message().(type) {
@@ -79,7 +78,7 @@ func (echo) HandleClose(c *ranch.Conn) { fmt.Println("closed") }
 // Island's Handler behaviour: no actor to write, no {active, once} to
 // re-arm.
 func ExampleHandlerProtocol() {
-	system := otpactor.NewSystem()
+	system := actor.NewSystem()
 	l, err := ranch.StartListener(system.Root, ranch.HandlerProtocol(func() ranch.Handler { return echo{} }),
 		ranch.ListenerOptions{Addr: "127.0.0.1:0", SocketOptions: []socket.Option{socket.Packet(framing.Line)}})
 	if err != nil {

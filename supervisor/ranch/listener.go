@@ -515,7 +515,11 @@ func (l *Listener) Drain(timeout time.Duration) error {
 	case <-l.Done():
 	case <-t.C:
 		if _, _, all := l.gate.counts(); all > 0 {
-			err = fmt.Errorf("supervisor: drain %q: %d connections left after %v: %w", l.name(), all, timeout, ErrDrainTimeout)
+			left := "1 connection"
+			if all != 1 {
+				left = strconv.Itoa(all) + " connections"
+			}
+			err = fmt.Errorf("supervisor: drain %q: %s left after %v: %w", l.name(), left, timeout, ErrDrainTimeout)
 		}
 	}
 	if serr := l.stop(); err == nil && !errors.Is(serr, supervisor.ErrNoProc) {

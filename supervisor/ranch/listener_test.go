@@ -451,7 +451,7 @@ func TestListenerDrain(t *testing.T) {
 		testkit.Echo(t, c, "stay")
 		began := time.Now()
 		err := testkit.Bounded(t, "Drain", func() error { return p.l.Drain(200 * time.Millisecond) })
-		if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), "1 connections left") {
+		if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), "1 connection left") {
 			t.Fatalf("Drain: %v, want drain_timeout with 1 left", err)
 		}
 		// The listener is named by the address in use, not the ":0" asked for.

@@ -29,7 +29,7 @@ import (
 // mode itself (leave Active out of the listener's options then) may do so
 // at once: messages sent before it owns the socket are moved to it, in
 // order, by controlling_process. Spawn handlers with
-// otpactor.WithOwnerMailbox (ActorProtocol does) so that they can in turn
+// actor.WithOwnerMailbox (ActorProtocol does) so that they can in turn
 // give their socket away without losing a message.
 //
 // l is the listener, for l.RemoveConnection.
@@ -48,7 +48,7 @@ func (f ProtocolFunc) Start(ctx actor.SpawnerContext, l *Listener, s *socket.Soc
 
 // ActorProtocol returns the Protocol that spawns, for each connection, the
 // actor newActor makes for it, with otpnet's owner mailbox
-// (otpactor.WithOwnerMailbox) and then opts. It returns nil if newActor is
+// (actor.WithOwnerMailbox) and then opts. It returns nil if newActor is
 // nil, which StartListener refuses; a nil actor refuses the connection
 // (AcceptError, and the listener's log).
 //
