@@ -399,11 +399,17 @@ func TestHandlerTrueAndPassive(t *testing.T) {
 		}
 	}
 	c.ask(t, "once")
+	// The reply to "once" is sent before its Action is applied: a "mode"
+	// answered says the switch is done, so that what follows comes in
+	// {active, once}.
+	if got := c.ask(t, "mode"); got != "once" {
+		t.Fatalf("mode after once: %q", got)
+	}
 	c.Write([]byte("pause\nheld\n"))
 	if got := c.read(t); got != "pause" {
 		t.Fatalf("%q", got)
 	}
-	want(t, calls, "connection", "data:a", "data:b", "data:mode", "data:once", "data:pause")
+	want(t, calls, "connection", "data:a", "data:b", "data:mode", "data:once", "data:mode", "data:pause")
 	p.sys.Root.Send(pid, "resume")
 	want(t, calls, "info:resume", "data:held") // held came once resumed
 	if got := c.read(t); got != "held" {
