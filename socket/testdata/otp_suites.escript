@@ -106,14 +106,26 @@ monitors() ->
 %% Out of fds, accept says emfile, again and again; with an fd freed it
 %% accepts the connection that waited.
 accept_emfile() ->
-    _ = io_lib:format("~w", [loaded]), % no fd will be left to load it with
+    %% No fd will be left to load a module with: load those the output
+    %% and an escript's crash report need now.
+    _ = io_lib:format("~w ~p", [loaded, loaded]),
     {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}, {active, false}, {backlog, 128}]),
     {ok, Port} = inet:port(L),
+    %% Connect and accept until accept fails. Whether the last free fd
+    %% goes to a connect or to an accept depends on how many fds the
+    %% runtime holds: when a connect finds none, close the last client
+    %% (its accepted peer stays open) and connect again.
     Fill = fun Fill(Socks) ->
-                   {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}]),
-                   case gen_tcp:accept(L, 5000) of
-                       {ok, A} -> Fill([A, C | Socks]);
-                       Error -> {Error, Socks}
+                   case gen_tcp:connect({127,0,0,1}, Port, [{active, false}]) of
+                       {ok, C} ->
+                           case gen_tcp:accept(L, 5000) of
+                               {ok, A} -> Fill([A, C | Socks]);
+                               Error -> {Error, Socks}
+                           end;
+                       {error, emfile} ->
+                           [A, C | Rest] = Socks,
+                           ok = gen_tcp:close(C),
+                           Fill([A | Rest])
                    end
            end,
     {First, [A | _]} = Fill([]),
