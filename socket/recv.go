@@ -208,8 +208,8 @@ func (s *Socket) AsyncRecv(c Caller, length int, timeout time.Duration) (AsyncRe
 // ealready, closed, noproc.
 func (s *Socket) startRecv(w *recvWait, into []byte) error {
 	if w.caller != nil {
-		// Outside s.mu: a target that goes as it is watched may have its
-		// other monitors told from within the call.
+		// The caller's Down may come as soon as it is monitored, before
+		// w is the socket's Recv: it marks w downed, looked at below.
 		alive, err := otpactor.MonitorPID(w.sys, w.caller, w)
 		if err != nil || !alive {
 			w.downed = true
