@@ -36,10 +36,8 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // connection for ever.
 func (s *Socket) Close() error {
 	s.mu.Lock()
-	if s.dead {
-		refs := s.takeMonitors() // closed by a send timeout, it exits only now
+	if s.dead { // closed, or closing: its monitors are told by then
 		s.mu.Unlock()
-		s.tellDown(refs, nil)
 		return nil
 	}
 	var l *unix.Linger
@@ -56,7 +54,7 @@ func (s *Socket) Close() error {
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
-	refs := s.takeMonitors()
+	refs, why := s.takeMonitors(), s.downReason(nil)
 	h, listener := s.h, s.listener
 	abort := l != nil && l.Onoff != 0 && l.Linger == 0
 	var closing chan struct{}
@@ -65,7 +63,7 @@ func (s *Socket) Close() error {
 		s.extra().closing = closing
 	}
 	s.mu.Unlock()
-	defer s.tellDown(refs, nil) // once the fd is closed
+	defer s.tellDown(refs, why) // once the fd is closed
 
 	switch {
 	case listener:

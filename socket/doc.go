@@ -84,7 +84,9 @@
 //     that the next packet is lost; otpnet drops it.
 //   - Whoever holds a socket monitor's reference may cancel it
 //     (CancelMonitor), and its Down for a socket whose owner stopped says
-//     normal (a nil Reason), otpnet's processes having no exit reason.
+//     normal (a nil Reason), otpnet's processes having no exit reason. A
+//     monitor made after the port exited gets noproc on both backends,
+//     where OTP 25's socket backend says nosock.
 //
 // # Go's interfaces
 //

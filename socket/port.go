@@ -215,10 +215,15 @@ func (s *Socket) goneReason() error {
 }
 
 // tellClosed sends the owed TCPError and TCPClosed; with exit_on_close
-// the port then dies. The caller holds s.mu.
+// the port then exits. A port whose fd a send timeout closed
+// (unconnected) has no error of the peer's to tell, and exits normally,
+// as OTP 25's. The caller holds s.mu.
 func (s *Socket) tellClosed() {
 	why := s.goneWhy()
-	if why != nil && !s.unconnected() { // a closed fd is no error of the peer's
+	if s.unconnected() {
+		why = nil // enotconn is the port's own state, not why it exits
+	}
+	if why != nil {
 		s.send(&TCPError{Socket: s, Reason: why})
 	}
 	s.send(&TCPClosed{Socket: s})
@@ -228,22 +233,14 @@ func (s *Socket) tellClosed() {
 	}
 }
 
-// die closes the port: the fd goes, waiting calls answer closed. The
-// caller holds s.mu.
-func (s *Socket) die() {
-	if s.dead {
-		return
-	}
-	s.dead = true
+// endRecv ends the pending Recv, if any, with closed, and drops the bytes
+// read and not received: the port has closed. The caller holds s.mu.
+func (s *Socket) endRecv() {
 	s.buf = nil
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, ErrClosed)
 		s.recv = nil
 	}
-	s.wakeSenders()
-	s.unlink()
-	s.endAccepts()
-	s.pool().Close(s.h)
 }
 
 // wakeSenders releases senders waiting on a busy socket: they find it

@@ -29,10 +29,12 @@ pair(COpts) ->
     {C, S}.
 
 %% The messages that come within 200 ms, with sockets and references
-%% left out: {tcp_error, Reason}, tcp_closed, {down, Info}.
+%% left out: {tcp_error, Reason}, tcp_closed, {down, Info} (of a port, or
+%% of the socket backend's socket).
 collect() ->
     receive
         {'DOWN', _, port, _, Info} -> [{down, Info} | collect()];
+        {'DOWN', _, socket, _, Info} -> [{down, Info} | collect()];
         {tcp_closed, _} -> [tcp_closed | collect()];
         {tcp_error, _, Reason} -> [{tcp_error, Reason} | collect()];
         {tcp, _, _} -> [tcp | collect()]
@@ -84,14 +86,27 @@ monitors() ->
     {C3, _S3} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
                       {sndbuf, 4096}]),
     _ = inet:monitor(C3),
-    Chunk = binary:copy(<<0>>, 65536),
-    Send = fun F(0) -> none;
-               F(N) -> case gen_tcp:send(C3, Chunk) of ok -> F(N - 1); E -> E end
-           end,
-    TimedOut = Send(1000),
+    TimedOut = send_until_error(C3),
     Closing = collect(),
     ok = gen_tcp:close(C3),
     out("monitor_send_timeout_close", [TimedOut, Closing, collect()]),
+    {C6, _S6} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
+                      {sndbuf, 4096}]),
+    _ = inet:monitor(C6),
+    TimedOut6 = send_until_error(C6),
+    ok = inet:setopts(C6, [{active, true}]),
+    out("monitor_send_timeout_close_active", [TimedOut6, collect()]),
+    {C7, _S7} = pair([{inet_backend, socket}, {active, false}, {send_timeout, 50},
+                      {send_timeout_close, true}, {sndbuf, 4096}]),
+    _ = inet:monitor(C7),
+    TimedOut7 = send_until_error(C7),
+    AtTimeout = collect(),
+    _ = inet:monitor(C7),
+    out("monitor_send_timeout_close_socket", [TimedOut7, AtTimeout, collect()]),
+    {C8, _S8} = pair([{inet_backend, socket}, {active, true}]),
+    _ = inet:monitor(C8),
+    ok = gen_tcp:close(C8),
+    out("monitor_close_socket", collect()),
     {C4, _S4} = pair([{active, false}]),
     M4 = inet:monitor(C4),
     Cancels = [inet:cancel_monitor(M4), inet:cancel_monitor(M4)],
@@ -102,6 +117,15 @@ monitors() ->
     M5b = inet:monitor(C5),
     ok = gen_tcp:close(C5),
     out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
+
+%% Sends 64 KiB at a time on C, whose peer does not read, until a send
+%% fails (at most 1000 times): its error, or none.
+send_until_error(C) ->
+    Chunk = binary:copy(<<0>>, 65536),
+    Send = fun F(0) -> none;
+               F(N) -> case gen_tcp:send(C, Chunk) of ok -> F(N - 1); E -> E end
+           end,
+    Send(1000).
 
 %% Out of fds, accept says emfile, again and again; with an fd freed it
 %% accepts the connection that waited.
