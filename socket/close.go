@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
@@ -26,9 +25,14 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // Closing a listening socket answers every Accept closed, and returns
 // once its fd is closed: its port is free, and a Listen on it right after
 // succeeds, as after OTP's. Closing a closed socket is not an error.
-// While Close waits, the socket answers closed, but for its options,
-// which can still be read and set, and for Send, which waits for the
-// Close to end: OTP's port is open until then.
+//
+// While Close waits for the queue, the port is still open, as OTP's is
+// until then: another goroutine's Recv (RecvAs, AsyncRecv, a Conn's Read)
+// receives what the peer sent, and a Recv still waiting when the fd
+// closes answers closed; Peername, Sockname, GetStat, Info and the
+// options answer as before; Send waits for the Close to end; Shutdown
+// answers closed. The port sends its owner no more messages, and its
+// monitors get their Down once the fd is closed.
 //
 // OTP 25 gives up on a stalled queue after three minutes, not five
 // seconds, and even then its port goes on sending, for as long as the
@@ -46,11 +50,6 @@ func (s *Socket) Close() error {
 		return err
 	})
 	s.dead = true
-	s.buf = nil
-	if s.recv != nil {
-		s.recv.reply(framing.Result{}, ErrClosed)
-		s.recv = nil
-	}
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
@@ -59,8 +58,10 @@ func (s *Socket) Close() error {
 	abort := l != nil && l.Onoff != 0 && l.Linger == 0
 	var closing chan struct{}
 	if q, _ := s.pool().Queued(h); q > 0 && !listener && !abort {
-		closing = make(chan struct{})
+		closing = make(chan struct{}) // open until the queue is sent: see closed
 		s.extra().closing = closing
+	} else {
+		s.endRecv()
 	}
 	s.mu.Unlock()
 	defer s.tellDown(refs, why) // once the fd is closed
@@ -86,6 +87,7 @@ func (s *Socket) Close() error {
 		s.mu.Lock()
 		close(closing)
 		s.ext.closing = nil
+		s.endRecv()
 		s.mu.Unlock()
 	}
 	return nil
@@ -179,13 +181,14 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 }
 
 // nameless is why s has no name for op ("peername" or "sockname"), or
-// nil: a closed port's are einval, as OTP's; a port whose fd a send
-// timeout closed answers as inet_drv does, its peer from its state
+// nil: a closed port's are einval, as OTP's (a port whose Close drains its
+// queue is not closed yet); a port whose fd a send timeout closed answers
+// as inet_drv does, its peer from its state
 // (enotconn) and its own name from the closed fd (ebadf). The caller holds
 // s.mu.
 func (s *Socket) nameless(op string) error {
 	switch {
-	case s.dead:
+	case s.closed():
 		return &inet.Error{Op: op, Err: unix.EINVAL}
 	case s.unconnected() && op == "peername":
 		return &inet.Error{Op: op, Err: unix.ENOTCONN}

@@ -71,7 +71,11 @@
 //   - Close waits for queued data while the queue shrinks, and gives up
 //     when it has not shrunk for five seconds (or at the linger time);
 //     OTP 25 gives up after three minutes, and its port then goes on
-//     sending for as long as the connection lives.
+//     sending for as long as the connection lives. Meanwhile the port is
+//     open, as OTP's: Recv, the names, the stats and the options work,
+//     and Send waits; but it sends its owner no more messages, where
+//     OTP's goes on delivering to an active owner, and Shutdown answers
+//     closed.
 //   - gen_tcp:fdopen(Fd, []) is passive; Connect with Fd, which stands for
 //     it, keeps connect's default, {active, true}.
 //   - A goroutine cannot be killed: when the process it calls for stops,

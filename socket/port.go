@@ -28,7 +28,7 @@ func (p *port) OnRead(data []byte) bool {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return false
 	}
 	s.stats.input(len(data))
@@ -150,7 +150,7 @@ func (p *port) OnError(err error) {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return
 	}
 	var we *driver.WriteError
@@ -185,9 +185,10 @@ func (p *port) OnFlush(queued int) {
 // peerGone records that nothing more will be read, because the peer
 // closed (why is nil) or an error: a pending Recv gets closed or the
 // error, an active owner TCPError (for an error) and TCPClosed, a passive
-// one nothing until it goes active. The caller holds s.mu.
+// one nothing until it goes active; the owner of a port that Close is
+// closing hears nothing. The caller holds s.mu.
 func (s *Socket) peerGone(why error) {
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return
 	}
 	s.gone, s.owed = true, true
@@ -201,7 +202,7 @@ func (s *Socket) peerGone(why error) {
 		s.recvTold = true
 	}
 	s.wakeSenders()
-	if s.active.active() {
+	if s.active.active() && !s.dead {
 		s.tellClosed()
 	}
 }

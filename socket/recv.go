@@ -113,7 +113,7 @@ func (s *Socket) dropRecv() {
 	if s.ext != nil {
 		s.ext.read = nil
 	}
-	if !s.active.active() && !s.dead {
+	if !s.active.active() && !s.closed() {
 		s.pool().Pause(s.h)
 	}
 }
@@ -251,7 +251,7 @@ func (s *Socket) startRecv(w *recvWait, into []byte) error {
 // holds s.mu.
 func (s *Socket) recvable(length int) error {
 	switch {
-	case s.dead:
+	case s.closed():
 		return ErrClosed
 	case s.listener, s.active.active(), length < 0, length > 0 && s.stream != nil:
 		return unix.EINVAL

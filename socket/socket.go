@@ -77,8 +77,9 @@ type portExt struct {
 	// Few ports ever need it: it is kept here, out of the port.
 	unconnected bool
 	// closing is closed when the Close that drains the queue of this
-	// closed port is done: until then Sends wait for it, and the options
-	// can still be read and set, as OTP's port is open until then.
+	// closed port is done: until then Sends wait for it, and Recv, the
+	// names, the stats and the options work, as OTP's port is open until
+	// then (see Close).
 	closing chan struct{}
 	// read is the buffer of a Conn's Read while it is the pending Recv:
 	// the port copies the bytes it answers with into it (take), and
@@ -104,8 +105,8 @@ func (s *Socket) tidyExt() {
 }
 
 // closed reports whether s is closed and no longer being closed: a Close
-// that drains its queue leaves its options to read and set until done.
-// The caller holds s.mu.
+// that drains its queue leaves the port open until done, for Recv, its
+// names, stats and options (see Close). The caller holds s.mu.
 func (s *Socket) closed() bool {
 	return s.dead && (s.ext == nil || s.ext.closing == nil)
 }

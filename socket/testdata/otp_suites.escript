@@ -10,6 +10,7 @@ main(["emfile"]) ->
     accept_emfile();
 main([]) ->
     monitors(),
+    close_draining(),
     pktoptions("recvtos", inet, [{recvtos, tos, 96}]),
     pktoptions("recvtosttl", inet, [{recvtos, tos, 96}, {recvttl, ttl, 33}]),
     pktoptions("recvttl", inet, [{recvttl, ttl, 33}]),
@@ -117,6 +118,51 @@ monitors() ->
     M5b = inet:monitor(C5),
     ok = gen_tcp:close(C5),
     out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
+
+%% A close that waits for its queue leaves the port open until it is done:
+%% another process's recv gets what the peer sent, peername, sockname and
+%% getstat answer; a recv still waiting when the close is done answers
+%% closed, and then the port is gone. The waits poll a process's state,
+%% which nothing sends word of.
+close_draining() ->
+    {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}, {active, false}, binary, {recbuf, 4096}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}, binary, {sndbuf, 4096},
+                                                  {high_watermark, 1 bsl 30},
+                                                  {low_watermark, 1 bsl 29}]),
+    {ok, S} = gen_tcp:accept(L),
+    ok = gen_tcp:close(L),
+    Size = 256 bsl 10,
+    ok = gen_tcp:send(S, <<"from peer">>),
+    ok = gen_tcp:send(C, binary:copy(<<1>>, Size)),
+    Self = self(),
+    Closer = spawn(fun() -> Self ! {closed, gen_tcp:close(C)} end),
+    until(fun() -> process_info(Closer, current_function) =:=
+                       {current_function, {prim_inet, close_pend_loop, 3}} end),
+    Recv = case gen_tcp:recv(C, 0, 1000) of {ok, B} -> {ok, byte_size(B)}; E -> E end,
+    Names = [element(1, inet:peername(C)), element(1, inet:sockname(C))],
+    Stat = case inet:getstat(C, [send_pend]) of
+               {ok, [{send_pend, N}]} when N > 0 -> ok;
+               E2 -> E2
+           end,
+    Waiter = spawn(fun() -> Self ! {waited, gen_tcp:recv(C, 0)} end),
+    until(fun() -> process_info(Waiter, current_function) =:=
+                       {current_function, {prim_inet, recv0, 3}} end),
+    read_n(S, Size),
+    Closed = receive {closed, R} -> R after 10000 -> close_hangs end,
+    Waited = receive {waited, W} -> W after 10000 -> recv_hangs end,
+    out("close_draining", [Recv, Names, Stat, Closed, Waited,
+                           element(1, inet:peername(C)), inet:getstat(C, [send_pend])]).
+
+until(F) ->
+    case F() of
+        true -> ok;
+        false -> timer:sleep(1), until(F)
+    end.
+
+%% Receives N bytes on S, and drops them.
+read_n(_, 0) -> ok;
+read_n(S, N) -> {ok, B} = gen_tcp:recv(S, 0), read_n(S, N - byte_size(B)).
 
 %% Sends 64 KiB at a time on C, whose peer does not read, until a send
 %% fails (at most 1000 times): its error, or none.
