@@ -31,11 +31,16 @@ type Monitor interface{ Down(who *actor.PID) }
 var errNilMonitor = errors.New("actor: nil monitor")
 
 // MonitorPID asks that mon be told (Down) when the actor or Process at pid
-// stops, as Erlang's monitor(process, Pid) asks for a 'DOWN' message. It
-// reports alive false when pid is already gone, or goes before MonitorPID
-// returns: then Down is never called, and the caller acts on it at once,
-// under its own locks if need be. (That is the rule for a monitor that
-// came too late; Erlang sends 'DOWN' with reason noproc at once instead.)
+// stops, as Erlang's monitor(process, Pid) asks for a 'DOWN' message: it
+// is the callback form of monitor/2, which queues no message (OnExit is
+// the same for a func). The message form, an *actor.Terminated in the
+// mailbox, is Process.Watch, or an actor's ctx.Watch.
+//
+// MonitorPID reports alive false when pid is already gone, or goes before
+// it returns: then Down is never called, and the caller acts on it at
+// once, under its own locks if need be. (That is the rule for a monitor
+// that came too late; Erlang sends 'DOWN' with reason noproc at once
+// instead.)
 //
 // MonitorPID never runs a Down on its calling goroutine, neither mon's
 // nor another monitor's, so it may be called under a lock that a Down

@@ -41,7 +41,8 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
-//	any of these (or a 'DOWN') from S       socket.Message, m.From() == s; p.Receive(s.Match, t)
+//	any of these (or a 'DOWN', an inet_async) from S
+//	                                        socket.Message, m.From() == s; p.Receive(s.Match, t)
 //	inet:monitor(S)                         ref, err := s.Monitor(self)
 //	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
 //	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}

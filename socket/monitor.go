@@ -29,10 +29,6 @@ import (
 // line, with the other things few ports need: a socket nobody monitors
 // pays nothing for them.
 
-// ErrNoProc is noproc, the same value as inet.ErrNoProc: the Reason of the
-// Down that Monitor sends at once when the port has already exited.
-var ErrNoProc = inet.ErrNoProc
-
 // MonitorRef is a monitor's reference, Erlang's MonitorRef: Monitor
 // returns it, the Down it causes carries it, and CancelMonitor takes it.
 // Compare references by pointer.

@@ -238,7 +238,9 @@ func (s *Socket) Owner() *actor.PID {
 // and a closed socket answers closed. The socket's messages still queued
 // at the old owner move to the new one, in order, before any newer one,
 // when the old owner is an otpnet actor.Process or an actor spawned with
-// actor.WithOwnerMailbox; the active mode carries over.
+// actor.WithOwnerMailbox; the active mode carries over. A monitor's Down
+// and an AcceptResult or RecvResult stay where they are: they are the
+// monitoring or the calling process's, not the owner's.
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
 	if err := s.handOver(c, newOwner); err != nil {
 		return &inet.Error{Op: "controlling_process", Err: err}
@@ -291,7 +293,8 @@ func (s *Socket) alive(pid *actor.PID) bool {
 
 // isMine reports whether msg is one of the messages s's port sends its
 // owner, which controlling_process moves to the new owner: Match less a
-// monitor's Down, which belongs to the monitoring process.
+// monitor's Down, which belongs to the monitoring process, and the
+// results of AsyncAccept and AsyncRecv, which belong to their caller.
 func (s *Socket) isMine(msg any) bool {
 	switch m := msg.(type) {
 	case *TCP:
