@@ -315,6 +315,13 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	if l.isSuspended() {
 		return nil, supervisor.Ignore
 	}
+	// The acceptors' supervisor this start replaces is gone, but its
+	// listening socket may not be closed yet: its monitors are told one
+	// after the other, latest first, so the listener's supervisor, which
+	// monitors it to terminate it, may restart it before its exit hook
+	// (below) has closed the socket. Listening on the port before then
+	// fails (eaddrinuse), and costs the listener a restart.
+	l.waitListenerClosed()
 	ls, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
 		return nil, err
@@ -402,10 +409,23 @@ func (l *Listener) waitListenerClosed() {
 	l.mu.Lock()
 	closed := l.lsClosed
 	l.mu.Unlock()
-	if closed != nil {
-		<-closed
+	if closed == nil {
+		return
 	}
+	select {
+	case <-closed:
+		return
+	default:
+	}
+	if testHookListenerWait != nil {
+		testHookListenerWait()
+	}
+	<-closed
 }
+
+// testHookListenerWait, when a test sets it, is called by
+// waitListenerClosed when it is about to wait.
+var testHookListenerWait func()
 
 // acceptFailed logs and reports a failed accept. Out of file descriptors,
 // Ranch's acceptor reduces its accept rate; so does this one after any
