@@ -24,7 +24,9 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // has passed; with linger {true, 0} the connection is reset instead.
 // Closing a listening socket answers every Accept closed, and returns
 // once its fd is closed: its port is free, and a Listen on it right after
-// succeeds, as after OTP's. Closing a closed socket is not an error.
+// succeeds, as after OTP's. Closing a closed socket is not an error; a
+// Close made while another closes the socket returns once that one has
+// closed its fd.
 //
 // While Close waits for the queue, the port is still open, as OTP's is
 // until then: another goroutine's Recv (RecvAs, AsyncRecv, a Conn's Read)
@@ -40,8 +42,8 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // connection for ever.
 func (s *Socket) Close() error {
 	s.mu.Lock()
-	if s.dead { // closed, or closing: its monitors are told by then
-		s.mu.Unlock()
+	if s.dead {
+		s.awaitClose()
 		return nil
 	}
 	var l *unix.Linger
@@ -49,7 +51,7 @@ func (s *Socket) Close() error {
 		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
 		return err
 	})
-	s.dead = true
+	s.dead, s.shutting = true, true
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
@@ -64,15 +66,14 @@ func (s *Socket) Close() error {
 		s.endRecv()
 	}
 	s.mu.Unlock()
-	defer s.tellDown(refs, why) // once the fd is closed
 
 	switch {
 	case listener:
 		// The port's own accepts take the fd only under s.mu, and are
 		// done by now; CloseLinger still waits for any other use of the
 		// fd, so that the port is free when Close returns whoever
-		// accepts. A port that dies (die) waits for nothing: it may die
-		// on a poller.
+		// accepts. A port that exits by itself (exit) waits for
+		// nothing: it may exit on a poller.
 		s.pool().CloseLinger(h)
 	case abort:
 		s.pool().Abort(h)
@@ -83,14 +84,39 @@ func (s *Socket) Close() error {
 		}
 		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
 	}
+	s.tellDown(refs, why) // once the fd is closed
+	s.mu.Lock()
+	s.shutting = false
 	if closing != nil {
-		s.mu.Lock()
 		close(closing)
 		s.ext.closing = nil
 		s.endRecv()
-		s.mu.Unlock()
 	}
+	if x := s.ext; x != nil && x.fdClosed != nil {
+		close(x.fdClosed)
+		x.fdClosed = nil
+	}
+	s.mu.Unlock()
 	return nil
+}
+
+// awaitClose returns once s's fd is closed, when another Close is closing
+// it: so a Close of a listening socket returns with its port free, and
+// one of a socket whose queue another Close drains returns with it, as a
+// second gen_tcp:close waits for the queue too. The caller holds s.mu,
+// which awaitClose releases.
+func (s *Socket) awaitClose() {
+	if !s.shutting {
+		s.mu.Unlock()
+		return
+	}
+	x := s.extra()
+	if x.fdClosed == nil {
+		x.fdClosed = make(chan struct{})
+	}
+	done := x.fdClosed
+	s.mu.Unlock()
+	<-done
 }
 
 // How is what Shutdown shuts down, gen_tcp:shutdown's read | write |

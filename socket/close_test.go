@@ -172,3 +172,51 @@ func TestRecvDuringDrainingClose(t *testing.T) {
 		t.Fatalf("GetStat after Close = %v, want einval", err)
 	}
 }
+
+// A Close made while another Close closes the socket returns once that
+// one has closed the fd, not before: here the first drains a queue the
+// peer has not read, and the second returns after it, once the peer has
+// read it all. (So a listening socket's port is free when any Close of
+// it returns.)
+func TestCloseWhileClosing(t *testing.T) {
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 256<<10)
+	var log testkit.Log
+	first := make(chan struct{})
+	go func() {
+		c.Close()
+		log.Add("first Close returned")
+		close(first)
+	}()
+	testkit.Until(t, "Close draining the queue", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.dead && c.ext != nil && c.ext.closing != nil
+	})
+	second := make(chan struct{})
+	go func() {
+		c.Close()
+		log.Add("second Close returned")
+		close(second)
+	}()
+	testkit.Until(t, "the second Close waiting, or returned", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		select {
+		case <-second:
+			return true
+		default:
+			return c.ext != nil && c.ext.fdClosed != nil
+		}
+	})
+	for n := 0; n < len(sent); { // the peer reads: the queue drains
+		data, err := s.Recv(0, testkit.WaitBound)
+		if err != nil {
+			t.Fatalf("the peer, after %d of %d bytes: %v", n, len(sent), err)
+		}
+		n += len(data)
+	}
+	testkit.Recv(t, first, "return from the first Close")
+	testkit.Recv(t, second, "return from the second Close")
+	log.Before(t, "first Close returned", "second Close returned")
+}

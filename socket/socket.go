@@ -53,6 +53,7 @@ type Socket struct {
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
 	exited   bool // the port has exited: its monitors are told (monitor.go)
+	shutting bool // a Close is closing the fd: another Close waits for it (ext.fdClosed)
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
@@ -85,6 +86,10 @@ type portExt struct {
 	// the port copies the bytes it answers with into it (take), and
 	// forgets it with the answer (answer, dropRecv).
 	read []byte
+	// fdClosed is closed when the Close that is closing the fd (shutting)
+	// has closed it: another Close made meanwhile waits for it, and makes
+	// it.
+	fdClosed chan struct{}
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -98,7 +103,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil {
 		return
 	}
 	s.ext = nil
