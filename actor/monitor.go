@@ -21,7 +21,9 @@ import (
 // target actor's last system message (the one in which protoactor took it
 // out of its registry) or closed the Process; for a PID watched through
 // protoactor (see MonitorPID), the goroutine that delivers its Terminated,
-// which is the same for a local actor. who is the target's PID. A Down may
+// which is the same for a local actor, or a goroutine of its own when
+// that is a MonitorPID call's; never the goroutine of a MonitorPID call.
+// who is the target's PID. A Down may
 // call MonitorPID and DemonitorPID, for its target or any other, and must
 // not block: it holds up that goroutine, the stopping actor's.
 type Monitor interface{ Down(who *actor.PID) }
@@ -29,16 +31,24 @@ type Monitor interface{ Down(who *actor.PID) }
 var errNilMonitor = errors.New("actor: nil monitor")
 
 // MonitorPID asks that mon be told (Down) when the actor or Process at pid
-// stops, as Erlang's monitor(process, Pid) asks for a 'DOWN' message. It
-// reports alive false when pid is already gone, or goes before MonitorPID
-// returns: then Down is never called, and the caller acts on it at once,
-// under its own locks if need be. (That is the rule for a monitor that
-// came too late; Erlang sends 'DOWN' with reason noproc at once instead.)
-// MonitorPID never calls mon's Down itself, so it may be called under a
-// lock that Down takes. Only when it is the first to watch a PID that
-// goes as it watches it does protoactor answer on the calling goroutine:
-// then the other monitors of that PID, if some came meanwhile, are told
-// from there.
+// stops, as Erlang's monitor(process, Pid) asks for a 'DOWN' message: it
+// is the callback form of monitor/2, which queues no message (OnExit is
+// the same for a func). The message form, an *actor.Terminated in the
+// mailbox, is Process.Watch, or an actor's ctx.Watch.
+//
+// MonitorPID reports alive false when pid is already gone, or goes before
+// it returns: then Down is never called, and the caller acts on it at
+// once, under its own locks if need be. (That is the rule for a monitor
+// that came too late; Erlang sends 'DOWN' with reason noproc at once
+// instead.)
+//
+// MonitorPID never runs a Down on its calling goroutine, neither mon's
+// nor another monitor's, so it may be called under a lock that a Down
+// takes (a socket's port monitors its owner under its own lock). The one
+// case where protoactor answers on the calling goroutine, the first watch
+// of a PID that goes as it is watched (its dead letters answer the Watch
+// with Terminated at once), tells the other monitors of that PID, if some
+// came meanwhile, from a goroutine of their own.
 //
 // Monitoring costs the target, if it is a Process or an actor spawned
 // with WithOwnerMailbox, a place in its set of monitors: nothing is
@@ -268,7 +278,8 @@ func watchPID(system *actor.ActorSystem, pid *actor.PID, mon Monitor) bool {
 		if made {
 			// A target gone already (or as this is posted, with a
 			// synchronous dispatcher) answers with Terminated at once, on
-			// this goroutine: w is told, and this call reports it gone.
+			// this goroutine: w is told, and this call reports it gone
+			// (the others are told apart: SendSystemMessage).
 			sendSystem(system, pid, &actor.Watch{Watcher: w.self})
 		}
 		w.mu.Lock()
@@ -339,9 +350,19 @@ func (w *pidWatch) SendSystemMessage(_ *actor.PID, msg any) {
 	}
 	w.end(watchTold)
 	mon := w.monitors.take()
+	// While a MonitorPID arms the watch, this may be its goroutine, whose
+	// caller may hold a lock that a Down takes: the monitors that came
+	// meanwhile are told from a goroutine of their own.
+	apart := w.arming > 0
 	w.mu.Unlock()
 	w.key.system.ProcessRegistry.Remove(w.self)
-	tell(mon, w.target)
+	switch {
+	case mon == nil:
+	case apart:
+		go tell(mon, w.target)
+	default:
+		tell(mon, w.target)
+	}
 }
 
 // Stop does nothing: a pidWatch ends when its target does, or when its

@@ -392,6 +392,73 @@ func TestWatchPIDGoneAsWatched(t *testing.T) {
 	noWatches(t, system)
 }
 
+// goneAsWatched is a remote process, as an address resolver finds it,
+// that goes just as it is first watched: it holds that Watch until
+// answer is closed, then answers it with Terminated on the watching
+// goroutine, as protoactor's dead letters answer the Watch of a PID that
+// left the registry after MonitorPID looked.
+type goneAsWatched struct {
+	system  *actor.ActorSystem
+	watched chan struct{} // closed when the first Watch comes
+	answer  chan struct{}
+	once    sync.Once
+}
+
+func (g *goneAsWatched) SendUserMessage(*actor.PID, any) {}
+func (g *goneAsWatched) Stop(*actor.PID)                 {}
+
+func (g *goneAsWatched) SendSystemMessage(pid *actor.PID, msg any) {
+	if w, ok := msg.(*actor.Watch); ok {
+		g.once.Do(func() {
+			close(g.watched)
+			<-g.answer
+			sendSystem(g.system, w.Watcher, &actor.Terminated{Who: pid, Why: actor.TerminatedReason_AddressTerminated})
+		})
+	}
+}
+
+// MonitorPID never runs a Down on its caller's goroutine, which may hold
+// a lock that the Down takes: not even the Down of a monitor that came
+// while the first MonitorPID of a PID armed its watch and the PID went
+// (protoactor answers that Watch on the calling goroutine). That one is
+// told after the caller let go of its lock, from elsewhere.
+func TestMonitorPIDNeverTellsOnCaller(t *testing.T) {
+	system := NewSystem()
+	g := &goneAsWatched{system: system, watched: make(chan struct{}), answer: make(chan struct{})}
+	system.ProcessRegistry.RegisterAddressResolver(func(pid *actor.PID) (actor.Process, bool) {
+		return g, pid.Address == "elsewhere"
+	})
+	pid := actor.NewPID("elsewhere", "target")
+	var log eventLog
+	var mu sync.Mutex // the first caller's, which the other monitor's Down takes
+	first := newRecorder(&log, "first")
+	other := &downCall{func(*actor.PID) {
+		mu.Lock()
+		log.add("down other", nil)
+		mu.Unlock()
+	}}
+	done := make(chan bool, 1)
+	go func() {
+		mu.Lock()
+		alive, _ := MonitorPID(system, pid, first)
+		log.add("first returned", nil)
+		mu.Unlock()
+		done <- alive
+	}()
+	testkit.Recv(t, g.watched, "the first Watch")
+	if alive, err := MonitorPID(system, pid, other); !alive || err != nil {
+		t.Fatalf("MonitorPID while the watch is armed = %v, %v; want alive", alive, err)
+	}
+	close(g.answer)
+	if alive := testkit.Recv(t, done, "return of the first MonitorPID (a Down on its goroutine would deadlock on its lock)"); alive {
+		t.Fatal("the first MonitorPID reported a PID that went as it was watched alive")
+	}
+	log.Wait(t, "down other")
+	log.Before(t, "first returned", "down other")
+	first.none(t)
+	noWatches(t, system)
+}
+
 // downRecorder is a Monitor that reports on a channel.
 type downRecorder chan *actor.PID
 

@@ -592,10 +592,15 @@ func (p *Process) Request(pid *actor.PID, msg any) {
 }
 
 // Watch asks the actor or Process at pid to send the Process an
-// *actor.Terminated when it stops, as Erlang's monitor/2 asks for a 'DOWN'
-// message; the Terminated arrives in the queue like any message. If pid is
-// already gone, it arrives at once, with Why actor.TerminatedReason_NotFound.
-// Watch is a no-op for a nil pid or a closed Process.
+// *actor.Terminated when it stops, as Erlang's monitor(process, Pid) asks
+// for a 'DOWN' message; the Terminated arrives in the queue like any
+// message, to Receive. If pid is already gone, it arrives at once, with
+// Why actor.TerminatedReason_NotFound. Watch is a no-op for a nil pid or
+// a closed Process.
+//
+// Watch is the message form of monitor/2, as an actor's ctx.Watch is;
+// MonitorPID is its callback form, which queues nothing and calls a
+// Monitor's Down instead.
 func (p *Process) Watch(pid *actor.PID) {
 	if pid == nil || p.Closed() {
 		return

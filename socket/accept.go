@@ -189,8 +189,8 @@ func (l *Socket) queueAccept(c Caller, async bool) (*acceptWait, error) {
 	w.sys, w.caller, w.state = c.ActorSystem(), c.Self(), waitNew
 	l.mu.Unlock()
 
-	// Outside l.mu: a target that goes as it is watched may have its
-	// other monitors told from within the call.
+	// The caller's Down may come as soon as it is monitored, before the
+	// wait is queued: it marks the wait downed, which is looked at below.
 	alive, err := otpactor.MonitorPID(w.sys, w.caller, w)
 	if err != nil || !alive {
 		l.mu.Lock()

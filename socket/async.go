@@ -58,6 +58,18 @@ type RecvResult struct {
 	Err    error
 }
 
+// From returns r.Listener: an AcceptResult is a Message of the listening
+// socket, as Erlang's {inet_async, L, Ref, Result} names L, so that
+// p.Receive(l.Match, t) takes it. It is the caller's, not the owner's:
+// controlling_process leaves it where it is.
+func (r *AcceptResult) From() *Socket { return r.Listener }
+
+// From returns r.Socket: a RecvResult is a Message of its socket, as
+// Erlang's {inet_async, S, Ref, Result} names S, so that
+// p.Receive(s.Match, t) takes it. It is the caller's, not the owner's:
+// controlling_process leaves it where it is.
+func (r *RecvResult) From() *Socket { return r.Socket }
+
 // IgnoreDeadLetterLogging keeps protoactor from logging a result whose
 // caller is gone: a caller that stops has its call dropped, but one may
 // have been on its way.

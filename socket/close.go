@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
@@ -25,10 +24,17 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 // has passed; with linger {true, 0} the connection is reset instead.
 // Closing a listening socket answers every Accept closed, and returns
 // once its fd is closed: its port is free, and a Listen on it right after
-// succeeds, as after OTP's. Closing a closed socket is not an error.
-// While Close waits, the socket answers closed, but for its options,
-// which can still be read and set, and for Send, which waits for the
-// Close to end: OTP's port is open until then.
+// succeeds, as after OTP's. Closing a closed socket is not an error; a
+// Close made while another closes the socket returns once that one has
+// closed its fd.
+//
+// While Close waits for the queue, the port is still open, as OTP's is
+// until then: another goroutine's Recv (RecvAs, AsyncRecv, a Conn's Read)
+// receives what the peer sent, and a Recv still waiting when the fd
+// closes answers closed; Peername, Sockname, GetStat, Info and the
+// options answer as before; Send waits for the Close to end; Shutdown
+// answers closed. The port sends its owner no more messages, and its
+// monitors get their Down once the fd is closed.
 //
 // OTP 25 gives up on a stalled queue after three minutes, not five
 // seconds, and even then its port goes on sending, for as long as the
@@ -37,9 +43,7 @@ func init() { closeStall.Store(int64(5 * time.Second)) }
 func (s *Socket) Close() error {
 	s.mu.Lock()
 	if s.dead {
-		refs := s.takeMonitors() // closed by a send timeout, it exits only now
-		s.mu.Unlock()
-		s.tellDown(refs, nil)
+		s.awaitClose()
 		return nil
 	}
 	var l *unix.Linger
@@ -47,33 +51,29 @@ func (s *Socket) Close() error {
 		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
 		return err
 	})
-	s.dead = true
-	s.buf = nil
-	if s.recv != nil {
-		s.recv.reply(framing.Result{}, ErrClosed)
-		s.recv = nil
-	}
+	s.dead, s.shutting = true, true
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
-	refs := s.takeMonitors()
+	refs, why := s.takeMonitors(), s.downReason(nil)
 	h, listener := s.h, s.listener
 	abort := l != nil && l.Onoff != 0 && l.Linger == 0
 	var closing chan struct{}
 	if q, _ := s.pool().Queued(h); q > 0 && !listener && !abort {
-		closing = make(chan struct{})
+		closing = make(chan struct{}) // open until the queue is sent: see closed
 		s.extra().closing = closing
+	} else {
+		s.endRecv()
 	}
 	s.mu.Unlock()
-	defer s.tellDown(refs, nil) // once the fd is closed
 
 	switch {
 	case listener:
 		// The port's own accepts take the fd only under s.mu, and are
 		// done by now; CloseLinger still waits for any other use of the
 		// fd, so that the port is free when Close returns whoever
-		// accepts. A port that dies (die) waits for nothing: it may die
-		// on a poller.
+		// accepts. A port that exits by itself (exit) waits for
+		// nothing: it may exit on a poller.
 		s.pool().CloseLinger(h)
 	case abort:
 		s.pool().Abort(h)
@@ -84,13 +84,39 @@ func (s *Socket) Close() error {
 		}
 		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
 	}
+	s.tellDown(refs, why) // once the fd is closed
+	s.mu.Lock()
+	s.shutting = false
 	if closing != nil {
-		s.mu.Lock()
 		close(closing)
 		s.ext.closing = nil
-		s.mu.Unlock()
+		s.endRecv()
 	}
+	if x := s.ext; x != nil && x.fdClosed != nil {
+		close(x.fdClosed)
+		x.fdClosed = nil
+	}
+	s.mu.Unlock()
 	return nil
+}
+
+// awaitClose returns once s's fd is closed, when another Close is closing
+// it: so a Close of a listening socket returns with its port free, and
+// one of a socket whose queue another Close drains returns with it, as a
+// second gen_tcp:close waits for the queue too. The caller holds s.mu,
+// which awaitClose releases.
+func (s *Socket) awaitClose() {
+	if !s.shutting {
+		s.mu.Unlock()
+		return
+	}
+	x := s.extra()
+	if x.fdClosed == nil {
+		x.fdClosed = make(chan struct{})
+	}
+	done := x.fdClosed
+	s.mu.Unlock()
+	<-done
 }
 
 // How is what Shutdown shuts down, gen_tcp:shutdown's read | write |
@@ -181,13 +207,14 @@ func (s *Socket) name(op string, get func(int) (unix.Sockaddr, error)) (netip.Ad
 }
 
 // nameless is why s has no name for op ("peername" or "sockname"), or
-// nil: a closed port's are einval, as OTP's; a port whose fd a send
-// timeout closed answers as inet_drv does, its peer from its state
+// nil: a closed port's are einval, as OTP's (a port whose Close drains its
+// queue is not closed yet); a port whose fd a send timeout closed answers
+// as inet_drv does, its peer from its state
 // (enotconn) and its own name from the closed fd (ebadf). The caller holds
 // s.mu.
 func (s *Socket) nameless(op string) error {
 	switch {
-	case s.dead:
+	case s.closed():
 		return &inet.Error{Op: op, Err: unix.EINVAL}
 	case s.unconnected() && op == "peername":
 		return &inet.Error{Op: op, Err: unix.ENOTCONN}

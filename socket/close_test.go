@@ -3,10 +3,12 @@ package socket
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
+	"golang.org/x/sys/unix"
 )
 
 // shortStall makes Close give up on a queue that has not shrunk for d, for
@@ -105,4 +107,116 @@ func TestClosePendingOutputStalledReader(t *testing.T) {
 	if len(got) >= len(sent) || !bytes.Equal(got, sent[:len(got)]) {
 		t.Fatalf("the peer got %d of %d bytes, want a prefix: the queue was dropped", len(got), len(sent))
 	}
+}
+
+// While Close drains the queue the port is open, as OTP 25's is
+// (otp_suites.escript, close_draining): a Recv on another goroutine gets
+// what the peer sent, the names and the stats answer; a Recv still
+// waiting when the fd closes answers closed, and then the socket is
+// closed to them all.
+func TestRecvDuringDrainingClose(t *testing.T) {
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 256<<10)
+	if err := s.Send([]byte("from peer")); err != nil {
+		t.Fatal(err)
+	}
+	closed := closeAsync(c)
+	testkit.Until(t, "Close draining the queue", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.dead && c.ext != nil && c.ext.closing != nil
+	})
+	if got, err := c.Recv(0, testkit.WaitBound); err != nil || string(got) != "from peer" {
+		t.Fatalf("Recv while Close drains = %q, %v; want what the peer sent", got, err)
+	}
+	if _, err := c.Peername(); err != nil {
+		t.Fatalf("Peername while Close drains = %v", err)
+	}
+	if _, err := c.Sockname(); err != nil {
+		t.Fatalf("Sockname while Close drains = %v", err)
+	}
+	if st, err := c.GetStat(); err != nil || st.SendPend == 0 || st.RecvOct != uint64(len("from peer")) {
+		t.Fatalf("GetStat while Close drains = %+v, %v; want the queue and the bytes received", st, err)
+	}
+	if info := c.Info(); fmt.Sprint(info.States) != "[connected open]" {
+		t.Fatalf("Info while Close drains: %v", info.States)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := c.Recv(0, Infinity)
+		waiting <- err
+	}()
+	testkit.Until(t, "the Recv waiting", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.recv != nil
+	})
+	for n := 0; n < len(sent); { // the peer reads: the queue drains
+		data, err := s.Recv(0, testkit.WaitBound)
+		if err != nil {
+			t.Fatalf("the peer, after %d of %d bytes: %v", n, len(sent), err)
+		}
+		n += len(data)
+	}
+	testkit.Recv(t, closed, "return from Close")
+	if err := testkit.Recv(t, waiting, "the waiting Recv's answer"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Recv waiting as the fd closed = %v, want closed", err)
+	}
+	if _, err := c.Recv(0, 0); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Recv after Close = %v, want closed", err)
+	}
+	if _, err := c.Peername(); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("Peername after Close = %v, want einval", err)
+	}
+	if _, err := c.GetStat(); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("GetStat after Close = %v, want einval", err)
+	}
+}
+
+// A Close made while another Close closes the socket returns once that
+// one has closed the fd, not before: here the first drains a queue the
+// peer has not read, and the second returns after it, once the peer has
+// read it all. (So a listening socket's port is free when any Close of
+// it returns.)
+func TestCloseWhileClosing(t *testing.T) {
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 256<<10)
+	var log testkit.Log
+	first := make(chan struct{})
+	go func() {
+		c.Close()
+		log.Add("first Close returned")
+		close(first)
+	}()
+	testkit.Until(t, "Close draining the queue", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.dead && c.ext != nil && c.ext.closing != nil
+	})
+	second := make(chan struct{})
+	go func() {
+		c.Close()
+		log.Add("second Close returned")
+		close(second)
+	}()
+	testkit.Until(t, "the second Close waiting, or returned", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		select {
+		case <-second:
+			return true
+		default:
+			return c.ext != nil && c.ext.fdClosed != nil
+		}
+	})
+	for n := 0; n < len(sent); { // the peer reads: the queue drains
+		data, err := s.Recv(0, testkit.WaitBound)
+		if err != nil {
+			t.Fatalf("the peer, after %d of %d bytes: %v", n, len(sent), err)
+		}
+		n += len(data)
+	}
+	testkit.Recv(t, first, "return from the first Close")
+	testkit.Recv(t, second, "return from the second Close")
+	log.Before(t, "first Close returned", "second Close returned")
 }

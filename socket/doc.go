@@ -41,7 +41,8 @@
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}
 //	{http, S, HttpPacket}                   *socket.HTTP{Socket: s, Packet: pkt}
-//	any of these (or a 'DOWN') from S       socket.Message, m.From() == s; p.Receive(s.Match, t)
+//	any of these (or a 'DOWN', an inet_async) from S
+//	                                        socket.Message, m.From() == s; p.Receive(s.Match, t)
 //	inet:monitor(S)                         ref, err := s.Monitor(self)
 //	inet:cancel_monitor(MRef)               socket.CancelMonitor(ref)
 //	{'DOWN', MRef, port, S, Info}           *socket.Down{Ref: ref, Socket: s, Reason: err}
@@ -71,7 +72,11 @@
 //   - Close waits for queued data while the queue shrinks, and gives up
 //     when it has not shrunk for five seconds (or at the linger time);
 //     OTP 25 gives up after three minutes, and its port then goes on
-//     sending for as long as the connection lives.
+//     sending for as long as the connection lives. Meanwhile the port is
+//     open, as OTP's: Recv, the names, the stats and the options work,
+//     and Send waits; but it sends its owner no more messages, where
+//     OTP's goes on delivering to an active owner, and Shutdown answers
+//     closed.
 //   - gen_tcp:fdopen(Fd, []) is passive; Connect with Fd, which stands for
 //     it, keeps connect's default, {active, true}.
 //   - A goroutine cannot be killed: when the process it calls for stops,
@@ -84,7 +89,9 @@
 //     that the next packet is lost; otpnet drops it.
 //   - Whoever holds a socket monitor's reference may cancel it
 //     (CancelMonitor), and its Down for a socket whose owner stopped says
-//     normal (a nil Reason), otpnet's processes having no exit reason.
+//     normal (a nil Reason), otpnet's processes having no exit reason. A
+//     monitor made after the port exited gets noproc on both backends,
+//     where OTP 25's socket backend says nosock.
 //
 // # Go's interfaces
 //

@@ -20,6 +20,13 @@ var (
 	ErrNotOwner = inet.ErrNotOwner
 	// ErrBadArg is the same value as inet.ErrBadArg: badarg.
 	ErrBadArg = inet.ErrBadArg
+	// ErrNoProc is the same value as inet.ErrNoProc (and
+	// supervisor.ErrNoProc): noproc. It is what the calls made for a
+	// process (Accept, AcceptContext, AsyncAccept, RecvAs, AsyncRecv,
+	// Connect, ConnectContext) return when that process has already
+	// stopped, and the Reason of the Down that Monitor sends at once when
+	// the port has already exited.
+	ErrNoProc = inet.ErrNoProc
 )
 
 // Infinity is the same value as inet.Infinity: the timeout that never

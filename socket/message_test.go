@@ -22,6 +22,8 @@ func TestMessageFrom(t *testing.T) {
 		&TCPPassive{Socket: s},
 		&HTTP{Socket: s, Packet: framing.HTTPEOH{}},
 		&Down{Socket: s},
+		&RecvResult{Socket: s},
+		&AcceptResult{Listener: s},
 	}
 	for _, m := range msgs {
 		if m.From() != s {
@@ -104,4 +106,50 @@ func TestMatchAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("Receive(s.Match, 0) allocates %v times", n)
 	}
+}
+
+// An AsyncRecv's or AsyncAccept's result is a Message of its socket, as
+// Erlang's {inet_async, S, Ref, Result} names S: Match takes it. It is its
+// caller's: controlling_process moves the port's own messages to the new
+// owner and leaves the results, as it leaves a monitor's Down.
+func TestAsyncResultsMatchAndStay(t *testing.T) {
+	p, q := newProc(t), newProc(t)
+	c, s := pair(t, p, Active(False))
+	if _, err := s.AsyncRecv(p, 0, Infinity); err != nil {
+		t.Fatal(err)
+	}
+	c.Send([]byte("async"))
+	res := testkit.ExpectOf(t, p, func(r *RecvResult) bool { return r.Socket == s })
+	l, port := listenLo(t, p)
+	defer l.Close()
+	if _, err := l.AsyncAccept(p, Infinity); err != nil {
+		t.Fatal(err)
+	}
+	cc := connect(t, q, "127.0.0.1", port, Active(False))
+	defer cc.Close()
+	accepted := testkit.ExpectOf(t, p, func(r *AcceptResult) bool { return r.Listener == l })
+	defer accepted.Socket.Close()
+	c.Send([]byte("active"))
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	tcp := testkit.ExpectOf(t, p, func(m *TCP) bool { return m.Socket == s })
+	p.Enqueue(res, tcp, accepted) // queued again, in this order
+
+	if err := s.ControllingProcess(p, q.PID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ControllingProcess(p, q.PID()); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.Flush(q); len(got) != 1 || got[0] != tcp {
+		t.Fatalf("the new owner got %#v, want the TCP alone", got)
+	}
+	if m := testkit.Expect(t, p, s.Match); m != res {
+		t.Fatalf("s.Match took %#v, want the RecvResult left with its caller", m)
+	}
+	if m := testkit.Expect(t, p, l.Match); m != accepted {
+		t.Fatalf("l.Match took %#v, want the AcceptResult left with its caller", m)
+	}
+	testkit.None(t, p, nil)
 }

@@ -39,10 +39,12 @@ type (
 )
 
 // Message is what every message about a socket has: *TCP, *TCPClosed,
-// *TCPError, *TCPPassive, *HTTP, and a socket monitor's *Down. From
-// returns the socket the message is about, the S of Erlang's {tcp, S,
-// Data}, {tcp_closed, S}, ... and {'DOWN', Ref, port, S, Info}, so that
-// all of one socket's messages are one type switch, or one match:
+// *TCPError, *TCPPassive, *HTTP, a socket monitor's *Down, and the
+// results of AsyncAccept and AsyncRecv, *AcceptResult and *RecvResult.
+// From returns the socket the message is about, the S of Erlang's {tcp,
+// S, Data}, {tcp_closed, S}, ..., {'DOWN', Ref, port, S, Info} and
+// {inet_async, S, Ref, Result}, so that all of one socket's messages are
+// one type switch, or one match:
 //
 //	msg, err := p.Receive(s.Match, t) // receive {tcp, S, _} | {tcp_closed, S} | ...
 //	switch m := msg.(type) { ... }
@@ -76,8 +78,9 @@ func (m *HTTP) From() *Socket { return m.Socket }
 // Match reports whether msg is a Message from s, for Process.Receive (and
 // TakeMatching): p.Receive(s.Match, t) is Erlang's receive of any of s's
 // messages, {tcp, S, _}, {tcp_closed, S}, {tcp_error, S, _},
-// {tcp_passive, S}, {http, S, _} or the Down of a monitor of S, leaving
-// every other message queued. It allocates nothing.
+// {tcp_passive, S}, {http, S, _}, the Down of a monitor of S or the
+// result of an AsyncAccept or AsyncRecv on S, {inet_async, S, _, _},
+// leaving every other message queued. It allocates nothing.
 func (s *Socket) Match(msg any) bool {
 	m, ok := msg.(Message)
 	return ok && m.From() == s

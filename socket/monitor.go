@@ -17,8 +17,10 @@ import (
 // exit_on_close, or an error did: emsgsize, econnreset with
 // show_econnreset), and when its owner stops. A passive socket whose peer
 // has gone, or one with exit_on_close false, has not exited: its Down
-// comes with Close. A port closed by a send timeout (send_timeout_close)
-// exits at Close too, as in OTP, where the port lives on until then.
+// comes with Close. On the inet backend a port closed by a send timeout
+// (send_timeout_close) lives on, as in OTP, and exits at Close, when its
+// owner stops, or when it tells an active owner (exit_on_close); on the
+// socket backend it exits at the timeout.
 //
 // A monitor is dropped when its process stops, as in Erlang: the monitor
 // reference is itself the monitor of the monitoring process
@@ -26,10 +28,6 @@ import (
 // exits or the monitor is cancelled. A port keeps its monitors out of
 // line, with the other things few ports need: a socket nobody monitors
 // pays nothing for them.
-
-// ErrNoProc is noproc, the same value as inet.ErrNoProc: the Reason of the
-// Down that Monitor sends at once when the port has already exited.
-var ErrNoProc = inet.ErrNoProc
 
 // MonitorRef is a monitor's reference, Erlang's MonitorRef: Monitor
 // returns it, the Down it causes carries it, and CancelMonitor takes it.
@@ -65,9 +63,14 @@ func (r *MonitorRef) String() string { return fmt.Sprintf("#Ref<0.%d>", r.id) }
 //   - nil: normally (Erlang's normal): Close closed it, the peer closed an
 //     active socket with exit_on_close, or its owner stopped. Erlang gives
 //     the owner's exit reason there; otpnet's processes have none;
+//   - ErrClosed: the same on the socket backend
+//     (InetBackend(BackendSocket)), whose monitors say closed in OTP 25,
+//     and there also a send timeout with SendTimeoutClose;
 //   - the error that closed it: emsgsize, or econnreset with
 //     ShowEconnreset (a syscall.Errno: name it with Reason);
 //   - ErrNoProc: the port had already exited when Monitor was called.
+//     OTP 25's socket backend says nosock there: otpnet says noproc for
+//     both.
 //
 // When the monitoring process owns the socket, its Down comes after the
 // port's last message (TCPError, TCPClosed).
@@ -147,11 +150,31 @@ func (s *Socket) dropMonitor(r *MonitorRef) bool {
 	return true
 }
 
-// exit closes the port, as die does, and tells its monitors why. The
-// caller holds s.mu.
+// exit closes the port by itself (not by Close): the fd goes, waiting
+// calls answer closed, and its monitors are told why. The caller holds
+// s.mu.
 func (s *Socket) exit(why error) {
-	s.die()
-	s.tellDown(s.takeMonitors(), why)
+	if s.dead {
+		return
+	}
+	s.dead = true
+	s.endRecv()
+	s.wakeSenders()
+	s.unlink()
+	s.endAccepts()
+	s.pool().Close(s.h)
+	s.tellDown(s.takeMonitors(), s.downReason(why))
+}
+
+// downReason is the Reason of the Downs of a port that exits for why (nil
+// for normal). On the socket backend (InetBackend(BackendSocket)) a port
+// that exits normally says closed, as OTP 25's socket monitors do, where
+// the inet backend's port says normal. The caller holds s.mu.
+func (s *Socket) downReason(why error) error {
+	if why == nil && s.opts.backend == BackendSocket {
+		return ErrClosed
+	}
+	return why
 }
 
 // takeMonitors marks the port exited and returns its monitors, to be
@@ -166,8 +189,8 @@ func (s *Socket) takeMonitors() []*MonitorRef {
 	return refs
 }
 
-// tellDown sends each monitor in refs its Down, and takes back its
-// monitor of its process.
+// tellDown sends each monitor in refs its Down, with the reason why (see
+// downReason), and takes back its monitor of its process.
 func (s *Socket) tellDown(refs []*MonitorRef, why error) {
 	for _, r := range refs {
 		otpactor.DemonitorPID(r.sys, r.pid, (*refMonitor)(r))

@@ -201,6 +201,7 @@ func TestSocketMonitorReasons(t *testing.T) {
 		why    error
 	}{
 		{"close", nil, func(c, _ *Socket) { c.Close() }, nil, nil},
+		{"close_socket_backend", []Option{InetBackend(BackendSocket)}, func(c, _ *Socket) { c.Close() }, nil, ErrClosed},
 		{"peer_close_active", nil, func(_, s *Socket) { s.Close() },
 			[]func(any, *Socket) bool{isClosed}, nil},
 		{"emsgsize", []Option{Packet(framing.One), PacketSize(2)}, func(_, s *Socket) { s.Send([]byte{5, 1, 2, 3, 4, 5}) },
@@ -332,6 +333,82 @@ func TestSocketMonitorNotExited(t *testing.T) {
 		testkit.None(t, p, nil) // closed, but the port has not exited
 		c.Close()
 		awaitDown(t, p, ref, c)
+	})
+}
+
+// A send that times out with send_timeout_close, and the Downs of the
+// port's monitors: OTP's monitor_send_timeout_close_* oracle lines. On
+// the inet backend the port lives on, not connected: an active mode set
+// then brings its tcp_closed and, with exit_on_close, its exit, normal
+// (not enotconn); its owner's stop ends it, normal. On the socket backend
+// it exits at the timeout: its monitors are told at once, closed, and one
+// made later gets its Down at once, noproc (OTP's nosock), even if its
+// owner then stops.
+func TestSocketMonitorSendTimeoutClose(t *testing.T) {
+	t.Parallel()
+	// timedOut returns a socket owned by owner, whose Send has timed out
+	// with send_timeout_close, monitored before that by p (ref).
+	timedOut := func(t *testing.T, owner, p proc, backend Backend) (*Socket, *MonitorRef) {
+		t.Helper()
+		l, port := listenLo(t, owner, Active(False), Recbuf(4096))
+		defer l.Close()
+		c := connect(t, owner, "127.0.0.1", port, InetBackend(backend), Active(False),
+			SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
+		s := accept(t, l, owner)
+		t.Cleanup(func() { c.Close(); s.Close() })
+		ref, err := c.Monitor(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sendUntilError(c); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("Send = %v, want timeout", err)
+		}
+		return c, ref
+	}
+	t.Run("inet_active", func(t *testing.T) {
+		p := newProc(t)
+		c, ref := timedOut(t, p, p, BackendInet)
+		testkit.None(t, p, nil) // closed, but the port has not exited
+		if err := c.SetOpts(Active(True)); err != nil {
+			t.Fatal(err)
+		}
+		msgs := testkit.InOrder(t, p,
+			func(m any) bool { return isClosed(m, c) },
+			testkit.OfType(func(d *Down) bool { return d.Ref == ref && d.Socket == c }))
+		if d := msgs[1].(*Down); d.Reason != nil {
+			t.Fatalf("Down reason %v, want normal", d.Reason)
+		}
+		testkit.None(t, p, nil)
+	})
+	t.Run("inet_owner_exit", func(t *testing.T) {
+		owner, p := newProc(t), newProc(t)
+		c, ref := timedOut(t, owner, p, BackendInet)
+		testkit.None(t, p, nil)
+		owner.Close()
+		if d := awaitDown(t, p, ref, c); d != nil && d.Reason != nil {
+			t.Fatalf("Down reason %v, want normal", d.Reason)
+		}
+	})
+	t.Run("socket", func(t *testing.T) {
+		owner, p := newProc(t), newProc(t)
+		c, ref := timedOut(t, owner, p, BackendSocket)
+		if d := awaitDown(t, p, ref, c); d != nil && !errors.Is(d.Reason, ErrClosed) {
+			t.Fatalf("Down reason %v, want closed", d.Reason)
+		}
+		late, err := c.Monitor(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := testkit.Flush(p) // sent by Monitor itself
+		if len(got) != 1 {
+			t.Fatalf("queued after Monitor: %#v, want its Down alone", got)
+		}
+		if d, isDown := got[0].(*Down); !isDown || d.Ref != late || !errors.Is(d.Reason, ErrNoProc) {
+			t.Fatalf("got %#v, want the Down of %v, noproc", got[0], late)
+		}
+		owner.Close()
+		c.Close()
+		testkit.None(t, p, nil) // exited once
 	})
 }
 

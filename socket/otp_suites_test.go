@@ -67,6 +67,17 @@ func TestOTPSuitesOracle(t *testing.T) {
 		"monitor_passive":             "[{error,closed},[],[tcp_closed,{down,normal}]]",
 		"monitor_exit_on_close_false": "[[tcp_closed],[{down,normal}]]",
 		"monitor_send_timeout_close":  "[{error,timeout},[],[{down,normal}]]",
+		// TestSocketMonitorSendTimeoutClose: on the inet backend an
+		// active mode brings tcp_closed and the Down, normal; the socket
+		// backend's port exits at the timeout, closed, and a later
+		// monitor's Down is nosock (otpnet's noproc)
+		"monitor_send_timeout_close_active": "[{error,timeout},[tcp_closed,{down,normal}]]",
+		"monitor_send_timeout_close_socket": "[{error,timeout},[{down,closed}],[{down,nosock}]]",
+		// TestSocketMonitorReasons: the socket backend's Down says closed
+		"monitor_close_socket": "[{down,closed}]",
+		// TestRecvDuringDrainingClose: a draining Close leaves the port
+		// open until the fd closes
+		"close_draining": "[{ok,9},[ok,ok],ok,ok,{error,closed},error,{error,einval}]",
 		// TestSocketMonitorCancel
 		"monitor_cancel":             "[[true,false],[]]",
 		"monitor_cancel_after_close": "[false,false,[{down,normal},{down,normal}]]",

@@ -28,7 +28,7 @@ func (p *port) OnRead(data []byte) bool {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return false
 	}
 	s.stats.input(len(data))
@@ -150,7 +150,7 @@ func (p *port) OnError(err error) {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return
 	}
 	var we *driver.WriteError
@@ -185,9 +185,10 @@ func (p *port) OnFlush(queued int) {
 // peerGone records that nothing more will be read, because the peer
 // closed (why is nil) or an error: a pending Recv gets closed or the
 // error, an active owner TCPError (for an error) and TCPClosed, a passive
-// one nothing until it goes active. The caller holds s.mu.
+// one nothing until it goes active; the owner of a port that Close is
+// closing hears nothing. The caller holds s.mu.
 func (s *Socket) peerGone(why error) {
-	if s.dead || s.gone {
+	if s.closed() || s.gone {
 		return
 	}
 	s.gone, s.owed = true, true
@@ -201,7 +202,7 @@ func (s *Socket) peerGone(why error) {
 		s.recvTold = true
 	}
 	s.wakeSenders()
-	if s.active.active() {
+	if s.active.active() && !s.dead {
 		s.tellClosed()
 	}
 }
@@ -215,10 +216,15 @@ func (s *Socket) goneReason() error {
 }
 
 // tellClosed sends the owed TCPError and TCPClosed; with exit_on_close
-// the port then dies. The caller holds s.mu.
+// the port then exits. A port whose fd a send timeout closed
+// (unconnected) has no error of the peer's to tell, and exits normally,
+// as OTP 25's. The caller holds s.mu.
 func (s *Socket) tellClosed() {
 	why := s.goneWhy()
-	if why != nil && !s.unconnected() { // a closed fd is no error of the peer's
+	if s.unconnected() {
+		why = nil // enotconn is the port's own state, not why it exits
+	}
+	if why != nil {
 		s.send(&TCPError{Socket: s, Reason: why})
 	}
 	s.send(&TCPClosed{Socket: s})
@@ -228,22 +234,14 @@ func (s *Socket) tellClosed() {
 	}
 }
 
-// die closes the port: the fd goes, waiting calls answer closed. The
-// caller holds s.mu.
-func (s *Socket) die() {
-	if s.dead {
-		return
-	}
-	s.dead = true
+// endRecv ends the pending Recv, if any, with closed, and drops the bytes
+// read and not received: the port has closed. The caller holds s.mu.
+func (s *Socket) endRecv() {
 	s.buf = nil
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, ErrClosed)
 		s.recv = nil
 	}
-	s.wakeSenders()
-	s.unlink()
-	s.endAccepts()
-	s.pool().Close(s.h)
 }
 
 // wakeSenders releases senders waiting on a busy socket: they find it

@@ -113,7 +113,7 @@ func (s *Socket) dropRecv() {
 	if s.ext != nil {
 		s.ext.read = nil
 	}
-	if !s.active.active() && !s.dead {
+	if !s.active.active() && !s.closed() {
 		s.pool().Pause(s.h)
 	}
 }
@@ -208,8 +208,8 @@ func (s *Socket) AsyncRecv(c Caller, length int, timeout time.Duration) (AsyncRe
 // ealready, closed, noproc.
 func (s *Socket) startRecv(w *recvWait, into []byte) error {
 	if w.caller != nil {
-		// Outside s.mu: a target that goes as it is watched may have its
-		// other monitors told from within the call.
+		// The caller's Down may come as soon as it is monitored, before
+		// w is the socket's Recv: it marks w downed, looked at below.
 		alive, err := otpactor.MonitorPID(w.sys, w.caller, w)
 		if err != nil || !alive {
 			w.downed = true
@@ -251,7 +251,7 @@ func (s *Socket) startRecv(w *recvWait, into []byte) error {
 // holds s.mu.
 func (s *Socket) recvable(length int) error {
 	switch {
-	case s.dead:
+	case s.closed():
 		return ErrClosed
 	case s.listener, s.active.active(), length < 0, length > 0 && s.stream != nil:
 		return unix.EINVAL

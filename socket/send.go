@@ -242,7 +242,9 @@ func (s *Socket) waitBusy(deadline time.Time, stop <-chan struct{}) error {
 
 // timeoutClose closes the socket after a send timed out with
 // send_timeout_close, as OTP 25 does. On the socket backend the socket is
-// closed: every call answers closed. On the inet backend inet_drv closes
+// closed, and its port exits: every call answers closed, and its monitors
+// get their Down now, closed (a monitor made later gets one at once). On
+// the inet backend inet_drv closes
 // the fd and keeps the port, not connected: sends and receives answer
 // enotconn (peername enotconn, sockname ebadf), and the owner hears
 // nothing until it next sets an active mode, which brings the TCPClosed
@@ -251,7 +253,7 @@ func (s *Socket) waitBusy(deadline time.Time, stop <-chan struct{}) error {
 // s.mu.
 func (s *Socket) timeoutClose() {
 	if s.opts.backend == BackendSocket {
-		s.die()
+		s.exit(nil)
 		return
 	}
 	if s.dead || s.unconnected() {

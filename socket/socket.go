@@ -53,6 +53,7 @@ type Socket struct {
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
 	exited   bool // the port has exited: its monitors are told (monitor.go)
+	shutting bool // a Close is closing the fd: another Close waits for it (ext.fdClosed)
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
@@ -77,13 +78,18 @@ type portExt struct {
 	// Few ports ever need it: it is kept here, out of the port.
 	unconnected bool
 	// closing is closed when the Close that drains the queue of this
-	// closed port is done: until then Sends wait for it, and the options
-	// can still be read and set, as OTP's port is open until then.
+	// closed port is done: until then Sends wait for it, and Recv, the
+	// names, the stats and the options work, as OTP's port is open until
+	// then (see Close).
 	closing chan struct{}
 	// read is the buffer of a Conn's Read while it is the pending Recv:
 	// the port copies the bytes it answers with into it (take), and
 	// forgets it with the answer (answer, dropRecv).
 	read []byte
+	// fdClosed is closed when the Close that is closing the fd (shutting)
+	// has closed it: another Close made meanwhile waits for it, and makes
+	// it.
+	fdClosed chan struct{}
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -97,15 +103,15 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil {
 		return
 	}
 	s.ext = nil
 }
 
 // closed reports whether s is closed and no longer being closed: a Close
-// that drains its queue leaves its options to read and set until done.
-// The caller holds s.mu.
+// that drains its queue leaves the port open until done, for Recv, its
+// names, stats and options (see Close). The caller holds s.mu.
 func (s *Socket) closed() bool {
 	return s.dead && (s.ext == nil || s.ext.closing == nil)
 }
@@ -237,7 +243,9 @@ func (s *Socket) Owner() *actor.PID {
 // and a closed socket answers closed. The socket's messages still queued
 // at the old owner move to the new one, in order, before any newer one,
 // when the old owner is an otpnet actor.Process or an actor spawned with
-// actor.WithOwnerMailbox; the active mode carries over.
+// actor.WithOwnerMailbox; the active mode carries over. A monitor's Down
+// and an AcceptResult or RecvResult stay where they are: they are the
+// monitoring or the calling process's, not the owner's.
 func (s *Socket) ControllingProcess(c Caller, newOwner *actor.PID) error {
 	if err := s.handOver(c, newOwner); err != nil {
 		return &inet.Error{Op: "controlling_process", Err: err}
@@ -290,7 +298,8 @@ func (s *Socket) alive(pid *actor.PID) bool {
 
 // isMine reports whether msg is one of the messages s's port sends its
 // owner, which controlling_process moves to the new owner: Match less a
-// monitor's Down, which belongs to the monitoring process.
+// monitor's Down, which belongs to the monitoring process, and the
+// results of AsyncAccept and AsyncRecv, which belong to their caller.
 func (s *Socket) isMine(msg any) bool {
 	switch m := msg.(type) {
 	case *TCP:

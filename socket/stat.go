@@ -55,7 +55,7 @@ func (st *stats) output(n int) { st.send.add(n, &st.sendMax) }
 func (s *Socket) GetStat() (Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return Stats{}, &inet.Error{Op: "getstat", Err: unix.EINVAL}
 	}
 	return s.statsLocked(), nil
@@ -90,7 +90,7 @@ type Info struct {
 func (s *Socket) Info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dead {
+	if s.closed() {
 		return Info{States: []string{"closed"}}
 	}
 	var states []string

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/otpnet/otpnet/inet"
 )
 
 // The reasons of OTP's {error, Reason} replies, for errors.Is. Errors from
@@ -33,8 +35,10 @@ var (
 	// Flags.MaxChildren children (Elixir's DynamicSupervisor reason).
 	ErrMaxChildren = errors.New("max_children")
 	// ErrNoProc means the supervisor is not running, as a gen_server:call
-	// to a dead process exits with noproc.
-	ErrNoProc = errors.New("noproc")
+	// to a dead process exits with noproc. It is the same value as
+	// inet.ErrNoProc (and socket.ErrNoProc), so that errors.Is matches
+	// noproc whichever package said it.
+	ErrNoProc = inet.ErrNoProc
 )
 
 // Ignore is what a StartFunc returns, with a nil PID, to start nothing,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -39,6 +40,20 @@ func TestStopTerminatesChildrenRightToLeft(t *testing.T) {
 	}
 	if err := ref.Stop(); !errors.Is(err, ErrNoProc) {
 		t.Errorf("second Stop: %v, want noproc", err)
+	}
+}
+
+// noproc is one value across otpnet: a call on a stopped supervisor
+// matches inet's (and socket's) ErrNoProc as it matches supervisor's.
+func TestErrNoProcIsInets(t *testing.T) {
+	p := newProbe(t)
+	ref := p.supervise(t, Flags{})
+	if err := ref.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	_, err := ref.WhichChildren()
+	if !errors.Is(err, ErrNoProc) || !errors.Is(err, inet.ErrNoProc) {
+		t.Fatalf("WhichChildren after Stop: %v, want supervisor's and inet's noproc", err)
 	}
 }
 

@@ -10,6 +10,7 @@ main(["emfile"]) ->
     accept_emfile();
 main([]) ->
     monitors(),
+    close_draining(),
     pktoptions("recvtos", inet, [{recvtos, tos, 96}]),
     pktoptions("recvtosttl", inet, [{recvtos, tos, 96}, {recvttl, ttl, 33}]),
     pktoptions("recvttl", inet, [{recvttl, ttl, 33}]),
@@ -29,10 +30,12 @@ pair(COpts) ->
     {C, S}.
 
 %% The messages that come within 200 ms, with sockets and references
-%% left out: {tcp_error, Reason}, tcp_closed, {down, Info}.
+%% left out: {tcp_error, Reason}, tcp_closed, {down, Info} (of a port, or
+%% of the socket backend's socket).
 collect() ->
     receive
         {'DOWN', _, port, _, Info} -> [{down, Info} | collect()];
+        {'DOWN', _, socket, _, Info} -> [{down, Info} | collect()];
         {tcp_closed, _} -> [tcp_closed | collect()];
         {tcp_error, _, Reason} -> [{tcp_error, Reason} | collect()];
         {tcp, _, _} -> [tcp | collect()]
@@ -84,14 +87,27 @@ monitors() ->
     {C3, _S3} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
                       {sndbuf, 4096}]),
     _ = inet:monitor(C3),
-    Chunk = binary:copy(<<0>>, 65536),
-    Send = fun F(0) -> none;
-               F(N) -> case gen_tcp:send(C3, Chunk) of ok -> F(N - 1); E -> E end
-           end,
-    TimedOut = Send(1000),
+    TimedOut = send_until_error(C3),
     Closing = collect(),
     ok = gen_tcp:close(C3),
     out("monitor_send_timeout_close", [TimedOut, Closing, collect()]),
+    {C6, _S6} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
+                      {sndbuf, 4096}]),
+    _ = inet:monitor(C6),
+    TimedOut6 = send_until_error(C6),
+    ok = inet:setopts(C6, [{active, true}]),
+    out("monitor_send_timeout_close_active", [TimedOut6, collect()]),
+    {C7, _S7} = pair([{inet_backend, socket}, {active, false}, {send_timeout, 50},
+                      {send_timeout_close, true}, {sndbuf, 4096}]),
+    _ = inet:monitor(C7),
+    TimedOut7 = send_until_error(C7),
+    AtTimeout = collect(),
+    _ = inet:monitor(C7),
+    out("monitor_send_timeout_close_socket", [TimedOut7, AtTimeout, collect()]),
+    {C8, _S8} = pair([{inet_backend, socket}, {active, true}]),
+    _ = inet:monitor(C8),
+    ok = gen_tcp:close(C8),
+    out("monitor_close_socket", collect()),
     {C4, _S4} = pair([{active, false}]),
     M4 = inet:monitor(C4),
     Cancels = [inet:cancel_monitor(M4), inet:cancel_monitor(M4)],
@@ -102,6 +118,60 @@ monitors() ->
     M5b = inet:monitor(C5),
     ok = gen_tcp:close(C5),
     out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
+
+%% A close that waits for its queue leaves the port open until it is done:
+%% another process's recv gets what the peer sent, peername, sockname and
+%% getstat answer; a recv still waiting when the close is done answers
+%% closed, and then the port is gone. The waits poll a process's state,
+%% which nothing sends word of.
+close_draining() ->
+    {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}, {active, false}, binary, {recbuf, 4096}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}, binary, {sndbuf, 4096},
+                                                  {high_watermark, 1 bsl 30},
+                                                  {low_watermark, 1 bsl 29}]),
+    {ok, S} = gen_tcp:accept(L),
+    ok = gen_tcp:close(L),
+    Size = 256 bsl 10,
+    ok = gen_tcp:send(S, <<"from peer">>),
+    ok = gen_tcp:send(C, binary:copy(<<1>>, Size)),
+    Self = self(),
+    Closer = spawn(fun() -> Self ! {closed, gen_tcp:close(C)} end),
+    until(fun() -> process_info(Closer, current_function) =:=
+                       {current_function, {prim_inet, close_pend_loop, 3}} end),
+    Recv = case gen_tcp:recv(C, 0, 1000) of {ok, B} -> {ok, byte_size(B)}; E -> E end,
+    Names = [element(1, inet:peername(C)), element(1, inet:sockname(C))],
+    Stat = case inet:getstat(C, [send_pend]) of
+               {ok, [{send_pend, N}]} when N > 0 -> ok;
+               E2 -> E2
+           end,
+    Waiter = spawn(fun() -> Self ! {waited, gen_tcp:recv(C, 0)} end),
+    until(fun() -> process_info(Waiter, current_function) =:=
+                       {current_function, {prim_inet, recv0, 3}} end),
+    read_n(S, Size),
+    Closed = receive {closed, R} -> R after 10000 -> close_hangs end,
+    Waited = receive {waited, W} -> W after 10000 -> recv_hangs end,
+    out("close_draining", [Recv, Names, Stat, Closed, Waited,
+                           element(1, inet:peername(C)), inet:getstat(C, [send_pend])]).
+
+until(F) ->
+    case F() of
+        true -> ok;
+        false -> timer:sleep(1), until(F)
+    end.
+
+%% Receives N bytes on S, and drops them.
+read_n(_, 0) -> ok;
+read_n(S, N) -> {ok, B} = gen_tcp:recv(S, 0), read_n(S, N - byte_size(B)).
+
+%% Sends 64 KiB at a time on C, whose peer does not read, until a send
+%% fails (at most 1000 times): its error, or none.
+send_until_error(C) ->
+    Chunk = binary:copy(<<0>>, 65536),
+    Send = fun F(0) -> none;
+               F(N) -> case gen_tcp:send(C, Chunk) of ok -> F(N - 1); E -> E end
+           end,
+    Send(1000).
 
 %% Out of fds, accept says emfile, again and again; with an fd freed it
 %% accepts the connection that waited.

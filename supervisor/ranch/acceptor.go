@@ -21,12 +21,23 @@ import (
 //
 //	take a slot for the next connection (the gate), or wait to be granted one
 //	AsyncAccept
-//	*socket.AcceptResult: the connection, owned by the acceptor, goes to the
-//	    connection supervisor (a *handoff), and the acceptor waits for it to
-//	    come back: the supervisor has started the handler and given it the
-//	    socket; then round again
+//	*socket.AcceptResult: the connection, given to the acceptor's holder,
+//	    goes to the connection supervisor (a *handoff), and the acceptor
+//	    waits for it to come back: the supervisor has started the handler
+//	    and given it the socket; then round again
 //	    closed: the listening socket closed, exit(closed)
 //	    emfile, enfile, or another error: log, back off 100 ms, round again
+//
+// The holder is an otpactor.Process of the acceptor's, made when it starts
+// and closed when it stops, with no goroutine: it owns each accepted
+// socket from the accept to the hand-off, and never reads its queue. A
+// handler may set its socket's active mode as soon as it starts, before
+// it owns the socket: the port's messages then wait in the holder's
+// queue, and controlling_process moves them all to the handler. (The
+// acceptor itself, an actor, would take them out of its mailbox and drop
+// them, and controlling_process can move only what is still queued.) A
+// hand-off that fails closes the socket and drops its messages from the
+// holder, so nothing is left there.
 //
 // Ranch's acceptor counts the connection after accept, and its connection
 // supervisor holds it back at max_connections; here the slot is taken
@@ -39,7 +50,7 @@ import (
 // anew, as Ranch's ranch_acceptors_sup does; the acceptors restarted
 // within one supervisor share its socket. An acceptor that stops takes its
 // pending accept with it (the port monitors it), and a connection it
-// accepted and had not handed off yet closes with it.
+// accepted and had not handed off yet closes with it (with its holder).
 
 // acceptBackoff is how long an acceptor waits after accept fails.
 const acceptBackoff = 100 * time.Millisecond
@@ -49,7 +60,9 @@ type acceptor struct {
 	l      *Listener
 	id     int
 	ls     *socket.Socket
-	self   pidCaller // the acceptor, as the owner of the sockets it accepts
+	sys    *actor.ActorSystem
+	self   *actor.PID
+	hold   *otpactor.Process // owns each accepted socket until its hand-off
 	state  acceptorState
 	ref    socket.AsyncRef // the pending accept
 	h      *handoff        // the hand-off under way, or the last one finished, for the next
@@ -90,7 +103,8 @@ func (*connsDown) IgnoreDeadLetterLogging() {}
 func (a *acceptor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		a.self = pidCaller{sys: ctx.ActorSystem(), pid: ctx.Self()}
+		a.sys, a.self = ctx.ActorSystem(), ctx.Self()
+		a.hold, _ = otpactor.NewProcess(a.sys) // fails only for a nil system
 		a.timer = time.AfterFunc(time.Hour, a.fire)
 		a.timer.Stop()
 		a.next(ctx)
@@ -164,17 +178,30 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 		a.h = new(handoff)
 	}
 	h := a.h
-	*h = handoff{l: l, sock: r.Socket, owner: &a.self, peer: peer, acceptor: a.id}
+	*h = handoff{l: l, sock: r.Socket, owner: a.hold, acceptor: a.self, peer: peer, id: a.id}
+	// Passive until its handler sets an active mode: nothing is queued for
+	// it at the acceptor, and from here on nothing is sent there.
+	if err := r.Socket.ControllingProcess(ctx, a.hold.PID()); err != nil {
+		a.drop(ctx, err) // closed under it: not seen
+		return
+	}
 	cs := l.connsSupOf(a.id)
 	if cs == nil || !a.monitor(cs.PID()) {
-		a.h = nil
-		l.dropHandoff(h, supervisor.ErrNoProc)
-		a.next(ctx)
+		a.drop(ctx, supervisor.ErrNoProc)
 		return
 	}
 	cs.Send(h)
 	a.state = handingOff
 	a.wait(l.opts.HandshakeTimeout)
+}
+
+// drop gives up the hand-off of the connection just accepted, for
+// reason, and accepts again.
+func (a *acceptor) drop(ctx actor.Context, reason error) {
+	h := a.h
+	a.h = nil
+	a.l.dropHandoff(h, reason)
+	a.next(ctx)
 }
 
 // wait sets the timer to fire in d.
@@ -214,8 +241,12 @@ func (a *acceptor) giveUp(ctx actor.Context, reason error) {
 
 // stopping leaves the acceptor's loop where it is: a slot taken and not
 // handed off goes back, a pending accept is cancelled, and a hand-off the
-// connection supervisor has not taken is abandoned.
+// connection supervisor has not taken is abandoned. The holder closes, and
+// with it a socket it still holds.
 func (a *acceptor) stopping() {
+	if a.hold != nil {
+		defer a.hold.Close()
+	}
 	if a.timer == nil {
 		return // stopped before it started
 	}
@@ -237,7 +268,7 @@ func (a *acceptor) stopping() {
 		}
 	}
 	if a.cs != nil {
-		otpactor.DemonitorPID(a.self.sys, a.cs, a)
+		otpactor.DemonitorPID(a.sys, a.cs, a)
 	}
 }
 
@@ -248,10 +279,10 @@ func (a *acceptor) monitor(cs *actor.PID) bool {
 		return true
 	}
 	if a.cs != nil {
-		otpactor.DemonitorPID(a.self.sys, a.cs, a)
+		otpactor.DemonitorPID(a.sys, a.cs, a)
 		a.cs = nil
 	}
-	alive, err := otpactor.MonitorPID(a.self.sys, cs, a)
+	alive, err := otpactor.MonitorPID(a.sys, cs, a)
 	if err != nil || !alive {
 		return false
 	}
@@ -262,24 +293,14 @@ func (a *acceptor) monitor(cs *actor.PID) bool {
 // Down tells the acceptor that the connection supervisor it monitors is
 // gone.
 func (a *acceptor) Down(who *actor.PID) {
-	a.self.sys.Root.Send(a.self.pid, &connsDown{who})
+	a.sys.Root.Send(a.self, &connsDown{who})
 }
 
 // wake tells the acceptor that the gate has granted it a slot.
-func (a *acceptor) wake() { a.self.sys.Root.Send(a.self.pid, granted) }
+func (a *acceptor) wake() { a.sys.Root.Send(a.self, granted) }
 
 // fire tells the acceptor that its timer has fired.
-func (a *acceptor) fire() { a.self.sys.Root.Send(a.self.pid, fired) }
-
-// pidCaller is a process as a socket.Caller: an acceptor, the owner of the
-// sockets it accepts, for the connection supervisor that gives them away.
-type pidCaller struct {
-	sys *actor.ActorSystem
-	pid *actor.PID
-}
-
-func (c *pidCaller) Self() *actor.PID                { return c.pid }
-func (c *pidCaller) ActorSystem() *actor.ActorSystem { return c.sys }
+func (a *acceptor) fire() { a.sys.Root.Send(a.self, fired) }
 
 // acceptorsSpec is the child spec of the acceptors' supervisor.
 func (l *Listener) acceptorsSpec() supervisor.ChildSpec {
@@ -294,6 +315,13 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	if l.isSuspended() {
 		return nil, supervisor.Ignore
 	}
+	// The acceptors' supervisor this start replaces is gone, but its
+	// listening socket may not be closed yet: its monitors are told one
+	// after the other, latest first, so the listener's supervisor, which
+	// monitors it to terminate it, may restart it before its exit hook
+	// (below) has closed the socket. Listening on the port before then
+	// fails (eaddrinuse), and costs the listener a restart.
+	l.waitListenerClosed()
 	ls, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
 		return nil, err
@@ -381,10 +409,23 @@ func (l *Listener) waitListenerClosed() {
 	l.mu.Lock()
 	closed := l.lsClosed
 	l.mu.Unlock()
-	if closed != nil {
-		<-closed
+	if closed == nil {
+		return
 	}
+	select {
+	case <-closed:
+		return
+	default:
+	}
+	if testHookListenerWait != nil {
+		testHookListenerWait()
+	}
+	<-closed
 }
+
+// testHookListenerWait, when a test sets it, is called by
+// waitListenerClosed when it is about to wait.
+var testHookListenerWait func()
 
 // acceptFailed logs and reports a failed accept. Out of file descriptors,
 // Ranch's acceptor reduces its accept rate; so does this one after any

@@ -260,9 +260,10 @@ func (g *gate) waiting() int {
 type handoff struct {
 	l        *Listener
 	sock     *socket.Socket
-	owner    socket.Caller // the acceptor: the socket's owner until the hand-off
+	owner    *otpactor.Process // the acceptor's holder: the socket's owner until the hand-off
+	acceptor *actor.PID        // told when the hand-off is done
 	peer     netip.AddrPort
-	acceptor int
+	id       int // the acceptor's
 	state    atomic.Int32
 	// selfArming: the handler sets its socket's active mode itself once
 	// told that it owns the socket (a HandlerProtocol's, see
@@ -295,7 +296,7 @@ func (h *handoff) abandon() bool { return h.state.CompareAndSwap(handoffPending,
 // acceptor if it still waits.
 func (h *handoff) finish() {
 	if h.state.CompareAndSwap(handoffTaken, handoffFinished) {
-		h.l.sys.Root.Send(h.owner.Self(), h)
+		h.l.sys.Root.Send(h.acceptor, h)
 	}
 }
 
@@ -440,28 +441,12 @@ func (l *Listener) dropHandoff(h *handoff, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
 	l.startErrors.Add(1)
-	l.acceptError(AcceptErrorEvent{Acceptor: h.acceptor, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
+	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
-// closeSocket closes h's socket and drops what it sent the acceptor.
+// closeSocket closes h's socket and drops what it sent the acceptor's
+// holder.
 func (l *Listener) closeSocket(h *handoff) {
 	_ = h.sock.Close()
-	_, _ = otpactor.TakeMatching(l.sys, h.owner.Self(), func(m any) bool { return socketOf(m) == h.sock })
-}
-
-// socketOf returns the socket a port message is from, or nil.
-func socketOf(m any) *socket.Socket {
-	switch m := m.(type) {
-	case *socket.TCP:
-		return m.Socket
-	case *socket.TCPClosed:
-		return m.Socket
-	case *socket.TCPError:
-		return m.Socket
-	case *socket.TCPPassive:
-		return m.Socket
-	case *socket.HTTP:
-		return m.Socket
-	}
-	return nil
+	h.owner.TakeMatching(h.sock.Match)
 }

@@ -512,6 +512,35 @@ func TestListenerProtocolStartFailure(t *testing.T) {
 	}
 }
 
+// A handler may set its socket's active mode before it owns the socket
+// (Protocol): what the port sends meanwhile waits for the hand-off, which
+// moves it to the handler. Here Start itself sets {active, once} and
+// waits until the port has sent the client's first packet, to whoever
+// owns the socket then, before it spawns the echo handler: every first
+// packet must come back.
+func TestListenerActiveBeforeHandOff(t *testing.T) {
+	proto := ProtocolFunc(func(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
+		if err := s.SetOpts(socket.Active(socket.Once)); err != nil {
+			return nil, err
+		}
+		sent := testkit.Eventually(func() bool {
+			st, err := s.GetStat()
+			return err == nil && st.RecvOct > 0 // read, and so sent: the socket is active
+		})
+		if !sent {
+			return nil, errors.New("no first packet")
+		}
+		return echoProto.Start(ctx, l, s)
+	})
+	p := startPool(t, proto, ListenerOptions{NumAcceptors: 2})
+	for i := range 20 {
+		testkit.Echo(t, p.dial(t), fmt.Sprint("first packet ", i))
+	}
+	if info := p.l.Info(); info.StartErrors != 0 || info.Accepts != 20 {
+		t.Fatalf("%+v", info)
+	}
+}
+
 // A connection supervisor that does not take a connection within the
 // handshake timeout costs that connection only, and holds no acceptor.
 func TestListenerHandshakeTimeout(t *testing.T) {

@@ -17,20 +17,23 @@ import (
 // SimpleOneForOne supervisor of package supervisor, whose children are
 // Temporary), as a supervisor.StartFunc does: spawn the handler from ctx
 // (ctx.Spawn, ctx.SpawnPrefix) and return its PID, or return an error, or
-// nil and supervisor.Ignore to refuse the connection. It must return promptly and must not
-// call the Listener's waiting methods (Stop, Suspend, Resume, Drain).
+// nil and supervisor.Ignore to refuse the connection. It must return
+// promptly and must not call the Listener's waiting methods (Stop,
+// Suspend, Resume, Drain).
 //
-// s is the accepted socket. It is passive and owned by the acceptor while
-// Start runs; once Start has returned, the listener makes the handler its
-// owner (controlling_process) and then, if the listener's socket options
-// named an active mode, sets it, so the socket's first message reaches
-// the handler after it owns the socket (HandlerProtocol's handlers are
-// told instead, and set it once HandleConnection has returned). A handler that sets the active
-// mode itself (leave Active out of the listener's options then) may do so
-// at once: messages sent before it owns the socket are moved to it, in
-// order, by controlling_process. Spawn handlers with
-// actor.WithOwnerMailbox (ActorProtocol does) so that they can in turn
-// give their socket away without losing a message.
+// s is the accepted socket. It is passive while Start runs, and owned by
+// the acceptor's holder, a process that never reads its mailbox; once
+// Start has returned, the listener makes the handler its owner
+// (controlling_process) and then, if the listener's socket options named
+// an active mode, sets it, so the socket's first message reaches the
+// handler after it owns the socket (HandlerProtocol's handlers are told
+// instead, and set it once HandleConnection has returned). A handler that
+// sets the active mode itself (leave Active out of the listener's options
+// then) may do so at once, even in Start: messages sent before it owns
+// the socket wait in the holder's mailbox, and controlling_process moves
+// them to it, in order. Spawn handlers with actor.WithOwnerMailbox
+// (ActorProtocol does) so that they can in turn give their socket away
+// without losing a message.
 //
 // l is the listener, for l.RemoveConnection.
 type Protocol interface {

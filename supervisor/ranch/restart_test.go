@@ -5,10 +5,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -87,6 +89,43 @@ func TestListenerCleanRestart(t *testing.T) {
 		t.Fatalf("restarted again: %v, %v", again, p.l.Acceptors())
 	}
 	p.ev.none(t, "listener_start")
+	if s := p.l.Status(); s != ListenerRunning {
+		t.Fatalf("status %v", s)
+	}
+}
+
+// A restart of the acceptors listens once the listening socket of the
+// acceptors it replaces is closed. Their supervisor's monitors are told
+// of its end latest first: the listener's supervisor, which restarts it,
+// before the exit hook that closes its socket. Here a monitor of the
+// test's, told between the two, holds the hook back until the restart
+// waits for it, or has listened: listening first fails (eaddrinuse), and
+// costs the listener more restarts than it may make (it stops).
+func TestListenerRestartListensAfterClose(t *testing.T) {
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: 2})
+	p.ev.wait(t, "listener_start")
+	var waiting atomic.Bool
+	testHookListenerWait = func() { waiting.Store(true) }
+	t.Cleanup(func() { testHookListenerWait = nil })
+	held := make(chan bool, 1)
+	_, err := otpactor.OnExit(p.sys, p.children(t)["acceptors"], func() {
+		held <- testkit.Eventually(func() bool {
+			return waiting.Load() || p.log.Count("errorContext=start_error") > 0 || len(p.ev.q("listener_start")) > 0
+		})
+	})
+	testkit.Must(t, err)
+
+	p.sys.Root.Stop(p.children(t)["conns"])
+	if !testkit.Recv(t, held, "the held hook") {
+		t.Fatal("the restart neither waited for the old socket nor listened")
+	}
+	p.ev.wait(t, "listener_stop")
+	p.ev.wait(t, "listener_start")
+	p.settledAcceptors(t, 2)
+	testkit.Echo(t, p.dial(t), "after")
+	if n := p.log.Count("errorContext=start_error"); n != 0 {
+		t.Fatalf("%d failed starts: %v", n, p.log.Lines())
+	}
 	if s := p.l.Status(); s != ListenerRunning {
 		t.Fatalf("status %v", s)
 	}
