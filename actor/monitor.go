@@ -20,12 +20,12 @@ import (
 // was not taken back, with no lock held, from the goroutine that ran the
 // target actor's last system message (the one in which protoactor took it
 // out of its registry) or closed the Process; for a PID watched through
-// protoactor (see MonitorPID), the goroutine that delivers its Terminated,
-// which is the same for a local actor, or a goroutine of its own when
-// that is a MonitorPID call's; never the goroutine of a MonitorPID call.
-// who is the target's PID. A Down may
-// call MonitorPID and DemonitorPID, for its target or any other, and must
-// not block: it holds up that goroutine, the stopping actor's.
+// protoactor (see MonitorPID), the goroutine that delivers its Terminated
+// (the same for a local actor), or a goroutine of its own when the
+// Terminated comes while a MonitorPID call of that PID is under way;
+// never the goroutine of a MonitorPID call. who is the target's PID. A
+// Down may call MonitorPID and DemonitorPID, for its target or any other,
+// and must not block: it holds up that goroutine, the stopping actor's.
 type Monitor interface{ Down(who *actor.PID) }
 
 var errNilMonitor = errors.New("actor: nil monitor")

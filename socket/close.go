@@ -55,7 +55,7 @@ func (s *Socket) Close() error {
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
-	refs, why := s.takeMonitors(), s.downReason(nil)
+	why := s.downReason(nil)
 	h, listener := s.h, s.listener
 	abort := l != nil && l.Onoff != 0 && l.Linger == 0
 	var closing chan struct{}
@@ -84,9 +84,11 @@ func (s *Socket) Close() error {
 		}
 		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
 	}
-	s.tellDown(refs, why) // once the fd is closed
 	s.mu.Lock()
 	s.shutting = false
+	// The port exits once the fd is closed: its monitors, those made
+	// while the queue drained too, get their Down now, as OTP's do.
+	refs := s.takeMonitors()
 	if closing != nil {
 		close(closing)
 		s.ext.closing = nil
@@ -97,6 +99,7 @@ func (s *Socket) Close() error {
 		x.fdClosed = nil
 	}
 	s.mu.Unlock()
+	s.tellDown(refs, why)
 	return nil
 }
 

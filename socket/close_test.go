@@ -141,6 +141,9 @@ func TestRecvDuringDrainingClose(t *testing.T) {
 	if info := c.Info(); fmt.Sprint(info.States) != "[connected open]" {
 		t.Fatalf("Info while Close drains: %v", info.States)
 	}
+	if err := c.ControllingProcess(p, newProc(t).Self()); err != nil {
+		t.Fatalf("ControllingProcess while Close drains = %v", err)
+	}
 	waiting := make(chan error, 1)
 	go func() {
 		_, err := c.Recv(0, Infinity)
@@ -175,28 +178,25 @@ func TestRecvDuringDrainingClose(t *testing.T) {
 
 // A Close made while another Close closes the socket returns once that
 // one has closed the fd, not before: here the first drains a queue the
-// peer has not read, and the second returns after it, once the peer has
-// read it all. (So a listening socket's port is free when any Close of
-// it returns.)
+// peer has not read, and the second waits while it does. (So a listening
+// socket's port is free when any Close of it returns.)
 func TestCloseWhileClosing(t *testing.T) {
 	p := newProc(t)
 	c, s, sent := drainingPair(t, p, 256<<10)
-	var log testkit.Log
-	first := make(chan struct{})
-	go func() {
-		c.Close()
-		log.Add("first Close returned")
-		close(first)
-	}()
-	testkit.Until(t, "Close draining the queue", func() bool {
+	draining := func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.dead && c.ext != nil && c.ext.closing != nil
-	})
+	}
+	first := make(chan struct{})
+	go func() {
+		c.Close()
+		close(first)
+	}()
+	testkit.Until(t, "Close draining the queue", draining)
 	second := make(chan struct{})
 	go func() {
 		c.Close()
-		log.Add("second Close returned")
 		close(second)
 	}()
 	testkit.Until(t, "the second Close waiting, or returned", func() bool {
@@ -209,6 +209,13 @@ func TestCloseWhileClosing(t *testing.T) {
 			return c.ext != nil && c.ext.fdClosed != nil
 		}
 	})
+	select { // returned, then still draining: it did not wait
+	case <-second:
+		if draining() {
+			t.Fatal("the second Close returned while the first still drained the queue")
+		}
+	default:
+	}
 	for n := 0; n < len(sent); { // the peer reads: the queue drains
 		data, err := s.Recv(0, testkit.WaitBound)
 		if err != nil {
@@ -218,5 +225,45 @@ func TestCloseWhileClosing(t *testing.T) {
 	}
 	testkit.Recv(t, first, "return from the first Close")
 	testkit.Recv(t, second, "return from the second Close")
-	log.Before(t, "first Close returned", "second Close returned")
+}
+
+// A monitor made while Close drains the queue is a monitor of an open
+// port, as in OTP 25: no Down comes until the fd is closed, and then
+// both monitors, the one made before Close and the one made during it,
+// get theirs, in the order they were made, with reason normal.
+func TestMonitorDuringDrainingClose(t *testing.T) {
+	p := newProc(t)
+	c, s, sent := drainingPair(t, p, 256<<10)
+	early, err := c.Monitor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := closeAsync(c)
+	testkit.Until(t, "Close draining the queue", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.dead && c.ext != nil && c.ext.closing != nil
+	})
+	late, err := c.Monitor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Monitor posts a noproc Down before it returns, if it does: none is
+	// there while the port is open.
+	if m, err := p.Receive(testkit.OfType(func(*Down) bool { return true }), 0); err == nil {
+		t.Fatalf("while Close drains the queue: %#v", m)
+	}
+	for n := 0; n < len(sent); { // the peer reads: the queue drains
+		data, err := s.Recv(0, testkit.WaitBound)
+		if err != nil {
+			t.Fatalf("the peer, after %d of %d bytes: %v", n, len(sent), err)
+		}
+		n += len(data)
+	}
+	testkit.Recv(t, closed, "return from Close")
+	for _, ref := range []*MonitorRef{early, late} {
+		if d := awaitDown(t, p, ref, c); d != nil && d.Reason != nil {
+			t.Fatalf("Down of %v: %v, want normal (nil)", ref, d.Reason)
+		}
+	}
 }

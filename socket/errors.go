@@ -24,8 +24,9 @@ var (
 	// supervisor.ErrNoProc): noproc. It is what the calls made for a
 	// process (Accept, AcceptContext, AsyncAccept, RecvAs, AsyncRecv,
 	// Connect, ConnectContext) return when that process has already
-	// stopped, and the Reason of the Down that Monitor sends at once when
-	// the port has already exited.
+	// stopped when the call starts (one that stops while the call waits
+	// wakes it with ErrClosed), and the Reason of the Down that Monitor
+	// sends at once when the port has already exited.
 	ErrNoProc = inet.ErrNoProc
 )
 

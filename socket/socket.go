@@ -240,7 +240,8 @@ func (s *Socket) Owner() *actor.PID {
 // ControllingProcess makes newOwner the owner of s, as
 // gen_tcp:controlling_process/2: only the owner may call it (not_owner),
 // newOwner must be a live process of the socket's actor system (badarg),
-// and a closed socket answers closed. The socket's messages still queued
+// and a closed socket answers closed (one whose queue a Close drains is
+// still open, as OTP's port is). The socket's messages still queued
 // at the old owner move to the new one, in order, before any newer one,
 // when the old owner is an otpnet actor.Process or an actor spawned with
 // actor.WithOwnerMailbox; the active mode carries over. A monitor's Down
@@ -260,7 +261,7 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.dead:
+	case s.closed():
 		return ErrClosed
 	case c == nil || c.Self() == nil:
 		return ErrBadArg
@@ -273,7 +274,9 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) error {
 	// from here on, so what is taken is all there is, and the new owner
 	// gets it before anything the port sends next.
 	moved, _ := otpactor.TakeMatching(s.sys, s.owner, s.isMine)
-	same := s.owner.Equal(newOwner)
+	// A port that a Close drains (dead, not yet closed) has no link to
+	// move: Close took it.
+	same := s.owner.Equal(newOwner) || s.dead
 	if !same {
 		s.unlink()
 	}
