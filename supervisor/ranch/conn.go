@@ -41,13 +41,19 @@ func HandlerProtocol(newHandler func() Handler) Protocol {
 	if newHandler == nil {
 		return nil
 	}
+	return newHandlerProtocol(newHandler)
+}
+
+// newHandlerProtocol is HandlerProtocol's Protocol, its actors spawned
+// with opts after the owner mailbox.
+func newHandlerProtocol(newHandler func() Handler, opts ...actor.PropsOption) *handlerProtocol {
 	p := newActorProtocol(func(l *Listener, s *socket.Socket) actor.Actor {
 		h := newHandler()
 		if h == nil {
 			return nil
 		}
 		return &Conn{s: s, l: l, h: h, mode: modeOf(l.handlerMode)}
-	})
+	}, opts...)
 	p.noActor = errNoHandler
 	return &handlerProtocol{p}
 }
@@ -125,9 +131,25 @@ func (c *Conn) Send(data ...[]byte) error { return c.s.Send(data...) }
 // listener's, then as Actions switched it (Action.Active).
 func (c *Conn) Mode() socket.Mode { return c.mode.socket() }
 
-// Receive is the connection's actor: it calls the handler.
+// Receive is the connection's actor: it calls the handler, until its
+// last callback has run.
 func (c *Conn) Receive(ctx actor.Context) {
 	defer c.recoverCallback()
+	switch ctx.Message().(type) {
+	case *actor.Started:
+		c.ctx = ctx
+		return
+	case *actor.Stopping:
+		c.stopping()
+		return
+	case *actor.Stopped, *actor.Restarting:
+		return
+	}
+	if c.st == connEnded {
+		// The last callback has run: what still comes (while protoactor
+		// waits for the actor's children to stop) reaches no callback.
+		return
+	}
 	switch m := ctx.Message().(type) {
 	case *socket.TCP:
 		if m.Socket == c.s {
@@ -174,19 +196,9 @@ func (c *Conn) Receive(ctx actor.Context) {
 			c.proceed(c.h.HandleConnection(c), afterConnection)
 		}
 		return
-	case *actor.Started:
-		c.ctx = ctx
-		return
-	case *actor.Stopping:
-		c.stopping()
-		return
-	case *actor.Stopped, *actor.Restarting:
-		return
 	}
-	if c.st != connEnded {
-		c.cb = cbInfo
-		c.proceed(c.h.HandleInfo(c, ctx.Message()), afterOther)
-	}
+	c.cb = cbInfo
+	c.proceed(c.h.HandleInfo(c, ctx.Message()), afterOther)
 }
 
 // received handles the result of the handler's AsyncRecv: a packet, as
@@ -474,7 +486,7 @@ func (idleFired) IgnoreDeadLetterLogging() {}
 // activity restarts the idle timeout after a message, as a gen_server's
 // timeout: a's one for the next message only, or the connection's.
 func (c *Conn) activity(a Action) {
-	if c.idle == nil && a.set&(setTimeout|setIdleTimeout) == 0 {
+	if c.st == connEnded || c.idle == nil && a.set&(setTimeout|setIdleTimeout) == 0 {
 		return
 	}
 	t := c.idle

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/leaktest"
@@ -747,5 +748,97 @@ func TestSlogEvents(t *testing.T) {
 		default:
 		}
 		break
+	}
+}
+
+// probed is a mailbox middleware that tells when its actor has received a
+// probe: every message queued before it has been received too.
+type probed chan struct{}
+
+// probe is the message probed looks for.
+type probe struct{}
+
+func (probed) MailboxStarted()   {}
+func (probed) MessagePosted(any) {}
+func (probed) MailboxEmpty()     {}
+func (p probed) MessageReceived(m any) {
+	if _, ok := m.(probe); ok {
+		p <- struct{}{}
+	}
+}
+
+// A handler's last callback is its last: while its actor waits for a
+// child to stop, the messages that still come to it (packets in {active,
+// true}, the socket's other messages, an AsyncRecv's result, others) reach
+// no callback, whether the connection ended by Close or by its listener's
+// shutdown.
+func TestHandlerNothingAfterLast(t *testing.T) {
+	for _, end := range []string{"close", "shutdown"} {
+		t.Run(end, func(t *testing.T) {
+			release := make(chan struct{})
+			sockets := make(chan *socket.Socket, 1)
+			calls := make(chan string, 100)
+			s := script{calls: calls,
+				conn: func(c *Conn) Action {
+					// A child that holds its parent's stop until released.
+					c.Context().Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+						if _, ok := ctx.Message().(*actor.Stopping); ok {
+							<-release
+						}
+					}))
+					sockets <- c.Socket()
+					return Continue
+				},
+				data: func(c *Conn, line string) Action {
+					if line == "close" {
+						return Close
+					}
+					return Continue
+				},
+			}
+			seen := make(probed, 1)
+			proto := newHandlerProtocol(func() Handler { h := s; return &h }, otpactor.WithOwnerMailbox(seen))
+			p, _ := handlerListener(t, proto, ListenerOptions{NumAcceptors: 1,
+				SocketOptions: []socket.Option{socket.Packet(framing.Line), socket.Active(socket.True)}})
+			c := p.lineDial(t)
+			pid := p.ev.wait(t, "conn_start").pid
+			sock := <-sockets
+			stopped := make(chan error, 1)
+			if end == "close" {
+				c.Write([]byte("a\nclose\nb\nc\n"))
+				want(t, calls, "connection", "data:a", "data:close", "close")
+			} else {
+				c.Write([]byte("a\n"))
+				want(t, calls, "connection", "data:a")
+				go func() { stopped <- p.l.Stop() }()
+				want(t, calls, "shutdown")
+			}
+			for _, m := range []any{
+				&socket.TCP{Socket: sock, Data: []byte("late\n")},
+				&socket.HTTP{Socket: sock, Packet: framing.HTTPEOH{}},
+				&socket.RecvResult{Socket: sock, Data: []byte("late\n")},
+				&socket.RecvResult{Socket: sock, Err: socket.ErrTimeout},
+				&socket.TCPPassive{Socket: sock},
+				&socket.TCPClosed{Socket: sock},
+				"late",
+				probe{},
+			} {
+				p.sys.Root.Send(pid, m)
+			}
+			testkit.Recv(t, seen, "the probe")
+			close(release)
+			p.ev.wait(t, "conn_stop")
+			if end == "shutdown" {
+				if err := testkit.Recv(t, stopped, "Stop"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case got := <-calls:
+				t.Fatalf("%q after the last callback", got)
+			default:
+			}
+			c.hungUp(t)
+		})
 	}
 }
