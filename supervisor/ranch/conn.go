@@ -343,7 +343,10 @@ func (c *Conn) crashed(v any, stack []byte) {
 	}
 	if c.st == connOpen {
 		c.st = connEnded
-		if errors.Is(reason, supervisor.Normal) || errors.Is(reason, supervisor.Shutdown) {
+		// A panic is a crash even if its value wraps Normal or Shutdown
+		// (a *PanicError unwraps to it), as its supervisor sees it.
+		var pe *supervisor.PanicError
+		if !errors.As(reason, &pe) && (errors.Is(reason, supervisor.Normal) || errors.Is(reason, supervisor.Shutdown)) {
 			c.guarded(cbClose, func() { c.h.HandleClose(c) })
 		} else {
 			c.guarded(cbError, func() { c.h.HandleError(c, reason) })

@@ -630,6 +630,20 @@ func TestHandlerExit(t *testing.T) {
 	}
 }
 
+// A panic is a crash whatever its value: one that wraps Normal or
+// Shutdown ends in HandleError too, as its supervisor sees it.
+func TestHandlerPanicWrappingShutdown(t *testing.T) {
+	wrapped := fmt.Errorf("x: %w", supervisor.Shutdown)
+	p, calls, logs := handlerPool(t, script{data: func(c *Conn, line string) Action {
+		panic(wrapped)
+	}})
+	c := p.lineDial(t)
+	c.Write([]byte("crash\n"))
+	c.hungUp(t)
+	want(t, calls, "connection", "data:crash", "error:{panic,x: shutdown}")
+	logs.next(t, "handler crashed", "callback", "HandleData", "reason", "x: shutdown")
+}
+
 // Bad arguments are errors that name them, never panics: a bad Action
 // fails its connection (HandleError), a bad listener option or protocol
 // is refused, a nil Handler refuses its connection.
