@@ -114,13 +114,19 @@ func (NopEvents) ConnectionStop(ConnectionEvent) {}
 // A listener logs its failed accepts and failed handler starts itself, at
 // the same levels and with the same messages: given SlogEvents, it leaves
 // them to it, so that each is logged once.
+//
+// The listener binds the Events SlogEvents returns only when it is given
+// it as ListenerOptions.Events. Wrapped in an Events of yours, it is not
+// bound: it logs to logger, or slog.Default() if logger is nil, with no
+// listener attribute on the lines that have one, and the listener logs
+// its failures itself as well.
 func SlogEvents(logger *slog.Logger) Events { return slogEvents{log: logger} }
 
 // slogEvents is SlogEvents' Events; a listener given one binds it to
 // itself (l) and to its logger if it has none.
 type slogEvents struct {
 	log *slog.Logger
-	l   *Listener
+	l   *Listener // nil unbound
 }
 
 // bind returns e bound to l.
@@ -132,18 +138,32 @@ func (e slogEvents) bind(l *Listener) slogEvents {
 	return e
 }
 
-func (e slogEvents) listener() slog.Attr { return slog.String("listener", e.l.name()) }
+// logger returns e's logger: slog.Default() if e has none (unbound).
+func (e slogEvents) logger() *slog.Logger {
+	if e.log == nil {
+		return slog.Default()
+	}
+	return e.log
+}
+
+// attrs returns attrs after the listener's name, if e is bound to one.
+func (e slogEvents) attrs(attrs ...any) []any {
+	if e.l == nil {
+		return attrs
+	}
+	return append([]any{slog.String("listener", e.l.name())}, attrs...)
+}
 
 func (e slogEvents) ListenerStart(ev ListenerEvent) {
-	e.log.Info("listener started", slog.String("listener", ev.Addr.String()))
+	e.logger().Info("listener started", slog.String("listener", ev.Addr.String()))
 }
 
 func (e slogEvents) ListenerStop(ev ListenerEvent) {
-	e.log.Info("listener stopped", slog.String("listener", ev.Addr.String()))
+	e.logger().Info("listener stopped", slog.String("listener", ev.Addr.String()))
 }
 
 func (e slogEvents) Accept(ev AcceptEvent) {
-	e.log.Info("connection accepted", e.listener(), slog.Int("acceptor", ev.Acceptor), slog.String("peer", ev.Peer.String()))
+	e.logger().Info("connection accepted", e.attrs(slog.Int("acceptor", ev.Acceptor), slog.String("peer", ev.Peer.String()))...)
 }
 
 func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
@@ -153,25 +173,25 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 		if errors.Is(se.Err, supervisor.Shutdown) {
 			level = slog.LevelDebug
 		}
-		e.log.Log(context.Background(), level, "connection process start failure",
-			e.listener(), slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))
+		e.logger().Log(context.Background(), level, "connection process start failure",
+			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))...)
 		return
 	}
 	msg := "acceptor reducing accept rate: accept failed"
 	if errors.Is(ev.Err, unix.EMFILE) || errors.Is(ev.Err, unix.ENFILE) {
 		msg = "acceptor reducing accept rate: out of file descriptors"
 	}
-	e.log.Warn(msg, e.listener(), slog.Int("acceptor", ev.Acceptor),
-		slog.String("reason", inet.Reason(ev.Err)), slog.Duration("backoff", ev.Backoff))
+	e.logger().Warn(msg, e.attrs(slog.Int("acceptor", ev.Acceptor),
+		slog.String("reason", inet.Reason(ev.Err)), slog.Duration("backoff", ev.Backoff))...)
 }
 
 func (e slogEvents) ConnectionStart(ev ConnectionEvent) {
-	e.log.Debug("connection started", e.listener(), slog.String("pid", pidString(ev.PID)), slog.String("peer", ev.Peer.String()))
+	e.logger().Debug("connection started", e.attrs(slog.String("pid", pidString(ev.PID)), slog.String("peer", ev.Peer.String()))...)
 }
 
 func (e slogEvents) ConnectionStop(ev ConnectionEvent) {
-	e.log.Info("connection closed", e.listener(), slog.String("pid", pidString(ev.PID)),
-		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration))
+	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidString(ev.PID)),
+		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration))...)
 }
 
 // guardedEvents calls a user's Events, logging a panic instead of passing

@@ -856,3 +856,52 @@ func TestHandlerNothingAfterLast(t *testing.T) {
 		})
 	}
 }
+
+// SlogEvents wrapped in another Events is not the listener's to bind: it
+// logs to its logger, or slog.Default(), without the listener's name, and
+// never panics.
+func TestSlogEventsWrapped(t *testing.T) {
+	events := make(records, 100)
+	defaults := make(records, 100)
+	old := slog.Default()
+	slog.SetDefault(slog.New(defaults))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	for _, tc := range []struct {
+		name string
+		ev   Events
+		logs records
+	}{
+		{"logger", struct{ Events }{SlogEvents(slog.New(events))}, events},
+		{"nil", struct{ Events }{SlogEvents(nil)}, defaults},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := make(chan string, 100)
+			p, logs := handlerListener(t, HandlerProtocol(func() Handler { return &script{calls: calls} }),
+				ListenerOptions{NumAcceptors: 1, Events: tc.ev, SocketOptions: []socket.Option{socket.Packet(framing.Line)}})
+			tc.logs.next(t, "listener started", "listener", p.addr())
+			c := p.lineDial(t)
+			c.ask(t, "hello")
+			peer := c.LocalAddr().String()
+			r := tc.logs.next(t, "connection accepted", "level", "INFO", "peer", peer, "acceptor", "1")
+			if _, ok := r["listener"]; ok {
+				t.Fatalf("an unbound SlogEvents names a listener: %v", r)
+			}
+			c.Close()
+			tc.logs.next(t, "connection closed", "peer", peer)
+			want(t, calls, "connection", "data:hello", "close")
+			testkit.Bounded(t, "Stop", p.l.Stop)
+			tc.logs.next(t, "listener stopped", "listener", p.addr())
+			for {
+				select {
+				case r := <-logs:
+					if r["msg"] == "listener event hook panicked" {
+						t.Fatalf("%v", r)
+					}
+					continue
+				default:
+				}
+				break
+			}
+		})
+	}
+}
