@@ -316,10 +316,15 @@ func (s *Socket) isDead() bool {
 // deadline is one of a Conn's deadlines, as net.Pipe keeps them: a
 // channel closed when the deadline passes, on which a waiting Read or
 // Write selects, so that a deadline set while it waits applies at once.
-// Its timer, when it has one, is not a goroutine until it fires.
+// Its timer, when it has one, is not a goroutine until it fires. A timer
+// closes the channel under mu, and only if no set or stop has come since
+// it was armed (gen): one that fires as the deadline changes closes
+// nothing, so that the channel is closed once, and a deadline set then is
+// not cut short.
 type deadline struct {
 	mu     sync.Mutex
 	timer  *time.Timer
+	gen    uint32        // bumped by each set and stop
 	cancel chan struct{} // closed when the deadline has passed
 }
 
@@ -329,23 +334,41 @@ type deadline struct {
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.timer != nil && !d.timer.Stop() {
-		<-d.cancel // the timer has fired: its close comes
-	}
-	d.timer = nil
+	d.disarm()
 	closed := passed(d.cancel)
 	if t.IsZero() || time.Until(t) > 0 {
 		if closed {
 			d.cancel = make(chan struct{})
 		}
 		if !t.IsZero() {
-			cancel := d.cancel
-			d.timer = time.AfterFunc(time.Until(t), func() { close(cancel) })
+			gen := d.gen
+			d.timer = afterFunc(time.Until(t), func() { d.expire(gen) })
 		}
 		return
 	}
 	if !closed {
 		close(d.cancel)
+	}
+}
+
+// disarm stops the timer, and makes one that has fired already close
+// nothing. The caller holds d.mu.
+func (d *deadline) disarm() {
+	d.gen++
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+}
+
+// expire is the timer armed at gen: it closes the channel if the
+// deadline has not changed since.
+func (d *deadline) expire(gen uint32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if gen == d.gen && !passed(d.cancel) {
+		close(d.cancel)
+		d.timer = nil
 	}
 }
 
@@ -360,11 +383,12 @@ func (d *deadline) channel() <-chan struct{} {
 func (d *deadline) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.timer != nil {
-		d.timer.Stop()
-		d.timer = nil
-	}
+	d.disarm()
 }
+
+// afterFunc is time.AfterFunc, for a deadline's timer: a variable so that
+// tests can hold a timer that has fired.
+var afterFunc = time.AfterFunc
 
 // passed reports whether ch is closed.
 func passed(ch <-chan struct{}) bool {
