@@ -58,7 +58,9 @@ import (
 //
 // Close waits, as Socket.Close does, for the queued bytes to go while
 // they go: net's close leaves that to the kernel, here the queue is the
-// port's. Linger(true, 0) resets the connection instead.
+// port's. Linger(true, 0) resets the connection instead. A Read or a
+// Write that waits returns net.ErrClosed as Close begins, not once the
+// queue has gone.
 type Conn struct {
 	s            *Socket
 	laddr, raddr net.Addr
@@ -176,6 +178,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if err == nil {
 		return n, nil
 	}
+	if c.closed.Load() { // Close stopped the wait
+		return 0, c.opError("read", net.ErrClosed)
+	}
 	if errors.Is(err, ErrClosed) && !c.s.isDead() {
 		c.eof = true
 		return 0, io.EOF
@@ -204,11 +209,15 @@ func (c *Conn) Write(b []byte) (int, error) {
 	case queued:
 		n = len(b)
 	}
+	if c.closed.Load() { // Close stopped the wait
+		return n, c.opError("write", net.ErrClosed)
+	}
 	return n, c.fail("write", err)
 }
 
 // Close closes the socket (Socket.Close): a Read or a Write that waits
-// returns net.ErrClosed. Closing a closed Conn is net.ErrClosed.
+// returns net.ErrClosed at once, while Close waits for the queued bytes
+// to go. Closing a closed Conn is net.ErrClosed.
 func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return c.opError("close", net.ErrClosed)
@@ -325,7 +334,8 @@ type deadline struct {
 	mu     sync.Mutex
 	timer  *time.Timer
 	gen    uint32        // bumped by each set and stop
-	cancel chan struct{} // closed when the deadline has passed
+	shut   bool          // stopped: the Conn is closed, cancel with it
+	cancel chan struct{} // closed when the deadline has passed, or the Conn closed
 }
 
 // set makes t the deadline (the zero time: none): a time passed closes
@@ -334,6 +344,9 @@ type deadline struct {
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.shut {
+		return // the channel stays closed
+	}
 	d.disarm()
 	closed := passed(d.cancel)
 	if t.IsZero() || time.Until(t) > 0 {
@@ -379,11 +392,16 @@ func (d *deadline) channel() <-chan struct{} {
 	return d.cancel
 }
 
-// stop stops the timer: the Conn is closed.
+// stop closes the channel for good: the Conn is closed, and what waits
+// on it returns net.ErrClosed.
 func (d *deadline) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.disarm()
+	d.shut = true
+	if !passed(d.cancel) {
+		close(d.cancel)
+	}
 }
 
 // afterFunc is time.AfterFunc, for a deadline's timer: a variable so that

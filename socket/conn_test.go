@@ -198,6 +198,51 @@ func TestConnCloseEndsWaits(t *testing.T) {
 	}
 }
 
+// Close ends a Read and a Write that wait at once, with net.ErrClosed as
+// net's (*net.OpError), while the socket's Close still drains the queue
+// to a peer that does not read: a net.Conn's Close does not wait for
+// them.
+func TestConnCloseDoesNotWaitForDrain(t *testing.T) {
+	shortStall(t, time.Hour) // the drain lasts until the peer goes
+	p := newProc(t)
+	client, server := connPair(t, p, Sndbuf(4096), Recbuf(4096))
+	reading := make(chan error, 1)
+	go func() { _, err := client.Read(make([]byte, 1)); reading <- err }()
+	writing := make(chan error, 1)
+	go func() {
+		big := make([]byte, 64<<10)
+		for {
+			if _, err := client.Write(big); err != nil {
+				writing <- err
+				return
+			}
+		}
+	}()
+	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
+	testkit.Until(t, "Write waiting", func() bool { return busy(client.Socket()) })
+	closed := make(chan error, 1)
+	go func() { closed <- client.Close() }()
+	for _, call := range []struct {
+		name string
+		ch   chan error
+	}{{"Read", reading}, {"Write", writing}} {
+		err := testkit.Result(t, call.name, call.ch)
+		var oe *net.OpError
+		if !errors.Is(err, net.ErrClosed) || !errors.As(err, &oe) {
+			t.Fatalf("%s waiting when Close came = %v, want net.ErrClosed in a *net.OpError", call.name, err)
+		}
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) before the peer went: it drained nothing", err)
+	default:
+	}
+	server.Close() // unread bytes: a reset, which ends the drain
+	if err := testkit.Result(t, "Close", closed); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // NewConn and NewListener take a socket they can serve, and say what is
 // wrong with any other, naming the option.
 func TestConnRefuses(t *testing.T) {

@@ -27,30 +27,33 @@ func holdTimer(t *testing.T) (fired, release, ran chan struct{}) {
 	return fired, release, ran
 }
 
-// A deadline's timer that has fired but not yet closed the channel when
-// the Conn closes (stop) closes nothing after: a deadline set then in the
-// past closes the channel once, and one set in the future is not cut
-// short.
-func TestDeadlineStopWhileFiring(t *testing.T) {
+// A deadline's timer that has fired, but not yet closed the channel, when
+// the deadline changes closes nothing after: when the Conn closes (stop),
+// the channel closes once and for good, whatever is set then; a deadline
+// set again in the future is not cut short.
+func TestDeadlineChangeWhileFiring(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		then   time.Time
+		change func(d *deadline)
 		passed bool
 	}{
-		{"past", time.Unix(1, 0), true},
-		{"future", time.Now().Add(time.Hour), false},
+		{"stop", func(d *deadline) {
+			d.stop()
+			d.set(time.Unix(1, 0))
+			d.set(time.Now().Add(time.Hour))
+		}, true},
+		{"set", func(d *deadline) { d.set(time.Now().Add(time.Hour)) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fired, release, ran := holdTimer(t)
 			d := deadline{cancel: make(chan struct{})}
 			d.set(time.Now().Add(time.Hour))
 			testkit.Recv(t, fired, "the timer firing")
-			d.stop()
-			d.set(tc.then)
+			tc.change(&d)
 			close(release)
 			testkit.Recv(t, ran, "the timer's callback")
 			if got := passed(d.channel()); got != tc.passed {
-				t.Fatalf("the deadline has passed: %v, want %v", got, tc.passed)
+				t.Fatalf("the channel is closed: %v, want %v", got, tc.passed)
 			}
 			d.stop()
 		})
