@@ -23,7 +23,9 @@ const maxIov = 8
 // the data that made it busy stays queued and will be sent; with
 // SendTimeoutClose the socket closes). With the socket backend Send
 // waits until all is written, or fails after SendTimeout with
-// *inet.SendTimeoutError holding what was not. A payload too long for a 1 or 2
+// *inet.SendTimeoutError holding what was not (with SendTimeoutClose,
+// timeout alone: the socket closes, and what was not written is lost, as
+// in OTP 25). A payload too long for a 1 or 2
 // byte header is emsgsize, where OTP would silently truncate the header.
 // A Send while another process's Close waits for the queue to drain waits
 // with it, as a send to OTP's busy closing port does: closed once the
@@ -136,14 +138,19 @@ func (s *Socket) waitUnlocked(ch <-chan struct{}, deadline time.Time, stop <-cha
 	}
 	s.mu.Unlock()
 	defer s.mu.Lock()
+	var why error
 	select {
 	case <-ch:
 		return nil
 	case <-expired:
-		return ErrTimeout
+		why = ErrTimeout
 	case <-stop:
-		return errStopped
+		why = errStopped
 	}
+	if passed(ch) { // closed as the wait ended: select picks at random
+		return nil
+	}
+	return why
 }
 
 // sendable reports why Send cannot go on, or nil. The caller holds s.mu.
@@ -200,19 +207,35 @@ func (s *Socket) becomeBusy(deadline time.Time, stop <-chan struct{}) error {
 }
 
 // sendAll waits until the queue is empty, for the socket backend: on
-// timeout, or when stop closes, it takes back what is still queued.
-// Meanwhile the socket is busy, so other senders wait: the queue holds
-// this send's bytes only. The caller holds s.mu.
+// timeout, or when stop closes, it takes back what is still queued and
+// returns it (*inet.SendTimeoutError); but a timeout with
+// send_timeout_close closes the socket and answers timeout alone, the
+// rest wasted, as OTP 25's gen_tcp_socket does. A queue that emptied as
+// the wait ended has nothing to take back: the send is done. Meanwhile
+// the socket is busy, so other senders wait: the queue holds this send's
+// bytes only. The caller holds s.mu.
 func (s *Socket) sendAll(deadline time.Time, stop <-chan struct{}) error {
-	if s.busyChan() == nil {
+	busy := s.busyChan()
+	if busy == nil {
 		x := s.extra()
-		x.busy, x.busyAt = make(chan struct{}), 0
+		busy = make(chan struct{})
+		x.busy, x.busyAt = busy, 0
 	}
-	err := s.waitBusy(deadline, stop)
+	err := s.waitUnlocked(busy, deadline, stop)
 	if err == ErrTimeout || err == errStopped {
 		rest, _ := s.pool().Unqueue(s.h)
 		s.wakeSenders()
-		return &inet.Error{Op: "send", Err: &inet.SendTimeoutError{Rest: rest}}
+		if len(rest) > 0 {
+			if err == ErrTimeout && s.opts.sendTimeoutClose {
+				s.timeoutClose()
+				return &inet.Error{Op: "send", Err: ErrTimeout}
+			}
+			return &inet.Error{Op: "send", Err: &inet.SendTimeoutError{Rest: rest}}
+		}
+		err = nil
+	}
+	if err == nil {
+		err = s.sendable()
 	}
 	if err != nil {
 		return &inet.Error{Op: "send", Err: err}

@@ -227,3 +227,55 @@ func TestDelaySend(t *testing.T) {
 		}
 	}
 }
+
+// A wait that ends as the socket stops being busy ends as not busy, even
+// when the deadline or the stop has come too: the send is done.
+func TestWaitPrefersDone(t *testing.T) {
+	var s Socket
+	done, stop := make(chan struct{}), make(chan struct{})
+	close(done)
+	close(stop)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range 64 { // select alone picks at random
+		if err := s.waitUnlocked(done, time.Unix(1, 0), stop); err != nil {
+			t.Fatalf("wait = %v, want nil: the channel was closed", err)
+		}
+	}
+}
+
+// A socket-backend send whose wait is stopped (a deadline, a context)
+// when its queue has emptied has sent everything: it succeeds, rather
+// than reporting a timeout with no rest.
+func TestSocketBackendNothingLeft(t *testing.T) {
+	p := newProc(t)
+	c, _ := pair(t, p, Active(False))
+	c.SetOpts(InetBackend(BackendSocket))
+	stop := make(chan struct{})
+	close(stop)
+	c.mu.Lock()
+	err := c.sendAll(time.Time{}, stop)
+	busy := c.busyChan()
+	c.mu.Unlock()
+	if err != nil || busy != nil {
+		t.Fatalf("sendAll with an empty queue = %v (busy %v), want nil and not busy", err, busy != nil)
+	}
+}
+
+// A socket-backend send that times out with send_timeout_close answers
+// timeout alone, as OTP 25's gen_tcp_socket: the socket closes, and the
+// rest is lost, not reported as an empty rest.
+func TestSocketBackendTimeoutClose(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Active(False))
+	c.SetOpts(InetBackend(BackendSocket), SendTimeout(50*time.Millisecond), SendTimeoutClose(true), Sndbuf(4096))
+	s.SetOpts(Recbuf(4096))
+	err := c.Send(bytes.Repeat([]byte("xyz"), 1<<20))
+	var te *inet.SendTimeoutError
+	if !errors.Is(err, ErrTimeout) || errors.As(err, &te) {
+		t.Fatalf("Send = %v, want timeout alone", err)
+	}
+	if err := c.Send([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after = %v, want closed", err)
+	}
+}
