@@ -52,7 +52,7 @@ func newHandlerProtocol(newHandler func() Handler, opts ...actor.PropsOption) *h
 		if h == nil {
 			return nil
 		}
-		return &Conn{s: s, l: l, h: h, mode: modeOf(l.handlerMode)}
+		return &connActor{s: s, l: l, h: h, mode: modeOf(l.handlerMode)}
 	}, opts...)
 	p.noActor = errNoHandler
 	return &handlerProtocol{p}
@@ -87,6 +87,10 @@ func (handedOver) IgnoreDeadLetterLogging() {}
 // owns the socket and calls the handler. The handler's callbacks get it;
 // its methods are for them, and must be called from them only: they run
 // one at a time, in the connection's actor.
+//
+// A Conn is not a net.Conn nor an io.Reader: its data comes to
+// HandleData. For a net.Conn over a socket, to give to what takes one, see
+// socket.NewConn (and socket.NewListener for a listener).
 type Conn struct {
 	s    *socket.Socket
 	l    *Listener
@@ -131,9 +135,15 @@ func (c *Conn) Send(data ...[]byte) error { return c.s.Send(data...) }
 // listener's, then as Actions switched it (Action.Active).
 func (c *Conn) Mode() socket.Mode { return c.mode.socket() }
 
-// Receive is the connection's actor: it calls the handler, until its
-// last callback has run.
-func (c *Conn) Receive(ctx actor.Context) {
+// connActor is a Conn as the connection's actor: the same value, whose
+// Receive, protoactor's plumbing, does not show on Conn.
+type connActor Conn
+
+// Receive calls the handler, until its last callback has run.
+func (a *connActor) Receive(ctx actor.Context) { (*Conn)(a).receive(ctx) }
+
+// receive is the connection's actor's Receive.
+func (c *Conn) receive(ctx actor.Context) {
 	defer c.recoverCallback()
 	switch ctx.Message().(type) {
 	case *actor.Started:

@@ -3,6 +3,8 @@ package ranch
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // A listener keeps a conn for each connection, as the value of the
@@ -28,5 +30,17 @@ func TestSizeof(t *testing.T) {
 		if tc.got > tc.want {
 			t.Errorf("%s is %d bytes, more than %d", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+// A Conn is the handler's, not protoactor's: its actor's Receive does not
+// show on it, and costs nothing (the actor is the Conn, converted).
+func TestConnActorHidden(t *testing.T) {
+	var c any = new(Conn)
+	if _, ok := c.(actor.Actor); ok {
+		t.Fatal("*Conn has protoactor's Receive as a method")
+	}
+	if unsafe.Sizeof(connActor{}) != unsafe.Sizeof(Conn{}) {
+		t.Fatal("the actor is not the Conn itself")
 	}
 }
