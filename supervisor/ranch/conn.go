@@ -212,7 +212,8 @@ func (c *Conn) receive(ctx actor.Context) {
 }
 
 // received handles the result of the handler's AsyncRecv: a packet, as
-// data; or why there is none.
+// data; a timeout, as what it is (HandleInfo), not as the idle timeout;
+// or why there is none.
 func (c *Conn) received(r *socket.RecvResult) {
 	switch {
 	case r.Err == nil && r.Packet != nil:
@@ -222,8 +223,8 @@ func (c *Conn) received(r *socket.RecvResult) {
 		c.cb = cbData
 		c.proceed(c.h.HandleData(c, r.Data), afterOther)
 	case errors.Is(r.Err, socket.ErrTimeout):
-		c.cb = cbTimeout
-		c.proceed(c.h.HandleTimeout(c), afterOther)
+		c.cb = cbInfo
+		c.proceed(c.h.HandleInfo(c, r), afterOther)
 	case errors.Is(r.Err, socket.ErrClosed):
 		c.end(nil)
 	default:

@@ -44,7 +44,9 @@
 //	{:continue, state, {:persistent, timeout}}    ranch.Continue.IdleTimeout(d)
 //	read_timeout: 60_000                          no default: Continue.IdleTimeout(d) from HandleConnection
 //	{:close, state}                               ranch.Close
-//	{:error, reason, state}                       ranch.Fail(err)
+//	{:error, reason, state}                       ranch.Fail(err): HandleError follows, even for
+//	                                                  socket.ErrTimeout, where Thousand Island calls
+//	                                                  handle_timeout (HandleTimeout is the idle timeout's only)
 //	ThousandIsland.Socket.send(socket, data)      c.Send(data)
 //	ThousandIsland.Socket.recv(socket, 0, t)      c.Socket().Recv(0, t), after Continue.Active(socket.False)
 //	ThousandIsland.Socket.setopts/getopts         c.Socket().SetOpts(...), GetOpts(...); the active mode: Action.Active

@@ -37,12 +37,17 @@ type Handler interface {
 	HandleData(c *Conn, data []byte) Action
 	// HandleInfo is called with every other message the handler's actor
 	// gets: messages sent to c.Context().Self(), *actor.Terminated of the
-	// actors it watches, the messages of other sockets it owns, and, with
-	// the http packet types, its own socket's *socket.HTTP packets (which
-	// re-arm {active, once} as data does).
+	// actors it watches, the messages of other sockets it owns; with the
+	// http packet types, its own socket's *socket.HTTP packets (which
+	// re-arm {active, once} as data does); and the *socket.RecvResult of
+	// its own AsyncRecv that timed out (its Err matches socket.ErrTimeout),
+	// as a recv with a timeout answers {error, timeout} to its caller.
 	HandleInfo(c *Conn, msg any) Action
 	// HandleTimeout is called when the idle timeout that the last Action
-	// set (Action.Timeout, Action.IdleTimeout) passes with no message.
+	// set (Action.Timeout, Action.IdleTimeout) passes with no message,
+	// Thousand Island's read_timeout, and for nothing else: not for the
+	// timeout of the handler's own AsyncRecv (see HandleInfo), nor for a
+	// callback's Fail(socket.ErrTimeout), which ends in HandleError.
 	// BaseHandler's returns Close, Thousand Island's handling; Continue
 	// goes on (and restarts an idle timeout).
 	HandleTimeout(c *Conn) Action
@@ -134,7 +139,9 @@ var (
 
 // Fail ends the connection in error, Thousand Island's {:error, reason,
 // state}: HandleError(c, err) is called, then the socket closes and the
-// handler stops. Fail(nil) is Close.
+// handler stops. Fail(nil) is Close. Unlike Thousand Island, which calls
+// handle_timeout for {:error, :timeout, state}, Fail(socket.ErrTimeout)
+// ends in HandleError too: HandleTimeout is the idle timeout's only.
 func Fail(err error) Action {
 	if err == nil {
 		return Close

@@ -432,16 +432,29 @@ func TestHandlerTrueAndPassive(t *testing.T) {
 	want(t, calls, "close")
 }
 
-// A passive handler's AsyncRecv that times out comes to HandleTimeout.
+// A passive handler's AsyncRecv that times out comes to HandleInfo, as
+// its *socket.RecvResult: HandleTimeout is the idle timeout's only.
 func TestHandlerRecvTimeout(t *testing.T) {
-	p, calls, _ := handlerPool(t, script{conn: func(c *Conn) Action {
-		if _, err := c.Socket().AsyncRecv(c.Context(), 0, time.Millisecond); err != nil {
-			return Fail(err)
-		}
-		return Continue
-	}}, socket.Active(socket.False))
+	p, calls, _ := handlerPool(t, script{
+		conn: func(c *Conn) Action {
+			if _, err := c.Socket().AsyncRecv(c.Context(), 0, time.Millisecond); err != nil {
+				return Fail(err)
+			}
+			return Continue
+		},
+		info: func(c *Conn, msg any) Action {
+			if r, ok := msg.(*socket.RecvResult); ok && r.Socket == c.Socket() && errors.Is(r.Err, socket.ErrTimeout) {
+				return Close
+			}
+			return Fail(fmt.Errorf("unexpected %#v", msg))
+		},
+	}, socket.Active(socket.False))
 	c := p.lineDial(t)
-	want(t, calls, "connection", "timeout", "close")
+	want(t, calls, "connection")
+	if got := testkit.Recv(t, calls, "a call"); !strings.HasPrefix(got, "info:") {
+		t.Fatalf("%q, want HandleInfo with the AsyncRecv's result", got)
+	}
+	want(t, calls, "close")
 	c.hungUp(t)
 }
 
