@@ -12,10 +12,14 @@ import (
 // supervisors of this package, where Ranch writes its ranch_conns_sup as a
 // special process. OTP's supervisor has nothing of the kind.
 //
-// Every hook runs in the supervisor's actor, one at a time with its
-// restarts, shutdowns and calls, so that what only the hooks touch needs
-// no lock. A hook must return promptly and must not call the supervisor's
-// own Ref, which would wait for itself.
+// Receive and Erased run in the supervisor's actor, one at a time with its
+// restarts, shutdowns and calls, so that what only they touch needs no
+// lock; they must return promptly and must not call the supervisor's own
+// Ref, which would wait for itself. Name is not run there: it is called
+// for every report that names the supervisor, its own and those of the
+// supervisors under it (their names begin with its), from their actors,
+// so from any goroutine and at the same time: it must be safe for
+// concurrent use.
 type Hooks struct {
 	// Receive gets each message sent to the supervisor with Ref.Send, with
 	// the supervisor as in. Without it such messages are dropped, as are
