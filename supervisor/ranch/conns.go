@@ -372,10 +372,13 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 	l.gate.admit(c)
 	in.SetValue(pid, rec)
 	if err := h.sock.ControllingProcess(h.owner, pid); err != nil {
-		// The handler is gone already, or the socket closed: as Ranch,
-		// close the socket and kill the handler, which frees the slot.
+		// The handler is gone already, or the socket closed (as when the
+		// acceptor stopped after giving up on a late hand-off): as Ranch,
+		// close the socket and kill the handler, which frees the slot;
+		// and report it as the other start failures.
 		l.closeSocket(h)
 		_ = in.TerminateChildPID(pid)
+		l.startFailed(h, err)
 		return
 	}
 	switch {
@@ -440,6 +443,11 @@ func (l *Listener) connections(in supervisor.Inside) []admission {
 func (l *Listener) dropHandoff(h *handoff, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
+	l.startFailed(h, reason)
+}
+
+// startFailed counts, logs and reports a hand-off that failed for reason.
+func (l *Listener) startFailed(h *handoff, reason error) {
 	l.startErrors.Add(1)
 	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }

@@ -60,8 +60,10 @@ type AcceptErrorEvent struct {
 	// connection that was accepted but not handed off, a
 	// *supervisor.Error whose Op is "start_protocol" and whose Err is the
 	// protocol's error, ErrHandshakeTimeout, supervisor.ErrNoProc (the
-	// connection supervisor was gone) or supervisor.Shutdown (the acceptor
-	// stopped before it was taken).
+	// connection supervisor was gone), supervisor.Shutdown (the acceptor
+	// stopped before it was taken), or the error of the socket's
+	// ControllingProcess to the handler (the socket closed, or the
+	// handler ended, before the handler could own it).
 	Err error
 	// Backoff is how long the acceptor waits before accepting again.
 	Backoff time.Duration

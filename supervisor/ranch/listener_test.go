@@ -575,6 +575,55 @@ func TestListenerHandshakeTimeout(t *testing.T) {
 	}
 }
 
+// A late hand-off (the acceptor gave up at the handshake timeout) whose
+// socket closes before its handler can own it is a start failure as any
+// other: reported (AcceptError, logged) and counted.
+func TestListenerLateHandoffClosed(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	var once sync.Once
+	proto := ProtocolFunc(func(ctx actor.SpawnerContext, l *Listener, s *socket.Socket) (*actor.PID, error) {
+		first := false
+		once.Do(func() {
+			first = true
+			entered <- struct{}{}
+			<-release // the first Start hangs until the test lets it go
+		})
+		if first {
+			s.Close() // then its socket closes: ControllingProcess fails
+		}
+		return echoProto.Start(ctx, l, s)
+	})
+	p := startPool(t, proto, ListenerOptions{SocketOptions: echoOpts, NumAcceptors: 1, NumConnsSups: 1,
+		HandshakeTimeout: 50 * time.Millisecond})
+	late := p.dial(t)
+	<-entered
+	p.ev.wait(t, "accept")
+	next := p.dial(t)
+	p.ev.wait(t, "accept") // the acceptor gave up on the first: it is late
+	close(release)
+	for {
+		e := p.ev.wait(t, "accept_error")
+		if errors.Is(e.err, ErrHandshakeTimeout) {
+			continue // the next one's, if it timed out behind the hung Start
+		}
+		var se *supervisor.Error
+		if !errors.As(e.err, &se) || se.Op != "start_protocol" || !errors.Is(se.Err, socket.ErrClosed) {
+			t.Fatalf("accept_error %v, want start_protocol: closed", e.err)
+		}
+		break
+	}
+	testkit.PeerClosed(t, late)
+	if info := p.l.Info(); info.StartErrors < 1 {
+		t.Fatalf("%+v", info)
+	}
+	if n := p.log.Count("connection process start failure"); n < 1 {
+		t.Fatalf("%d start failures logged", n)
+	}
+	p.ev.none(t, "conn_stop")
+	next.Close()
+}
+
 // An acceptor is an actor that gets its connection as a message: a pool
 // of idle acceptors holds no goroutine, where an accept loop each would
 // hold one goroutine per acceptor.
