@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 	"os"
@@ -30,6 +31,7 @@ func (upcase) HandleData(c *ranch.Conn, line []byte) ranch.Action {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4040", "HOST:PORT to listen on")
+	drain := flag.Duration("drain", 5*time.Second, "how long Ctrl-C lets the connections end")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -46,8 +48,12 @@ func main() {
 		slog.Error("upcase", "err", err)
 		os.Exit(1)
 	}
-	<-ctx.Done() // SIGINT: stop accepting, give the connections 5s to end
-	if err := l.Drain(5 * time.Second); err != nil {
+	<-ctx.Done() // SIGINT: stop accepting, give the connections -drain to end
+	err = l.Drain(*drain)
+	switch {
+	case errors.Is(err, ranch.ErrDrainTimeout): // clients still connected: cut, as meant
+		slog.Info("upcase: connections cut", "reason", err)
+	case err != nil:
 		slog.Error("upcase", "err", err)
 		os.Exit(1)
 	}
