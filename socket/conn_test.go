@@ -169,25 +169,33 @@ func TestConnReadDeadlineWhileWaiting(t *testing.T) {
 	}
 }
 
-// Close ends a Read and a Write that wait, with net.ErrClosed.
-func TestConnCloseEndsWaits(t *testing.T) {
-	t.Parallel()
-	p := newProc(t)
-	client, _ := connPair(t, p, Sndbuf(4096), Recbuf(4096), Linger(true, 0))
-	reading := make(chan error, 1)
-	go func() { _, err := client.Read(make([]byte, 1)); reading <- err }()
-	writing := make(chan error, 1)
+// waitingCalls starts a Read of c and Writes to it until one fails, and
+// returns once both wait (the peer reads nothing): each one's error comes
+// on its channel.
+func waitingCalls(t *testing.T, c *Conn) (reading, writing chan error) {
+	t.Helper()
+	reading, writing = make(chan error, 1), make(chan error, 1)
+	go func() { _, err := c.Read(make([]byte, 1)); reading <- err }()
 	go func() {
 		big := make([]byte, 64<<10)
 		for {
-			if _, err := client.Write(big); err != nil {
+			if _, err := c.Write(big); err != nil {
 				writing <- err
 				return
 			}
 		}
 	}()
-	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
-	testkit.Until(t, "Write waiting", func() bool { return busy(client.Socket()) })
+	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(c.Socket()) })
+	testkit.Until(t, "Write waiting", func() bool { return busy(c.Socket()) })
+	return reading, writing
+}
+
+// Close ends a Read and a Write that wait, with net.ErrClosed.
+func TestConnCloseEndsWaits(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	client, _ := connPair(t, p, Sndbuf(4096), Recbuf(4096), Linger(true, 0))
+	reading, writing := waitingCalls(t, client)
 	if err := client.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -206,20 +214,7 @@ func TestConnCloseDoesNotWaitForDrain(t *testing.T) {
 	shortStall(t, time.Hour) // the drain lasts until the peer goes
 	p := newProc(t)
 	client, server := connPair(t, p, Sndbuf(4096), Recbuf(4096))
-	reading := make(chan error, 1)
-	go func() { _, err := client.Read(make([]byte, 1)); reading <- err }()
-	writing := make(chan error, 1)
-	go func() {
-		big := make([]byte, 64<<10)
-		for {
-			if _, err := client.Write(big); err != nil {
-				writing <- err
-				return
-			}
-		}
-	}()
-	testkit.Until(t, "Read waiting", func() bool { return recvWaiting(client.Socket()) })
-	testkit.Until(t, "Write waiting", func() bool { return busy(client.Socket()) })
+	reading, writing := waitingCalls(t, client)
 	closed := make(chan error, 1)
 	go func() { closed <- client.Close() }()
 	for _, call := range []struct {

@@ -23,13 +23,8 @@ func TestCtrlCWithIdleClient(t *testing.T) {
 	flag.CommandLine = flag.NewFlagSet("upcase", flag.ExitOnError) // for main's flags, defined each run
 	t.Cleanup(func() { flag.CommandLine = flags })
 	args := os.Args
-	os.Args = []string{"upcase", "-addr", "127.0.0.1:0", "-drain", "1ms"}
 	t.Cleanup(func() { os.Args = args })
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		main()
-	}()
+	exited := run("-addr", "127.0.0.1:0", "-drain", "1ms")
 
 	started, ok := next(records)
 	if !ok {

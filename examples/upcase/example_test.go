@@ -18,12 +18,7 @@ import (
 func Example() {
 	records := make(chan slog.Record, 64)
 	slog.SetDefault(slog.New(recorder(records)))
-	os.Args = []string{"upcase", "-addr", "127.0.0.1:0"}
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		main()
-	}()
+	exited := run("-addr", "127.0.0.1:0")
 
 	started, ok := next(records)
 	if !ok {
@@ -62,6 +57,18 @@ func Example() {
 	// WORLD
 	// connection closed
 	// listener stopped
+}
+
+// run runs the program with args on a goroutine of its own: the channel
+// it returns is closed when main has returned.
+func run(args ...string) <-chan struct{} {
+	os.Args = append([]string{"upcase"}, args...)
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		main()
+	}()
+	return exited
 }
 
 // recorder is a slog.Handler that sends the records at info level and

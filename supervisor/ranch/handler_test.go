@@ -230,6 +230,22 @@ func (r records) next(t *testing.T, msg string, attrs ...string) map[string]stri
 	}
 }
 
+// none checks that no record queued so far has the message msg, and
+// takes them all.
+func (r records) none(t *testing.T, msg string) {
+	t.Helper()
+	for {
+		select {
+		case m := <-r:
+			if m["msg"] == msg {
+				t.Fatalf("logged: %v", m)
+			}
+		default:
+			return
+		}
+	}
+}
+
 // has reports whether m has the values attrs gives (key, value, ...).
 func has(m map[string]string, attrs []string) bool {
 	for i := 0; i+1 < len(attrs); i += 2 {
@@ -765,17 +781,7 @@ func TestSlogEvents(t *testing.T) {
 	want(t, calls, "connection", "data:hello", "close")
 	testkit.Bounded(t, "Stop", p.l.Stop)
 	events.next(t, "listener stopped", "listener", addr)
-	for {
-		select {
-		case r := <-logs:
-			if r["msg"] == "connection process start failure" {
-				t.Fatalf("the listener logged the start failure too: %v", r)
-			}
-			continue
-		default:
-		}
-		break
-	}
+	logs.none(t, "connection process start failure") // the listener left it to SlogEvents
 }
 
 // probed is a mailbox middleware that tells when its actor has received a
@@ -904,17 +910,7 @@ func TestSlogEventsWrapped(t *testing.T) {
 			want(t, calls, "connection", "data:hello", "close")
 			testkit.Bounded(t, "Stop", p.l.Stop)
 			tc.logs.next(t, "listener stopped", "listener", p.addr())
-			for {
-				select {
-				case r := <-logs:
-					if r["msg"] == "listener event hook panicked" {
-						t.Fatalf("%v", r)
-					}
-					continue
-				default:
-				}
-				break
-			}
+			logs.none(t, "listener event hook panicked")
 		})
 	}
 }
