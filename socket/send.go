@@ -70,6 +70,16 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 		total += len(h)
 	}
 	bufs = append(bufs, data...)
+	if l := s.layerOf(); l != nil {
+		// The layer seals the packet, header and all, into its records,
+		// and they are what is queued (and weighed against the
+		// watermarks).
+		if bufs, err = s.layerSeal(l, bufs); err != nil {
+			return false, &inet.Error{Op: "send", Err: err}
+		}
+		defer l.Done() // once the driver has copied what it queues
+		total = len(bufs[0])
+	}
 
 	var left int
 	if s.opts.delaySend {

@@ -70,7 +70,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		s.endRawRead()
 	}
 	if passiveMsg {
-		s.send(&TCPPassive{Socket: s})
+		s.send(s.passiveMsg())
 	}
 	if activeSet && !s.listener {
 		s.activate()
