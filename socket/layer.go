@@ -87,10 +87,14 @@ func (s *Socket) layerRead(l layer.Layer, data []byte) bool {
 	return more
 }
 
-// layerSeal turns the plaintext bufs of a Send into the layer's records.
-// The caller holds s.mu, and calls l.Done once the records are queued.
+// layerSeal turns the plaintext bufs of a Send into the layer's records,
+// in bufs[0]. The caller holds s.mu, and calls l.Done once the records
+// are queued.
 func (s *Socket) layerSeal(l layer.Layer, bufs [][]byte) ([][]byte, error) {
-	records, err := l.Seal(bufs)
+	for _, b := range bufs {
+		l.Append(b)
+	}
+	records, err := l.Seal()
 	if err != nil {
 		return nil, err
 	}

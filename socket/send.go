@@ -79,6 +79,7 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 		}
 		defer l.Done() // once the driver has copied what it queues
 		total = len(bufs[0])
+		n = total // the stats count the bytes on the wire, as OTP's ssl's (its socket's)
 	}
 
 	var left int

@@ -47,6 +47,7 @@ type Socket struct {
 
 	// The layer's, under the port's lock (wire.go).
 	plain    []byte // Input's or Seal's buffer, until Done
+	pending  []byte // Append's first slice, until Seal
 	notified bool   // close_notify is sent
 
 	hs *handshake // while a handshake runs, and after it

@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/otpnet/otpnet/framing"
@@ -29,5 +30,175 @@ func TestActiveOnceEcho(t *testing.T) {
 		}
 		must(t, server.SetOpts(socket.Active(socket.Once)))
 		must(t, client.SetOpts(socket.Active(socket.Once)))
+	}
+}
+
+// Passive Recv of the decrypted stream, {packet, line} and raw with a
+// length; then the peer's close_notify is closed.
+func TestPassiveRecv(t *testing.T) {
+	p := newPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	server, client := pair(t, p, srv, cli,
+		[]Option{SocketOptions(socket.Active(socket.False), socket.Packet(framing.Line))},
+		[]Option{SocketOptions(socket.Active(socket.False))})
+	must(t, client.Send([]byte("one\ntw"), []byte("o\nthree\n")))
+	for _, want := range []string{"one\n", "two\n", "three\n"} {
+		got, err := server.Recv(0, testkit.WaitBound)
+		must(t, err)
+		if string(got) != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	must(t, server.SetOpts(socket.Packet(framing.Raw)))
+	must(t, client.Send([]byte("abcdefgh")))
+	got, err := server.Recv(3, testkit.WaitBound)
+	must(t, err)
+	if string(got) != "abc" {
+		t.Fatalf("got %q", got)
+	}
+	got, err = server.Recv(5, testkit.WaitBound)
+	must(t, err)
+	if string(got) != "defgh" {
+		t.Fatalf("got %q", got)
+	}
+	must(t, client.Close())
+	if _, err := server.Recv(0, testkit.WaitBound); !errors.Is(err, socket.ErrClosed) {
+		t.Fatalf("recv after the peer's close: %v, want closed", err)
+	}
+}
+
+// {active, N}: N packets, then *Passive, then nothing until re-armed; the
+// peer's close_notify then comes as *Closed.
+func TestActiveNPassive(t *testing.T) {
+	p := newPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	server, client := pair(t, p, srv, cli,
+		[]Option{SocketOptions(socket.Active(socket.N(2)), socket.Packet(framing.Two))}, []Option{SocketOptions(socket.Packet(framing.Two))})
+	for _, m := range []string{"a", "b", "c"} {
+		must(t, client.Send([]byte(m)))
+	}
+	isData := func(want string) func(any) bool {
+		return func(m any) bool { d, ok := m.(*SSL); return ok && d.Socket == server && string(d.Data) == want }
+	}
+	isPassive := func(m any) bool { x, ok := m.(*Passive); return ok && x.Socket == server }
+	testkit.InOrder(t, srv, isData("a"), isData("b"), isPassive)
+	// Passive now: "c" waits in the port for a Recv, and no message
+	// brings it.
+	got, err := server.Recv(0, testkit.WaitBound)
+	must(t, err)
+	if string(got) != "c" {
+		t.Fatalf("recv: %q, want c", got)
+	}
+	testkit.None(t, srv, isData("c"))
+	must(t, client.Send([]byte("d")))
+	must(t, server.SetOpts(socket.Active(socket.N(1))))
+	testkit.InOrder(t, srv, isData("d"), isPassive)
+	must(t, server.SetOpts(socket.Active(socket.True)))
+	must(t, client.Close())
+	testkit.Expect(t, srv, func(m any) bool { c, ok := m.(*Closed); return ok && c.Socket == server })
+}
+
+// waitRead waits until the port of s has read every byte peer sent.
+func waitRead(t *testing.T, s, peer *Socket) {
+	t.Helper()
+	testkit.Until(t, "the port reads what its peer sent", func() bool {
+		a, err1 := s.Socket().GetStat()
+		b, err2 := peer.Socket().GetStat()
+		return err1 == nil && err2 == nil && a.RecvOct == b.SendOct
+	})
+}
+
+// controlling_process moves the *SSL and *Closed queued at the old owner
+// to the new one, in order, before anything newer.
+func TestControllingProcessMovesQueued(t *testing.T) {
+	p := newPKI(t, false)
+	srv, cli, next := newProc(t), newProc(t), newProc(t)
+	server, client := pair(t, p, srv, cli, []Option{SocketOptions(socket.Packet(framing.Four))}, []Option{SocketOptions(socket.Packet(framing.Four))})
+	for _, m := range []string{"a", "b", "c"} {
+		must(t, client.Send([]byte(m)))
+	}
+	waitRead(t, server, client)
+	must(t, server.ControllingProcess(srv, next.PID()))
+	must(t, client.Send([]byte("d")))
+	must(t, client.Close())
+	isData := func(want string) func(any) bool {
+		return func(m any) bool { d, ok := m.(*SSL); return ok && d.Socket == server && string(d.Data) == want }
+	}
+	testkit.InOrder(t, next, isData("a"), isData("b"), isData("c"), isData("d"),
+		func(m any) bool { c, ok := m.(*Closed); return ok && c.Socket == server })
+	testkit.None(t, srv, server.Match)
+}
+
+// Close with data in flight: what Send queued goes first, then
+// close_notify, which the peer sees as closed after the last byte.
+func TestCloseWithDataInFlight(t *testing.T) {
+	p := newPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	server, client := pair(t, p, srv, cli, nil, []Option{SocketOptions(socket.Active(socket.False))})
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB: more than the kernel takes at once
+	must(t, server.Send(data))
+	closed := make(chan error, 1)
+	go func() { closed <- server.Close() }() // it waits while the client reads
+	var got []byte
+	for {
+		b, err := client.Recv(0, testkit.WaitBound)
+		if errors.Is(err, socket.ErrClosed) {
+			break
+		}
+		must(t, err)
+		got = append(got, b...)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes, want %d", len(got), len(data))
+	}
+	must(t, testkit.Result(t, "the close", closed))
+}
+
+// Send from several goroutines while data comes in: the records that
+// Send seals and those the port's reads make (none here, but crypto/tls
+// reads and writes under the port's lock alike) never interleave, and
+// every packet arrives whole, in each sender's order.
+func TestConcurrentSendAndReceive(t *testing.T) {
+	p := newPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	opts := []Option{SocketOptions(socket.Packet(framing.Four), socket.Active(socket.True))}
+	server, client := pair(t, p, srv, cli, opts, opts)
+	const senders, each = 4, 300
+	done := make(chan error, 2*senders)
+	for g := range senders {
+		go func() {
+			for i := range each {
+				if err := client.Send([]byte{byte(g), byte(i >> 8), byte(i)}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		go func() {
+			for i := range each {
+				if err := server.Send([]byte{byte(g), byte(i >> 8), byte(i)}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	check := func(owner proc, s *Socket) {
+		next := make([]int, senders)
+		for range senders * each {
+			m := testkit.ExpectOf(t, owner, func(m *SSL) bool { return m.Socket == s })
+			g, i := int(m.Data[0]), int(m.Data[1])<<8|int(m.Data[2])
+			if len(m.Data) != 3 || i != next[g] {
+				t.Fatalf("from sender %d: packet %d, want %d", g, i, next[g])
+			}
+			next[g]++
+		}
+	}
+	check(srv, server)
+	check(cli, client)
+	for range 2 * senders {
+		must(t, testkit.Result(t, "a sender", done))
 	}
 }

@@ -143,20 +143,31 @@ func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 	return plain, w.out, err
 }
 
-// Seal encrypts a Send's slices as one write: crypto/tls makes records of
-// each Write.
-func (l *tlsLayer) Seal(data [][]byte) ([]byte, error) {
-	b := data[0]
-	if len(data) > 1 {
-		n := 0
-		for _, d := range data {
-			n += len(d)
-		}
-		b = getBuf(n)
-		for _, d := range data {
-			b = append(b, d...)
-		}
-		l.plain = b
+// Append adds b to the plaintext of the next Seal: the first slice is
+// kept as it is, and a second one makes a buffer of both.
+func (l *tlsLayer) Append(b []byte) {
+	switch {
+	case l.pending == nil && l.plain == nil:
+		l.pending = b
+	case l.plain == nil:
+		l.plain = append(getBuf(len(l.pending)+len(b)), l.pending...)
+		l.plain = append(l.plain, b...)
+		l.pending = nil
+	default:
+		l.plain = append(l.plain, b...)
+	}
+}
+
+// Seal encrypts what Append gave as one write: crypto/tls makes records
+// of each Write.
+func (l *tlsLayer) Seal() ([]byte, error) {
+	b := l.pending
+	if l.plain != nil {
+		b = l.plain
+	}
+	l.pending = nil
+	if len(b) == 0 {
+		return nil, nil
 	}
 	if _, err := l.conn.Write(b); err != nil {
 		return nil, writeErr(err)

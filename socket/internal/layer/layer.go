@@ -27,8 +27,13 @@ type Layer interface {
 	// driver's, not to be kept. err is io.EOF when the peer ended the
 	// stream (TLS's close_notify), any other error is fatal to it.
 	Input(wire []byte) (plain, out []byte, err error)
-	// Seal returns the records for the plaintext data, to be queued.
-	Seal(data [][]byte) ([]byte, error)
+	// Append adds b to the plaintext of the next Seal; the layer may
+	// keep b itself until then, not after.
+	Append(b []byte)
+	// Seal returns the records for the plaintext Append gave since the
+	// last Seal, to be queued. (A Send's slices come one Append each, so
+	// that its array of slices stays on the sender's stack.)
+	Seal() ([]byte, error)
 	// CloseNotify returns the records that end the stream, once; nil
 	// after that, or when there are none to send.
 	CloseNotify() []byte
