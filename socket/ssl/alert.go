@@ -7,6 +7,7 @@ import (
 	"net"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // Alert is OTP's {tls_alert, {Description, Text}}: a TLS alert this end
@@ -76,6 +77,22 @@ func alertOf(err error) error {
 	var cv *tls.CertificateVerificationError
 	if errors.As(err, &cv) {
 		return certAlert(cv.Err, err)
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		// crypto/tls sent the alert and returns the record's fault.
+		switch {
+		case strings.HasPrefix(rh.Msg, "oversized record"):
+			return &Alert{Description: "record_overflow", Code: 22, Err: err}
+		case strings.Contains(rh.Msg, "version"), strings.Contains(rh.Msg, "SSLv2"):
+			return &Alert{Description: "protocol_version", Code: 70, Err: err}
+		}
+		return err
+	}
+	if strings.Contains(err.Error(), "client didn't provide a certificate") {
+		// crypto/tls sent certificate_required (bad_certificate in TLS
+		// 1.2) and returns a plain error.
+		return &Alert{Description: "certificate_required", Code: 116, Err: err}
 	}
 	var ae tls.AlertError
 	if errors.As(err, &ae) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
@@ -63,6 +64,17 @@ func (e *OptionError) Error() string {
 
 // Is makes errors.Is(err, unix.EINVAL) hold.
 func (e *OptionError) Is(target error) bool { return target == unix.EINVAL }
+
+// As gives einval to errors.As for a syscall.Errno, ahead of the errno of
+// the error underneath (a missing file's enoent), so that inet.Reason
+// names the option's reason, as Erlang's {error, {options, ...}} is.
+func (e *OptionError) As(target any) bool {
+	if p, ok := target.(*syscall.Errno); ok {
+		*p = unix.EINVAL
+		return true
+	}
+	return false
+}
 
 // Unwrap returns the error underneath, if any.
 func (e *OptionError) Unwrap() error { return e.Err }

@@ -3,6 +3,7 @@ package ssl
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -132,8 +133,10 @@ func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 		n, rerr := l.conn.Read(plain[len(plain):cap(plain)])
 		plain = plain[:len(plain)+n]
 		if rerr != nil {
-			if rerr != errWouldBlock {
-				err = rerr
+			if rerr != errWouldBlock && rerr != io.EOF {
+				err = alertOf(rerr)
+			} else if rerr == io.EOF {
+				err = io.EOF
 			}
 			break
 		}
