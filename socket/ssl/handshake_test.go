@@ -2,8 +2,8 @@ package ssl
 
 import (
 	"crypto/tls"
-	"io"
 	"errors"
+	"io"
 	"net"
 	"strconv"
 	"testing"
