@@ -78,13 +78,39 @@ func (s *Socket) layerRead(l layer.Layer, data []byte) bool {
 		s.keep(rest, owned)
 	}
 	if err != nil {
-		if err == io.EOF {
-			err = nil
+		if more || len(s.buf) == 0 {
+			s.layerGone(err)
+		} else {
+			// Packets decoded before the end wait for the owner: the
+			// end comes after them, when the port would read again.
+			s.ext.layerEnd = err
 		}
-		s.peerGone(err)
 		return false
 	}
 	return more
+}
+
+// layerGone is peerGone for the end of the layer's stream: io.EOF (TLS's
+// close_notify) is closed, any other error the reason. The caller holds
+// s.mu.
+func (s *Socket) layerGone(err error) {
+	if err == io.EOF {
+		err = nil
+	}
+	s.peerGone(err)
+}
+
+// readMore makes the driver read for the port, or, when the layer's
+// stream has ended behind the packets the port held, tells that end now.
+// The caller holds s.mu.
+func (s *Socket) readMore() {
+	if x := s.ext; x != nil && x.layerEnd != nil {
+		err := x.layerEnd
+		x.layerEnd = nil
+		s.layerGone(err)
+		return
+	}
+	s.pool().Resume(s.h)
 }
 
 // layerSeal turns the plaintext bufs of a Send into the layer's records,

@@ -99,7 +99,7 @@ func (s *Socket) activate() {
 			s.tellClosed()
 		}
 	case s.active.active():
-		s.pool().Resume(s.h)
+		s.readMore()
 	case s.recv == nil:
 		s.pool().Pause(s.h) // the buffer used up the mode
 	}

@@ -95,6 +95,10 @@ type portExt struct {
 	// in and out go through it, and its messages are the layer's (see
 	// layer.go).
 	layer layer.Layer
+	// layerEnd is how the layer's stream ended (io.EOF: close_notify;
+	// an alert) while decoded packets still wait in buf: the port tells
+	// it when it would read again (readMore), after them.
+	layerEnd error
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.

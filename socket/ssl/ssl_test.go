@@ -202,3 +202,42 @@ func TestConcurrentSendAndReceive(t *testing.T) {
 		must(t, testkit.Result(t, "a sender", done))
 	}
 }
+
+// A close_notify read with the packets before it: the owner gets every
+// packet, in {active, once} one re-arm at a time, and *Closed after the
+// last; a passive owner's Recv gets them, then closed.
+func TestCloseNotifyBehindPackets(t *testing.T) {
+	p := newPKI(t, false)
+	for _, m := range []socket.Mode{socket.Once, socket.False} {
+		t.Run(m.String(), func(t *testing.T) {
+			srv, cli := newProc(t), newProc(t)
+			server, client := pair(t, p, srv, cli,
+				[]Option{SocketOptions(socket.Active(socket.False), socket.Packet(framing.Two))},
+				[]Option{SocketOptions(socket.Packet(framing.Two))})
+			for _, d := range []string{"a", "b", "c"} {
+				must(t, client.Send([]byte(d)))
+			}
+			must(t, client.Close())
+			for _, want := range []string{"a", "b", "c"} {
+				var got []byte
+				if m == socket.Once {
+					must(t, server.SetOpts(socket.Active(socket.Once)))
+					got = testkit.ExpectOf(t, srv, func(x *SSL) bool { return x.Socket == server }).Data
+				} else {
+					var err error
+					got, err = server.Recv(0, testkit.WaitBound)
+					must(t, err)
+				}
+				if string(got) != want {
+					t.Fatalf("got %q, want %q", got, want)
+				}
+			}
+			if m == socket.Once {
+				must(t, server.SetOpts(socket.Active(socket.Once)))
+				testkit.Expect(t, srv, func(x any) bool { c, ok := x.(*Closed); return ok && c.Socket == server })
+			} else if _, err := server.Recv(0, testkit.WaitBound); !errors.Is(err, socket.ErrClosed) {
+				t.Fatalf("recv: %v, want closed", err)
+			}
+		})
+	}
+}
