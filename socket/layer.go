@@ -38,10 +38,12 @@ func attachLayer(sa any, l layer.Layer) error {
 		return ErrBadArg
 	}
 	s.extra().layer = l
-	if wire := s.buf; len(wire) > 0 {
-		s.buf = nil
-		s.layerRead(l, wire)
-	}
+	// The layer may hold a record already (crypto/tls reads ahead during
+	// its handshake), and the port may hold bytes read and not received:
+	// both are decoded now, and wait for the owner in the buffer.
+	wire := s.buf
+	s.buf = nil
+	s.layerRead(l, wire)
 	return nil
 }
 

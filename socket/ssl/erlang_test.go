@@ -92,16 +92,16 @@ func next(t *testing.T, p proc, s *Socket, m socket.Mode) []byte {
 // An otpnet client against an OTP ssl echo server, byte for byte.
 func TestInteropGoClientErlangServer(t *testing.T) {
 	erltest.Escript(t) // skips, or fails, without Erlang
-	pk := newPKI(t, false)
+	pk := testkit.NewPKI(t, false)
 	for _, tc := range interopCases {
 		for _, active := range interopModes {
 			t.Run(tc.name+"/"+active, func(t *testing.T) {
-				out := erltest.Lines(t, "testdata/ssl_echo.escript", "server", tc.name, active, strconv.Itoa(interopCount), pk.dir)
+				out := erltest.Lines(t, "testdata/ssl_echo.escript", "server", tc.name, active, strconv.Itoa(interopCount), pk.Dir)
 				port, _ := strconv.Atoi(strings.TrimSpace(out()))
 				p := newProc(t)
 				m := mode(active)
 				c, err := Connect(p, "localhost", port, testkit.WaitBound,
-					pk.clientOpts(SocketOptions(socket.Packet(tc.packet), socket.Active(m)))...)
+					clientOpts(pk, SocketOptions(socket.Packet(tc.packet), socket.Active(m)))...)
 				must(t, err)
 				defer c.Close()
 				info, err := c.ConnectionInformation()
@@ -134,15 +134,15 @@ func TestInteropGoClientErlangServer(t *testing.T) {
 // An OTP ssl client against an otpnet echo server, byte for byte.
 func TestInteropErlangClientGoServer(t *testing.T) {
 	escript := erltest.Escript(t)
-	pk := newPKI(t, false)
+	pk := testkit.NewPKI(t, false)
 	for _, tc := range interopCases {
 		for _, active := range interopModes {
 			t.Run(tc.name+"/"+active, func(t *testing.T) {
 				p := newProc(t)
 				m := mode(active)
-				l, port := listenLo(t, p, pk.serverOpts(SocketOptions(socket.Packet(tc.packet), socket.Active(m)))...)
+				l, port := listenLo(t, p, serverOpts(pk, SocketOptions(socket.Packet(tc.packet), socket.Active(m)))...)
 				defer l.Close()
-				cmd := exec.Command(escript, "testdata/ssl_echo.escript", "client", tc.name, active, strconv.Itoa(interopCount), pk.dir, strconv.Itoa(port))
+				cmd := exec.Command(escript, "testdata/ssl_echo.escript", "client", tc.name, active, strconv.Itoa(interopCount), pk.Dir, strconv.Itoa(port))
 				var out bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &out
 				must(t, cmd.Start())

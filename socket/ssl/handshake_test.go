@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
@@ -39,9 +40,9 @@ func serve(l *Socket, owner proc, timeout time.Duration) <-chan served {
 // (after its ClientHello) and one that sends garbage: each handshake ends
 // (timeout, timeout, an error) and leaves nothing, no goroutine, no fd.
 func TestHandshakeFailuresLeaveNothing(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv := newProc(t)
-	l, port := listenLo(t, srv, p.serverOpts()...)
+	l, port := listenLo(t, srv, serverOpts(p)...)
 	defer l.Close()
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cases := []struct {
@@ -95,14 +96,14 @@ func (w writeOnly) Read(b []byte) (int, error) {
 // A record longer than TLS allows, after the handshake: the port sends
 // record_overflow, and the owner gets *Error with the alert, then *Closed.
 func TestOversizedRecord(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv := newProc(t)
-	l, port := listenLo(t, srv, p.serverOpts()...)
+	l, port := listenLo(t, srv, serverOpts(p)...)
 	defer l.Close()
 	ch := serve(l, srv, testkit.WaitBound)
 	raw := testkit.Dial(t, "127.0.0.1:"+strconv.Itoa(port))
 	defer raw.Close()
-	c := tls.Client(raw, &tls.Config{RootCAs: p.pool, ServerName: "localhost"})
+	c := tls.Client(raw, &tls.Config{RootCAs: p.Pool, ServerName: "localhost"})
 	must(t, c.Handshake())
 	r := testkit.Recv(t, ch, "the handshake")
 	must(t, r.err)
@@ -123,23 +124,23 @@ func TestOversizedRecord(t *testing.T) {
 // handshake with the alert the client sent; a server that wants a
 // client's certificate and gets none fails the handshake too.
 func TestBadCertificates(t *testing.T) {
-	good, expired, other := newPKI(t, false), newPKI(t, true), newPKI(t, false)
+	good, expired, other := testkit.NewPKI(t, false), testkit.NewPKI(t, true), testkit.NewPKI(t, false)
 	cases := []struct {
 		name         string
-		server       *pki
+		server       *testkit.PKI
 		sopts, copts []Option
 		client       string // the client's alert
 		server_      string // the alert the server gets
 	}{
-		{"unknown ca", good, nil, []Option{CACertFile(other.caFile)}, "unknown_ca", "bad_certificate"},
-		{"expired", expired, nil, []Option{CACertFile(expired.caFile)}, "certificate_expired", "bad_certificate"},
-		{"wrong name", good, nil, []Option{CACertFile(good.caFile), ServerNameIndication("example.com")}, "handshake_failure", "bad_certificate"},
-		{"no client certificate", good, []Option{Verify(VerifyPeer), FailIfNoPeerCert(true), CACertFile(good.caFile)}, []Option{CACertFile(good.caFile), SocketOptions(socket.Active(socket.False))}, "certificate_required", "certificate_required"},
+		{"unknown ca", good, nil, []Option{CACertFile(other.CAFile)}, "unknown_ca", "bad_certificate"},
+		{"expired", expired, nil, []Option{CACertFile(expired.CAFile)}, "certificate_expired", "bad_certificate"},
+		{"wrong name", good, nil, []Option{CACertFile(good.CAFile), ServerNameIndication("example.com")}, "handshake_failure", "bad_certificate"},
+		{"no client certificate", good, []Option{Verify(VerifyPeer), FailIfNoPeerCert(true), CACertFile(good.CAFile)}, []Option{CACertFile(good.CAFile), SocketOptions(socket.Active(socket.False))}, "certificate_required", "certificate_required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, cli := newProc(t), newProc(t)
-			l, port := listenLo(t, srv, tc.server.serverOpts(tc.sopts...)...)
+			l, port := listenLo(t, srv, serverOpts(tc.server, tc.sopts...)...)
 			defer l.Close()
 			ch := serve(l, srv, testkit.WaitBound)
 			s, err := Connect(cli, "localhost", port, testkit.WaitBound, tc.copts...)
@@ -168,7 +169,7 @@ func TestBadCertificates(t *testing.T) {
 // Bad options are errors of Listen and Connect that name the option and
 // the file, never a panic.
 func TestBadOptions(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	c := newProc(t)
 	cases := []struct {
 		name   string
@@ -177,18 +178,18 @@ func TestBadOptions(t *testing.T) {
 		want   string
 	}{
 		{"no certificate", true, nil, "certfile"},
-		{"missing cert file", true, []Option{CertFile(p.dir + "/nope.pem"), KeyFile(p.serverKey)}, "nope.pem"},
-		{"key for another cert", true, []Option{CertFile(p.serverCert), KeyFile(p.clientKey)}, "server.pem"},
-		{"key alone", true, []Option{KeyFile(p.serverKey)}, "keyfile"},
-		{"cacert not PEM", false, []Option{CACertFile(p.serverKey)}, "no PEM certificate"},
+		{"missing cert file", true, []Option{CertFile(p.Dir + "/nope.pem"), KeyFile(p.ServerKey)}, "nope.pem"},
+		{"key for another cert", true, []Option{CertFile(p.ServerCert), KeyFile(p.ClientKey)}, "server.pem"},
+		{"key alone", true, []Option{KeyFile(p.ServerKey)}, "keyfile"},
+		{"cacert not PEM", false, []Option{CACertFile(p.ServerKey)}, "no PEM certificate"},
 		{"bad version", false, []Option{Versions(0x0305)}, "0x0305"},
 		{"TLS 1.3 cipher", false, []Option{Ciphers(tls.TLS_AES_128_GCM_SHA256)}, "TLS_AES_128_GCM_SHA256"},
 		{"bad verify", false, []Option{Verify(7)}, "verify"},
 		{"server option on a client", false, []Option{FailIfNoPeerCert(true)}, "fail_if_no_peer_cert"},
-		{"client option on a server", true, []Option{CertFile(p.serverCert), KeyFile(p.serverKey), ServerNameIndication("x")}, "server_name_indication"},
+		{"client option on a server", true, []Option{CertFile(p.ServerCert), KeyFile(p.ServerKey), ServerNameIndication("x")}, "server_name_indication"},
 		{"empty ALPN name", false, []Option{ALPN("")}, "alpn"},
 		{"zero option", false, []Option{{}}, "not an option"},
-		{"fail_if_no_peer_cert without verify", true, []Option{CertFile(p.serverCert), KeyFile(p.serverKey), FailIfNoPeerCert(true)}, "fail_if_no_peer_cert"},
+		{"fail_if_no_peer_cert without verify", true, []Option{CertFile(p.ServerCert), KeyFile(p.ServerKey), FailIfNoPeerCert(true)}, "fail_if_no_peer_cert"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,4 +225,34 @@ func indexFold(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// A client that sends as soon as its side of the handshake is done:
+// crypto/tls reads ahead during the server's handshake, and what it read
+// of the data reaches the owner all the same.
+func TestDataWithTheLastFlight(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv := newProc(t)
+	l, port := listenLo(t, srv, serverOpts(p, SocketOptions(socket.Packet(framing.Line)))...)
+	defer l.Close()
+	raw := testkit.Dial(t, "127.0.0.1:"+strconv.Itoa(port))
+	defer raw.Close()
+	c := tls.Client(raw, &tls.Config{RootCAs: p.Pool, ServerName: "localhost"})
+	done := make(chan error, 1)
+	go func() {
+		err := c.Handshake()
+		if err == nil {
+			_, err = c.Write([]byte("first\nsecond\n"))
+		}
+		done <- err
+	}()
+	s, err := l.TransportAccept(srv, testkit.WaitBound)
+	must(t, err)
+	defer s.Close()
+	must(t, s.Handshake(testkit.WaitBound))
+	must(t, testkit.Result(t, "the client", done))
+	isLine := func(want string) func(any) bool {
+		return func(m any) bool { d, ok := m.(*SSL); return ok && d.Socket == s && string(d.Data) == want }
+	}
+	testkit.InOrder(t, srv, isLine("first\n"), isLine("second\n"))
 }

@@ -12,11 +12,11 @@ import (
 // ALPN, the peer's certificate with client certificates, the connection's
 // information and a resumed session.
 func TestConnectionInformation(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli,
-		[]Option{ALPN("h2", "http/1.1"), Verify(VerifyPeer), FailIfNoPeerCert(true), CACertFile(p.caFile)},
-		[]Option{ALPN("http/1.1"), CertFile(p.clientCert), KeyFile(p.clientKey)})
+		[]Option{ALPN("h2", "http/1.1"), Verify(VerifyPeer), FailIfNoPeerCert(true), CACertFile(p.CAFile)},
+		[]Option{ALPN("http/1.1"), CertFile(p.ClientCert), KeyFile(p.ClientKey)})
 	for _, s := range []*Socket{server, client} {
 		proto, err := s.NegotiatedProtocol()
 		must(t, err)
@@ -57,16 +57,16 @@ func TestConnectionInformation(t *testing.T) {
 
 // A client that reuses sessions resumes its second connection.
 func TestSessionResumption(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	cache := Config(&tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4)})
 	sopts := []Option{SocketOptions(socket.Active(socket.False))}
 	copts := []Option{cache, SocketOptions(socket.Active(socket.False))}
-	l, port := listenLo(t, srv, p.serverOpts(sopts...)...)
+	l, port := listenLo(t, srv, serverOpts(p, sopts...)...)
 	defer l.Close()
 	for i, want := range []bool{false, true} {
 		ch := serve(l, srv, testkit.WaitBound)
-		c, err := Connect(cli, "localhost", port, testkit.WaitBound, p.clientOpts(copts...)...)
+		c, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p, copts...)...)
 		must(t, err)
 		r := testkit.Recv(t, ch, "the handshake")
 		must(t, r.err)
@@ -88,14 +88,14 @@ func TestSessionResumption(t *testing.T) {
 // name picks the certificate HandshakeContinue goes on with; a
 // HandshakeCancel closes the socket.
 func TestHandshakeHelloContinue(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
-	l, port := listenLo(t, srv, p.serverOpts(HandshakeHello())...)
+	l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
 	defer l.Close()
 	for _, cancel := range []bool{false, true} {
 		ch := make(chan error, 1)
 		go func() {
-			_, err := Connect(cli, "localhost", port, testkit.WaitBound, p.clientOpts(ALPN("echo"))...)
+			_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p, ALPN("echo"))...)
 			ch <- err
 		}()
 		s, err := l.TransportAccept(srv, testkit.WaitBound)
@@ -135,13 +135,13 @@ func TestHandshakeHelloContinue(t *testing.T) {
 
 // SNIHosts: the certificate for the name the client asks for.
 func TestSNIHosts(t *testing.T) {
-	a, b := newPKI(t, false), newPKI(t, false)
+	a, b := testkit.NewPKI(t, false), testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
-	l, port := listenLo(t, srv, a.serverOpts(SNIHosts(map[string]tls.Certificate{"localhost": b.server}))...)
+	l, port := listenLo(t, srv, serverOpts(a, SNIHosts(map[string]tls.Certificate{"localhost": b.Server}))...)
 	defer l.Close()
 	ch := serve(l, srv, testkit.WaitBound)
 	// Trusting only b's CA, the client gets b's certificate for localhost.
-	c, err := Connect(cli, "localhost", port, testkit.WaitBound, b.clientOpts()...)
+	c, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(b)...)
 	must(t, err)
 	defer c.Close()
 	r := testkit.Recv(t, ch, "the handshake")

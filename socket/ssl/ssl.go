@@ -105,14 +105,25 @@ func Listen(c socket.Caller, port int, opts ...Option) (*Socket, error) {
 // accepts a connection, owned by c, whose handshake is still to come
 // (Handshake). Its errors are socket.Accept's.
 func (s *Socket) TransportAccept(c socket.Caller, timeout time.Duration) (*Socket, error) {
-	if s.cf == nil || s.conn != nil || s.hs != nil {
+	if s.cf == nil || s.hs != nil {
 		return nil, &inet.Error{Op: "transport_accept", Err: unix.EINVAL}
 	}
 	cs, err := s.sock.Accept(c, timeout)
 	if err != nil {
 		return nil, err
 	}
-	return &Socket{sock: cs, cf: s.cf, hs: &handshake{}}, nil
+	return s.Accepted(cs)
+}
+
+// Accepted returns the TLS socket of s, a connection accepted on the
+// socket underneath the listening TLS socket l (Socket) by socket's
+// Accept or AsyncAccept, as an acceptor pool accepts: TransportAccept's
+// answer, its handshake to come. Its owner is s's.
+func (l *Socket) Accepted(s *socket.Socket) (*Socket, error) {
+	if l.cf == nil || l.hs != nil || s == nil {
+		return nil, &inet.Error{Op: "transport_accept", Err: unix.EINVAL}
+	}
+	return &Socket{sock: s, cf: l.cf, hs: &handshake{}}, nil
 }
 
 // Handshake is ssl:handshake(Socket, Timeout): the server's side of the

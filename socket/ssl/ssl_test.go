@@ -13,7 +13,7 @@ import (
 // A TLS echo in {active, once}, {packet, 4}: the owner gets *SSL
 // messages with whole packets, the socket goes passive after each.
 func TestActiveOnceEcho(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	opts := []Option{SocketOptions(socket.Active(socket.Once), socket.Packet(framing.Four))}
 	server, client := pair(t, p, srv, cli, opts, opts)
@@ -36,7 +36,7 @@ func TestActiveOnceEcho(t *testing.T) {
 // Passive Recv of the decrypted stream, {packet, line} and raw with a
 // length; then the peer's close_notify is closed.
 func TestPassiveRecv(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli,
 		[]Option{SocketOptions(socket.Active(socket.False), socket.Packet(framing.Line))},
@@ -70,7 +70,7 @@ func TestPassiveRecv(t *testing.T) {
 // {active, N}: N packets, then *Passive, then nothing until re-armed; the
 // peer's close_notify then comes as *Closed.
 func TestActiveNPassive(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli,
 		[]Option{SocketOptions(socket.Active(socket.N(2)), socket.Packet(framing.Two))}, []Option{SocketOptions(socket.Packet(framing.Two))})
@@ -111,7 +111,7 @@ func waitRead(t *testing.T, s, peer *Socket) {
 // controlling_process moves the *SSL and *Closed queued at the old owner
 // to the new one, in order, before anything newer.
 func TestControllingProcessMovesQueued(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli, next := newProc(t), newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli, []Option{SocketOptions(socket.Packet(framing.Four))}, []Option{SocketOptions(socket.Packet(framing.Four))})
 	for _, m := range []string{"a", "b", "c"} {
@@ -132,7 +132,7 @@ func TestControllingProcessMovesQueued(t *testing.T) {
 // Close with data in flight: what Send queued goes first, then
 // close_notify, which the peer sees as closed after the last byte.
 func TestCloseWithDataInFlight(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli, nil, []Option{SocketOptions(socket.Active(socket.False))})
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB: more than the kernel takes at once
@@ -159,7 +159,7 @@ func TestCloseWithDataInFlight(t *testing.T) {
 // reads and writes under the port's lock alike) never interleave, and
 // every packet arrives whole, in each sender's order.
 func TestConcurrentSendAndReceive(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	opts := []Option{SocketOptions(socket.Packet(framing.Four), socket.Active(socket.True))}
 	server, client := pair(t, p, srv, cli, opts, opts)
@@ -207,7 +207,7 @@ func TestConcurrentSendAndReceive(t *testing.T) {
 // packet, in {active, once} one re-arm at a time, and *Closed after the
 // last; a passive owner's Recv gets them, then closed.
 func TestCloseNotifyBehindPackets(t *testing.T) {
-	p := newPKI(t, false)
+	p := testkit.NewPKI(t, false)
 	for _, m := range []socket.Mode{socket.Once, socket.False} {
 		t.Run(m.String(), func(t *testing.T) {
 			srv, cli := newProc(t), newProc(t)
