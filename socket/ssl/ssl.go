@@ -302,8 +302,14 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 
 // Close is ssl:close(Socket): close_notify is sent, after what Send
 // queued, and the socket closes as socket.Close does. A socket whose
-// handshake is not done is closed without a word.
-func (s *Socket) Close() error { return s.sock.Close() }
+// handshake is not done is closed without a word; one that HandshakeHello
+// paused is cancelled (HandshakeCancel).
+func (s *Socket) Close() error {
+	if s.hs != nil && s.paused() == nil {
+		s.resume(nil)
+	}
+	return s.sock.Close()
+}
 
 // Shutdown is ssl:shutdown(Socket, How): for Write and ReadWrite,
 // close_notify goes first.

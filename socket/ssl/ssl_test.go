@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
@@ -239,5 +240,34 @@ func TestCloseNotifyBehindPackets(t *testing.T) {
 				t.Fatalf("recv: %v, want closed", err)
 			}
 		})
+	}
+}
+
+// The port is linked to its owner and monitors see it exit, as a TCP
+// port: an owner that stops closes its TLS socket, and the peer reads
+// closed. delay_send queues the records as it queues TCP's bytes.
+func TestOwnerExitMonitorDelaySend(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli, watcher := newProc(t), newProc(t), newProc(t)
+	owner, err := otpactor.NewProcess(testSystem)
+	must(t, err)
+	defer owner.Close()
+	server, client := pair(t, p, srv, cli, []Option{SocketOptions(socket.DelaySend(true))}, []Option{SocketOptions(socket.Active(socket.False))})
+	must(t, server.Send([]byte("delayed")))
+	got, err := client.Recv(0, testkit.WaitBound)
+	must(t, err)
+	if string(got) != "delayed" {
+		t.Fatalf("got %q", got)
+	}
+	must(t, server.ControllingProcess(srv, owner.Self()))
+	ref, err := server.Socket().Monitor(watcher)
+	must(t, err)
+	owner.Close()
+	d := testkit.ExpectOf(t, watcher, func(d *socket.Down) bool { return d.Ref == ref })
+	if d.Reason != nil {
+		t.Fatalf("down: %v, want normal", d.Reason)
+	}
+	if _, err := client.Recv(0, testkit.WaitBound); !errors.Is(err, socket.ErrClosed) {
+		t.Fatalf("recv: %v, want closed", err)
 	}
 }
