@@ -35,48 +35,67 @@ type PKI struct {
 // expired an hour ago.
 func NewPKI(t testing.TB, expired bool) *PKI {
 	t.Helper()
-	dir := t.TempDir()
+	p, err := MakePKI(t.TempDir(), expired)
+	Must(t, err)
+	return p
+}
+
+// MakePKI is NewPKI's work, in dir, for what has no testing.TB (a
+// benchmark's server in a child process).
+func MakePKI(dir string, expired bool) (*PKI, error) {
 	p := &PKI{Dir: dir, Pool: x509.NewCertPool()}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	Must(t, err)
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "otpnet test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	Must(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	Must(t, err)
-	p.Pool.AddCert(ca)
-	p.CAFile = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
-	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, notAfter time.Time) (string, string, tls.Certificate) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		Must(t, err)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: name},
-			DNSNames:     []string{"localhost"},
-			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-			NotBefore:    now.Add(-2 * time.Hour),
-			NotAfter:     notAfter,
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	var err error
+	try := func(f func()) {
+		if err == nil {
+			f()
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		Must(t, err)
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		Must(t, err)
-		certFile := writePEM(t, dir, name+".pem", "CERTIFICATE", der)
-		keyFile := writePEM(t, dir, name+"-key.pem", "PRIVATE KEY", keyDER)
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		Must(t, err)
-		return certFile, keyFile, pair
+	}
+	var caKey *ecdsa.PrivateKey
+	var ca *x509.Certificate
+	now := time.Now()
+	try(func() { caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader) })
+	try(func() {
+		caTmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(1),
+			Subject:               pkix.Name{CommonName: "otpnet test CA"},
+			NotBefore:             now.Add(-time.Hour),
+			NotAfter:              now.Add(24 * time.Hour),
+			IsCA:                  true,
+			BasicConstraintsValid: true,
+			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		}
+		var der []byte
+		if der, err = x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey); err != nil {
+			return
+		}
+		if ca, err = x509.ParseCertificate(der); err != nil {
+			return
+		}
+		p.Pool.AddCert(ca)
+		p.CAFile, err = writePEM(dir, "ca.pem", "CERTIFICATE", der)
+	})
+	leaf := func(name string, serial int64, usage x509.ExtKeyUsage, notAfter time.Time) (certFile, keyFile string, pair tls.Certificate) {
+		var key *ecdsa.PrivateKey
+		var der, keyDER []byte
+		try(func() { key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader) })
+		try(func() {
+			tmpl := &x509.Certificate{
+				SerialNumber: big.NewInt(serial),
+				Subject:      pkix.Name{CommonName: name},
+				DNSNames:     []string{"localhost"},
+				IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+				NotBefore:    now.Add(-2 * time.Hour),
+				NotAfter:     notAfter,
+				KeyUsage:     x509.KeyUsageDigitalSignature,
+				ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+			}
+			der, err = x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		})
+		try(func() { keyDER, err = x509.MarshalPKCS8PrivateKey(key) })
+		try(func() { certFile, err = writePEM(dir, name+".pem", "CERTIFICATE", der) })
+		try(func() { keyFile, err = writePEM(dir, name+"-key.pem", "PRIVATE KEY", keyDER) })
+		try(func() { pair, err = tls.LoadX509KeyPair(certFile, keyFile) })
+		return
 	}
 	serverEnd := now.Add(24 * time.Hour)
 	if expired {
@@ -84,12 +103,13 @@ func NewPKI(t testing.TB, expired bool) *PKI {
 	}
 	p.ServerCert, p.ServerKey, p.Server = leaf("server", 2, x509.ExtKeyUsageServerAuth, serverEnd)
 	p.ClientCert, p.ClientKey, p.Client = leaf("client", 3, x509.ExtKeyUsageClientAuth, now.Add(24*time.Hour))
-	return p
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-func writePEM(t testing.TB, dir, name, typ string, der []byte) string {
-	t.Helper()
+func writePEM(dir, name, typ string, der []byte) (string, error) {
 	path := filepath.Join(dir, name)
-	Must(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600))
-	return path
+	return path, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
 }
