@@ -166,25 +166,18 @@ func TestConcurrentSendAndReceive(t *testing.T) {
 	server, client := pair(t, p, srv, cli, opts, opts)
 	const senders, each = 4, 300
 	done := make(chan error, 2*senders)
+	send := func(s *Socket, g int) {
+		for i := range each {
+			if err := s.Send([]byte{byte(g), byte(i >> 8), byte(i)}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}
 	for g := range senders {
-		go func() {
-			for i := range each {
-				if err := client.Send([]byte{byte(g), byte(i >> 8), byte(i)}); err != nil {
-					done <- err
-					return
-				}
-			}
-			done <- nil
-		}()
-		go func() {
-			for i := range each {
-				if err := server.Send([]byte{byte(g), byte(i >> 8), byte(i)}); err != nil {
-					done <- err
-					return
-				}
-			}
-			done <- nil
-		}()
+		go send(client, g)
+		go send(server, g)
 	}
 	check := func(owner proc, s *Socket) {
 		next := make([]int, senders)
