@@ -19,7 +19,18 @@ import (
 // The layer never takes the port's lock: what it must send while the
 // port reads (an alert, a key update) it returns, and the port queues it.
 
-func init() { layer.Attach = attachLayer }
+func init() {
+	layer.Attach = attachLayer
+	layer.Of = func(sa any) layer.Layer {
+		s, ok := sa.(*Socket)
+		if !ok || s == nil {
+			return nil
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.layerOf()
+	}
+}
 
 // attachLayer installs l on s, a passive socket with no Recv pending, and
 // runs the bytes read and not yet received through it: they are the

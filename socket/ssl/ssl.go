@@ -82,6 +82,18 @@ const (
 // monitors and names are the TLS socket's.
 func (s *Socket) Socket() *socket.Socket { return s.sock }
 
+// Of returns the TLS socket whose port is s, once its handshake is done:
+// for code that has the socket underneath (a ranch.Conn's Socket) and
+// wants the TLS side of it (PeerCert, ConnectionInformation, ...). ok is
+// false for a TCP socket.
+func Of(s *socket.Socket) (ts *Socket, ok bool) {
+	l, ok := layer.Of(s).(*tlsLayer)
+	if !ok {
+		return nil, false
+	}
+	return (*Socket)(l), true
+}
+
 // String formats s as its port: #Port<0.N>.
 func (s *Socket) String() string { return s.sock.String() }
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
+	"golang.org/x/sys/unix"
 )
 
 // A TLS echo in {active, once}, {packet, 4}: the owner gets *SSL
@@ -262,5 +264,31 @@ func TestOwnerExitMonitorDelaySend(t *testing.T) {
 	}
 	if _, err := client.Recv(0, testkit.WaitBound); !errors.Is(err, socket.ErrClosed) {
 		t.Fatalf("recv: %v, want closed", err)
+	}
+}
+
+// send_timeout and the watermarks weigh the queued records: a peer that
+// reads nothing makes Sends busy, one times out, and with
+// send_timeout_close the connection closes under the port.
+func TestSendTimeoutBusy(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	server, _ := pair(t, p, srv, cli,
+		[]Option{SocketOptions(socket.SendTimeout(100*time.Millisecond), socket.SendTimeoutClose(true), socket.HighWatermark(4096), socket.LowWatermark(1024))},
+		[]Option{SocketOptions(socket.Active(socket.False))})
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	var err error
+	for range 1000 { // far more than the kernel's buffers take
+		if err = server.Send(chunk); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, socket.ErrTimeout) {
+		t.Fatalf("send: %v, want timeout", err)
+	}
+	// As a TCP port's, inet_drv's: the fd is closed, the port lives on,
+	// not connected.
+	if err := server.Send([]byte("more")); !errors.Is(err, unix.ENOTCONN) {
+		t.Fatalf("send after send_timeout_close: %v, want enotconn", err)
 	}
 }

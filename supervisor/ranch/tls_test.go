@@ -122,3 +122,37 @@ func TestTLSBadCertFile(t *testing.T) {
 		t.Fatalf("StartListener: %v, want an error naming missing.pem", err)
 	}
 }
+
+// ssl.Of gives a handler the TLS side of its socket: here the client's
+// certificate, which the listener asked for.
+type certEcho struct{ BaseHandler }
+
+func (certEcho) HandleConnection(c *Conn) Action {
+	ts, ok := ssl.Of(c.Socket())
+	if !ok {
+		return Fail(errors.New("not a TLS socket"))
+	}
+	cert, err := ts.PeerCert()
+	if err != nil {
+		return Fail(err)
+	}
+	if err := c.Send([]byte(cert.Subject.CommonName + "\n")); err != nil {
+		return Fail(err)
+	}
+	return Close
+}
+
+func TestTLSPeerCertInHandler(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	pl := startPool(t, HandlerProtocol(func() Handler { return certEcho{} }), ListenerOptions{
+		TLS:           []ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey), ssl.Verify(ssl.VerifyPeer), ssl.FailIfNoPeerCert(true), ssl.CACertFile(p.CAFile)},
+		SocketOptions: []socket.Option{socket.Packet(framing.Line)},
+	})
+	c := tls.Client(pl.dial(t), &tls.Config{RootCAs: p.Pool, ServerName: "localhost", Certificates: []tls.Certificate{p.Client}})
+	defer c.Close()
+	got, err := bufio.NewReader(c).ReadString('\n')
+	must(t, err)
+	if got != "client\n" {
+		t.Fatalf("the handler saw %q", got)
+	}
+}

@@ -56,3 +56,7 @@ type Layer interface {
 // and sends goes through l, and the bytes it holds already, read and not
 // received, are l's first input. Package socket sets it when it starts.
 var Attach func(s any, l Layer) error
+
+// Of returns the layer installed on the socket s (a *socket.Socket), or
+// nil. Package socket sets it when it starts.
+var Of func(s any) Layer
