@@ -46,7 +46,7 @@ func TestConnectionInformation(t *testing.T) {
 	}
 
 	// No ALPN, no client certificate.
-	server, client = pair(t, p, srv, cli, nil, nil)
+	server, _ = pair(t, p, srv, cli, nil, nil)
 	if _, err := server.NegotiatedProtocol(); !errors.Is(err, ErrProtocolNotNegotiated) {
 		t.Errorf("negotiated_protocol: %v", err)
 	}
