@@ -32,6 +32,9 @@
 //	socket            gen_tcp and inet's port functions: ports, active
 //	                  modes, options, messages, the send path, and the
 //	                  net.Conn and net.Listener adapters
+//	socket/ssl        Erlang's ssl: TLS ports, crypto/tls's record layer
+//	                  run in the port, with ssl, ssl_closed, ssl_error and
+//	                  ssl_passive messages
 //	socket/sock       Erlang's low-level socket module: blocking calls,
 //	                  TCP and UDP, IPv4 and IPv6
 //	actor             the glue to protoactor-go: a quiet actor system,
@@ -49,13 +52,16 @@
 // Each layer imports only those below it: driver, framing and inet import
 // nothing of otpnet's; socket/sock is built on driver and inet, actor on
 // protoactor and inet, socket on driver, framing, inet and actor,
-// supervisor on actor, and supervisor/ranch on socket and supervisor.
+// socket/ssl on socket, supervisor on actor, and supervisor/ranch on
+// socket, socket/ssl and supervisor.
 //
 // # Erlang to Go
 //
 //	gen_tcp, inet:setopts/getopts/peername/...  socket
 //	prim_inet:async_accept, async_recv          socket (AsyncAccept, AsyncRecv)
 //	{tcp, S, Data}, {tcp_closed, S}, ...        socket (TCP, TCPClosed, ...)
+//	ssl, {ssl, S, Data}, {ssl_closed, S}, ...   socket/ssl (SSL, Closed, ...)
+//	ranch_ssl                                   supervisor/ranch (ListenerOptions.TLS)
 //	socket                                      socket/sock
 //	erlang:decode_packet/3, {packet, Type}      framing
 //	inet:parse_address, ntoa, getaddr,          inet

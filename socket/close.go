@@ -51,6 +51,9 @@ func (s *Socket) Close() error {
 		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
 		return err
 	})
+	if l == nil || l.Onoff == 0 || l.Linger != 0 {
+		s.closeNotify() // a layer's end of stream, queued before the close
+	}
 	s.dead, s.shutting = true, true
 	s.wakeSenders()
 	s.unlink()
@@ -159,6 +162,9 @@ func (s *Socket) Shutdown(how How) error {
 		return &inet.Error{Op: "shutdown", Err: ErrClosed}
 	case s.unconnected():
 		return &inet.Error{Op: "shutdown", Err: unix.ENOTCONN}
+	}
+	if how != Read {
+		s.closeNotify() // a layer's end of stream goes before the FIN
 	}
 	if err := s.pool().Shutdown(s.h, int(how)); err != nil {
 		return &inet.Error{Op: "shutdown", Err: driverErr(err)}

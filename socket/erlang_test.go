@@ -24,20 +24,7 @@ var interopCases = []struct {
 const interopCount = 300
 
 // interopMsg is the escript's msg/2.
-func interopMsg(p framing.Type, i int) []byte {
-	n, base := (i*37)%3000, byte(0)
-	if p == framing.Line {
-		n, base = i%200, 'a'
-	}
-	b := make([]byte, n)
-	for x := range b {
-		b[x] = base + byte((x+1)%26)
-	}
-	if p == framing.Line {
-		b = append(b, '\n')
-	}
-	return b
-}
+func interopMsg(p framing.Type, i int) []byte { return erltest.EchoMsg(p == framing.Line, i) }
 
 // An otpnet client against an Erlang gen_tcp echo server, byte for byte.
 func TestInteropGoClientErlangServer(t *testing.T) {

@@ -157,6 +157,9 @@ func (s *Socket) exit(why error) {
 	if s.dead {
 		return
 	}
+	if why == nil {
+		s.closeNotify()
+	}
 	s.dead = true
 	s.endRecv()
 	s.wakeSenders()

@@ -32,6 +32,9 @@ func (p *port) OnRead(data []byte) bool {
 		return false
 	}
 	s.stats.input(len(data))
+	if l := s.layerOf(); l != nil {
+		return s.layerRead(l, data)
+	}
 	src, owned := data, false
 	if len(s.buf) > 0 {
 		s.buf = append(s.buf, data...)
@@ -115,11 +118,7 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 // active mode. When that makes the port passive, its caller stops the
 // driver reading (OnRead by returning false). The caller holds s.mu.
 func (s *Socket) deliverPacket(r framing.Result) {
-	if r.HTTP != nil {
-		s.send(&HTTP{Socket: s, Packet: r.HTTP})
-	} else {
-		s.send(newTCP(s, r.Packet))
-	}
+	s.send(s.dataMsg(r))
 	switch s.active.kind {
 	case modeOnce:
 		s.active = False
@@ -127,7 +126,7 @@ func (s *Socket) deliverPacket(r framing.Result) {
 		s.active.n--
 		if s.active.n == 0 {
 			s.active = False
-			s.send(&TCPPassive{Socket: s})
+			s.send(s.passiveMsg())
 		}
 	}
 }
@@ -225,9 +224,9 @@ func (s *Socket) tellClosed() {
 		why = nil // enotconn is the port's own state, not why it exits
 	}
 	if why != nil {
-		s.send(&TCPError{Socket: s, Reason: why})
+		s.send(s.errorMsg(why))
 	}
-	s.send(&TCPClosed{Socket: s})
+	s.send(s.closedMsg())
 	s.owed = false
 	if s.opts.exitOnClose || why == unix.EMSGSIZE {
 		s.exit(why)

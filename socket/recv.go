@@ -243,7 +243,7 @@ func (s *Socket) startRecv(w *recvWait, into []byte) error {
 		return nil
 	}
 	s.recv = w
-	s.pool().Resume(s.h)
+	s.readMore()
 	return nil
 }
 

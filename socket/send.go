@@ -72,12 +72,29 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 		total += len(h)
 	}
 	bufs = append(bufs, data...)
+	l := s.layerOf()
+	if l != nil {
+		// The layer seals the packet, header and all, into its records,
+		// and they are what is queued (and weighed against the
+		// watermarks).
+		if bufs, err = s.layerSeal(l, bufs); err != nil {
+			l.Done()
+			return false, &inet.Error{Op: "send", Err: err}
+		}
+		total = len(bufs[0])
+		n = total // the stats count the bytes on the wire, as OTP's ssl's (its socket's)
+	}
 
 	var left int
 	if s.opts.delaySend {
 		left, err = s.pool().WriteLater(s.h, bufs)
 	} else {
 		left, err = s.pool().Writev(s.h, bufs)
+	}
+	if l != nil {
+		// The driver has written or copied the records: the layer's
+		// buffers are free before any wait below lets the port read.
+		l.Done()
 	}
 	if err != nil {
 		return false, &inet.Error{Op: "send", Err: s.sendFailed(err)}

@@ -70,7 +70,7 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		s.endRawRead()
 	}
 	if passiveMsg {
-		s.send(&TCPPassive{Socket: s})
+		s.send(s.passiveMsg())
 	}
 	if activeSet && !s.listener {
 		s.activate()
@@ -99,7 +99,7 @@ func (s *Socket) activate() {
 			s.tellClosed()
 		}
 	case s.active.active():
-		s.pool().Resume(s.h)
+		s.readMore()
 	case s.recv == nil:
 		s.pool().Pause(s.h) // the buffer used up the mode
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/socket/internal/layer"
 )
 
 // Caller is the process that makes a call, Erlang's self(): an actor's
@@ -90,6 +91,14 @@ type portExt struct {
 	// has closed it: another Close made meanwhile waits for it, and makes
 	// it.
 	fdClosed chan struct{}
+	// layer is the protocol run over the port (TLS), if any: its bytes
+	// in and out go through it, and its messages are the layer's (see
+	// layer.go).
+	layer layer.Layer
+	// layerEnd is how the layer's stream ended (io.EOF: close_notify;
+	// an alert) while decoded packets still wait in buf: the port tells
+	// it when it would read again (readMore), after them.
+	layerEnd error
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -103,7 +112,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil || x.layer != nil {
 		return
 	}
 	s.ext = nil
@@ -174,7 +183,7 @@ func newSocket(c Caller, po portOpts) (s *Socket, passive bool, err error) {
 func (s *Socket) tellPassive(passive bool) {
 	if passive {
 		s.mu.Lock()
-		s.send(&TCPPassive{Socket: s})
+		s.send(s.passiveMsg())
 		s.mu.Unlock()
 	}
 }
@@ -302,21 +311,14 @@ func (s *Socket) alive(pid *actor.PID) bool {
 // isMine reports whether msg is one of the messages s's port sends its
 // owner, which controlling_process moves to the new owner: Match less a
 // monitor's Down, which belongs to the monitoring process, and the
-// results of AsyncAccept and AsyncRecv, which belong to their caller.
+// results of AsyncAccept and AsyncRecv, which belong to their caller. The
+// messages of a layer run over the port (TLS's) are Messages of s too.
 func (s *Socket) isMine(msg any) bool {
-	switch m := msg.(type) {
-	case *TCP:
-		return m.Socket == s
-	case *TCPClosed:
-		return m.Socket == s
-	case *TCPError:
-		return m.Socket == s
-	case *TCPPassive:
-		return m.Socket == s
-	case *HTTP:
-		return m.Socket == s
+	switch msg.(type) {
+	case *Down, *AcceptResult, *RecvResult:
+		return false
 	}
-	return false
+	return s.Match(msg)
 }
 
 // setOwner makes pid of sys the owner. The caller holds s.mu, or has s to

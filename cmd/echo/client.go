@@ -11,11 +11,33 @@ import (
 	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
 )
 
 // replyTimeout is how long the client waits for each reply, as the
 // article's EchoClient's recv(Socket, 0, 5000).
 const replyTimeout = 5 * time.Second
+
+// conn is what the client does with its socket, TCP's or TLS's.
+type conn interface {
+	Send(data ...[]byte) error
+	Recv(length int, timeout time.Duration) ([]byte, error)
+	Close() error
+}
+
+// dial connects to host:port, passive, with -packet's framing, over TLS
+// with -tls.
+func dial(self *actor.Process, host string, port int, c config) (conn, error) {
+	opts := []socket.Option{socket.Packet(c.packet), socket.Active(socket.False)}
+	if !c.tls {
+		return socket.Connect(self, host, port, replyTimeout, opts...)
+	}
+	tlsOpts := []ssl.Option{ssl.SocketOptions(opts...)}
+	if c.tlsCA != "" {
+		tlsOpts = append(tlsOpts, ssl.CACertFile(c.tlsCA))
+	}
+	return ssl.Connect(self, host, port, replyTimeout, tlsOpts...)
+}
 
 // client is the article's EchoClient: it connects passive, with -packet's
 // framing, sends each line of stdin (with its newline for raw and line,
@@ -40,7 +62,7 @@ func client(system *actor.ActorSystem, c config, stdin io.Reader, stdout, stderr
 		return fail(err)
 	}
 	defer self.Close()
-	s, err := socket.Connect(self, host, port, replyTimeout, socket.Packet(c.packet), socket.Active(socket.False))
+	s, err := dial(self, host, port, c)
 	if err != nil {
 		return fail(err)
 	}

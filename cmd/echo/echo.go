@@ -14,6 +14,7 @@ import (
 	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
@@ -27,6 +28,10 @@ type config struct {
 	drain     time.Duration
 	verbose   bool   // log accepts and closes
 	connect   string // client mode: the server's HOST:PORT
+	tlsCert   string // serve TLS with this certificate chain (PEM)
+	tlsKey    string // and its key
+	tls       bool   // client mode: connect with TLS
+	tlsCA     string // client mode: verify the server with these CA certificates (PEM)
 }
 
 // packets are the -packet values.
@@ -35,7 +40,7 @@ var packets = map[string]framing.Type{
 }
 
 // description is the first line of the usage.
-const description = "echo is a supervised TCP echo server on otpnet, and with -connect its line client."
+const description = "echo is a supervised TCP (or TLS) echo server on otpnet, and with -connect its line client."
 
 // usage writes what -h prints: the description, the command lines and
 // fs's flags.
@@ -43,7 +48,8 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "%s\n\nUsage:\n", description)
 	fmt.Fprintln(w, "  echo [-addr HOST:PORT] [-packet raw|1|2|4|line] [-active once|true|false|N]")
 	fmt.Fprintln(w, "       [-acceptors N] [-max-conns N|infinity] [-drain DURATION] [-v]")
-	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line]")
+	fmt.Fprintln(w, "       [-tls-cert FILE -tls-key FILE]")
+	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line] [-tls [-tls-ca FILE]]")
 	fmt.Fprintf(w, "\nFlags:\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
@@ -98,6 +104,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT or SIGTERM, how long to let connections finish")
 	fs.BoolVar(&c.verbose, "v", false, "log the listener's events on stderr: its start and stop, each accept and each close")
 	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with the certificate chain in `FILE` (PEM), with -tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of -tls-cert, in `FILE` (PEM)")
+	fs.BoolVar(&c.tls, "tls", false, "client mode: connect with TLS, verifying the server's certificate and name")
+	fs.StringVar(&c.tlsCA, "tls-ca", "", "client mode: verify the server with the CA certificates in `FILE` (PEM; default: the system's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(stdout, fs)
@@ -121,6 +131,22 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return c, err
 	case c.drain < 0:
 		err := errors.New("invalid value for flag -drain: want a duration of 0 or more")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		err := errors.New("flags -tls-cert and -tls-key go together")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.connect == "" && (c.tls || c.tlsCA != ""):
+		err := errors.New("flags -tls and -tls-ca are the client's: give -connect (the server takes -tls-cert and -tls-key)")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.connect != "" && c.tlsCert != "":
+		err := errors.New("flags -tls-cert and -tls-key are the server's: the client takes -tls")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.tlsCA != "" && !c.tls:
+		err := errors.New("flag -tls-ca needs -tls")
 		fmt.Fprintln(stderr, err)
 		return c, err
 	}
@@ -169,6 +195,9 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 	}
 	if c.verbose {
 		opts.Events = ranch.SlogEvents(nil) // to the system's logger
+	}
+	if c.tlsCert != "" {
+		opts.TLS = []ssl.Option{ssl.CertFile(c.tlsCert), ssl.KeyFile(c.tlsKey)}
 	}
 	l, err := ranch.StartListener(system.Root, echoProtocol(c.active), opts)
 	if err != nil {

@@ -133,8 +133,8 @@ func TestEchoHelp(t *testing.T) {
 		if code != 0 || first != description || stderr.Len() != 0 {
 			t.Fatalf("%s: exit %d, first line %q, stderr %q; want 0, %q, nothing", arg, code, first, stderr.String(), description)
 		}
-		for _, flag := range []string{"-addr", "-packet", "-active", "-acceptors", "-max-conns", "-drain", "-v", "-connect"} {
-			if !strings.Contains(stdout.String(), "\n  "+flag+" ") && !strings.Contains(stdout.String(), "\n  "+flag+"\t") {
+		for _, flag := range []string{"-addr", "-packet", "-active", "-acceptors", "-max-conns", "-drain", "-v", "-connect", "-tls-cert", "-tls-key", "-tls", "-tls-ca"} {
+			if !strings.Contains(stdout.String(), "\n  "+flag+" ") && !strings.Contains(stdout.String(), "\n  "+flag+"\t") && !strings.Contains(stdout.String(), "\n  "+flag+"\n") {
 				t.Errorf("%s: %s missing from the usage:\n%s", arg, flag, stdout.String())
 			}
 		}
@@ -159,6 +159,11 @@ func TestEchoBadFlags(t *testing.T) {
 		{[]string{"-addr", "nonsense"}, 2, "-addr"},
 		{[]string{"-addr", "127.0.0.1:99999"}, 2, "-addr"},
 		{[]string{"-connect", "127.0.0.1"}, 1, "missing port"},
+		{[]string{"-tls-cert", "c.pem"}, 2, "-tls-key"},
+		{[]string{"-tls"}, 2, "-connect"},
+		{[]string{"-connect", "127.0.0.1:1", "-tls-ca", "ca.pem"}, 2, "-tls"},
+		{[]string{"-connect", "127.0.0.1:1", "-tls-cert", "c.pem", "-tls-key", "k.pem"}, 2, "server's"},
+		{[]string{"-tls-cert", "missing-cert.pem", "-tls-key", "missing-key.pem"}, 1, "missing-cert.pem"},
 	} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), tc.args, strings.NewReader(""), io.Discard, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.says) {
@@ -278,6 +283,32 @@ func TestEchoClient(t *testing.T) {
 		l.Close()
 		var stderr bytes.Buffer
 		if code := run(context.Background(), []string{"-connect", addr}, strings.NewReader("x\n"), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "econnrefused") {
+			t.Fatalf("exit %d, %q", code, stderr.String())
+		}
+	})
+}
+
+// -tls-cert and -tls-key serve TLS, and the client's -tls (with -tls-ca)
+// talks to it, for every framing; a client that cannot verify the
+// server's certificate fails with the alert.
+func TestEchoTLS(t *testing.T) {
+	leaktest.Check(t)
+	p := testkit.NewPKI(t, false)
+	input := "hello\nworld\n\nthe last line\n"
+	for _, packet := range []string{"line", "raw", "2", "4"} {
+		t.Run(packet, func(t *testing.T) {
+			s := startServer(t, "-packet", packet, "-tls-cert", p.ServerCert, "-tls-key", p.ServerKey)
+			var out, stderr bytes.Buffer
+			code := run(context.Background(), []string{"-connect", s.addr, "-packet", packet, "-tls", "-tls-ca", p.CAFile}, strings.NewReader(input), &out, &stderr)
+			if code != 0 || out.String() != input {
+				t.Fatalf("client: exit %d, printed %q (stderr %q), want %q", code, out.String(), stderr.String(), input)
+			}
+		})
+	}
+	t.Run("unknown ca", func(t *testing.T) {
+		s := startServer(t, "-tls-cert", p.ServerCert, "-tls-key", p.ServerKey)
+		var stderr bytes.Buffer
+		if code := run(context.Background(), []string{"-connect", s.addr, "-tls"}, strings.NewReader("x\n"), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "unknown_ca") {
 			t.Fatalf("exit %d, %q", code, stderr.String())
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -66,7 +67,14 @@ func serve(servers map[string]Server) {
 		}
 	}
 	fmt.Printf("listening on %s\n", addr)
-	io.Copy(io.Discard, os.Stdin) // the parent closes stdin to stop us
+	// The parent closes stdin to stop us; each line it sends asks for a
+	// full GC, answered "gc" and the count of goroutines, before it reads
+	// the RSS (Idle).
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		debug.FreeOSMemory()
+		fmt.Printf("gc %d\n", runtime.NumGoroutine())
+	}
 	stop()
 }
 
@@ -74,11 +82,18 @@ func serve(servers map[string]Server) {
 // in flight on each, against the server named name in a child process. It
 // reports msgs/s and the server's CPU time per message.
 func Run(b *testing.B, name string, conns, size int) {
-	cmd, addr := start(b, name)
+	RunDial(b, name, conns, size, func(addr string) (net.Conn, error) { return net.Dial("tcp", addr) })
+}
+
+// RunDial is Run with the clients' connections made by dial (a TLS
+// client's, done with its handshake), before the timer starts.
+func RunDial(b *testing.B, name string, conns, size int, dial func(addr string) (net.Conn, error)) {
+	srv := start(b, name)
+	cmd, addr := srv.cmd, srv.addr
 	pin(1)
 	cs := make([]net.Conn, conns)
 	for i := range cs {
-		c, err := net.Dial("tcp", addr)
+		c, err := dial(addr)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,7 +136,15 @@ func Run(b *testing.B, name string, conns, size int) {
 	b.ReportMetric(float64(sw)/float64(b.N), "server-ctxsw/msg")
 }
 
-func start(b *testing.B, name string) (*exec.Cmd, string) {
+// child is a server in a child process.
+type child struct {
+	cmd  *exec.Cmd
+	addr string
+	in   io.Writer
+	out  *bufio.Reader
+}
+
+func start(b *testing.B, name string) *child {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), env+"="+name)
 	if runtime.NumCPU() >= 2 {
@@ -144,7 +167,8 @@ func start(b *testing.B, name string) (*exec.Cmd, string) {
 		stdin.Close()
 		cmd.Wait()
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,7 +176,61 @@ func start(b *testing.B, name string) (*exec.Cmd, string) {
 	if !ok {
 		b.Fatalf("server said %q", line)
 	}
-	return cmd, addr
+	return &child{cmd: cmd, addr: addr, in: stdin, out: out}
+}
+
+// rss has the server collect its garbage, and returns its resident set
+// and its count of goroutines.
+func (c *child) rss(b *testing.B) (rss int64, goroutines int) {
+	if _, err := io.WriteString(c.in, "gc\n"); err != nil {
+		b.Fatal(err)
+	}
+	line, err := c.out.ReadString('\n')
+	if _, serr := fmt.Sscanf(line, "gc %d\n", &goroutines); err != nil || serr != nil {
+		b.Fatalf("server said %q (%v) to gc", line, err)
+	}
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, goroutines
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0, 0
+}
+
+// Idle measures the server's resident memory per idle connection: it
+// opens conns connections with dial, echoes one size-byte message on
+// each (so that each is established and has served), and reports the
+// growth of the server's RSS, after a full GC, per connection
+// ("server-B/idle-conn"), and of its goroutines, and its threads. b.N is not used: run it with
+// -benchtime 1x.
+func Idle(b *testing.B, name string, conns, size int, dial func(addr string) (net.Conn, error)) {
+	srv := start(b, name)
+	before, g0 := srv.rss(b)
+	msg, buf := make([]byte, size), make([]byte, size)
+	for range conns {
+		c, err := dial(srv.addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	after, g1 := srv.rss(b)
+	b.ReportMetric(float64(after-before)/float64(conns), "server-B/idle-conn")
+	b.ReportMetric(float64(g1-g0)/float64(conns), "server-goroutines/idle-conn")
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", srv.cmd.Process.Pid))
+	b.ReportMetric(float64(len(tasks)), "server-threads")
 }
 
 // cpu returns a process's user+system CPU time so far.
@@ -215,26 +293,30 @@ func Stdlib() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
+	go Serve(ln, 64<<10)
 	return ln.Addr().String(), func() { ln.Close() }, nil
+}
+
+// Serve echoes on each connection ln accepts, in a goroutine of its own
+// that reads into a buffer of bufSize bytes, until ln is closed.
+func Serve(ln net.Listener, bufSize int) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, bufSize)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}()
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
 )
 
@@ -60,6 +61,7 @@ type acceptor struct {
 	l      *Listener
 	id     int
 	ls     *socket.Socket
+	tls    *ssl.Socket // the listening TLS socket over ls, when the listener serves TLS
 	sys    *actor.ActorSystem
 	self   *actor.PID
 	hold   *otpactor.Process // owns each accepted socket until its hand-off
@@ -78,6 +80,7 @@ const (
 	waitingSlot acceptorState = iota // the gate grants it a slot
 	accepting                        // its AsyncAccept answers
 	handingOff                       // the connection supervisor sends its hand-off back
+	handshaking                      // the TLS handshake of the connection accepted ends
 	backingOff                       // its timer fires
 )
 
@@ -124,6 +127,10 @@ func (a *acceptor) Receive(ctx actor.Context) {
 			a.accepted(ctx, m)
 		case m.Socket != nil: // not one it waits for: no hand-off for it
 			m.Socket.Close()
+		}
+	case *handshaken:
+		if a.state == handshaking && m.h == a.h {
+			a.handshaken(ctx, m.err)
 		}
 	case *handoff:
 		if a.state == handingOff && m == a.h {
@@ -185,6 +192,57 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 		a.drop(ctx, err) // closed under it: not seen
 		return
 	}
+	if a.tls != nil {
+		a.handshake(h)
+		return
+	}
+	a.handOff(ctx)
+}
+
+// handshaken is the end of a connection's TLS handshake, which a
+// goroutine of its own ran.
+type handshaken struct {
+	h   *handoff
+	err error
+}
+
+// IgnoreDeadLetterLogging keeps the end of a handshake whose acceptor
+// has stopped out of protoactor's dead-letter log.
+func (*handshaken) IgnoreDeadLetterLogging() {}
+
+// handshake runs the TLS handshake of h's connection on a goroutine
+// borrowed for it, bounded by HandshakeTimeout, and tells the acceptor
+// when it ends. An acceptor that stops meanwhile closes the socket with
+// its holder, which ends the handshake at once.
+func (a *acceptor) handshake(h *handoff) {
+	a.state = handshaking
+	ts, err := a.tls.Accepted(h.sock)
+	if err != nil {
+		a.sys.Root.Send(a.self, &handshaken{h: h, err: err})
+		return
+	}
+	sys, self, timeout := a.sys, a.self, a.l.opts.HandshakeTimeout
+	go func() {
+		sys.Root.Send(self, &handshaken{h: h, err: ts.Handshake(timeout)})
+	}()
+}
+
+// handshaken hands the connection off once its handshake is done; one
+// that failed is closed, and its slot freed.
+func (a *acceptor) handshaken(ctx actor.Context, err error) {
+	if err != nil {
+		h := a.h
+		a.h = nil
+		a.l.dropHandshake(h, err)
+		a.next(ctx)
+		return
+	}
+	a.handOff(ctx)
+}
+
+// handOff gives the connection accepted to its connection supervisor.
+func (a *acceptor) handOff(ctx actor.Context) {
+	l, h := a.l, a.h
 	cs := l.connsSupOf(a.id)
 	if cs == nil || !a.monitor(cs.PID()) {
 		a.drop(ctx, supervisor.ErrNoProc)
@@ -266,6 +324,10 @@ func (a *acceptor) stopping() {
 		if a.h.abandon() {
 			l.dropHandoff(a.h, supervisor.Shutdown)
 		}
+	case handshaking:
+		// The holder's Close below closes the socket, which ends the
+		// handshake; its word comes to no one.
+		l.gate.unreserve()
 	}
 	if a.cs != nil {
 		otpactor.DemonitorPID(a.sys, a.cs, a)
@@ -322,7 +384,7 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	// (below) has closed the socket. Listening on the port before then
 	// fails (eaddrinuse), and costs the listener a restart.
 	l.waitListenerClosed()
-	ls, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
+	ls, tl, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +393,7 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	specs := make([]supervisor.ChildSpec, n)
 	for i := range specs {
 		id := i + 1
-		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls} }, otpactor.WithOwnerMailbox())
+		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls, tls: tl} }, otpactor.WithOwnerMailbox())
 		specs[i] = supervisor.ChildSpec{
 			ID:       "acceptor-" + strconv.Itoa(id),
 			Shutdown: supervisor.BrutalKill,
@@ -361,7 +423,7 @@ var ranchDefaults = []socket.Option{
 // listen opens the listening socket, owned by c, on the listener's address:
 // the port it got the first time, so that resuming or restarting keeps it.
 // closeListener closes closed when it closes the socket.
-func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, bound netip.AddrPort, closed chan struct{}, err error) {
+func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, tl *ssl.Socket, bound netip.AddrPort, closed chan struct{}, err error) {
 	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+7)
 	opts = append(opts, ranchDefaults...)
 	opts = append(opts, l.opts.SocketOptions...)
@@ -373,21 +435,30 @@ func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, bound netip.AddrP
 	}
 	// Passive until its handler owns it, as Ranch's handshake.
 	opts = append(opts, socket.Active(socket.False))
-	ls, err = socket.Listen(c, int(addr.Port()), opts...)
+	if l.opts.TLS != nil {
+		// Its connections take the packet options once their handshake
+		// is done, passive still.
+		tl, err = ssl.Listen(c, int(addr.Port()), append(l.opts.TLS[:len(l.opts.TLS):len(l.opts.TLS)], ssl.SocketOptions(opts...))...)
+		if err == nil {
+			ls = tl.Socket()
+		}
+	} else {
+		ls, err = socket.Listen(c, int(addr.Port()), opts...)
+	}
 	if err != nil {
-		return nil, netip.AddrPort{}, nil, err
+		return nil, nil, netip.AddrPort{}, nil, err
 	}
 	bound, err = ls.Sockname()
 	if err != nil {
 		ls.Close()
-		return nil, netip.AddrPort{}, nil, err
+		return nil, nil, netip.AddrPort{}, nil, err
 	}
 	closed = make(chan struct{})
 	l.mu.Lock()
 	l.addr = bound
 	l.ls, l.lsClosed = ls, closed
 	l.mu.Unlock()
-	return ls, bound, closed, nil
+	return ls, tl, bound, closed, nil
 }
 
 // closeListener closes the listening socket, which answers the acceptors'

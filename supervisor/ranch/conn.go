@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
 )
 
@@ -169,10 +170,7 @@ func (c *Conn) receive(ctx actor.Context) {
 		}
 	case *socket.TCPPassive:
 		if m.Socket == c.s {
-			if c.mode.kind == modeN && c.st == connOpen {
-				c.arm()
-			}
-			c.activity(Continue)
+			c.passive()
 			return
 		}
 	case *socket.TCPClosed:
@@ -189,6 +187,32 @@ func (c *Conn) receive(ctx actor.Context) {
 		if m.Socket == c.s {
 			c.cb = cbInfo
 			c.proceed(c.h.HandleInfo(c, m), afterPacket)
+			return
+		}
+	case *ssl.SSL:
+		if m.From() == c.s {
+			if m.Packet != nil {
+				c.cb = cbInfo
+				c.proceed(c.h.HandleInfo(c, m), afterPacket)
+				return
+			}
+			c.cb = cbData
+			c.proceed(c.h.HandleData(c, m.Data), afterPacket)
+			return
+		}
+	case *ssl.Passive:
+		if m.From() == c.s {
+			c.passive()
+			return
+		}
+	case *ssl.Closed:
+		if m.From() == c.s {
+			c.end(nil)
+			return
+		}
+	case *ssl.Error:
+		if m.From() == c.s {
+			c.end(m.Reason)
 			return
 		}
 	case *socket.RecvResult:
@@ -209,6 +233,14 @@ func (c *Conn) receive(ctx actor.Context) {
 	}
 	c.cb = cbInfo
 	c.proceed(c.h.HandleInfo(c, ctx.Message()), afterOther)
+}
+
+// passive re-arms {active, N} at its tcp_passive (ssl_passive).
+func (c *Conn) passive() {
+	if c.mode.kind == modeN && c.st == connOpen {
+		c.arm()
+	}
+	c.activity(Continue)
 }
 
 // received handles the result of the handler's AsyncRecv: a packet, as

@@ -452,6 +452,15 @@ func (l *Listener) startFailed(h *handoff, reason error) {
 	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
+// dropHandshake gives up a connection whose TLS handshake failed: its
+// socket is closed already, its slot is freed, and an AcceptErrorEvent
+// says why.
+func (l *Listener) dropHandshake(h *handoff, reason error) {
+	l.closeSocket(h)
+	l.gate.unreserve()
+	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "handshake", Err: reason}})
+}
+
 // closeSocket closes h's socket and drops what it sent the acceptor's
 // holder.
 func (l *Listener) closeSocket(h *handoff) {

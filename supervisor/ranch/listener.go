@@ -18,6 +18,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
 )
 
@@ -73,11 +74,25 @@ type ListenerOptions struct {
 	// HandshakeTimeout bounds how long an acceptor waits for its
 	// connection supervisor to take an accepted connection (default 5 s);
 	// one not taken by then is closed, and the acceptor accepts again.
+	// With TLS it bounds the TLS handshake too, before that.
 	HandshakeTimeout time.Duration
 	// Shutdown is how the connection supervisors stop the handlers
 	// (default supervisor.Timeout(5 * time.Second), Ranch's shutdown =>
 	// 5000).
 	Shutdown supervisor.ShutdownPolicy
+	// TLS makes the listener serve TLS, as Ranch's ranch_ssl: the
+	// options of package socket/ssl (ssl.CertFile, ssl.KeyFile, ...; a
+	// certificate is required). Each connection's handshake runs when it
+	// is accepted, on a goroutine it borrows for the handshake only,
+	// bounded by HandshakeTimeout; one that fails (a timeout, a bad
+	// certificate, a client that never finishes) closes its socket and
+	// frees its slot, and reaches no protocol (an AcceptErrorEvent says
+	// why). The protocol gets the socket underneath, which sends and
+	// receives through TLS: its owner gets *ssl.SSL, *ssl.Closed,
+	// *ssl.Error and *ssl.Passive, which a HandlerProtocol's Conn takes
+	// as it takes TCP's. A bad certificate or key file fails the listen,
+	// naming the file.
+	TLS []ssl.Option
 	// Events receives the listener's events (default none; SlogEvents
 	// logs them). A hook that panics is logged, and the listener goes on.
 	Events Events

@@ -1,0 +1,150 @@
+package ssl
+
+import (
+	"crypto/tls"
+	"errors"
+	"testing"
+
+	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/socket"
+)
+
+// ALPN, the peer's certificate with client certificates, the connection's
+// information and a resumed session.
+func TestConnectionInformation(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	server, client := pair(t, p, srv, cli,
+		[]Option{ALPN("h2", "http/1.1"), Verify(VerifyPeer), FailIfNoPeerCert(true), CACertFile(p.CAFile)},
+		[]Option{ALPN("http/1.1"), CertFile(p.ClientCert), KeyFile(p.ClientKey)})
+	for _, s := range []*Socket{server, client} {
+		proto, err := s.NegotiatedProtocol()
+		must(t, err)
+		if proto != "http/1.1" {
+			t.Errorf("negotiated %q", proto)
+		}
+		info, err := s.ConnectionInformation()
+		must(t, err)
+		if info.Protocol != "tlsv1.3" || info.CipherSuite == "" {
+			t.Errorf("information %+v", info)
+		}
+	}
+	cert, err := server.PeerCert()
+	must(t, err)
+	if cert.Subject.CommonName != "client" {
+		t.Errorf("the server's peer is %q", cert.Subject.CommonName)
+	}
+	cert, err = client.PeerCert()
+	must(t, err)
+	if cert.Subject.CommonName != "server" {
+		t.Errorf("the client's peer is %q", cert.Subject.CommonName)
+	}
+	info, err := server.ConnectionInformation()
+	must(t, err)
+	if info.SNIHostname != "localhost" {
+		t.Errorf("SNI %q", info.SNIHostname)
+	}
+
+	// No ALPN, no client certificate.
+	server, _ = pair(t, p, srv, cli, nil, nil)
+	if _, err := server.NegotiatedProtocol(); !errors.Is(err, ErrProtocolNotNegotiated) {
+		t.Errorf("negotiated_protocol: %v", err)
+	}
+	if _, err := server.PeerCert(); !errors.Is(err, ErrNoPeerCert) {
+		t.Errorf("peercert: %v", err)
+	}
+}
+
+// A client that reuses sessions resumes its second connection.
+func TestSessionResumption(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	cache := Config(&tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4)})
+	sopts := []Option{SocketOptions(socket.Active(socket.False))}
+	copts := []Option{cache, SocketOptions(socket.Active(socket.False))}
+	l, port := listenLo(t, srv, serverOpts(p, sopts...)...)
+	defer l.Close()
+	for i, want := range []bool{false, true} {
+		ch := serve(l, srv, testkit.WaitBound)
+		c, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p, copts...)...)
+		must(t, err)
+		r := testkit.Recv(t, ch, "the handshake")
+		must(t, r.err)
+		// The ticket comes after the handshake: a round trip brings it.
+		must(t, r.s.Send([]byte("x")))
+		_, err = c.Recv(0, testkit.WaitBound)
+		must(t, err)
+		info, err := c.ConnectionInformation()
+		must(t, err)
+		if info.SessionResumption != want {
+			t.Errorf("connection %d: resumed %v, want %v", i, info.SessionResumption, want)
+		}
+		c.Close()
+		r.s.Close()
+	}
+}
+
+// {handshake, hello}: Handshake returns at the client's hello, whose SNI
+// name picks the certificate HandshakeContinue goes on with; a
+// HandshakeCancel closes the socket.
+func TestHandshakeHelloContinue(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
+	defer l.Close()
+	for _, cancel := range []bool{false, true} {
+		ch := make(chan error, 1)
+		go func() {
+			_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p, ALPN("echo"))...)
+			ch <- err
+		}()
+		s, err := l.TransportAccept(srv, testkit.WaitBound)
+		must(t, err)
+		must(t, s.Handshake(testkit.WaitBound))
+		hello, err := s.Hello()
+		must(t, err)
+		if hello.ServerName != "localhost" || len(hello.SupportedProtos) != 1 || hello.SupportedProtos[0] != "echo" {
+			t.Fatalf("hello: %q %q", hello.ServerName, hello.SupportedProtos)
+		}
+		if err := s.Send([]byte("x")); !errors.Is(err, ErrNotHandshaken) {
+			t.Fatalf("send while paused: %v", err)
+		}
+		if cancel {
+			must(t, s.HandshakeCancel())
+			if err := testkit.Result(t, "the client", ch); err == nil {
+				t.Fatal("the client's handshake succeeded")
+			}
+			if _, err := s.Socket().GetStat(); err == nil {
+				t.Fatal("a cancelled handshake's socket is open")
+			}
+			continue
+		}
+		must(t, s.HandshakeContinue(testkit.WaitBound, ALPN("echo"), SocketOptions(socket.Active(socket.False))))
+		must(t, testkit.Result(t, "the client", ch))
+		proto, err := s.NegotiatedProtocol()
+		must(t, err)
+		if proto != "echo" {
+			t.Fatalf("negotiated %q", proto)
+		}
+		if a, _ := s.GetOpts(socket.OptActive); a[0].Mode() != socket.False {
+			t.Fatalf("active %v after HandshakeContinue(Active(False))", a[0].Mode())
+		}
+		s.Close()
+	}
+}
+
+// SNIHosts: the certificate for the name the client asks for.
+func TestSNIHosts(t *testing.T) {
+	a, b := testkit.NewPKI(t, false), testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	l, port := listenLo(t, srv, serverOpts(a, SNIHosts(map[string]tls.Certificate{"localhost": b.Server}))...)
+	defer l.Close()
+	ch := serve(l, srv, testkit.WaitBound)
+	// Trusting only b's CA, the client gets b's certificate for localhost.
+	c, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(b)...)
+	must(t, err)
+	defer c.Close()
+	r := testkit.Recv(t, ch, "the handshake")
+	must(t, r.err)
+	r.s.Close()
+}

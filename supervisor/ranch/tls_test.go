@@ -1,0 +1,158 @@
+package ranch
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/ssl"
+)
+
+// tlsEcho is a Handler that echoes each line over TLS.
+type tlsEcho struct{ BaseHandler }
+
+func (tlsEcho) HandleData(c *Conn, line []byte) Action {
+	if err := c.Send(line); err != nil {
+		return Fail(err)
+	}
+	return Continue
+}
+
+// tlsPool starts a TLS line echo with opts on top of a certificate of p.
+func tlsPool(t *testing.T, p *testkit.PKI, opts ListenerOptions) *pool {
+	t.Helper()
+	opts.TLS = append([]ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey)}, opts.TLS...)
+	opts.SocketOptions = append([]socket.Option{socket.Packet(framing.Line)}, opts.SocketOptions...)
+	return startPool(t, HandlerProtocol(func() Handler { return tlsEcho{} }), opts)
+}
+
+// tlsDial is a crypto/tls client of the pool that trusts p.
+func tlsDial(t *testing.T, pl *pool, p *testkit.PKI) *tls.Conn {
+	t.Helper()
+	c := tls.Client(pl.dial(t), &tls.Config{RootCAs: p.Pool, ServerName: "localhost"})
+	t.Cleanup(func() { c.Close() })
+	must(t, c.Handshake())
+	return c
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A HandlerProtocol serves TLS as it serves TCP: its Conn takes *ssl.SSL
+// and *ssl.Closed as *socket.TCP and *socket.TCPClosed, and its Send goes
+// out in TLS records.
+func TestTLSHandler(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	for _, mode := range []socket.Mode{socket.Once, socket.N(2), socket.True} {
+		t.Run(mode.String(), func(t *testing.T) {
+			pl := tlsPool(t, p, ListenerOptions{SocketOptions: []socket.Option{socket.Active(mode)}, NumAcceptors: 2})
+			c := tlsDial(t, pl, p)
+			r := bufio.NewReader(c)
+			for _, line := range []string{"one\n", "two\n", "three\n", "four\n", "five\n"} {
+				_, err := c.Write([]byte(line))
+				must(t, err)
+				got, err := r.ReadString('\n')
+				must(t, err)
+				if got != line {
+					t.Fatalf("echo %q, want %q", got, line)
+				}
+			}
+			start := pl.ev.wait(t, "conn_start")
+			c.Close()
+			if stop := pl.ev.wait(t, "conn_stop"); !stop.pid.Equal(start.pid) {
+				t.Fatalf("conn_stop %v, conn_start %v", stop.pid, start.pid)
+			}
+		})
+	}
+}
+
+// A handshake that fails (a client that never speaks, one that sends
+// garbage) closes its connection within HandshakeTimeout and frees its
+// slot: with one slot, the next client is served.
+func TestTLSFailedHandshakeFreesSlot(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	pl := tlsPool(t, p, ListenerOptions{NumAcceptors: 1, MaxConnections: 1, HandshakeTimeout: 100 * time.Millisecond})
+	for _, peer := range []func(net.Conn){
+		func(net.Conn) {},
+		func(c net.Conn) { c.Write([]byte("GET / HTTP/1.1\r\n\r\n")) },
+	} {
+		bad := pl.dial(t)
+		peer(bad)
+		e := pl.ev.wait(t, "accept_error")
+		var se interface{ Unwrap() error }
+		if !errors.As(e.err, &se) || !strings.Contains(e.err.Error(), "handshake") {
+			t.Fatalf("accept_error %v, want the handshake's", e.err)
+		}
+		testkit.PeerClosed(t, bad)
+		bad.Close()
+	}
+	c := tlsDial(t, pl, p)
+	_, err := c.Write([]byte("hi\n"))
+	must(t, err)
+	got, err := bufio.NewReader(c).ReadString('\n')
+	must(t, err)
+	if got != "hi\n" {
+		t.Fatalf("echo %q", got)
+	}
+}
+
+// A certificate file that cannot be read fails StartListener, naming it.
+func TestTLSBadCertFile(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	leaktest.Check(t)
+	sys := testSystem(slog.New(make(records, 100)))
+	_, err := StartListener(sys.Root, HandlerProtocol(func() Handler { return tlsEcho{} }), ListenerOptions{
+		Addr: "127.0.0.1:0",
+		TLS:  []ssl.Option{ssl.CertFile(p.Dir + "/missing.pem"), ssl.KeyFile(p.ServerKey)},
+	})
+	if err == nil || !strings.Contains(err.Error(), "missing.pem") {
+		t.Fatalf("StartListener: %v, want an error naming missing.pem", err)
+	}
+}
+
+// ssl.Of gives a handler the TLS side of its socket: here the client's
+// certificate, which the listener asked for.
+type certEcho struct{ BaseHandler }
+
+func (certEcho) HandleConnection(c *Conn) Action {
+	ts, ok := ssl.Of(c.Socket())
+	if !ok {
+		return Fail(errors.New("not a TLS socket"))
+	}
+	cert, err := ts.PeerCert()
+	if err != nil {
+		return Fail(err)
+	}
+	if err := c.Send([]byte(cert.Subject.CommonName + "\n")); err != nil {
+		return Fail(err)
+	}
+	return Close
+}
+
+func TestTLSPeerCertInHandler(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	pl := startPool(t, HandlerProtocol(func() Handler { return certEcho{} }), ListenerOptions{
+		TLS:           []ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey), ssl.Verify(ssl.VerifyPeer), ssl.FailIfNoPeerCert(true), ssl.CACertFile(p.CAFile)},
+		SocketOptions: []socket.Option{socket.Packet(framing.Line)},
+	})
+	c := tls.Client(pl.dial(t), &tls.Config{RootCAs: p.Pool, ServerName: "localhost", Certificates: []tls.Certificate{p.Client}})
+	defer c.Close()
+	got, err := bufio.NewReader(c).ReadString('\n')
+	must(t, err)
+	if got != "client\n" {
+		t.Fatalf("the handler saw %q", got)
+	}
+}
