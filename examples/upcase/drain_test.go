@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"log/slog"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Ctrl-C with an idle client connected is the ordinary end of the
@@ -37,6 +39,15 @@ func TestCtrlCWithIdleClient(t *testing.T) {
 	defer c.Close()
 	if accepted, ok := next(records); !ok || accepted.Message != "connection accepted" {
 		t.Fatalf("%q, want connection accepted", accepted.Message)
+	}
+	// One line served: the handler runs, and counts as a connection (an
+	// accept whose hand-off has not ended yet is not one for Drain).
+	c.SetDeadline(time.Now().Add(10 * time.Second)) // a bound on a failure
+	if _, err := c.Write([]byte("hi\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "HI\n" {
+		t.Fatalf("reply %q, %v; want HI", line, err)
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGINT)
 	<-exited
