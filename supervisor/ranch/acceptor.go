@@ -71,6 +71,8 @@ type acceptor struct {
 	cs     *actor.PID      // the connection supervisor it monitors
 	timer  *time.Timer     // the handshake's timeout, and the back-off
 	expiry time.Time       // when the timer is due: it may have fired for an earlier wait
+	// proxy is the PROXY header read so far, while it is incomplete.
+	proxy []byte
 }
 
 // acceptorState is where an acceptor is in its loop.
@@ -81,6 +83,7 @@ const (
 	accepting                        // its AsyncAccept answers
 	handingOff                       // the connection supervisor sends its hand-off back
 	handshaking                      // the TLS handshake of the connection accepted ends
+	proxying                         // its AsyncRecv of the PROXY header answers
 	backingOff                       // its timer fires
 )
 
@@ -120,6 +123,10 @@ func (a *acceptor) Receive(ctx actor.Context) {
 			a.next(ctx)
 		case a.state == handingOff:
 			a.giveUp(ctx, ErrHandshakeTimeout)
+		}
+	case *socket.RecvResult:
+		if a.state == proxying && m.Ref == a.ref {
+			a.proxyRead(ctx, m)
 		}
 	case *socket.AcceptResult:
 		switch {
@@ -192,8 +199,18 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 		a.drop(ctx, err) // closed under it: not seen
 		return
 	}
+	if l.opts.ProxyHeader {
+		a.readProxy(ctx)
+		return
+	}
+	a.secure(ctx)
+}
+
+// secure runs the TLS handshake of the connection accepted, if the
+// listener serves TLS, and hands it off.
+func (a *acceptor) secure(ctx actor.Context) {
 	if a.tls != nil {
-		a.handshake(h)
+		a.handshake(a.h)
 		return
 	}
 	a.handOff(ctx)
@@ -222,6 +239,9 @@ func (a *acceptor) handshake(h *handoff) {
 		return
 	}
 	sys, self, timeout := a.sys, a.self, a.l.opts.HandshakeTimeout
+	if !h.deadline.IsZero() { // what the PROXY header left of it
+		timeout = max(time.Until(h.deadline), 0)
+	}
 	go func() {
 		sys.Root.Send(self, &handshaken{h: h, err: ts.Handshake(timeout)})
 	}()
@@ -324,9 +344,10 @@ func (a *acceptor) stopping() {
 		if a.h.abandon() {
 			l.dropHandoff(a.h, supervisor.Shutdown)
 		}
-	case handshaking:
+	case handshaking, proxying:
 		// The holder's Close below closes the socket, which ends the
-		// handshake; its word comes to no one.
+		// handshake; its word comes to no one. The port drops the
+		// AsyncRecv of a PROXY header with its caller.
 		l.gate.unreserve()
 	}
 	if a.cs != nil {

@@ -61,7 +61,9 @@ type AcceptErrorEvent struct {
 	// *supervisor.Error whose Op is "start_protocol" and whose Err is the
 	// protocol's error, ErrHandshakeTimeout, supervisor.ErrNoProc (the
 	// connection supervisor was gone) or supervisor.Shutdown (the acceptor
-	// stopped before it was taken).
+	// stopped before it was taken); or one whose Op is "proxy_header" for
+	// a connection whose PROXY header was missing or bad (a
+	// *proxyproto.HeaderError), late (timeout) or cut (closed).
 	Err error
 	// Backoff is how long the acceptor waits before accepting again.
 	Backoff time.Duration

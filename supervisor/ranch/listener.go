@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
@@ -93,6 +94,20 @@ type ListenerOptions struct {
 	// as it takes TCP's. A bad certificate or key file fails the listen,
 	// naming the file.
 	TLS []ssl.Option
+	// ProxyHeader makes the listener read a PROXY protocol header, version
+	// 1 or 2 (package inet/proxyproto), at the start of each connection,
+	// as Ranch's recv_proxy_header: for a listener behind a load balancer
+	// or proxy that sends one (HAProxy's send-proxy and send-proxy-v2).
+	// The acceptor reads it before the TLS handshake, if any, and before
+	// the hand-off, within HandshakeTimeout, with no goroutine; a
+	// connection whose header is missing, bad or late is closed, frees its
+	// slot and reaches no protocol (an AcceptErrorEvent whose Err is a
+	// *supervisor.Error with Op "proxy_header" says why). The bytes after
+	// the header stay for the handler. A HandlerProtocol's Conn has the
+	// header (Conn.Proxy) and its client's address (Conn.Peername), and
+	// ConnectionEvent.Peer is the client's; a Protocol's Start has it as
+	// ProxyHeader(ctx).
+	ProxyHeader bool
 	// Events receives the listener's events (default none; SlogEvents
 	// logs them). A hook that panics is logged, and the listener goes on.
 	Events Events
@@ -236,6 +251,11 @@ type Listener struct {
 	opts   ListenerOptions // checked, defaults applied
 	ip     netip.Addr      // Addr's IP; invalid for any
 	active *socket.Mode    // the active mode to set after the hand-off, if any
+	// packet is the packet type the sockets take after their PROXY header
+	// is read, raw: the SocketOptions', when it is not raw and the
+	// listener reads headers without TLS (a TLS socket is raw until its
+	// handshake is done).
+	packet *socket.Option
 	// handlerMode is the first active mode of a HandlerProtocol's
 	// handlers: Active's, or {active, once}.
 	handlerMode socket.Mode
@@ -310,9 +330,18 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	}
 	l.events = guardedEvents{ev: ev, log: l.log}
 	for _, so := range o.SocketOptions {
-		if so.Name() == socket.OptActive {
+		switch so.Name() {
+		case socket.OptActive:
 			m, _ := so.Value().(socket.Mode)
 			l.active = &m
+		case socket.OptPacket:
+			if o.ProxyHeader && o.TLS == nil {
+				p := so
+				l.packet = &p
+				if t, _ := so.Value().(framing.Type); t == framing.Raw {
+					l.packet = nil
+				}
+			}
 		}
 	}
 	l.handlerMode = socket.Once
