@@ -63,6 +63,16 @@ type ListenerOptions struct {
 	SocketOptions []socket.Option
 	// NumAcceptors is the number of acceptors (default 10).
 	NumAcceptors int
+	// NumListenSockets is the number of listening sockets (default 1, at
+	// most NumAcceptors), Ranch's num_listen_sockets: more than one listen
+	// on the same address with SO_REUSEPORT, so that the kernel spreads
+	// the connections over their accept queues, and acceptor i accepts
+	// from socket (i mod NumListenSockets) + 1, as Ranch's. With more than
+	// one the listener sets Reuseport(true) before SocketOptions (Ranch
+	// leaves it to the user's socket options): a Reuseport(false) there
+	// makes the second socket fail to listen, eaddrinuse. Port 0 picks a
+	// port for the first, and the others listen on it.
+	NumListenSockets int
 	// MaxConnections is the most connections served at once (default
 	// 1024; Unlimited for no limit). At the limit the acceptors stop
 	// accepting, and clients wait in the kernel's backlog. Connections
@@ -128,6 +138,12 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	}
 	if o.NumAcceptors == 0 {
 		o.NumAcceptors = defaultNumAcceptors
+	}
+	if o.NumListenSockets < 0 || o.NumListenSockets > o.NumAcceptors {
+		return bad("NumListenSockets", o.NumListenSockets, "must be from 1 to NumAcceptors (0 means 1)")
+	}
+	if o.NumListenSockets == 0 {
+		o.NumListenSockets = 1
 	}
 	if o.MaxConnections < 0 {
 		return bad("MaxConnections", o.MaxConnections, "must not be negative (0 means 1024, Unlimited means no limit)")
@@ -276,9 +292,9 @@ type Listener struct {
 	ctl sync.Mutex // Stop, Suspend, Resume and Drain take turns
 
 	mu        sync.Mutex
-	addr      netip.AddrPort // the bound address, once listening
-	ls        *socket.Socket // the listening socket, while open
-	lsClosed  chan struct{}  // closed once the latest listening socket is
+	addr      netip.AddrPort   // the bound address, once listening
+	ls        []*socket.Socket // the listening sockets, while open
+	lsClosed  chan struct{}    // closed once the latest listening socket is
 	suspended bool
 }
 
@@ -664,6 +680,8 @@ type ListenerInfo struct {
 	StartErrors       uint64         // accepted connections that no handler took
 	NumAcceptors      int
 	NumConnsSups      int
+	NumListenSockets  int
+	ListenSockets     int // listening sockets open: NumListenSockets, or 0 while suspended
 }
 
 // Info returns the listener's state and counters. As Ranch's
@@ -687,9 +705,10 @@ func (l *Listener) Info() ListenerInfo {
 		StartErrors:       l.startErrors.Load(),
 		NumAcceptors:      l.opts.NumAcceptors,
 		NumConnsSups:      l.opts.NumConnsSups,
+		NumListenSockets:  l.opts.NumListenSockets,
 	}
 	l.mu.Lock()
-	info.Addr, info.Listening = l.addr, l.ls != nil
+	info.Addr, info.Listening, info.ListenSockets = l.addr, l.ls != nil, len(l.ls)
 	l.mu.Unlock()
 	return info
 }
