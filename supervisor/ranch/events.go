@@ -112,6 +112,8 @@ func (NopEvents) ConnectionStop(ConnectionEvent) {}
 //	error  connection process start failure (acceptor, reason): no
 //	       handler took an accepted connection (debug when the reason is
 //	       shutdown: the listener was stopping)
+//	warn   connection closed: no valid PROXY header (acceptor, reason):
+//	       ListenerOptions.ProxyHeader, and a header missing, bad or late
 //
 // A listener logs its failed accepts and failed handler starts itself, at
 // the same levels and with the same messages: given SlogEvents, it leaves
@@ -157,6 +159,10 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 		}
 		e.log.Log(context.Background(), level, "connection process start failure",
 			e.listener(), slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))
+		return
+	}
+	if se != nil && se.Op == "proxy_header" {
+		e.log.Warn("connection closed: no valid PROXY header", e.listener(), slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))
 		return
 	}
 	msg := "acceptor reducing accept rate: accept failed"
