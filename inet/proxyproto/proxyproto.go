@@ -184,23 +184,18 @@ var (
 // of bytes it takes; ErrIncomplete if b is the start of a header and more
 // bytes are needed; or a *HeaderError. The header's TLVs share b's bytes.
 func Parse(b []byte) (*Header, int, error) {
-	switch {
-	case len(b) == 0:
-		return nil, 0, ErrIncomplete
-	case b[0] == sigV1[0]:
-		if n := min(len(b), len(sigV1)); !bytes.Equal(b[:n], sigV1[:n]) {
-			break
-		} else if n < len(sigV1) {
-			return nil, 0, ErrIncomplete
+	for _, v := range [...]struct {
+		sig   []byte
+		parse func([]byte) (*Header, int, error)
+	}{{sigV1, parseV1}, {sigV2, parseV2}} {
+		n := min(len(b), len(v.sig))
+		switch {
+		case !bytes.Equal(b[:n], v.sig[:n]):
+		case n < len(v.sig):
+			return nil, 0, ErrIncomplete // b is empty, or the start of the signature
+		default:
+			return v.parse(b)
 		}
-		return parseV1(b)
-	case b[0] == sigV2[0]:
-		if n := min(len(b), len(sigV2)); !bytes.Equal(b[:n], sigV2[:n]) {
-			break
-		} else if n < len(sigV2) {
-			return nil, 0, ErrIncomplete
-		}
-		return parseV2(b)
 	}
 	return nil, 0, bad("The PROXY protocol header signature was not recognized. (PP 2.1, PP 2.2)")
 }
