@@ -22,7 +22,6 @@ import (
 	"errors"
 	"hash/crc32"
 	"net/netip"
-	"strconv"
 )
 
 // Command is what a header says of its connection.
@@ -212,7 +211,17 @@ func parseV1(b []byte) (*Header, int, error) {
 	n := end + 2
 	line := b[len(sigV1):end]
 	h := &Header{Version: 1, Command: Proxy}
-	fields := bytes.Split(line, []byte(" "))
+	var fields [6][]byte // the protocol, 4 more, and what is too many
+	nf := 0
+	for rest := line; nf < len(fields); nf++ {
+		f, after, more := bytes.Cut(rest, []byte(" "))
+		fields[nf] = f
+		if !more {
+			nf++
+			break
+		}
+		rest = after
+	}
 	switch string(fields[0]) {
 	case "UNKNOWN":
 		return h, n, nil // the rest of the line is to be ignored
@@ -223,7 +232,7 @@ func parseV1(b []byte) (*Header, int, error) {
 	default:
 		return nil, 0, bad("The INET protocol and family string was not recognized. (PP 2.1)")
 	}
-	if len(fields) != 5 {
+	if nf != 5 {
 		return nil, 0, bad("Malformed or incomplete PROXY protocol header line. (PP 2.1)")
 	}
 	src, ok1 := parseIP(fields[1], h.Family)
@@ -263,13 +272,14 @@ func parsePort(s []byte) (uint16, bool) {
 	if len(s) == 0 || len(s) > 5 {
 		return 0, false
 	}
+	p := 0
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
+		p = p*10 + int(c-'0')
 	}
-	p, err := strconv.Atoi(string(s))
-	if err != nil || p > 65535 {
+	if p > 65535 {
 		return 0, false
 	}
 	return uint16(p), true
