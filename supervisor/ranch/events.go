@@ -72,7 +72,7 @@ type AcceptErrorEvent struct {
 // ConnectionEvent is the payload of ConnectionStart and ConnectionStop.
 type ConnectionEvent struct {
 	PID      *actor.PID     // the handler
-	Peer     netip.AddrPort // the client's address
+	Peer     netip.AddrPort // the client's address: with ListenerOptions.ProxyHeader its header's (AcceptEvent's is the proxy's)
 	Duration time.Duration  // ConnectionStop: how long the handler served
 }
 

@@ -231,7 +231,8 @@ func (s ListenerStatus) String() string {
 }
 
 // Listener is a running acceptor pool, Ranch's listener: a listening
-// socket, acceptors that accept its connections, and connection
+// socket (or NumListenSockets of them), acceptors that accept its
+// connections, and connection
 // supervisors under which a handler, started by the listener's Protocol,
 // serves each connection as the owner of its socket.
 //
