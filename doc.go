@@ -44,6 +44,7 @@
 //	                  functions with no I/O
 //	inet              inet less the ports: reasons (errors) and their
 //	                  texts, addresses, look-ups, getifaddrs
+//	inet/proxyproto   the PROXY protocol's header, versions 1 and 2
 //	driver            the epoll driver, what inet_drv is to the BEAM:
 //	                  pollers, handles, reads, queued writes
 //	cmd/echo          the echo server and its client
@@ -68,6 +69,7 @@
 //	    format_error, getifaddrs, the reasons
 //	supervisor                                  supervisor
 //	ranch, ranch_protocol                       supervisor/ranch
+//	ranch_proxy_header                          inet/proxyproto
 //	ThousandIsland.Handler                      supervisor/ranch (Handler)
 //	self(), receive ... after, spawn/1,         actor (Process, Spawn)
 //	    monitor/2

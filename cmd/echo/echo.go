@@ -32,6 +32,9 @@ type config struct {
 	tlsKey    string // and its key
 	tls       bool   // client mode: connect with TLS
 	tlsCA     string // client mode: verify the server with these CA certificates (PEM)
+	reuseport bool   // listen with SO_REUSEPORT, sharing the port with other processes
+	listenN   int    // listening sockets in this process (ranch's num_listen_sockets)
+	proxy     bool   // read a PROXY protocol header first on each connection
 }
 
 // packets are the -packet values.
@@ -48,7 +51,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "%s\n\nUsage:\n", description)
 	fmt.Fprintln(w, "  echo [-addr HOST:PORT] [-packet raw|1|2|4|line] [-active once|true|false|N]")
 	fmt.Fprintln(w, "       [-acceptors N] [-max-conns N|infinity] [-drain DURATION] [-v]")
-	fmt.Fprintln(w, "       [-tls-cert FILE -tls-key FILE]")
+	fmt.Fprintln(w, "       [-tls-cert FILE -tls-key FILE] [-reuseport] [-listen-sockets N] [-proxy-protocol]")
 	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line] [-tls [-tls-ca FILE]]")
 	fmt.Fprintf(w, "\nFlags:\n")
 	fs.SetOutput(w)
@@ -58,7 +61,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 // parseFlags reads the command line. -h prints the usage on stdout and
 // returns flag.ErrHelp; other errors have been printed on stderr.
 func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
-	c := config{packet: framing.Line, active: socket.Once, maxConns: 1024}
+	c := config{packet: framing.Line, active: socket.Once, maxConns: 1024, listenN: 1}
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // printed below, on stdout for -h
@@ -108,6 +111,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of -tls-cert, in `FILE` (PEM)")
 	fs.BoolVar(&c.tls, "tls", false, "client mode: connect with TLS, verifying the server's certificate and name")
 	fs.StringVar(&c.tlsCA, "tls-ca", "", "client mode: verify the server with the CA certificates in `FILE` (PEM; default: the system's)")
+	fs.BoolVar(&c.reuseport, "reuseport", false, "listen with SO_REUSEPORT, so that other processes (another echo -reuseport) may listen on the same port")
+	fs.IntVar(&c.listenN, "listen-sockets", 1, "number of listening sockets on the port, with SO_REUSEPORT (at most -acceptors)")
+	fs.BoolVar(&c.proxy, "proxy-protocol", false, "read a PROXY protocol header (v1 or v2, HAProxy's send-proxy) first on each connection; with -v, log the client address it gives")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(stdout, fs)
@@ -127,6 +133,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return c, err
 	case c.acceptors <= 0:
 		err := errors.New("invalid value for flag -acceptors: want a positive number")
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.listenN <= 0 || c.listenN > c.acceptors:
+		err := errors.New("invalid value for flag -listen-sockets: want a number from 1 to -acceptors")
 		fmt.Fprintln(stderr, err)
 		return c, err
 	case c.drain < 0:
@@ -193,13 +203,21 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 		NumAcceptors:   c.acceptors,
 		MaxConnections: c.maxConns,
 	}
+	opts.NumListenSockets, opts.ProxyHeader = c.listenN, c.proxy
+	if c.reuseport {
+		opts.SocketOptions = append(opts.SocketOptions, socket.Reuseport(true))
+	}
 	if c.verbose {
 		opts.Events = ranch.SlogEvents(nil) // to the system's logger
 	}
 	if c.tlsCert != "" {
 		opts.TLS = []ssl.Option{ssl.CertFile(c.tlsCert), ssl.KeyFile(c.tlsKey)}
 	}
-	l, err := ranch.StartListener(system.Root, echoProtocol(c.active), opts)
+	var proxyLog *slog.Logger
+	if c.verbose && c.proxy {
+		proxyLog = system.Logger()
+	}
+	l, err := ranch.StartListener(system.Root, echoProtocol(c.active, proxyLog), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "echo:", err)
 		return 1
@@ -241,17 +259,27 @@ func connections(n int) string {
 type echo struct {
 	ranch.BaseHandler
 	passive bool
+	proxies *slog.Logger // logs each connection's PROXY header, if not nil
 }
 
-// echoProtocol returns the protocol of connections in mode. An echo has
-// no state: one serves every connection.
-func echoProtocol(mode socket.Mode) ranch.Protocol {
-	h := &echo{passive: mode == socket.False}
+// echoProtocol returns the protocol of connections in mode, whose PROXY
+// headers are logged to proxies if it is not nil. An echo has no state:
+// one serves every connection.
+func echoProtocol(mode socket.Mode, proxies *slog.Logger) ranch.Protocol {
+	h := &echo{passive: mode == socket.False, proxies: proxies}
 	return ranch.HandlerProtocol(func() ranch.Handler { return h })
 }
 
-// HandleConnection asks for the first packet of a passive socket.
-func (e *echo) HandleConnection(c *ranch.Conn) ranch.Action { return e.next(c) }
+// HandleConnection logs the PROXY header, and asks for the first packet
+// of a passive socket.
+func (e *echo) HandleConnection(c *ranch.Conn) ranch.Action {
+	if hdr := c.Proxy(); e.proxies != nil && hdr != nil {
+		client, _ := c.Peername()
+		proxy, _ := c.Socket().Peername()
+		e.proxies.Info("proxy header", "client", client, "proxy", proxy, "version", hdr.Version, "header", hdr.String())
+	}
+	return e.next(c)
+}
 
 // HandleData echoes.
 func (e *echo) HandleData(c *ranch.Conn, data []byte) ranch.Action {

@@ -6,11 +6,21 @@
 //
 //	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
 //	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s] [-v]
+//	     [-tls-cert FILE -tls-key FILE] [-reuseport] [-listen-sockets N] [-proxy-protocol]
 //
 // Each connection is a ranch.Handler (see echo.go): the behaviour re-arms
 // the active mode for it. With -v the listener logs its events on stderr
 // (ranch.SlogEvents): its start and stop, each accept and each close,
 // with the peer and how long the connection lasted.
+//
+// -reuseport listens with SO_REUSEPORT, so that several processes (each
+// an echo -reuseport) serve one port, the kernel spreading the
+// connections over them; -listen-sockets N opens N listening sockets on
+// the port in this process, Ranch's num_listen_sockets. -proxy-protocol
+// reads a PROXY protocol header (version 1 or 2, as HAProxy's send-proxy
+// and send-proxy-v2 send it) first on each connection, and closes a
+// connection without one; with -v each header is logged ("proxy header",
+// with the client's address it gives and the proxy's).
 //
 // Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
 // free port). On SIGINT or SIGTERM it stops accepting (new clients are

@@ -111,13 +111,14 @@ func TestEchoDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{addr: "127.0.0.1:4040", packet: framing.Line, active: socket.Once,
-		acceptors: 10, maxConns: 1024, drain: 5 * time.Second}
+		acceptors: 10, maxConns: 1024, drain: 5 * time.Second, listenN: 1}
 	if c != want {
 		t.Fatalf("defaults %+v, want %+v", c, want)
 	}
-	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s"}, io.Discard, io.Discard)
+	c, err = parseFlags([]string{"-packet", "4", "-active", "7", "-max-conns", "infinity", "-acceptors", "3", "-drain", "1s",
+		"-reuseport", "-listen-sockets", "3", "-proxy-protocol"}, io.Discard, io.Discard)
 	want = config{addr: "127.0.0.1:4040", packet: framing.Four, active: socket.N(7),
-		acceptors: 3, maxConns: ranch.Unlimited, drain: time.Second}
+		acceptors: 3, maxConns: ranch.Unlimited, drain: time.Second, reuseport: true, listenN: 3, proxy: true}
 	if err != nil || c != want {
 		t.Fatalf("parsed %+v (%v), want %+v", c, err, want)
 	}
@@ -164,6 +165,8 @@ func TestEchoBadFlags(t *testing.T) {
 		{[]string{"-connect", "127.0.0.1:1", "-tls-ca", "ca.pem"}, 2, "-tls"},
 		{[]string{"-connect", "127.0.0.1:1", "-tls-cert", "c.pem", "-tls-key", "k.pem"}, 2, "server's"},
 		{[]string{"-tls-cert", "missing-cert.pem", "-tls-key", "missing-key.pem"}, 1, "missing-cert.pem"},
+		{[]string{"-listen-sockets", "0"}, 2, "-listen-sockets"},
+		{[]string{"-listen-sockets", "11"}, 2, "-listen-sockets"},
 	} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), tc.args, strings.NewReader(""), io.Discard, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.says) {

@@ -71,6 +71,8 @@ type acceptor struct {
 	cs     *actor.PID      // the connection supervisor it monitors
 	timer  *time.Timer     // the handshake's timeout, and the back-off
 	expiry time.Time       // when the timer is due: it may have fired for an earlier wait
+	// proxy is the PROXY header read so far, while it is incomplete.
+	proxy []byte
 }
 
 // acceptorState is where an acceptor is in its loop.
@@ -81,6 +83,7 @@ const (
 	accepting                        // its AsyncAccept answers
 	handingOff                       // the connection supervisor sends its hand-off back
 	handshaking                      // the TLS handshake of the connection accepted ends
+	proxying                         // its AsyncRecv of the PROXY header answers
 	backingOff                       // its timer fires
 )
 
@@ -120,6 +123,10 @@ func (a *acceptor) Receive(ctx actor.Context) {
 			a.next(ctx)
 		case a.state == handingOff:
 			a.giveUp(ctx, ErrHandshakeTimeout)
+		}
+	case *socket.RecvResult:
+		if a.state == proxying && m.Ref == a.ref {
+			a.proxyRead(ctx, m)
 		}
 	case *socket.AcceptResult:
 		switch {
@@ -192,8 +199,18 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 		a.drop(ctx, err) // closed under it: not seen
 		return
 	}
+	if l.opts.ProxyHeader {
+		a.readProxy(ctx)
+		return
+	}
+	a.secure(ctx)
+}
+
+// secure runs the TLS handshake of the connection accepted, if the
+// listener serves TLS, and hands it off.
+func (a *acceptor) secure(ctx actor.Context) {
 	if a.tls != nil {
-		a.handshake(h)
+		a.handshake(a.h)
 		return
 	}
 	a.handOff(ctx)
@@ -222,6 +239,9 @@ func (a *acceptor) handshake(h *handoff) {
 		return
 	}
 	sys, self, timeout := a.sys, a.self, a.l.opts.HandshakeTimeout
+	if !h.deadline.IsZero() { // what the PROXY header left of it
+		timeout = max(time.Until(h.deadline), 0)
+	}
 	go func() {
 		sys.Root.Send(self, &handshaken{h: h, err: ts.Handshake(timeout)})
 	}()
@@ -324,9 +344,10 @@ func (a *acceptor) stopping() {
 		if a.h.abandon() {
 			l.dropHandoff(a.h, supervisor.Shutdown)
 		}
-	case handshaking:
+	case handshaking, proxying:
 		// The holder's Close below closes the socket, which ends the
-		// handshake; its word comes to no one.
+		// handshake; its word comes to no one. The port drops the
+		// AsyncRecv of a PROXY header with its caller.
 		l.gate.unreserve()
 	}
 	if a.cs != nil {
@@ -384,7 +405,7 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	// (below) has closed the socket. Listening on the port before then
 	// fails (eaddrinuse), and costs the listener a restart.
 	l.waitListenerClosed()
-	ls, tl, addr, closed, err := l.listen(ctx) // an error is reported by the supervisor (start_error), or to Resume
+	lss, tls, addr, closed, err := l.listenAll(ctx) // an error is reported by the supervisor (start_error), or to Resume
 	if err != nil {
 		return nil, err
 	}
@@ -393,6 +414,8 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	specs := make([]supervisor.ChildSpec, n)
 	for i := range specs {
 		id := i + 1
+		// Ranch's: acceptor id takes listening socket (id rem N) + 1.
+		ls, tl := lss[id%len(lss)], tls[id%len(tls)]
 		props := actor.PropsFromProducer(func() actor.Actor { return &acceptor{l: l, id: id, ls: ls, tls: tl} }, otpactor.WithOwnerMailbox())
 		specs[i] = supervisor.ChildSpec{
 			ID:       "acceptor-" + strconv.Itoa(id),
@@ -404,12 +427,12 @@ func (l *Listener) startAcceptors(ctx actor.SpawnerContext, _ ...any) (*actor.PI
 	}
 	r, err := supervisor.Start(ctx, supervisor.Flags{Intensity: supervisor.MaxRestarts(1+ceilLog2(n), 5*time.Second)}, specs)
 	if err != nil {
-		l.closeListener(ls, addr, closed)
+		l.closeListener(lss, addr, closed)
 		return nil, err
 	}
 	l.acceptors.Store(r)
 	// Fails only for a nil argument; with r gone already it runs at once.
-	_, _ = otpactor.OnExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(ls, addr, closed) })
+	_, _ = otpactor.OnExit(ctx.ActorSystem(), r.PID(), func() { l.closeListener(lss, addr, closed) })
 	return r.PID(), nil
 }
 
@@ -420,12 +443,38 @@ var ranchDefaults = []socket.Option{
 	socket.SendTimeout(30 * time.Second), socket.SendTimeoutClose(true),
 }
 
-// listen opens the listening socket, owned by c, on the listener's address:
+// listenAll opens the listener's NumListenSockets listening sockets,
+// Ranch's start_listen_sockets: the first on the listener's address, the
+// others on the port it got (port 0 picks one for all). closeListener
+// closes closed when it closes them.
+func (l *Listener) listenAll(c socket.Caller) (lss []*socket.Socket, tls []*ssl.Socket, bound netip.AddrPort, closed chan struct{}, err error) {
+	n := l.opts.NumListenSockets
+	lss, tls = make([]*socket.Socket, 0, n), make([]*ssl.Socket, 0, n)
+	for range n {
+		ls, tl, addr, err := l.listen(c)
+		if err != nil {
+			for _, ls := range lss {
+				ls.Close()
+			}
+			return nil, nil, netip.AddrPort{}, nil, err
+		}
+		lss, tls, bound = append(lss, ls), append(tls, tl), addr
+	}
+	closed = make(chan struct{})
+	l.mu.Lock()
+	l.ls, l.lsClosed = lss, closed
+	l.mu.Unlock()
+	return lss, tls, bound, closed, nil
+}
+
+// listen opens a listening socket, owned by c, on the listener's address:
 // the port it got the first time, so that resuming or restarting keeps it.
-// closeListener closes closed when it closes the socket.
-func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, tl *ssl.Socket, bound netip.AddrPort, closed chan struct{}, err error) {
-	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+7)
+func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, tl *ssl.Socket, bound netip.AddrPort, err error) {
+	opts := make([]socket.Option, 0, len(l.opts.SocketOptions)+8)
 	opts = append(opts, ranchDefaults...)
+	if l.opts.NumListenSockets > 1 {
+		opts = append(opts, socket.Reuseport(true))
+	}
 	opts = append(opts, l.opts.SocketOptions...)
 	l.mu.Lock()
 	addr := l.addr
@@ -446,27 +495,27 @@ func (l *Listener) listen(c socket.Caller) (ls *socket.Socket, tl *ssl.Socket, b
 		ls, err = socket.Listen(c, int(addr.Port()), opts...)
 	}
 	if err != nil {
-		return nil, nil, netip.AddrPort{}, nil, err
+		return nil, nil, netip.AddrPort{}, err
 	}
 	bound, err = ls.Sockname()
 	if err != nil {
 		ls.Close()
-		return nil, nil, netip.AddrPort{}, nil, err
+		return nil, nil, netip.AddrPort{}, err
 	}
-	closed = make(chan struct{})
 	l.mu.Lock()
 	l.addr = bound
-	l.ls, l.lsClosed = ls, closed
 	l.mu.Unlock()
-	return ls, tl, bound, closed, nil
+	return ls, tl, bound, nil
 }
 
-// closeListener closes the listening socket, which answers the acceptors'
-// pending accepts closed, reports it, and closes closed.
-func (l *Listener) closeListener(ls *socket.Socket, addr netip.AddrPort, closed chan struct{}) {
-	ls.Close()
+// closeListener closes the listening sockets, which answers the
+// acceptors' pending accepts closed, reports it, and closes closed.
+func (l *Listener) closeListener(lss []*socket.Socket, addr netip.AddrPort, closed chan struct{}) {
+	for _, ls := range lss {
+		ls.Close()
+	}
 	l.mu.Lock()
-	if l.ls == ls {
+	if len(l.ls) > 0 && l.ls[0] == lss[0] {
 		l.ls = nil
 	}
 	l.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/inet/proxyproto"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 )
@@ -265,6 +266,11 @@ type handoff struct {
 	peer     netip.AddrPort
 	id       int // the acceptor's
 	state    atomic.Int32
+	// proxy is the connection's PROXY header, when the listener reads
+	// one (ListenerOptions.ProxyHeader), and deadline the end of its
+	// handshake time, which the header's read began.
+	proxy    *proxyproto.Header
+	deadline time.Time
 	// selfArming: the handler sets its socket's active mode itself once
 	// told that it owns the socket (a HandlerProtocol's, see
 	// startContext).

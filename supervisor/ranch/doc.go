@@ -70,6 +70,9 @@
 //	    1024, num_conns_sups => N}                    MaxConnections: 1024, NumConnsSups: n}
 //	max_connections => infinity                   ranch.Unlimited
 //	handshake_timeout, shutdown                   ListenerOptions.HandshakeTimeout, ListenerOptions.Shutdown
+//	num_listen_sockets => N                       ListenerOptions.NumListenSockets (SO_REUSEPORT set for n > 1)
+//	ranch:recv_proxy_header(Ref, Timeout)         ListenerOptions.ProxyHeader: read by the acceptor before the hand-off;
+//	                                                  c.Proxy(), c.Peername() in a Handler, ProxyHeader(ctx) in a Start
 //	the ranch_protocol behaviour, start_link/3    ranch.Protocol; ranch.ActorProtocol(newActor), ranch.ProtocolFunc
 //	a protocol that loops on {tcp, S, Data}       ranch.HandlerProtocol(newHandler): a Handler
 //	    and re-arms {active, once}

@@ -63,7 +63,9 @@ type AcceptErrorEvent struct {
 	// connection supervisor was gone), supervisor.Shutdown (the acceptor
 	// stopped before it was taken), or the error of the socket's
 	// ControllingProcess to the handler (the socket closed, or the
-	// handler ended, before the handler could own it).
+	// handler ended, before the handler could own it); or one whose Op is
+	// "proxy_header" for a connection whose PROXY header was missing or
+	// bad (a *proxyproto.HeaderError), late (timeout) or cut (closed).
 	Err error
 	// Backoff is how long the acceptor waits before accepting again.
 	Backoff time.Duration
@@ -72,7 +74,7 @@ type AcceptErrorEvent struct {
 // ConnectionEvent is the payload of ConnectionStart and ConnectionStop.
 type ConnectionEvent struct {
 	PID      *actor.PID     // the handler
-	Peer     netip.AddrPort // the client's address
+	Peer     netip.AddrPort // the client's address: with ListenerOptions.ProxyHeader its header's (AcceptEvent's is the proxy's)
 	Duration time.Duration  // ConnectionStop: how long the handler served
 }
 
@@ -112,6 +114,8 @@ func (NopEvents) ConnectionStop(ConnectionEvent) {}
 //	error  connection process start failure (acceptor, reason): no
 //	       handler took an accepted connection (debug when the reason is
 //	       shutdown: the listener was stopping)
+//	warn   connection closed: no valid PROXY header (acceptor, reason):
+//	       ListenerOptions.ProxyHeader, and a header missing, bad or late
 //
 // A listener logs its failed accepts and failed handler starts itself, at
 // the same levels and with the same messages: given SlogEvents, it leaves
@@ -176,6 +180,11 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 			level = slog.LevelDebug
 		}
 		e.logger().Log(context.Background(), level, "connection process start failure",
+			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))...)
+		return
+	}
+	if se != nil && se.Op == "proxy_header" {
+		e.logger().Warn("connection closed: no valid PROXY header",
 			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))...)
 		return
 	}

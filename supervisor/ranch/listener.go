@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
@@ -62,6 +63,16 @@ type ListenerOptions struct {
 	SocketOptions []socket.Option
 	// NumAcceptors is the number of acceptors (default 10).
 	NumAcceptors int
+	// NumListenSockets is the number of listening sockets (default 1, at
+	// most NumAcceptors), Ranch's num_listen_sockets: more than one listen
+	// on the same address with SO_REUSEPORT, so that the kernel spreads
+	// the connections over their accept queues, and acceptor i accepts
+	// from socket (i mod NumListenSockets) + 1, as Ranch's. With more than
+	// one the listener sets Reuseport(true) before SocketOptions (Ranch
+	// leaves it to the user's socket options): a Reuseport(false) there
+	// makes the second socket fail to listen, eaddrinuse. Port 0 picks a
+	// port for the first, and the others listen on it.
+	NumListenSockets int
 	// MaxConnections is the most connections served at once (default
 	// 1024; Unlimited for no limit). At the limit the acceptors stop
 	// accepting, and clients wait in the kernel's backlog. Connections
@@ -93,6 +104,20 @@ type ListenerOptions struct {
 	// as it takes TCP's. A bad certificate or key file fails the listen,
 	// naming the file.
 	TLS []ssl.Option
+	// ProxyHeader makes the listener read a PROXY protocol header, version
+	// 1 or 2 (package inet/proxyproto), at the start of each connection,
+	// as Ranch's recv_proxy_header: for a listener behind a load balancer
+	// or proxy that sends one (HAProxy's send-proxy and send-proxy-v2).
+	// The acceptor reads it before the TLS handshake, if any, and before
+	// the hand-off, within HandshakeTimeout, with no goroutine; a
+	// connection whose header is missing, bad or late is closed, frees its
+	// slot and reaches no protocol (an AcceptErrorEvent whose Err is a
+	// *supervisor.Error with Op "proxy_header" says why). The bytes after
+	// the header stay for the handler. A HandlerProtocol's Conn has the
+	// header (Conn.Proxy) and its client's address (Conn.Peername), and
+	// ConnectionEvent.Peer is the client's; a Protocol's Start has it as
+	// ProxyHeader(ctx).
+	ProxyHeader bool
 	// Events receives the listener's events (default none; SlogEvents
 	// logs them). A hook that panics is logged, and the listener goes on.
 	Events Events
@@ -113,6 +138,12 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	}
 	if o.NumAcceptors == 0 {
 		o.NumAcceptors = defaultNumAcceptors
+	}
+	if o.NumListenSockets < 0 || o.NumListenSockets > o.NumAcceptors {
+		return bad("NumListenSockets", o.NumListenSockets, "must be from 1 to NumAcceptors (0 means 1)")
+	}
+	if o.NumListenSockets == 0 {
+		o.NumListenSockets = 1
 	}
 	if o.MaxConnections < 0 {
 		return bad("MaxConnections", o.MaxConnections, "must not be negative (0 means 1024, Unlimited means no limit)")
@@ -200,7 +231,8 @@ func (s ListenerStatus) String() string {
 }
 
 // Listener is a running acceptor pool, Ranch's listener: a listening
-// socket, acceptors that accept its connections, and connection
+// socket (or NumListenSockets of them), acceptors that accept its
+// connections, and connection
 // supervisors under which a handler, started by the listener's Protocol,
 // serves each connection as the owner of its socket.
 //
@@ -236,6 +268,11 @@ type Listener struct {
 	opts   ListenerOptions // checked, defaults applied
 	ip     netip.Addr      // Addr's IP; invalid for any
 	active *socket.Mode    // the active mode to set after the hand-off, if any
+	// packet is the packet type the sockets take after their PROXY header
+	// is read, raw: the SocketOptions', when it is not raw and the
+	// listener reads headers without TLS (a TLS socket is raw until its
+	// handshake is done).
+	packet *socket.Option
 	// handlerMode is the first active mode of a HandlerProtocol's
 	// handlers: Active's, or {active, once}.
 	handlerMode socket.Mode
@@ -256,9 +293,9 @@ type Listener struct {
 	ctl sync.Mutex // Stop, Suspend, Resume and Drain take turns
 
 	mu        sync.Mutex
-	addr      netip.AddrPort // the bound address, once listening
-	ls        *socket.Socket // the listening socket, while open
-	lsClosed  chan struct{}  // closed once the latest listening socket is
+	addr      netip.AddrPort   // the bound address, once listening
+	ls        []*socket.Socket // the listening sockets, while open
+	lsClosed  chan struct{}    // closed once the latest listening socket is
 	suspended bool
 }
 
@@ -310,9 +347,18 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 	}
 	l.events = guardedEvents{ev: ev, log: l.log}
 	for _, so := range o.SocketOptions {
-		if so.Name() == socket.OptActive {
+		switch so.Name() {
+		case socket.OptActive:
 			m, _ := so.Value().(socket.Mode)
 			l.active = &m
+		case socket.OptPacket:
+			if o.ProxyHeader && o.TLS == nil {
+				p := so
+				l.packet = &p
+				if t, _ := so.Value().(framing.Type); t == framing.Raw {
+					l.packet = nil
+				}
+			}
 		}
 	}
 	l.handlerMode = socket.Once
@@ -635,6 +681,8 @@ type ListenerInfo struct {
 	StartErrors       uint64         // accepted connections that no handler took
 	NumAcceptors      int
 	NumConnsSups      int
+	NumListenSockets  int
+	ListenSockets     int // listening sockets open: NumListenSockets, or 0 while suspended
 }
 
 // Info returns the listener's state and counters. As Ranch's
@@ -658,9 +706,10 @@ func (l *Listener) Info() ListenerInfo {
 		StartErrors:       l.startErrors.Load(),
 		NumAcceptors:      l.opts.NumAcceptors,
 		NumConnsSups:      l.opts.NumConnsSups,
+		NumListenSockets:  l.opts.NumListenSockets,
 	}
 	l.mu.Lock()
-	info.Addr, info.Listening = l.addr, l.ls != nil
+	info.Addr, info.Listening, info.ListenSockets = l.addr, l.ls != nil, len(l.ls)
 	l.mu.Unlock()
 	return info
 }

@@ -47,7 +47,7 @@ func TestListenerEcho(t *testing.T) {
 	}
 	info := p.l.Info()
 	want := ListenerInfo{Status: ListenerRunning, Addr: p.l.Addr(), Listening: true, MaxConnections: 1024,
-		ActiveConnections: 1, AllConnections: 1, Accepts: 1, NumAcceptors: 2, NumConnsSups: 2}
+		ActiveConnections: 1, AllConnections: 1, Accepts: 1, NumAcceptors: 2, NumConnsSups: 2, NumListenSockets: 1, ListenSockets: 1}
 	if info != want {
 		t.Fatalf("Info\n got %+v\nwant %+v", info, want)
 	}

@@ -99,6 +99,9 @@ func (p *actorProtocol) Start(ctx actor.SpawnerContext, l *Listener, s *socket.S
 	if a == nil {
 		return nil, p.noActor
 	}
+	if c, ok := a.(*connActor); ok {
+		(*Conn)(c).withProxy(ProxyHeader(ctx))
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.starting.Store(&starting{a})

@@ -146,7 +146,7 @@ func TestListenerCleanChildRestart(t *testing.T) {
 	p.l.mu.Lock()
 	ls := p.l.ls
 	p.l.mu.Unlock()
-	ls.Close()
+	ls[0].Close()
 
 	p.ev.wait(t, "listener_stop")
 	if e := p.ev.wait(t, "listener_start"); e.addr != first.addr {
