@@ -1,6 +1,10 @@
 package driver
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // hooks are the syscalls the driver makes on sockets, swappable so tests
 // can inject faults (EMFILE from accept, EAGAIN from write) the way Go's
@@ -13,6 +17,9 @@ var hooks = struct {
 	read    func(fd int, p []byte) (int, error)
 	write   func(fd int, p []byte) (int, error)
 	close   func(fd int) error
+	// closeFile closes fd through f, the file that owns it under the
+	// portable backend.
+	closeFile func(fd int, f *os.File) error
 }{
 	socket:  unix.Socket,
 	accept4: accept4,
@@ -20,6 +27,9 @@ var hooks = struct {
 	read:    unix.Read,
 	write:   unix.Write,
 	close:   unix.Close,
+	closeFile: func(_ int, f *os.File) error {
+		return f.Close()
+	},
 }
 
 // accept4 is accept4(2) without the peer's address, which nobody here

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"os"
 	"sync"
 	"unsafe"
 
@@ -46,11 +47,11 @@ type lingerers struct {
 	stopped bool
 }
 
-// close closes fd, then done. Once stopped, it closes fd in the calling
+// close closes fd (through f, if not nil: closeFd), then done. Once stopped, it closes fd in the calling
 // goroutine: only a syscall that was in flight when Stop closed its socket
 // (an Accept's or a Do's, never a poller's: they have stopped) comes here
 // then.
-func (l *lingerers) close(fd int, done chan struct{}) {
+func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	l.mu.Lock()
 	stopped := l.stopped
 	if !stopped {
@@ -58,13 +59,13 @@ func (l *lingerers) close(fd int, done chan struct{}) {
 	}
 	l.mu.Unlock()
 	if stopped {
-		_ = hooks.close(fd)
+		_ = closeFd(fd, f)
 		close(done)
 		return
 	}
 	go func() {
 		defer l.wg.Done()
-		_ = hooks.close(fd)
+		_ = closeFd(fd, f)
 		close(done)
 	}()
 }

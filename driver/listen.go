@@ -23,7 +23,7 @@ func (pl *Pool) Listen(addr unix.Sockaddr, backlog int, control func(fd int) err
 		hooks.close(fd)
 		return 0, err
 	}
-	h, _, err := pl.register(fd, kindListener, nil, unix.EPOLLIN|unix.EPOLLET)
+	h, _, err := pl.register(fd, kindListener, nil, evIn|evET)
 	if err != nil {
 		hooks.close(fd)
 		return 0, err
@@ -122,6 +122,7 @@ func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (
 			if notify != nil {
 				s.x.notify = notify
 			}
+			s.p.sys.again(s, false)
 			s.mu.Unlock()
 			return 0, err
 		}
