@@ -31,13 +31,3 @@ var hooks = struct {
 		return f.Close()
 	},
 }
-
-// accept4 is accept4(2) without the peer's address, which nobody here
-// needs: unix.Accept4 allocates it for every connection.
-func accept4(fd, flags int) (int, error) {
-	nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, uintptr(flags), 0, 0)
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(nfd), nil
-}

@@ -79,7 +79,7 @@ func lingeringPair(t *testing.T, pl *Pool, h Handler, watch func(int)) (Handle, 
 	}
 	var unacked int
 	pl.Control(c, func(fd int) (err error) {
-		unacked, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+		unacked, err = sendUnacked(fd)
 		return err
 	})
 	if unacked == 0 {

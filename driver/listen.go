@@ -141,7 +141,7 @@ func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (
 
 func acceptOnce(fd int) (int, error) {
 	for {
-		nfd, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, err := hooks.accept4(fd, sockFlags)
 		switch err {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue // the peer gave up before we took it: take the next
@@ -157,7 +157,7 @@ func newSocket(addr unix.Sockaddr, control func(fd int) error) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fd, err := hooks.socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := openSocket(domain, unix.SOCK_STREAM, 0)
 	if err != nil {
 		return -1, err
 	}

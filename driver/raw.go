@@ -16,7 +16,7 @@ const rawEvents = evIn | evOut | evRdHup | evET
 // do with Do, as Go's netpoller does for net.Conn. Control, Shutdown and
 // Close work on it; the Handler methods (Write, Resume, ...) do not.
 func (pl *Pool) Open(domain, typ, proto int) (Handle, error) {
-	fd, err := hooks.socket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+	fd, err := openSocket(domain, typ, proto)
 	if err != nil {
 		return 0, err
 	}
