@@ -5,6 +5,9 @@ import "errors"
 // defaultBackend is Linux's: epoll.
 const defaultBackend = "epoll"
 
+// backends are the backends this system has.
+var backends = []string{"epoll", "portable"}
+
 func checkBackend(name string) error {
 	switch name {
 	case "epoll", "portable":

@@ -7,6 +7,9 @@ import "errors"
 // defaultBackend is the only one off Linux.
 const defaultBackend = "portable"
 
+// backends are the backends this system has.
+var backends = []string{"portable"}
+
 func checkBackend(name string) error {
 	switch name {
 	case "portable":

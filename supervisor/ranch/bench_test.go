@@ -30,10 +30,11 @@ func BenchmarkListenerAccept(b *testing.B) {
 	one := []byte{1}
 	buf := make([]byte, 1)
 	connect := func() {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
+		unix.CloseOnExec(fd)
 		defer unix.Close(fd)
 		if err := unix.Connect(fd, sa); err != nil {
 			b.Fatal(err)
