@@ -6,14 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tcpClose is TCP_CLOSE, the state of tcp_info's tcpi_state once a reset
-// has arrived; tcpCloseWait is TCP_CLOSE_WAIT, its state once the peer's
-// FIN has.
-const (
-	tcpClose     = 7
-	tcpCloseWait = 8
-)
-
 // tcpState is the kernel's TCP state of s (tcpi_state).
 func tcpState(t testing.TB, s *Socket) int {
 	t.Helper()

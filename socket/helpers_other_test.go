@@ -8,13 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The TCP states of Linux's tcp_info, which the tests that read them
-// compare with.
-const (
-	tcpClose     = 7
-	tcpCloseWait = 8
-)
-
 // tcpState skips t: the TCP state is read from Linux's TCP_INFO, whose
 // layout and state numbers are Linux's own.
 func tcpState(t testing.TB, _ *Socket) int {

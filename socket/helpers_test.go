@@ -209,6 +209,14 @@ func accepting(l *Socket) int {
 	return len(l.ext.accepts.waits)
 }
 
+// tcpClose is Linux's TCP_CLOSE, the state of tcp_info's tcpi_state once a reset
+// has arrived; tcpCloseWait is TCP_CLOSE_WAIT, its state once the peer's
+// FIN has.
+const (
+	tcpClose     = 7
+	tcpCloseWait = 8
+)
+
 // fdInt returns what get reads from s's fd.
 func fdInt(t testing.TB, s *Socket, get func(fd int) (int, error)) int {
 	t.Helper()
