@@ -62,7 +62,7 @@
 //     the file's syscall.RawConn, parked in the netpoller with no thread,
 //     and hands the readiness to the socket's poller, which runs it as
 //     the epoll backend's does, on the same goroutines. A connection
-//     waiting for data so holds one parked goroutine (about 2.5 KiB more
+//     waiting for data so holds one parked goroutine (about 3.3 KB more
 //     than under epoll; see the README for the measured cost), a paused
 //     one none, one with writes queued a second one while they wait; a
 //     close wakes them, and the fd is closed once they have gone.
