@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 
@@ -162,4 +163,25 @@ func TestBackendsWriteQueue(t *testing.T) {
 		}
 		pl.Close(c)
 	})
+}
+
+// A backend's name is checked: a bad one, given to Backend or in
+// OTPNET_DRIVER, is an error that names it and where it came from.
+func TestBackendNames(t *testing.T) {
+	for _, name := range backends {
+		if opts, err := envOptions(name); err != nil || len(opts) != 1 {
+			t.Errorf("%s=%s: %v, %v", DriverEnv, name, opts, err)
+		}
+	}
+	if opts, err := envOptions(""); err != nil || opts != nil {
+		t.Errorf("%s unset: %v, %v; want the defaults", DriverEnv, opts, err)
+	}
+	_, err := envOptions("kqueue")
+	if err == nil || !strings.Contains(err.Error(), `OTPNET_DRIVER="kqueue"`) {
+		t.Errorf("OTPNET_DRIVER=kqueue: %v; want an error naming it", err)
+	}
+	_, err = NewPool(Backend("kqueue"))
+	if err == nil || !strings.Contains(err.Error(), `Backend("kqueue")`) {
+		t.Errorf(`NewPool(Backend("kqueue")): %v; want an error naming it`, err)
+	}
 }

@@ -12,15 +12,23 @@ import (
 const DriverEnv = "OTPNET_DRIVER"
 
 var defaultPool = sync.OnceValues(func() (*Pool, error) {
-	var opts []Option
-	if name := os.Getenv(DriverEnv); name != "" {
-		if err := checkBackend(name); err != nil {
-			return nil, fmt.Errorf("driver: %s=%q: %w", DriverEnv, name, err)
-		}
-		opts = append(opts, Backend(name))
+	opts, err := envOptions(os.Getenv(DriverEnv))
+	if err != nil {
+		return nil, err
 	}
 	return NewPool(opts...)
 })
+
+// envOptions are the default pool's options for DriverEnv's value.
+func envOptions(name string) ([]Option, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if err := checkBackend(name); err != nil {
+		return nil, fmt.Errorf("driver: %s=%q: %w", DriverEnv, name, err)
+	}
+	return []Option{Backend(name)}, nil
+}
 
 // Default returns the process-wide pool, started with the default options
 // on first use and never stopped: the one the socket packages share, as
