@@ -13,19 +13,21 @@ import (
 // with one message in flight, against the driver and against a net
 // goroutine-per-connection server, each in a child process pinned to CPU 0.
 // It reports msgs/s and the server's CPU time (utime+stime) per message.
+// driver is the default backend, driver-portable the portable one.
 func BenchmarkEcho100(b *testing.B) {
-	for _, server := range []string{"driver", "stdlib"} {
+	for _, server := range []string{"driver", "driver-portable", "stdlib"} {
 		b.Run(server, func(b *testing.B) { benchecho.Run(b, server, 100, 64) })
 	}
 }
 
 var benchServers = map[string]benchecho.Server{
-	"driver": driverEchoServer,
-	"stdlib": benchecho.Stdlib,
+	"driver":          func() (string, func(), error) { return driverEchoServer() },
+	"driver-portable": func() (string, func(), error) { return driverEchoServer(Backend("portable")) },
+	"stdlib":          benchecho.Stdlib,
 }
 
-func driverEchoServer() (string, func(), error) {
-	pl, err := NewPool()
+func driverEchoServer(opts ...Option) (string, func(), error) {
+	pl, err := NewPool(opts...)
 	if err != nil {
 		return "", nil, err
 	}

@@ -24,22 +24,22 @@ type Handler interface {
 	OnFlush(queued int)
 }
 
-const connEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET
+const connEvents = evIn | evRdHup | evET
 
 // connEvent handles readiness of a connection. The caller holds s.mu;
 // connEvent releases it.
 func (p *poller) connEvent(s *slot, gen, events uint32) {
 	var flushed, writeFailed bool
 	var queued int
-	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && s.state&stArmed != 0 {
+	if events&(evOut|evErr|evHup) != 0 && s.state&stArmed != 0 {
 		was := s.state & stFailed
 		queued, flushed = s.flushLocked(), true
 		writeFailed = was == 0 && s.state&stFailed != 0
 	}
-	if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if events&(evRdHup|evHup|evErr) != 0 {
 		s.state |= stHup
 	}
-	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if events&(evIn|evRdHup|evHup|evErr) != 0 {
 		s.state |= stPending
 	}
 	h, failed, err := s.h, s.state&stFailed != 0, s.failure()
@@ -133,6 +133,7 @@ func (p *poller) readLocked(s *slot, gen uint32) {
 		drained := err == unix.EAGAIN || (!full && !drainAll)
 		if drained {
 			s.state &^= stPending
+			s.p.sys.again(s, false)
 		}
 		// The consumer may have seen this read's data and resumed before
 		// OnRead returned: its Resume wins over the pause asked for here.

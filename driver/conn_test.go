@@ -90,7 +90,7 @@ func waitRecvQueue(t *testing.T, pl *Pool, h Handle, n int) {
 	testkit.Until(t, fmt.Sprintf("%d bytes in the receive queue", n), func() bool {
 		var q int
 		if err := pl.Control(h, func(fd int) (err error) {
-			q, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
+			q, err = recvQueued(fd)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -188,36 +188,6 @@ func TestHalfCloseIsReported(t *testing.T) {
 	if err != nil || string(got) != "reply" {
 		t.Fatalf("peer read %q, %v", got, err)
 	}
-}
-
-// EOF seen while paused is not lost: it is reported on Resume.
-func TestHalfCloseWhilePaused(t *testing.T) {
-	leaktest.Check(t)
-	pl := newPool(t)
-	r := newRecorder()
-	c, peer := pair(t, pl, r)
-	peer.(*net.TCPConn).CloseWrite()
-	waitState(t, pl, c, tcpCloseWait)
-	if r.eof {
-		t.Fatal("EOF reported while paused")
-	}
-	pl.Resume(c)
-	r.waitFor(t, "EOF", func(r *recorder) bool { return r.eof })
-}
-
-// waitState waits until h's TCP state is st.
-func waitState(t *testing.T, pl *Pool, h Handle, st uint8) {
-	t.Helper()
-	testkit.Until(t, fmt.Sprintf("in TCP state %d", st), func() bool {
-		var info *unix.TCPInfo
-		if err := pl.Control(h, func(fd int) (err error) {
-			info, err = unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return info.State == st
-	})
 }
 
 func TestPeerResetIsAnError(t *testing.T) {
@@ -419,6 +389,3 @@ func TestShutdownWriteAfterQueue(t *testing.T) {
 		t.Fatalf("peer got %d bytes (%v), want %d then EOF", len(b), err, len(want))
 	}
 }
-
-// tcpCloseWait is TCP_CLOSE_WAIT of linux/tcp_states.h.
-const tcpCloseWait = 8

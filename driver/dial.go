@@ -48,7 +48,7 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 		return 0, err
 	}
 
-	c, s, err := pl.register(fd, kindDialing, nil, connEvents|unix.EPOLLOUT)
+	c, s, err := pl.register(fd, kindDialing, nil, connEvents|evOut)
 	if err != nil {
 		hooks.close(fd)
 		return 0, err
@@ -81,8 +81,10 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 		case unix.Errno(0):
 			// Connected: become a connection, EPOLLOUT off until a write
 			// queues.
-			s.kind, s.h, s.x = kindConn, h, nil
-			if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents); err != nil {
+			s.kind, s.h = kindConn, h
+			s.x.list = nil
+			s.tidy() // a portable backend's file stays
+			if err := s.p.sys.modify(s, connEvents); err != nil {
 				s.closeLocked()
 				s.mu.Unlock()
 				return 0, err
@@ -91,6 +93,7 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 			return c, nil
 		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
 			s.x.list = append(s.x.list, wake)
+			s.p.sys.again(s, true)
 			s.mu.Unlock()
 		default:
 			s.closeLocked()
@@ -123,7 +126,7 @@ func (pl *Pool) Adopt(fd int, h Handler) (Handle, error) {
 	}
 	var c Handle
 	if listening != 0 {
-		c, _, err = pl.register(fd, kindListener, nil, unix.EPOLLIN|unix.EPOLLET)
+		c, _, err = pl.register(fd, kindListener, nil, evIn|evET)
 	} else {
 		c, _, err = pl.register(fd, kindConn, h, connEvents)
 	}

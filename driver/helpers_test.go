@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -94,8 +95,14 @@ func (r *recorder) bytes() []byte {
 	return append([]byte(nil), r.data.Bytes()...)
 }
 
+// newPool starts a pool that t stops, with the backend OTPNET_DRIVER
+// names, if any, as the default pool would: so that the whole suite runs
+// under either backend.
 func newPool(t testing.TB, opts ...Option) *Pool {
 	t.Helper()
+	if name := os.Getenv(DriverEnv); name != "" {
+		opts = append([]Option{Backend(name)}, opts...)
+	}
 	pl, err := NewPool(opts...)
 	if err != nil {
 		t.Fatal(err)

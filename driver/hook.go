@@ -1,6 +1,10 @@
 package driver
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // hooks are the syscalls the driver makes on sockets, swappable so tests
 // can inject faults (EMFILE from accept, EAGAIN from write) the way Go's
@@ -13,6 +17,9 @@ var hooks = struct {
 	read    func(fd int, p []byte) (int, error)
 	write   func(fd int, p []byte) (int, error)
 	close   func(fd int) error
+	// closeFile closes fd through f, the file that owns it under the
+	// portable backend.
+	closeFile func(fd int, f *os.File) error
 }{
 	socket:  unix.Socket,
 	accept4: accept4,
@@ -20,14 +27,7 @@ var hooks = struct {
 	read:    unix.Read,
 	write:   unix.Write,
 	close:   unix.Close,
-}
-
-// accept4 is accept4(2) without the peer's address, which nobody here
-// needs: unix.Accept4 allocates it for every connection.
-func accept4(fd, flags int) (int, error) {
-	nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, uintptr(flags), 0, 0)
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(nfd), nil
+	closeFile: func(_ int, f *os.File) error {
+		return f.Close()
+	},
 }

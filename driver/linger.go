@@ -1,30 +1,9 @@
 package driver
 
 import (
+	"os"
 	"sync"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
-
-// lingers reports whether closing fd may block: SO_LINGER is on with a
-// positive time. Linux then waits in close(2), O_NONBLOCK or not, until
-// the peer has acknowledged the bytes the kernel holds and the FIN, or the
-// time has passed.
-//
-// The option is read from the kernel, once per close of a connection or
-// raw socket, rather than kept in the slot when set: it can be set behind
-// the driver's back, by a Control, Dial's or Listen's control (a raw
-// setsockopt), inherited from a listening socket, or come with an adopted
-// fd. One getsockopt costs little beside the close(2) and epoll_ctl that
-// a close makes anyway; unix.GetsockoptLinger would allocate its result.
-func lingers(fd int) bool {
-	var l unix.Linger
-	n := uint32(unsafe.Sizeof(l))
-	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_LINGER,
-		uintptr(unsafe.Pointer(&l)), uintptr(unsafe.Pointer(&n)), 0)
-	return errno == 0 && l.Onoff != 0 && l.Linger > 0
-}
 
 // lingerers close the fds whose close(2) may linger, each on a goroutine
 // of its own, so that no poller waits in one for up to the linger time,
@@ -46,11 +25,11 @@ type lingerers struct {
 	stopped bool
 }
 
-// close closes fd, then done. Once stopped, it closes fd in the calling
+// close closes fd (through f, if not nil: closeFd), then done. Once stopped, it closes fd in the calling
 // goroutine: only a syscall that was in flight when Stop closed its socket
 // (an Accept's or a Do's, never a poller's: they have stopped) comes here
 // then.
-func (l *lingerers) close(fd int, done chan struct{}) {
+func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	l.mu.Lock()
 	stopped := l.stopped
 	if !stopped {
@@ -58,13 +37,13 @@ func (l *lingerers) close(fd int, done chan struct{}) {
 	}
 	l.mu.Unlock()
 	if stopped {
-		_ = hooks.close(fd)
+		_ = closeFd(fd, f)
 		close(done)
 		return
 	}
 	go func() {
 		defer l.wg.Done()
-		_ = hooks.close(fd)
+		_ = closeFd(fd, f)
 		close(done)
 	}()
 }

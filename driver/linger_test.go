@@ -3,6 +3,7 @@ package driver
 import (
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,17 +35,21 @@ func watchedPool(t *testing.T, opts ...Option) (pl *Pool, log *testkit.Log, watc
 	log = &testkit.Log{}
 	var watched atomic.Int64
 	watched.Store(-1)
-	real := hooks.close
-	hooks.close = func(fd int) error {
+	closing := func(fd int, close func() error) error {
 		if !watched.CompareAndSwap(int64(fd), -1) {
-			return real(fd)
+			return close()
 		}
 		log.Add("closing")
-		err := real(fd)
+		err := close()
 		log.Add("closed")
 		return err
 	}
-	t.Cleanup(func() { hooks.close = real })
+	real, realFile := hooks.close, hooks.closeFile
+	hooks.close = func(fd int) error { return closing(fd, func() error { return real(fd) }) }
+	hooks.closeFile = func(fd int, f *os.File) error {
+		return closing(fd, func() error { return realFile(fd, f) })
+	}
+	t.Cleanup(func() { hooks.close, hooks.closeFile = real, realFile })
 	return newPool(t, opts...), log, func(fd int) { watched.Store(int64(fd)) }
 }
 
@@ -74,7 +79,7 @@ func lingeringPair(t *testing.T, pl *Pool, h Handler, watch func(int)) (Handle, 
 	}
 	var unacked int
 	pl.Control(c, func(fd int) (err error) {
-		unacked, err = unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+		unacked, err = sendUnacked(fd)
 		return err
 	})
 	if unacked == 0 {

@@ -23,7 +23,7 @@ func (pl *Pool) Listen(addr unix.Sockaddr, backlog int, control func(fd int) err
 		hooks.close(fd)
 		return 0, err
 	}
-	h, _, err := pl.register(fd, kindListener, nil, unix.EPOLLIN|unix.EPOLLET)
+	h, _, err := pl.register(fd, kindListener, nil, evIn|evET)
 	if err != nil {
 		hooks.close(fd)
 		return 0, err
@@ -122,6 +122,7 @@ func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (
 			if notify != nil {
 				s.x.notify = notify
 			}
+			s.p.sys.again(s, false)
 			s.mu.Unlock()
 			return 0, err
 		}
@@ -140,7 +141,7 @@ func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (
 
 func acceptOnce(fd int) (int, error) {
 	for {
-		nfd, err := hooks.accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, err := hooks.accept4(fd, sockFlags)
 		switch err {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue // the peer gave up before we took it: take the next
@@ -156,7 +157,7 @@ func newSocket(addr unix.Sockaddr, control func(fd int) error) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fd, err := hooks.socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := openSocket(domain, unix.SOCK_STREAM, 0)
 	if err != nil {
 		return -1, err
 	}

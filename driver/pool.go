@@ -11,6 +11,7 @@ import (
 // Pool is a fixed set of pollers serving sockets. Its methods may be called
 // from any goroutine.
 type Pool struct {
+	backend string // "epoll" or "portable"
 	pollers []*poller
 	next    atomic.Uint32 // round-robin choice of poller
 	slots   slotTable
@@ -27,6 +28,7 @@ type Option func(*config) error
 type config struct {
 	pollers int
 	bufSize int
+	backend string
 }
 
 // Pollers sets the number of poller goroutines (default GOMAXPROCS).
@@ -52,17 +54,32 @@ func ReadBuffer(size int) Option {
 	}
 }
 
+// Backend chooses where the pollers' events come from: "epoll" (an epoll
+// set per poller; Linux only, and Linux's default) or "portable" (Go's
+// own netpoller, through a goroutine per socket that waits for it: every
+// GOOS's, and the default where epoll is not). See the package doc,
+// Backends.
+func Backend(name string) Option {
+	return func(c *config) error {
+		if err := checkBackend(name); err != nil {
+			return fmt.Errorf("driver: Backend(%q): %w", name, err)
+		}
+		c.backend = name
+		return nil
+	}
+}
+
 // NewPool starts a pool of pollers.
 func NewPool(opts ...Option) (*Pool, error) {
-	c := config{pollers: runtime.GOMAXPROCS(0), bufSize: 64 << 10}
+	c := config{pollers: runtime.GOMAXPROCS(0), bufSize: 64 << 10, backend: defaultBackend}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
 	}
-	pl := &Pool{pollers: make([]*poller, 0, c.pollers)}
+	pl := &Pool{backend: c.backend, pollers: make([]*poller, 0, c.pollers)}
 	for range c.pollers {
-		p, err := newPoller(pl, c.bufSize)
+		p, err := newPoller(pl, &c)
 		if err != nil {
 			for _, p := range pl.pollers {
 				p.closeFds()
@@ -73,7 +90,10 @@ func NewPool(opts ...Option) (*Pool, error) {
 	}
 	for _, p := range pl.pollers {
 		pl.wg.Add(1)
-		go p.run(&pl.wg)
+		go func() {
+			defer pl.wg.Done()
+			p.sys.run(p)
+		}()
 	}
 	return pl, nil
 }
@@ -162,7 +182,7 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 		s.x.out = &waiters{}
 	}
 	gen := s.gen
-	if err := p.add(fd, idx, gen, events); err != nil {
+	if err := p.sys.add(s, events); err != nil {
 		s.state, s.h, s.x, s.fd = 0, nil, nil, -1
 		pl.slots.release(idx)
 		return 0, nil, err

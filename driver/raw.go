@@ -9,14 +9,14 @@ import (
 // rawEvents is a raw socket's interest set: both directions, edge-triggered,
 // for the whole life of the socket. Nothing is armed or disarmed: an edge
 // only bumps a sequence and wakes whoever waits.
-const rawEvents = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
+const rawEvents = evIn | evOut | evRdHup | evET
 
 // Open opens a socket as socket(2) does, non-blocking and close-on-exec,
 // and registers it as a raw socket: one whose I/O the callers' goroutines
 // do with Do, as Go's netpoller does for net.Conn. Control, Shutdown and
 // Close work on it; the Handler methods (Write, Resume, ...) do not.
 func (pl *Pool) Open(domain, typ, proto int) (Handle, error) {
-	fd, err := hooks.socket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+	fd, err := openSocket(domain, typ, proto)
 	if err != nil {
 		return 0, err
 	}
@@ -109,6 +109,7 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 			}
 		}
 		w.list = append(w.list, wake)
+		s.p.sys.again(s, write)
 		s.mu.Unlock()
 
 		select {
@@ -128,10 +129,10 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 // directions the event readies. A hang-up or an error readies both: the
 // call that runs again meets it. The caller holds s.mu.
 func (s *slot) rawEvent(events uint32) {
-	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if events&(evIn|evRdHup|evHup|evErr) != 0 {
 		s.x.wake()
 	}
-	if events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if events&(evOut|evHup|evErr) != 0 {
 		s.x.out.wake()
 	}
 }

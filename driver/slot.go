@@ -1,9 +1,9 @@
 package driver
 
 import (
+	"os"
 	"sync"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 type kind uint8
@@ -28,6 +28,8 @@ const (
 	stShutWr                      // shutdown(write) waits for the queue to drain
 	stQueued                      // the slot is on its poller's ready list
 	stResumed                     // Resume came during a read: ignore OnRead's pause
+	stRdWait                      // portable: a goroutine waits for readability
+	stWrWait                      // portable: a goroutine waits for writability
 )
 
 // slot is one registered socket. Its lifetime follows Go's fdMutex: closing
@@ -49,13 +51,18 @@ type slot struct {
 
 // slotExt is what few slots need, out of line so that a slot stays at 64
 // bytes: the goroutines that wait on it (Accept, Dial, CloseDrain, a raw
-// socket's callers), the bytes the kernel has not taken yet, and why the
-// slot failed. A connection's goes when it holds none of them (tidy).
+// socket's callers), the bytes the kernel has not taken yet, why the slot
+// failed, and under the portable backend the socket's file in Go's
+// netpoller. A connection's goes when it holds none of them (tidy).
 type slotExt struct {
 	waiters
 	wq     [][]byte // queued writes: copies the driver owns
 	queued int      // bytes in wq
 	err    error    // why the slot failed (stFailed)
+	// file owns the fd under the portable backend, which waits with rc
+	// for its readiness (portable.go); nil under epoll.
+	file *os.File
+	rc   syscall.RawConn
 }
 
 // ext returns s.x, made if need be. The caller holds s.mu.
@@ -69,7 +76,7 @@ func (s *slot) ext() *slotExt {
 // tidy drops a connection's slotExt once it holds nothing. The caller
 // holds s.mu.
 func (s *slot) tidy() {
-	if x := s.x; x != nil && s.kind == kindConn && x.queued == 0 && x.err == nil && x.list == nil && x.close == nil {
+	if x := s.x; x != nil && s.kind == kindConn && x.queued == 0 && x.err == nil && x.list == nil && x.close == nil && x.file == nil {
 		s.x = nil
 	}
 }
@@ -168,7 +175,7 @@ func (s *slot) closeLocked() <-chan struct{} {
 		x.wq, x.queued, x.err, x.notify = nil, 0, nil, nil
 	}
 	s.h = nil
-	_ = unix.EpollCtl(s.p.epfd, unix.EPOLL_CTL_DEL, int(s.fd), nil)
+	s.p.sys.del(s)
 	if s.refs == 0 {
 		return s.finishClose()
 	}
@@ -204,12 +211,13 @@ func (s *slot) closeWait() {
 func (s *slot) finishClose() <-chan struct{} {
 	fd := int(s.fd)
 	var done chan struct{}
+	var f *os.File
 	if s.x != nil {
-		done = s.x.close
+		done, f = s.x.close, s.x.file
 	}
 	linger := (s.kind == kindConn || s.kind == kindRaw) && lingers(fd)
 	if !linger {
-		_ = hooks.close(fd)
+		_ = closeFd(fd, f)
 	}
 	s.fd = -1
 	s.x = nil
@@ -219,7 +227,7 @@ func (s *slot) finishClose() <-chan struct{} {
 		if done == nil {
 			done = make(chan struct{})
 		}
-		s.p.pool.lingerers.close(fd, done)
+		s.p.pool.lingerers.close(fd, f, done)
 		return done
 	}
 	if done != nil {
@@ -239,4 +247,12 @@ func (s *slot) release() {
 	if s.refs == 0 && s.state&stOpen == 0 && s.fd >= 0 {
 		s.finishClose()
 	}
+}
+
+// closeFd closes fd, through f when f owns it (the portable backend).
+func closeFd(fd int, f *os.File) error {
+	if f != nil {
+		return hooks.closeFile(fd, f)
+	}
+	return hooks.close(fd)
 }

@@ -34,3 +34,41 @@ func writev(fd int, bufs [][]byte) (int, error) {
 	}
 	return int(r), nil
 }
+
+// accept4 is accept4(2) without the peer's address, which nobody here
+// needs: unix.Accept4 allocates it for every connection.
+func accept4(fd, flags int) (int, error) {
+	nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, uintptr(flags), 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(nfd), nil
+}
+
+// lingers reports whether closing fd may block: SO_LINGER is on with a
+// positive time. Linux then waits in close(2), O_NONBLOCK or not, until
+// the peer has acknowledged the bytes the kernel holds and the FIN, or the
+// time has passed.
+//
+// The option is read from the kernel, once per close of a connection or
+// raw socket, rather than kept in the slot when set: it can be set behind
+// the driver's back, by a Control, Dial's or Listen's control (a raw
+// setsockopt), inherited from a listening socket, or come with an adopted
+// fd. One getsockopt costs little beside the close(2) and epoll_ctl that
+// a close makes anyway; unix.GetsockoptLinger would allocate its result.
+func lingers(fd int) bool {
+	var l unix.Linger
+	n := uint32(unsafe.Sizeof(l))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_LINGER,
+		uintptr(unsafe.Pointer(&l)), uintptr(unsafe.Pointer(&n)), 0)
+	return errno == 0 && l.Onoff != 0 && l.Linger > 0
+}
+
+// sockFlags are the flags socket(2) and accept4(2) are given: non-blocking
+// and close-on-exec in the one call.
+const sockFlags = unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
+
+// openSocket is socket(2), non-blocking and close-on-exec.
+func openSocket(domain, typ, proto int) (int, error) {
+	return hooks.socket(domain, typ|sockFlags, proto)
+}

@@ -50,7 +50,7 @@ func (s *slot) arm() error {
 	if s.queued() == 0 || s.state&stArmed != 0 {
 		return nil
 	}
-	if err := s.p.modify(int(s.fd), s.idx, s.gen, connEvents|unix.EPOLLOUT); err != nil {
+	if err := s.p.sys.modify(s, connEvents|evOut); err != nil {
 		return err
 	}
 	s.state |= stArmed
@@ -109,13 +109,14 @@ func (s *slot) flushLocked() int {
 		x.queued -= n
 		x.consume(n)
 		if x.queued > 0 {
+			s.p.sys.again(s, true)
 			return x.queued
 		}
 		x.wq = nil
 		s.tidy()
 	}
 	s.state &^= stArmed
-	_ = s.p.modify(int(s.fd), s.idx, s.gen, connEvents)
+	_ = s.p.sys.modify(s, connEvents)
 	if s.state&stShutWr != 0 {
 		_ = unix.Shutdown(int(s.fd), unix.SHUT_WR)
 	}

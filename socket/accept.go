@@ -6,7 +6,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
-	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
@@ -348,19 +347,4 @@ func (l *Socket) endAccepts() {
 		l.answer(w, nil, ErrClosed)
 	}
 	q.waits, q.spare = nil, nil
-}
-
-// copyPriority gives the accepted socket h the listening socket's
-// SO_PRIORITY, which Linux does not pass on and inet_drv does.
-func (l *Socket) copyPriority(h driver.Handle) {
-	var prio int
-	l.pool().Control(l.h, func(fd int) (err error) {
-		prio, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
-		return err
-	})
-	if prio != 0 {
-		l.pool().Control(h, func(fd int) error {
-			return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
-		})
-	}
 }

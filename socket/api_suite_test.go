@@ -357,7 +357,7 @@ func TestTFdconnect(t *testing.T) {
 	p := newProc(t)
 	l, port := listenLo(t, p, Active(False))
 	defer l.Close()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := streamSocket(unix.AF_INET)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -626,7 +626,7 @@ func TestTLocalFdopenListen(t *testing.T) {
 // socket, neither bound nor connected.
 func unboundLocal(t *testing.T) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := streamSocket(unix.AF_UNIX)
 	if err != nil {
 		t.Fatal(err)
 	}

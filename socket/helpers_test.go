@@ -209,42 +209,13 @@ func accepting(l *Socket) int {
 	return len(l.ext.accepts.waits)
 }
 
-// tcpClose is TCP_CLOSE, the state of tcp_info's tcpi_state once a reset
+// tcpClose is Linux's TCP_CLOSE, the state of tcp_info's tcpi_state once a reset
 // has arrived; tcpCloseWait is TCP_CLOSE_WAIT, its state once the peer's
 // FIN has.
 const (
 	tcpClose     = 7
 	tcpCloseWait = 8
 )
-
-// tcpState is the kernel's TCP state of s (tcpi_state).
-func tcpState(t testing.TB, s *Socket) int {
-	t.Helper()
-	b, err := s.GetRaw(unix.IPPROTO_TCP, unix.TCP_INFO, 1)
-	if err != nil || len(b) != 1 {
-		t.Fatalf("TCP_INFO: %v", err)
-	}
-	return int(b[0])
-}
-
-// inq is how many bytes wait in s's kernel receive queue (SIOCINQ).
-func inq(t testing.TB, s *Socket) int {
-	t.Helper()
-	return fdInt(t, s, func(fd int) (int, error) { return unix.IoctlGetInt(fd, unix.SIOCINQ) })
-}
-
-// backlog is how many connections wait in listening socket l's accept
-// queue in the kernel (tcpi_unacked of a listener).
-func backlog(t testing.TB, l *Socket) int {
-	t.Helper()
-	return fdInt(t, l, func(fd int) (int, error) {
-		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-		if err != nil {
-			return 0, err
-		}
-		return int(info.Unacked), nil
-	})
-}
 
 // fdInt returns what get reads from s's fd.
 func fdInt(t testing.TB, s *Socket, get func(fd int) (int, error)) int {
@@ -267,4 +238,14 @@ func queueSize(t testing.TB, s *Socket) int {
 		t.Fatal(err)
 	}
 	return int(st.SendPend)
+}
+
+// streamSocket opens a stream socket of domain outside otpnet,
+// close-on-exec.
+func streamSocket(domain int) (int, error) {
+	fd, err := unix.Socket(domain, unix.SOCK_STREAM, 0)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	return fd, err
 }

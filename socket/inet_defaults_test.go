@@ -190,7 +190,7 @@ func TestDefaultOptionsRefused(t *testing.T) {
 func TestDefaultOptionsReset(t *testing.T) {
 	resetDefaults(t)
 	raw := []byte{30, 0, 0, 0}
-	if err := SetDefaultConnectOptions(DelaySend(true), Raw(unix.IPPROTO_TCP, unix.TCP_LINGER2, raw)); err != nil {
+	if err := SetDefaultConnectOptions(DelaySend(true), Raw(unix.IPPROTO_IP, unix.IP_TTL, raw)); err != nil {
 		t.Fatal(err)
 	}
 	raw[0] = 99 // the stored default keeps its own copy
@@ -206,8 +206,8 @@ func TestDefaultOptionsReset(t *testing.T) {
 	if !boolOpt(t, c, OptDelaySend) {
 		t.Error("delay_send default not applied")
 	}
-	if b, err := c.GetRaw(unix.IPPROTO_TCP, unix.TCP_LINGER2, 4); err != nil || b[0] != 30 {
-		t.Errorf("raw TCP_LINGER2 default: %v %v, want 30", b, err)
+	if b, err := c.GetRaw(unix.IPPROTO_IP, unix.IP_TTL, 4); err != nil || b[0] != 30 {
+		t.Errorf("raw IP_TTL default: %v %v, want 30", b, err)
 	}
 	if err := SetDefaultConnectOptions(); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package socket
 
 import (
-	"encoding/binary"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -29,15 +28,9 @@ func setKernel(fd int, opt Option) error {
 	case OptSndbuf:
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, opt.value.(int))
 	case OptPriority:
-		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, opt.value.(int))
+		return setPriority(fd, opt.value.(int))
 	case OptTos:
-		// Linux's IP_TOS also sets SO_PRIORITY: keep the priority, as
-		// inet_drv does.
-		prio, perr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY)
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, opt.value.(int)); err != nil || perr != nil {
-			return err
-		}
-		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PRIORITY, prio)
+		return setTos(fd, opt.value.(int))
 	case OptTclass:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, opt.value.(int))
 	case OptTTL:
@@ -48,7 +41,7 @@ func setKernel(fd int, opt Option) error {
 	case OptDontroute:
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DONTROUTE, b(opt.value.(bool)))
 	case OptBindToDevice:
-		return unix.BindToDevice(fd, opt.value.(string))
+		return bindToDevice(fd, opt.value.(string))
 	case OptIPv6Only:
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, b(opt.value.(bool)))
 	case OptRecvTos:
@@ -89,7 +82,8 @@ func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 	case OptSndbuf:
 		return intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF)
 	case OptPriority:
-		return intOpt(unix.SOL_SOCKET, unix.SO_PRIORITY)
+		v, err := getPriority(fd)
+		return Option{name, v}, err
 	case OptTos:
 		return intOpt(unix.IPPROTO_IP, unix.IP_TOS)
 	case OptTclass:
@@ -105,7 +99,7 @@ func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 	case OptDontroute:
 		return boolOpt(unix.SOL_SOCKET, unix.SO_DONTROUTE)
 	case OptBindToDevice:
-		s, err := unix.GetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE)
+		s, err := boundDevice(fd)
 		return Option{name, s}, err
 	case OptIPv6Only:
 		return boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
@@ -149,60 +143,4 @@ func getsockoptBytes(fd, level, opt int, buf []byte) (int, error) {
 		return 0, e
 	}
 	return int(n), nil
-}
-
-// pktOptions reads what the kernel kept of the last packet received, as
-// inet_drv's getopt of pktoptions does: the control messages of
-// IP_PKTOPTIONS (IPV6_2292PKTOPTIONS on an IPv6 socket), those of them
-// that say a TOS, a TTL or a traffic class, as options.
-func pktOptions(fd int) ([]Option, error) {
-	domain, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
-	if err != nil {
-		return nil, err
-	}
-	level, opt := unix.IPPROTO_IP, unix.IP_PKTOPTIONS
-	if domain == unix.AF_INET6 {
-		level, opt = unix.IPPROTO_IPV6, unix.IPV6_2292PKTOPTIONS
-	}
-	buf := make([]byte, 512)
-	n, err := getsockoptBytes(fd, level, opt, buf)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := unix.ParseSocketControlMessage(buf[:n])
-	if err != nil {
-		return nil, err
-	}
-	opts := []Option{}
-	for _, m := range msgs {
-		var name OptName
-		switch h := m.Header; {
-		case h.Level == unix.IPPROTO_IP && (h.Type == unix.IP_TOS || h.Type == unix.IP_RECVTOS):
-			name = OptTos
-		case h.Level == unix.IPPROTO_IP && (h.Type == unix.IP_TTL || h.Type == unix.IP_RECVTTL):
-			name = OptTTL
-		case h.Level == unix.IPPROTO_IPV6 && (h.Type == unix.IPV6_TCLASS || h.Type == unix.IPV6_RECVTCLASS):
-			name = OptTclass
-		default:
-			continue
-		}
-		opts = append(opts, Option{name, cmsgInt(m.Data)})
-	}
-	return opts, nil
-}
-
-// cmsgInt is a control message's integer, of whatever size it has, as
-// inet_drv's load_cmsg_int reads it; 0 for a size it does not know.
-func cmsgInt(b []byte) int {
-	switch len(b) {
-	case 1:
-		return int(b[0])
-	case 2:
-		return int(binary.NativeEndian.Uint16(b))
-	case 4:
-		return int(binary.NativeEndian.Uint32(b))
-	case 8:
-		return int(binary.NativeEndian.Uint64(b))
-	}
-	return 0
 }

@@ -50,7 +50,7 @@ func startStdEcho(t *testing.T) (string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), stdechoEnv+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent(&syscall.SysProcAttr{})
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // env names the server a child process runs.
@@ -266,24 +264,6 @@ func switches(pid int) int64 {
 		}
 	}
 	return n
-}
-
-// pin pins every thread of this process, and so the threads they start,
-// to one CPU, when there are two or more.
-func pin(cpu int) {
-	if runtime.NumCPU() < 2 {
-		return
-	}
-	var set unix.CPUSet
-	set.Set(cpu)
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return
-	}
-	for _, t := range tasks {
-		tid, _ := strconv.Atoi(t.Name())
-		unix.SchedSetaffinity(tid, &set) // a thread may have exited
-	}
 }
 
 // Stdlib is a goroutine-per-connection echo server on package net, the

@@ -41,10 +41,11 @@ func BenchmarkListenerAccept(b *testing.B) {
 // benchConnect connects to sa, sends first, and reads until the server
 // closes, with syscalls only, so as to allocate nothing (but buf).
 func benchConnect(b *testing.B, sa *unix.SockaddrInet4, first []byte) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
+	unix.CloseOnExec(fd)
 	defer unix.Close(fd)
 	if err := unix.Connect(fd, sa); err != nil {
 		b.Fatal(err)

@@ -50,7 +50,7 @@ type opts struct {
 }
 
 // allServers lists the servers in the order they run and are reported.
-var allServers = []string{"stdlib", "gnet", "erlang-once", "erlang-n", "otpnet-once", "otpnet-n", "otpnet-true"}
+var allServers = []string{"stdlib", "gnet", "erlang-once", "erlang-n", "otpnet-once", "otpnet-n", "otpnet-true", "otpnet-portable"}
 
 func main() {
 	o, err := parse(os.Args[1:])
@@ -170,6 +170,9 @@ func (o *opts) serverList() []*server {
 		"otpnet-once": {name: "otpnet-once", lang: "go", argv: otp("once")},
 		"otpnet-n":    {name: "otpnet-n", lang: "go", argv: otp(n)},
 		"otpnet-true": {name: "otpnet-true", lang: "go", argv: otp("true")},
+		// otpnet-once on the driver's portable backend (Go's netpoller and
+		// a goroutine per waiting socket), which serves where epoll is not.
+		"otpnet-portable": {name: "otpnet-portable", lang: "go", argv: append([]string{"env", "OTPNET_DRIVER=portable"}, otp("once")...)},
 	}
 	var out []*server
 	for _, name := range o.servers {
@@ -447,7 +450,7 @@ func load(ctx context.Context, o *opts, args []string, limit time.Duration, v an
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 15 * time.Second
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent(&syscall.SysProcAttr{})
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()

@@ -96,7 +96,7 @@ func spawn(ctx context.Context, argv []string, pin bool, logPath string) (*proc,
 	cmd.Stderr = logf
 	// GOTRACEBACK=all: SIGQUIT dumps every goroutine (countGoroutines).
 	cmd.Env = append(os.Environ(), "GOTRACEBACK=all")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent(&syscall.SysProcAttr{Setpgid: true})
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -60,7 +60,8 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 	w("**erlang-once** / **erlang-n**, `gen_tcp` with a process per connection in `{active, once}` /\n")
 	w("`{active, %d}` (`test/bench/peers/erlecho.escript`, `+sbwt none` so that scheduler\n", o.activeN)
 	w("busy-waiting is not counted as work, `{nodelay, true}`); **otpnet-once** / **-n** / **-true**,\n")
-	w("otpnet's `cmd/echo` in `{active, once}` / `{active, %d}` / `{active, true}`.\n", o.activeN)
+	w("otpnet's `cmd/echo` in `{active, once}` / `{active, %d}` / `{active, true}`; **otpnet-portable**,\n", o.activeN)
+	w("otpnet-once on the driver's portable backend (`OTPNET_DRIVER=portable`), the one off Linux.\n")
 	if m.Pinned {
 		w("Pinned to one CPU, Go servers run with one P (GOMAXPROCS follows the affinity mask) and\n")
 		w("Erlang with one scheduler online.\n\n")

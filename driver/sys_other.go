@@ -1,0 +1,70 @@
+//go:build unix && !linux
+
+package driver
+
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// sockFlags are none: macOS has neither SOCK_NONBLOCK nor accept4, and
+// openSocket and accept4 set the flags after the call, as Go's net does.
+const sockFlags = 0
+
+// openSocket is socket(2), then made non-blocking and close-on-exec. The
+// fork lock keeps a concurrent fork from inheriting the fd in between.
+func openSocket(domain, typ, proto int) (int, error) {
+	syscall.ForkLock.RLock()
+	fd, err := hooks.socket(domain, typ, proto)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		hooks.close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// accept4 is accept(2), then the new fd made non-blocking and
+// close-on-exec, as openSocket does; flags are ignored.
+func accept4(fd, _ int) (int, error) {
+	syscall.ForkLock.RLock()
+	nfd, _, err := unix.Accept(fd)
+	if err == nil {
+		unix.CloseOnExec(nfd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		unix.Close(nfd)
+		return -1, err
+	}
+	return nfd, nil
+}
+
+// writev writes the first of bufs that is not empty: writeAll calls it
+// again for the rest. (x/sys has no writev for every one of these
+// systems.)
+func writev(fd int, bufs [][]byte) (int, error) {
+	for _, b := range bufs {
+		if len(b) > 0 {
+			return hooks.write(fd, b)
+		}
+	}
+	return 0, nil
+}
+
+// lingers reports whether closing fd may block: SO_LINGER is on with a
+// positive time (see the Linux version).
+func lingers(fd int) bool {
+	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+	return err == nil && l.Onoff != 0 && l.Linger > 0
+}
