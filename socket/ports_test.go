@@ -75,6 +75,9 @@ func TestPorts(t *testing.T) {
 	if _, ok := find(Ports(), c); ok {
 		t.Error("a closed port is still listed")
 	}
+	if st := c.Counters(); st.SendOct != 5 || st.SendCnt != 1 {
+		t.Errorf("a closed port's counters: %+v, want its 5 bytes in 1 send", st)
+	}
 	if after := ReadTotals(); after.SendOct < mid.SendOct {
 		t.Errorf("the bytes sent went down from %d to %d when a port closed", mid.SendOct, after.SendOct)
 	}
