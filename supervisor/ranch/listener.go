@@ -299,10 +299,8 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 		l.log = sys.Logger()
 	}
 	l.logs = slogEvents{log: l.log, l: l}
-	ev := o.Events
-	if se, ok := ev.(slogEvents); ok {
-		ev, l.quiet = se.bind(l), true
-	}
+	ev, quiet := bindEvents(o.Events, l)
+	l.quiet = quiet
 	l.events = guardedEvents{ev: ev, log: l.log}
 	l.alarms.init(o.Alarms)
 	for _, so := range o.SocketOptions {

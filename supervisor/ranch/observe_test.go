@@ -156,3 +156,18 @@ func TestConnectionStopTelemetry(t *testing.T) {
 		t.Errorf("stop %+v after start %+v: want 5 bytes each way", stop, start)
 	}
 }
+
+// TeeEvents passes each event to each hook in turn, and binds a
+// SlogEvents among them to the listener, as the listener's Events alone.
+func TestTeeEvents(t *testing.T) {
+	rec := newRecorder()
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Events: TeeEvents(SlogEvents(nil), nil, rec)})
+	c := p.dial(t)
+	rec.wait(t, "conn_start")
+	c.Close()
+	rec.wait(t, "conn_stop") // after SlogEvents' line: the hooks run in turn
+	if p.log.Count("INFO connection closed") != 1 || p.log.Count("panicked") != 0 {
+		t.Errorf("logs: %v", p.log.Lines())
+	}
+	p.ev.none(t, "conn_stop") // the pool's own recorder is not among the hooks
+}
