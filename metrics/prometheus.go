@@ -16,6 +16,7 @@ import (
 type Prometheus struct {
 	*Metrics
 	provider *sdkmetric.MeterProvider
+	registry *prometheus.Registry
 	handler  http.Handler
 }
 
@@ -33,12 +34,16 @@ func NewPrometheus() (*Prometheus, error) {
 		_ = provider.Shutdown(context.Background())
 		return nil, err
 	}
-	return &Prometheus{Metrics: m, provider: provider, handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}, nil
+	return &Prometheus{Metrics: m, provider: provider, registry: reg, handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}, nil
 }
 
 // Handler serves the metrics in Prometheus's text format: each request
 // is a collection.
 func (p *Prometheus) Handler() http.Handler { return p.handler }
+
+// Gatherer gives the metrics as Prometheus's client reads them: each
+// Gather is a collection.
+func (p *Prometheus) Gatherer() prometheus.Gatherer { return p.registry }
 
 // Shutdown unregisters the instruments' callback and shuts the meter
 // provider down.

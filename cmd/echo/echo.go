@@ -27,6 +27,9 @@ type config struct {
 	drain     time.Duration
 	verbose   bool   // log accepts and closes
 	connect   string // client mode: the server's HOST:PORT
+	// metricsAddr and debugAddr serve the metrics (/metrics) and the live
+	// page (/) over HTTP when set.
+	metricsAddr, debugAddr string
 }
 
 // packets are the -packet values.
@@ -43,6 +46,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "%s\n\nUsage:\n", description)
 	fmt.Fprintln(w, "  echo [-addr HOST:PORT] [-packet raw|1|2|4|line] [-active once|true|false|N]")
 	fmt.Fprintln(w, "       [-acceptors N] [-max-conns N|infinity] [-drain DURATION] [-v]")
+	fmt.Fprintln(w, "       [-metrics-addr HOST:PORT] [-debug-addr HOST:PORT]")
 	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line]")
 	fmt.Fprintf(w, "\nFlags:\n")
 	fs.SetOutput(w)
@@ -97,6 +101,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	})
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT or SIGTERM, how long to let connections finish")
 	fs.BoolVar(&c.verbose, "v", false, "log the listener's events on stderr: its start and stop, each accept and each close")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve the metrics in Prometheus's text format at http://`HOST:PORT`/metrics")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve the live page of the listener, its ports, supervisors and metrics at http://`HOST:PORT`/")
 	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -113,6 +119,14 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return c, err
 	case c.connect == "" && !validAddr(c.addr):
 		err := fmt.Errorf("invalid value %q for flag -addr: want HOST:PORT", c.addr)
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.metricsAddr != "" && !validAddr(c.metricsAddr):
+		err := fmt.Errorf("invalid value %q for flag -metrics-addr: want HOST:PORT", c.metricsAddr)
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.debugAddr != "" && !validAddr(c.debugAddr):
+		err := fmt.Errorf("invalid value %q for flag -debug-addr: want HOST:PORT", c.debugAddr)
 		fmt.Fprintln(stderr, err)
 		return c, err
 	case c.acceptors <= 0:
@@ -170,12 +184,24 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 	if c.verbose {
 		opts.Events = ranch.SlogEvents(nil) // to the system's logger
 	}
+	obs, err := newObserver(c)
+	if err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		return 1
+	}
+	defer obs.close()
+	opts.Events = obs.events(opts.Events)
 	l, err := ranch.StartListener(system.Root, echoProtocol(c.active), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "echo:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", l.Addr())
+	if err := obs.serve(c, system, l, stdout); err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		_ = l.Stop()
+		return 1
+	}
 	select {
 	case <-ctx.Done():
 	case <-l.Done(): // its supervisor gave up: nothing left to serve

@@ -6,11 +6,19 @@
 //
 //	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
 //	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s] [-v]
+//	     [-metrics-addr HOST:PORT] [-debug-addr HOST:PORT]
 //
 // Each connection is a ranch.Handler (see echo.go): the behaviour re-arms
 // the active mode for it. With -v the listener logs its events on stderr
 // (ranch.SlogEvents): its start and stop, each accept and each close,
 // with the peer and how long the connection lasted.
+//
+// With -metrics-addr it serves otpnet's metrics (package metrics) in
+// Prometheus's text format at http://HOST:PORT/metrics; with -debug-addr,
+// the live page (package metrics/debugpage) at http://HOST:PORT/: the
+// listener, every port, the supervision tree and the metrics, refreshing
+// itself. Each prints its URL on stdout after the "listening on" line
+// ("metrics on http://...", "debug page on http://...").
 //
 // Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
 // free port). On SIGINT or SIGTERM it stops accepting (new clients are
