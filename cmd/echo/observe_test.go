@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/otpnet/otpnet/internal/echotest"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -28,22 +26,6 @@ func (s *server) nextURL(t *testing.T, what string) string {
 		t.Fatalf("line %q, want %s on URL; stderr: %s", line, what, s.stderr)
 	}
 	return url
-}
-
-// echoLines connects n clients that each send a line and read it back:
-// once it is back, the connection's handler owns its socket.
-func echoLines(t *testing.T, addr string, n int) []net.Conn {
-	t.Helper()
-	var cs []net.Conn
-	for i := range n {
-		c := testkit.Dial(t, addr)
-		cs = append(cs, c)
-		fmt.Fprintf(c, "hello %d\n", i)
-		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return cs
 }
 
 // sample returns the value of the sample name (with its labels) in a
@@ -79,9 +61,9 @@ func TestEchoMetricsAddr(t *testing.T) {
 	url := s.nextURL(t, "metrics")
 	const accepted, received = `otpnet_listener_accepted_total{listener="echo"}`, "otpnet_port_received_bytes_total"
 	a0, r0 := sample(t, url, accepted), sample(t, url, received)
-	cs := echoLines(t, s.addr, 5)
+	cs := echotest.Clients(t, s.addr, 5, 1)
 	a1, r1 := sample(t, url, accepted), sample(t, url, received)
-	if a1-a0 != 5 || r1-r0 < 5*float64(len("hello 0\n")) {
+	if a1-a0 != 5 || r1-r0 < 5*float64(len("line 0.0\n")) {
 		t.Errorf("after 5 clients of a line each: accepted %v -> %v, received bytes %v -> %v", a0, a1, r0, r1)
 	}
 	if got := sample(t, url, `otpnet_listener_connections{listener="echo"}`); got != 5 {
@@ -134,7 +116,7 @@ func TestEchoDebugPageChromium(t *testing.T) {
 	chromium(t)
 	s := startServer(t, "-debug-addr", "127.0.0.1:0")
 	url := s.nextURL(t, "debug page")
-	cs := echoLines(t, s.addr, 3)
+	cs := echotest.Clients(t, s.addr, 3, 1)
 	doc := dumpDOM(t, url+"?sort=age")
 	peers := testkit.HTMLCells(doc, "ports", "peer")
 	for i, c := range cs {

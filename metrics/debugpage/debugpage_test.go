@@ -1,34 +1,19 @@
 package debugpage
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/otpnet/otpnet/actor"
-	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/echotest"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/metrics"
-	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
 )
-
-type echo struct{ ranch.BaseHandler }
-
-func (echo) HandleData(c *ranch.Conn, line []byte) ranch.Action {
-	if err := c.Send(line); err != nil {
-		return ranch.Fail(err)
-	}
-	return ranch.Continue
-}
 
 // get renders the page for query.
 func get(t *testing.T, h http.Handler, query string) string {
@@ -53,23 +38,10 @@ func TestPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prom.Shutdown()
-	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
-	l, err := ranch.StartListener(sys.Root, ranch.HandlerProtocol(func() ranch.Handler { return echo{} }), ranch.ListenerOptions{
-		Addr: "127.0.0.1:0", SocketOptions: []socket.Option{socket.Packet(framing.Line)}, Events: prom.Events("web"), NumAcceptors: 2,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Stop()
+	sys, l := echotest.Start(t, ranch.ListenerOptions{Events: prom.Events("web"), NumAcceptors: 2})
 	prom.Watch("web", l)
 	var clients []string
-	for i := range 3 {
-		c := testkit.Dial(t, l.Addr().String())
-		defer c.Close()
-		fmt.Fprintf(c, "line %d\n", i)
-		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range echotest.Clients(t, l.Addr().String(), 3, 1) {
 		clients = append(clients, c.LocalAddr().String())
 	}
 	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, Gatherer: prom.Gatherer(), PageSize: 2})
@@ -108,26 +80,8 @@ func TestPage(t *testing.T) {
 // count.
 func TestTreeCountsWorkers(t *testing.T) {
 	leaktest.Check(t)
-	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
-	l, err := ranch.StartListener(sys.Root, ranch.HandlerProtocol(func() ranch.Handler { return echo{} }), ranch.ListenerOptions{
-		Addr: "127.0.0.1:0", SocketOptions: []socket.Option{socket.Packet(framing.Line)}, NumAcceptors: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Stop()
-	var cs []net.Conn
-	for range 3 {
-		c := testkit.Dial(t, l.Addr().String())
-		defer c.Close()
-		cs = append(cs, c)
-	}
-	for _, c := range cs {
-		fmt.Fprintf(c, "x\n")
-		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sys, l := echotest.Start(t, ranch.ListenerOptions{NumAcceptors: 1})
+	echotest.Clients(t, l.Addr().String(), 3, 1)
 	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, TreeWorkers: 2})
 	if got := testkit.HTMLText(testkit.ParseHTML(t, get(t, h, ""))); !strings.Contains(got, "3 workers") {
 		t.Errorf("no count of the 3 workers in:\n%s", got)
