@@ -3,6 +3,7 @@ package ranch
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -58,6 +59,9 @@ type AlarmEvent struct {
 
 // alarmSet is a listener's alarms and their cooldowns.
 type alarmSet struct {
+	// some reports whether there are alarms, so that a listener without
+	// them admits its connections without taking mu.
+	some    atomic.Bool
 	mu      sync.Mutex
 	list    []*alarmState
 	stopped bool
@@ -104,6 +108,7 @@ func (a *alarmSet) init(alarms []ConnectionAlarm) {
 	for _, al := range alarms {
 		a.list = append(a.list, &alarmState{ConnectionAlarm: al})
 	}
+	a.some.Store(len(a.list) > 0)
 }
 
 // set makes alarms the listener's, Ranch's merge: an alarm of the same
@@ -136,6 +141,7 @@ func (a *alarmSet) set(l *Listener, alarms []ConnectionAlarm) {
 		}
 	}
 	a.list = list
+	a.some.Store(len(list) > 0)
 	if a.stopped {
 		return
 	}
@@ -147,6 +153,9 @@ func (a *alarmSet) set(l *Listener, alarms []ConnectionAlarm) {
 
 // admitted checks the alarms after acceptor id's connection was admitted.
 func (a *alarmSet) admitted(l *Listener, id int) {
+	if !a.some.Load() {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.list) == 0 || a.stopped {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,10 @@ func TestMiscConnectionAlarms(t *testing.T) {
 		default:
 			n++
 		}
+	}
+	if err := p.l.SetAlarms([]ConnectionAlarm{test1, {Name: "bad", Callback: alarmTo(alarms), Threshold: -1}}); err == nil ||
+		!strings.Contains(err.Error(), "Alarms[1].Threshold") {
+		t.Errorf("SetAlarms with a negative threshold: %v", err)
 	}
 	clients[1].Close()
 	clients[0].Close()
