@@ -47,14 +47,20 @@
 //	inet/proxyproto   the PROXY protocol's header, versions 1 and 2
 //	driver            the epoll driver, what inet_drv is to the BEAM:
 //	                  pollers, handles, reads, queued writes
+//	metrics           the ports' and listeners' metrics through
+//	                  OpenTelemetry's metric API, and in Prometheus's
+//	                  text format
+//	metrics/debugpage the live page: listeners, ports, supervision
+//	                  trees, metrics
 //	cmd/echo          the echo server and its client
 //	examples/upcase   README.md's program: a Handler under StartListener
 //
 // Each layer imports only those below it: driver, framing and inet import
 // nothing of otpnet's; socket/sock is built on driver and inet, actor on
 // protoactor and inet, socket on driver, framing, inet and actor,
-// socket/ssl on socket, supervisor on actor, and supervisor/ranch on
-// socket, socket/ssl and supervisor.
+// socket/ssl on socket, supervisor on actor, supervisor/ranch on socket,
+// socket/ssl and supervisor, and metrics (with metrics/debugpage) on
+// socket and supervisor/ranch.
 //
 // # Erlang to Go
 //
@@ -76,6 +82,10 @@
 //	a gen_server that owns sockets              an actor spawned with
 //	                                                actor.WithOwnerMailbox()
 //	inet_drv                                    driver
+//	inet:i(), inet:info/1                       socket (I, Ports, Info)
+//	ranch's alarms, Thousand Island telemetry   supervisor/ranch (ConnectionAlarm,
+//	                                                Events)
+//	observer                                    metrics/debugpage
 //
 // README.md has the table of calls, Erlang's and Go's side by side, and
 // docs/DESIGN.md the pictures of the layers and of a packet's way from

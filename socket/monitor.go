@@ -184,6 +184,7 @@ func (s *Socket) downReason(why error) error {
 // told: from now on Monitor answers noproc. The caller holds s.mu.
 func (s *Socket) takeMonitors() []*MonitorRef {
 	s.exited = true
+	s.retire()
 	if s.ext == nil {
 		return nil
 	}

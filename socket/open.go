@@ -58,6 +58,7 @@ func Listen(c Caller, port int, opts ...Option) (*Socket, error) {
 	if err != nil {
 		return nil, &inet.Error{Op: "listen", Err: err}
 	}
+	s.register()
 	s.startLink()
 	s.tellPassive(passive)
 	return s, nil

@@ -90,6 +90,11 @@ type Info struct {
 func (s *Socket) Info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.infoLocked()
+}
+
+// infoLocked is Info. The caller holds s.mu.
+func (s *Socket) infoLocked() Info {
 	if s.closed() {
 		return Info{States: []string{"closed"}}
 	}

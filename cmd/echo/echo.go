@@ -35,6 +35,9 @@ type config struct {
 	reuseport bool   // listen with SO_REUSEPORT, sharing the port with other processes
 	listenN   int    // listening sockets in this process (ranch's num_listen_sockets)
 	proxy     bool   // read a PROXY protocol header first on each connection
+	// metricsAddr and debugAddr serve the metrics (/metrics) and the live
+	// page (/) over HTTP when set.
+	metricsAddr, debugAddr string
 }
 
 // packets are the -packet values.
@@ -52,6 +55,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "  echo [-addr HOST:PORT] [-packet raw|1|2|4|line] [-active once|true|false|N]")
 	fmt.Fprintln(w, "       [-acceptors N] [-max-conns N|infinity] [-drain DURATION] [-v]")
 	fmt.Fprintln(w, "       [-tls-cert FILE -tls-key FILE] [-reuseport] [-listen-sockets N] [-proxy-protocol]")
+	fmt.Fprintln(w, "       [-metrics-addr HOST:PORT] [-debug-addr HOST:PORT]")
 	fmt.Fprintln(w, "  echo -connect HOST:PORT [-packet raw|1|2|4|line] [-tls [-tls-ca FILE]]")
 	fmt.Fprintf(w, "\nFlags:\n")
 	fs.SetOutput(w)
@@ -106,6 +110,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	})
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT or SIGTERM, how long to let connections finish")
 	fs.BoolVar(&c.verbose, "v", false, "log the listener's events on stderr: its start and stop, each accept and each close")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve the metrics in Prometheus's text format at http://`HOST:PORT`/metrics")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "serve the live page of the listener, its ports, supervisors and metrics at http://`HOST:PORT`/")
 	fs.StringVar(&c.connect, "connect", "", "client mode: send stdin's lines to the server at `HOST:PORT` and print the replies")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with the certificate chain in `FILE` (PEM), with -tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of -tls-cert, in `FILE` (PEM)")
@@ -129,6 +135,14 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return c, err
 	case c.connect == "" && !validAddr(c.addr):
 		err := fmt.Errorf("invalid value %q for flag -addr: want HOST:PORT", c.addr)
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.metricsAddr != "" && !validAddr(c.metricsAddr):
+		err := fmt.Errorf("invalid value %q for flag -metrics-addr: want HOST:PORT", c.metricsAddr)
+		fmt.Fprintln(stderr, err)
+		return c, err
+	case c.debugAddr != "" && !validAddr(c.debugAddr):
+		err := fmt.Errorf("invalid value %q for flag -debug-addr: want HOST:PORT", c.debugAddr)
 		fmt.Fprintln(stderr, err)
 		return c, err
 	case c.acceptors <= 0:
@@ -217,12 +231,24 @@ func serve(ctx context.Context, system *actor.ActorSystem, c config, stdout, std
 	if c.verbose && c.proxy {
 		proxyLog = system.Logger()
 	}
+	obs, err := newObserver(c)
+	if err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		return 1
+	}
+	defer obs.close()
+	opts.Events = obs.events(opts.Events)
 	l, err := ranch.StartListener(system.Root, echoProtocol(c.active, proxyLog), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "echo:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", l.Addr())
+	if err := obs.serve(c, system, l, stdout); err != nil {
+		fmt.Fprintln(stderr, "echo:", err)
+		_ = l.Stop()
+		return 1
+	}
 	select {
 	case <-ctx.Done():
 	case <-l.Done(): // its supervisor gave up: nothing left to serve

@@ -7,6 +7,7 @@
 //	echo [-addr 127.0.0.1:4040] [-packet raw|1|2|4|line] [-active once|true|false|N]
 //	     [-acceptors 10] [-max-conns 1024|infinity] [-drain 5s] [-v]
 //	     [-tls-cert FILE -tls-key FILE] [-reuseport] [-listen-sockets N] [-proxy-protocol]
+//	     [-metrics-addr HOST:PORT] [-debug-addr HOST:PORT]
 //
 // Each connection is a ranch.Handler (see echo.go): the behaviour re-arms
 // the active mode for it. With -v the listener logs its events on stderr
@@ -21,6 +22,13 @@
 // and send-proxy-v2 send it) first on each connection, and closes a
 // connection without one; with -v each header is logged ("proxy header",
 // with the client's address it gives and the proxy's).
+//
+// With -metrics-addr it serves otpnet's metrics (package metrics) in
+// Prometheus's text format at http://HOST:PORT/metrics; with -debug-addr,
+// the live page (package metrics/debugpage) at http://HOST:PORT/: the
+// listener, every port, the supervision tree and the metrics, refreshing
+// itself. Each prints its URL on stdout after the "listening on" line
+// ("metrics on http://...", "debug page on http://...").
 //
 // Its first line on stdout is "listening on HOST:PORT" (port 0 picks a
 // free port). On SIGINT or SIGTERM it stops accepting (new clients are

@@ -184,15 +184,17 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 	}
 	l.accepts.Add(1)
 	var peer netip.AddrPort
+	var at time.Time
 	if l.events.peers() {
 		peer, _ = r.Socket.Peername()
+		at = time.Now()
 	}
 	l.events.Accept(AcceptEvent{Acceptor: a.id, Peer: peer})
 	if a.h == nil {
 		a.h = new(handoff)
 	}
 	h := a.h
-	*h = handoff{l: l, sock: r.Socket, owner: a.hold, acceptor: a.self, peer: peer, id: a.id}
+	*h = handoff{l: l, sock: r.Socket, owner: a.hold, acceptor: a.self, peer: peer, accepted: at, id: a.id}
 	// Passive until its handler sets an active mode: nothing is queued for
 	// it at the acceptor, and from here on nothing is sent there.
 	if err := r.Socket.ControllingProcess(ctx, a.hold.PID()); err != nil {

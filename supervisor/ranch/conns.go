@@ -77,35 +77,38 @@ type conn struct {
 	started bool // ConnectionStart was reported
 }
 
-// peerConn is a conn with its peer's address, made only when the
-// listener's Events may want it (for ConnectionStop): a connection of a
-// listener without hooks costs 16 bytes here, not 48.
+// peerConn is a conn with its peer's address, its socket and its
+// hand-off's time, made only when the listener's Events may want them
+// (for ConnectionStop): a connection of a listener without hooks costs 16
+// bytes here, not 64.
 type peerConn struct {
 	conn
-	peer netip.AddrPort
+	peer      netip.AddrPort
+	sock      *socket.Socket
+	handshake time.Duration
 }
 
-// newConn returns a connection's record, the value to keep, and the conn
-// in it.
-func newConn(peers bool, peer netip.AddrPort) (any, *conn) {
+// newConn returns the record of h's connection, the value to keep, and
+// the conn in it.
+func newConn(peers bool, h *handoff) (any, *conn) {
 	if peers {
-		pc := &peerConn{peer: peer}
+		pc := &peerConn{peer: h.peer, sock: h.sock, handshake: time.Since(h.accepted)}
 		return pc, &pc.conn
 	}
 	c := new(conn)
 	return c, c
 }
 
-// connOf returns the conn and the peer in a record's value; a nil conn if
-// there is none (the handler was not admitted).
-func connOf(v any) (*conn, netip.AddrPort) {
+// connOf returns the conn in a record's value, and its peerConn if it is
+// one; a nil conn if there is none (the handler was not admitted).
+func connOf(v any) (*conn, *peerConn) {
 	switch c := v.(type) {
 	case *peerConn:
-		return &c.conn, c.peer
+		return &c.conn, c
 	case *conn:
-		return c, netip.AddrPort{}
+		return c, nil
 	}
-	return nil, netip.AddrPort{}
+	return nil, nil
 }
 
 func newGate(max int) *gate {
@@ -264,7 +267,8 @@ type handoff struct {
 	owner    *otpactor.Process // the acceptor's holder: the socket's owner until the hand-off
 	acceptor *actor.PID        // told when the hand-off is done
 	peer     netip.AddrPort
-	id       int // the acceptor's
+	accepted time.Time // when, if the listener's Events may want it (for Handshake)
+	id       int       // the acceptor's
 	state    atomic.Int32
 	// proxy is the connection's PROXY header, when the listener reads
 	// one (ListenerOptions.ProxyHeader), and deadline the end of its
@@ -374,8 +378,9 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		l.dropHandoff(h, err)
 		return
 	}
-	rec, c := newConn(l.events.peers(), h.peer)
+	rec, c := newConn(l.events.peers(), h)
 	l.gate.admit(c)
+	l.alarms.admitted(l, h.id)
 	in.SetValue(pid, rec)
 	if err := h.sock.ControllingProcess(h.owner, pid); err != nil {
 		// The handler is gone already, or the socket closed (as when the
@@ -394,19 +399,27 @@ func (l *Listener) startProtocol(in supervisor.Inside, h *handoff) {
 		_ = h.sock.SetOpts(socket.Active(*l.active)) // fails only if the socket has closed meanwhile
 	}
 	c.started = true
-	l.events.ConnectionStart(ConnectionEvent{PID: pid, Peer: h.peer})
+	ev := ConnectionEvent{PID: pid, Peer: h.peer}
+	if _, pc := connOf(rec); pc != nil {
+		ev.Handshake = pc.handshake
+	}
+	l.events.ConnectionStart(ev)
 }
 
 // connErased is the connection supervisors' Erased hook: the handler at
 // pid has ended, or is considered gone, and v is its record's value.
 func (l *Listener) connErased(pid *actor.PID, v any) {
-	c, peer := connOf(v)
+	c, pc := connOf(v)
 	if c == nil {
 		return
 	}
 	l.gate.exited(c)
 	if c.started {
-		l.events.ConnectionStop(ConnectionEvent{PID: pid, Peer: peer, Duration: l.gate.since(c)})
+		ev := ConnectionEvent{PID: pid, Duration: l.gate.since(c)}
+		if pc != nil {
+			ev.Peer, ev.Handshake, ev.Stats = pc.peer, pc.handshake, pc.sock.Counters()
+		}
+		l.events.ConnectionStop(ev)
 	}
 }
 

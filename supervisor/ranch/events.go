@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"golang.org/x/sys/unix"
 )
@@ -71,11 +72,21 @@ type AcceptErrorEvent struct {
 	Backoff time.Duration
 }
 
-// ConnectionEvent is the payload of ConnectionStart and ConnectionStop.
+// ConnectionEvent is the payload of ConnectionStart and ConnectionStop,
+// Thousand Island's [:thousand_island, :connection, :start | :stop]
+// events: a stop carries the connection's duration and its socket's
+// counters (Thousand Island's send_oct, recv_oct, send_cnt, recv_cnt).
 type ConnectionEvent struct {
 	PID      *actor.PID     // the handler
 	Peer     netip.AddrPort // the client's address: with ListenerOptions.ProxyHeader its header's (AcceptEvent's is the proxy's)
 	Duration time.Duration  // ConnectionStop: how long the handler served
+	// Handshake is how long the hand-off took, from the accept to the
+	// handler owning the socket (ConnectionStart and ConnectionStop).
+	Handshake time.Duration
+	// Stats are the socket's inet:getstat counters when its handler ended
+	// (ConnectionStop): Stats.RecvOct and Stats.SendOct are Thousand
+	// Island's recv_oct and send_oct.
+	Stats socket.Stats
 }
 
 // NopEvents is an Events that does nothing: embed it in a type of yours to
@@ -108,7 +119,8 @@ func (NopEvents) ConnectionStop(ConnectionEvent) {}
 //	info   listener started, listener stopped (listener)
 //	info   connection accepted (acceptor, peer)
 //	debug  connection started (pid, peer): its handler owns the socket
-//	info   connection closed (pid, peer, duration): its handler has ended
+//	info   connection closed (pid, peer, duration, recv_oct, send_oct): its
+//	       handler has ended
 //	warn   acceptor reducing accept rate: accept failed, or out of file
 //	       descriptors (acceptor, reason, backoff)
 //	error  connection process start failure (acceptor, reason): no
@@ -202,7 +214,8 @@ func (e slogEvents) ConnectionStart(ev ConnectionEvent) {
 
 func (e slogEvents) ConnectionStop(ev ConnectionEvent) {
 	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidString(ev.PID)),
-		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration))...)
+		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration),
+		slog.Uint64("recv_oct", ev.Stats.RecvOct), slog.Uint64("send_oct", ev.Stats.SendOct))...)
 }
 
 // guardedEvents calls a user's Events, logging a panic instead of passing

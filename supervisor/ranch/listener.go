@@ -126,6 +126,10 @@ type ListenerOptions struct {
 	// start. The default is the actor system's logger, which otpnet's
 	// actor.NewSystem points at log/slog's default, warnings and above.
 	Logger *slog.Logger
+	// Alarms are Ranch's connection alarms: callbacks for when the
+	// connections reach a threshold (see ConnectionAlarm; SetAlarms
+	// changes them).
+	Alarms []ConnectionAlarm
 }
 
 // check validates o and returns it with the defaults applied.
@@ -175,6 +179,11 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	if o.Events == nil {
 		o.Events = NopEvents{}
 	}
+	alarms, err := checkAlarms("ListenerOptions.Alarms", o.Alarms)
+	if err != nil {
+		return o, err
+	}
+	o.Alarms = alarms
 	return o, nil
 }
 
@@ -280,9 +289,10 @@ type Listener struct {
 	events      guardedEvents
 	// logs is how the listener logs its failed accepts and handler
 	// starts, unless its Events are a SlogEvents that logs them (quiet).
-	logs  slogEvents
-	quiet bool
-	gate  *gate
+	logs   slogEvents
+	quiet  bool
+	gate   *gate
+	alarms alarmSet
 
 	sup       atomic.Pointer[supervisor.Ref] // the listener's supervisor, once started
 	acceptors atomic.Pointer[supervisor.Ref] // the latest acceptors' supervisor
@@ -341,11 +351,10 @@ func StartListener(parent actor.SpawnerContext, proto Protocol, opts ListenerOpt
 		l.log = sys.Logger()
 	}
 	l.logs = slogEvents{log: l.log, l: l}
-	ev := o.Events
-	if se, ok := ev.(slogEvents); ok {
-		ev, l.quiet = se.bind(l), true
-	}
+	ev, quiet := bindEvents(o.Events, l)
+	l.quiet = quiet
 	l.events = guardedEvents{ev: ev, log: l.log}
+	l.alarms.init(o.Alarms)
 	for _, so := range o.SocketOptions {
 		switch so.Name() {
 		case socket.OptActive:
@@ -480,6 +489,7 @@ func (l *Listener) stop() error {
 		return err
 	}
 	err = r.Stop()
+	l.alarms.stop()
 	l.waitListenerClosed()
 	if err != nil {
 		return &supervisor.Error{Op: "stop_listener", ID: l.name(), Err: supervisor.ErrNoProc}
@@ -628,6 +638,17 @@ func (l *Listener) RemoveConnection(pid *actor.PID) {
 // started, Ranch's procs(Ref, connections): it asks each connection
 // supervisor.
 func (l *Listener) Connections() []*actor.PID {
+	all := l.admissions()
+	pids := make([]*actor.PID, len(all))
+	for i := range all {
+		pids[i] = all[i].pid
+	}
+	return pids
+}
+
+// admissions returns the running handlers and when they were admitted, in
+// that order: it asks each connection supervisor.
+func (l *Listener) admissions() []admission {
 	var all []admission
 	for i := range l.connsSups {
 		r := l.connsSups[i].Load()
@@ -641,11 +662,7 @@ func (l *Listener) Connections() []*actor.PID {
 		}
 	}
 	slices.SortFunc(all, func(a, b admission) int { return cmp.Compare(a.start, b.start) })
-	pids := make([]*actor.PID, len(all))
-	for i := range all {
-		pids[i] = all[i].pid
-	}
-	return pids
+	return all
 }
 
 // Acceptors returns the PIDs of the running acceptors, in acceptor order,

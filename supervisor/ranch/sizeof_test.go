@@ -12,14 +12,18 @@ import (
 // added to it costs each idle connection its size, rounded up to the
 // allocator's size class. So does a field added to a HandlerProtocol's
 // Conn. Without Events a connection costs 32 + 16 = 48
-// bytes there, as much as when the record held the listener's fields.
+// bytes there, as much as when the record held the listener's fields;
+// with Events, 32 + 64.
 func TestSizeof(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		got, want uintptr
 	}{
 		{"conn", unsafe.Sizeof(conn{}), 16},
-		{"peerConn", unsafe.Sizeof(peerConn{}), 48},
+		// With Events, the peer, the socket (for the counters of
+		// ConnectionStop) and the hand-off's time: 64 bytes, a size
+		// class.
+		{"peerConn", unsafe.Sizeof(peerConn{}), 64},
 		// A HandlerProtocol's actor, one per connection: 64 bytes, the
 		// size class it is allocated in (a raw actor of ActorProtocol is
 		// the user's). Action is returned in registers: 48 bytes, eight

@@ -1,0 +1,89 @@
+package debugpage
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/otpnet/otpnet/internal/echotest"
+	"github.com/otpnet/otpnet/internal/leaktest"
+	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/metrics"
+	"github.com/otpnet/otpnet/supervisor/ranch"
+)
+
+// get renders the page for query.
+func get(t *testing.T, h http.Handler, query string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/"+query, nil))
+	body, _ := io.ReadAll(rec.Body)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /%s: %d %s\n%s", query, rec.Code, rec.Header().Get("Content-Type"), body)
+	}
+	return string(body)
+}
+
+// The page lists the ports a page at a time, by age (the oldest
+// connection first, then the ports of no listener's) or by port, with
+// the listener, its tree and the metrics; a page out of range shows the
+// last, a bad one the first.
+func TestPage(t *testing.T) {
+	leaktest.Check(t)
+	prom, err := metrics.NewPrometheus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prom.Shutdown()
+	sys, l := echotest.Start(t, ranch.ListenerOptions{Events: prom.Events("web"), NumAcceptors: 2})
+	prom.Watch("web", l)
+	var clients []string
+	for _, c := range echotest.Clients(t, l.Addr().String(), 3, 1) {
+		clients = append(clients, c.LocalAddr().String())
+	}
+	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, Gatherer: prom.Gatherer(), PageSize: 2})
+
+	peers := func(query string) []string {
+		return testkit.HTMLCells(testkit.ParseHTML(t, get(t, h, query)), "ports", "peer")
+	}
+	if got := append(peers("?sort=age"), peers("?sort=age&page=2")...); !slices.Equal(got, append(clients, "-")) {
+		t.Errorf("by age, two pages: peers %q, want %q then the listening socket's none", got, clients)
+	}
+	if got := peers("?sort=port&page=99"); !slices.Equal(got, clients[1:]) {
+		t.Errorf("by port, page 99: %q, want the last page, %q", got, clients[1:])
+	}
+	if got := peers("?page=x"); !slices.Equal(got, []string{"-", clients[0]}) {
+		t.Errorf("page x: %q, want the first page: the listening socket, %s", got, clients[0])
+	}
+	page := get(t, h, "")
+	doc := testkit.ParseHTML(t, page)
+	if got := testkit.HTMLText(doc); !strings.Contains(got, "listener web ("+l.Addr().String()+")") || !strings.Contains(got, "acceptor-2") ||
+		!strings.Contains(got, "conns-1") {
+		t.Errorf("no supervision tree of the listener in:\n%s", got)
+	}
+	if !strings.Contains(page, `<meta http-equiv="refresh" content="2">`) {
+		t.Error("the page does not refresh itself")
+	}
+	if got := testkit.HTMLCells(doc, "listeners", "n"); len(got) < 1 || got[0] != "3" {
+		t.Errorf("listener's numbers %q, want 3 connections first", got)
+	}
+	metricNames := testkit.HTMLText(doc)
+	if !strings.Contains(metricNames, "otpnet_listener_accepted") || !strings.Contains(metricNames, "otpnet_handshake_duration_seconds_count") {
+		t.Errorf("the metrics are not on the page:\n%s", metricNames)
+	}
+}
+
+// A connection supervisor with more workers than TreeWorkers shows their
+// count.
+func TestTreeCountsWorkers(t *testing.T) {
+	leaktest.Check(t)
+	sys, l := echotest.Start(t, ranch.ListenerOptions{NumAcceptors: 1})
+	echotest.Clients(t, l.Addr().String(), 3, 1)
+	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, TreeWorkers: 2})
+	if got := testkit.HTMLText(testkit.ParseHTML(t, get(t, h, ""))); !strings.Contains(got, "3 workers") {
+		t.Errorf("no count of the 3 workers in:\n%s", got)
+	}
+}

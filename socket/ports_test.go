@@ -1,0 +1,108 @@
+package socket
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/otpnet/otpnet/internal/testkit"
+)
+
+// find returns the PortInfo of s in ports.
+func find(ports []PortInfo, s *Socket) (PortInfo, bool) {
+	for _, p := range ports {
+		if p.Socket == s {
+			return p, true
+		}
+	}
+	return PortInfo{}, false
+}
+
+// Ports lists every live port, the listening socket, the client and the
+// accepted socket, with its owner, addresses, mode, states and counters;
+// a closed port leaves the list, and its counts stay in the totals.
+func TestPorts(t *testing.T) {
+	p := newProc(t)
+	l, port := listenLo(t, p, Active(False))
+	defer l.Close()
+	c := connect(t, p, "127.0.0.1", port, Active(False))
+	s := accept(t, l, p)
+	defer s.Close()
+	before := ReadTotals()
+	if err := c.Send([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recv(5, testkit.WaitBound); err != nil {
+		t.Fatal(err)
+	}
+	ports := Ports()
+	lp, ok := find(ports, l)
+	if !ok || !lp.Listener || lp.Local.Port() != uint16(port) || lp.Peer.IsValid() || FormatStates(lp.States) != "LN:O" {
+		t.Errorf("listening socket: %+v (listed %v)", lp, ok)
+	}
+	sp, ok := find(ports, s)
+	cAddr, _ := c.Sockname()
+	if !ok || sp.Listener || sp.Peer != cAddr || sp.Local.Port() != uint16(port) || sp.Stats.RecvOct != 5 || !sp.Owner.Equal(p.Self()) {
+		t.Errorf("accepted socket: %+v (listed %v), want peer %v, 5 bytes in", sp, ok, cAddr)
+	}
+	cp, ok := find(ports, c)
+	if !ok || cp.Stats.SendOct != 5 || cp.Active != False || FormatStates(cp.States) != "CONNECTED(O)" {
+		t.Errorf("client: %+v (listed %v)", cp, ok)
+	}
+	if cp.ID >= sp.ID || lp.ID >= cp.ID {
+		t.Errorf("ids %d, %d, %d: not in the order the ports opened", lp.ID, cp.ID, sp.ID)
+	}
+
+	var out bytes.Buffer
+	if err := I(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.HasPrefix(lines[0], "Port Module   Recv Sent Owner") {
+		t.Errorf("header %q", lines[0])
+	}
+	want := fmt.Sprintf("127.0.0.1:%d %s CONNECTED(O) STREAM", port, cAddr)
+	if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
+		t.Errorf("inet:i() has no line with %q:\n%s", want, out.String())
+	}
+
+	mid := ReadTotals()
+	if mid.RecvOct < before.RecvOct+5 || mid.SendOct < before.SendOct+5 || mid.Ports < 3 || mid.Listening < 1 || mid.Passive < 1 {
+		t.Errorf("totals %+v after 5 bytes each way, %+v before", mid, before)
+	}
+	c.Close()
+	if _, ok := find(Ports(), c); ok {
+		t.Error("a closed port is still listed")
+	}
+	if st := c.Counters(); st.SendOct != 5 || st.SendCnt != 1 {
+		t.Errorf("a closed port's counters: %+v, want its 5 bytes in 1 send", st)
+	}
+	if after := ReadTotals(); after.SendOct < mid.SendOct {
+		t.Errorf("the bytes sent went down from %d to %d when a port closed", mid.SendOct, after.SendOct)
+	}
+	l.Close()
+	if _, ok := find(Ports(), l); ok {
+		t.Error("a closed listening socket is still listed")
+	}
+}
+
+// inet:i()'s State column, from the states inet:info gives.
+func TestFormatStates(t *testing.T) {
+	for _, c := range []struct {
+		states []string
+		want   string
+	}{
+		{[]string{"connected", "open"}, "CONNECTED(O)"},
+		{[]string{"listen", "open"}, "LN:O"},
+		{[]string{"accepting", "listen", "open"}, "ACCEPTING"},
+		{[]string{"busy", "connected", "open"}, "BY:CD:O"},
+		{[]string{"open"}, "IDLE"},
+		{[]string{}, "CLOSED"},
+		{[]string{"closed"}, "CLOSED"},
+	} {
+		if got := FormatStates(c.states); got != c.want {
+			t.Errorf("FormatStates(%q) = %q, want %q", c.states, got, c.want)
+		}
+	}
+}

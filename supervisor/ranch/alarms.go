@@ -1,0 +1,236 @@
+package ranch
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/supervisor"
+)
+
+// ConnectionAlarm is one of Ranch's connection alarms (the alarms
+// transport option, of type num_connections): when a connection is
+// admitted and the listener's connections reach Threshold, Callback is
+// called, on a goroutine of its own, and then not again for Cooldown;
+// at the end of the cooldown it goes off again at once if the
+// connections are still at the threshold, as Ranch's does.
+//
+// Ranch counts the connections of each connection supervisor; here the
+// count is the listener's, the one MaxConnections limits (connections
+// taken out with RemoveConnection do not count), so that an alarm says a
+// listener nears its limit.
+type ConnectionAlarm struct {
+	// Name names the alarm in its AlarmEvent; the alarms of a listener
+	// have different names.
+	Name string
+	// Threshold is the number of connections at which the alarm goes off.
+	Threshold int
+	// Callback is called with the alarm's event; its return ends nothing.
+	Callback func(AlarmEvent)
+	// Cooldown is the least time between two calls (default 5 s, as
+	// Ranch's); NoCooldown calls it at every connection admitted at or
+	// above the threshold, as Ranch's cooldown 0.
+	Cooldown time.Duration
+}
+
+// NoCooldown is a ConnectionAlarm's Cooldown of none (Ranch's cooldown =>
+// 0): the zero Cooldown is the default, 5 s.
+const NoCooldown time.Duration = -1
+
+// defaultCooldown is Ranch's.
+const defaultCooldown = 5 * time.Second
+
+// AlarmEvent is what a ConnectionAlarm's Callback gets, Ranch's
+// callback(Ref, AlarmName, ConnsSup, ActiveConns).
+type AlarmEvent struct {
+	Listener *Listener
+	Alarm    string
+	// ConnsSup is the connection supervisor of the connection admitted
+	// last (Ranch's: the one whose count went off).
+	ConnsSup *actor.PID
+	// Count is the number of connections counted when the alarm went off.
+	Count int
+	// Connections are the handlers of the listener's connections, as
+	// Connections returns them when the callback runs.
+	Connections []*actor.PID
+}
+
+// alarmSet is a listener's alarms and their cooldowns.
+type alarmSet struct {
+	// some reports whether there are alarms, so that a listener without
+	// them admits its connections without taking mu.
+	some    atomic.Bool
+	mu      sync.Mutex
+	list    []*alarmState
+	stopped bool
+}
+
+// alarmState is an alarm and its cooldown: timer is running while the
+// alarm cools down, nil while it is armed.
+type alarmState struct {
+	ConnectionAlarm
+	timer *time.Timer
+	round uint64 // counts the cooldowns, so that a stopped timer that fired anyway is ignored
+	id    int    // the acceptor of the connection admitted last
+}
+
+// checkAlarms validates alarms, and returns them with their defaults.
+func checkAlarms(field string, alarms []ConnectionAlarm) ([]ConnectionAlarm, error) {
+	out := make([]ConnectionAlarm, len(alarms))
+	names := make(map[string]bool, len(alarms))
+	for i, a := range alarms {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		bad := func(sub string, v any, detail string) ([]ConnectionAlarm, error) {
+			return nil, &supervisor.InvalidError{Field: f + "." + sub, Value: v, Reason: "bad_option", Detail: detail}
+		}
+		switch {
+		case names[a.Name]:
+			return bad("Name", a.Name, "names another alarm of the listener")
+		case a.Threshold < 0:
+			return bad("Threshold", a.Threshold, "must not be negative")
+		case a.Callback == nil:
+			return bad("Callback", nil, "must not be nil")
+		case a.Cooldown < 0 && a.Cooldown != NoCooldown:
+			return bad("Cooldown", a.Cooldown, "must not be negative (0 means 5s, NoCooldown means none)")
+		case a.Cooldown == 0:
+			a.Cooldown = defaultCooldown
+		}
+		names[a.Name] = true
+		out[i] = a
+	}
+	return out, nil
+}
+
+// init makes alarms the listener's first, all armed.
+func (a *alarmSet) init(alarms []ConnectionAlarm) {
+	for _, al := range alarms {
+		a.list = append(a.list, &alarmState{ConnectionAlarm: al})
+	}
+	a.some.Store(len(a.list) > 0)
+}
+
+// set makes alarms the listener's, Ranch's merge: an alarm of the same
+// name and cooldown keeps its cooldown; the others are armed, and go off
+// at once if the connections are at their threshold.
+func (a *alarmSet) set(l *Listener, alarms []ConnectionAlarm) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	old := make(map[string]*alarmState, len(a.list))
+	for _, st := range a.list {
+		old[st.Name] = st
+	}
+	list := make([]*alarmState, len(alarms))
+	for i, al := range alarms {
+		st := old[al.Name]
+		switch {
+		case st == nil:
+			st = &alarmState{}
+		case st.timer != nil && st.Cooldown != al.Cooldown:
+			st.timer.Stop()
+			st.timer = nil
+		}
+		delete(old, al.Name)
+		st.ConnectionAlarm = al
+		list[i] = st
+	}
+	for _, o := range old {
+		if o.timer != nil {
+			o.timer.Stop()
+		}
+	}
+	a.list = list
+	a.some.Store(len(list) > 0)
+	if a.stopped {
+		return
+	}
+	_, n, _ := l.gate.counts()
+	for _, st := range list {
+		a.trigger(l, st, n)
+	}
+}
+
+// admitted checks the alarms after acceptor id's connection was admitted.
+func (a *alarmSet) admitted(l *Listener, id int) {
+	if !a.some.Load() {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.list) == 0 || a.stopped {
+		return
+	}
+	_, n, _ := l.gate.counts()
+	for _, st := range a.list {
+		st.id = id
+		a.trigger(l, st, n)
+	}
+}
+
+// trigger sets off st if it is armed and n connections reach its
+// threshold, and starts its cooldown. The caller holds a.mu.
+func (a *alarmSet) trigger(l *Listener, st *alarmState, n int) {
+	if st.timer != nil || n < st.Threshold {
+		return
+	}
+	ev := AlarmEvent{Listener: l, Alarm: st.Name, Count: n}
+	if st.id > 0 {
+		if r := l.connsSupOf(st.id); r != nil {
+			ev.ConnsSup = r.PID()
+		}
+	}
+	go func(f func(AlarmEvent)) {
+		ev.Connections = l.Connections()
+		f(ev)
+	}(st.Callback)
+	if st.Cooldown > 0 {
+		st.round++
+		round := st.round
+		st.timer = time.AfterFunc(st.Cooldown, func() { a.cooled(l, st, round) })
+	}
+}
+
+// cooled ends st's cooldown: it goes off again if the connections are
+// still at its threshold.
+func (a *alarmSet) cooled(l *Listener, st *alarmState, round uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped || st.timer == nil || st.round != round {
+		return
+	}
+	st.timer = nil
+	if l.Status() == ListenerStopped {
+		return
+	}
+	_, n, _ := l.gate.counts()
+	a.trigger(l, st, n)
+}
+
+// stop ends the cooldowns for good: the listener has stopped.
+func (a *alarmSet) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stopped = true
+	for _, st := range a.list {
+		if st.timer != nil {
+			st.timer.Stop()
+			st.timer = nil
+		}
+	}
+}
+
+// SetAlarms replaces the listener's connection alarms at run time, as
+// Ranch's set_transport_options does its alarms: an alarm that keeps its
+// name and cooldown keeps its cooldown, the others are armed, and any
+// armed alarm whose threshold the connections reach goes off at once.
+// Bad alarms are a *supervisor.InvalidError naming the field, and change
+// nothing.
+func (l *Listener) SetAlarms(alarms []ConnectionAlarm) error {
+	checked, err := checkAlarms("Alarms", alarms)
+	if err != nil {
+		return err
+	}
+	l.alarms.set(l, checked)
+	return nil
+}
