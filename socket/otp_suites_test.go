@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 
 	"github.com/otpnet/otpnet/internal/erltest"
+	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // TestOTPSuitesOracle runs testdata/otp_suites.escript: what OTP 25 does
@@ -148,7 +148,7 @@ func echoLimits(t *testing.T) string {
 		if err := s.Send(tc.bin); err != nil {
 			t.Fatal(err)
 		}
-		got, err := c.Recv(0, time.Second)
+		got, err := c.Recv(0, testkit.WaitBound) // a failure bound: the packet or its error comes
 		switch {
 		case err != nil:
 			results = append(results, "{error,"+inet.Reason(err)+"}")

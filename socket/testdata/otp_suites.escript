@@ -6,6 +6,16 @@
 %% scenario: Name Result, Result as ~w.
 %%   otp_suites.escript           every scenario but accept_emfile
 %%   otp_suites.escript emfile    accept_emfile: run it with a low ulimit -n
+%%
+%% A scenario waits for the event it means, never for a time to pass: the
+%% messages up to the last one it expects (collect/1, within ?WAIT ms, or
+%% the list ends in timeout_waiting_for_X), or a state nothing sends word
+%% of (until/2). Where it shows that nothing (more) comes, it takes what
+%% comes within ?QUIET ms after an event that the unwanted message would
+%% come with or before.
+-define(WAIT, 5000).
+-define(QUIET, 200).
+
 main(["emfile"]) ->
     accept_emfile();
 main([]) ->
@@ -29,17 +39,36 @@ pair(COpts) ->
     gen_tcp:close(L),
     {C, S}.
 
-%% The messages that come within 200 ms, with sockets and references
+%% collect(Until) is the messages that come, with sockets and references
 %% left out: {tcp_error, Reason}, tcp_closed, {down, Info} (of a port, or
-%% of the socket backend's socket).
-collect() ->
+%% of the socket backend's socket), tcp. Until says up to where:
+%%   {downs, N}  the Nth DOWN, then those already here: a DOWN is the last
+%%               a dead port or socket says
+%%   tcp_closed  tcp_closed, then those within ?QUIET ms: the socket stays
+%%   quiet       those within ?QUIET ms: nothing is expected
+collect({downs, N}) -> collect(fun(Got) -> length([d || {down, _} <- Got]) >= N end, 0);
+collect(tcp_closed) -> collect(fun(Got) -> lists:member(tcp_closed, Got) end, ?QUIET);
+collect(quiet) -> collect(fun(_) -> true end, ?QUIET).
+
+collect(Done, Quiet) ->
+    collect(Done, Quiet, [], erlang:monotonic_time(millisecond) + ?WAIT).
+
+collect(Done, Quiet, Got, Deadline) ->
+    Wait = case Done(Got) of
+               true -> Quiet;
+               false -> max(0, Deadline - erlang:monotonic_time(millisecond))
+           end,
     receive
-        {'DOWN', _, port, _, Info} -> [{down, Info} | collect()];
-        {'DOWN', _, socket, _, Info} -> [{down, Info} | collect()];
-        {tcp_closed, _} -> [tcp_closed | collect()];
-        {tcp_error, _, Reason} -> [{tcp_error, Reason} | collect()];
-        {tcp, _, _} -> [tcp | collect()]
-    after 200 -> []
+        {'DOWN', _, port, _, Info} -> collect(Done, Quiet, Got ++ [{down, Info}], Deadline);
+        {'DOWN', _, socket, _, Info} -> collect(Done, Quiet, Got ++ [{down, Info}], Deadline);
+        {tcp_closed, _} -> collect(Done, Quiet, Got ++ [tcp_closed], Deadline);
+        {tcp_error, _, Reason} -> collect(Done, Quiet, Got ++ [{tcp_error, Reason}], Deadline);
+        {tcp, _, _} -> collect(Done, Quiet, Got ++ [tcp], Deadline)
+    after Wait ->
+        case Done(Got) of
+            true -> Got;
+            false -> Got ++ [timeout_waiting_for_message]
+        end
     end.
 
 %% inet:monitor/1 and cancel_monitor/1: when a port exits, the DOWN's
@@ -49,7 +78,7 @@ monitors() ->
                     {C, S} = pair(COpts),
                     _ = inet:monitor(C),
                     End(C, S),
-                    out(Name, collect())
+                    out(Name, collect({downs, 1}))
             end,
     Reset = fun(_, S) -> ok = inet:setopts(S, [{linger, {true, 0}}]), gen_tcp:close(S) end,
     Ended("monitor_close", [{active, true}], fun(C, _) -> gen_tcp:close(C) end),
@@ -66,58 +95,58 @@ monitors() ->
                   end),
     receive {socket, L} -> _ = inet:monitor(L) end,
     Owner ! exit,
-    out("monitor_owner_exit", collect()),
+    out("monitor_owner_exit", collect({downs, 1})),
     {ok, L2} = gen_tcp:listen(0, []),
     ok = gen_tcp:close(L2),
     _ = inet:monitor(L2),
-    out("monitor_noproc", collect()),
+    out("monitor_noproc", collect({downs, 1})),
     {C1, S1} = pair([{active, false}]),
     _ = inet:monitor(C1),
     ok = gen_tcp:close(S1),
     Recv = gen_tcp:recv(C1, 0),
-    Before = collect(),
+    Before = collect(quiet),
     ok = inet:setopts(C1, [{active, once}]),
-    out("monitor_passive", [Recv, Before, collect()]),
+    out("monitor_passive", [Recv, Before, collect({downs, 1})]),
     {C2, S2} = pair([{active, true}, {exit_on_close, false}]),
     _ = inet:monitor(C2),
     ok = gen_tcp:close(S2),
-    Closed = collect(),
+    Closed = collect(tcp_closed),
     ok = gen_tcp:close(C2),
-    out("monitor_exit_on_close_false", [Closed, collect()]),
+    out("monitor_exit_on_close_false", [Closed, collect({downs, 1})]),
     {C3, _S3} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
                       {sndbuf, 4096}]),
     _ = inet:monitor(C3),
     TimedOut = send_until_error(C3),
-    Closing = collect(),
+    Closing = collect(quiet),
     ok = gen_tcp:close(C3),
-    out("monitor_send_timeout_close", [TimedOut, Closing, collect()]),
+    out("monitor_send_timeout_close", [TimedOut, Closing, collect({downs, 1})]),
     {C6, _S6} = pair([{active, false}, {send_timeout, 50}, {send_timeout_close, true},
                       {sndbuf, 4096}]),
     _ = inet:monitor(C6),
     TimedOut6 = send_until_error(C6),
     ok = inet:setopts(C6, [{active, true}]),
-    out("monitor_send_timeout_close_active", [TimedOut6, collect()]),
+    out("monitor_send_timeout_close_active", [TimedOut6, collect({downs, 1})]),
     {C7, _S7} = pair([{inet_backend, socket}, {active, false}, {send_timeout, 50},
                       {send_timeout_close, true}, {sndbuf, 4096}]),
     _ = inet:monitor(C7),
     TimedOut7 = send_until_error(C7),
-    AtTimeout = collect(),
+    AtTimeout = collect({downs, 1}),
     _ = inet:monitor(C7),
-    out("monitor_send_timeout_close_socket", [TimedOut7, AtTimeout, collect()]),
+    out("monitor_send_timeout_close_socket", [TimedOut7, AtTimeout, collect({downs, 1})]),
     {C8, _S8} = pair([{inet_backend, socket}, {active, true}]),
     _ = inet:monitor(C8),
     ok = gen_tcp:close(C8),
-    out("monitor_close_socket", collect()),
+    out("monitor_close_socket", collect({downs, 1})),
     {C4, _S4} = pair([{active, false}]),
     M4 = inet:monitor(C4),
     Cancels = [inet:cancel_monitor(M4), inet:cancel_monitor(M4)],
     ok = gen_tcp:close(C4),
-    out("monitor_cancel", [Cancels, collect()]),
+    out("monitor_cancel", [Cancels, collect(quiet)]),
     {C5, _S5} = pair([{active, false}]),
     M5a = inet:monitor(C5),
     M5b = inet:monitor(C5),
     ok = gen_tcp:close(C5),
-    out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect()]).
+    out("monitor_cancel_after_close", [M5a =:= M5b, inet:cancel_monitor(M5a), collect({downs, 2})]).
 
 %% A close that waits for its queue leaves the port open until it is done:
 %% another process's recv gets what the peer sent, peername, sockname and
@@ -125,6 +154,9 @@ monitors() ->
 %% closed, and then the port is gone. The waits poll a process's state,
 %% which nothing sends word of.
 close_draining() ->
+    out("close_draining", try close_draining1() catch throw:Marker when is_atom(Marker) -> Marker end).
+
+close_draining1() ->
     {ok, L} = gen_tcp:listen(0, [{ip, {127,0,0,1}}, {active, false}, binary, {recbuf, 4096}]),
     {ok, Port} = inet:port(L),
     {ok, C} = gen_tcp:connect({127,0,0,1}, Port, [{active, false}, binary, {sndbuf, 4096},
@@ -137,28 +169,38 @@ close_draining() ->
     ok = gen_tcp:send(C, binary:copy(<<1>>, Size)),
     Self = self(),
     Closer = spawn(fun() -> Self ! {closed, gen_tcp:close(C)} end),
-    until(fun() -> process_info(Closer, current_function) =:=
-                       {current_function, {prim_inet, close_pend_loop, 3}} end),
-    Recv = case gen_tcp:recv(C, 0, 1000) of {ok, B} -> {ok, byte_size(B)}; E -> E end,
+    until(timeout_waiting_for_close, fun() -> waits_in(Closer, {prim_inet, close_pend_loop, 3}) end),
+    Recv = case gen_tcp:recv(C, 0, ?WAIT) of {ok, B} -> {ok, byte_size(B)}; E -> E end,
     Names = [element(1, inet:peername(C)), element(1, inet:sockname(C))],
     Stat = case inet:getstat(C, [send_pend]) of
                {ok, [{send_pend, N}]} when N > 0 -> ok;
                E2 -> E2
            end,
     Waiter = spawn(fun() -> Self ! {waited, gen_tcp:recv(C, 0)} end),
-    until(fun() -> process_info(Waiter, current_function) =:=
-                       {current_function, {prim_inet, recv0, 3}} end),
+    until(timeout_waiting_for_recv, fun() -> waits_in(Waiter, {prim_inet, recv0, 3}) end),
     read_n(S, Size),
-    Closed = receive {closed, R} -> R after 10000 -> close_hangs end,
-    Waited = receive {waited, W} -> W after 10000 -> recv_hangs end,
-    out("close_draining", [Recv, Names, Stat, Closed, Waited,
-                           element(1, inet:peername(C)), inet:getstat(C, [send_pend])]).
+    Closed = receive {closed, R} -> R after ?WAIT -> close_hangs end,
+    Waited = receive {waited, W} -> W after ?WAIT -> recv_hangs end,
+    [Recv, Names, Stat, Closed, Waited, element(1, inet:peername(C)), inet:getstat(C, [send_pend])].
 
-until(F) ->
+%% until(Marker, F) calls F a millisecond apart until it returns true; it
+%% throws Marker after ?WAIT ms.
+until(Marker, F) -> until(Marker, F, erlang:monotonic_time(millisecond) + ?WAIT).
+
+until(Marker, F, Deadline) ->
     case F() of
         true -> ok;
-        false -> timer:sleep(1), until(F)
+        false ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> throw(Marker);
+                false -> timer:sleep(1), until(Marker, F, Deadline)
+            end
     end.
+
+%% waits_in(P, MFA) reports whether P waits in a receive of function MFA:
+%% in prim_inet's close_pend_loop/3 and recv0/3, the request is made.
+waits_in(P, MFA) ->
+    process_info(P, [current_function, status]) =:= [{current_function, MFA}, {status, waiting}].
 
 %% Receives N bytes on S, and drops them.
 read_n(_, 0) -> ok;
@@ -266,7 +308,7 @@ echo_limits() ->
 echo_limit(Type, Bin) ->
     {C, S} = pair([binary, {active, false}, {packet, Type}, {packet_size, 10}]),
     ok = gen_tcp:send(S, Bin),
-    Result = case gen_tcp:recv(C, 0, 1000) of
+    Result = case gen_tcp:recv(C, 0, ?WAIT) of
                  {ok, Got} when Type =:= raw -> byte_size(Got);
                  {ok, _} -> ok;
                  Error -> Error
