@@ -15,6 +15,7 @@ import (
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
 // tlsEcho is a Handler that echoes each line over TLS.
@@ -154,5 +155,68 @@ func TestTLSPeerCertInHandler(t *testing.T) {
 	must(t, err)
 	if got != "client\n" {
 		t.Fatalf("the handler saw %q", got)
+	}
+}
+
+// A slow handshake holds no acceptor: with N acceptors and N+1 clients
+// that never speak, a TLS client (or, with ProxyHeader, one that sends
+// its header) is served before any of the silent ones times out. Stop
+// then cuts the pending handshakes: each one's socket closes and its
+// AcceptErrorEvent says closed.
+func TestSlowHandshakeHoldsNoAcceptor(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	const acceptors = 2
+	for _, tc := range []struct {
+		name  string
+		opts  ListenerOptions
+		op    string
+		serve func(t *testing.T, pl *pool)
+	}{
+		{"tls", ListenerOptions{}, "handshake", func(t *testing.T, pl *pool) {
+			c := tlsDial(t, pl, p)
+			_, err := c.Write([]byte("hi\n"))
+			must(t, err)
+			got, err := bufio.NewReader(c).ReadString('\n')
+			must(t, err)
+			if got != "hi\n" {
+				t.Fatalf("echo %q", got)
+			}
+		}},
+		{"proxy", ListenerOptions{ProxyHeader: true}, "proxy_header", func(t *testing.T, pl *pool) {
+			c := pl.dial(t)
+			_, err := c.Write(append(header(t, proxyV1), "hi\n"...))
+			must(t, err)
+			readBack(t, c, "hi\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.NumAcceptors, opts.HandshakeTimeout = acceptors, time.Minute
+			var pl *pool
+			if opts.ProxyHeader {
+				opts.SocketOptions = []socket.Option{socket.Packet(framing.Line)}
+				pl, _ = proxyPool(t, opts)
+			} else {
+				pl = tlsPool(t, p, opts)
+			}
+			var silent []net.Conn
+			for range acceptors + 1 {
+				silent = append(silent, pl.dial(t))
+			}
+			pl.ev.waitN(t, "accept", acceptors+1)
+			tc.serve(t, pl)
+			pl.ev.wait(t, "conn_start")
+			pl.ev.none(t, "accept_error")
+			must(t, pl.l.Stop())
+			for _, e := range pl.ev.waitN(t, "accept_error", acceptors+1) {
+				var se *supervisor.Error
+				if !errors.As(e.err, &se) || se.Op != tc.op || !errors.Is(se.Err, socket.ErrClosed) {
+					t.Fatalf("accept_error %v, want %s: closed", e.err, tc.op)
+				}
+			}
+			for _, c := range silent {
+				testkit.PeerClosed(t, c)
+			}
+		})
 	}
 }
