@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 )
@@ -147,4 +149,88 @@ func TestSNIHosts(t *testing.T) {
 	r := testkit.Recv(t, ch, "the handshake")
 	must(t, r.err)
 	r.s.Close()
+}
+
+// A paused handshake whose time runs out as HandshakeContinue is called
+// fails, and HandshakeContinue answers an error: the handshake ends
+// (here held at its end by a hook) before HandshakeContinue can take it.
+func TestHandshakeContinueAtTimeout(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
+	defer l.Close()
+	ending, release := make(chan error, 1), make(chan struct{})
+	testHookFinish = func(s *Socket, err error) {
+		if err != nil && s.hs.hello != nil { // the paused server's
+			ending <- err
+			<-release
+		}
+	}
+	defer func() { testHookFinish = nil }()
+	ch := make(chan error, 1)
+	go func() {
+		_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
+		ch <- err
+	}()
+	s, err := l.TransportAccept(srv, testkit.WaitBound)
+	must(t, err)
+	must(t, s.Handshake(50*time.Millisecond))
+	if err := testkit.Recv(t, ending, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrTimeout) {
+		t.Fatalf("the paused handshake ended with %v, want timeout", err)
+	}
+	err = s.HandshakeContinue(testkit.WaitBound)
+	close(release)
+	if err == nil {
+		t.Fatal("HandshakeContinue of a handshake that timed out succeeded")
+	}
+	if err := testkit.Result(t, "the client", ch); err == nil {
+		t.Fatal("the client's handshake succeeded")
+	}
+}
+
+// A paused handshake with no deadline ends by itself when its socket
+// closes: its owner stops, or the socket underneath is closed. Its
+// goroutine is gone (leaktest), the client's handshake fails, and so
+// does a HandshakeContinue after that.
+func TestHandshakeHelloSocketCloses(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	for _, tc := range []struct {
+		name string
+		end  func(s *Socket, owner proc)
+	}{
+		{"owner stops", func(_ *Socket, owner proc) { owner.Close() }},
+		{"socket closed", func(s *Socket, _ proc) { s.Socket().Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			leaktest.Check(t)
+			ended := make(chan error, 1)
+			testHookFinish = func(s *Socket, err error) {
+				if s.hs.hello != nil { // the paused server's
+					ended <- err
+				}
+			}
+			defer func() { testHookFinish = nil }()
+			srv, cli, owner := newProc(t), newProc(t), newProc(t)
+			l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
+			defer l.Close()
+			ch := make(chan error, 1)
+			go func() {
+				_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
+				ch <- err
+			}()
+			s, err := l.TransportAccept(owner, testkit.WaitBound)
+			must(t, err)
+			must(t, s.Handshake(socket.Infinity))
+			tc.end(s, owner)
+			if err := testkit.Recv(t, ended, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrClosed) {
+				t.Fatalf("the paused handshake ended with %v, want closed", err)
+			}
+			if err := testkit.Result(t, "the client", ch); err == nil {
+				t.Fatal("the client's handshake succeeded")
+			}
+			if err := s.HandshakeContinue(testkit.WaitBound); err == nil {
+				t.Fatal("HandshakeContinue after the socket closed succeeded")
+			}
+		})
+	}
 }

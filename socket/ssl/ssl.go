@@ -60,10 +60,10 @@ type handshake struct {
 	state int // hsNone, hsRunning, hsPaused, hsDone, hsFailed
 	err   error
 
-	// HandshakeHello's pause: the hello, then the options to go on with
-	// (nil: cancel), then the result.
-	hello    chan *tls.ClientHelloInfo
-	resume   chan *tls.Config
+	// HandshakeHello's pause: the word that the hello is there, then
+	// what to go on with, then the result.
+	hello    chan struct{}
+	resume   chan resumption
 	result   chan error
 	info     *tls.ClientHelloInfo
 	deadline time.Time       // the paused handshake's (zero: none)
@@ -237,6 +237,9 @@ func (s *Socket) finish(err error) error {
 	conn := s.w.hs
 	conn.SetDeadline(time.Time{}) // stops its timers
 	s.w.hs = nil
+	if testHookFinish != nil {
+		testHookFinish(s, err) // crypto/tls's, as it is
+	}
 	if err == nil {
 		err = layer.Attach(s.sock, (*tlsLayer)(s))
 	}
@@ -253,6 +256,10 @@ func (s *Socket) finish(err error) error {
 	s.hs.mu.Unlock()
 	return nil
 }
+
+// testHookFinish, when a test sets it, is called by finish once the
+// handshake's conn is let go, before its result is known.
+var testHookFinish func(s *Socket, err error)
 
 // fail closes the socket of a handshake that failed with err.
 func (s *Socket) fail(err error) {
@@ -318,7 +325,7 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 // paused is cancelled (HandshakeCancel).
 func (s *Socket) Close() error {
 	if s.hs != nil && s.paused() == nil {
-		s.resume(nil)
+		s.resume(resumption{})
 	}
 	return s.sock.Close()
 }
