@@ -11,6 +11,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"golang.org/x/sys/unix"
 )
@@ -303,6 +304,13 @@ func HandshakeHello() Option {
 		cf.pauseHello = true
 		return nil
 	}}
+}
+
+func init() {
+	tlspool.PausesHello = func(opt any) bool {
+		o, ok := opt.(Option)
+		return ok && o.name == "handshake" && o.value == "hello"
+	}
 }
 
 // config is what the options make: crypto/tls's configuration, and the

@@ -18,6 +18,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
@@ -105,7 +106,8 @@ type ListenerOptions struct {
 	// receives through TLS: its owner gets *ssl.SSL, *ssl.Closed,
 	// *ssl.Error and *ssl.Passive, which a HandlerProtocol's Conn takes
 	// as it takes TCP's. A bad certificate or key file fails the listen,
-	// naming the file.
+	// naming the file. ssl.HandshakeHello is refused: the pool runs each
+	// handshake to its end, and would hand off sockets no one continues.
 	TLS []ssl.Option
 	// ProxyHeader makes the listener read a PROXY protocol header, version
 	// 1 or 2 (package inet/proxyproto), at the start of each connection,
@@ -164,6 +166,11 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	}
 	if o.NumConnsSups == 0 {
 		o.NumConnsSups = o.NumAcceptors
+	}
+	for _, opt := range o.TLS {
+		if tlspool.PausesHello(opt) {
+			return bad("TLS", "ssl.HandshakeHello()", "must not pause the handshake: the pool runs each to its end, with no one to continue it (ssl.SNIHosts picks a certificate by SNI name)")
+		}
 	}
 	if o.HandshakeTimeout < 0 {
 		return bad("HandshakeTimeout", o.HandshakeTimeout, "must not be negative (0 means 5s)")

@@ -220,3 +220,20 @@ func TestSlowHandshakeHoldsNoAcceptor(t *testing.T) {
 		})
 	}
 }
+
+// ssl.HandshakeHello pauses each handshake for a handshake_continue that
+// an acceptor pool has no one to make: StartListener refuses it, naming
+// it.
+func TestTLSHandshakeHelloRefused(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	leaktest.Check(t)
+	sys := testSystem(slog.New(make(records, 100)))
+	_, err := StartListener(sys.Root, HandlerProtocol(func() Handler { return tlsEcho{} }), ListenerOptions{
+		Addr: "127.0.0.1:0",
+		TLS:  []ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey), ssl.HandshakeHello()},
+	})
+	var ie *supervisor.InvalidError
+	if !errors.As(err, &ie) || ie.Field != "ListenerOptions.TLS" || !strings.Contains(err.Error(), "HandshakeHello") {
+		t.Fatalf("StartListener: %v, want an option error naming ListenerOptions.TLS and HandshakeHello", err)
+	}
+}
