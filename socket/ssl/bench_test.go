@@ -86,7 +86,7 @@ func otpnetTLSServer() (string, func(), error) {
 	props := actor.PropsFromProducer(func() actor.Actor { return tlsEchoActor{} }, otpactor.WithOwnerMailbox())
 	go func() {
 		for {
-			s, err := l.TransportAccept(acceptor, Infinity)
+			s, err := l.TransportAccept(acceptor, socket.Infinity)
 			if err != nil {
 				return
 			}

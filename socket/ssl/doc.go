@@ -12,7 +12,7 @@
 //	ssl:close(S), ssl:shutdown(S, How)       s.Close(), s.Shutdown(how)
 //	ssl:setopts(S, Opts), getopts            s.SetOpts(socket opts...), s.GetOpts(names...)
 //	ssl:controlling_process(S, Pid)          s.ControllingProcess(self, pid)
-//	ssl:peername(S), ssl:sockname(S)         s.PeerName(), s.SockName()
+//	ssl:peername(S), ssl:sockname(S)         s.Peername(), s.Sockname()
 //	ssl:peercert(S)                          s.PeerCert() (*x509.Certificate)
 //	ssl:connection_information(S)            s.ConnectionInformation()
 //	ssl:negotiated_protocol(S)               s.NegotiatedProtocol()
@@ -31,6 +31,16 @@
 //	    alpn_preferred_protocols
 //	{reuse_sessions, B}                      ssl.ReuseSessions(b)
 //	gen_tcp and inet options                 ssl.SocketOptions(socket.Packet(...), socket.Active(...), ...)
+//
+// A server needs a certificate and its key: PEM files (CertFile,
+// KeyFile) from a CA, or for a test server a self-signed pair made by
+//
+//	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+//	    -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
+//	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1
+//
+// which a client then trusts with CACertFile("cert.pem"); or made in Go
+// with crypto/x509, as the package's example does (Certificates, CACerts).
 //
 // Each message is a socket.Message whose From is the socket underneath
 // (Socket), so that s.Match, a Process's selective receive and a type
@@ -72,8 +82,7 @@
 //     underneath, passive and raw: the active mode and packet type given
 //     to Listen are its connections'.
 //   - OTP's connection_information gives the cipher suite as a map of its
-//     parts; here it is crypto/tls's name, with crypto/tls's whole
-//     ConnectionState beside it.
+//     parts; here it is crypto/tls's name.
 //   - ssl:getstat counts the bytes on the wire, records and all, here as
 //     there (Socket().GetStat()).
 package ssl

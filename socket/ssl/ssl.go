@@ -13,13 +13,11 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/internal/layer"
 	"golang.org/x/sys/unix"
 )
-
-// Infinity is a timeout that never passes, socket.Infinity.
-const Infinity = socket.Infinity
 
 var (
 	// ErrNoPeerCert is {error, no_peercert}: the peer sent no
@@ -124,23 +122,31 @@ func (s *Socket) TransportAccept(c socket.Caller, timeout time.Duration) (*Socke
 	if err != nil {
 		return nil, err
 	}
-	return s.Accepted(cs)
+	return s.accepted(cs)
 }
 
-// Accepted returns the TLS socket of s, a connection accepted on the
+// accepted returns the TLS socket of s, a connection accepted on the
 // socket underneath the listening TLS socket l (Socket) by socket's
-// Accept or AsyncAccept, as an acceptor pool accepts: TransportAccept's
-// answer, its handshake to come. Its owner is s's.
-func (l *Socket) Accepted(s *socket.Socket) (*Socket, error) {
-	if l.cf == nil || l.hs != nil || s == nil {
+// Accept or AsyncAccept, as an acceptor pool accepts
+// (tlspool.Accepted): TransportAccept's answer, its handshake to come.
+// Its owner is s's.
+func (l *Socket) accepted(s *socket.Socket) (*Socket, error) {
+	if l == nil || l.cf == nil || l.hs != nil || s == nil {
 		return nil, &inet.Error{Op: "transport_accept", Err: unix.EINVAL}
 	}
 	return &Socket{sock: s, cf: l.cf, hs: &handshake{}}, nil
 }
 
+func init() {
+	tlspool.Accepted = func(l any, s *socket.Socket) (tlspool.Handshaker, error) {
+		ls, _ := l.(*Socket)
+		return ls.accepted(s)
+	}
+}
+
 // Handshake is ssl:handshake(Socket, Timeout): the server's side of the
 // handshake of a socket from TransportAccept, on the caller's goroutine,
-// for at most timeout (Infinity: no limit). When it is done the socket
+// for at most timeout (socket.Infinity: no limit). When it is done the socket
 // takes the active mode and packet options given to Listen, and is a port
 // as any other; when it fails (timeout, closed, an *Alert) the socket is
 // closed: nothing of it is left, no goroutine, no fd. With HandshakeHello
@@ -180,7 +186,7 @@ func Connect(c socket.Caller, host string, port int, timeout time.Duration, opts
 		cf.tls = cfg
 	}
 	s := &Socket{sock: sock, cf: cf, hs: &handshake{}}
-	left := Infinity
+	left := socket.Infinity
 	if !deadline.IsZero() {
 		left = max(time.Until(deadline), 0)
 	}
@@ -356,11 +362,11 @@ func (s *Socket) ControllingProcess(c socket.Caller, newOwner *actor.PID) error 
 // Match reports whether msg is a message of s (socket.Socket.Match).
 func (s *Socket) Match(msg any) bool { return s.sock.Match(msg) }
 
-// PeerName is ssl:peername(Socket).
-func (s *Socket) PeerName() (netip.AddrPort, error) { return s.sock.Peername() }
+// Peername is ssl:peername(Socket).
+func (s *Socket) Peername() (netip.AddrPort, error) { return s.sock.Peername() }
 
-// SockName is ssl:sockname(Socket).
-func (s *Socket) SockName() (netip.AddrPort, error) { return s.sock.Sockname() }
+// Sockname is ssl:sockname(Socket).
+func (s *Socket) Sockname() (netip.AddrPort, error) { return s.sock.Sockname() }
 
 // PeerCert is ssl:peercert(Socket): the peer's certificate, decoded;
 // ErrNoPeerCert when it sent none.
@@ -401,8 +407,6 @@ type ConnectionInfo struct {
 	NegotiatedProtocol string
 	// SessionResumption is true when the session was resumed.
 	SessionResumption bool
-	// State is crypto/tls's whole state of the connection.
-	State tls.ConnectionState
 }
 
 // ConnectionInformation is ssl:connection_information(Socket).
@@ -417,6 +421,5 @@ func (s *Socket) ConnectionInformation() (ConnectionInfo, error) {
 		SNIHostname:        st.ServerName,
 		NegotiatedProtocol: st.NegotiatedProtocol,
 		SessionResumption:  st.DidResume,
-		State:              st,
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/supervisor"
 )
 
@@ -51,7 +52,7 @@ func (a *acceptor) runHandshake(h *handoff) {
 		}
 	}
 	if a.tls != nil {
-		ts, err := a.tls.Accepted(h.sock)
+		ts, err := tlspool.Accepted(a.tls, h.sock)
 		if err == nil {
 			err = ts.Handshake(max(time.Until(deadline), 0))
 		}
