@@ -41,6 +41,10 @@ func (a *Alert) Error() string {
 // Unwrap returns the error of crypto/tls.
 func (a *Alert) Unwrap() error { return a.Err }
 
+// Reason returns the alert's name, Description: what inet.Reason gives
+// for an error with an *Alert in its chain.
+func (a *Alert) Reason() string { return a.Description }
+
 // alertNames are the alerts' names, Erlang's atoms (ssl_alert.erl).
 var alertNames = map[uint8]string{
 	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",

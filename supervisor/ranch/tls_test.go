@@ -237,3 +237,31 @@ func TestTLSHandshakeHelloRefused(t *testing.T) {
 		t.Fatalf("StartListener: %v, want an option error naming ListenerOptions.TLS and HandshakeHello", err)
 	}
 }
+
+// A handshake that fails is logged as Ranch treats it, quietly (debug),
+// with its reason, the alert's name for an alert; not as an accept that
+// failed, and with no back-off, since none happens.
+func TestTLSHandshakeFailureLog(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	// Time enough for a whole handshake under the race detector.
+	pl := tlsPool(t, p, ListenerOptions{NumAcceptors: 1, HandshakeTimeout: time.Second})
+	// A client that does not trust the server's certificate: it sends
+	// bad_certificate.
+	c := tls.Client(pl.dial(t), &tls.Config{ServerName: "localhost"})
+	if err := c.Handshake(); err == nil {
+		t.Fatal("a client that trusts nothing finished its handshake")
+	}
+	c.Close()
+	pl.ev.wait(t, "accept_error")
+	silent := pl.dial(t)
+	pl.ev.wait(t, "accept_error")
+	silent.Close()
+	for _, want := range []string{"DEBUG TLS handshake failed reason=bad_certificate", "DEBUG TLS handshake failed reason=timeout"} {
+		if !pl.log.Has(want) {
+			t.Errorf("no %q in the log: %q", want, pl.log.Lines())
+		}
+	}
+	if n := pl.log.Count("accept rate"); n != 0 {
+		t.Errorf("a failed handshake logged as a failed accept: %q", pl.log.Lines())
+	}
+}
