@@ -93,6 +93,12 @@ func alertOf(err error) error {
 		}
 		return err
 	}
+	if msg := err.Error(); strings.Contains(msg, "received unexpected handshake message") || strings.Contains(msg, "too many non-advancing records") {
+		// crypto/tls sent unexpected_message and returns a plain error:
+		// a handshake message out of place, as a client's renegotiation
+		// (a ClientHello after the handshake), which it refuses.
+		return &Alert{Description: "unexpected_message", Code: 10, Err: err}
+	}
 	if strings.Contains(err.Error(), "client didn't provide a certificate") {
 		// crypto/tls sent certificate_required (bad_certificate in TLS
 		// 1.2) and returns a plain error.

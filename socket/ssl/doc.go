@@ -76,6 +76,14 @@
 //   - Alerts are crypto/tls's: for a certificate it refuses it sends
 //     bad_certificate where OTP sends unknown_ca or certificate_expired;
 //     the *Alert this end gets names the reason as OTP does.
+//   - Renegotiation (TLS 1.2) is refused, as crypto/tls refuses it: a
+//     client's renegotiation, which OTP 25's server allows by default
+//     ({client_renegotiation, true}), is answered with unexpected_message
+//     and ends the connection, its owner getting an *Error whose Reason
+//     is that *Alert (OTP's client answers {error, closed}); a server's
+//     request (HelloRequest) is answered no_renegotiation, and there is no
+//     ssl:renegotiate. TLS 1.3 has no renegotiation; its key updates
+//     (ssl:update_keys) are answered.
 //   - OTP's ssl runs a process per connection, which can be sent to; here
 //     the port is the connection, and its owner gets its messages
 //     directly. GetOpts of a listening socket answers for the socket
