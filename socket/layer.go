@@ -32,6 +32,14 @@ func init() {
 		return s.layerOf()
 	}
 	layer.OnExit = onExit
+	layer.CheckOptions = func(opts any) error {
+		for _, o := range opts.([]Option) {
+			if err := checkValue(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // onExit is layer.OnExit.

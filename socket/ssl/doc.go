@@ -86,9 +86,18 @@
 //     (ssl:update_keys) are answered.
 //   - OTP's ssl runs a process per connection, which can be sent to; here
 //     the port is the connection, and its owner gets its messages
-//     directly. GetOpts of a listening socket answers for the socket
-//     underneath, passive and raw: the active mode and packet type given
-//     to Listen are its connections'.
+//     directly.
+//   - Options, as in OTP 25: SetOpts and GetOpts of a listening socket
+//     set and answer the active mode and packet options its connections
+//     take after their handshake (the socket underneath stays passive and
+//     raw), and the others act on that socket; a connection takes the
+//     listener's options as they are when it is accepted, as OTP's
+//     transport_accept copies them. Before its handshake an accepted
+//     socket answers ErrNotsupOnTransportAcceptSocket. OTP answers a
+//     listener's getopts in its own order, here in the order asked for;
+//     the socket underneath (Socket) can still be set directly, which
+//     OTP has no way to do, and its active or packet options set before
+//     the handshake break it.
 //   - OTP's connection_information gives the cipher suite as a map of its
 //     parts; here it is crypto/tls's name.
 //   - ssl:getstat counts the bytes on the wire, records and all, here as

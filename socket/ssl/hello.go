@@ -132,7 +132,7 @@ func (s *Socket) HandshakeContinue(timeout time.Duration, opts ...Option) error 
 		s.resume(resumption{})
 		return err
 	}
-	s.hs.post = cf.post
+	s.hs.post = append(cf.post, s.hs.post...) // first wins: these, then the listener's
 	r := resumption{cfg: cf.tls}
 	if timeout >= 0 {
 		r.deadline = time.Now().Add(timeout)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ var (
 	// ErrNotHandshaken means that the socket's handshake is not done:
 	// Send, Recv and the TLS information wait for Handshake.
 	ErrNotHandshaken = errors.New("handshake not done")
+	// ErrNotsupOnTransportAcceptSocket is OTP's
+	// {error, notsup_on_transport_accept_socket}: SetOpts and GetOpts of
+	// a socket whose handshake (after TransportAccept) is not done.
+	ErrNotsupOnTransportAcceptSocket = errors.New("notsup_on_transport_accept_socket")
 )
 
 // Socket is a TLS socket, OTP's sslsocket(): a listening socket, or a
@@ -134,7 +139,7 @@ func (l *Socket) accepted(s *socket.Socket) (*Socket, error) {
 	if l == nil || l.cf == nil || l.hs != nil || s == nil {
 		return nil, &inet.Error{Op: "transport_accept", Err: unix.EINVAL}
 	}
-	return &Socket{sock: s, cf: l.cf, hs: &handshake{}}, nil
+	return &Socket{sock: s, cf: l.cf, hs: &handshake{post: l.cf.listenerOpts()}}, nil
 }
 
 func init() {
@@ -342,14 +347,74 @@ func (s *Socket) Shutdown(how socket.How) error { return s.sock.Shutdown(how) }
 
 // SetOpts is ssl:setopts(Socket, Options) for the gen_tcp and inet
 // options, which act as on a TCP socket (socket.SetOpts), on the
-// decrypted stream.
-func (s *Socket) SetOpts(opts ...socket.Option) error { return s.sock.SetOpts(opts...) }
+// decrypted stream. On a listening socket, as in OTP 25, the active mode
+// and the packet options (packet, packet_size, line_delimiter) are kept
+// for its connections, which take them once their handshake is done
+// (those accepted from then on), and the others act on the socket
+// underneath. Before its handshake a socket from TransportAccept answers
+// ErrNotsupOnTransportAcceptSocket.
+func (s *Socket) SetOpts(opts ...socket.Option) error {
+	if err := s.beforeHandshake("setopts"); err != nil {
+		return err
+	}
+	if s.hs != nil || s.cf == nil {
+		return s.sock.SetOpts(opts...)
+	}
+	var post, tcp []socket.Option
+	for _, o := range opts {
+		if slices.Contains(postNames, o.Name()) {
+			post = append(post, o)
+		} else {
+			tcp = append(tcp, o)
+		}
+	}
+	if err := layer.CheckOptions(post); err != nil {
+		return err
+	}
+	if len(tcp) > 0 {
+		if err := s.sock.SetOpts(tcp...); err != nil {
+			return err
+		}
+	}
+	s.cf.setListenerOpts(post)
+	return nil
+}
 
 // GetOpts is ssl:getopts(Socket, Names) for the gen_tcp and inet options.
-// A listening socket answers for its socket, which is passive and raw:
-// the active mode and packet type given to Listen are its connections'.
+// A listening socket answers the active mode and packet options its
+// connections take (given to Listen or set by SetOpts), and the others
+// of the socket underneath. Before its handshake a socket from
+// TransportAccept answers ErrNotsupOnTransportAcceptSocket.
 func (s *Socket) GetOpts(names ...socket.OptName) ([]socket.Option, error) {
-	return s.sock.GetOpts(names...)
+	if err := s.beforeHandshake("getopts"); err != nil {
+		return nil, err
+	}
+	opts, err := s.sock.GetOpts(names...)
+	if err != nil || s.hs != nil || s.cf == nil {
+		return opts, err
+	}
+	post := s.cf.postOpts(s.cf.listenerOpts())
+	for i, o := range opts {
+		if j := slices.IndexFunc(post, func(p socket.Option) bool { return p.Name() == o.Name() }); j >= 0 {
+			opts[i] = post[j]
+		}
+	}
+	return opts, nil
+}
+
+// beforeHandshake reports ErrNotsupOnTransportAcceptSocket for a socket
+// whose handshake is not done, nil for any other.
+func (s *Socket) beforeHandshake(op string) error {
+	if s.hs == nil {
+		return nil
+	}
+	s.hs.mu.Lock()
+	defer s.hs.mu.Unlock()
+	switch s.hs.state {
+	case hsNone, hsRunning, hsPaused:
+		return &inet.Error{Op: op, Err: ErrNotsupOnTransportAcceptSocket}
+	}
+	return nil
 }
 
 // ControllingProcess is ssl:controlling_process(Socket, Pid): as
