@@ -151,39 +151,58 @@ func TestSNIHosts(t *testing.T) {
 	r.s.Close()
 }
 
-// A paused handshake whose time runs out as HandshakeContinue is called
-// fails, and HandshakeContinue answers an error: the handshake ends
-// (here held at its end by a hook) before HandshakeContinue can take it.
-func TestHandshakeContinueAtTimeout(t *testing.T) {
-	p := testkit.NewPKI(t, false)
-	srv, cli := newProc(t), newProc(t)
-	l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
+// pausedServer is a connection accepted by owner on a listener with
+// HandshakeHello, its handshake with timeout paused at the hello of a
+// client of cli, whose Connect's result comes on client.
+func pausedServer(t *testing.T, p *testkit.PKI, owner, cli proc, timeout time.Duration) (s *Socket, client <-chan error) {
+	t.Helper()
+	l, port := listenLo(t, newProc(t), serverOpts(p, HandshakeHello())...)
 	defer l.Close()
-	ending, release := make(chan error, 1), make(chan struct{})
-	testHookFinish = func(s *Socket, err error) {
-		if err != nil && s.hs.hello != nil { // the paused server's
-			ending <- err
-			<-release
-		}
-	}
-	defer func() { testHookFinish = nil }()
 	ch := make(chan error, 1)
 	go func() {
 		_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
 		ch <- err
 	}()
-	s, err := l.TransportAccept(srv, testkit.WaitBound)
+	s, err := l.TransportAccept(owner, testkit.WaitBound)
 	must(t, err)
-	must(t, s.Handshake(50*time.Millisecond))
+	must(t, s.Handshake(timeout))
+	return s, ch
+}
+
+// pausedEnd tells the end of a paused handshake that failed, with
+// crypto/tls's error, and holds it there until release is closed (nil:
+// not at all), until the test ends.
+func pausedEnd(t *testing.T, release <-chan struct{}) <-chan error {
+	ended := make(chan error, 1)
+	testHookFinish = func(s *Socket, err error) {
+		if err != nil && s.hs.hello != nil { // the paused server's
+			ended <- err
+			if release != nil {
+				<-release
+			}
+		}
+	}
+	t.Cleanup(func() { testHookFinish = nil })
+	return ended
+}
+
+// A paused handshake whose time runs out as HandshakeContinue is called
+// fails, and HandshakeContinue answers an error: the handshake ends
+// (here held at its end by a hook) before HandshakeContinue can take it.
+func TestHandshakeContinueAtTimeout(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	release := make(chan struct{})
+	ending := pausedEnd(t, release)
+	s, client := pausedServer(t, p, newProc(t), newProc(t), 50*time.Millisecond)
 	if err := testkit.Recv(t, ending, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrTimeout) {
 		t.Fatalf("the paused handshake ended with %v, want timeout", err)
 	}
-	err = s.HandshakeContinue(testkit.WaitBound)
+	err := s.HandshakeContinue(testkit.WaitBound)
 	close(release)
 	if err == nil {
 		t.Fatal("HandshakeContinue of a handshake that timed out succeeded")
 	}
-	if err := testkit.Result(t, "the client", ch); err == nil {
+	if err := testkit.Result(t, "the client", client); err == nil {
 		t.Fatal("the client's handshake succeeded")
 	}
 }
@@ -203,29 +222,14 @@ func TestHandshakeHelloSocketCloses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leaktest.Check(t)
-			ended := make(chan error, 1)
-			testHookFinish = func(s *Socket, err error) {
-				if s.hs.hello != nil { // the paused server's
-					ended <- err
-				}
-			}
-			defer func() { testHookFinish = nil }()
-			srv, cli, owner := newProc(t), newProc(t), newProc(t)
-			l, port := listenLo(t, srv, serverOpts(p, HandshakeHello())...)
-			defer l.Close()
-			ch := make(chan error, 1)
-			go func() {
-				_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
-				ch <- err
-			}()
-			s, err := l.TransportAccept(owner, testkit.WaitBound)
-			must(t, err)
-			must(t, s.Handshake(socket.Infinity))
+			ended := pausedEnd(t, nil)
+			owner := newProc(t)
+			s, client := pausedServer(t, p, owner, newProc(t), socket.Infinity)
 			tc.end(s, owner)
 			if err := testkit.Recv(t, ended, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrClosed) {
 				t.Fatalf("the paused handshake ended with %v, want closed", err)
 			}
-			if err := testkit.Result(t, "the client", ch); err == nil {
+			if err := testkit.Result(t, "the client", client); err == nil {
 				t.Fatal("the client's handshake succeeded")
 			}
 			if err := s.HandshakeContinue(testkit.WaitBound); err == nil {

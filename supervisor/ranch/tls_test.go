@@ -100,14 +100,17 @@ func TestTLSFailedHandshakeFreesSlot(t *testing.T) {
 		testkit.PeerClosed(t, bad)
 		bad.Close()
 	}
+	tlsEchoed(t, pl, p)
+}
+
+// tlsEchoed checks that a TLS client of the pool is served: its line
+// comes back.
+func tlsEchoed(t *testing.T, pl *pool, p *testkit.PKI) {
+	t.Helper()
 	c := tlsDial(t, pl, p)
 	_, err := c.Write([]byte("hi\n"))
 	must(t, err)
-	got, err := bufio.NewReader(c).ReadString('\n')
-	must(t, err)
-	if got != "hi\n" {
-		t.Fatalf("echo %q", got)
-	}
+	readBack(t, c, "hi\n")
 }
 
 // A certificate file that cannot be read fails StartListener, naming it.
@@ -172,16 +175,7 @@ func TestSlowHandshakeHoldsNoAcceptor(t *testing.T) {
 		op    string
 		serve func(t *testing.T, pl *pool)
 	}{
-		{"tls", ListenerOptions{}, "handshake", func(t *testing.T, pl *pool) {
-			c := tlsDial(t, pl, p)
-			_, err := c.Write([]byte("hi\n"))
-			must(t, err)
-			got, err := bufio.NewReader(c).ReadString('\n')
-			must(t, err)
-			if got != "hi\n" {
-				t.Fatalf("echo %q", got)
-			}
-		}},
+		{"tls", ListenerOptions{}, "handshake", func(t *testing.T, pl *pool) { tlsEchoed(t, pl, p) }},
 		{"proxy", ListenerOptions{ProxyHeader: true}, "proxy_header", func(t *testing.T, pl *pool) {
 			c := pl.dial(t)
 			_, err := c.Write(append(header(t, proxyV1), "hi\n"...))
