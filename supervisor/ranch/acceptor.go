@@ -267,7 +267,8 @@ func (a *acceptor) giveUp(ctx actor.Context, reason error) {
 // stopping leaves the acceptor's loop where it is: a slot taken and not
 // handed off goes back, a pending accept is cancelled, and a hand-off the
 // connection supervisor has not taken is abandoned. The holder closes, and
-// with it a socket it still holds.
+// with it the sockets it still holds, which cuts the pending handshakes;
+// it returns once their goroutines are gone (cutPending).
 func (a *acceptor) stopping() {
 	if a.timer == nil {
 		if a.hold != nil {
