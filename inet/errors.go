@@ -149,10 +149,19 @@ func (e *SendTimeoutError) Error() string {
 // Erlang's reason.
 func (e *SendTimeoutError) Is(target error) bool { return target == ErrTimeout }
 
+// reasoner is an error that names its own reason (Reason).
+type reasoner interface {
+	error
+	Reason() string
+}
+
 // Reason returns the Erlang atom of err's reason, as {error, Reason}
 // would carry it:
 //
 //   - "" for nil;
+//   - what the first error in err's chain that names its own reason (a
+//     Reason() string method: socket/ssl's *Alert, its alert's name, as
+//     "unknown_ca" in {tls_alert, {unknown_ca, Text}}) says;
 //   - the atom of this package's sentinel errors ("closed", "timeout",
 //     "nxdomain", ...) found in err's chain, "timeout" for a
 //     *SendTimeoutError;
@@ -169,6 +178,10 @@ func (e *SendTimeoutError) Is(target error) bool { return target == ErrTimeout }
 func Reason(err error) string {
 	if err == nil {
 		return ""
+	}
+	var r reasoner
+	if errors.As(err, &r) {
+		return r.Reason()
 	}
 	for _, s := range reasonSentinels {
 		if errors.Is(err, s) {

@@ -148,6 +148,7 @@ func TestReason(t *testing.T) {
 		{context.DeadlineExceeded, "timeout"},
 		{context.Canceled, "unknown"},
 		{errors.New("closed"), "unknown"}, // another package's error, even with that text
+		{&Error{Op: "handshake", Err: namedReason{}}, "unknown_ca"},
 	}
 	for _, tt := range tests {
 		if got := Reason(tt.err); got != tt.want {
@@ -223,3 +224,10 @@ func TestFormatError(t *testing.T) {
 		}
 	}
 }
+
+// namedReason is an error that names its own reason, as socket/ssl's
+// *Alert does.
+type namedReason struct{}
+
+func (namedReason) Error() string  { return "tls_alert: unknown_ca" }
+func (namedReason) Reason() string { return "unknown_ca" }

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"io"
+	"slices"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket/internal/layer"
@@ -29,6 +30,39 @@ func init() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.layerOf()
+	}
+	layer.OnExit = onExit
+	layer.CheckOptions = func(opts any) error {
+		for _, o := range opts.([]Option) {
+			if err := checkValue(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// onExit is layer.OnExit.
+func onExit(sa any, f func()) (stop func()) {
+	s := sa.(*Socket)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.exited {
+		f()
+		return func() {}
+	}
+	p := &f
+	x := s.extra()
+	x.onExit = append(x.onExit, p)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ext != nil {
+			if i := slices.Index(s.ext.onExit, p); i >= 0 {
+				s.ext.onExit = slices.Delete(s.ext.onExit, i, i+1)
+				s.tidyExt()
+			}
+		}
 	}
 }
 

@@ -188,8 +188,11 @@ func (s *Socket) takeMonitors() []*MonitorRef {
 	if s.ext == nil {
 		return nil
 	}
+	for _, f := range s.ext.onExit {
+		(*f)()
+	}
 	refs := s.ext.monitors
-	s.ext.monitors = nil
+	s.ext.monitors, s.ext.onExit = nil, nil
 	return refs
 }
 

@@ -99,6 +99,8 @@ type portExt struct {
 	// an alert) while decoded packets still wait in buf: the port tells
 	// it when it would read again (readMore), after them.
 	layerEnd error
+	// onExit are run when the port exits (layer.OnExit).
+	onExit []*func()
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -112,7 +114,7 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil || x.layer != nil {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil || x.layer != nil || len(x.onExit) > 0 {
 		return
 	}
 	s.ext = nil

@@ -41,6 +41,10 @@ func (a *Alert) Error() string {
 // Unwrap returns the error of crypto/tls.
 func (a *Alert) Unwrap() error { return a.Err }
 
+// Reason returns the alert's name, Description: what inet.Reason gives
+// for an error with an *Alert in its chain.
+func (a *Alert) Reason() string { return a.Description }
+
 // alertNames are the alerts' names, Erlang's atoms (ssl_alert.erl).
 var alertNames = map[uint8]string{
 	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",
@@ -88,6 +92,12 @@ func alertOf(err error) error {
 			return &Alert{Description: "protocol_version", Code: 70, Err: err}
 		}
 		return err
+	}
+	if msg := err.Error(); strings.Contains(msg, "received unexpected handshake message") || strings.Contains(msg, "too many non-advancing records") {
+		// crypto/tls sent unexpected_message and returns a plain error:
+		// a handshake message out of place, as a client's renegotiation
+		// (a ClientHello after the handshake), which it refuses.
+		return &Alert{Description: "unexpected_message", Code: 10, Err: err}
 	}
 	if strings.Contains(err.Error(), "client didn't provide a certificate") {
 		// crypto/tls sent certificate_required (bad_certificate in TLS

@@ -12,7 +12,7 @@
 //	ssl:close(S), ssl:shutdown(S, How)       s.Close(), s.Shutdown(how)
 //	ssl:setopts(S, Opts), getopts            s.SetOpts(socket opts...), s.GetOpts(names...)
 //	ssl:controlling_process(S, Pid)          s.ControllingProcess(self, pid)
-//	ssl:peername(S), ssl:sockname(S)         s.PeerName(), s.SockName()
+//	ssl:peername(S), ssl:sockname(S)         s.Peername(), s.Sockname()
 //	ssl:peercert(S)                          s.PeerCert() (*x509.Certificate)
 //	ssl:connection_information(S)            s.ConnectionInformation()
 //	ssl:negotiated_protocol(S)               s.NegotiatedProtocol()
@@ -32,6 +32,16 @@
 //	{reuse_sessions, B}                      ssl.ReuseSessions(b)
 //	gen_tcp and inet options                 ssl.SocketOptions(socket.Packet(...), socket.Active(...), ...)
 //
+// A server needs a certificate and its key: PEM files (CertFile,
+// KeyFile) from a CA, or for a test server a self-signed pair made by
+//
+//	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+//	    -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
+//	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1
+//
+// which a client then trusts with CACertFile("cert.pem"); or made in Go
+// with crypto/x509, as the package's example does (Certificates, CACerts).
+//
 // Each message is a socket.Message whose From is the socket underneath
 // (Socket), so that s.Match, a Process's selective receive and a type
 // switch on socket.Message take them as a TCP port's.
@@ -47,9 +57,18 @@
 // | http ...}, packet_size), active modes and passive Recv as a TCP
 // port's; Send encrypts under that lock too, and queues the records as a
 // TCP port queues its bytes, so that send_timeout, the watermarks and
-// delay_send weigh them. An established connection holds no goroutine and
-// no buffer when idle: what crypto/tls keeps for it is its state, a few
-// KiB. A key update or an alert that crypto/tls answers while the port
+// delay_send weigh them. An established connection holds no goroutine
+// when idle, and no buffer of the port's; what crypto/tls keeps for it is
+// its state and its buffer of records read (tls.Conn's rawInput, a
+// bytes.Buffer), which keeps the capacity of the largest record the
+// connection has read: a few hundred bytes after small records, 16 KiB
+// and more after one full 16 KiB record. crypto/tls has no way to let it
+// go (it is unexported, and reset, never shrunk), and only a fork of
+// crypto/tls could, so an idle connection that once read a full record
+// costs about 8 KB more: BenchmarkTLSIdle measured 10.6 KB of the
+// server's RSS per idle connection after a 64-byte echo, and 18.5 KB
+// after a 16 KiB one (crypto/tls's goroutine server: 30.9 and 39.8 KB).
+// A key update or an alert that crypto/tls answers while the port
 // reads is queued before any later Send. Close sends close_notify after
 // what Send queued; a peer's close_notify is Closed, after the packets
 // read before it. The owner link, exit_on_close, monitors and
@@ -66,14 +85,30 @@
 //   - Alerts are crypto/tls's: for a certificate it refuses it sends
 //     bad_certificate where OTP sends unknown_ca or certificate_expired;
 //     the *Alert this end gets names the reason as OTP does.
+//   - Renegotiation (TLS 1.2) is refused, as crypto/tls refuses it: a
+//     client's renegotiation, which OTP 25's server allows by default
+//     ({client_renegotiation, true}), is answered with unexpected_message
+//     and ends the connection, its owner getting an *Error whose Reason
+//     is that *Alert (OTP's client answers {error, closed}); a server's
+//     request (HelloRequest) is answered no_renegotiation, and there is no
+//     ssl:renegotiate. TLS 1.3 has no renegotiation; its key updates
+//     (ssl:update_keys) are answered.
 //   - OTP's ssl runs a process per connection, which can be sent to; here
 //     the port is the connection, and its owner gets its messages
-//     directly. GetOpts of a listening socket answers for the socket
-//     underneath, passive and raw: the active mode and packet type given
-//     to Listen are its connections'.
+//     directly.
+//   - Options, as in OTP 25: SetOpts and GetOpts of a listening socket
+//     set and answer the active mode and packet options its connections
+//     take after their handshake (the socket underneath stays passive and
+//     raw), and the others act on that socket; a connection takes the
+//     listener's options as they are when it is accepted, as OTP's
+//     transport_accept copies them. Before its handshake an accepted
+//     socket answers ErrNotsupOnTransportAcceptSocket. OTP answers a
+//     listener's getopts in its own order, here in the order asked for;
+//     the socket underneath (Socket) can still be set directly, which
+//     OTP has no way to do, and its active or packet options set before
+//     the handshake break it.
 //   - OTP's connection_information gives the cipher suite as a map of its
-//     parts; here it is crypto/tls's name, with crypto/tls's whole
-//     ConnectionState beside it.
+//     parts; here it is crypto/tls's name.
 //   - ssl:getstat counts the bytes on the wire, records and all, here as
 //     there (Socket().GetStat()).
 package ssl

@@ -160,3 +160,34 @@ func TestInteropErlangClientGoServer(t *testing.T) {
 		}
 	}
 }
+
+// An Erlang client that renegotiates (TLS 1.2, ssl:renegotiate/1) is
+// refused: crypto/tls sends unexpected_message, the client's
+// renegotiate fails, and the owner gets an *Error whose Reason is the
+// *Alert.
+func TestErlangRenegotiationRefused(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv := newProc(t)
+	l, port := listenLo(t, srv, serverOpts(p, SocketOptions(socket.Active(socket.Once)))...)
+	defer l.Close()
+	ch := serve(l, srv, testkit.WaitBound)
+	line := erltest.Lines(t, "testdata/ssl_renegotiate.escript", strconv.Itoa(port))
+	if got := line(); got != "connected" {
+		t.Fatalf("the escript said %q", got)
+	}
+	sv := testkit.Recv(t, ch, "the server's handshake")
+	must(t, sv.err)
+	defer sv.s.Close()
+	msg, err := srv.Receive(sv.s.Match, testkit.WaitBound)
+	must(t, err)
+	e, ok := msg.(*Error)
+	var a *Alert
+	if !ok || !errors.As(e.Reason, &a) || a.Description != "unexpected_message" {
+		t.Fatalf("the owner got %#v, want an *Error with the unexpected_message *Alert", msg)
+	}
+	// OTP 25 logs the alert (a notice) and answers closed, as it does
+	// against crypto/tls's own server.
+	if got := line(); got != "{error,closed}" {
+		t.Fatalf("ssl:renegotiate answered %s, want {error,closed}", got)
+	}
+}

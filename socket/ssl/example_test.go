@@ -1,24 +1,66 @@
 package ssl_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
-	"os"
+	"math/big"
+	"net"
 	"time"
 
 	"github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
-	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
 )
+
+// selfSigned makes a certificate for localhost and 127.0.0.1 that signs
+// itself, and a pool that trusts it. A server would rather read files
+// (ssl.CertFile, ssl.KeyFile), made for instance by
+//
+//	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+//	    -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost \
+//	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1
+//
+// with the client given cert.pem as its CA (ssl.CACertFile).
+func selfSigned() (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool, nil
+}
 
 // A TLS echo in {active, once} with {packet, 4}: ssl:listen,
 // transport_accept and handshake on one side, ssl:connect on the other,
 // and {ssl, S, Data} messages, as in Erlang.
 func Example() {
-	dir, _ := os.MkdirTemp("", "ssl-example")
-	defer os.RemoveAll(dir)
-	pki, err := testkit.MakePKI(dir, false) // a CA and a server certificate for localhost
+	cert, trusted, err := selfSigned()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -29,7 +71,7 @@ func Example() {
 	client, _ := actor.NewProcess(system)
 	defer client.Close()
 
-	l, err := ssl.Listen(server, 0, ssl.CertFile(pki.ServerCert), ssl.KeyFile(pki.ServerKey),
+	l, err := ssl.Listen(server, 0, ssl.Certificates(cert),
 		ssl.SocketOptions(socket.Packet(framing.Four), socket.Active(socket.Once)))
 	if err != nil {
 		fmt.Println(err)
@@ -50,7 +92,7 @@ func Example() {
 		s.Close()
 	}()
 
-	c, err := ssl.Connect(client, "localhost", port, 5*time.Second, ssl.CACertFile(pki.CAFile),
+	c, err := ssl.Connect(client, "localhost", port, 5*time.Second, ssl.CACerts(trusted),
 		ssl.SocketOptions(socket.Packet(framing.Four), socket.Active(socket.False)))
 	if err != nil {
 		fmt.Println(err)

@@ -256,3 +256,54 @@ func TestDataWithTheLastFlight(t *testing.T) {
 	}
 	testkit.InOrder(t, srv, isLine("first\n"), isLine("second\n"))
 }
+
+// As OTP 25's: SetOpts of a listening socket keeps the active mode and
+// packet options for its connections, which take them once their
+// handshake is done, and GetOpts answers them; before its handshake an
+// accepted socket answers SetOpts and GetOpts
+// notsup_on_transport_accept_socket, and its handshake is not harmed.
+func TestSetOptsListenerAndBeforeHandshake(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	srv, cli := newProc(t), newProc(t)
+	l, port := listenLo(t, srv, serverOpts(p)...)
+	defer l.Close()
+	must(t, l.SetOpts(socket.Active(socket.Once), socket.Packet(framing.Line), socket.Nodelay(true)))
+	opts, err := l.GetOpts(socket.OptActive, socket.OptPacket, socket.OptNodelay)
+	must(t, err)
+	if opts[0].Mode() != socket.Once || opts[1].Packet() != framing.Line || !opts[2].Bool() {
+		t.Fatalf("the listener's options: %v", opts)
+	}
+	if err := l.SetOpts(socket.Packet(framing.Type(-1))); err == nil {
+		t.Fatal("a bad packet type set on a listener")
+	}
+	ch := make(chan error, 1)
+	var c *Socket
+	go func() {
+		var err error
+		c, err = Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
+		ch <- err
+	}()
+	s, err := l.TransportAccept(srv, testkit.WaitBound)
+	must(t, err)
+	defer s.Close()
+	if err := s.SetOpts(socket.Active(socket.True)); !errors.Is(err, ErrNotsupOnTransportAcceptSocket) {
+		t.Fatalf("SetOpts before the handshake: %v", err)
+	}
+	if _, err := s.GetOpts(socket.OptActive); !errors.Is(err, ErrNotsupOnTransportAcceptSocket) {
+		t.Fatalf("GetOpts before the handshake: %v", err)
+	}
+	must(t, s.Handshake(testkit.WaitBound))
+	must(t, testkit.Result(t, "the client", ch))
+	defer c.Close()
+	must(t, c.Send([]byte("one\ntwo\n")))
+	msg, err := srv.Receive(s.Match, testkit.WaitBound)
+	must(t, err)
+	if m, ok := msg.(*SSL); !ok || string(m.Data) != "one\n" {
+		t.Fatalf("got %#v, want one line", msg)
+	}
+	opts, err = s.GetOpts(socket.OptActive, socket.OptPacket)
+	must(t, err)
+	if opts[0].Mode() != socket.False || opts[1].Packet() != framing.Line {
+		t.Fatalf("the connection's options after one line in {active, once}: %v", opts)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/internal/layer"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,43 +18,88 @@ var errCanceled = errors.New("handshake canceled")
 // client's hello (HandshakeHello): crypto/tls asks for the configuration
 // to go on with (GetConfigForClient), and the question waits for
 // HandshakeContinue or HandshakeCancel, at most until the handshake's
-// deadline. The handshake runs in a goroutine of its own, which ends by
-// that deadline whatever comes, and closes the socket when it fails.
+// deadline or until the socket closes (Close, its owner's end). The
+// handshake runs in a goroutine of its own, which ends by then whatever
+// comes, and closes the socket when it fails.
+//
+// Whoever ends the pause first takes it, under hs.mu: HandshakeContinue
+// or HandshakeCancel (paused), which then always answers it (resume), or
+// the deadline or the close (expire). The handshake's conn and its
+// deadline are the handshake goroutine's alone: HandshakeContinue's new
+// deadline goes to it with the configuration.
 func (s *Socket) pausedHandshake(cfg *tls.Config, timeout time.Duration) error {
 	hs := s.hs
-	hs.hello = make(chan *tls.ClientHelloInfo, 1)
-	hs.resume = make(chan *tls.Config, 1)
+	hs.hello = make(chan struct{}, 1)
+	hs.resume = make(chan resumption, 1)
 	hs.result = make(chan error, 1)
 	c := cfg.Clone()
 	c.GetConfigForClient = func(h *tls.ClientHelloInfo) (*tls.Config, error) {
-		hs.hello <- h
+		gone := make(chan struct{})
+		stop := layer.OnExit(s.sock, func() { close(gone) })
+		defer stop()
+		hs.mu.Lock()
+		hs.state, hs.info = hsPaused, h
+		hs.mu.Unlock()
+		hs.hello <- struct{}{}
 		var expired <-chan time.Time
 		if !hs.deadline.IsZero() {
 			t := time.NewTimer(time.Until(hs.deadline))
 			defer t.Stop()
 			expired = t.C
 		}
+		var why error
 		select {
-		case next := <-hs.resume:
-			if next == nil {
-				return nil, errCanceled
-			}
-			return next, nil
+		case r := <-hs.resume:
+			return s.resumed(r)
 		case <-expired:
-			return nil, socket.ErrTimeout
+			why = socket.ErrTimeout
+		case <-gone:
+			why = socket.ErrClosed
 		}
+		if !hs.expire() {
+			// HandshakeContinue or HandshakeCancel took the pause
+			// first: its answer is on its way.
+			return s.resumed(<-hs.resume)
+		}
+		return nil, why
 	}
 	s.conn = tls.Server(&s.w, c)
 	go func() { hs.result <- s.finish(s.conn.Handshake()) }()
 	select {
-	case h := <-hs.hello:
-		hs.mu.Lock()
-		hs.state, hs.info = hsPaused, h
-		hs.mu.Unlock()
+	case <-hs.hello:
 		return nil
 	case err := <-hs.result:
 		return err
 	}
+}
+
+// resumption is what HandshakeContinue gives a paused handshake to go on
+// with (a nil cfg: cancel it), and the handshake's new deadline (zero:
+// none).
+type resumption struct {
+	cfg      *tls.Config
+	deadline time.Time
+}
+
+// resumed goes on with r, on the handshake's goroutine.
+func (s *Socket) resumed(r resumption) (*tls.Config, error) {
+	if r.cfg == nil {
+		return nil, errCanceled
+	}
+	s.w.hs.SetDeadline(r.deadline)
+	return r.cfg, nil
+}
+
+// expire takes the pause for its deadline or the socket's close, and
+// reports false if HandshakeContinue or HandshakeCancel took it first.
+func (hs *handshake) expire() bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.state != hsPaused {
+		return false
+	}
+	hs.state = hsRunning
+	return true
 }
 
 // Hello returns the client's hello of a handshake that HandshakeHello
@@ -83,16 +129,15 @@ func (s *Socket) HandshakeContinue(timeout time.Duration, opts ...Option) error 
 	}
 	cf, err := makeConfig("handshake_continue", true, append([]Option{Config(s.cf.tls)}, opts...))
 	if err != nil {
-		s.resume(nil)
+		s.resume(resumption{})
 		return err
 	}
-	s.hs.post = cf.post
+	s.hs.post = append(cf.post, s.hs.post...) // first wins: these, then the listener's
+	r := resumption{cfg: cf.tls}
 	if timeout >= 0 {
-		s.w.hs.SetDeadline(time.Now().Add(timeout))
-	} else {
-		s.w.hs.SetDeadline(time.Time{})
+		r.deadline = time.Now().Add(timeout)
 	}
-	if err := s.resume(cf.tls); err != nil {
+	if err := s.resume(r); err != nil {
 		return fail(err)
 	}
 	return nil
@@ -104,7 +149,7 @@ func (s *Socket) HandshakeCancel() error {
 	if err := s.paused(); err != nil {
 		return &inet.Error{Op: "handshake_cancel", Err: err}
 	}
-	s.resume(nil)
+	s.resume(resumption{})
 	return nil
 }
 
@@ -123,9 +168,9 @@ func (s *Socket) paused() error {
 	return nil
 }
 
-// resume lets the paused handshake go on with cfg (nil: cancel it), and
-// returns its result.
-func (s *Socket) resume(cfg *tls.Config) error {
-	s.hs.resume <- cfg
+// resume lets the paused handshake, which paused took, go on with r (a
+// nil cfg: cancel it), and returns its result.
+func (s *Socket) resume(r resumption) error {
+	s.hs.resume <- r
 	return <-s.hs.result
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 )
@@ -147,4 +149,92 @@ func TestSNIHosts(t *testing.T) {
 	r := testkit.Recv(t, ch, "the handshake")
 	must(t, r.err)
 	r.s.Close()
+}
+
+// pausedServer is a connection accepted by owner on a listener with
+// HandshakeHello, its handshake with timeout paused at the hello of a
+// client of cli, whose Connect's result comes on client.
+func pausedServer(t *testing.T, p *testkit.PKI, owner, cli proc, timeout time.Duration) (s *Socket, client <-chan error) {
+	t.Helper()
+	l, port := listenLo(t, newProc(t), serverOpts(p, HandshakeHello())...)
+	defer l.Close()
+	ch := make(chan error, 1)
+	go func() {
+		_, err := Connect(cli, "localhost", port, testkit.WaitBound, clientOpts(p)...)
+		ch <- err
+	}()
+	s, err := l.TransportAccept(owner, testkit.WaitBound)
+	must(t, err)
+	must(t, s.Handshake(timeout))
+	return s, ch
+}
+
+// pausedEnd tells the end of a paused handshake that failed, with
+// crypto/tls's error, and holds it there until release is closed (nil:
+// not at all), until the test ends.
+func pausedEnd(t *testing.T, release <-chan struct{}) <-chan error {
+	ended := make(chan error, 1)
+	testHookFinish = func(s *Socket, err error) {
+		if err != nil && s.hs.hello != nil { // the paused server's
+			ended <- err
+			if release != nil {
+				<-release
+			}
+		}
+	}
+	t.Cleanup(func() { testHookFinish = nil })
+	return ended
+}
+
+// A paused handshake whose time runs out as HandshakeContinue is called
+// fails, and HandshakeContinue answers an error: the handshake ends
+// (here held at its end by a hook) before HandshakeContinue can take it.
+func TestHandshakeContinueAtTimeout(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	release := make(chan struct{})
+	ending := pausedEnd(t, release)
+	s, client := pausedServer(t, p, newProc(t), newProc(t), 50*time.Millisecond)
+	if err := testkit.Recv(t, ending, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrTimeout) {
+		t.Fatalf("the paused handshake ended with %v, want timeout", err)
+	}
+	err := s.HandshakeContinue(testkit.WaitBound)
+	close(release)
+	if err == nil {
+		t.Fatal("HandshakeContinue of a handshake that timed out succeeded")
+	}
+	if err := testkit.Result(t, "the client", client); err == nil {
+		t.Fatal("the client's handshake succeeded")
+	}
+}
+
+// A paused handshake with no deadline ends by itself when its socket
+// closes: its owner stops, or the socket underneath is closed. Its
+// goroutine is gone (leaktest), the client's handshake fails, and so
+// does a HandshakeContinue after that.
+func TestHandshakeHelloSocketCloses(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	for _, tc := range []struct {
+		name string
+		end  func(s *Socket, owner proc)
+	}{
+		{"owner stops", func(_ *Socket, owner proc) { owner.Close() }},
+		{"socket closed", func(s *Socket, _ proc) { s.Socket().Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			leaktest.Check(t)
+			ended := pausedEnd(t, nil)
+			owner := newProc(t)
+			s, client := pausedServer(t, p, owner, newProc(t), socket.Infinity)
+			tc.end(s, owner)
+			if err := testkit.Recv(t, ended, "the paused handshake's end"); !errors.Is(handshakeErr(err), socket.ErrClosed) {
+				t.Fatalf("the paused handshake ended with %v, want closed", err)
+			}
+			if err := testkit.Result(t, "the client", client); err == nil {
+				t.Fatal("the client's handshake succeeded")
+			}
+			if err := s.HandshakeContinue(testkit.WaitBound); err == nil {
+				t.Fatal("HandshakeContinue after the socket closed succeeded")
+			}
+		})
+	}
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"golang.org/x/sys/unix"
 )
@@ -305,6 +307,13 @@ func HandshakeHello() Option {
 	}}
 }
 
+func init() {
+	tlspool.PausesHello = func(opt any) bool {
+		o, ok := opt.(Option)
+		return ok && o.name == "handshake" && o.value == "hello"
+	}
+}
+
 // config is what the options make: crypto/tls's configuration, and the
 // socket options split into those of the socket underneath and those
 // that wait for the end of the handshake.
@@ -328,6 +337,31 @@ type config struct {
 
 	tcp  []socket.Option // for the socket underneath, with {active, false}, {packet, raw}
 	post []socket.Option // set when the handshake is done: active, packet, packet_size, line_delimiter
+
+	// A listener's post options that SetOpts set after Listen, one per
+	// name: its connections take them before post.
+	mu  sync.Mutex
+	set []socket.Option
+}
+
+// listenerOpts returns a copy of what SetOpts set on the listener.
+func (cf *config) listenerOpts() []socket.Option {
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	return slices.Clone(cf.set)
+}
+
+// setListenerOpts keeps opts for the listener's connections: of two
+// settings of one option in opts the first wins, as in SetOpts, and
+// either wins over an earlier one.
+func (cf *config) setListenerOpts(opts []socket.Option) {
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	for i := len(opts) - 1; i >= 0; i-- {
+		o := opts[i]
+		cf.set = slices.DeleteFunc(cf.set, func(p socket.Option) bool { return p.Name() == o.Name() })
+		cf.set = append(cf.set, o)
+	}
 }
 
 // postOpts are the options the socket takes when its handshake is done:

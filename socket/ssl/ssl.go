@@ -8,18 +8,17 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/internal/layer"
 	"golang.org/x/sys/unix"
 )
-
-// Infinity is a timeout that never passes, socket.Infinity.
-const Infinity = socket.Infinity
 
 var (
 	// ErrNoPeerCert is {error, no_peercert}: the peer sent no
@@ -31,6 +30,10 @@ var (
 	// ErrNotHandshaken means that the socket's handshake is not done:
 	// Send, Recv and the TLS information wait for Handshake.
 	ErrNotHandshaken = errors.New("handshake not done")
+	// ErrNotsupOnTransportAcceptSocket is OTP's
+	// {error, notsup_on_transport_accept_socket}: SetOpts and GetOpts of
+	// a socket whose handshake (after TransportAccept) is not done.
+	ErrNotsupOnTransportAcceptSocket = errors.New("notsup_on_transport_accept_socket")
 )
 
 // Socket is a TLS socket, OTP's sslsocket(): a listening socket, or a
@@ -60,10 +63,10 @@ type handshake struct {
 	state int // hsNone, hsRunning, hsPaused, hsDone, hsFailed
 	err   error
 
-	// HandshakeHello's pause: the hello, then the options to go on with
-	// (nil: cancel), then the result.
-	hello    chan *tls.ClientHelloInfo
-	resume   chan *tls.Config
+	// HandshakeHello's pause: the word that the hello is there, then
+	// what to go on with, then the result.
+	hello    chan struct{}
+	resume   chan resumption
 	result   chan error
 	info     *tls.ClientHelloInfo
 	deadline time.Time       // the paused handshake's (zero: none)
@@ -124,23 +127,31 @@ func (s *Socket) TransportAccept(c socket.Caller, timeout time.Duration) (*Socke
 	if err != nil {
 		return nil, err
 	}
-	return s.Accepted(cs)
+	return s.accepted(cs)
 }
 
-// Accepted returns the TLS socket of s, a connection accepted on the
+// accepted returns the TLS socket of s, a connection accepted on the
 // socket underneath the listening TLS socket l (Socket) by socket's
-// Accept or AsyncAccept, as an acceptor pool accepts: TransportAccept's
-// answer, its handshake to come. Its owner is s's.
-func (l *Socket) Accepted(s *socket.Socket) (*Socket, error) {
-	if l.cf == nil || l.hs != nil || s == nil {
+// Accept or AsyncAccept, as an acceptor pool accepts
+// (tlspool.Accepted): TransportAccept's answer, its handshake to come.
+// Its owner is s's.
+func (l *Socket) accepted(s *socket.Socket) (*Socket, error) {
+	if l == nil || l.cf == nil || l.hs != nil || s == nil {
 		return nil, &inet.Error{Op: "transport_accept", Err: unix.EINVAL}
 	}
-	return &Socket{sock: s, cf: l.cf, hs: &handshake{}}, nil
+	return &Socket{sock: s, cf: l.cf, hs: &handshake{post: l.cf.listenerOpts()}}, nil
+}
+
+func init() {
+	tlspool.Accepted = func(l any, s *socket.Socket) (tlspool.Handshaker, error) {
+		ls, _ := l.(*Socket)
+		return ls.accepted(s)
+	}
 }
 
 // Handshake is ssl:handshake(Socket, Timeout): the server's side of the
 // handshake of a socket from TransportAccept, on the caller's goroutine,
-// for at most timeout (Infinity: no limit). When it is done the socket
+// for at most timeout (socket.Infinity: no limit). When it is done the socket
 // takes the active mode and packet options given to Listen, and is a port
 // as any other; when it fails (timeout, closed, an *Alert) the socket is
 // closed: nothing of it is left, no goroutine, no fd. With HandshakeHello
@@ -180,7 +191,7 @@ func Connect(c socket.Caller, host string, port int, timeout time.Duration, opts
 		cf.tls = cfg
 	}
 	s := &Socket{sock: sock, cf: cf, hs: &handshake{}}
-	left := Infinity
+	left := socket.Infinity
 	if !deadline.IsZero() {
 		left = max(time.Until(deadline), 0)
 	}
@@ -237,6 +248,9 @@ func (s *Socket) finish(err error) error {
 	conn := s.w.hs
 	conn.SetDeadline(time.Time{}) // stops its timers
 	s.w.hs = nil
+	if testHookFinish != nil {
+		testHookFinish(s, err) // crypto/tls's, as it is
+	}
 	if err == nil {
 		err = layer.Attach(s.sock, (*tlsLayer)(s))
 	}
@@ -253,6 +267,10 @@ func (s *Socket) finish(err error) error {
 	s.hs.mu.Unlock()
 	return nil
 }
+
+// testHookFinish, when a test sets it, is called by finish once the
+// handshake's conn is let go, before its result is known.
+var testHookFinish func(s *Socket, err error)
 
 // fail closes the socket of a handshake that failed with err.
 func (s *Socket) fail(err error) {
@@ -318,7 +336,7 @@ func (s *Socket) Recv(length int, timeout time.Duration) ([]byte, error) {
 // paused is cancelled (HandshakeCancel).
 func (s *Socket) Close() error {
 	if s.hs != nil && s.paused() == nil {
-		s.resume(nil)
+		s.resume(resumption{})
 	}
 	return s.sock.Close()
 }
@@ -329,14 +347,74 @@ func (s *Socket) Shutdown(how socket.How) error { return s.sock.Shutdown(how) }
 
 // SetOpts is ssl:setopts(Socket, Options) for the gen_tcp and inet
 // options, which act as on a TCP socket (socket.SetOpts), on the
-// decrypted stream.
-func (s *Socket) SetOpts(opts ...socket.Option) error { return s.sock.SetOpts(opts...) }
+// decrypted stream. On a listening socket, as in OTP 25, the active mode
+// and the packet options (packet, packet_size, line_delimiter) are kept
+// for its connections, which take them once their handshake is done
+// (those accepted from then on), and the others act on the socket
+// underneath. Before its handshake a socket from TransportAccept answers
+// ErrNotsupOnTransportAcceptSocket.
+func (s *Socket) SetOpts(opts ...socket.Option) error {
+	if err := s.beforeHandshake("setopts"); err != nil {
+		return err
+	}
+	if s.hs != nil || s.cf == nil {
+		return s.sock.SetOpts(opts...)
+	}
+	var post, tcp []socket.Option
+	for _, o := range opts {
+		if slices.Contains(postNames, o.Name()) {
+			post = append(post, o)
+		} else {
+			tcp = append(tcp, o)
+		}
+	}
+	if err := layer.CheckOptions(post); err != nil {
+		return err
+	}
+	if len(tcp) > 0 {
+		if err := s.sock.SetOpts(tcp...); err != nil {
+			return err
+		}
+	}
+	s.cf.setListenerOpts(post)
+	return nil
+}
 
 // GetOpts is ssl:getopts(Socket, Names) for the gen_tcp and inet options.
-// A listening socket answers for its socket, which is passive and raw:
-// the active mode and packet type given to Listen are its connections'.
+// A listening socket answers the active mode and packet options its
+// connections take (given to Listen or set by SetOpts), and the others
+// of the socket underneath. Before its handshake a socket from
+// TransportAccept answers ErrNotsupOnTransportAcceptSocket.
 func (s *Socket) GetOpts(names ...socket.OptName) ([]socket.Option, error) {
-	return s.sock.GetOpts(names...)
+	if err := s.beforeHandshake("getopts"); err != nil {
+		return nil, err
+	}
+	opts, err := s.sock.GetOpts(names...)
+	if err != nil || s.hs != nil || s.cf == nil {
+		return opts, err
+	}
+	post := s.cf.postOpts(s.cf.listenerOpts())
+	for i, o := range opts {
+		if j := slices.IndexFunc(post, func(p socket.Option) bool { return p.Name() == o.Name() }); j >= 0 {
+			opts[i] = post[j]
+		}
+	}
+	return opts, nil
+}
+
+// beforeHandshake reports ErrNotsupOnTransportAcceptSocket for a socket
+// whose handshake is not done, nil for any other.
+func (s *Socket) beforeHandshake(op string) error {
+	if s.hs == nil {
+		return nil
+	}
+	s.hs.mu.Lock()
+	defer s.hs.mu.Unlock()
+	switch s.hs.state {
+	case hsNone, hsRunning, hsPaused:
+		return &inet.Error{Op: op, Err: ErrNotsupOnTransportAcceptSocket}
+	}
+	return nil
 }
 
 // ControllingProcess is ssl:controlling_process(Socket, Pid): as
@@ -349,11 +427,11 @@ func (s *Socket) ControllingProcess(c socket.Caller, newOwner *actor.PID) error 
 // Match reports whether msg is a message of s (socket.Socket.Match).
 func (s *Socket) Match(msg any) bool { return s.sock.Match(msg) }
 
-// PeerName is ssl:peername(Socket).
-func (s *Socket) PeerName() (netip.AddrPort, error) { return s.sock.Peername() }
+// Peername is ssl:peername(Socket).
+func (s *Socket) Peername() (netip.AddrPort, error) { return s.sock.Peername() }
 
-// SockName is ssl:sockname(Socket).
-func (s *Socket) SockName() (netip.AddrPort, error) { return s.sock.Sockname() }
+// Sockname is ssl:sockname(Socket).
+func (s *Socket) Sockname() (netip.AddrPort, error) { return s.sock.Sockname() }
 
 // PeerCert is ssl:peercert(Socket): the peer's certificate, decoded;
 // ErrNoPeerCert when it sent none.
@@ -394,8 +472,6 @@ type ConnectionInfo struct {
 	NegotiatedProtocol string
 	// SessionResumption is true when the session was resumed.
 	SessionResumption bool
-	// State is crypto/tls's whole state of the connection.
-	State tls.ConnectionState
 }
 
 // ConnectionInformation is ssl:connection_information(Socket).
@@ -410,6 +486,5 @@ func (s *Socket) ConnectionInformation() (ConnectionInfo, error) {
 		SNIHostname:        st.ServerName,
 		NegotiatedProtocol: st.NegotiatedProtocol,
 		SessionResumption:  st.DidResume,
-		State:              st,
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -26,6 +27,9 @@ import (
 //	    goes to the connection supervisor (a *handoff), and the acceptor
 //	    waits for it to come back: the supervisor has started the handler
 //	    and given it the socket; then round again
+//	    with a PROXY header to read or a TLS handshake to run: the
+//	    connection goes to a pending handshake of its own (pending.go),
+//	    with its slot, and the acceptor goes round again at once
 //	    closed: the listening socket closed, exit(closed)
 //	    emfile, enfile, or another error: log, back off 100 ms, round again
 //
@@ -71,8 +75,10 @@ type acceptor struct {
 	cs     *actor.PID      // the connection supervisor it monitors
 	timer  *time.Timer     // the handshake's timeout, and the back-off
 	expiry time.Time       // when the timer is due: it may have fired for an earlier wait
-	// proxy is the PROXY header read so far, while it is incomplete.
-	proxy []byte
+	// pending are the handshakes under way of the connections it
+	// accepted (PROXY header, TLS), each on a goroutine of its own.
+	pending sync.WaitGroup
+	stop    chan struct{} // closed when the acceptor stops: pending hand-offs give up
 }
 
 // acceptorState is where an acceptor is in its loop.
@@ -82,8 +88,6 @@ const (
 	waitingSlot acceptorState = iota // the gate grants it a slot
 	accepting                        // its AsyncAccept answers
 	handingOff                       // the connection supervisor sends its hand-off back
-	handshaking                      // the TLS handshake of the connection accepted ends
-	proxying                         // its AsyncRecv of the PROXY header answers
 	backingOff                       // its timer fires
 )
 
@@ -111,6 +115,7 @@ func (a *acceptor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		a.sys, a.self = ctx.ActorSystem(), ctx.Self()
 		a.hold, _ = otpactor.NewProcess(a.sys) // fails only for a nil system
+		a.stop = make(chan struct{})
 		a.timer = time.AfterFunc(time.Hour, a.fire)
 		a.timer.Stop()
 		a.next(ctx)
@@ -124,20 +129,12 @@ func (a *acceptor) Receive(ctx actor.Context) {
 		case a.state == handingOff:
 			a.giveUp(ctx, ErrHandshakeTimeout)
 		}
-	case *socket.RecvResult:
-		if a.state == proxying && m.Ref == a.ref {
-			a.proxyRead(ctx, m)
-		}
 	case *socket.AcceptResult:
 		switch {
 		case a.state == accepting && m.Ref == a.ref:
 			a.accepted(ctx, m)
 		case m.Socket != nil: // not one it waits for: no hand-off for it
 			m.Socket.Close()
-		}
-	case *handshaken:
-		if a.state == handshaking && m.h == a.h {
-			a.handshaken(ctx, m.err)
 		}
 	case *handoff:
 		if a.state == handingOff && m == a.h {
@@ -201,61 +198,9 @@ func (a *acceptor) accepted(ctx actor.Context, r *socket.AcceptResult) {
 		a.drop(ctx, err) // closed under it: not seen
 		return
 	}
-	if l.opts.ProxyHeader {
-		a.readProxy(ctx)
-		return
-	}
-	a.secure(ctx)
-}
-
-// secure runs the TLS handshake of the connection accepted, if the
-// listener serves TLS, and hands it off.
-func (a *acceptor) secure(ctx actor.Context) {
-	if a.tls != nil {
-		a.handshake(a.h)
-		return
-	}
-	a.handOff(ctx)
-}
-
-// handshaken is the end of a connection's TLS handshake, which a
-// goroutine of its own ran.
-type handshaken struct {
-	h   *handoff
-	err error
-}
-
-// IgnoreDeadLetterLogging keeps the end of a handshake whose acceptor
-// has stopped out of protoactor's dead-letter log.
-func (*handshaken) IgnoreDeadLetterLogging() {}
-
-// handshake runs the TLS handshake of h's connection on a goroutine
-// borrowed for it, bounded by HandshakeTimeout, and tells the acceptor
-// when it ends. An acceptor that stops meanwhile closes the socket with
-// its holder, which ends the handshake at once.
-func (a *acceptor) handshake(h *handoff) {
-	a.state = handshaking
-	ts, err := a.tls.Accepted(h.sock)
-	if err != nil {
-		a.sys.Root.Send(a.self, &handshaken{h: h, err: err})
-		return
-	}
-	sys, self, timeout := a.sys, a.self, a.l.opts.HandshakeTimeout
-	if !h.deadline.IsZero() { // what the PROXY header left of it
-		timeout = max(time.Until(h.deadline), 0)
-	}
-	go func() {
-		sys.Root.Send(self, &handshaken{h: h, err: ts.Handshake(timeout)})
-	}()
-}
-
-// handshaken hands the connection off once its handshake is done; one
-// that failed is closed, and its slot freed.
-func (a *acceptor) handshaken(ctx actor.Context, err error) {
-	if err != nil {
-		h := a.h
-		a.h = nil
-		a.l.dropHandshake(h, err)
+	if l.opts.ProxyHeader || a.tls != nil {
+		a.h = nil // the pending handshake's, not to be reused
+		a.handshake(h)
 		a.next(ctx)
 		return
 	}
@@ -322,12 +267,13 @@ func (a *acceptor) giveUp(ctx actor.Context, reason error) {
 // stopping leaves the acceptor's loop where it is: a slot taken and not
 // handed off goes back, a pending accept is cancelled, and a hand-off the
 // connection supervisor has not taken is abandoned. The holder closes, and
-// with it a socket it still holds.
+// with it the sockets it still holds, which cuts the pending handshakes;
+// it returns once their goroutines are gone (cutPending).
 func (a *acceptor) stopping() {
-	if a.hold != nil {
-		defer a.hold.Close()
-	}
 	if a.timer == nil {
+		if a.hold != nil {
+			a.hold.Close()
+		}
 		return // stopped before it started
 	}
 	a.timer.Stop()
@@ -346,15 +292,11 @@ func (a *acceptor) stopping() {
 		if a.h.abandon() {
 			l.dropHandoff(a.h, supervisor.Shutdown)
 		}
-	case handshaking, proxying:
-		// The holder's Close below closes the socket, which ends the
-		// handshake; its word comes to no one. The port drops the
-		// AsyncRecv of a PROXY header with its caller.
-		l.gate.unreserve()
 	}
 	if a.cs != nil {
 		otpactor.DemonitorPID(a.sys, a.cs, a)
 	}
+	a.cutPending()
 }
 
 // monitor makes the acceptor monitor cs, the connection supervisor it

@@ -265,16 +265,15 @@ type handoff struct {
 	l        *Listener
 	sock     *socket.Socket
 	owner    *otpactor.Process // the acceptor's holder: the socket's owner until the hand-off
-	acceptor *actor.PID        // told when the hand-off is done
+	acceptor *actor.PID        // told when the hand-off is done, or nil:
+	done     chan struct{}     // closed when it is done, for a pending handshake (pending.go)
 	peer     netip.AddrPort
 	accepted time.Time // when, if the listener's Events may want it (for Handshake)
 	id       int       // the acceptor's
 	state    atomic.Int32
 	// proxy is the connection's PROXY header, when the listener reads
-	// one (ListenerOptions.ProxyHeader), and deadline the end of its
-	// handshake time, which the header's read began.
-	proxy    *proxyproto.Header
-	deadline time.Time
+	// one (ListenerOptions.ProxyHeader).
+	proxy *proxyproto.Header
 	// selfArming: the handler sets its socket's active mode itself once
 	// told that it owns the socket (a HandlerProtocol's, see
 	// startContext).
@@ -303,9 +302,13 @@ func (h *handoff) take() bool    { return h.state.CompareAndSwap(handoffPending,
 func (h *handoff) abandon() bool { return h.state.CompareAndSwap(handoffPending, handoffAbandoned) }
 
 // finish ends a hand-off the supervisor took, and sends it back to the
-// acceptor if it still waits.
+// acceptor (or tells its pending handshake) if it still waits.
 func (h *handoff) finish() {
 	if h.state.CompareAndSwap(handoffTaken, handoffFinished) {
+		if h.done != nil {
+			close(h.done)
+			return
+		}
 		h.l.sys.Root.Send(h.acceptor, h)
 	}
 }
@@ -471,13 +474,13 @@ func (l *Listener) startFailed(h *handoff, reason error) {
 	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "start_protocol", Err: reason}})
 }
 
-// dropHandshake gives up a connection whose TLS handshake failed: its
-// socket is closed already, its slot is freed, and an AcceptErrorEvent
-// says why.
-func (l *Listener) dropHandshake(h *handoff, reason error) {
+// dropHandshake gives up a connection whose PROXY header (op
+// "proxy_header") or TLS handshake ("handshake") failed: its socket is
+// closed, its slot freed, and an AcceptErrorEvent says why.
+func (l *Listener) dropHandshake(h *handoff, op string, reason error) {
 	l.closeSocket(h)
 	l.gate.unreserve()
-	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "handshake", Err: reason}})
+	l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: op, Err: reason}})
 }
 
 // closeSocket closes h's socket and drops what it sent the acceptor's

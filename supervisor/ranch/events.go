@@ -66,9 +66,13 @@ type AcceptErrorEvent struct {
 	// ControllingProcess to the handler (the socket closed, or the
 	// handler ended, before the handler could own it); or one whose Op is
 	// "proxy_header" for a connection whose PROXY header was missing or
-	// bad (a *proxyproto.HeaderError), late (timeout) or cut (closed).
+	// bad (a *proxyproto.HeaderError), late (timeout) or cut (closed); or
+	// one whose Op is "handshake" for a connection whose TLS handshake
+	// failed: an *ssl.Alert (inet.Reason names it), timeout or closed.
 	Err error
-	// Backoff is how long the acceptor waits before accepting again.
+	// Backoff is how long the acceptor waits before accepting again: 0
+	// for a connection that was accepted, whose failure costs its
+	// acceptor nothing.
 	Backoff time.Duration
 }
 
@@ -123,6 +127,10 @@ func (NopEvents) ConnectionStop(ConnectionEvent) {}
 //	       handler has ended
 //	warn   acceptor reducing accept rate: accept failed, or out of file
 //	       descriptors (acceptor, reason, backoff)
+//	debug  TLS handshake failed (acceptor, reason, error): a TLS alert
+//	       (reason is its name: unknown_ca, bad_certificate, ...), timeout
+//	       or closed, which Ranch's handshake ends quietly (error for any
+//	       other reason)
 //	error  connection process start failure (acceptor, reason): no
 //	       handler took an accepted connection (debug when the reason is
 //	       shutdown: the listener was stopping)
@@ -195,17 +203,35 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))...)
 		return
 	}
+	if se != nil && se.Op == "handshake" {
+		// As Ranch's handshake: a TLS alert, a timeout or a closed
+		// socket ends the connection normally (quietly); anything else
+		// is the connection's crash.
+		reason := inet.Reason(se.Err)
+		level := slog.LevelDebug
+		var alert interface{ Reason() string }
+		if !errors.As(se.Err, &alert) && !errors.Is(se.Err, socket.ErrTimeout) && !errors.Is(se.Err, socket.ErrClosed) {
+			level = slog.LevelError
+		}
+		e.logger().Log(context.Background(), level, "TLS handshake failed",
+			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.String("reason", reason), slog.Any("error", se.Err))...)
+		return
+	}
 	if se != nil && se.Op == "proxy_header" {
 		e.logger().Warn("connection closed: no valid PROXY header",
 			e.attrs(slog.Int("acceptor", ev.Acceptor), slog.Any("reason", se.Err))...)
+		return
+	}
+	attrs := e.attrs(slog.Int("acceptor", ev.Acceptor), slog.String("reason", inet.Reason(ev.Err)))
+	if ev.Backoff <= 0 {
+		e.logger().Warn("accept failed", attrs...)
 		return
 	}
 	msg := "acceptor reducing accept rate: accept failed"
 	if errors.Is(ev.Err, unix.EMFILE) || errors.Is(ev.Err, unix.ENFILE) {
 		msg = "acceptor reducing accept rate: out of file descriptors"
 	}
-	e.logger().Warn(msg, e.attrs(slog.Int("acceptor", ev.Acceptor),
-		slog.String("reason", inet.Reason(ev.Err)), slog.Duration("backoff", ev.Backoff))...)
+	e.logger().Warn(msg, append(attrs, slog.Duration("backoff", ev.Backoff))...)
 }
 
 func (e slogEvents) ConnectionStart(ev ConnectionEvent) {

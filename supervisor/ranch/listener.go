@@ -18,6 +18,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/tlspool"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
@@ -85,7 +86,9 @@ type ListenerOptions struct {
 	// HandshakeTimeout bounds how long an acceptor waits for its
 	// connection supervisor to take an accepted connection (default 5 s);
 	// one not taken by then is closed, and the acceptor accepts again.
-	// With TLS it bounds the TLS handshake too, before that.
+	// With a PROXY header or TLS it bounds the two together too, before
+	// that, in the connection's pending handshake, which holds no
+	// acceptor.
 	HandshakeTimeout time.Duration
 	// Shutdown is how the connection supervisors stop the handlers
 	// (default supervisor.Timeout(5 * time.Second), Ranch's shutdown =>
@@ -94,22 +97,25 @@ type ListenerOptions struct {
 	// TLS makes the listener serve TLS, as Ranch's ranch_ssl: the
 	// options of package socket/ssl (ssl.CertFile, ssl.KeyFile, ...; a
 	// certificate is required). Each connection's handshake runs when it
-	// is accepted, on a goroutine it borrows for the handshake only,
-	// bounded by HandshakeTimeout; one that fails (a timeout, a bad
+	// is accepted, on a goroutine it borrows until its hand-off only,
+	// bounded by HandshakeTimeout, while its acceptor accepts on (Ranch's
+	// runs in the connection's process); one that fails (a timeout, a bad
 	// certificate, a client that never finishes) closes its socket and
 	// frees its slot, and reaches no protocol (an AcceptErrorEvent says
 	// why). The protocol gets the socket underneath, which sends and
 	// receives through TLS: its owner gets *ssl.SSL, *ssl.Closed,
 	// *ssl.Error and *ssl.Passive, which a HandlerProtocol's Conn takes
 	// as it takes TCP's. A bad certificate or key file fails the listen,
-	// naming the file.
+	// naming the file. ssl.HandshakeHello is refused: the pool runs each
+	// handshake to its end, and would hand off sockets no one continues.
 	TLS []ssl.Option
 	// ProxyHeader makes the listener read a PROXY protocol header, version
 	// 1 or 2 (package inet/proxyproto), at the start of each connection,
 	// as Ranch's recv_proxy_header: for a listener behind a load balancer
 	// or proxy that sends one (HAProxy's send-proxy and send-proxy-v2).
-	// The acceptor reads it before the TLS handshake, if any, and before
-	// the hand-off, within HandshakeTimeout, with no goroutine; a
+	// It is read before the TLS handshake, if any, and before the
+	// hand-off, within HandshakeTimeout, on the goroutine the connection
+	// borrows for its handshake, while its acceptor accepts on; a
 	// connection whose header is missing, bad or late is closed, frees its
 	// slot and reaches no protocol (an AcceptErrorEvent whose Err is a
 	// *supervisor.Error with Op "proxy_header" says why). The bytes after
@@ -160,6 +166,11 @@ func (o ListenerOptions) check() (ListenerOptions, error) {
 	}
 	if o.NumConnsSups == 0 {
 		o.NumConnsSups = o.NumAcceptors
+	}
+	for _, opt := range o.TLS {
+		if tlspool.PausesHello(opt) {
+			return bad("TLS", "ssl.HandshakeHello()", "must not pause the handshake: the pool runs each to its end, with no one to continue it (ssl.SNIHosts picks a certificate by SNI name)")
+		}
 	}
 	if o.HandshakeTimeout < 0 {
 		return bad("HandshakeTimeout", o.HandshakeTimeout, "must not be negative (0 means 5s)")

@@ -9,96 +9,67 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet/proxyproto"
 	"github.com/otpnet/otpnet/socket"
-	"github.com/otpnet/otpnet/supervisor"
 )
 
 // The PROXY protocol (ListenerOptions.ProxyHeader), Ranch's
-// recv_proxy_header, read by the acceptor as part of its hand-off:
+// recv_proxy_header, read by the connection's pending handshake
+// (pending.go), before its TLS handshake if any:
 //
-//	accepted: AsyncRecv(0) bounded by HandshakeTimeout, raw
-//	*socket.RecvResult: proxyproto.Parse what was read so far
-//	    need more: AsyncRecv again, within what is left of the time
+//	Recv(0) bounded by what is left of HandshakeTimeout, raw
+//	proxyproto.Parse what was read so far
+//	    need more: Recv again, within what is left of the time
 //	    a header: the bytes after it go back (Unrecv), the socket takes
 //	        the listener's packet type again, and the TLS handshake, if
 //	        any, and the hand-off follow, the handshake within what is
 //	        left of the time
 //	    not a header, a bad one, timeout, closed: close the socket, free
-//	        the slot, AcceptErrorEvent (Op "proxy_header"), accept again
+//	        the slot, AcceptErrorEvent (Op "proxy_header")
 //
-// The read is an AsyncRecv whose answer is a message, as the accept's is:
-// a pending header costs no goroutine, as a TLS handshake's does. As the
-// TLS handshake, it holds its acceptor until it ends, so a proxy that is
-// slow to send headers slows its acceptor only, for at most
-// HandshakeTimeout. Ranch reads the header in the connection's process,
-// after the hand-off, with one recv: here no handler starts for a
-// connection whose header is bad or missing, and a header that comes in
-// several segments is read whole.
+// Ranch reads the header in the connection's process, after the
+// hand-off, with one recv: here no handler starts for a connection whose
+// header is bad or missing, and a header that comes in several segments
+// is read whole.
 
-// readProxy starts reading the PROXY header of the connection accepted.
-func (a *acceptor) readProxy(ctx actor.Context) {
-	h := a.h
-	h.deadline = time.Now().Add(a.l.opts.HandshakeTimeout)
-	if a.l.packet != nil {
+// readProxy reads the PROXY header of h's connection, by deadline, and
+// keeps it in h.
+func (l *Listener) readProxy(h *handoff, deadline time.Time) error {
+	if l.packet != nil {
 		// Fails only for a closed socket, which the Recv then reports.
 		_ = h.sock.SetOpts(socket.Packet(framing.Raw))
 	}
-	a.proxy = nil
-	a.recvProxy(ctx)
-}
-
-// recvProxy asks for more of the header, within its time.
-func (a *acceptor) recvProxy(ctx actor.Context) {
-	a.state = proxying
-	left := time.Until(a.h.deadline)
-	if left <= 0 {
-		a.dropProxy(ctx, socket.ErrTimeout)
-		return
+	var b []byte
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return socket.ErrTimeout
+		}
+		data, err := h.sock.Recv(0, left)
+		if err != nil {
+			return err
+		}
+		b = append(b, data...) // data is the caller's to keep: the header's TLVs may share it
+		hdr, n, err := proxyproto.Parse(b)
+		if errors.Is(err, proxyproto.ErrIncomplete) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n < len(b) {
+			err = h.sock.Unrecv(b[n:])
+		}
+		if err == nil && l.packet != nil {
+			err = h.sock.SetOpts(*l.packet)
+		}
+		if err != nil {
+			return err // closed meanwhile
+		}
+		h.proxy = detach(hdr)
+		if client, ok := clientAddr(hdr); ok && l.events.peers() {
+			h.peer = client
+		}
+		return nil
 	}
-	ref, err := a.h.sock.AsyncRecv(ctx, 0, left)
-	if err != nil {
-		a.dropProxy(ctx, err)
-		return
-	}
-	a.ref = ref
-}
-
-// proxyRead takes what the AsyncRecv of the header read.
-func (a *acceptor) proxyRead(ctx actor.Context, r *socket.RecvResult) {
-	if r.Err != nil {
-		a.dropProxy(ctx, r.Err)
-		return
-	}
-	b := r.Data // the caller's to keep: the header's TLVs may share it
-	if a.proxy != nil {
-		b = append(a.proxy, b...)
-	}
-	hdr, n, err := proxyproto.Parse(b)
-	switch {
-	case errors.Is(err, proxyproto.ErrIncomplete):
-		a.proxy = b
-		a.recvProxy(ctx)
-		return
-	case err != nil:
-		a.dropProxy(ctx, err)
-		return
-	}
-	a.proxy = nil
-	h, l := a.h, a.l
-	if n < len(b) {
-		err = h.sock.Unrecv(b[n:])
-	}
-	if err == nil && l.packet != nil {
-		err = h.sock.SetOpts(*l.packet)
-	}
-	if err != nil {
-		a.dropProxy(ctx, err) // closed meanwhile
-		return
-	}
-	h.proxy = detach(hdr)
-	if client, ok := clientAddr(hdr); ok && l.events.peers() {
-		h.peer = client
-	}
-	a.secure(ctx)
 }
 
 // detach copies the values of h's TLVs, which share the bytes read, so
@@ -117,17 +88,6 @@ func detach(h *proxyproto.Header) *proxyproto.Header {
 		h.TLVs[i].Value = b[len(b)-len(t.Value) : len(b) : len(b)]
 	}
 	return h
-}
-
-// dropProxy gives up a connection whose PROXY header could not be read:
-// its socket is closed, its slot freed, and an AcceptErrorEvent says why.
-func (a *acceptor) dropProxy(ctx actor.Context, reason error) {
-	h := a.h
-	a.h, a.proxy = nil, nil
-	a.l.closeSocket(h)
-	a.l.gate.unreserve()
-	a.l.acceptError(AcceptErrorEvent{Acceptor: h.id, Err: &supervisor.Error{Op: "proxy_header", Err: reason}})
-	a.next(ctx)
 }
 
 // clientAddr returns the client's address a header gives: its source, for

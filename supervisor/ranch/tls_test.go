@@ -15,6 +15,7 @@ import (
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
+	"github.com/otpnet/otpnet/supervisor"
 )
 
 // tlsEcho is a Handler that echoes each line over TLS.
@@ -99,14 +100,17 @@ func TestTLSFailedHandshakeFreesSlot(t *testing.T) {
 		testkit.PeerClosed(t, bad)
 		bad.Close()
 	}
+	tlsEchoed(t, pl, p)
+}
+
+// tlsEchoed checks that a TLS client of the pool is served: its line
+// comes back.
+func tlsEchoed(t *testing.T, pl *pool, p *testkit.PKI) {
+	t.Helper()
 	c := tlsDial(t, pl, p)
 	_, err := c.Write([]byte("hi\n"))
 	must(t, err)
-	got, err := bufio.NewReader(c).ReadString('\n')
-	must(t, err)
-	if got != "hi\n" {
-		t.Fatalf("echo %q", got)
-	}
+	readBack(t, c, "hi\n")
 }
 
 // A certificate file that cannot be read fails StartListener, naming it.
@@ -154,5 +158,104 @@ func TestTLSPeerCertInHandler(t *testing.T) {
 	must(t, err)
 	if got != "client\n" {
 		t.Fatalf("the handler saw %q", got)
+	}
+}
+
+// A slow handshake holds no acceptor: with N acceptors and N+1 clients
+// that never speak, a TLS client (or, with ProxyHeader, one that sends
+// its header) is served before any of the silent ones times out. Stop
+// then cuts the pending handshakes: each one's socket closes and its
+// AcceptErrorEvent says closed.
+func TestSlowHandshakeHoldsNoAcceptor(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	const acceptors = 2
+	for _, tc := range []struct {
+		name  string
+		opts  ListenerOptions
+		op    string
+		serve func(t *testing.T, pl *pool)
+	}{
+		{"tls", ListenerOptions{}, "handshake", func(t *testing.T, pl *pool) { tlsEchoed(t, pl, p) }},
+		{"proxy", ListenerOptions{ProxyHeader: true}, "proxy_header", func(t *testing.T, pl *pool) {
+			c := pl.dial(t)
+			_, err := c.Write(append(header(t, proxyV1), "hi\n"...))
+			must(t, err)
+			readBack(t, c, "hi\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.NumAcceptors, opts.HandshakeTimeout = acceptors, time.Minute
+			var pl *pool
+			if opts.ProxyHeader {
+				opts.SocketOptions = []socket.Option{socket.Packet(framing.Line)}
+				pl, _ = proxyPool(t, opts)
+			} else {
+				pl = tlsPool(t, p, opts)
+			}
+			var silent []net.Conn
+			for range acceptors + 1 {
+				silent = append(silent, pl.dial(t))
+			}
+			pl.ev.waitN(t, "accept", acceptors+1)
+			tc.serve(t, pl)
+			pl.ev.wait(t, "conn_start")
+			pl.ev.none(t, "accept_error")
+			must(t, pl.l.Stop())
+			for _, e := range pl.ev.waitN(t, "accept_error", acceptors+1) {
+				var se *supervisor.Error
+				if !errors.As(e.err, &se) || se.Op != tc.op || !errors.Is(se.Err, socket.ErrClosed) {
+					t.Fatalf("accept_error %v, want %s: closed", e.err, tc.op)
+				}
+			}
+			for _, c := range silent {
+				testkit.PeerClosed(t, c)
+			}
+		})
+	}
+}
+
+// ssl.HandshakeHello pauses each handshake for a handshake_continue that
+// an acceptor pool has no one to make: StartListener refuses it, naming
+// it.
+func TestTLSHandshakeHelloRefused(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	leaktest.Check(t)
+	sys := testSystem(slog.New(make(records, 100)))
+	_, err := StartListener(sys.Root, HandlerProtocol(func() Handler { return tlsEcho{} }), ListenerOptions{
+		Addr: "127.0.0.1:0",
+		TLS:  []ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey), ssl.HandshakeHello()},
+	})
+	var ie *supervisor.InvalidError
+	if !errors.As(err, &ie) || ie.Field != "ListenerOptions.TLS" || !strings.Contains(err.Error(), "HandshakeHello") {
+		t.Fatalf("StartListener: %v, want an option error naming ListenerOptions.TLS and HandshakeHello", err)
+	}
+}
+
+// A handshake that fails is logged as Ranch treats it, quietly (debug),
+// with its reason, the alert's name for an alert; not as an accept that
+// failed, and with no back-off, since none happens.
+func TestTLSHandshakeFailureLog(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	// Time enough for a whole handshake under the race detector.
+	pl := tlsPool(t, p, ListenerOptions{NumAcceptors: 1, HandshakeTimeout: time.Second})
+	// A client that does not trust the server's certificate: it sends
+	// bad_certificate.
+	c := tls.Client(pl.dial(t), &tls.Config{ServerName: "localhost"})
+	if err := c.Handshake(); err == nil {
+		t.Fatal("a client that trusts nothing finished its handshake")
+	}
+	c.Close()
+	pl.ev.wait(t, "accept_error")
+	silent := pl.dial(t)
+	pl.ev.wait(t, "accept_error")
+	silent.Close()
+	for _, want := range []string{"DEBUG TLS handshake failed reason=bad_certificate", "DEBUG TLS handshake failed reason=timeout"} {
+		if !pl.log.Has(want) {
+			t.Errorf("no %q in the log: %q", want, pl.log.Lines())
+		}
+	}
+	if n := pl.log.Count("accept rate"); n != 0 {
+		t.Errorf("a failed handshake logged as a failed accept: %q", pl.log.Lines())
 	}
 }

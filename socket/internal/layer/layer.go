@@ -60,3 +60,16 @@ var Attach func(s any, l Layer) error
 // Of returns the layer installed on the socket s (a *socket.Socket), or
 // nil. Package socket sets it when it starts.
 var Of func(s any) Layer
+
+// CheckOptions checks the values of opts (a []socket.Option) as SetOpts
+// does, without a socket: for options kept to be set later. Package
+// socket sets it when it starts.
+var CheckOptions func(opts any) error
+
+// OnExit makes f run once when the port of the socket s (a
+// *socket.Socket) exits, as its monitors are told; at once if it has
+// already. f runs with the port's lock held: it must not block, nor call
+// the socket. stop takes f back. It is how a layer's handshake waiting on
+// its user (ssl's paused hello) learns that the socket has closed.
+// Package socket sets it when it starts.
+var OnExit func(s any, f func()) (stop func())
