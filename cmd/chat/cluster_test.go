@@ -6,26 +6,50 @@ import (
 	"testing"
 )
 
-// Three nodes, a client on each, in one room: the lines said on one node
-// reach the members on the others in the order said. SIGKILL on the
-// node that runs the room ends its client's connection only; the others
-// learn of the room's loss, join again, and the room re-forms on one of
-// the nodes left, where they go on talking.
+// Three nodes, a client on each, in two rooms: the lines said on one
+// node reach the members on the others in the order said. SIGKILL on the
+// node that runs one room (lobby) ends its client's connection only. The
+// other room (side), on another node, loses that member and says so; the
+// clients left learn of lobby's loss, join it again, and it re-forms on
+// one of the nodes left, where they go on talking.
 func TestThreeNodes(t *testing.T) {
 	nodes := startNodes(t, "n1", "n2", "n3")
 	var clients []*client
 	for i, n := range nodes {
 		clients = append(clients, connect(t, fmt.Sprintf("c%d", i+1), n))
 	}
-	// Every node finds the room on the same node.
-	var host string
-	for i, c := range clients {
-		c.send(t, "JOIN lobby")
-		h := hostOf(t, c, "JOINED", "lobby")
-		if i > 0 && h != host {
-			t.Fatalf("%s found lobby on %s, %s on %s", clients[0].name, host, c.name, h)
+	// Every node finds a room on the same node.
+	join := func(room string) string {
+		var host string
+		for i, c := range clients {
+			c.send(t, "JOIN "+room)
+			h := c.hostOf(t, "JOINED", room)
+			if i > 0 && h != host {
+				t.Fatalf("%s found %s on %s, %s on %s", clients[0].name, room, host, c.name, h)
+			}
+			host = h
 		}
-		host = h
+		return host
+	}
+	host := join("lobby")
+	// side: a room on another node than lobby's (the first of side0,
+	// side1, ... that rendezvous hashing puts elsewhere).
+	var side string
+	for i := 0; side == ""; i++ {
+		room := fmt.Sprintf("side%d", i)
+		clients[0].send(t, "JOIN "+room)
+		if clients[0].hostOf(t, "JOINED", room) == host {
+			clients[0].send(t, "LEAVE "+room)
+			clients[0].expect(t, "LEFT "+room)
+			continue
+		}
+		side = room
+		for _, c := range clients[1:] {
+			c.send(t, "JOIN "+side)
+			if h := c.hostOf(t, "JOINED", side); h == host {
+				t.Fatalf("%s found %s on %s, lobby's node", c.name, side, h)
+			}
+		}
 	}
 	// c1's lines reach every member, c1 too, in order; then c2's.
 	for _, speaker := range clients[:2] {
@@ -38,7 +62,7 @@ func TestThreeNodes(t *testing.T) {
 			}
 		}
 	}
-	// SIGKILL the room's node.
+	// SIGKILL lobby's node.
 	k := slices.IndexFunc(nodes, func(n *chatNode) bool { return n.name == host })
 	if k < 0 {
 		t.Fatalf("lobby on %q, not one of the nodes", host)
@@ -48,7 +72,8 @@ func TestThreeNodes(t *testing.T) {
 	left := slices.Delete(slices.Clone(clients), k, k+1)
 	var again string
 	for i, c := range left {
-		h := hostOf(t, c, "REJOINED", "lobby")
+		c.expect(t, fmt.Sprintf("PART %s %s", side, clients[k].name))
+		h := c.hostOf(t, "REJOINED", "lobby")
 		if h == host || i > 0 && h != again {
 			t.Fatalf("lobby re-formed on %s for %s, %s before (lost: %s)", h, c.name, again, host)
 		}
@@ -59,25 +84,35 @@ func TestThreeNodes(t *testing.T) {
 			n.until(t, func() bool { return n.members == 2 })
 		}
 	}
-	// The clients left go on talking, through the room's new grain.
-	for _, speaker := range left {
-		for i := range 3 {
-			speaker.send(t, fmt.Sprintf("SAY lobby after %d", i))
-		}
-		for _, c := range left {
+	// The clients left go on talking, through lobby's new grain, and side.
+	for _, room := range []string{"lobby", side} {
+		for _, speaker := range left {
 			for i := range 3 {
-				c.expect(t, fmt.Sprintf("MSG lobby %s after %d", speaker.name, i))
+				speaker.send(t, fmt.Sprintf("SAY %s after %d", room, i))
+			}
+			for _, c := range left {
+				for i := range 3 {
+					c.expect(t, fmt.Sprintf("MSG %s %s after %d", room, speaker.name, i))
+				}
 			}
 		}
 	}
 	left[0].send(t, "WHERE lobby")
 	left[0].expect(t, "ROOM lobby ON "+again)
+	// LEFT comes once the room has forgotten the member: a line said after
+	// it reaches the others after its PART, and not the member that left.
 	left[1].send(t, "LEAVE lobby")
 	left[1].expect(t, "LEFT lobby")
 	left[0].send(t, "SAY lobby alone")
+	left[0].expect(t, "PART lobby "+left[1].name)
 	left[0].expect(t, "MSG lobby "+left[0].name+" alone")
 	// The room counts its members: the one that left and the one whose
 	// node is gone are not.
 	left[1].send(t, "JOIN lobby")
 	left[1].expect(t, "JOINED lobby ON "+again+" MEMBERS 2")
+	for _, c := range left {
+		if len(c.stash) > 0 {
+			t.Errorf("%s got lines not looked for: %q", c.name, c.stash)
+		}
+	}
 }

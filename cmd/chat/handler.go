@@ -108,6 +108,11 @@ func (h *conn) HandleInfo(c *ranch.Conn, msg any) ranch.Action {
 			return ranch.Continue // said before the room had our Leave
 		}
 		return h.reply(c, "MSG %s %s %s", msg.Room, msg.Nick, msg.Text)
+	case *chatpb.Parted:
+		if h.rooms[msg.Room] == nil {
+			return ranch.Continue
+		}
+		return h.reply(c, "PART %s %s", msg.Room, msg.Nick)
 	case *joinResult:
 		m := h.rooms[msg.room]
 		if m == nil || m.pid != nil {

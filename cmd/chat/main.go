@@ -21,7 +21,8 @@
 //	NICK name          -> NICK name                     (the default nick is the client's address)
 //	JOIN room          -> JOINED room ON node MEMBERS n (once the room has the member)
 //	SAY room text      -> nothing: every member, the sayer too, gets MSG room nick text
-//	LEAVE room         -> LEFT room
+//	LEAVE room         -> LEFT room (once the room has forgotten the member: no line of it follows)
+//	                      and every other member gets PART room nick, as when a member is lost
 //	WHERE room         -> ROOM room ON node             (the node the room runs on)
 //	a bad line         -> ERR what is wrong
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -138,10 +139,11 @@ func (n *chatNode) kill(t *testing.T) {
 
 // client is a chat client on a node.
 type client struct {
-	name string
-	node *chatNode
-	c    net.Conn
-	r    *bufio.Reader
+	name  string
+	node  *chatNode
+	c     net.Conn
+	r     *bufio.Reader
+	stash []string // lines read while looking for another room's
 }
 
 func connect(t *testing.T, name string, n *chatNode) *client {
@@ -160,34 +162,60 @@ func (c *client) send(t *testing.T, line string) {
 	}
 }
 
-// line returns the next line from the server, failing t if none comes
-// within the wait bound.
-func (c *client) line(t *testing.T) string {
-	t.Helper()
-	c.c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
-	l, err := c.r.ReadString('\n')
-	if err != nil {
-		t.Fatalf("%s on %s: read: %v (got %q); node's stderr:\n%s", c.name, c.node.name, err, l, c.node.stderr)
+// about returns what a line is about: its second word, the room (the
+// nick for NICK).
+func about(line string) string {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return ""
 	}
-	return strings.TrimSuffix(l, "\n")
+	return f[1]
 }
 
+// next returns the next line about room from the server (the lines of
+// each room come in order; those of different rooms interleave), failing
+// t if none comes within the wait bound.
+func (c *client) next(t *testing.T, room string) string {
+	t.Helper()
+	if i := slices.IndexFunc(c.stash, func(l string) bool { return about(l) == room }); i >= 0 {
+		l := c.stash[i]
+		c.stash = slices.Delete(c.stash, i, i+1)
+		return l
+	}
+	for {
+		c.c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("%s on %s: read: %v (got %q, and %q before); node's stderr:\n%s", c.name, c.node.name, err, l, c.stash, c.node.stderr)
+		}
+		l = strings.TrimSuffix(l, "\n")
+		if about(l) == room {
+			return l
+		}
+		c.stash = append(c.stash, l)
+	}
+}
+
+// expect reads the next line about want's room and fails t if it is not
+// want.
 func (c *client) expect(t *testing.T, want string) {
 	t.Helper()
-	if got := c.line(t); got != want {
+	if got := c.next(t, about(want)); got != want {
 		t.Fatalf("%s on %s: got %q, want %q", c.name, c.node.name, got, want)
 	}
 }
 
-// expectPrefix reads a line that starts with prefix and returns the rest.
-func (c *client) expectPrefix(t *testing.T, prefix string) string {
+// hostOf reads the answer of a JOIN (verb JOINED, or REJOINED after the
+// room's loss) and returns the node the room runs on.
+func (c *client) hostOf(t *testing.T, verb, room string) string {
 	t.Helper()
-	got := c.line(t)
-	rest, ok := strings.CutPrefix(got, prefix)
-	if !ok {
-		t.Fatalf("%s on %s: got %q, want %q...", c.name, c.node.name, got, prefix)
+	got := c.next(t, room)
+	rest, ok := strings.CutPrefix(got, verb+" "+room+" ON ")
+	host, _, ok2 := strings.Cut(rest, " MEMBERS ")
+	if !ok || !ok2 {
+		t.Fatalf("%s on %s: got %q, want %s %s ON node MEMBERS n", c.name, c.node.name, got, verb, room)
 	}
-	return rest
+	return host
 }
 
 // closedByPeer checks that the connection ends (its node is gone) with
@@ -197,18 +225,7 @@ func (c *client) closedByPeer(t *testing.T) {
 	c.c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
 	l, err := c.r.ReadString('\n')
 	var ne net.Error
-	if l != "" || err == nil || errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("%s on %s: read %q, %v; want the connection closed", c.name, c.node.name, l, err)
+	if l != "" || len(c.stash) > 0 || err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("%s on %s: read %q (%q before), %v; want the connection closed", c.name, c.node.name, l, c.stash, err)
 	}
-}
-
-// hostOf reads the answer of a JOIN and returns the node the room runs on.
-func hostOf(t *testing.T, c *client, verb, room string) string {
-	t.Helper()
-	rest := c.expectPrefix(t, verb+" "+room+" ON ")
-	host, _, ok := strings.Cut(rest, " MEMBERS ")
-	if !ok {
-		t.Fatalf("%s: %q: no MEMBERS", c.name, rest)
-	}
-	return host
 }

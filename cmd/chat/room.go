@@ -68,13 +68,20 @@ func (r *room) Receive(ctx actor.Context) {
 	}
 }
 
+// forget removes a member that left (unwatch) or was lost, and tells
+// the others.
 func (r *room) forget(ctx actor.Context, pid *actor.PID, unwatch bool) {
 	k := pid.String()
-	if _, ok := r.members[k]; !ok {
+	gone, ok := r.members[k]
+	if !ok {
 		return
 	}
 	delete(r.members, k)
 	if unwatch {
 		ctx.Unwatch(pid)
+	}
+	parted := &chatpb.Parted{Room: r.name, Nick: gone.nick}
+	for _, mb := range r.members {
+		ctx.Send(mb.pid, parted)
 	}
 }
