@@ -56,7 +56,7 @@ type chatNode struct {
 }
 
 // freePorts returns n ports that were free a moment ago.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ports []int
 	for range n {
@@ -69,7 +69,7 @@ func freePorts(t *testing.T, n int) []int {
 
 // startNodes starts one node per name, each polling all of them, and
 // waits until each serves its clients and sees every node a member.
-func startNodes(t *testing.T, names ...string) []*chatNode {
+func startNodes(t testing.TB, names ...string) []*chatNode {
 	t.Helper()
 	ports := freePorts(t, len(names))
 	var members []string
@@ -94,7 +94,7 @@ func startNodes(t *testing.T, names ...string) []*chatNode {
 
 // until reads the node's stdout until cond holds, keeping its address
 // and its count of members.
-func (n *chatNode) until(t *testing.T, cond func() bool) {
+func (n *chatNode) until(t testing.TB, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		line := n.out.Next(t)
@@ -109,7 +109,7 @@ func (n *chatNode) until(t *testing.T, cond func() bool) {
 
 // stopNodes sends SIGTERM to the nodes still running, all at once (each
 // takes seconds to leave the cluster), and reaps them.
-func stopNodes(t *testing.T, nodes []*chatNode) {
+func stopNodes(t testing.TB, nodes []*chatNode) {
 	t.Helper()
 	for _, n := range nodes {
 		if n.cmd.ProcessState == nil {
@@ -127,7 +127,7 @@ func stopNodes(t *testing.T, nodes []*chatNode) {
 }
 
 // kill ends the node with SIGKILL and reaps it.
-func (n *chatNode) kill(t *testing.T) {
+func (n *chatNode) kill(t testing.TB) {
 	t.Helper()
 	testkit.Must(t, n.cmd.Process.Signal(syscall.SIGKILL))
 	<-n.out.Done()
@@ -146,7 +146,7 @@ type client struct {
 	stash []string // lines read while looking for another room's
 }
 
-func connect(t *testing.T, name string, n *chatNode) *client {
+func connect(t testing.TB, name string, n *chatNode) *client {
 	t.Helper()
 	c := testkit.Dial(t, n.addr)
 	cl := &client{name: name, node: n, c: c, r: bufio.NewReader(c)}
@@ -155,7 +155,7 @@ func connect(t *testing.T, name string, n *chatNode) *client {
 	return cl
 }
 
-func (c *client) send(t *testing.T, line string) {
+func (c *client) send(t testing.TB, line string) {
 	t.Helper()
 	if _, err := io.WriteString(c.c, line+"\n"); err != nil {
 		t.Fatalf("%s on %s: send %q: %v", c.name, c.node.name, line, err)
@@ -175,7 +175,7 @@ func about(line string) string {
 // next returns the next line about room from the server (the lines of
 // each room come in order; those of different rooms interleave), failing
 // t if none comes within the wait bound.
-func (c *client) next(t *testing.T, room string) string {
+func (c *client) next(t testing.TB, room string) string {
 	t.Helper()
 	if i := slices.IndexFunc(c.stash, func(l string) bool { return about(l) == room }); i >= 0 {
 		l := c.stash[i]
@@ -198,7 +198,7 @@ func (c *client) next(t *testing.T, room string) string {
 
 // expect reads the next line about want's room and fails t if it is not
 // want.
-func (c *client) expect(t *testing.T, want string) {
+func (c *client) expect(t testing.TB, want string) {
 	t.Helper()
 	if got := c.next(t, about(want)); got != want {
 		t.Fatalf("%s on %s: got %q, want %q", c.name, c.node.name, got, want)
@@ -207,7 +207,7 @@ func (c *client) expect(t *testing.T, want string) {
 
 // hostOf reads the answer of a JOIN (verb JOINED, or REJOINED after the
 // room's loss) and returns the node the room runs on.
-func (c *client) hostOf(t *testing.T, verb, room string) string {
+func (c *client) hostOf(t testing.TB, verb, room string) string {
 	t.Helper()
 	got := c.next(t, room)
 	rest, ok := strings.CutPrefix(got, verb+" "+room+" ON ")
@@ -220,7 +220,7 @@ func (c *client) hostOf(t *testing.T, verb, room string) string {
 
 // closedByPeer checks that the connection ends (its node is gone) with
 // nothing more read.
-func (c *client) closedByPeer(t *testing.T) {
+func (c *client) closedByPeer(t testing.TB) {
 	t.Helper()
 	c.c.SetReadDeadline(time.Now().Add(testkit.WaitBound))
 	l, err := c.r.ReadString('\n')
