@@ -116,3 +116,28 @@ func TestThreeNodes(t *testing.T) {
 		}
 	}
 }
+
+// Bad lines, and commands out of turn, get ERR lines that say what is
+// wrong; the connection goes on.
+func TestBadLines(t *testing.T) {
+	nodes := startNodes(t, "solo")
+	c := connect(t, "c", nodes[0])
+	for _, tc := range []struct{ send, want string }{
+		{"SHOUT x", `ERR unknown command "SHOUT" (JOIN, SAY, LEAVE, NICK, WHERE)`},
+		{"JOIN", "ERR JOIN: missing room"},
+		{"SAY lobby hi", "ERR SAY: not in lobby"},
+		{"LEAVE lobby", "ERR LEAVE: not in lobby"},
+		{"WHERE lobby", "ERR WHERE: not in lobby"},
+	} {
+		c.send(t, tc.send)
+		if got := c.next(t, about(tc.want)); got != tc.want {
+			t.Fatalf("%q: got %q, want %q", tc.send, got, tc.want)
+		}
+	}
+	c.send(t, "JOIN lobby")
+	c.expect(t, "JOINED lobby ON solo MEMBERS 1")
+	c.send(t, "JOIN lobby")
+	c.expect(t, "ERR JOIN: already in lobby")
+	c.send(t, "SAY lobby still here")
+	c.expect(t, "MSG lobby c still here")
+}
