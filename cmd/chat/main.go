@@ -10,7 +10,8 @@
 // (ranch.StartListener), each connection served by a ranch.Handler in the
 // actor that owns its socket. The nodes form a protoactor cluster: remote
 // (gRPC) on -cluster-host:-cluster-port (port 0 picks a free one), the
-// automanaged provider's HTTP health endpoint on -manage-port, and
+// automanaged provider's HTTP health endpoint on -manage-port (on every
+// interface: the provider binds 0.0.0.0), and
 // -members lists every node's HOST:-manage-port, this one's included (by
 // default only this one's): each node polls them every -refresh, and a
 // node that does not answer leaves the cluster. Rooms are placed by
@@ -39,9 +40,21 @@
 // are sent once it has; SAYs already on their way to the lost node are
 // lost, as a message to a process that dies is. There is no history.
 //
+// Three nodes on one machine, each in its own terminal, then clients
+// with any line client (nc 127.0.0.1 4051):
+//
+//	go run ./cmd/chat -name n1 -addr 127.0.0.1:4051 -manage-port 6331 -members 127.0.0.1:6331,127.0.0.1:6332,127.0.0.1:6333
+//	go run ./cmd/chat -name n2 -addr 127.0.0.1:4052 -manage-port 6332 -members 127.0.0.1:6331,127.0.0.1:6332,127.0.0.1:6333
+//	go run ./cmd/chat -name n3 -addr 127.0.0.1:4053 -manage-port 6333 -members 127.0.0.1:6331,127.0.0.1:6332,127.0.0.1:6333
+//
 // Its stdout says "cluster on HOST:PORT", then "listening on HOST:PORT",
-// then "members n" each time the number of cluster members it sees
-// changes. SIGINT or SIGTERM stop it. Exit codes: 0 stopped, 1 could not
+// and "members n" each time the number of cluster members it sees
+// changes (from the first, which may come before the others); the
+// provider's HTTP server adds a line of its own when it starts. Its
+// stderr has protoactor's warnings and errors: the provider logs each
+// member it could not reach, the others' too while they start. SIGINT or
+// SIGTERM stop it, at once: see node.go for why not protoactor's
+// graceful leave. Exit codes: 0 stopped, 1 could not
 // start, 2 bad flags.
 package main
 
