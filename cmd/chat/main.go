@@ -53,8 +53,8 @@
 // provider's HTTP server adds a line of its own when it starts. Its
 // stderr has protoactor's warnings and errors: the provider logs each
 // member it could not reach, the others' too while they start. SIGINT or
-// SIGTERM stop it, at once: see node.go for why not protoactor's
-// graceful leave. Exit codes: 0 stopped, 1 could not
+// SIGTERM stop it at once, not by protoactor's graceful leave, which
+// waits seconds for grains to move: a room's members rejoin it anyway. Exit codes: 0 stopped, 1 could not
 // start, 2 bad flags.
 package main
 
