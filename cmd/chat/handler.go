@@ -15,8 +15,9 @@ import (
 // runs on a goroutine of its own (protoactor's cluster look-up is a
 // blocking call) whose result comes back to the handler as a message
 // (*joinResult, in HandleInfo); a SAY is a plain send to the room's PID,
-// which the handler knows once joined; the rooms' lines come as *Said
-// messages. The socket keeps serving its client meanwhile.
+// which the handler knows once joined; a LEAVE's answer is awaited with
+// protoactor's re-entrancy (ReenterAfter); the rooms' lines come as
+// *Said messages. The socket keeps serving its client meanwhile.
 type conn struct {
 	ranch.BaseHandler
 	n     *node
@@ -29,8 +30,8 @@ type membership struct {
 	pid     *actor.PID    // the room's grain; nil while (re)joining
 	node    string        // the node the room runs on, from Joined
 	queue   []*chatpb.Say // SAYs said while (re)joining, sent once joined
-	rejoin  bool          // the room was lost, and this is its second join
-	leaving bool          // a LEAVE waits for the room\'s answer
+	rejoin  bool          // the room was lost: this join is a rejoin
+	leaving bool          // a LEAVE waits for the room's answer
 }
 
 // joinResult is the answer of a JOIN's look-up, sent to the handler.
