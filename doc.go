@@ -53,6 +53,8 @@
 //	metrics/debugpage the live page: listeners, ports, supervision
 //	                  trees, metrics
 //	cmd/echo          the echo server and its client
+//	cmd/chat          a chat server run as a protoactor cluster:
+//	                  handlers on every node, rooms as grains
 //	examples/upcase   README.md's program: a Handler under StartListener
 //
 // Each layer imports only those below it: driver, framing and inet import

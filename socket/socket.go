@@ -250,8 +250,10 @@ func (s *Socket) Owner() *actor.PID {
 
 // ControllingProcess makes newOwner the owner of s, as
 // gen_tcp:controlling_process/2: only the owner may call it (not_owner),
-// newOwner must be a live process of the socket's actor system (badarg),
-// and a closed socket answers closed (one whose queue a Close drains is
+// newOwner must be a live process of the socket's actor system (badarg:
+// a PID of another node, through protoactor's remote, is badarg too, as
+// a remote pid is for OTP's port; a socket never crosses nodes), and a
+// closed socket answers closed (one whose queue a Close drains is
 // still open, as OTP's port is). The socket's messages still queued
 // at the old owner move to the new one, in order, before any newer one,
 // when the old owner is an otpnet actor.Process or an actor spawned with

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,17 +35,13 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "otpnet-echo-test")
+	bin, remove, err := testkit.BuildMain("echo")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	echoBin = filepath.Join(dir, "echo")
-	if out, err := exec.Command("go", "build", "-o", echoBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		return 1
-	}
+	defer remove()
+	echoBin = bin
 	return leaktest.Run(m, startDriver)
 }
 
