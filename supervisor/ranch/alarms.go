@@ -136,9 +136,14 @@ func (a *alarmSet) set(l *Listener, alarms []ConnectionAlarm) {
 		list[i] = st
 	}
 	for _, o := range old {
+		// A removed alarm is disarmed for good: its timer may have fired
+		// already, its cooled waiting for a.mu, and the new round tells
+		// cooled that it is not its to end.
 		if o.timer != nil {
 			o.timer.Stop()
+			o.timer = nil
 		}
+		o.round++
 	}
 	a.list = list
 	a.some.Store(len(list) > 0)

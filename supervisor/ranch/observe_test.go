@@ -176,3 +176,39 @@ func TestTeeEvents(t *testing.T) {
 	}
 	p.ev.none(t, "conn_stop") // the pool's own recorder is not among the hooks
 }
+
+// An alarm that SetAlarms removes does not go off again: not even when its
+// cooldown's timer has fired and waits for the alarms' lock as SetAlarms
+// removes it (the test calls cooled as that timer would, once SetAlarms
+// has returned).
+func TestConnectionAlarmRemovedWhileCooling(t *testing.T) {
+	alarms := make(chan alarmRecv, 10)
+	gone := ConnectionAlarm{Name: "gone", Threshold: 1, Cooldown: time.Hour, Callback: alarmTo(alarms)}
+	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{gone}})
+	c := p.dial(t)
+	p.ev.wait(t, "conn_start")
+	if a := testkit.Recv(t, alarms, "an alarm"); a != (alarmRecv{"gone", 1, 1}) {
+		t.Fatalf("after 1 connection: %+v, want gone at 1", a)
+	}
+	p.l.alarms.mu.Lock()
+	st, round := p.l.alarms.list[0], p.l.alarms.list[0].round
+	p.l.alarms.mu.Unlock()
+	if err := p.l.SetAlarms(nil); err != nil {
+		t.Fatal(err)
+	}
+	p.l.alarms.cooled(p.l, st, round) // the removed alarm's timer, late
+	p.l.alarms.mu.Lock()
+	rearmed := st.timer != nil
+	p.l.alarms.mu.Unlock()
+	if rearmed {
+		t.Error("the removed alarm went off again and cools down")
+	}
+	c.Close()
+	p.ev.wait(t, "conn_stop")
+	testkit.Bounded(t, "Stop", p.l.Stop)
+	select {
+	case a := <-alarms:
+		t.Errorf("the removed alarm went off: %+v", a)
+	default:
+	}
+}
