@@ -177,6 +177,21 @@ func TestTeeEvents(t *testing.T) {
 	p.ev.none(t, "conn_stop") // the pool's own recorder is not among the hooks
 }
 
+// A hook of a TeeEvents that panics hides the event from none of the
+// hooks after it: each is guarded on its own, and each panic logged.
+func TestTeeEventsPanic(t *testing.T) {
+	rec := newRecorder()
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Events: TeeEvents(panicky{}, rec)})
+	c := p.dial(t)
+	rec.wait(t, "accept")
+	rec.wait(t, "conn_start")
+	c.Close()
+	rec.wait(t, "conn_stop")
+	if n := p.log.Count("listener event hook panicked"); n != 2 {
+		t.Errorf("%d hook panics logged, want 2: %v", n, p.log.Lines())
+	}
+}
+
 // An alarm that SetAlarms removes does not go off again: not even when its
 // cooldown's timer has fired and waits for the alarms' lock as SetAlarms
 // removes it (the test calls cooled as that timer would, once SetAlarms
