@@ -5,7 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,5 +228,77 @@ func TestConnectionAlarmRemovedWhileCooling(t *testing.T) {
 	case a := <-alarms:
 		t.Errorf("the removed alarm went off: %+v", a)
 	default:
+	}
+}
+
+// An alarm's callbacks run one at a time: those that go off while one
+// runs (NoCooldown, a connection admitted at each) make one call more,
+// with the latest count, when it returns. Stop waits for a callback that
+// runs, and calls none after.
+func TestConnectionAlarmCallbacksOneAtATime(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		order    []string
+		counts   = make(chan int, 10)      // a call has begun, at this count
+		proceed  = make(chan struct{}, 10) // a call may return
+		returned = make(chan struct{}, 10) // a call has returned
+	)
+	log := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	slow := ConnectionAlarm{Name: "slow", Threshold: 1, Cooldown: NoCooldown, Callback: func(e AlarmEvent) {
+		counts <- e.Count
+		<-proceed
+		log("callback " + strconv.Itoa(e.Count))
+		returned <- struct{}{}
+	}}
+	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{slow}})
+	var clients []net.Conn
+	connect := func() {
+		t.Helper()
+		clients = append(clients, p.dial(t))
+		p.ev.wait(t, "conn_start")
+	}
+	connect()
+	if n := testkit.Recv(t, counts, "the first call"); n != 1 {
+		t.Fatalf("first call at %d connections, want 1", n)
+	}
+	for range 3 { // each goes off while the first call runs
+		connect()
+	}
+	proceed <- struct{}{}
+	if n := testkit.Recv(t, counts, "the coalesced call"); n != 4 {
+		t.Fatalf("second call at %d connections, want 4", n)
+	}
+	proceed <- struct{}{}
+	testkit.Recv(t, returned, "the first call's return")
+	testkit.Recv(t, returned, "the second call's return")
+
+	// Stop while a call runs: it returns after it.
+	connect()
+	if n := testkit.Recv(t, counts, "the third call"); n != 5 {
+		t.Fatalf("third call at %d connections, want 5", n)
+	}
+	stopped := make(chan error, 1)
+	go func() { err := p.l.Stop(); log("Stop returned"); stopped <- err }()
+	testkit.Until(t, "Stop under way", func() bool {
+		p.l.alarms.mu.Lock()
+		defer p.l.alarms.mu.Unlock()
+		return p.l.alarms.stopped
+	})
+	proceed <- struct{}{}
+	if err := testkit.Recv(t, stopped, "Stop"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"callback 1", "callback 4", "callback 5", "Stop returned"}; !slices.Equal(order, want) {
+		t.Errorf("calls %q, want %q", order, want)
+	}
+	select {
+	case n := <-counts:
+		t.Errorf("a call at %d connections after Stop", n)
+	default:
+	}
+	for _, c := range clients {
+		c.Close()
 	}
 }
