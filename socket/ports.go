@@ -107,22 +107,39 @@ type PortInfo struct {
 // with their owners, addresses, states and counters, the list inet:i()
 // prints. Each port is read under its own lock, one after the other: the
 // list is not one instant's, and a port opened or closed meanwhile may or
-// may not be in it. It makes two system calls a port (its names).
+// may not be in it. It makes two system calls a port (its names): a
+// caller that shows a few of many ports takes PortsNoAddrs and reads the
+// addresses of those it shows.
 func Ports() []PortInfo {
+	out := PortsNoAddrs()
+	for i := range out {
+		out[i].ReadAddrs()
+	}
+	return out
+}
+
+// PortsNoAddrs is Ports without the ports' addresses (Local and Peer are
+// the zero value), and without a system call.
+func PortsNoAddrs() []PortInfo {
 	socks := live()
 	out := make([]PortInfo, 0, len(socks))
 	for _, s := range socks {
-		pi, ok := s.portInfo()
-		if !ok {
-			continue
+		if pi, ok := s.portInfo(); ok {
+			out = append(out, pi)
 		}
-		pi.Local, _ = s.Sockname()
-		if !pi.Listener {
-			pi.Peer, _ = s.Peername()
-		}
-		out = append(out, pi)
 	}
 	return out
+}
+
+// ReadAddrs fills in p's Local and Peer (a listening socket has no peer),
+// inet:sockname and inet:peername: two system calls. An address that
+// cannot be read, as of a port that has closed since, is left the zero
+// value.
+func (p *PortInfo) ReadAddrs() {
+	p.Local, _ = p.Socket.Sockname()
+	if !p.Listener {
+		p.Peer, _ = p.Socket.Peername()
+	}
 }
 
 // portInfo reads what Ports shows of s, but its names; false if s is not

@@ -22,6 +22,7 @@ func find(ports []PortInfo, s *Socket) (PortInfo, bool) {
 // Ports lists every live port, the listening socket, the client and the
 // accepted socket, with its owner, addresses, mode, states and counters;
 // a closed port leaves the list, and its counts stay in the totals.
+// PortsNoAddrs lists them without their addresses, which ReadAddrs reads.
 func TestPorts(t *testing.T) {
 	p := newProc(t)
 	l, port := listenLo(t, p, Active(False))
@@ -45,6 +46,13 @@ func TestPorts(t *testing.T) {
 	cAddr, _ := c.Sockname()
 	if !ok || sp.Listener || sp.Peer != cAddr || sp.Local.Port() != uint16(port) || sp.Stats.RecvOct != 5 || !sp.Owner.Equal(p.Self()) {
 		t.Errorf("accepted socket: %+v (listed %v), want peer %v, 5 bytes in", sp, ok, cAddr)
+	}
+	bare, ok := find(PortsNoAddrs(), s)
+	if !ok || bare.Local.IsValid() || bare.Peer.IsValid() || bare.ID != sp.ID {
+		t.Errorf("accepted socket without addresses: %+v (listed %v)", bare, ok)
+	}
+	if bare.ReadAddrs(); bare.Local != sp.Local || bare.Peer != sp.Peer {
+		t.Errorf("accepted socket's addresses read: %v %v, want Ports' %v %v", bare.Local, bare.Peer, sp.Local, sp.Peer)
 	}
 	cp, ok := find(ports, c)
 	if !ok || cp.Stats.SendOct != 5 || cp.Active != False || FormatStates(cp.States) != "CONNECTED(O)" {

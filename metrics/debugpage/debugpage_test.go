@@ -87,3 +87,21 @@ func TestTreeCountsWorkers(t *testing.T) {
 		t.Errorf("no count of the 3 workers in:\n%s", got)
 	}
 }
+
+// The page is at / only: any other path, as a browser's /favicon.ico,
+// is not found, and does not render it.
+func TestOtherPathsNotFound(t *testing.T) {
+	h := Handler(Options{})
+	for _, path := range []string{"/favicon.ico", "/x/", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder() // under a prefix
+	http.StripPrefix("/debug", h).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /debug/ under http.StripPrefix: %d, want 200", rec.Code)
+	}
+}
