@@ -58,7 +58,8 @@ type Options struct {
 // Handler serves the page at / (under a prefix, mount it with
 // http.StripPrefix), and 404 at any other path: a browser's
 // /favicon.ico does not render the page again. Its query picks the ports
-// shown: sort=port (the default: in the order they opened), queued (the most bytes queued first) or age (the oldest
+// shown: sort=port (the default: in the order they opened, by their
+// #Port<0.N>), queued (the most bytes queued first) or age (the oldest
 // first), and page=N (from 1). The ports are sorted on what costs no
 // system call; only those of the page shown have their addresses read.
 func Handler(o Options) http.Handler {
@@ -160,21 +161,25 @@ func (o *Options) view(sortBy, pageArg string) view {
 			}
 		}
 	}
+	byID := func(a, b portEntry) int { return cmp.Compare(a.ID, b.ID) }
 	switch sortBy {
 	case "queued":
-		slices.SortStableFunc(entries, func(a, b portEntry) int { return cmp.Compare(b.Stats.SendPend, a.Stats.SendPend) })
+		slices.SortFunc(entries, func(a, b portEntry) int {
+			return cmp.Or(cmp.Compare(b.Stats.SendPend, a.Stats.SendPend), byID(a, b))
+		})
 	case "age":
-		slices.SortStableFunc(entries, func(a, b portEntry) int {
+		slices.SortFunc(entries, func(a, b portEntry) int {
 			if a.known != b.known {
 				if a.known {
 					return -1
 				}
 				return 1
 			}
-			return cmp.Compare(b.age, a.age)
+			return cmp.Or(cmp.Compare(b.age, a.age), byID(a, b))
 		})
 	default:
 		sortBy = "port"
+		slices.SortFunc(entries, byID)
 	}
 	v.Sort = sortBy
 	v.PortsTotal = len(entries)

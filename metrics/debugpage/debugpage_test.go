@@ -1,10 +1,12 @@
 package debugpage
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/metrics"
+	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
@@ -86,6 +89,48 @@ func TestTreeCountsWorkers(t *testing.T) {
 	if got := testkit.HTMLText(testkit.ParseHTML(t, get(t, h, ""))); !strings.Contains(got, "3 workers") {
 		t.Errorf("no count of the 3 workers in:\n%s", got)
 	}
+}
+
+// sort=port lists the ports in the order they opened, by their
+// #Port<0.N>, not by the driver's slots, which a new socket reuses.
+func TestPortOrderIsOpenOrder(t *testing.T) {
+	leaktest.Check(t)
+	sys, l := echotest.Start(t, ranch.ListenerOptions{NumAcceptors: 1})
+	cs := echotest.Clients(t, l.Addr().String(), 3, 1)
+	gone := cs[0].LocalAddr().String()
+	cs[0].Close()
+	testkit.Until(t, "the first connection's port closed", func() bool {
+		for _, p := range socket.Ports() {
+			if p.Peer.String() == gone {
+				return false
+			}
+		}
+		return true
+	})
+	cs = append(cs, echotest.Clients(t, l.Addr().String(), 1, 1)...) // in the first one's slot
+	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}})
+	doc := testkit.ParseHTML(t, get(t, h, "?sort=port"))
+	want := []string{"-"}
+	for _, c := range cs[1:] {
+		want = append(want, c.LocalAddr().String())
+	}
+	if got := testkit.HTMLCells(doc, "ports", "peer"); !slices.Equal(got, want) {
+		t.Errorf("by port: peers %q, want %q", got, want)
+	}
+	ids := testkit.HTMLCells(doc, "ports", "id")
+	if !slices.IsSortedFunc(ids, func(a, b string) int { return cmp.Compare(portNumber(t, a), portNumber(t, b)) }) {
+		t.Errorf("by port: %q, not in the order of their numbers", ids)
+	}
+}
+
+// portNumber is the N of #Port<0.N>.
+func portNumber(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(s, "#Port<0."), ">"))
+	if err != nil {
+		t.Fatalf("port %q: %v", s, err)
+	}
+	return n
 }
 
 // The page is at / only: any other path, as a browser's /favicon.ico,
