@@ -239,13 +239,31 @@ func pidString(p *actor.PID) string {
 	return "<" + p.Address + "/" + p.Id + ">"
 }
 
-// FormatStates is inet:i()'s State column for a port's inet:info states:
-// "CONNECTED(O)", "ACCEPTING", "LN:O", ...
+// FormatStates is inet:i()'s State column for a port's inet:info states,
+// OTP 25's inet:fmt_status: "CONNECTED(O)", "ACCEPTING", "LN:O",
+// "CONNECTED(B)", ... (the bound cases are of states this package does
+// not report, but FormatStates answers for any, as OTP's does).
 func FormatStates(states []string) string {
 	sorted := slices.Sorted(slices.Values(states))
+	// has reports whether sorted begins with prefix.
+	has := func(prefix ...string) bool {
+		return len(sorted) >= len(prefix) && slices.Equal(sorted[:len(prefix)], prefix)
+	}
 	switch {
-	case len(sorted) > 0 && sorted[0] == "accepting":
+	case has("accepting"):
 		return "ACCEPTING"
+	case has("bound", "busy", "connected"):
+		return "CONNECTED(BB)"
+	case has("bound", "connected"):
+		return "CONNECTED(B)"
+	case has("bound", "listen", "listening"):
+		return "LISTENING"
+	case has("bound", "listen"):
+		return "LISTEN"
+	case has("bound", "connecting"):
+		return "CONNECTING"
+	case slices.Equal(sorted, []string{"bound", "open"}):
+		return "BOUND"
 	case slices.Equal(sorted, []string{"connected", "open"}):
 		return "CONNECTED(O)"
 	case slices.Equal(sorted, []string{"open"}):
@@ -253,17 +271,36 @@ func FormatStates(states []string) string {
 	case len(sorted) == 0:
 		return "CLOSED"
 	}
-	abbrev := map[string]string{"accepting": "A", "bound": "BD", "busy": "BY", "connected": "CD",
-		"connecting": "CG", "listen": "LN", "listening": "LG", "open": "O", "selected": "SD"}
 	parts := make([]string, len(sorted))
 	for i, st := range sorted {
-		if a, ok := abbrev[st]; ok {
-			parts[i] = a
-		} else {
-			parts[i] = strings.ToUpper(st)
-		}
+		parts[i] = stateAbbrev(st)
 	}
 	return strings.Join(parts, ":")
+}
+
+// stateAbbrev is inet:fmt_status3: a state's abbreviation.
+func stateAbbrev(st string) string {
+	switch st {
+	case "accepting":
+		return "A"
+	case "bound":
+		return "BD"
+	case "busy":
+		return "BY"
+	case "connected":
+		return "CD"
+	case "connecting":
+		return "CG"
+	case "listen":
+		return "LN"
+	case "listening":
+		return "LG"
+	case "open":
+		return "O"
+	case "selected":
+		return "SD"
+	}
+	return strings.ToUpper(st)
 }
 
 // Counters are the socket's inet:getstat counters, which unlike GetStat

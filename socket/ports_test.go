@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -95,9 +96,10 @@ func TestPorts(t *testing.T) {
 	}
 }
 
-// inet:i()'s State column, from the states inet:info gives.
+// inet:i()'s State column, from the states inet:info gives, and any
+// other: what OTP 25's inet:fmt_status answers, taken from inet's code.
 func TestFormatStates(t *testing.T) {
-	for _, c := range []struct {
+	cases := []struct {
 		states []string
 		want   string
 	}{
@@ -108,9 +110,32 @@ func TestFormatStates(t *testing.T) {
 		{[]string{"open"}, "IDLE"},
 		{[]string{}, "CLOSED"},
 		{[]string{"closed"}, "CLOSED"},
-	} {
-		if got := FormatStates(c.states); got != c.want {
-			t.Errorf("FormatStates(%q) = %q, want %q", c.states, got, c.want)
+		{[]string{"open", "connected", "bound"}, "CONNECTED(B)"},
+		{[]string{"bound", "busy", "connected", "open"}, "CONNECTED(BB)"},
+		{[]string{"bound", "listen", "listening", "open"}, "LISTENING"},
+		{[]string{"listen", "bound", "open"}, "LISTEN"},
+		{[]string{"bound", "connecting", "open"}, "CONNECTING"},
+		{[]string{"bound", "open"}, "BOUND"},
+		{[]string{"bound"}, "BD"},
+		{[]string{"bound", "open", "selected"}, "BD:O:SD"},
+		{[]string{"connecting", "open"}, "CG:O"},
+		{[]string{"listening", "open"}, "LG:O"},
+		{[]string{"accepting"}, "ACCEPTING"},
+		{[]string{"connected"}, "CD"},
+		{[]string{"open", "zzz"}, "O:ZZZ"},
+	}
+	var in strings.Builder
+	for _, c := range cases {
+		in.WriteString(strings.Join(c.states, " ") + "\n")
+	}
+	otp := erltest.Batch(t, "testdata/fmt_status.escript", nil, []byte(in.String()))()
+	if len(otp) != len(cases) {
+		t.Fatalf("OTP answered %d cases of %d: %q", len(otp), len(cases), otp)
+	}
+	for i, c := range cases {
+		got := FormatStates(c.states)
+		if got != c.want || got != otp[i] {
+			t.Errorf("FormatStates(%q) = %q, want %q (OTP 25's: %q)", c.states, got, c.want, otp[i])
 		}
 	}
 }
