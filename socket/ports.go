@@ -203,18 +203,31 @@ func ReadTotals() Totals {
 
 // I is inet:i(): it writes the table of the live ports to w, one line a
 // port, in inet:i()'s columns (Port, Module, Recv, Sent, Owner, Local
-// Address, Foreign Address, State, Type). Addresses are numeric, where
-// inet:i() looks up the host names; the Port is the N of #Port<0.N>.
+// Address, Foreign Address, State, Type). The Module is OTP 25's:
+// inet_tcp, inet6_tcp for an IPv6 socket, local_tcp for a local one.
+// Addresses are numeric, where inet:i() looks up the host names; the
+// Port is the N of #Port<0.N>.
 func I(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprintln(tw, "Port\tModule\tRecv\tSent\tOwner\tLocal Address\tForeign Address\tState\tType\t")
 	for _, p := range Ports() {
-		foreign := "*:*"
+		module, local, foreign := "inet_tcp", fmtAddr(p.Local), "*:*"
 		if p.Peer.IsValid() {
 			foreign = fmtAddr(p.Peer)
 		}
-		fmt.Fprintf(tw, "%d\tinet_tcp\t%d\t%d\t%s\t%s\t%s\t%s\tSTREAM\t\n", p.ID, p.Stats.RecvOct, p.Stats.SendOct,
-			pidString(p.Owner), fmtAddr(p.Local), foreign, FormatStates(p.States))
+		switch {
+		case p.Local.Addr().Is6():
+			module = "inet6_tcp"
+		case !p.Local.IsValid():
+			if name, err := p.Socket.SocknameLocal(); err == nil {
+				module, local = "local_tcp", "local:"+string(name)
+				if peer, err := p.Socket.PeernameLocal(); err == nil {
+					foreign = "local:" + string(peer)
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\tSTREAM\t\n", p.ID, module, p.Stats.RecvOct, p.Stats.SendOct,
+			pidString(p.Owner), local, foreign, FormatStates(p.States))
 	}
 	return tw.Flush()
 }

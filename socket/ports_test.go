@@ -3,9 +3,12 @@ package socket
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
@@ -136,6 +139,59 @@ func TestFormatStates(t *testing.T) {
 		got := FormatStates(c.states)
 		if got != c.want || got != otp[i] {
 			t.Errorf("FormatStates(%q) = %q, want %q (OTP 25's: %q)", c.states, got, c.want, otp[i])
+		}
+	}
+}
+
+// iLine returns the fields of inet:i()'s line of port s in out.
+func iLine(t *testing.T, out string, s *Socket) []string {
+	t.Helper()
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == fmt.Sprint(s.id) {
+			return f
+		}
+	}
+	t.Fatalf("no line of port %d in:\n%s", s.id, out)
+	return nil
+}
+
+// inet:i()'s Module is OTP 25's: inet6_tcp for an IPv6 socket, local_tcp
+// for a local one, with its local:PATH addresses.
+func TestIModule(t *testing.T) {
+	p := newProc(t)
+	l6, err := Listen(p, 0, Family(inet.Inet6), IP(netip.IPv6Loopback()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l6.Close()
+	port, _ := l6.Port()
+	c6 := connect(t, p, "::1", port)
+	defer c6.Close()
+	l4, port4 := listenLo(t, p)
+	defer l4.Close()
+	sfile := filepath.Join(t.TempDir(), "server")
+	lu := listen(t, p, IfAddrLocal(sfile))
+	defer lu.Close()
+	cu := connect(t, p, sfile, 0, Family(inet.Local))
+	defer cu.Close()
+	var b bytes.Buffer
+	if err := I(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, c := range []struct {
+		s                      *Socket
+		module, local, foreign string
+	}{
+		{l6, "inet6_tcp", fmt.Sprintf("[::1]:%d", port), "*:*"},
+		{c6, "inet6_tcp", "", fmt.Sprintf("[::1]:%d", port)},
+		{l4, "inet_tcp", fmt.Sprintf("127.0.0.1:%d", port4), "*:*"},
+		{lu, "local_tcp", "local:" + sfile, "*:*"},
+		{cu, "local_tcp", "local:", "local:" + sfile},
+	} {
+		f := iLine(t, out, c.s)
+		if f[1] != c.module || (c.local != "" && f[5] != c.local) || f[6] != c.foreign {
+			t.Errorf("port %v: %q, want module %s, local %q, foreign %s", c.s, f, c.module, c.local, c.foreign)
 		}
 	}
 }
