@@ -80,8 +80,11 @@ type ConnectionEvent struct {
 	PID      *actor.PID     // the handler
 	Peer     netip.AddrPort // the client's address: with ListenerOptions.ProxyHeader its header's (AcceptEvent's is the proxy's)
 	Duration time.Duration  // ConnectionStop: how long the handler served
-	// Handshake is how long the hand-off took, from the accept to the
-	// handler owning the socket (ConnectionStart and ConnectionStop).
+	// Handshake is how long the hand-off took (ConnectionStart and
+	// ConnectionStop): from the acceptor's accept, once it has read the
+	// peer's address, to the connection supervisor having started the
+	// handler, just before it makes it the socket's owner; a PROXY
+	// header's read and a TLS handshake are in it.
 	Handshake time.Duration
 	// Stats are the socket's inet:getstat counters when its handler ended
 	// (ConnectionStop): Stats.RecvOct and Stats.SendOct are Thousand
