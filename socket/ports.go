@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // The registry of live ports, for inet:i() (Ports, I) and the totals that
@@ -227,7 +228,7 @@ func I(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\tSTREAM\t\n", p.ID, module, p.Stats.RecvOct, p.Stats.SendOct,
-			pidString(p.Owner), local, foreign, FormatStates(p.States))
+			pidfmt.String(p.Owner), local, foreign, FormatStates(p.States))
 	}
 	return tw.Flush()
 }
@@ -241,15 +242,6 @@ func fmtAddr(a netip.AddrPort) string {
 		return fmt.Sprintf("*:%d", a.Port())
 	}
 	return a.String()
-}
-
-// pidString formats a PID as Erlang's <0.N.0> would be, by its address
-// and id.
-func pidString(p *actor.PID) string {
-	if p == nil {
-		return "undefined"
-	}
-	return "<" + p.Address + "/" + p.Id + ">"
 }
 
 // FormatStates is inet:i()'s State column for a port's inet:info states,

@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/otpnet/otpnet/internal/pidfmt"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"github.com/otpnet/otpnet/supervisor/ranch"
@@ -203,7 +204,7 @@ func (o *Options) view(sortBy, pageArg string) view {
 // portRow is what the page shows of e.
 func portRow(e portEntry) portView {
 	pv := portView{
-		Port: e.Socket.String(), Kind: "connection", Owner: pidString(e.Owner), Local: addr(e.Local.String(), e.Local.IsValid()),
+		Port: e.Socket.String(), Kind: "connection", Owner: pidfmt.String(e.Owner), Local: addr(e.Local.String(), e.Local.IsValid()),
 		Peer: addr(e.Peer.String(), e.Peer.IsValid()), Active: e.Active.String(), State: socket.FormatStates(e.States),
 		Recv: e.Stats.RecvOct, Sent: e.Stats.SendOct, Queued: e.Stats.SendPend, Buffered: uint64(e.Buffered), Age: "-",
 	}
@@ -225,7 +226,7 @@ func (o *Options) tree(label string, r *supervisor.Ref, depth int) *node {
 		n.Label += " (stopped)"
 		return n
 	}
-	n.Label += " " + pidString(r.PID())
+	n.Label += " " + pidfmt.String(r.PID())
 	if counts.Workers > o.TreeWorkers && counts.Supervisors == 0 {
 		n.Children = []*node{{Label: strconv.Itoa(counts.Active) + " workers"}}
 		return n
@@ -245,7 +246,7 @@ func (o *Options) tree(label string, r *supervisor.Ref, depth int) *node {
 				continue
 			}
 		}
-		label := id + " " + pidString(c.PID)
+		label := id + " " + pidfmt.String(c.PID)
 		if c.Restarting {
 			label += " (restarting)"
 		}
@@ -300,11 +301,4 @@ func addr(s string, ok bool) string {
 		return "-"
 	}
 	return s
-}
-
-func pidString(p *actor.PID) string {
-	if p == nil {
-		return "-"
-	}
-	return "<" + p.Address + "/" + p.Id + ">"
 }

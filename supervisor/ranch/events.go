@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"golang.org/x/sys/unix"
@@ -212,11 +213,11 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 }
 
 func (e slogEvents) ConnectionStart(ev ConnectionEvent) {
-	e.logger().Debug("connection started", e.attrs(slog.String("pid", pidString(ev.PID)), slog.String("peer", ev.Peer.String()))...)
+	e.logger().Debug("connection started", e.attrs(slog.String("pid", pidfmt.String(ev.PID)), slog.String("peer", ev.Peer.String()))...)
 }
 
 func (e slogEvents) ConnectionStop(ev ConnectionEvent) {
-	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidString(ev.PID)),
+	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidfmt.String(ev.PID)),
 		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration),
 		slog.Uint64("recv_oct", ev.Stats.RecvOct), slog.Uint64("send_oct", ev.Stats.SendOct))...)
 }
