@@ -169,8 +169,10 @@ type Totals struct {
 	Buffered  uint64 // bytes read and not yet delivered (PortInfo.Buffered)
 	// The bytes and the reads and sends of every port there has been,
 	// live or exited (inet:getstat's recv_oct, recv_cnt, send_oct,
-	// send_cnt): they never go down, but for a port that exits while it
-	// is read, which may be missed, or counted twice, by one reading.
+	// send_cnt): they never go down from one reading to the next, as
+	// counters must not. A port that exits while they are read may be
+	// missed by that reading, which then keeps a total at the last one
+	// returned.
 	RecvOct, RecvCnt, SendOct, SendCnt uint64
 }
 
@@ -181,6 +183,9 @@ func ReadTotals() Totals {
 	t := Totals{
 		RecvOct: retired.recvOct.Load(), RecvCnt: retired.recvCnt.Load(),
 		SendOct: retired.sendOct.Load(), SendCnt: retired.sendCnt.Load(),
+	}
+	if readTotalsHook != nil {
+		readTotalsHook()
 	}
 	for _, s := range live() {
 		s.mu.Lock()
@@ -199,7 +204,30 @@ func ReadTotals() Totals {
 		}
 		s.mu.Unlock()
 	}
+	// A port that exited after retired was read, and before its turn,
+	// is in neither sum.
+	t.RecvOct, t.RecvCnt = atLeast(&totalsRead.recvOct, t.RecvOct), atLeast(&totalsRead.recvCnt, t.RecvCnt)
+	t.SendOct, t.SendCnt = atLeast(&totalsRead.sendOct, t.SendOct), atLeast(&totalsRead.sendCnt, t.SendCnt)
 	return t
+}
+
+// totalsRead are the highest totals ReadTotals has returned.
+var totalsRead struct {
+	recvOct, recvCnt, sendOct, sendCnt atomic.Uint64
+}
+
+// readTotalsHook, when a test sets it, runs in ReadTotals once it has
+// read the exited ports' counts, before it reads the live ports'.
+var readTotalsHook func()
+
+// atLeast raises *most to v if v is higher, and returns *most.
+func atLeast(most *atomic.Uint64, v uint64) uint64 {
+	for {
+		m := most.Load()
+		if v <= m || most.CompareAndSwap(m, v) {
+			return max(m, v)
+		}
+	}
 }
 
 // I is inet:i(): it writes the table of the live ports to w, one line a

@@ -195,3 +195,28 @@ func TestIModule(t *testing.T) {
 		}
 	}
 }
+
+// The totals never go down, not even when a port exits while ReadTotals
+// reads them, after the exited ports' counts and before its own.
+func TestReadTotalsMonotonic(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Active(False))
+	if err := c.Send([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recv(5, testkit.WaitBound); err != nil {
+		t.Fatal(err)
+	}
+	before := ReadTotals()
+	readTotalsHook = func() { c.Close(); s.Close() }
+	defer func() { readTotalsHook = nil }()
+	during := ReadTotals()
+	readTotalsHook = nil
+	after := ReadTotals()
+	if during.SendOct < before.SendOct || during.RecvOct < before.RecvOct || during.SendCnt < before.SendCnt || during.RecvCnt < before.RecvCnt {
+		t.Errorf("totals went down while two ports exited: %+v, then %+v", before, during)
+	}
+	if after.SendOct < before.SendOct || after.RecvOct < before.RecvOct {
+		t.Errorf("totals went down after two ports exited: %+v, then %+v", before, after)
+	}
+}
