@@ -33,9 +33,8 @@
 //	otpnet_connection_duration_seconds{listener} a handler's life (histogram)
 //
 // The counters of the ports are those of the live ports plus those of the
-// ports that have exited: a port that exits while they are read may be
-// missed, or counted twice, by one reading, so Metrics reports the
-// highest total it has reported, and a counter never goes down.
+// ports that have exited, which socket.ReadTotals keeps from going down
+// when a port exits while they are read.
 //
 // Messages delivered to owners are not counted: a port has no spare
 // bytes for a counter of its own (see socket's TestSizeof), and a shared
@@ -79,7 +78,6 @@ type Metrics struct {
 
 	mu        sync.Mutex
 	listeners map[string]*ranch.Listener
-	last      socket.Totals // the highest totals reported
 }
 
 // observables are the instruments read at collection.
@@ -173,10 +171,6 @@ func (m *Metrics) Unwatch(name string) {
 func (m *Metrics) observe(obs metric.Observer, o *observables) {
 	t := socket.ReadTotals()
 	m.mu.Lock()
-	// A counter never goes down: see the package doc.
-	m.last.RecvOct, m.last.RecvCnt = max(m.last.RecvOct, t.RecvOct), max(m.last.RecvCnt, t.RecvCnt)
-	m.last.SendOct, m.last.SendCnt = max(m.last.SendOct, t.SendOct), max(m.last.SendCnt, t.SendCnt)
-	last := m.last
 	listeners := make(map[string]*ranch.Listener, len(m.listeners))
 	for name, l := range m.listeners {
 		if l.Status() == ranch.ListenerStopped {
@@ -191,10 +185,10 @@ func (m *Metrics) observe(obs metric.Observer, o *observables) {
 	obs.ObserveInt64(o.passive, int64(t.Passive))
 	obs.ObserveInt64(o.queued, int64(t.Queued))
 	obs.ObserveInt64(o.buffered, int64(t.Buffered))
-	obs.ObserveInt64(o.recvOct, int64(last.RecvOct))
-	obs.ObserveInt64(o.sendOct, int64(last.SendOct))
-	obs.ObserveInt64(o.recvCnt, int64(last.RecvCnt))
-	obs.ObserveInt64(o.sendCnt, int64(last.SendCnt))
+	obs.ObserveInt64(o.recvOct, int64(t.RecvOct))
+	obs.ObserveInt64(o.sendOct, int64(t.SendOct))
+	obs.ObserveInt64(o.recvCnt, int64(t.RecvCnt))
+	obs.ObserveInt64(o.sendCnt, int64(t.SendCnt))
 	for name, l := range listeners {
 		info := l.Info()
 		attrs := metric.WithAttributes(attribute.String("listener", name))
