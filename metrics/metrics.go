@@ -23,7 +23,7 @@
 //	otpnet_port_receives_total                   recv_cnt: reads from the kernel
 //	otpnet_port_sends_total                      send_cnt: Send calls
 //	otpnet_listener_connections{listener}        connections counted against the limit (gauge)
-//	otpnet_listener_max_connections{listener}    the limit (gauge; -1 for Unlimited)
+//	otpnet_listener_max_connections{listener}    the limit (gauge; none for Unlimited)
 //	otpnet_listener_accepted_total{listener}     connections accepted
 //	otpnet_listener_closed_total{listener}       connections whose handler has ended
 //	otpnet_listener_accept_errors_total{listener,reason}
@@ -118,7 +118,7 @@ func New(mp metric.MeterProvider) (*Metrics, error) {
 	o.recvCnt = counter("otpnet_port_receives", "", "Reads from the kernel of every port there has been (recv_cnt).")
 	o.sendCnt = counter("otpnet_port_sends", "", "Sends of every port there has been (send_cnt).")
 	o.conns = gauge("otpnet_listener_connections", "", "A listener's connections counted against its limit.")
-	o.maxConns = gauge("otpnet_listener_max_connections", "", "A listener's connection limit; -1 for none.")
+	o.maxConns = gauge("otpnet_listener_max_connections", "", "A listener's connection limit; no sample for a listener without one.")
 	o.accepted = counter("otpnet_listener_accepted", "", "Connections a listener has accepted.")
 	var err error
 	m.closed, err = meter.Int64Counter("otpnet_listener_closed", metric.WithDescription("Connections of a listener whose handler has ended."))
@@ -192,12 +192,10 @@ func (m *Metrics) observe(obs metric.Observer, o *observables) {
 	for name, l := range listeners {
 		info := l.Info()
 		attrs := metric.WithAttributes(attribute.String("listener", name))
-		limit := int64(info.MaxConnections)
-		if info.MaxConnections == ranch.Unlimited {
-			limit = -1
-		}
 		obs.ObserveInt64(o.conns, int64(info.ActiveConnections), attrs)
-		obs.ObserveInt64(o.maxConns, limit, attrs)
+		if info.MaxConnections != ranch.Unlimited { // a limit of -1 would read as one
+			obs.ObserveInt64(o.maxConns, int64(info.MaxConnections), attrs)
+		}
 		obs.ObserveInt64(o.accepted, int64(info.Accepts), attrs)
 	}
 }

@@ -152,3 +152,30 @@ func TestNewNil(t *testing.T) {
 		t.Errorf("New(nil): %v, want an error naming the MeterProvider", err)
 	}
 }
+
+// A listener without a connection limit has no max_connections sample (a
+// -1 would read as a limit); one with a limit has it.
+func TestMaxConnectionsUnlimited(t *testing.T) {
+	leaktest.Check(t)
+	p, err := NewPrometheus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown()
+	_, free := echotest.Start(t, ranch.ListenerOptions{MaxConnections: ranch.Unlimited})
+	_, capped := echotest.Start(t, ranch.ListenerOptions{MaxConnections: 7})
+	p.Watch("free", free)
+	p.Watch("capped", capped)
+	srv := httptest.NewServer(p.Handler())
+	defer srv.Close()
+	got := scrape(t, srv.URL)
+	if v, ok := got[`otpnet_listener_max_connections{listener="free"}`]; ok {
+		t.Errorf("max connections of an unlimited listener: %v, want no sample", v)
+	}
+	if _, ok := got[`otpnet_listener_connections{listener="free"}`]; !ok {
+		t.Error("no connections sample of the unlimited listener")
+	}
+	if v := got[`otpnet_listener_max_connections{listener="capped"}`]; v != 7 {
+		t.Errorf("max connections of a listener of 7: %v", v)
+	}
+}
