@@ -167,10 +167,12 @@ func (m *Metrics) Unwatch(name string) {
 	delete(m.listeners, name)
 }
 
-// observe reads the ports and the listeners. It runs at collection.
-func (m *Metrics) observe(obs metric.Observer, o *observables) {
-	t := socket.ReadTotals()
+// Listeners returns the listeners watched, by name, but those that have
+// stopped (which it forgets): what the live page (package
+// metrics/debugpage) shows, given the Metrics.
+func (m *Metrics) Listeners() map[string]*ranch.Listener {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	listeners := make(map[string]*ranch.Listener, len(m.listeners))
 	for name, l := range m.listeners {
 		if l.Status() == ranch.ListenerStopped {
@@ -179,7 +181,13 @@ func (m *Metrics) observe(obs metric.Observer, o *observables) {
 		}
 		listeners[name] = l
 	}
-	m.mu.Unlock()
+	return listeners
+}
+
+// observe reads the ports and the listeners. It runs at collection.
+func (m *Metrics) observe(obs metric.Observer, o *observables) {
+	t := socket.ReadTotals()
+	listeners := m.Listeners()
 	obs.ObserveInt64(o.ports, int64(t.Listening), metric.WithAttributes(attribute.String("kind", "listen")))
 	obs.ObserveInt64(o.ports, int64(t.Ports-t.Listening), metric.WithAttributes(attribute.String("kind", "connection")))
 	obs.ObserveInt64(o.passive, int64(t.Passive))

@@ -27,6 +27,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/otpnet/otpnet/internal/pidfmt"
+	"github.com/otpnet/otpnet/metrics"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"github.com/otpnet/otpnet/supervisor/ranch"
@@ -42,8 +43,13 @@ type Options struct {
 	// System is the actor system of the listeners, where their
 	// supervisors are looked up (supervisor.Lookup).
 	System *actor.ActorSystem
-	// Listeners are the listeners to show, by name.
+	// Listeners are the listeners to show, by name. If it is nil and
+	// Metrics is not, the page shows those Metrics watches
+	// (Metrics.Listeners), as they are at each request.
 	Listeners map[string]*ranch.Listener
+	// Metrics, if not nil, gives the listeners to show when Listeners
+	// is nil: a metrics.Prometheus's Metrics, say.
+	Metrics *metrics.Metrics
 	// Gatherer, if not nil, gives the metrics to show: a
 	// metrics.Prometheus's Gatherer, say.
 	Gatherer prometheus.Gatherer
@@ -135,10 +141,13 @@ type sample struct {
 func (o *Options) view(sortBy, pageArg string) view {
 	now := time.Now()
 	v := view{Now: now, Refresh: max(1, int(o.Refresh/time.Second))}
-	names := slices.Sorted(maps.Keys(o.Listeners))
+	listeners := o.Listeners
+	if listeners == nil && o.Metrics != nil {
+		listeners = o.Metrics.Listeners()
+	}
 	started := map[pidKey]time.Time{} // a handler to when its connection started
-	for _, name := range names {
-		l := o.Listeners[name]
+	for _, name := range slices.Sorted(maps.Keys(listeners)) {
+		l := listeners[name]
 		lv := listenerView{Name: name, ListenerInfo: l.Info(), Limit: "infinity"}
 		if lv.MaxConnections != ranch.Unlimited {
 			lv.Limit = strconv.Itoa(lv.MaxConnections)

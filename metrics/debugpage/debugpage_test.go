@@ -32,8 +32,8 @@ func get(t *testing.T, h http.Handler, query string) string {
 
 // The page lists the ports a page at a time, by age (the oldest
 // connection first, then the ports of no listener's) or by port, with
-// the listener, its tree and the metrics; a page out of range shows the
-// last, a bad one the first.
+// the listener (the one the metrics watch), its tree and the metrics; a
+// page out of range shows the last, a bad one the first.
 func TestPage(t *testing.T) {
 	leaktest.Check(t)
 	prom, err := metrics.NewPrometheus()
@@ -47,7 +47,7 @@ func TestPage(t *testing.T) {
 	for _, c := range echotest.Clients(t, l.Addr().String(), 3, 1) {
 		clients = append(clients, c.LocalAddr().String())
 	}
-	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, Gatherer: prom.Gatherer(), PageSize: 2})
+	h := Handler(Options{System: sys, Metrics: prom.Metrics, Gatherer: prom.Gatherer(), PageSize: 2}) // the listeners prom watches
 
 	peers := func(query string) []string {
 		return testkit.HTMLCells(testkit.ParseHTML(t, get(t, h, query)), "ports", "peer")
