@@ -29,7 +29,7 @@
 //	otpnet_listener_accept_errors_total{listener,reason}
 //	                                             failed accepts (emfile, ...) and
 //	                                             hand-offs (start_protocol)
-//	otpnet_handshake_duration_seconds{listener}  accept to handler owning the socket (histogram)
+//	otpnet_handshake_duration_seconds{listener}  the hand-off, ranch.ConnectionEvent's Handshake (histogram)
 //	otpnet_connection_duration_seconds{listener} a handler's life (histogram)
 //
 // The counters of the ports are those of the live ports plus those of the
@@ -127,7 +127,7 @@ func New(mp metric.MeterProvider) (*Metrics, error) {
 		metric.WithDescription("Failed accepts of a listener by reason (emfile, ...), and accepted connections no handler took (start_protocol)."))
 	errs = append(errs, err)
 	m.handshake, err = meter.Float64Histogram("otpnet_handshake_duration", metric.WithUnit("s"),
-		metric.WithDescription("Time from a connection's accept to its handler owning the socket."),
+		metric.WithDescription("Time from a connection's accept to its handler's start, just before it owns the socket."),
 		metric.WithExplicitBucketBoundaries(handshakeBuckets...))
 	errs = append(errs, err)
 	m.duration, err = meter.Float64Histogram("otpnet_connection_duration", metric.WithUnit("s"),
