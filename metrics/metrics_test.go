@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -177,5 +178,23 @@ func TestMaxConnectionsUnlimited(t *testing.T) {
 	}
 	if v := got[`otpnet_listener_max_connections{listener="capped"}`]; v != 7 {
 		t.Errorf("max connections of a listener of 7: %v", v)
+	}
+}
+
+// BenchmarkEvents is what the metrics' hook does for a connection: its
+// start (the hand-off's histogram) and its stop (the closes' counter and
+// the duration's histogram).
+func BenchmarkEvents(b *testing.B) {
+	p, err := NewPrometheus()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Shutdown()
+	ev := p.Events("bench")
+	c := ranch.ConnectionEvent{Handshake: 50 * time.Microsecond, Duration: time.Second}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev.ConnectionStart(c)
+		ev.ConnectionStop(c)
 	}
 }
