@@ -29,6 +29,17 @@ func (stopEvents) AcceptError(ranch.AcceptErrorEvent)        {}
 func (stopEvents) ConnectionStart(ranch.ConnectionEvent)     {}
 func (e stopEvents) ConnectionStop(ev ranch.ConnectionEvent) { e.ch <- ev }
 
+// newPrometheus returns a Prometheus, shut down when the test ends.
+func newPrometheus(t testing.TB) *Prometheus {
+	t.Helper()
+	p, err := NewPrometheus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	return p
+}
+
 // scrape GETs url and returns its samples: "name{labels}" to value.
 func scrape(t *testing.T, url string) map[string]float64 {
 	t.Helper()
@@ -63,11 +74,7 @@ func scrape(t *testing.T, url string) map[string]float64 {
 func TestMetricsMoveUnderLoad(t *testing.T) {
 	leaktest.Check(t)
 	stops := stopEvents{make(chan ranch.ConnectionEvent, 100)}
-	p, err := NewPrometheus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(t)
 	_, l := echotest.Start(t, ranch.ListenerOptions{
 		Events: ranch.TeeEvents(p.Events("echo"), stops), // the metrics' hook first
 	})
@@ -133,11 +140,7 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 // An accept error is counted by its reason; the names of the instruments
 // are Prometheus's; nothing is read once the metrics are closed.
 func TestAcceptErrorReason(t *testing.T) {
-	p, err := NewPrometheus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(t)
 	ev := p.Events("x")
 	ev.AcceptError(ranch.AcceptErrorEvent{Err: &net.OpError{Op: "accept", Err: unix.EMFILE}})
 	rec := httptest.NewRecorder()
@@ -158,11 +161,7 @@ func TestNewNil(t *testing.T) {
 // -1 would read as a limit); one with a limit has it.
 func TestMaxConnectionsUnlimited(t *testing.T) {
 	leaktest.Check(t)
-	p, err := NewPrometheus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(t)
 	_, free := echotest.Start(t, ranch.ListenerOptions{MaxConnections: ranch.Unlimited})
 	_, capped := echotest.Start(t, ranch.ListenerOptions{MaxConnections: 7})
 	p.Watch("free", free)
@@ -185,11 +184,7 @@ func TestMaxConnectionsUnlimited(t *testing.T) {
 // start (the hand-off's histogram) and its stop (the closes' counter and
 // the duration's histogram).
 func BenchmarkEvents(b *testing.B) {
-	p, err := NewPrometheus()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(b)
 	ev := p.Events("bench")
 	c := ranch.ConnectionEvent{Handshake: 50 * time.Microsecond, Duration: time.Second}
 	b.ReportAllocs()

@@ -29,6 +29,21 @@ func alarmTo(ch chan alarmRecv) func(AlarmEvent) {
 	return func(e AlarmEvent) { ch <- alarmRecv{e.Alarm, e.Count, len(e.Connections)} }
 }
 
+// alarmPool starts a pool of one connection supervisor with alarms.
+func alarmPool(t *testing.T, alarms ...ConnectionAlarm) *pool {
+	t.Helper()
+	return startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: alarms})
+}
+
+// connected connects a client, and returns it once its handler has
+// started.
+func (p *pool) connected(t *testing.T) net.Conn {
+	t.Helper()
+	c := p.dial(t)
+	p.ev.wait(t, "conn_start")
+	return c
+}
+
 // Ranch's acceptor_SUITE misc_connection_alarms: an alarm goes off when
 // the connections reach its threshold, without a cooldown at every
 // connection admitted there, with one again at the end of each cooldown
@@ -37,14 +52,10 @@ func TestMiscConnectionAlarms(t *testing.T) {
 	alarms := make(chan alarmRecv, 1000)
 	test1 := ConnectionAlarm{Name: "test1", Threshold: 2, Cooldown: NoCooldown, Callback: alarmTo(alarms)}
 	test2 := ConnectionAlarm{Name: "test2", Threshold: 3, Cooldown: NoCooldown, Callback: alarmTo(alarms)}
-	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{test1, test2}})
+	p := alarmPool(t, test1, test2)
 	next := func() alarmRecv { t.Helper(); return testkit.Recv(t, alarms, "an alarm") }
 	var clients []net.Conn
-	connect := func() {
-		t.Helper()
-		clients = append(clients, p.dial(t))
-		p.ev.wait(t, "conn_start")
-	}
+	connect := func() { t.Helper(); clients = append(clients, p.connected(t)) }
 
 	connect()
 	connect() // test1 goes off, and only it: a test1 of 1 would come first
@@ -202,9 +213,8 @@ func TestTeeEventsPanic(t *testing.T) {
 func TestConnectionAlarmRemovedWhileCooling(t *testing.T) {
 	alarms := make(chan alarmRecv, 10)
 	gone := ConnectionAlarm{Name: "gone", Threshold: 1, Cooldown: time.Hour, Callback: alarmTo(alarms)}
-	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{gone}})
-	c := p.dial(t)
-	p.ev.wait(t, "conn_start")
+	p := alarmPool(t, gone)
+	c := p.connected(t)
 	if a := testkit.Recv(t, alarms, "an alarm"); a != (alarmRecv{"gone", 1, 1}) {
 		t.Fatalf("after 1 connection: %+v, want gone at 1", a)
 	}
@@ -250,13 +260,9 @@ func TestConnectionAlarmCallbacksOneAtATime(t *testing.T) {
 		log("callback " + strconv.Itoa(e.Count))
 		returned <- struct{}{}
 	}}
-	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{slow}})
+	p := alarmPool(t, slow)
 	var clients []net.Conn
-	connect := func() {
-		t.Helper()
-		clients = append(clients, p.dial(t))
-		p.ev.wait(t, "conn_start")
-	}
+	connect := func() { t.Helper(); clients = append(clients, p.connected(t)) }
 	connect()
 	if n := testkit.Recv(t, counts, "the first call"); n != 1 {
 		t.Fatalf("first call at %d connections, want 1", n)
