@@ -23,19 +23,18 @@
 //	otpnet_port_receives_total                   recv_cnt: reads from the kernel
 //	otpnet_port_sends_total                      send_cnt: Send calls
 //	otpnet_listener_connections{listener}        connections counted against the limit (gauge)
-//	otpnet_listener_max_connections{listener}    the limit (gauge; -1 for Unlimited)
+//	otpnet_listener_max_connections{listener}    the limit (gauge; none for Unlimited)
 //	otpnet_listener_accepted_total{listener}     connections accepted
 //	otpnet_listener_closed_total{listener}       connections whose handler has ended
 //	otpnet_listener_accept_errors_total{listener,reason}
 //	                                             failed accepts (emfile, ...) and
 //	                                             hand-offs (start_protocol)
-//	otpnet_handshake_duration_seconds{listener}  accept to handler owning the socket (histogram)
+//	otpnet_handshake_duration_seconds{listener}  the hand-off, ranch.ConnectionEvent's Handshake (histogram)
 //	otpnet_connection_duration_seconds{listener} a handler's life (histogram)
 //
 // The counters of the ports are those of the live ports plus those of the
-// ports that have exited: a port that exits while they are read may be
-// missed, or counted twice, by one reading, so Metrics reports the
-// highest total it has reported, and a counter never goes down.
+// ports that have exited, which socket.ReadTotals keeps from going down
+// when a port exits while they are read.
 //
 // Messages delivered to owners are not counted: a port has no spare
 // bytes for a counter of its own (see socket's TestSizeof), and a shared
@@ -79,7 +78,6 @@ type Metrics struct {
 
 	mu        sync.Mutex
 	listeners map[string]*ranch.Listener
-	last      socket.Totals // the highest totals reported
 }
 
 // observables are the instruments read at collection.
@@ -120,7 +118,7 @@ func New(mp metric.MeterProvider) (*Metrics, error) {
 	o.recvCnt = counter("otpnet_port_receives", "", "Reads from the kernel of every port there has been (recv_cnt).")
 	o.sendCnt = counter("otpnet_port_sends", "", "Sends of every port there has been (send_cnt).")
 	o.conns = gauge("otpnet_listener_connections", "", "A listener's connections counted against its limit.")
-	o.maxConns = gauge("otpnet_listener_max_connections", "", "A listener's connection limit; -1 for none.")
+	o.maxConns = gauge("otpnet_listener_max_connections", "", "A listener's connection limit; no sample for a listener without one.")
 	o.accepted = counter("otpnet_listener_accepted", "", "Connections a listener has accepted.")
 	var err error
 	m.closed, err = meter.Int64Counter("otpnet_listener_closed", metric.WithDescription("Connections of a listener whose handler has ended."))
@@ -129,7 +127,7 @@ func New(mp metric.MeterProvider) (*Metrics, error) {
 		metric.WithDescription("Failed accepts of a listener by reason (emfile, ...), and accepted connections no handler took (start_protocol)."))
 	errs = append(errs, err)
 	m.handshake, err = meter.Float64Histogram("otpnet_handshake_duration", metric.WithUnit("s"),
-		metric.WithDescription("Time from a connection's accept to its handler owning the socket."),
+		metric.WithDescription("Time from a connection's accept to its handler's start, just before it owns the socket."),
 		metric.WithExplicitBucketBoundaries(handshakeBuckets...))
 	errs = append(errs, err)
 	m.duration, err = meter.Float64Histogram("otpnet_connection_duration", metric.WithUnit("s"),
@@ -169,14 +167,12 @@ func (m *Metrics) Unwatch(name string) {
 	delete(m.listeners, name)
 }
 
-// observe reads the ports and the listeners. It runs at collection.
-func (m *Metrics) observe(obs metric.Observer, o *observables) {
-	t := socket.ReadTotals()
+// Listeners returns the listeners watched, by name, but those that have
+// stopped (which it forgets): what the live page (package
+// metrics/debugpage) shows, given the Metrics.
+func (m *Metrics) Listeners() map[string]*ranch.Listener {
 	m.mu.Lock()
-	// A counter never goes down: see the package doc.
-	m.last.RecvOct, m.last.RecvCnt = max(m.last.RecvOct, t.RecvOct), max(m.last.RecvCnt, t.RecvCnt)
-	m.last.SendOct, m.last.SendCnt = max(m.last.SendOct, t.SendOct), max(m.last.SendCnt, t.SendCnt)
-	last := m.last
+	defer m.mu.Unlock()
 	listeners := make(map[string]*ranch.Listener, len(m.listeners))
 	for name, l := range m.listeners {
 		if l.Status() == ranch.ListenerStopped {
@@ -185,25 +181,29 @@ func (m *Metrics) observe(obs metric.Observer, o *observables) {
 		}
 		listeners[name] = l
 	}
-	m.mu.Unlock()
+	return listeners
+}
+
+// observe reads the ports and the listeners. It runs at collection.
+func (m *Metrics) observe(obs metric.Observer, o *observables) {
+	t := socket.ReadTotals()
+	listeners := m.Listeners()
 	obs.ObserveInt64(o.ports, int64(t.Listening), metric.WithAttributes(attribute.String("kind", "listen")))
 	obs.ObserveInt64(o.ports, int64(t.Ports-t.Listening), metric.WithAttributes(attribute.String("kind", "connection")))
 	obs.ObserveInt64(o.passive, int64(t.Passive))
 	obs.ObserveInt64(o.queued, int64(t.Queued))
 	obs.ObserveInt64(o.buffered, int64(t.Buffered))
-	obs.ObserveInt64(o.recvOct, int64(last.RecvOct))
-	obs.ObserveInt64(o.sendOct, int64(last.SendOct))
-	obs.ObserveInt64(o.recvCnt, int64(last.RecvCnt))
-	obs.ObserveInt64(o.sendCnt, int64(last.SendCnt))
+	obs.ObserveInt64(o.recvOct, int64(t.RecvOct))
+	obs.ObserveInt64(o.sendOct, int64(t.SendOct))
+	obs.ObserveInt64(o.recvCnt, int64(t.RecvCnt))
+	obs.ObserveInt64(o.sendCnt, int64(t.SendCnt))
 	for name, l := range listeners {
 		info := l.Info()
 		attrs := metric.WithAttributes(attribute.String("listener", name))
-		limit := int64(info.MaxConnections)
-		if info.MaxConnections == ranch.Unlimited {
-			limit = -1
-		}
 		obs.ObserveInt64(o.conns, int64(info.ActiveConnections), attrs)
-		obs.ObserveInt64(o.maxConns, limit, attrs)
+		if info.MaxConnections != ranch.Unlimited { // a limit of -1 would read as one
+			obs.ObserveInt64(o.maxConns, int64(info.MaxConnections), attrs)
+		}
 		obs.ObserveInt64(o.accepted, int64(info.Accepts), attrs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -27,6 +28,17 @@ func (stopEvents) Accept(ranch.AcceptEvent)                  {}
 func (stopEvents) AcceptError(ranch.AcceptErrorEvent)        {}
 func (stopEvents) ConnectionStart(ranch.ConnectionEvent)     {}
 func (e stopEvents) ConnectionStop(ev ranch.ConnectionEvent) { e.ch <- ev }
+
+// newPrometheus returns a Prometheus, shut down when the test ends.
+func newPrometheus(t testing.TB) *Prometheus {
+	t.Helper()
+	p, err := NewPrometheus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	return p
+}
 
 // scrape GETs url and returns its samples: "name{labels}" to value.
 func scrape(t *testing.T, url string) map[string]float64 {
@@ -62,11 +74,7 @@ func scrape(t *testing.T, url string) map[string]float64 {
 func TestMetricsMoveUnderLoad(t *testing.T) {
 	leaktest.Check(t)
 	stops := stopEvents{make(chan ranch.ConnectionEvent, 100)}
-	p, err := NewPrometheus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(t)
 	_, l := echotest.Start(t, ranch.ListenerOptions{
 		Events: ranch.TeeEvents(p.Events("echo"), stops), // the metrics' hook first
 	})
@@ -132,11 +140,7 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 // An accept error is counted by its reason; the names of the instruments
 // are Prometheus's; nothing is read once the metrics are closed.
 func TestAcceptErrorReason(t *testing.T) {
-	p, err := NewPrometheus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p := newPrometheus(t)
 	ev := p.Events("x")
 	ev.AcceptError(ranch.AcceptErrorEvent{Err: &net.OpError{Op: "accept", Err: unix.EMFILE}})
 	rec := httptest.NewRecorder()
@@ -150,5 +154,42 @@ func TestAcceptErrorReason(t *testing.T) {
 func TestNewNil(t *testing.T) {
 	if _, err := New(nil); err == nil || !strings.Contains(err.Error(), "MeterProvider") {
 		t.Errorf("New(nil): %v, want an error naming the MeterProvider", err)
+	}
+}
+
+// A listener without a connection limit has no max_connections sample (a
+// -1 would read as a limit); one with a limit has it.
+func TestMaxConnectionsUnlimited(t *testing.T) {
+	leaktest.Check(t)
+	p := newPrometheus(t)
+	_, free := echotest.Start(t, ranch.ListenerOptions{MaxConnections: ranch.Unlimited})
+	_, capped := echotest.Start(t, ranch.ListenerOptions{MaxConnections: 7})
+	p.Watch("free", free)
+	p.Watch("capped", capped)
+	srv := httptest.NewServer(p.Handler())
+	defer srv.Close()
+	got := scrape(t, srv.URL)
+	if v, ok := got[`otpnet_listener_max_connections{listener="free"}`]; ok {
+		t.Errorf("max connections of an unlimited listener: %v, want no sample", v)
+	}
+	if _, ok := got[`otpnet_listener_connections{listener="free"}`]; !ok {
+		t.Error("no connections sample of the unlimited listener")
+	}
+	if v := got[`otpnet_listener_max_connections{listener="capped"}`]; v != 7 {
+		t.Errorf("max connections of a listener of 7: %v", v)
+	}
+}
+
+// BenchmarkEvents is what the metrics' hook does for a connection: its
+// start (the hand-off's histogram) and its stop (the closes' counter and
+// the duration's histogram).
+func BenchmarkEvents(b *testing.B) {
+	p := newPrometheus(b)
+	ev := p.Events("bench")
+	c := ranch.ConnectionEvent{Handshake: 50 * time.Microsecond, Duration: time.Second}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev.ConnectionStart(c)
+		ev.ConnectionStop(c)
 	}
 }

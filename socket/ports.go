@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // The registry of live ports, for inet:i() (Ports, I) and the totals that
@@ -107,22 +108,39 @@ type PortInfo struct {
 // with their owners, addresses, states and counters, the list inet:i()
 // prints. Each port is read under its own lock, one after the other: the
 // list is not one instant's, and a port opened or closed meanwhile may or
-// may not be in it. It makes two system calls a port (its names).
+// may not be in it. It makes two system calls a port (its names): a
+// caller that shows a few of many ports takes PortsNoAddrs and reads the
+// addresses of those it shows.
 func Ports() []PortInfo {
+	out := PortsNoAddrs()
+	for i := range out {
+		out[i].ReadAddrs()
+	}
+	return out
+}
+
+// PortsNoAddrs is Ports without the ports' addresses (Local and Peer are
+// the zero value), and without a system call.
+func PortsNoAddrs() []PortInfo {
 	socks := live()
 	out := make([]PortInfo, 0, len(socks))
 	for _, s := range socks {
-		pi, ok := s.portInfo()
-		if !ok {
-			continue
+		if pi, ok := s.portInfo(); ok {
+			out = append(out, pi)
 		}
-		pi.Local, _ = s.Sockname()
-		if !pi.Listener {
-			pi.Peer, _ = s.Peername()
-		}
-		out = append(out, pi)
 	}
 	return out
+}
+
+// ReadAddrs fills in p's Local and Peer (a listening socket has no peer),
+// inet:sockname and inet:peername: two system calls. An address that
+// cannot be read, as of a port that has closed since, is left the zero
+// value.
+func (p *PortInfo) ReadAddrs() {
+	p.Local, _ = p.Socket.Sockname()
+	if !p.Listener {
+		p.Peer, _ = p.Socket.Peername()
+	}
 }
 
 // portInfo reads what Ports shows of s, but its names; false if s is not
@@ -151,8 +169,10 @@ type Totals struct {
 	Buffered  uint64 // bytes read and not yet delivered (PortInfo.Buffered)
 	// The bytes and the reads and sends of every port there has been,
 	// live or exited (inet:getstat's recv_oct, recv_cnt, send_oct,
-	// send_cnt): they never go down, but for a port that exits while it
-	// is read, which may be missed, or counted twice, by one reading.
+	// send_cnt): they never go down from one reading to the next, as
+	// counters must not. A port that exits while they are read may be
+	// missed by that reading, which then keeps a total at the last one
+	// returned.
 	RecvOct, RecvCnt, SendOct, SendCnt uint64
 }
 
@@ -163,6 +183,9 @@ func ReadTotals() Totals {
 	t := Totals{
 		RecvOct: retired.recvOct.Load(), RecvCnt: retired.recvCnt.Load(),
 		SendOct: retired.sendOct.Load(), SendCnt: retired.sendCnt.Load(),
+	}
+	if readTotalsHook != nil {
+		readTotalsHook()
 	}
 	for _, s := range live() {
 		s.mu.Lock()
@@ -181,23 +204,59 @@ func ReadTotals() Totals {
 		}
 		s.mu.Unlock()
 	}
+	// A port that exited after retired was read, and before its turn,
+	// is in neither sum.
+	t.RecvOct, t.RecvCnt = atLeast(&totalsRead.recvOct, t.RecvOct), atLeast(&totalsRead.recvCnt, t.RecvCnt)
+	t.SendOct, t.SendCnt = atLeast(&totalsRead.sendOct, t.SendOct), atLeast(&totalsRead.sendCnt, t.SendCnt)
 	return t
+}
+
+// totalsRead are the highest totals ReadTotals has returned.
+var totalsRead struct {
+	recvOct, recvCnt, sendOct, sendCnt atomic.Uint64
+}
+
+// readTotalsHook, when a test sets it, runs in ReadTotals once it has
+// read the exited ports' counts, before it reads the live ports'.
+var readTotalsHook func()
+
+// atLeast raises *most to v if v is higher, and returns *most.
+func atLeast(most *atomic.Uint64, v uint64) uint64 {
+	for {
+		m := most.Load()
+		if v <= m || most.CompareAndSwap(m, v) {
+			return max(m, v)
+		}
+	}
 }
 
 // I is inet:i(): it writes the table of the live ports to w, one line a
 // port, in inet:i()'s columns (Port, Module, Recv, Sent, Owner, Local
-// Address, Foreign Address, State, Type). Addresses are numeric, where
-// inet:i() looks up the host names; the Port is the N of #Port<0.N>.
+// Address, Foreign Address, State, Type). The Module is OTP 25's:
+// inet_tcp, inet6_tcp for an IPv6 socket, local_tcp for a local one.
+// Addresses are numeric, where inet:i() looks up the host names; the
+// Port is the N of #Port<0.N>.
 func I(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprintln(tw, "Port\tModule\tRecv\tSent\tOwner\tLocal Address\tForeign Address\tState\tType\t")
 	for _, p := range Ports() {
-		foreign := "*:*"
+		module, local, foreign := "inet_tcp", fmtAddr(p.Local), "*:*"
 		if p.Peer.IsValid() {
 			foreign = fmtAddr(p.Peer)
 		}
-		fmt.Fprintf(tw, "%d\tinet_tcp\t%d\t%d\t%s\t%s\t%s\t%s\tSTREAM\t\n", p.ID, p.Stats.RecvOct, p.Stats.SendOct,
-			pidString(p.Owner), fmtAddr(p.Local), foreign, FormatStates(p.States))
+		switch {
+		case p.Local.Addr().Is6():
+			module = "inet6_tcp"
+		case !p.Local.IsValid():
+			if name, err := p.Socket.SocknameLocal(); err == nil {
+				module, local = "local_tcp", "local:"+string(name)
+				if peer, err := p.Socket.PeernameLocal(); err == nil {
+					foreign = "local:" + string(peer)
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\tSTREAM\t\n", p.ID, module, p.Stats.RecvOct, p.Stats.SendOct,
+			pidfmt.String(p.Owner), local, foreign, FormatStates(p.States))
 	}
 	return tw.Flush()
 }
@@ -213,22 +272,31 @@ func fmtAddr(a netip.AddrPort) string {
 	return a.String()
 }
 
-// pidString formats a PID as Erlang's <0.N.0> would be, by its address
-// and id.
-func pidString(p *actor.PID) string {
-	if p == nil {
-		return "undefined"
-	}
-	return "<" + p.Address + "/" + p.Id + ">"
-}
-
-// FormatStates is inet:i()'s State column for a port's inet:info states:
-// "CONNECTED(O)", "ACCEPTING", "LN:O", ...
+// FormatStates is inet:i()'s State column for a port's inet:info states,
+// OTP 25's inet:fmt_status: "CONNECTED(O)", "ACCEPTING", "LN:O",
+// "CONNECTED(B)", ... (the bound cases are of states this package does
+// not report, but FormatStates answers for any, as OTP's does).
 func FormatStates(states []string) string {
 	sorted := slices.Sorted(slices.Values(states))
+	// has reports whether sorted begins with prefix.
+	has := func(prefix ...string) bool {
+		return len(sorted) >= len(prefix) && slices.Equal(sorted[:len(prefix)], prefix)
+	}
 	switch {
-	case len(sorted) > 0 && sorted[0] == "accepting":
+	case has("accepting"):
 		return "ACCEPTING"
+	case has("bound", "busy", "connected"):
+		return "CONNECTED(BB)"
+	case has("bound", "connected"):
+		return "CONNECTED(B)"
+	case has("bound", "listen", "listening"):
+		return "LISTENING"
+	case has("bound", "listen"):
+		return "LISTEN"
+	case has("bound", "connecting"):
+		return "CONNECTING"
+	case slices.Equal(sorted, []string{"bound", "open"}):
+		return "BOUND"
 	case slices.Equal(sorted, []string{"connected", "open"}):
 		return "CONNECTED(O)"
 	case slices.Equal(sorted, []string{"open"}):
@@ -236,17 +304,36 @@ func FormatStates(states []string) string {
 	case len(sorted) == 0:
 		return "CLOSED"
 	}
-	abbrev := map[string]string{"accepting": "A", "bound": "BD", "busy": "BY", "connected": "CD",
-		"connecting": "CG", "listen": "LN", "listening": "LG", "open": "O", "selected": "SD"}
 	parts := make([]string, len(sorted))
 	for i, st := range sorted {
-		if a, ok := abbrev[st]; ok {
-			parts[i] = a
-		} else {
-			parts[i] = strings.ToUpper(st)
-		}
+		parts[i] = stateAbbrev(st)
 	}
 	return strings.Join(parts, ":")
+}
+
+// stateAbbrev is inet:fmt_status3: a state's abbreviation.
+func stateAbbrev(st string) string {
+	switch st {
+	case "accepting":
+		return "A"
+	case "bound":
+		return "BD"
+	case "busy":
+		return "BY"
+	case "connected":
+		return "CD"
+	case "connecting":
+		return "CG"
+	case "listen":
+		return "LN"
+	case "listening":
+		return "LG"
+	case "open":
+		return "O"
+	case "selected":
+		return "SD"
+	}
+	return strings.ToUpper(st)
 }
 
 // Counters are the socket's inet:getstat counters, which unlike GetStat

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // The reasons of OTP's {error, Reason} replies, for errors.Is. Errors from
@@ -82,7 +83,7 @@ type AlreadyStartedError struct {
 
 // Error returns "{already_started,<ADDRESS/ID>}".
 func (e *AlreadyStartedError) Error() string {
-	return "{already_started," + pidString(e.PID) + "}"
+	return "{already_started," + pidfmt.String(e.PID) + "}"
 }
 
 // Is reports whether target is ErrAlreadyStarted.
@@ -128,14 +129,4 @@ func (e *InvalidError) Error() string {
 		where += " of child " + strconv.Quote(e.ID)
 	}
 	return fmt.Sprintf("supervisor: invalid %s: %s (%s, got %v)", where, e.Detail, e.Reason, e.Value)
-}
-
-// pidString prints a PID as Erlang prints a pid, between angle brackets.
-// protoactor's PID.String is protobuf's text format, whose spacing varies
-// on purpose.
-func pidString(pid *actor.PID) string {
-	if pid == nil {
-		return "undefined"
-	}
-	return "<" + pid.Address + "/" + pid.Id + ">"
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
@@ -107,7 +108,7 @@ func TestReportNames(t *testing.T) {
 	p.sys.Root.Send(w, crash{"boom"})
 	rep := reps.next(t)
 	b := pidOf(t, mustLookup(t, p, pidOf(t, top, "a")), "b")
-	if want := (report{"top/a/b", pidString(b), "child_terminated", "w", "{panic,boom}"}); rep != want {
+	if want := (report{"top/a/b", pidfmt.String(b), "child_terminated", "w", "{panic,boom}"}); rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
 	}
 	p.want(t, "w:stopping", "w:stopped", "w:spawn") // w's restart
@@ -121,12 +122,12 @@ func TestReportNames(t *testing.T) {
 	p.sys.Root.Send(ev[0].pid, crash{"bang"})
 	rep = reps.next(t)
 	a := pidOf(t, unnamed, "a")
-	if want := (report{pidString(unnamed.PID()) + "/a", pidString(a), "child_terminated", "v", "{panic,bang}"}); rep != want {
+	if want := (report{pidfmt.String(unnamed.PID()) + "/a", pidfmt.String(a), "child_terminated", "v", "{panic,bang}"}); rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
 	}
 	p.sys.Root.Send(ev[1].pid, crash{"bump"})
 	rep = reps.next(t)
-	if want := (report{pidString(unnamed.PID()), "", "child_terminated", "u", "{panic,bump}"}); rep != want {
+	if want := (report{pidfmt.String(unnamed.PID()), "", "child_terminated", "u", "{panic,bump}"}); rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // Ref is a handle to a running supervisor, OTP's sup_ref(). Its methods
@@ -44,7 +45,7 @@ func Lookup(system *actor.ActorSystem, pid *actor.PID) (*Ref, error) {
 			return v.(*Ref), nil
 		}
 	}
-	return nil, &Error{Op: "lookup", ID: pidString(pid), Err: ErrNoProc}
+	return nil, &Error{Op: "lookup", ID: pidfmt.String(pid), Err: ErrNoProc}
 }
 
 // PID returns the supervisor's PID.
@@ -134,7 +135,7 @@ func (r *Ref) TerminateChild(id string) error {
 // not, as in OTP. Other supervisors identify children by ID and answer
 // ErrNotFound.
 func (r *Ref) TerminateChildPID(pid *actor.PID) error {
-	return r.call("terminate_child", pidString(pid), func(ctx actor.Context, s *sup) error {
+	return r.call("terminate_child", pidfmt.String(pid), func(ctx actor.Context, s *sup) error {
 		return s.terminateChildPID(ctx, pid)
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // A supervisor learns how its children end from two protoactor messages:
@@ -227,13 +228,13 @@ func (s *sup) report(ctx actor.Context, errorContext string, reason error, id st
 	attrs := make([]any, 0, 6)
 	attrs = append(attrs, slog.String("supervisor", s.label(self)))
 	if s.name != nil {
-		attrs = append(attrs, slog.String("supervisor_pid", pidString(self)))
+		attrs = append(attrs, slog.String("supervisor_pid", pidfmt.String(self)))
 	}
 	attrs = append(attrs,
 		slog.String("errorContext", errorContext),
 		slog.Any("reason", reason),
 		slog.String("id", id),
-		slog.String("pid", pidString(pid)))
+		slog.String("pid", pidfmt.String(pid)))
 	ctx.Logger().Error("supervisor report", attrs...)
 }
 
@@ -244,5 +245,5 @@ func (s *sup) label(self *actor.PID) string {
 	if s.name != nil {
 		return s.name()
 	}
-	return pidString(self)
+	return pidfmt.String(self)
 }

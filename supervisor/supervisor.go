@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 )
 
 // Start starts a supervisor with the given flags and child specs, OTP's
@@ -302,7 +303,7 @@ func (s *sup) startSpec(ctx actor.Context, spec ChildSpec, args []any) (pid *act
 	case pid == nil:
 		return nil, errNilPID
 	case pid.Address != ctx.Self().Address || !strings.HasPrefix(pid.Id, ctx.Self().Id+"/"):
-		return nil, fmt.Errorf("start function returned %s, which is not a child of supervisor %s: spawn the child from the context the start function gets", pidString(pid), pidString(ctx.Self()))
+		return nil, fmt.Errorf("start function returned %s, which is not a child of supervisor %s: spawn the child from the context the start function gets", pidfmt.String(pid), pidfmt.String(ctx.Self()))
 	}
 	return pid, nil
 }

@@ -65,9 +65,9 @@ func (o *observer) serve(c config, system *actor.ActorSystem, l *ranch.Listener,
 	if c.debugAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("/", debugpage.Handler(debugpage.Options{
-			System:    system,
-			Listeners: map[string]*ranch.Listener{listenerName: l},
-			Gatherer:  o.prom.Gatherer(),
+			System:   system,
+			Metrics:  o.prom.Metrics, // the listeners it watches
+			Gatherer: o.prom.Gatherer(),
 		}))
 		mux.Handle("/metrics", o.prom.Handler())
 		addr, err := o.start(c.debugAddr, mux)

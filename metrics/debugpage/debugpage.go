@@ -18,7 +18,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +26,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/otpnet/otpnet/internal/pidfmt"
+	"github.com/otpnet/otpnet/metrics"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"github.com/otpnet/otpnet/supervisor/ranch"
@@ -42,8 +43,13 @@ type Options struct {
 	// System is the actor system of the listeners, where their
 	// supervisors are looked up (supervisor.Lookup).
 	System *actor.ActorSystem
-	// Listeners are the listeners to show, by name.
+	// Listeners are the listeners to show, by name. If it is nil and
+	// Metrics is not, the page shows those Metrics watches
+	// (Metrics.Listeners), as they are at each request.
 	Listeners map[string]*ranch.Listener
+	// Metrics, if not nil, gives the listeners to show when Listeners
+	// is nil: a metrics.Prometheus's Metrics, say.
+	Metrics *metrics.Metrics
 	// Gatherer, if not nil, gives the metrics to show: a
 	// metrics.Prometheus's Gatherer, say.
 	Gatherer prometheus.Gatherer
@@ -56,9 +62,13 @@ type Options struct {
 	TreeWorkers int
 }
 
-// Handler serves the page at any path. Its query picks the ports shown:
-// sort=port (the default: in the order they opened), queued (the most
-// bytes queued first) or age (the oldest first), and page=N (from 1).
+// Handler serves the page at / (under a prefix, mount it with
+// http.StripPrefix), and 404 at any other path: a browser's
+// /favicon.ico does not render the page again. Its query picks the ports
+// shown: sort=port (the default: in the order they opened, by their
+// #Port<0.N>), queued (the most bytes queued first) or age (the oldest
+// first), and page=N (from 1). The ports are sorted on what costs no
+// system call; only those of the page shown have their addresses read.
 func Handler(o Options) http.Handler {
 	if o.Refresh <= 0 {
 		o.Refresh = 2 * time.Second
@@ -70,6 +80,10 @@ func Handler(o Options) http.Handler {
 		o.TreeWorkers = 20
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" && r.URL.Path != "" {
+			http.NotFound(w, r)
+			return
+		}
 		v := o.view(r.URL.Query().Get("sort"), r.URL.Query().Get("page"))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := page.Execute(w, v); err != nil {
@@ -102,10 +116,17 @@ type portView struct {
 	Port, Kind, Owner, Local, Peer, Active, State string
 	Recv, Sent, Queued, Buffered                  uint64
 	Age                                           string
-	age                                           time.Duration
-	known                                         bool // age known
-	id                                            uint32
 }
+
+// portEntry is a port and its age, what the ports are sorted by.
+type portEntry struct {
+	*socket.PortInfo
+	age   time.Duration
+	known bool // age known
+}
+
+// pidKey is a PID as a map key.
+type pidKey struct{ address, id string }
 
 // node is a supervisor or a worker of a listener's tree.
 type node struct {
@@ -120,67 +141,89 @@ type sample struct {
 func (o *Options) view(sortBy, pageArg string) view {
 	now := time.Now()
 	v := view{Now: now, Refresh: max(1, int(o.Refresh/time.Second))}
-	names := slices.Sorted(maps.Keys(o.Listeners))
-	started := map[string]time.Time{} // a handler's PID to when its connection started
-	for _, name := range names {
-		l := o.Listeners[name]
+	listeners := o.Listeners
+	if listeners == nil && o.Metrics != nil {
+		listeners = o.Metrics.Listeners()
+	}
+	started := map[pidKey]time.Time{} // a handler to when its connection started
+	for _, name := range slices.Sorted(maps.Keys(listeners)) {
+		l := listeners[name]
 		lv := listenerView{Name: name, ListenerInfo: l.Info(), Limit: "infinity"}
 		if lv.MaxConnections != ranch.Unlimited {
 			lv.Limit = strconv.Itoa(lv.MaxConnections)
 		}
 		v.Listeners = append(v.Listeners, lv)
 		for _, c := range l.ConnectionInfos() {
-			started[c.PID.String()] = c.Started
+			started[pidKey{c.PID.Address, c.PID.Id}] = c.Started
 		}
 		if r := l.Ref(); r != nil {
 			v.Trees = append(v.Trees, o.tree("listener "+name+" ("+l.Addr().String()+")", r, 0))
 		}
 	}
-	for _, p := range socket.Ports() {
-		pv := portView{
-			Port: p.Socket.String(), Kind: "connection", Owner: pidString(p.Owner), Local: addr(p.Local.String(), p.Local.IsValid()),
-			Peer: addr(p.Peer.String(), p.Peer.IsValid()), Active: p.Active.String(), State: socket.FormatStates(p.States),
-			Recv: p.Stats.RecvOct, Sent: p.Stats.SendOct, Queued: p.Stats.SendPend, Buffered: uint64(p.Buffered), Age: "-", id: p.ID,
-		}
-		if p.Listener {
-			pv.Kind = "listen"
-		}
-		if p.Owner != nil {
-			if t, ok := started[p.Owner.String()]; ok {
-				pv.age, pv.known = now.Sub(t), true
-				pv.Age = pv.age.Truncate(time.Millisecond).String()
+	ports := socket.PortsNoAddrs()
+	entries := make([]portEntry, len(ports))
+	for i := range ports {
+		e := &entries[i]
+		e.PortInfo = &ports[i]
+		if p := e.Owner; p != nil {
+			if t, ok := started[pidKey{p.Address, p.Id}]; ok {
+				e.age, e.known = now.Sub(t), true
 			}
 		}
-		v.Ports = append(v.Ports, pv)
 	}
+	byID := func(a, b portEntry) int { return cmp.Compare(a.ID, b.ID) }
 	switch sortBy {
 	case "queued":
-		sort.SliceStable(v.Ports, func(i, j int) bool { return v.Ports[i].Queued > v.Ports[j].Queued })
+		slices.SortFunc(entries, func(a, b portEntry) int {
+			return cmp.Or(cmp.Compare(b.Stats.SendPend, a.Stats.SendPend), byID(a, b))
+		})
 	case "age":
-		sort.SliceStable(v.Ports, func(i, j int) bool {
-			a, b := v.Ports[i], v.Ports[j]
+		slices.SortFunc(entries, func(a, b portEntry) int {
 			if a.known != b.known {
-				return a.known
+				if a.known {
+					return -1
+				}
+				return 1
 			}
-			return a.age > b.age
+			return cmp.Or(cmp.Compare(b.age, a.age), byID(a, b))
 		})
 	default:
 		sortBy = "port"
+		slices.SortFunc(entries, byID)
 	}
 	v.Sort = sortBy
-	v.PortsTotal = len(v.Ports)
-	v.Last = max(1, (len(v.Ports)+o.PageSize-1)/o.PageSize)
+	v.PortsTotal = len(entries)
+	v.Last = max(1, (len(entries)+o.PageSize-1)/o.PageSize)
 	v.Page, _ = strconv.Atoi(pageArg)
 	v.Page = min(max(v.Page, 1), v.Last)
 	for i := 1; i <= v.Last; i++ {
 		v.Pages = append(v.Pages, i)
 	}
 	lo := (v.Page - 1) * o.PageSize
-	v.Ports = v.Ports[lo:min(lo+o.PageSize, len(v.Ports))]
+	for _, e := range entries[lo:min(lo+o.PageSize, len(entries))] {
+		e.ReadAddrs()
+		v.Ports = append(v.Ports, portRow(e))
+	}
 	if o.Gatherer != nil {
 		v.Metrics = samples(o.Gatherer)
 	}
 	return v
+}
+
+// portRow is what the page shows of e.
+func portRow(e portEntry) portView {
+	pv := portView{
+		Port: e.Socket.String(), Kind: "connection", Owner: pidfmt.String(e.Owner), Local: addr(e.Local.String(), e.Local.IsValid()),
+		Peer: addr(e.Peer.String(), e.Peer.IsValid()), Active: e.Active.String(), State: socket.FormatStates(e.States),
+		Recv: e.Stats.RecvOct, Sent: e.Stats.SendOct, Queued: e.Stats.SendPend, Buffered: uint64(e.Buffered), Age: "-",
+	}
+	if e.Listener {
+		pv.Kind = "listen"
+	}
+	if e.known {
+		pv.Age = e.age.Truncate(time.Millisecond).String()
+	}
+	return pv
 }
 
 // tree walks the supervisor r: its children, workers listed up to
@@ -192,7 +235,7 @@ func (o *Options) tree(label string, r *supervisor.Ref, depth int) *node {
 		n.Label += " (stopped)"
 		return n
 	}
-	n.Label += " " + pidString(r.PID())
+	n.Label += " " + pidfmt.String(r.PID())
 	if counts.Workers > o.TreeWorkers && counts.Supervisors == 0 {
 		n.Children = []*node{{Label: strconv.Itoa(counts.Active) + " workers"}}
 		return n
@@ -212,7 +255,7 @@ func (o *Options) tree(label string, r *supervisor.Ref, depth int) *node {
 				continue
 			}
 		}
-		label := id + " " + pidString(c.PID)
+		label := id + " " + pidfmt.String(c.PID)
 		if c.Restarting {
 			label += " (restarting)"
 		}
@@ -267,11 +310,4 @@ func addr(s string, ok bool) string {
 		return "-"
 	}
 	return s
-}
-
-func pidString(p *actor.PID) string {
-	if p == nil {
-		return "-"
-	}
-	return "<" + p.Address + "/" + p.Id + ">"
 }

@@ -1,10 +1,12 @@
 package debugpage
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/metrics"
+	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor/ranch"
 )
 
@@ -29,8 +32,8 @@ func get(t *testing.T, h http.Handler, query string) string {
 
 // The page lists the ports a page at a time, by age (the oldest
 // connection first, then the ports of no listener's) or by port, with
-// the listener, its tree and the metrics; a page out of range shows the
-// last, a bad one the first.
+// the listener (the one the metrics watch), its tree and the metrics; a
+// page out of range shows the last, a bad one the first.
 func TestPage(t *testing.T) {
 	leaktest.Check(t)
 	prom, err := metrics.NewPrometheus()
@@ -44,7 +47,7 @@ func TestPage(t *testing.T) {
 	for _, c := range echotest.Clients(t, l.Addr().String(), 3, 1) {
 		clients = append(clients, c.LocalAddr().String())
 	}
-	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, Gatherer: prom.Gatherer(), PageSize: 2})
+	h := Handler(Options{System: sys, Metrics: prom.Metrics, Gatherer: prom.Gatherer(), PageSize: 2}) // the listeners prom watches
 
 	peers := func(query string) []string {
 		return testkit.HTMLCells(testkit.ParseHTML(t, get(t, h, query)), "ports", "peer")
@@ -85,5 +88,65 @@ func TestTreeCountsWorkers(t *testing.T) {
 	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}, TreeWorkers: 2})
 	if got := testkit.HTMLText(testkit.ParseHTML(t, get(t, h, ""))); !strings.Contains(got, "3 workers") {
 		t.Errorf("no count of the 3 workers in:\n%s", got)
+	}
+}
+
+// sort=port lists the ports in the order they opened, by their
+// #Port<0.N>, not by the driver's slots, which a new socket reuses.
+func TestPortOrderIsOpenOrder(t *testing.T) {
+	leaktest.Check(t)
+	sys, l := echotest.Start(t, ranch.ListenerOptions{NumAcceptors: 1})
+	cs := echotest.Clients(t, l.Addr().String(), 3, 1)
+	gone := cs[0].LocalAddr().String()
+	cs[0].Close()
+	testkit.Until(t, "the first connection's port closed", func() bool {
+		for _, p := range socket.Ports() {
+			if p.Peer.String() == gone {
+				return false
+			}
+		}
+		return true
+	})
+	cs = append(cs, echotest.Clients(t, l.Addr().String(), 1, 1)...) // in the first one's slot
+	h := Handler(Options{System: sys, Listeners: map[string]*ranch.Listener{"web": l}})
+	doc := testkit.ParseHTML(t, get(t, h, "?sort=port"))
+	want := []string{"-"}
+	for _, c := range cs[1:] {
+		want = append(want, c.LocalAddr().String())
+	}
+	if got := testkit.HTMLCells(doc, "ports", "peer"); !slices.Equal(got, want) {
+		t.Errorf("by port: peers %q, want %q", got, want)
+	}
+	ids := testkit.HTMLCells(doc, "ports", "id")
+	if !slices.IsSortedFunc(ids, func(a, b string) int { return cmp.Compare(portNumber(t, a), portNumber(t, b)) }) {
+		t.Errorf("by port: %q, not in the order of their numbers", ids)
+	}
+}
+
+// portNumber is the N of #Port<0.N>.
+func portNumber(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(s, "#Port<0."), ">"))
+	if err != nil {
+		t.Fatalf("port %q: %v", s, err)
+	}
+	return n
+}
+
+// The page is at / only: any other path, as a browser's /favicon.ico,
+// is not found, and does not render it.
+func TestOtherPathsNotFound(t *testing.T) {
+	h := Handler(Options{})
+	for _, path := range []string{"/favicon.ico", "/x/", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder() // under a prefix
+	http.StripPrefix("/debug", h).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /debug/ under http.StripPrefix: %d, want 200", rec.Code)
 	}
 }

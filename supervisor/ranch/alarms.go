@@ -17,6 +17,17 @@ import (
 // at the end of the cooldown it goes off again at once if the
 // connections are still at the threshold, as Ranch's does.
 //
+// Unlike Ranch's, which spawns a process at each alarm, an alarm's
+// callbacks run one at a time: an alarm that goes off while its Callback
+// still runs (with NoCooldown, at each connection admitted above the
+// threshold) is coalesced, the callback called once more when it
+// returns, with the latest event, so that a slow callback piles up no
+// goroutines and a listener's connections are listed once per call, not
+// once per connection. Stop and Drain wait for the callbacks that run to
+// return, and call no more: a Callback must not call them on its own
+// listener, which would wait for the callback (start a goroutine that
+// does).
+//
 // Ranch counts the connections of each connection supervisor; here the
 // count is the listener's, the one MaxConnections limits (connections
 // taken out with RemoveConnection do not count), so that an alarm says a
@@ -65,6 +76,7 @@ type alarmSet struct {
 	mu      sync.Mutex
 	list    []*alarmState
 	stopped bool
+	calls   sync.WaitGroup // the callbacks that run, which stop waits for
 }
 
 // alarmState is an alarm and its cooldown: timer is running while the
@@ -74,6 +86,17 @@ type alarmState struct {
 	timer *time.Timer
 	round uint64 // counts the cooldowns, so that a stopped timer that fired anyway is ignored
 	id    int    // the acceptor of the connection admitted last
+	// running is set while a callback of the alarm runs, and next is the
+	// call that went off meanwhile, made when it returns (a later one
+	// takes its place).
+	running bool
+	next    *alarmCall
+}
+
+// alarmCall is a callback to call with its event.
+type alarmCall struct {
+	f  func(AlarmEvent)
+	ev AlarmEvent
 }
 
 // checkAlarms validates alarms, and returns them with their defaults.
@@ -136,9 +159,15 @@ func (a *alarmSet) set(l *Listener, alarms []ConnectionAlarm) {
 		list[i] = st
 	}
 	for _, o := range old {
+		// A removed alarm is disarmed for good: its timer may have fired
+		// already, its cooled waiting for a.mu, and the new round tells
+		// cooled that it is not its to end.
 		if o.timer != nil {
 			o.timer.Stop()
+			o.timer = nil
 		}
+		o.round++
+		o.next = nil
 	}
 	a.list = list
 	a.some.Store(len(list) > 0)
@@ -180,14 +209,37 @@ func (a *alarmSet) trigger(l *Listener, st *alarmState, n int) {
 			ev.ConnsSup = r.PID()
 		}
 	}
-	go func(f func(AlarmEvent)) {
-		ev.Connections = l.Connections()
-		f(ev)
-	}(st.Callback)
+	call := &alarmCall{f: st.Callback, ev: ev}
+	if st.running {
+		st.next = call
+	} else {
+		st.running = true
+		a.calls.Add(1)
+		go a.call(l, st, call)
+	}
 	if st.Cooldown > 0 {
 		st.round++
 		round := st.round
 		st.timer = time.AfterFunc(st.Cooldown, func() { a.cooled(l, st, round) })
+	}
+}
+
+// call calls st's callbacks, c and those that go off meanwhile, one at a
+// time. The connections are listed here, not where the alarm goes off: a
+// connection supervisor (admitted) cannot ask the others, nor itself, for
+// theirs, nor can a.mu be held meanwhile.
+func (a *alarmSet) call(l *Listener, st *alarmState, c *alarmCall) {
+	defer a.calls.Done()
+	for c != nil {
+		c.ev.Connections = l.Connections()
+		c.f(c.ev)
+		a.mu.Lock()
+		c, st.next = st.next, nil
+		if a.stopped {
+			c = nil
+		}
+		st.running = c != nil
+		a.mu.Unlock()
 	}
 }
 
@@ -207,17 +259,20 @@ func (a *alarmSet) cooled(l *Listener, st *alarmState, round uint64) {
 	a.trigger(l, st, n)
 }
 
-// stop ends the cooldowns for good: the listener has stopped.
+// stop ends the cooldowns for good, the listener has stopped, and waits
+// for the callbacks that run.
 func (a *alarmSet) stop() {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.stopped = true
 	for _, st := range a.list {
 		if st.timer != nil {
 			st.timer.Stop()
 			st.timer = nil
 		}
+		st.next = nil
 	}
+	a.mu.Unlock()
+	a.calls.Wait()
 }
 
 // SetAlarms replaces the listener's connection alarms at run time, as

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/ssl"
 	"github.com/otpnet/otpnet/supervisor"
@@ -422,7 +423,7 @@ func (c *Conn) report(cb callback, v any, stack []byte) {
 		slog.Any("reason", v),
 	}
 	if c.ctx != nil {
-		attrs = append(attrs, slog.String("pid", pidString(c.ctx.Self())))
+		attrs = append(attrs, slog.String("pid", pidfmt.String(c.ctx.Self())))
 	}
 	if peer, err := c.s.Peername(); err == nil {
 		attrs = append(attrs, slog.String("peer", peer.String()))
@@ -436,14 +437,6 @@ func (c *Conn) report(cb callback, v any, stack []byte) {
 	}
 	attrs = append(attrs, slog.String("stack", string(stack)))
 	c.l.log.Error("handler crashed", attrs...)
-}
-
-// pidString prints a PID as package supervisor's reports do.
-func pidString(pid *actor.PID) string {
-	if pid == nil {
-		return "undefined"
-	}
-	return "<" + pid.Address + "/" + pid.Id + ">"
 }
 
 // callback names a Handler callback, for crash reports.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/pidfmt"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
 	"golang.org/x/sys/unix"
@@ -84,8 +85,11 @@ type ConnectionEvent struct {
 	PID      *actor.PID     // the handler
 	Peer     netip.AddrPort // the client's address: with ListenerOptions.ProxyHeader its header's (AcceptEvent's is the proxy's)
 	Duration time.Duration  // ConnectionStop: how long the handler served
-	// Handshake is how long the hand-off took, from the accept to the
-	// handler owning the socket (ConnectionStart and ConnectionStop).
+	// Handshake is how long the hand-off took (ConnectionStart and
+	// ConnectionStop): from the acceptor's accept, once it has read the
+	// peer's address, to the connection supervisor having started the
+	// handler, just before it makes it the socket's owner; a PROXY
+	// header's read and a TLS handshake are in it.
 	Handshake time.Duration
 	// Stats are the socket's inet:getstat counters when its handler ended
 	// (ConnectionStop): Stats.RecvOct and Stats.SendOct are Thousand
@@ -235,11 +239,11 @@ func (e slogEvents) AcceptError(ev AcceptErrorEvent) {
 }
 
 func (e slogEvents) ConnectionStart(ev ConnectionEvent) {
-	e.logger().Debug("connection started", e.attrs(slog.String("pid", pidString(ev.PID)), slog.String("peer", ev.Peer.String()))...)
+	e.logger().Debug("connection started", e.attrs(slog.String("pid", pidfmt.String(ev.PID)), slog.String("peer", ev.Peer.String()))...)
 }
 
 func (e slogEvents) ConnectionStop(ev ConnectionEvent) {
-	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidString(ev.PID)),
+	e.logger().Info("connection closed", e.attrs(slog.String("pid", pidfmt.String(ev.PID)),
 		slog.String("peer", ev.Peer.String()), slog.Duration("duration", ev.Duration),
 		slog.Uint64("recv_oct", ev.Stats.RecvOct), slog.Uint64("send_oct", ev.Stats.SendOct))...)
 }

@@ -5,7 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +29,21 @@ func alarmTo(ch chan alarmRecv) func(AlarmEvent) {
 	return func(e AlarmEvent) { ch <- alarmRecv{e.Alarm, e.Count, len(e.Connections)} }
 }
 
+// alarmPool starts a pool of one connection supervisor with alarms.
+func alarmPool(t *testing.T, alarms ...ConnectionAlarm) *pool {
+	t.Helper()
+	return startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: alarms})
+}
+
+// connected connects a client, and returns it once its handler has
+// started.
+func (p *pool) connected(t *testing.T) net.Conn {
+	t.Helper()
+	c := p.dial(t)
+	p.ev.wait(t, "conn_start")
+	return c
+}
+
 // Ranch's acceptor_SUITE misc_connection_alarms: an alarm goes off when
 // the connections reach its threshold, without a cooldown at every
 // connection admitted there, with one again at the end of each cooldown
@@ -34,14 +52,10 @@ func TestMiscConnectionAlarms(t *testing.T) {
 	alarms := make(chan alarmRecv, 1000)
 	test1 := ConnectionAlarm{Name: "test1", Threshold: 2, Cooldown: NoCooldown, Callback: alarmTo(alarms)}
 	test2 := ConnectionAlarm{Name: "test2", Threshold: 3, Cooldown: NoCooldown, Callback: alarmTo(alarms)}
-	p := startPool(t, echoProto, ListenerOptions{NumConnsSups: 1, SocketOptions: echoOpts, Alarms: []ConnectionAlarm{test1, test2}})
+	p := alarmPool(t, test1, test2)
 	next := func() alarmRecv { t.Helper(); return testkit.Recv(t, alarms, "an alarm") }
 	var clients []net.Conn
-	connect := func() {
-		t.Helper()
-		clients = append(clients, p.dial(t))
-		p.ev.wait(t, "conn_start")
-	}
+	connect := func() { t.Helper(); clients = append(clients, p.connected(t)) }
 
 	connect()
 	connect() // test1 goes off, and only it: a test1 of 1 would come first
@@ -175,4 +189,122 @@ func TestTeeEvents(t *testing.T) {
 		t.Errorf("logs: %v", p.log.Lines())
 	}
 	p.ev.none(t, "conn_stop") // the pool's own recorder is not among the hooks
+}
+
+// A hook of a TeeEvents that panics hides the event from none of the
+// hooks after it: each is guarded on its own, and each panic logged.
+func TestTeeEventsPanic(t *testing.T) {
+	rec := newRecorder()
+	p := startPool(t, echoProto, ListenerOptions{SocketOptions: echoOpts, Events: TeeEvents(panicky{}, rec)})
+	c := p.dial(t)
+	rec.wait(t, "accept")
+	rec.wait(t, "conn_start")
+	c.Close()
+	rec.wait(t, "conn_stop")
+	if n := p.log.Count("listener event hook panicked"); n != 2 {
+		t.Errorf("%d hook panics logged, want 2: %v", n, p.log.Lines())
+	}
+}
+
+// An alarm that SetAlarms removes does not go off again: not even when its
+// cooldown's timer has fired and waits for the alarms' lock as SetAlarms
+// removes it (the test calls cooled as that timer would, once SetAlarms
+// has returned).
+func TestConnectionAlarmRemovedWhileCooling(t *testing.T) {
+	alarms := make(chan alarmRecv, 10)
+	gone := ConnectionAlarm{Name: "gone", Threshold: 1, Cooldown: time.Hour, Callback: alarmTo(alarms)}
+	p := alarmPool(t, gone)
+	c := p.connected(t)
+	if a := testkit.Recv(t, alarms, "an alarm"); a != (alarmRecv{"gone", 1, 1}) {
+		t.Fatalf("after 1 connection: %+v, want gone at 1", a)
+	}
+	p.l.alarms.mu.Lock()
+	st, round := p.l.alarms.list[0], p.l.alarms.list[0].round
+	p.l.alarms.mu.Unlock()
+	if err := p.l.SetAlarms(nil); err != nil {
+		t.Fatal(err)
+	}
+	p.l.alarms.cooled(p.l, st, round) // the removed alarm's timer, late
+	p.l.alarms.mu.Lock()
+	rearmed := st.timer != nil
+	p.l.alarms.mu.Unlock()
+	if rearmed {
+		t.Error("the removed alarm went off again and cools down")
+	}
+	c.Close()
+	p.ev.wait(t, "conn_stop")
+	testkit.Bounded(t, "Stop", p.l.Stop)
+	select {
+	case a := <-alarms:
+		t.Errorf("the removed alarm went off: %+v", a)
+	default:
+	}
+}
+
+// An alarm's callbacks run one at a time: those that go off while one
+// runs (NoCooldown, a connection admitted at each) make one call more,
+// with the latest count, when it returns. Stop waits for a callback that
+// runs, and calls none after.
+func TestConnectionAlarmCallbacksOneAtATime(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		order    []string
+		counts   = make(chan int, 10)      // a call has begun, at this count
+		proceed  = make(chan struct{}, 10) // a call may return
+		returned = make(chan struct{}, 10) // a call has returned
+	)
+	log := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	slow := ConnectionAlarm{Name: "slow", Threshold: 1, Cooldown: NoCooldown, Callback: func(e AlarmEvent) {
+		counts <- e.Count
+		<-proceed
+		log("callback " + strconv.Itoa(e.Count))
+		returned <- struct{}{}
+	}}
+	p := alarmPool(t, slow)
+	var clients []net.Conn
+	connect := func() { t.Helper(); clients = append(clients, p.connected(t)) }
+	connect()
+	if n := testkit.Recv(t, counts, "the first call"); n != 1 {
+		t.Fatalf("first call at %d connections, want 1", n)
+	}
+	for range 3 { // each goes off while the first call runs
+		connect()
+	}
+	proceed <- struct{}{}
+	if n := testkit.Recv(t, counts, "the coalesced call"); n != 4 {
+		t.Fatalf("second call at %d connections, want 4", n)
+	}
+	proceed <- struct{}{}
+	testkit.Recv(t, returned, "the first call's return")
+	testkit.Recv(t, returned, "the second call's return")
+
+	// Stop while a call runs: it returns after it.
+	connect()
+	if n := testkit.Recv(t, counts, "the third call"); n != 5 {
+		t.Fatalf("third call at %d connections, want 5", n)
+	}
+	stopped := make(chan error, 1)
+	go func() { err := p.l.Stop(); log("Stop returned"); stopped <- err }()
+	testkit.Until(t, "Stop under way", func() bool {
+		p.l.alarms.mu.Lock()
+		defer p.l.alarms.mu.Unlock()
+		return p.l.alarms.stopped
+	})
+	proceed <- struct{}{}
+	if err := testkit.Recv(t, stopped, "Stop"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"callback 1", "callback 4", "callback 5", "Stop returned"}; !slices.Equal(order, want) {
+		t.Errorf("calls %q, want %q", order, want)
+	}
+	select {
+	case n := <-counts:
+		t.Errorf("a call at %d connections after Stop", n)
+	default:
+	}
+	for _, c := range clients {
+		c.Close()
+	}
 }

@@ -1,7 +1,10 @@
 package ranch
 
 // TeeEvents returns an Events that passes each event to each of events,
-// in order: a listener's logs (SlogEvents) and its metrics, say. A
+// in order: a listener's logs (SlogEvents) and its metrics, say. Given to
+// a listener, each of events is guarded on its own: one that panics is
+// logged, as the listener's Events would be, and the others still get
+// the event. A
 // SlogEvents among them is bound to the listener as if it were the
 // listener's Events alone, and the listener leaves its failed accepts to
 // it to log.
@@ -19,7 +22,9 @@ func TeeEvents(events ...Events) Events {
 type teeEvents []Events
 
 // bindEvents returns ev bound to l, and whether it logs l's failed accepts
-// and handler starts (a SlogEvents, alone or in a TeeEvents).
+// and handler starts (a SlogEvents, alone or in a TeeEvents). The members
+// of a TeeEvents are guarded each, so that one that panics hides the
+// event from none after it.
 func bindEvents(ev Events, l *Listener) (Events, bool) {
 	switch e := ev.(type) {
 	case slogEvents:
@@ -27,8 +32,8 @@ func bindEvents(ev Events, l *Listener) (Events, bool) {
 	case teeEvents:
 		bound, quiet := make(teeEvents, len(e)), false
 		for i, x := range e {
-			var q bool
-			bound[i], q = bindEvents(x, l)
+			b, q := bindEvents(x, l)
+			bound[i] = guardedEvents{ev: b, log: l.log}
 			quiet = quiet || q
 		}
 		return bound, quiet
