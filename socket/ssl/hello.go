@@ -65,13 +65,33 @@ func (s *Socket) pausedHandshake(cfg *tls.Config, timeout time.Duration) error {
 	}
 	s.conn = tls.Server(&s.w, c)
 	go func() { hs.result <- s.finish(s.conn.Handshake()) }()
+	if testHookPausedWait != nil {
+		testHookPausedWait(s)
+	}
 	select {
 	case <-hs.hello:
 		return nil
 	case err := <-hs.result:
-		return err
+		select {
+		case <-hs.hello:
+			// The handshake paused before it ended: the pause was
+			// reached, and whoever took it (HandshakeContinue,
+			// HandshakeCancel, Close) waits for this result. Give it
+			// back, and answer paused, as had the hello come first.
+			hs.result <- err
+			return nil
+		default:
+			return err // it failed before the hello
+		}
 	}
 }
+
+// testHookPausedWait and testHookResumed, when a test sets them, are
+// called by pausedHandshake before it waits for the hello or the result,
+// and by resume between its handing the pause on and its wait for the
+// result: the places where a Close racing a paused Handshake's return
+// can take its turn.
+var testHookPausedWait, testHookResumed func(s *Socket)
 
 // resumption is what HandshakeContinue gives a paused handshake to go on
 // with (a nil cfg: cancel it), and the handshake's new deadline (zero:
@@ -172,5 +192,8 @@ func (s *Socket) paused() error {
 // nil cfg: cancel it), and returns its result.
 func (s *Socket) resume(r resumption) error {
 	s.hs.resume <- r
+	if testHookResumed != nil {
+		testHookResumed(s)
+	}
 	return <-s.hs.result
 }

@@ -238,3 +238,52 @@ func TestHandshakeHelloSocketCloses(t *testing.T) {
 		})
 	}
 }
+
+// A Close that cancels a paused handshake before its Handshake call has
+// returned gets the handshake's result, and Handshake answers paused:
+// when the paused Handshake finds both the hello and the result there (a
+// hook holds it until they are, and holds the Close between its handing
+// the pause on and its wait for the result), it leaves the result to the
+// Close. Before, Handshake could take the result and leave the Close
+// waiting for ever. Select picks at random, so the race is run 10 times.
+func TestCloseRacesPausedHandshakeReturn(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	for i := range 10 {
+		gate, resumed, onward := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		testHookPausedWait = func(*Socket) { <-gate }
+		testHookResumed = func(s *Socket) {
+			testkit.Until(t, "the handshake's result queued", func() bool { return len(s.hs.result) == 1 })
+			close(resumed)
+			<-onward
+		}
+		l, port := listenLo(t, newProc(t), serverOpts(p, HandshakeHello())...)
+		client := make(chan error, 1)
+		go func() {
+			_, err := Connect(newProc(t), "localhost", port, testkit.WaitBound, clientOpts(p)...)
+			client <- err
+		}()
+		s, err := l.TransportAccept(newProc(t), testkit.WaitBound)
+		must(t, err)
+		l.Close()
+		handshake := make(chan error, 1)
+		go func() { handshake <- s.Handshake(socket.Infinity) }()
+		testkit.Until(t, "the handshake paused", func() bool {
+			s.hs.mu.Lock()
+			defer s.hs.mu.Unlock()
+			return s.hs.state == hsPaused
+		})
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		testkit.Recv(t, resumed, "the Close's hand-on")
+		close(gate)
+		if err := testkit.Recv(t, handshake, "Handshake's answer"); err != nil {
+			t.Fatalf("run %d: Handshake = %v, want paused (nil)", i, err)
+		}
+		close(onward)
+		testkit.Recv(t, closed, "the Close's return")
+		if err := testkit.Recv(t, client, "the client's handshake"); err == nil {
+			t.Fatalf("run %d: the client's handshake succeeded", i)
+		}
+	}
+	testHookPausedWait, testHookResumed = nil, nil
+}

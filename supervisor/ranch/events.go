@@ -18,10 +18,12 @@ import (
 // Events is a listener's hook for metrics and logs, in the spirit of
 // Thousand Island's telemetry events: the listener calls one method per
 // event, synchronously, from its acceptors' and its connection
-// supervisors' actors, so several calls may run at once. Implementations
-// must be safe for concurrent use and must return quickly: an acceptor or
-// a connection supervisor waits for them. Embed NopEvents to implement
-// only some of the methods.
+// supervisors' actors, and from the goroutines that read PROXY headers
+// and run TLS handshakes (their AcceptError, also while Stop, Suspend or
+// Drain cuts them), so several calls may run at once. Implementations
+// must be safe for concurrent use and must return quickly: an acceptor, a
+// connection supervisor or a stopping listener waits for them. Embed
+// NopEvents to implement only some of the methods.
 type Events interface {
 	// ListenerStart is called when the listening socket opens: when the
 	// listener starts, resumes, or is restarted by its supervisor.
