@@ -371,18 +371,28 @@ func cString(b []byte) string {
 	return string(b[:i])
 }
 
-// parseTLVs splits b into its TLVs.
+// parseTLVs splits b into its TLVs. It counts them first and allocates
+// the slice once, of their exact number: a 64 KB header can hold 21845
+// empty TLVs, whose slice grown by append would cost megabytes.
 func parseTLVs(b []byte) ([]TLV, error) {
-	var tlvs []TLV
-	for len(b) > 0 {
-		if len(b) < 3 {
+	n := 0
+	for rest := b; len(rest) > 0; n++ {
+		if len(rest) < 3 {
 			return nil, bad("Invalid TLV length in the PROXY protocol binary header. (PP 2.2)")
 		}
+		l := int(binary.BigEndian.Uint16(rest[1:3]))
+		if len(rest) < 3+l {
+			return nil, bad("Invalid TLV length in the PROXY protocol binary header. (PP 2.2)")
+		}
+		rest = rest[3+l:]
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	tlvs := make([]TLV, n)
+	for i := range tlvs {
 		l := int(binary.BigEndian.Uint16(b[1:3]))
-		if len(b) < 3+l {
-			return nil, bad("Invalid TLV length in the PROXY protocol binary header. (PP 2.2)")
-		}
-		tlvs = append(tlvs, TLV{Type: b[0], Value: b[3 : 3+l : 3+l]})
+		tlvs[i] = TLV{Type: b[0], Value: b[3 : 3+l : 3+l]}
 		b = b[3+l:]
 	}
 	return tlvs, nil

@@ -316,3 +316,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseManyEmptyTLVs: the longest header, all of it empty TLVs
+// (21841 of them), costs Parse two allocations, the Header and a TLV
+// slice of their exact number, not a slice grown by append to megabytes.
+func TestParseManyEmptyTLVs(t *testing.T) {
+	const n = (65535 - 12) / 3
+	b := v2(0x21, 0x11, 0xff, 0xff, 127, 0, 0, 1, 10, 11, 12, 13, 0x04, 0xd2, 0x5b, 0xa0)
+	b = append(b, bytes.Repeat([]byte{TypeNoop, 0, 0}, n)...)
+	if len(b) != MaxV2 {
+		t.Fatalf("header of %d bytes, want %d", len(b), MaxV2)
+	}
+	var h *Header
+	allocs := testing.AllocsPerRun(5, func() {
+		var err error
+		if h, _, err = Parse(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 2 {
+		t.Errorf("Parse made %v allocations, want 2", allocs)
+	}
+	if len(h.TLVs) != n || cap(h.TLVs) != n {
+		t.Errorf("TLVs len %d cap %d, want %d", len(h.TLVs), cap(h.TLVs), n)
+	}
+}

@@ -72,21 +72,25 @@ func (l *Listener) readProxy(h *handoff, deadline time.Time) error {
 	}
 }
 
-// detach copies the values of h's TLVs, which share the bytes read, so
-// that the connection keeps them and not all that was read with them.
+// detach copies h's TLVs, whose values share the bytes read, so that the
+// connection keeps them and not all that was read with them: one slice of
+// their exact number and one array for all their values.
 func detach(h *proxyproto.Header) *proxyproto.Header {
+	if len(h.TLVs) == 0 {
+		h.TLVs = nil
+		return h
+	}
 	n := 0
 	for _, t := range h.TLVs {
 		n += len(t.Value)
 	}
-	if n == 0 {
-		return h
-	}
+	tlvs := make([]proxyproto.TLV, len(h.TLVs))
 	b := make([]byte, 0, n)
 	for i, t := range h.TLVs {
 		b = append(b, t.Value...)
-		h.TLVs[i].Value = b[len(b)-len(t.Value) : len(b) : len(b)]
+		tlvs[i] = proxyproto.TLV{Type: t.Type, Value: b[len(b)-len(t.Value) : len(b) : len(b)]}
 	}
+	h.TLVs = tlvs
 	return h
 }
 
