@@ -496,17 +496,30 @@ func (h *Header) SSL() *SSL {
 }
 
 // String returns the header as version 1 writes it, less its "\r\n"
-// ("PROXY TCP4 192.0.2.1 198.51.100.1 56324 443"); "LOCAL" for a LOCAL
-// header, and the paths for UNIX.
+// ("PROXY TCP4 192.0.2.1 198.51.100.1 56324 443"), with "UDP4" or "UDP6"
+// for a Dgram transport, which version 1 has not; "LOCAL" for a LOCAL
+// header, "PROXY UNIX" and the paths for UNIX, and "PROXY <invalid: ...>"
+// with the reason for a header Append cannot write (addresses not of the
+// family, an unknown command or family).
 func (h *Header) String() string {
 	switch {
 	case h.Command == Local:
 		return "LOCAL"
-	case h.Family == INET || h.Family == INET6:
-		b, _ := h.appendV1(nil)
-		return string(b[:len(b)-2])
+	case h.Command != Proxy:
+		return invalid(bad("Bad command."))
+	case h.Family == Unspec:
+		return "PROXY UNKNOWN"
 	case h.Family == UNIX:
 		return "PROXY UNIX " + h.SourcePath + " " + h.DestinationPath
+	case h.Family != INET && h.Family != INET6:
+		return invalid(bad("Bad family."))
 	}
-	return "PROXY UNKNOWN"
+	b, err := h.appendLine(nil)
+	if err != nil {
+		return invalid(err)
+	}
+	return string(b)
 }
+
+// invalid is String's text for a header it cannot show.
+func invalid(err error) string { return "PROXY <invalid: " + err.Error() + ">" }

@@ -256,6 +256,7 @@ func TestAppendErrors(t *testing.T) {
 		{Version: 1, Command: Local},
 		{Version: 1, Family: UNIX, SourcePath: "/a", DestinationPath: "/b"},
 		{Version: 1, Family: INET, Source: ap("[::1]:1"), Destination: ap("1.2.3.4:2")},
+		{Version: 1, Family: INET, Transport: Dgram, Source: ap("1.2.3.4:1"), Destination: ap("1.2.3.4:2")},
 		{Version: 2, Family: INET6, Transport: Stream, Source: ap("1.2.3.4:1"), Destination: ap("1.2.3.4:2")},
 		{Version: 2, Family: UNIX, Transport: Stream, SourcePath: strings.Repeat("a", 108), DestinationPath: "/b"},
 		{Version: 2, Family: 9},
@@ -275,7 +276,15 @@ func TestString(t *testing.T) {
 		{Version: 1}:                 "PROXY UNKNOWN",
 		{Version: 2, Command: Local}: "LOCAL",
 		&common:                      "PROXY TCP4 127.0.0.1 10.11.12.13 1234 23456",
-		{Version: 2, Family: UNIX, Transport: Stream, SourcePath: "/a", DestinationPath: "/b"}: "PROXY UNIX /a /b",
+		{Version: 2, Family: UNIX, Transport: Stream, SourcePath: "/a", DestinationPath: "/b"}:                    "PROXY UNIX /a /b",
+		{Version: 2, Family: INET6, Transport: Stream, Source: ap("[::1]:1"), Destination: ap("[2001:db8::2]:2")}: "PROXY TCP6 ::1 2001:db8::2 1 2",
+		{Version: 2, Family: INET, Transport: Dgram, Source: ap("1.2.3.4:53"), Destination: ap("5.6.7.8:5353")}:   "PROXY UDP4 1.2.3.4 5.6.7.8 53 5353",
+		{Version: 1, Family: INET6, Transport: Dgram, Source: ap("[::1]:1"), Destination: ap("[::2]:2")}:          "PROXY UDP6 ::1 ::2 1 2",
+		// What Append refuses to write.
+		{Version: 1, Family: INET, Source: ap("[::1]:1"), Destination: ap("1.2.3.4:2")}: "PROXY <invalid: proxyproto: The addresses are not of the header's family.>",
+		{Version: 2, Family: INET6, Transport: Stream}:                                  "PROXY <invalid: proxyproto: The addresses are not of the header's family.>",
+		{Version: 2, Command: 7, Family: INET}:                                          "PROXY <invalid: proxyproto: Bad command.>",
+		{Version: 2, Family: 9}:                                                         "PROXY <invalid: proxyproto: Bad family.>",
 	} {
 		if got := h.String(); got != want {
 			t.Errorf("String = %q, want %q", got, want)

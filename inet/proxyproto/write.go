@@ -10,7 +10,7 @@ import (
 // line ("PROXY TCP4 ...\r\n", "PROXY UNKNOWN\r\n") or a version 2 block
 // with h.TLVs, in order. A TypeCRC32C TLV among them gets the header's
 // checksum. It fails with a *HeaderError for what the version cannot say
-// (LOCAL or UNIX in version 1, addresses not of the family, ...).
+// (LOCAL, UNIX or UDP in version 1, addresses not of the family, ...).
 func (h *Header) Append(b []byte) ([]byte, error) {
 	switch h.Version {
 	case 1:
@@ -30,12 +30,33 @@ func (h *Header) appendV1(b []byte) ([]byte, error) {
 		return append(b, "PROXY UNKNOWN\r\n"...), nil
 	case h.Family != INET && h.Family != INET6:
 		return b, bad("Version 1 has no UNIX family.")
-	case !h.addrsOf(h.Family):
+	case h.Transport == Dgram:
+		return b, bad("Version 1 has no UDP (Dgram) transport.")
+	}
+	b, err := h.appendLine(b)
+	if err != nil {
+		return b, err
+	}
+	return append(b, "\r\n"...), nil
+}
+
+// appendLine appends h, of family INET or INET6, as version 1 writes it,
+// less its "\r\n", and with "UDP4" or "UDP6" for a Dgram transport, which
+// String shows and version 1 cannot say. It fails, b unchanged, if the
+// addresses are not of the family.
+func (h *Header) appendLine(b []byte) ([]byte, error) {
+	if !h.addrsOf(h.Family) {
 		return b, bad("The addresses are not of the header's family.")
-	case h.Family == INET:
-		b = append(b, "PROXY TCP4 "...)
-	default:
-		b = append(b, "PROXY TCP6 "...)
+	}
+	if h.Transport == Dgram {
+		b = append(b, "PROXY UDP"...)
+	} else {
+		b = append(b, "PROXY TCP"...)
+	}
+	if h.Family == INET {
+		b = append(b, "4 "...)
+	} else {
+		b = append(b, "6 "...)
 	}
 	b = h.Source.Addr().AppendTo(b)
 	b = append(b, ' ')
@@ -43,8 +64,7 @@ func (h *Header) appendV1(b []byte) ([]byte, error) {
 	b = append(b, ' ')
 	b = strconv.AppendUint(b, uint64(h.Source.Port()), 10)
 	b = append(b, ' ')
-	b = strconv.AppendUint(b, uint64(h.Destination.Port()), 10)
-	return append(b, "\r\n"...), nil
+	return strconv.AppendUint(b, uint64(h.Destination.Port()), 10), nil
 }
 
 // addrsOf reports whether h's addresses are of family f.
