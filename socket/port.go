@@ -35,6 +35,7 @@ func (p *port) OnRead(data []byte) bool {
 	if l := s.layerOf(); l != nil {
 		return s.layerRead(l, data)
 	}
+	s.recvUnrecvd()
 	src, owned := data, false
 	if len(s.buf) > 0 {
 		s.buf = append(s.buf, data...)
@@ -136,6 +137,9 @@ func (p *port) OnEOF() {
 	s := (*Socket)(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed() && !s.gone {
+		s.recvUnrecvd()
+	}
 	s.peerGone(nil)
 }
 
@@ -152,6 +156,7 @@ func (p *port) OnError(err error) {
 	if s.closed() || s.gone {
 		return
 	}
+	s.recvUnrecvd()
 	var we *driver.WriteError
 	write := errors.As(err, &we)
 	if write {

@@ -111,7 +111,7 @@ func (w *recvWait) expire() {
 func (s *Socket) dropRecv() {
 	s.recv = nil
 	if s.ext != nil {
-		s.ext.read = nil
+		s.ext.read, s.ext.unrecvd = nil, false
 	}
 	if !s.active.active() && !s.closed() {
 		s.pool().Pause(s.h)
@@ -282,13 +282,21 @@ func (s *Socket) recvNow(length int) (recvReply, bool) {
 		// the error); with exit_on_close the socket is then no longer
 		// connected.
 		err := s.goneReason()
-		if s.recvTold && (s.opts.exitOnClose || s.goneWhy() != nil) {
+		if s.recvEnded() {
 			err = unix.ENOTCONN
 		}
 		s.recvTold = true
 		return recvReply{err: err}, true
 	}
 	return recvReply{}, false
+}
+
+// recvEnded reports whether a Recv has been told that the peer is gone
+// and the socket is no longer connected for it (exit_on_close, or an
+// error): the next Recv, and Unrecv, answer enotconn. The caller holds
+// s.mu.
+func (s *Socket) recvEnded() bool {
+	return s.gone && s.recvTold && (s.opts.exitOnClose || s.goneWhy() != nil)
 }
 
 // recvPacket is Recv, made for c if c is not nil (RecvAs), that also

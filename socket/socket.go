@@ -78,6 +78,10 @@ type portExt struct {
 	// enotconn), until it is closed or has told its owner (timeoutClose).
 	// Few ports ever need it: it is kept here, out of the port.
 	unconnected bool
+	// unrecvd: Unrecv put bytes back while a Recv waited, which the next
+	// read event answers from them first (recvUnrecvd); cleared when
+	// that Recv ends.
+	unrecvd bool
 	// closing is closed when the Close that drains the queue of this
 	// closed port is done: until then Sends wait for it, and Recv, the
 	// names, the stats and the options work, as OTP's port is open until
