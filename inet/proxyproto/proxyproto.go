@@ -253,7 +253,11 @@ func parseV1(b []byte) (*Header, int, error) {
 }
 
 // parseIP reads an address of family f: dotted-quad for INET, IPv6 text
-// (an IPv4-mapped one too) without a zone for INET6.
+// without a zone for INET6. An IPv4-mapped address in its dotted form
+// ("::ffff:192.0.2.1") is read too, though the specification asks for hex
+// groups: HAProxy 2.6 writes it so (inet_ntop's form), as in "PROXY TCP6
+// ::ffff:127.0.0.1 ::ffff:127.0.0.1 ..." for an IPv4 client of a v4v6
+// listener, and HAProxy and Ranch read it. Append writes it so too.
 func parseIP(s []byte, f Family) (netip.Addr, bool) {
 	ip, err := netip.ParseAddr(string(s))
 	switch {
@@ -266,10 +270,11 @@ func parseIP(s []byte, f Family) (netip.Addr, bool) {
 	}
 }
 
-// parsePort reads a port: 1 to 5 decimal digits, at most 65535. The
-// specification allows 0, which Ranch refuses.
+// parsePort reads a port: 1 to 5 decimal digits, at most 65535, without a
+// leading zero, which the specification refuses (Ranch reads "0080" as
+// 80). The specification allows 0, which Ranch refuses.
 func parsePort(s []byte) (uint16, bool) {
-	if len(s) == 0 || len(s) > 5 {
+	if len(s) == 0 || len(s) > 5 || (len(s) > 1 && s[0] == '0') {
 		return 0, false
 	}
 	p := 0
@@ -291,11 +296,15 @@ func parseV2(b []byte) (*Header, int, error) {
 		return nil, 0, ErrIncomplete
 	}
 	verCmd, famProto := b[12], b[13]
+	local := verCmd&0xf == 0 // LOCAL is 0 on the wire, PROXY 1
 	switch {
 	case verCmd>>4 != 2:
 		return nil, 0, bad("Invalid version in the PROXY protocol binary header. (PP 2.2)")
 	case verCmd&0xf > 1:
 		return nil, 0, bad("Invalid command in the PROXY protocol binary header. (PP 2.2)")
+	case local:
+		// The family and transport of LOCAL are ignored, whatever they
+		// are, as the specification says and HAProxy and Ranch do.
 	case famProto>>4 > 3:
 		return nil, 0, bad("Invalid address family in the PROXY protocol binary header. (PP 2.2)")
 	case famProto&0xf > 2:
@@ -307,7 +316,7 @@ func parseV2(b []byte) (*Header, int, error) {
 		return nil, 0, ErrIncomplete
 	}
 	h := &Header{Version: 2}
-	if verCmd&0xf == 0 { // LOCAL is 0 on the wire, PROXY 1
+	if local {
 		h.Command = Local
 		// The addresses, if any, are to be ignored: the connection's own
 		// endpoints are the ones to use.
