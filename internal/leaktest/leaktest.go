@@ -1,10 +1,12 @@
 // Package leaktest checks, as net/main_test.go does, that tests leave no
 // fd and no goroutine behind: Main after a package's tests (from its
 // TestMain), Check after one test. It is the one leak checker of otpnet's
-// tests.
+// tests. The goroutine of os/signal, which the first signal.Notify starts
+// for good (the fuzzing engine's does, in a -fuzz run), is not counted.
 package leaktest
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -24,7 +26,22 @@ type Counts struct{ Fds, Goroutines int }
 // they are not taken for leaks.
 func Take() Counts {
 	warm()
-	return Counts{fds(), runtime.NumGoroutine()}
+	return Counts{fds(), runtime.NumGoroutine() - lifelongGoroutines()}
+}
+
+// lifelongGoroutines counts the goroutines that, once started, live as
+// long as the process and are no test's: os/signal's loop.
+func lifelongGoroutines() int {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	return bytes.Count(buf, []byte("\nos/signal.loop()"))
 }
 
 var warmed bool
@@ -47,6 +64,9 @@ func Settle(before Counts) error {
 	deadline := time.Now().Add(testkit.WaitBound)
 	for {
 		now := Counts{fds(), runtime.NumGoroutine()}
+		if now.Goroutines > before.Goroutines {
+			now.Goroutines -= lifelongGoroutines()
+		}
 		if now.Fds <= before.Fds && now.Goroutines <= before.Goroutines {
 			return nil
 		}
