@@ -65,6 +65,13 @@ func writev(fd int, bufs [][]byte) (int, error) {
 // lingers reports whether closing fd may block: SO_LINGER is on with a
 // positive time (see the Linux version).
 func lingers(fd int) bool {
-	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, SOLinger)
 	return err == nil && l.Onoff != 0 && l.Linger > 0
 }
+
+// blockForLinger readies fd for a close(2) that lingers: macOS and the
+// BSDs do not wait in the close of a non-blocking socket (soclose drops
+// the connection's wait when the socket has SS_NBIO), so fd is made
+// blocking first. Nothing reads or writes it by then: the slot is closed
+// and its waiters only poll.
+func blockForLinger(fd int) { _ = unix.SetNonblock(fd, false) }
