@@ -131,6 +131,7 @@ func (pl *Pool) Adopt(fd int, h Handler) (Handle, error) {
 	if err != nil {
 		return 0, err
 	}
+	noSigpipe(fd)
 	var c Handle
 	if listening != 0 {
 		c, _, err = pl.register(fd, kindListener, nil, evIn|evET)
