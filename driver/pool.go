@@ -56,9 +56,9 @@ func ReadBuffer(size int) Option {
 
 // Backend chooses where the pollers' events come from: "epoll" (an epoll
 // set per poller; Linux only, and Linux's default) or "portable" (Go's
-// own netpoller, through a goroutine per socket that waits for it: every
-// GOOS's, and the default where epoll is not). See the package doc,
-// Backends.
+// own netpoller, through a goroutine per socket that waits for it: on
+// Linux, and the only one on macOS and FreeBSD). See the package doc,
+// Backends, for the systems that build.
 func Backend(name string) Option {
 	return func(c *config) error {
 		if err := checkBackend(name); err != nil {

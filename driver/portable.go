@@ -25,9 +25,10 @@ import (
 // the netpoller and holds no thread, queues the event it saw on the
 // poller, and ends. So a connection waiting for data costs one parked
 // goroutine, and one with writes queued a second goroutine while they
-// wait. A connection paused after a read that met EAGAIN keeps its read
-// goroutine until data comes (it then queues the event, which the paused
-// socket only notes): only one paused before its read ran dry has none.
+// wait. A connection paused while idle (its last read met EAGAIN) keeps
+// its read goroutine until data comes (it then queues the event, which
+// the paused socket only notes); one paused with data still unread has
+// none.
 //
 // The goroutine holds no reference on the slot: closing the socket wakes
 // it (del, through a past deadline), and the file's Close (finishClose)
