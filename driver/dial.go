@@ -116,6 +116,13 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 // the pool: the counterpart of gen_tcp's {fd, Fd} option. The pool owns fd
 // from now on and closes it. A connection is registered with handler h,
 // paused; for a listening socket h is ignored and Accept serves it.
+//
+// fd should be the caller's alone: of an os.File or a net.Conn, give a
+// dup of its fd (unix.Dup) and close the file, which would otherwise
+// close fd again some day. One that such a file still holds in Go's
+// netpoller is served all the same: the portable backend, which cannot
+// add it to the netpoller a second time, waits on a dup of it and closes
+// fd at once (so the socket's fd, as Control shows it, is not fd then).
 func (pl *Pool) Adopt(fd int, h Handler) (Handle, error) {
 	if err := unix.SetNonblock(fd, true); err != nil {
 		return 0, err
@@ -124,6 +131,7 @@ func (pl *Pool) Adopt(fd int, h Handler) (Handle, error) {
 	if err != nil {
 		return 0, err
 	}
+	noSigpipe(fd)
 	var c Handle
 	if listening != 0 {
 		c, _, err = pl.register(fd, kindListener, nil, evIn|evET)

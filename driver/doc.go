@@ -56,23 +56,36 @@
 //
 //   - epoll (Linux, and its default): as above, an epoll set per poller,
 //     edge-triggered.
-//   - portable (every GOOS: macOS, the BSDs, Linux): Go's own netpoller
-//     (kqueue, epoll, event ports). Each socket's fd is an os.File; when
-//     a read, accept, write or connect meets EAGAIN, a goroutine waits on
-//     the file's syscall.RawConn, parked in the netpoller with no thread,
-//     and hands the readiness to the socket's poller, which runs it as
-//     the epoll backend's does, on the same goroutines. A connection
-//     waiting for data so holds one parked goroutine (about 3.3 KB more
-//     than under epoll; see the README for the measured cost), a paused
-//     one none, one with writes queued a second one while they wait; a
-//     close wakes them, and the fd is closed once they have gone.
+//   - portable (macOS and FreeBSD, where it is the only one, and Linux):
+//     Go's own netpoller (kqueue, epoll). Each socket's fd is an os.File;
+//     when a read, accept, write or connect meets EAGAIN, a goroutine
+//     waits on the file's syscall.RawConn, parked in the netpoller with
+//     no thread, and hands the readiness to the socket's poller, which
+//     runs it as the epoll backend's does, on the same goroutines. A
+//     connection waiting for data so holds one parked goroutine (about
+//     3.3 KB more than under epoll; see the README for the measured
+//     cost), and one with writes queued a second one while they wait. A
+//     connection paused while idle (its last read met EAGAIN) keeps its
+//     waiting goroutine until data comes; one paused with data still
+//     unread holds none. A close wakes them and waits until they have
+//     left the fd, which it closes before it returns, as under epoll.
 //
 // Backend chooses for NewPool; the default pool (Default) takes the
 // environment variable OTPNET_DRIVER (DriverEnv): OTPNET_DRIVER=portable
 // runs otpnet on the portable backend on Linux too, as the CI does for
-// the driver, socket and supervisor suites. Windows is not served yet:
-// the API speaks golang.org/x/sys/unix (Sockaddr, fds), which does not
-// build there.
+// the driver, socket and supervisor suites.
+//
+// Linux, macOS and FreeBSD build and vet in CI (the suites run on Linux
+// only). Other systems do not build:
+//
+//   - NetBSD: golang.org/x/sys/unix has no IP_RECVTOS there (socket's
+//     recvtos option).
+//   - OpenBSD: package syscall has no ENOLINK (nor EMULTIHOP) there
+//     (inet's errno table).
+//   - Solaris and illumos: golang.org/x/sys/unix has no SO_REUSEPORT (nor
+//     SYS_SETSOCKOPT) there (socket's reuseport option).
+//   - Windows: the API speaks golang.org/x/sys/unix (Sockaddr, fds),
+//     which does not build there.
 //
 // # Concurrency
 //

@@ -37,12 +37,14 @@ func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	}
 	l.mu.Unlock()
 	if stopped {
+		blockForLinger(fd)
 		_ = closeFd(fd, f)
 		close(done)
 		return
 	}
 	go func() {
 		defer l.wg.Done()
+		blockForLinger(fd)
 		_ = closeFd(fd, f)
 		close(done)
 	}()

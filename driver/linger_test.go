@@ -66,7 +66,7 @@ func lingeringPair(t *testing.T, pl *Pool, h Handler, watch func(int)) (Handle, 
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096); err != nil {
 			return err
 		}
-		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 60})
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, SOLinger, &unix.Linger{Onoff: 1, Linger: 60})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -105,8 +105,7 @@ func TestCloseLingerOfListenerFreesItsPort(t *testing.T) {
 // not wait for an accept4 in flight: the poller goes on, and the
 // accept's end closes the fd. Only a caller's close waits. Under the
 // portable backend the goroutine that waited for the listener's
-// readiness holds the fd too, until the close wakes it: the last of the
-// two to end closes the fd.
+// readiness does not hold the fd: the accept's end closes it there too.
 func TestListenerCloseOnThePollerWaitsForNoAccept(t *testing.T) {
 	held := holdAccept(t)
 	defer held.let()
@@ -125,9 +124,58 @@ func TestListenerCloseOnThePollerWaitsForNoAccept(t *testing.T) {
 		t.Fatalf("held Accept = %v, want ErrClosed", err)
 	}
 	log.Before(t, "task returned", "closing")
-	if pl.backend == "epoll" {
-		log.Before(t, "closed", "held Accept returned")
-	} else {
-		log.Wait(t, "closed")
+	log.Before(t, "closed", "held Accept returned")
+}
+
+// Close closes the fd before it returns, under both backends: though the
+// portable backend has a goroutine waiting for the socket's readiness (a
+// listener after a TryAccept that found none, a resumed connection with
+// nothing to read), so that a Listen on the port of a listener just
+// closed succeeds, as after gen_tcp:close in OTP 25.
+func TestCloseClosesTheFdBeforeItReturns(t *testing.T) {
+	for _, name := range backends {
+		t.Run(name, func(t *testing.T) {
+			pl, log, watch := watchedPool(t, Backend(name))
+			addr := loopback4
+			for i := range 50 {
+				l, err := pl.Listen(addr, 16, nil)
+				if err != nil {
+					t.Fatalf("Listen on port %d right after Close (round %d) = %v", addr.Port, i, err)
+				}
+				if addr == loopback4 {
+					pl.Control(l, func(fd int) error {
+						sa, err := unix.Getsockname(fd)
+						addr, _ = sa.(*unix.SockaddrInet4)
+						return err
+					})
+				}
+				if _, err := pl.TryAccept(l, newRecorder(), func() {}); err != unix.EAGAIN {
+					t.Fatalf("TryAccept = %v, want EAGAIN", err)
+				}
+				pl.Close(l)
+			}
+			c, peer := pair(t, pl, newRecorder())
+			defer peer.Close()
+			pl.Control(c, func(fd int) error { watch(fd); return nil })
+			pl.Resume(c)
+			waitReadWaiter(t, pl, c)
+			pl.Close(c)
+			log.Add("Close returned")
+			log.Before(t, "closed", "Close returned")
+		})
 	}
+}
+
+// waitReadWaiter waits until c's read has met EAGAIN: under the portable
+// backend a goroutine then waits for its readiness.
+func waitReadWaiter(t *testing.T, pl *Pool, c Handle) {
+	t.Helper()
+	testkit.Until(t, "the read waiting for data", func() bool {
+		s, err := pl.lock(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.mu.Unlock()
+		return s.state&stPending == 0 && (pl.backend == "epoll" || s.state&stRdWait != 0)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -258,6 +259,74 @@ func echoOne(t *testing.T, pl *Pool, l Handle, addr unix.Sockaddr) {
 	sr.waitFor(t, "up", func(r *recorder) bool { return r.data.String() == "up" })
 	pl.Write(s, []byte("down"))
 	cr.waitFor(t, "down", func(r *recorder) bool { return r.data.String() == "down" })
+}
+
+// heldFiles keeps the files whose fds TestAdoptFdOfAFile gave the pools:
+// the pools closed those fds, and a file's finalizer would close the
+// numbers again, another socket's by then.
+var heldFiles []*os.File
+
+// fdOf returns the fd of f, which f still owns, and keeps f for good.
+func fdOf(t *testing.T, f *os.File) int {
+	t.Helper()
+	heldFiles = append(heldFiles, f)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	rc.Control(func(x uintptr) { fd = int(x) })
+	return fd
+}
+
+// Adopt takes an fd that an os.File still holds in Go's netpoller (a
+// listener's File, a connection's): under the portable backend the pool
+// waits on a dup of it, which the netpoller takes, so that Accept and
+// reads are served, where the fd itself could not wait and every wait
+// failed at once: Accept hung, the connection read nothing.
+func TestAdoptFdOfAFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, pl *Pool) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		lf, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := pl.Adopt(fdOf(t, lf), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted := make(chan error, 1)
+		go func() {
+			_, err := pl.Accept(l, time.Now().Add(testkit.WaitBound), newRecorder())
+			accepted <- err
+		}()
+		waitWaiters(t, pl, l, 1) // the Accept waits: the connection comes after
+		testkit.Dial(t, ln.Addr().String())
+		if err := <-accepted; err != nil {
+			t.Fatalf("Accept on the adopted listener = %v", err)
+		}
+
+		ln2, port := testkit.Listen(t)
+		nc2 := testkit.Dial(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		peer := testkit.Accept(t, ln2)
+		cf, err := nc2.(*net.TCPConn).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRecorder()
+		c, err := pl.Adopt(fdOf(t, cf), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl.Resume(c)
+		waitReadWaiter(t, pl, c) // the data comes after the read met EAGAIN
+		peer.Write([]byte("adopted"))
+		r.waitFor(t, "adopted", func(r *recorder) bool { return r.data.String() == "adopted" })
+	})
 }
 
 // Adopt takes an fd opened elsewhere (gen_tcp's {fd, Fd}).

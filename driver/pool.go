@@ -56,9 +56,9 @@ func ReadBuffer(size int) Option {
 
 // Backend chooses where the pollers' events come from: "epoll" (an epoll
 // set per poller; Linux only, and Linux's default) or "portable" (Go's
-// own netpoller, through a goroutine per socket that waits for it: every
-// GOOS's, and the default where epoll is not). See the package doc,
-// Backends.
+// own netpoller, through a goroutine per socket that waits for it: on
+// Linux, and the only one on macOS and FreeBSD). See the package doc,
+// Backends, for the systems that build.
 func Backend(name string) Option {
 	return func(c *config) error {
 		if err := checkBackend(name); err != nil {
@@ -196,7 +196,9 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 // positive time) goes on on a goroutine of its own, and the fd of a
 // listening socket whose Accept is in accept(2) is closed when that
 // ends (until then its port stays bound). CloseLinger and CloseDrain wait
-// for both.
+// for both. Under the portable backend Close waits only for the
+// goroutines parked on the socket's readiness to wake and leave its fd,
+// which they do at once, and then closes the fd, as under epoll.
 func (pl *Pool) Close(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {

@@ -3,6 +3,8 @@
 package driver
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"syscall"
@@ -22,10 +24,17 @@ import (
 // there (again): it waits on the file's syscall.RawConn, which parks it in
 // the netpoller and holds no thread, queues the event it saw on the
 // poller, and ends. So a connection waiting for data costs one parked
-// goroutine, a paused one none, and one with writes queued a second
-// goroutine while they wait. The goroutine holds a reference on the fd
-// (slot.acquire), so that closing the socket, which wakes it through a
-// past deadline (del), closes the fd only once it has ended.
+// goroutine, and one with writes queued a second goroutine while they
+// wait. A connection paused while idle (its last read met EAGAIN) keeps
+// its read goroutine until data comes (it then queues the event, which
+// the paused socket only notes); one paused with data still unread has
+// none.
+//
+// The goroutine holds no reference on the slot: closing the socket wakes
+// it (del, through a past deadline), and the file's Close (finishClose)
+// waits until it has left RawRead or RawWrite, as os.File counts its own
+// users of the fd, and closes the fd then, before it returns. So a port
+// is free once Pool.Close returns, as under epoll.
 type portable struct {
 	p     *poller
 	wakec chan struct{} // wakes run; holds one token at most
@@ -64,8 +73,24 @@ func (b *portable) close() { b.wg.Wait() }
 
 // add gives the socket's fd to an os.File, in Go's netpoller. Nothing waits
 // on it until a call meets EAGAIN (again).
+//
+// An fd that the netpoller holds already cannot be added again (Linux's
+// epoll_ctl answers EEXIST): Adopt of an fd that an os.File or a net.Conn
+// of the program still has. Its file could not wait, and every wait would
+// fail at once; so the fd is replaced by a dup of it, which the netpoller
+// takes, and closed: the pool owns it, and the socket stays open through
+// the dup.
 func (b *portable) add(s *slot, _ uint32) error {
 	f := os.NewFile(uintptr(s.fd), "socket")
+	if errors.Is(f.SetReadDeadline(time.Time{}), os.ErrNoDeadline) {
+		fd, err := unix.FcntlInt(uintptr(s.fd), unix.F_DUPFD_CLOEXEC, 0)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("driver: fd %d is in Go's netpoller already (an os.File or net.Conn holds it), and dup failed (the fd is closed): %w", s.fd, err)
+		}
+		s.fd = int32(fd)
+		f = os.NewFile(uintptr(fd), "socket")
+	}
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err // not reached: only a nil *os.File fails
@@ -89,8 +114,9 @@ func (b *portable) modify(s *slot, events uint32) error {
 // on the file at once.
 var pastDeadline = time.Unix(1, 0)
 
-// del wakes the goroutines that wait on the closing socket: they end, and
-// the last reference they drop closes the fd.
+// del wakes the goroutines that wait on the closing socket, so that they
+// end even while a syscall made outside the slot's lock (an Accept's
+// accept4) holds the fd open; the file's Close waits for them anyway.
 func (b *portable) del(s *slot) {
 	if s.state&(stRdWait|stWrWait) != 0 {
 		_ = s.x.file.SetDeadline(pastDeadline)
@@ -109,13 +135,15 @@ func (b *portable) again(s *slot, write bool) {
 		return
 	}
 	s.state |= bit
-	s.acquire()
 	b.wg.Add(1)
 	go b.watch(s, s.x.rc, makeHandle(s.idx, s.gen), write, bit)
 }
 
 // watch waits until the socket of h, in slot s, is ready in its direction
-// or closed, and queues the event on the poller. The first look polls the
+// or closed, and queues the event on the poller. It clears its state bit
+// only while the slot still holds h's socket: a closed slot's state is
+// reset when it is freed, and a new socket there may have a waiter of its
+// own by then. The first look polls the
 // fd, since readiness that came before the wait began is not reported
 // again; a wake-up from the netpoller is taken as readiness: a spurious
 // one costs one EAGAIN.
@@ -142,9 +170,10 @@ func (b *portable) watch(s *slot, rc syscall.RawConn, h Handle, write bool, bit 
 		err = rc.Read(ready)
 	}
 	s.mu.Lock()
-	s.state &^= bit
 	open := s.open(h.gen())
-	s.release()
+	if open {
+		s.state &^= bit
+	}
 	s.mu.Unlock()
 	if err == nil && open {
 		b.p.submit(task{h: h, ev: ev})

@@ -207,7 +207,10 @@ func (s *slot) closeWait() {
 // lingerer instead, with x.close or a channel of its own, which
 // finishClose returns; the slot is free at once, and the fd, which only
 // the lingerer has, keeps its number until it is closed. The caller holds
-// s.mu, the slot is closed, and no syscall uses the fd.
+// s.mu, the slot is closed, and no syscall made outside s.mu uses the fd.
+// Under the portable backend the file's Close wakes the goroutines that
+// wait on the fd's readiness, and returns once they have left it: they
+// never take s.mu before that.
 func (s *slot) finishClose() <-chan struct{} {
 	fd := int(s.fd)
 	var done chan struct{}

@@ -72,3 +72,7 @@ const sockFlags = unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
 func openSocket(domain, typ, proto int) (int, error) {
 	return hooks.socket(domain, typ|sockFlags, proto)
 }
+
+// blockForLinger readies fd for a close(2) that lingers: nothing to do on
+// Linux, which lingers whether fd is non-blocking or not.
+func blockForLinger(int) {}

@@ -8,13 +8,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sockFlags are none: macOS has neither SOCK_NONBLOCK nor accept4, and
-// openSocket and accept4 set the flags after the call, as Go's net does.
-const sockFlags = 0
-
-// openSocket is socket(2), then made non-blocking and close-on-exec. The
-// fork lock keeps a concurrent fork from inheriting the fd in between.
+// openSocket is socket(2), made non-blocking and close-on-exec, and kept
+// from raising SIGPIPE (noSigpipe). Where socket(2) takes no such flags
+// (sockFlags is 0: macOS) they are set after the call, as Go's net does;
+// the fork lock keeps a concurrent fork from inheriting the fd in
+// between.
 func openSocket(domain, typ, proto int) (int, error) {
+	if sockFlags != 0 {
+		fd, err := hooks.socket(domain, typ|sockFlags, proto)
+		if err != nil {
+			return -1, err
+		}
+		noSigpipe(fd)
+		return fd, nil
+	}
 	syscall.ForkLock.RLock()
 	fd, err := hooks.socket(domain, typ, proto)
 	if err == nil {
@@ -28,26 +35,8 @@ func openSocket(domain, typ, proto int) (int, error) {
 		hooks.close(fd)
 		return -1, err
 	}
+	noSigpipe(fd)
 	return fd, nil
-}
-
-// accept4 is accept(2), then the new fd made non-blocking and
-// close-on-exec, as openSocket does; flags are ignored.
-func accept4(fd, _ int) (int, error) {
-	syscall.ForkLock.RLock()
-	nfd, _, err := unix.Accept(fd)
-	if err == nil {
-		unix.CloseOnExec(nfd)
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return -1, err
-	}
-	if err := unix.SetNonblock(nfd, true); err != nil {
-		unix.Close(nfd)
-		return -1, err
-	}
-	return nfd, nil
 }
 
 // writev writes the first of bufs that is not empty: writeAll calls it
@@ -65,6 +54,13 @@ func writev(fd int, bufs [][]byte) (int, error) {
 // lingers reports whether closing fd may block: SO_LINGER is on with a
 // positive time (see the Linux version).
 func lingers(fd int) bool {
-	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, SOLinger)
 	return err == nil && l.Onoff != 0 && l.Linger > 0
 }
+
+// blockForLinger readies fd for a close(2) that lingers: macOS and the
+// BSDs do not wait in the close of a non-blocking socket (soclose drops
+// the connection's wait when the socket has SS_NBIO), so fd is made
+// blocking first. Nothing reads or writes it by then: the slot is closed
+// and its waiters only poll.
+func blockForLinger(fd int) { _ = unix.SetNonblock(fd, false) }

@@ -288,7 +288,7 @@ func (pl *Pool) Abort(h Handle) error {
 	if err != nil {
 		return err
 	}
-	_ = unix.SetsockoptLinger(int(s.fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	_ = unix.SetsockoptLinger(int(s.fd), unix.SOL_SOCKET, SOLinger, &unix.Linger{Onoff: 1, Linger: 0})
 	s.closeLocked()
 	s.mu.Unlock()
 	return nil

@@ -25,6 +25,9 @@ func GetIfAddrs() ([]IfAddrs, error) {
 	for _, ifi := range ifs {
 		var f IfFlags
 		if ifi.Flags&net.FlagUp != 0 {
+			// running comes with up, not from net.FlagRunning: OTP 25's
+			// inet_drv reports it so (a tun interface up with no
+			// carrier, without IFF_RUNNING, says running there).
 			f |= IfUp | IfRunning
 		}
 		if ifi.Flags&net.FlagBroadcast != 0 {

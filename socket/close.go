@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +49,7 @@ func (s *Socket) Close() error {
 	}
 	var l *unix.Linger
 	s.pool().Control(s.h, func(fd int) (err error) {
-		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+		l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, driver.SOLinger)
 		return err
 	})
 	if l == nil || l.Onoff == 0 || l.Linger != 0 {

@@ -3,6 +3,7 @@ package socket
 import (
 	"unsafe"
 
+	"github.com/otpnet/otpnet/driver"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,7 +38,7 @@ func setKernel(fd int, opt Option) error {
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, opt.value.(int))
 	case OptLinger:
 		l := opt.value.(LingerValue)
-		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: int32(b(l.On)), Linger: int32(l.Seconds)})
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, driver.SOLinger, &unix.Linger{Onoff: int32(b(l.On)), Linger: int32(l.Seconds)})
 	case OptDontroute:
 		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DONTROUTE, b(opt.value.(bool)))
 	case OptBindToDevice:
@@ -91,7 +92,7 @@ func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 	case OptTTL:
 		return intOpt(unix.IPPROTO_IP, unix.IP_TTL)
 	case OptLinger:
-		l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+		l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, driver.SOLinger)
 		if err != nil {
 			return Option{}, err
 		}

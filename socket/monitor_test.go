@@ -264,6 +264,38 @@ func TestSocketMonitorOwnerExit(t *testing.T) {
 	}
 }
 
+// The owner of a monitored listening socket, with an accept pending,
+// stops: once its Down has come, the port is free, and a Listen on it
+// succeeds, as a supervisor's restarted acceptor listens again (in OTP 25
+// too: the port's fd is closed before its monitors are told). Fifty
+// times, so that a close that ends after the Down shows.
+func TestSocketMonitorOwnerExitFreesThePort(t *testing.T) {
+	t.Parallel()
+	p := newProc(t)
+	port := 0
+	for i := range 50 {
+		owner := newProc(t)
+		l, err := Listen(owner, port, IP(loopback), Active(False))
+		if err != nil {
+			t.Fatalf("Listen on %d after the Down (round %d) = %v", port, i, err)
+		}
+		if port, err = l.Port(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.AsyncAccept(owner, Infinity); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := l.Monitor(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner.Close()
+		if d := awaitDown(t, p, ref, l); d == nil {
+			return
+		}
+	}
+}
+
 // Monitoring a closed socket: the Down comes at once, noproc.
 func TestSocketMonitorNoproc(t *testing.T) {
 	t.Parallel()

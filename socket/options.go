@@ -443,7 +443,8 @@ func Tclass(n int) Option { return Option{OptTclass, n} }
 // TTL is {ttl, Int}: IP_TTL.
 func TTL(n int) Option { return Option{OptTTL, n} }
 
-// Linger is {linger, {On, Seconds}}: SO_LINGER. {true, 0} makes Close
+// Linger is {linger, {On, Seconds}}: SO_LINGER (SO_LINGER_SEC on macOS,
+// whose SO_LINGER counts clock ticks: driver.SOLinger). {true, 0} makes Close
 // reset the connection. Its value is a LingerValue.
 func Linger(on bool, seconds int) Option { return Option{OptLinger, LingerValue{on, seconds}} }
 

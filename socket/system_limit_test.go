@@ -124,10 +124,17 @@ func TestAcceptSystemLimit(t *testing.T) {
 	if _, err := l.Accept(p, testkit.WaitBound); !errors.Is(err, unix.EMFILE) {
 		t.Fatalf("accept out of fds again = %v, want emfile", err)
 	}
-	// Freed fds serve the rest; then the backlog is empty.
+	// Freed fds serve the rest; then the backlog is empty. The accepted
+	// socket is active: its peer's close closes it (exit_on_close), and
+	// its Down comes once its fd is free, the one the last accept needs
+	// (Linux takes an fd before it looks at the backlog).
+	ref, err := accepted.Monitor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	clients[0].Close()
 	clients[1].Close()
-	defer accepted.Close()
+	testkit.Expect(t, p, func(m any) bool { d, ok := m.(*Down); return ok && d.Ref == ref })
 	for _, c := range clients[2:] {
 		defer acceptFrom(t, p, l, c).Close()
 	}

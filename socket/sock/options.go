@@ -3,6 +3,7 @@ package sock
 import (
 	"math"
 
+	"github.com/otpnet/otpnet/driver"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,7 +80,7 @@ func (s *Socket) SetOpt(opt Option, value any) error {
 			return badValue(opt, value, "a Linger of 0 or more seconds")
 		}
 		return s.control("setopt", func(fd int) error {
-			return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: int32(b2i(l.OnOff)), Linger: int32(l.Linger)})
+			return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, driver.SOLinger, &unix.Linger{Onoff: int32(b2i(l.OnOff)), Linger: int32(l.Linger)})
 		})
 	}
 	k, ok := kernelOpts[opt]
@@ -108,7 +109,7 @@ func (s *Socket) GetOpt(opt Option) (any, error) {
 	case OptLinger:
 		var l *unix.Linger
 		err := s.control("getopt", func(fd int) (err error) {
-			l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+			l, err = unix.GetsockoptLinger(fd, unix.SOL_SOCKET, driver.SOLinger)
 			return err
 		})
 		if err != nil {

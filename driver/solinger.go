@@ -1,0 +1,10 @@
+//go:build unix && !darwin
+
+package driver
+
+import "golang.org/x/sys/unix"
+
+// SOLinger is the option, at level SOL_SOCKET, that sets and gets a
+// socket's linger (unix.Linger) with its time in seconds: SO_LINGER here,
+// SO_LINGER_SEC on macOS, whose SO_LINGER counts clock ticks.
+const SOLinger = unix.SO_LINGER
