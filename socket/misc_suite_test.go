@@ -2041,9 +2041,9 @@ func TestBidirectionalTraffic(t *testing.T) {
 			}
 		}()
 		for n := 0; n < target; {
-			m, err := q.Receive(nil, 2*time.Second)
+			m, err := q.Receive(nil, testkit.WaitBound) // a bound on a stall, not a wait for one
 			if err != nil {
-				t.Errorf("%v: nothing for 2 s after %d bytes", s, n)
+				t.Errorf("%v: nothing for %v after %d bytes", s, testkit.WaitBound, n)
 				break
 			}
 			switch m := m.(type) {
