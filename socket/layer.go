@@ -89,6 +89,7 @@ func attachLayer(sa any, l layer.Layer) error {
 	wire := s.buf
 	s.buf = nil
 	s.layerRead(l, wire)
+	s.settleBuf() // the layer has taken what a mapped buffer held
 	return nil
 }
 

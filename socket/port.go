@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
@@ -52,11 +53,16 @@ func (s *Socket) keep(rest []byte, owned bool) {
 	switch {
 	case len(rest) == 0:
 		s.buf = nil // an idle port holds no buffer
-	case owned:
+	case owned && unsafe.SliceData(rest) == unsafe.SliceData(s.buf):
+		s.buf = rest // nothing was delivered: nothing moves
+	case owned && !s.usesBig():
 		s.buf = s.buf[:copy(s.buf, rest)]
 	default:
+		// From the driver's buffer, or after a packet of a mapped buffer,
+		// which is unmapped below.
 		s.buf = append(make([]byte, 0, max(len(rest), 256)), rest...)
 	}
+	s.settleBuf()
 }
 
 // deliver hands the packets at the start of src to a pending Recv or, in
@@ -101,7 +107,9 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 	if s.stream == nil {
 		switch {
 		case len(src) == 0, len(src) < length:
-			return framing.Result{}, nil
+			r := framing.Result{More: length}
+			s.noteNeed(r)
+			return r, nil
 		case length == 0:
 			length = len(src)
 		}
@@ -111,6 +119,7 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 	if err != nil {
 		return r, unix.EMSGSIZE
 	}
+	s.noteNeed(r)
 	return r, nil
 }
 
@@ -194,7 +203,7 @@ func (s *Socket) peerGone(why error) {
 	if why != nil {
 		s.extra().goneErr = why
 	}
-	s.buf = nil // a partial packet will never complete
+	s.dropBuf() // a partial packet will never complete
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, s.goneReason())
 		s.recv = nil
@@ -236,7 +245,7 @@ func (s *Socket) tellClosed() {
 // endRecv ends the pending Recv, if any, with closed, and drops the bytes
 // read and not received: the port has closed. The caller holds s.mu.
 func (s *Socket) endRecv() {
-	s.buf = nil
+	s.dropBuf()
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, ErrClosed)
 		s.recv = nil

@@ -1,0 +1,176 @@
+package socket
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/otpnet/otpnet/framing"
+	"golang.org/x/sys/unix"
+)
+
+// A partial packet whose length the framing knows (its header gave it, or
+// a raw Recv asked for it) is read the way inet_drv reads it: the port
+// reserves room for the packet once, and the driver reads the rest
+// straight into it (ReadBuffer, OnReadInto), with no copy per read. A
+// packet of mapMin or more is kept off the Go heap, in memory mapped for
+// it alone and unmapped as soon as the packet is delivered or the port
+// drops it: the memory goes back to the system at once, with no garbage
+// collection, as Erlang keeps large binaries off its process heaps.
+//
+// Without packet_size, the room grows a step at a time (growStep, then
+// doubling what is held), so that a header that lies about the length
+// costs what has been received plus one step of address space, of which
+// only the bytes received are resident. With packet_size, which is at
+// most 1 GiB, the packet's length is reserved at once, as inet_drv does.
+
+const (
+	// directRead is the least a partial packet must still need for the
+	// port to lend its buffer to the driver: the driver's own read
+	// buffer is 64 KiB, and smaller rests are read into it and copied.
+	directRead = 64 << 10
+	// mapMin is the size from which a packet's buffer is mapped.
+	mapMin = 1 << 20
+	// growStep is the first room reserved without packet_size.
+	growStep = 4 << 20
+)
+
+// mappedBufs counts the buffers mapped for packets and not yet unmapped:
+// the tests check that every one is given back.
+var mappedBufs atomic.Int64
+
+// noteNeed records what the packet at the start of the port's buffer
+// needs, header included, from r, the result of decoding it: the length
+// when it is incomplete and large enough to be read into place, else 0.
+// A port keeps it in its ext, which a port that never sees such a packet
+// does not need. The caller holds s.mu.
+func (s *Socket) noteNeed(r framing.Result) {
+	need := 0
+	if r.N == 0 && r.More >= directRead {
+		need = r.More
+	}
+	if need > 0 || s.ext != nil && s.ext.need != 0 {
+		s.extra().need = need
+	}
+}
+
+// ReadBuffer lends the driver the room after the partial packet, when the
+// packet's length is known and at least directRead bytes of it are still
+// to come: the room is reserved here, if it was not yet.
+func (p *port) ReadBuffer() []byte {
+	s := (*Socket)(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.ext
+	// Once the packet is in a mapped buffer, its last bytes are read
+	// into it too, however few, so that it never has to be copied out.
+	if x == nil || len(s.buf) == 0 || x.need <= len(s.buf) || x.need-len(s.buf) < directRead && !s.usesBig() ||
+		x.layer != nil || s.closed() || s.gone || !s.reserve(x.need) {
+		return nil
+	}
+	room := s.buf[len(s.buf):min(cap(s.buf), x.need)]
+	x.lent = room
+	return room
+}
+
+// OnReadInto takes the n bytes the driver read into the room ReadBuffer
+// lent: they are the packet's next bytes, already in place, unless the
+// port's buffer changed meanwhile (the port closed, or an Unrecv or a
+// SetOpts replaced it); they are then taken as OnRead takes bytes.
+func (p *port) OnReadInto(n int) bool {
+	s := (*Socket)(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.ext
+	data := x.lent[:n]
+	inPlace := len(s.buf) < cap(s.buf) && unsafe.SliceData(s.buf[len(s.buf):]) == unsafe.SliceData(x.lent)
+	x.lent = nil
+	if s.closed() || s.gone || n == 0 {
+		s.settleBuf()
+		return false
+	}
+	s.stats.input(n)
+	src, owned := data, false
+	switch {
+	case inPlace:
+		s.buf = s.buf[:len(s.buf)+n]
+		src, owned = s.buf, true
+	case len(s.buf) > 0:
+		s.buf = append(s.buf, data...)
+		src, owned = s.buf, true
+	}
+	rest, more := s.deliver(src)
+	s.keep(rest, owned)
+	return more
+}
+
+// reserve makes the port's buffer's room reach toward need bytes, the
+// partial packet's length: all of it with packet_size, else a step more
+// than is held. It reports false when the memory could not be mapped;
+// the packet is then read as a small one is. The caller holds s.mu.
+func (s *Socket) reserve(need int) bool {
+	want := need
+	if s.opts.packetSize == 0 {
+		want = min(need, max(2*len(s.buf), growStep))
+		if need-want < directRead {
+			want = need // not a step that leaves a rest too small to lend
+		}
+	}
+	if cap(s.buf) >= want {
+		return true
+	}
+	if want < mapMin {
+		s.buf = append(make([]byte, 0, want), s.buf...)
+		return true
+	}
+	x := s.ext
+	if x.big != nil && s.usesBig() {
+		b, err := remapBuf(x.big, want)
+		if err != nil {
+			return false
+		}
+		x.big, s.buf = b, b[:len(s.buf)]
+		return true
+	}
+	b, err := unix.Mmap(-1, 0, want, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return false
+	}
+	mappedBufs.Add(1)
+	old := x.big
+	x.big, s.buf = b, b[:copy(b, s.buf)]
+	if old != nil { // not the port's buffer: a lent one was replaced
+		unmapBuf(old)
+	}
+	return true
+}
+
+// usesBig reports whether the port's buffer is its mapped one. The caller
+// holds s.mu.
+func (s *Socket) usesBig() bool {
+	x := s.ext
+	return x != nil && x.big != nil && cap(s.buf) > 0 && unsafe.SliceData(s.buf) == unsafe.SliceData(x.big)
+}
+
+// dropBuf drops the bytes read and not delivered. The caller holds s.mu.
+func (s *Socket) dropBuf() {
+	s.buf = nil
+	s.settleBuf()
+}
+
+// settleBuf unmaps the port's mapped buffer once it holds nothing of the
+// port's and is not lent to the driver. The caller holds s.mu.
+func (s *Socket) settleBuf() {
+	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
+		unmapBuf(x.big)
+		x.big = nil
+	}
+}
+
+// unmapBuf gives b, a packet's mapped buffer, back to the system. It
+// cannot fail, b being a mapping of the port's own; if it did, the count
+// the tests check would say so.
+func unmapBuf(b []byte) {
+	if unix.Munmap(b) == nil {
+		mappedBufs.Add(-1)
+	}
+}
