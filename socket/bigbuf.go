@@ -136,6 +136,7 @@ func (s *Socket) reserve(need int) bool {
 		return false
 	}
 	mappedBufs.Add(1)
+	hugePages(b)
 	old := x.big
 	x.big, s.buf = b, b[:copy(b, s.buf)]
 	if old != nil { // not the port's buffer: a lent one was replaced

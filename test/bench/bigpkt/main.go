@@ -32,14 +32,22 @@ func main() {
 	sizes := flag.String("sizes", "1,4,16,64", "echo: packet sizes in MiB")
 	n := flag.Int("n", 5, "echo: round trips per size")
 	flag.Parse()
+	mode := flag.Arg(0)
+	if flag.NArg() > 1 { // the flags may follow the mode too
+		if flag.CommandLine.Parse(flag.Args()[1:]) != nil {
+			os.Exit(2)
+		}
+	}
 	var err error
-	switch flag.Arg(0) {
-	case "liar":
+	switch {
+	case flag.NArg() > 0 && mode != flag.Arg(0):
+		err = fmt.Errorf("unexpected argument %q", flag.Arg(0))
+	case mode == "liar":
 		err = liar(*addr, *pid, *mib, *after)
-	case "echo":
+	case mode == "echo":
 		err = echo(*addr, *sizes, *n)
 	default:
-		err = fmt.Errorf("want liar or echo, not %q", flag.Arg(0))
+		err = fmt.Errorf("want liar or echo, not %q", mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bigpkt:", err)
