@@ -32,6 +32,9 @@ const (
 	mapMin = 1 << 20
 	// growStep is the first room reserved without packet_size.
 	growStep = 4 << 20
+	// hugePage is the size of a transparent huge page: mappings larger
+	// than one are made of whole ones.
+	hugePage = 2 << 20
 )
 
 // mappedBufs counts the buffers mapped for packets and not yet unmapped:
@@ -122,6 +125,9 @@ func (s *Socket) reserve(need int) bool {
 		s.buf = append(make([]byte, 0, want), s.buf...)
 		return true
 	}
+	if want > hugePage {
+		want = (want + hugePage - 1) &^ (hugePage - 1) // whole huge pages
+	}
 	x := s.ext
 	if x.big != nil && s.usesBig() {
 		b, err := remapBuf(x.big, want)
@@ -175,3 +181,22 @@ func unmapBuf(b []byte) {
 		mappedBufs.Add(-1)
 	}
 }
+
+// clone returns a copy of packet p for its owner. A large packet is
+// copied a piece at a time: a single copy of many MiB cannot be
+// preempted, and a garbage collection that must stop the poller's
+// goroutine to scan its stack spins for as long as it lasts.
+func clone(p []byte) []byte {
+	if len(p) < mapMin {
+		return append([]byte(nil), p...)
+	}
+	c := make([]byte, len(p))
+	for i := 0; i < len(p); i += clonePiece {
+		copy(c[i:], p[i:min(len(p), i+clonePiece)])
+	}
+	return c
+}
+
+// clonePiece is the most clone copies at once: some tens of
+// microseconds.
+const clonePiece = 256 << 10

@@ -273,7 +273,7 @@ func newTCP(s *Socket, p []byte) *TCP {
 		m.TCP = TCP{Socket: s, Data: m.buf[:n:n]}
 		return &m.TCP
 	}
-	return &TCP{Socket: s, Data: append([]byte(nil), p...)}
+	return &TCP{Socket: s, Data: clone(p)}
 }
 
 // smallPacket is the largest packet newTCP keeps in its message: with
