@@ -92,17 +92,12 @@ func (p *port) OnReadInto(n int) bool {
 		return false
 	}
 	s.stats.input(n)
-	src, owned := data, false
-	switch {
-	case inPlace:
-		s.buf = s.buf[:len(s.buf)+n]
-		src, owned = s.buf, true
-	case len(s.buf) > 0:
-		s.buf = append(s.buf, data...)
-		src, owned = s.buf, true
+	if !inPlace {
+		return s.feed(data)
 	}
-	rest, more := s.deliver(src)
-	s.keep(rest, owned)
+	s.buf = s.buf[:len(s.buf)+n]
+	rest, more := s.deliver(s.buf)
+	s.keep(rest, true)
 	return more
 }
 

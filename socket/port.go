@@ -36,6 +36,13 @@ func (p *port) OnRead(data []byte) bool {
 	if l := s.layerOf(); l != nil {
 		return s.layerRead(l, data)
 	}
+	return s.feed(data)
+}
+
+// feed delivers what it can of data, bytes read, after the bytes the port
+// holds, and keeps the rest. It reports whether the port wants more. The
+// caller holds s.mu.
+func (s *Socket) feed(data []byte) bool {
 	src, owned := data, false
 	if len(s.buf) > 0 {
 		s.buf = append(s.buf, data...)
