@@ -66,8 +66,9 @@ func (p *port) ReadBuffer() []byte {
 	x := s.ext
 	// Once the packet is in a mapped buffer, its last bytes are read
 	// into it too, however few, so that it never has to be copied out.
+	// A port that wants no more (passive, with no Recv) reserves nothing.
 	if x == nil || len(s.buf) == 0 || x.need <= len(s.buf) || x.need-len(s.buf) < directRead && !s.usesBig() ||
-		x.layer != nil || s.closed() || s.gone || !s.reserve(x.need) {
+		x.layer != nil || s.closed() || s.gone || s.recv == nil && (!s.active.active() || s.dead) || !s.reserve(x.need) {
 		return nil
 	}
 	room := s.buf[len(s.buf):min(cap(s.buf), x.need)]

@@ -323,3 +323,41 @@ func TestBigPacketControllingProcess(t *testing.T) {
 		t.Error("the port keeps its mapped buffer after delivering the packet")
 	}
 }
+
+// Unrecv in front of a partial packet held in a mapped buffer, on a port
+// gone passive, moves the bytes to the heap and unmaps the buffer;
+// nothing is lost or reordered.
+func TestBigPacketUnrecv(t *testing.T) {
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	defer c.Close()
+	body := pattern(3<<20, 8)
+	f := frame(4, body)
+	if _, err := c.Write(f[:2<<20]); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, "the part read", func() bool {
+		n, _, mapped := bufState(s)
+		return n == 2<<20 && mapped
+	})
+	if err := s.SetOpts(Active(False)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unrecv(frame(4, []byte("ab"))); err != nil {
+		t.Fatal(err)
+	}
+	if holdsMapping(s) {
+		t.Error("the passive port keeps a mapped buffer that Unrecv replaced")
+	}
+	if _, err := c.Write(f[2<<20:]); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{[]byte("ab"), body} {
+		if err := s.SetOpts(Active(Once)); err != nil {
+			t.Fatal(err)
+		}
+		if m := testkit.ExpectOf(t, p, func(*TCP) bool { return true }); !bytes.Equal(m.Data, want) {
+			t.Fatalf("a packet of %d bytes, want %d", len(m.Data), len(want))
+		}
+	}
+}
