@@ -72,6 +72,9 @@ func (p *port) ReadBuffer() []byte {
 		return nil
 	}
 	room := s.buf[len(s.buf):min(cap(s.buf), x.need)]
+	if len(room) == 0 {
+		return nil // reserve makes room; never lend none, which the driver would not give back
+	}
 	x.lent = room
 	return room
 }
@@ -85,16 +88,19 @@ func (p *port) OnReadInto(n int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x := s.ext
-	data := x.lent[:n]
-	inPlace := len(s.buf) < cap(s.buf) && unsafe.SliceData(s.buf[len(s.buf):]) == unsafe.SliceData(x.lent)
-	x.lent = nil
 	if s.closed() || s.gone || n == 0 {
+		x.lent = nil
 		s.settleBuf()
 		return false
 	}
+	// What the read event does before the bytes are taken goes here,
+	// while the room is still lent: it cannot be unmapped meanwhile.
+	data := x.lent[:n]
+	inPlace := len(s.buf) < cap(s.buf) && unsafe.SliceData(s.buf[len(s.buf):]) == unsafe.SliceData(data)
+	x.lent = nil
 	s.stats.input(n)
 	if !inPlace {
-		return s.feed(data)
+		return s.feed(data) // copied before the buffer it is in is unmapped
 	}
 	s.buf = s.buf[:len(s.buf)+n]
 	rest, more := s.deliver(s.buf)
