@@ -20,7 +20,8 @@ import (
 // Without packet_size, the room grows a step at a time (growStep, then
 // doubling what is held), so that a header that lies about the length
 // costs what has been received plus one step of address space, of which
-// only the bytes received are resident. With packet_size, which is at
+// only the bytes received are resident (past hugeFrom, with the rest of
+// the huge page being filled: at most half again). With packet_size, which is at
 // most 1 GiB, the packet's length is reserved at once, as inet_drv does.
 
 const (
@@ -35,6 +36,11 @@ const (
 	// hugePage is the size of a transparent huge page: mappings larger
 	// than one are made of whole ones.
 	hugePage = 2 << 20
+	// hugeFrom is how much of a packet must have come before its mapping
+	// asks for huge pages: the huge page the next read touches is then
+	// at most half what has come, so that a partial packet's resident
+	// memory stays within 1.5 times its bytes.
+	hugeFrom = 2 * hugePage
 )
 
 // mappedBufs counts the buffers mapped for packets and not yet unmapped:
@@ -70,6 +76,10 @@ func (p *port) ReadBuffer() []byte {
 	if x == nil || len(s.buf) == 0 || x.need <= len(s.buf) || x.need-len(s.buf) < directRead && !s.usesBig() ||
 		x.layer != nil || s.closed() || s.gone || s.recv == nil && (!s.active.active() || s.dead) || !s.reserve(x.need) {
 		return nil
+	}
+	if !x.huge && len(s.buf) >= hugeFrom && s.usesBig() {
+		hugePages(x.big)
+		x.huge = true
 	}
 	room := s.buf[len(s.buf):min(cap(s.buf), x.need)]
 	if len(room) == 0 {
@@ -144,9 +154,8 @@ func (s *Socket) reserve(need int) bool {
 		return false
 	}
 	mappedBufs.Add(1)
-	hugePages(b)
 	old := x.big
-	x.big, s.buf = b, b[:copy(b, s.buf)]
+	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], false
 	if old != nil { // not the port's buffer: a lent one was replaced
 		unmapBuf(old)
 	}
@@ -171,7 +180,7 @@ func (s *Socket) dropBuf() {
 func (s *Socket) settleBuf() {
 	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
 		unmapBuf(x.big)
-		x.big = nil
+		x.big, x.huge = nil, false
 	}
 }
 

@@ -11,7 +11,6 @@ func remapBuf(b []byte, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hugePages(nb)
 	copy(nb, b)
 	if err := unix.Munmap(b); err != nil {
 		panic("socket: unmapping a packet's buffer: " + err.Error())

@@ -112,6 +112,8 @@ type portExt struct {
 	// lent is the room after buf that the driver is reading into, from
 	// ReadBuffer to OnReadInto.
 	lent []byte
+	// huge: big has asked for huge pages (once hugeFrom bytes came).
+	huge bool
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
