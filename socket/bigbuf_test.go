@@ -58,6 +58,19 @@ func writeChunks(t *testing.T, c net.Conn, b []byte, sizes ...int) {
 	})
 }
 
+// writeHeld writes b, the start of a packet, to c and waits until port s
+// holds it all.
+func writeHeld(t *testing.T, c net.Conn, s *Socket, b []byte) {
+	t.Helper()
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, "the part buffered", func() bool {
+		n, _, _ := bufState(s)
+		return n == len(b)
+	})
+}
+
 // chunkSizes cut a stream at sizes around every boundary the port knows:
 // single bytes (headers cut anywhere), the driver's read buffer, a mapped
 // buffer's first step.
@@ -252,13 +265,7 @@ func TestBigPacketLyingHeader(t *testing.T) {
 	const sent = 20 << 20
 	f := make([]byte, 4+sent)
 	binary.BigEndian.PutUint32(f, 1<<31-5)
-	if _, err := c.Write(f); err != nil {
-		t.Fatal(err)
-	}
-	testkit.Until(t, "the body buffered", func() bool {
-		n, _, _ := bufState(s)
-		return n == len(f)
-	})
+	writeHeld(t, c, s, f)
 	if n, room, mapped := bufState(s); !mapped || room > 2*n+growStep+hugePage {
 		t.Errorf("%d bytes buffered in %d of room (mapped %v): want a mapping of at most %d", n, room, mapped, 2*n+growStep+hugePage)
 	}
@@ -277,13 +284,10 @@ func TestBigPacketCloseMidPacket(t *testing.T) {
 	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
 	defer c.Close()
 	f := frame(4, pattern(8<<20, 6))
-	if _, err := c.Write(f[:3<<20]); err != nil {
-		t.Fatal(err)
+	writeHeld(t, c, s, f[:3<<20])
+	if _, _, mapped := bufState(s); !mapped {
+		t.Fatal("3 MiB of a packet held unmapped")
 	}
-	testkit.Until(t, "part of the packet read", func() bool {
-		n, _, mapped := bufState(s)
-		return n == 3<<20 && mapped
-	})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -301,13 +305,7 @@ func TestBigPacketControllingProcess(t *testing.T) {
 	defer c.Close()
 	body := pattern(5<<20, 7)
 	f := frame(4, body)
-	if _, err := c.Write(f[:2<<20]); err != nil {
-		t.Fatal(err)
-	}
-	testkit.Until(t, "part of the packet read", func() bool {
-		n, _, _ := bufState(s)
-		return n == 2<<20
-	})
+	writeHeld(t, c, s, f[:2<<20])
 	if err := s.ControllingProcess(p, q.Self()); err != nil {
 		t.Fatal(err)
 	}
@@ -333,13 +331,10 @@ func TestBigPacketUnrecv(t *testing.T) {
 	defer c.Close()
 	body := pattern(3<<20, 8)
 	f := frame(4, body)
-	if _, err := c.Write(f[:2<<20]); err != nil {
-		t.Fatal(err)
+	writeHeld(t, c, s, f[:2<<20])
+	if !holdsMapping(s) {
+		t.Fatal("2 MiB of a packet held unmapped")
 	}
-	testkit.Until(t, "the part read", func() bool {
-		n, _, mapped := bufState(s)
-		return n == 2<<20 && mapped
-	})
 	if err := s.SetOpts(Active(False)); err != nil {
 		t.Fatal(err)
 	}
