@@ -24,6 +24,25 @@ type Handler interface {
 	OnFlush(queued int)
 }
 
+// BufferHandler is a Handler that may offer a buffer of its own for the
+// next read, as inet_drv reads the rest of a packet whose header gave
+// its length straight into the packet's buffer: a large packet is then
+// read into place, with no copy per read, in reads as large as the
+// buffer rather than the poller's.
+type BufferHandler interface {
+	Handler
+	// ReadBuffer returns the buffer the next read goes into, or nil for
+	// the poller's. A buffer it returns is lent to the driver until the
+	// OnReadInto that always follows: the handler neither frees nor
+	// reuses it before then.
+	ReadBuffer() []byte
+	// OnReadInto ends the read into ReadBuffer's buffer: n bytes were
+	// read into its start. n is 0 when the read found the end or failed
+	// (OnEOF or OnError follows) or the socket was closed meanwhile. It
+	// reports whether the handler wants more, as OnRead does.
+	OnReadInto(n int) (more bool)
+}
+
 const connEvents = evIn | evRdHup | evET
 
 // connEvent handles readiness of a connection. The caller holds s.mu;
@@ -91,15 +110,27 @@ func (p *poller) readLocked(s *slot, gen uint32) {
 	drainAll := s.state&stHup != 0 // EOF or an error waits behind the data
 	s.state &^= stResumed
 	s.mu.Unlock()
+	bh, _ := h.(BufferHandler)
 	for reads := 0; ; reads++ {
-		n, err := hooks.read(fd, p.buf)
-		if err == unix.EINTR {
-			continue
+		buf, lent := p.buf, false
+		if bh != nil {
+			if b := bh.ReadBuffer(); len(b) > 0 {
+				buf, lent = b, true
+			}
+		}
+		n, err := hooks.read(fd, buf)
+		for err == unix.EINTR {
+			n, err = hooks.read(fd, buf)
 		}
 		var more bool
+		if lent {
+			more = bh.OnReadInto(max(n, 0)) // the buffer goes back at once
+		}
 		switch {
 		case n > 0:
-			more = h.OnRead(p.buf[:n])
+			if !lent {
+				more = h.OnRead(p.buf[:n])
+			}
 		case err == nil: // n == 0
 			s.mu.Lock()
 			if s.open(gen) {
@@ -129,7 +160,7 @@ func (p *poller) readLocked(s *slot, gen uint32) {
 		}
 		// A short read emptied the kernel's queue: anything arriving later
 		// raises a new edge. A full read may have left more behind.
-		full := n == len(p.buf)
+		full := n == len(buf)
 		drained := err == unix.EAGAIN || (!full && !drainAll)
 		if drained {
 			s.state &^= stPending

@@ -19,7 +19,10 @@
 // A handler pauses reading by returning false from OnRead (or the consumer
 // calls Pause) and resumes with Resume: a paused socket costs nothing (no
 // epoll_ctl, no busy loop), and Resume reads at once when data arrived or
-// might be waiting, so no wake-up is lost.
+// might be waiting, so no wake-up is lost. A handler that is also a
+// BufferHandler may lend a buffer of its own for the next read instead
+// (ReadBuffer, given back by OnReadInto): socket/ reads the rest of a
+// large packet whose length it knows straight into place that way.
 //
 // Writes go from the caller's goroutine straight to the kernel while nothing
 // is queued. What the kernel does not take is copied to the socket's queue,

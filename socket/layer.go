@@ -89,6 +89,7 @@ func attachLayer(sa any, l layer.Layer) error {
 	wire := s.buf
 	s.buf = nil
 	s.layerRead(l, wire)
+	s.settleBuf() // the layer has taken what a mapped buffer held
 	return nil
 }
 
@@ -115,14 +116,7 @@ func (s *Socket) layerRead(l layer.Layer, data []byte) bool {
 	}
 	more := s.recv != nil || s.active.active() && !s.dead
 	if len(plain) > 0 {
-		src, owned := plain, false
-		if len(s.buf) > 0 {
-			s.buf = append(s.buf, plain...)
-			src, owned = s.buf, true
-		}
-		var rest []byte
-		rest, more = s.deliver(src)
-		s.keep(rest, owned)
+		more = s.feed(plain)
 	}
 	if err != nil {
 		if more || len(s.buf) == 0 {

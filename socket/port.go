@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
@@ -36,6 +37,13 @@ func (p *port) OnRead(data []byte) bool {
 		return s.layerRead(l, data)
 	}
 	s.recvUnrecvd()
+	return s.feed(data)
+}
+
+// feed delivers what it can of data, bytes read, after the bytes the port
+// holds, and keeps the rest. It reports whether the port wants more. The
+// caller holds s.mu.
+func (s *Socket) feed(data []byte) bool {
 	src, owned := data, false
 	if len(s.buf) > 0 {
 		s.buf = append(s.buf, data...)
@@ -53,11 +61,16 @@ func (s *Socket) keep(rest []byte, owned bool) {
 	switch {
 	case len(rest) == 0:
 		s.buf = nil // an idle port holds no buffer
-	case owned:
+	case owned && unsafe.SliceData(rest) == unsafe.SliceData(s.buf):
+		s.buf = rest // nothing was delivered: nothing moves
+	case owned && !s.usesBig():
 		s.buf = s.buf[:copy(s.buf, rest)]
 	default:
+		// From the driver's buffer, or after a packet of a mapped buffer,
+		// which is unmapped below.
 		s.buf = append(make([]byte, 0, max(len(rest), 256)), rest...)
 	}
+	s.settleBuf()
 }
 
 // deliver hands the packets at the start of src to a pending Recv or, in
@@ -102,7 +115,9 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 	if s.stream == nil {
 		switch {
 		case len(src) == 0, len(src) < length:
-			return framing.Result{}, nil
+			r := framing.Result{More: length}
+			s.noteNeed(r)
+			return r, nil
 		case length == 0:
 			length = len(src)
 		}
@@ -112,6 +127,7 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 	if err != nil {
 		return r, unix.EMSGSIZE
 	}
+	s.noteNeed(r)
 	return r, nil
 }
 
@@ -199,7 +215,7 @@ func (s *Socket) peerGone(why error) {
 	if why != nil {
 		s.extra().goneErr = why
 	}
-	s.buf = nil // a partial packet will never complete
+	s.dropBuf() // a partial packet will never complete
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, s.goneReason())
 		s.recv = nil
@@ -241,7 +257,7 @@ func (s *Socket) tellClosed() {
 // endRecv ends the pending Recv, if any, with closed, and drops the bytes
 // read and not received: the port has closed. The caller holds s.mu.
 func (s *Socket) endRecv() {
-	s.buf = nil
+	s.dropBuf()
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, ErrClosed)
 		s.recv = nil
@@ -269,7 +285,7 @@ func newTCP(s *Socket, p []byte) *TCP {
 		m.TCP = TCP{Socket: s, Data: m.buf[:n:n]}
 		return &m.TCP
 	}
-	return &TCP{Socket: s, Data: append([]byte(nil), p...)}
+	return &TCP{Socket: s, Data: clone(p)}
 }
 
 // smallPacket is the largest packet newTCP keeps in its message: with

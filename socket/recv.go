@@ -71,7 +71,7 @@ func (s *Socket) take(r framing.Result) (recvReply, int) {
 	if r.HTTP != nil {
 		return recvReply{http: r.HTTP}, r.N
 	}
-	return recvReply{data: append([]byte(nil), r.Packet...)}, r.N
+	return recvReply{data: clone(r.Packet)}, r.N
 }
 
 // Down is the port told that the caller of w has stopped: its Recv ends,

@@ -305,7 +305,7 @@ func (s *Socket) timeoutClose() {
 		s.gone, s.owed = true, true
 		x.goneErr = unix.ENOTCONN
 	}
-	s.buf = nil
+	s.dropBuf()
 	if s.recv != nil {
 		s.recv.reply(framing.Result{}, unix.ENOTCONN)
 		s.recv = nil

@@ -105,6 +105,19 @@ type portExt struct {
 	layerEnd error
 	// onExit are run when the port exits (layer.OnExit).
 	onExit []*func()
+	// need is the length, header included, of the partial packet in buf
+	// when the framing knows it and it is large enough to be read into
+	// place (bigbuf.go); 0 otherwise.
+	need int
+	// big is the memory mapped for a large partial packet: buf, while it
+	// holds the packet, is big[:len(buf)]. It is unmapped once neither
+	// buf nor the driver uses it.
+	big []byte
+	// lent is the room after buf that the driver is reading into, from
+	// ReadBuffer to OnReadInto.
+	lent []byte
+	// huge: big has asked for huge pages (once hugeFrom bytes came).
+	huge bool
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
@@ -118,7 +131,8 @@ func (s *Socket) extra() *portExt {
 // tidyExt drops s.ext once it holds nothing. The caller holds s.mu.
 func (s *Socket) tidyExt() {
 	x := s.ext
-	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil || x.layer != nil || len(x.onExit) > 0 {
+	if x == nil || s.listener || x.busy != nil || x.goneErr != nil || len(x.monitors) > 0 || x.closing != nil || x.unconnected || x.read != nil || x.fdClosed != nil || x.layer != nil || len(x.onExit) > 0 ||
+		x.need != 0 || x.big != nil || x.lent != nil {
 		return
 	}
 	s.ext = nil

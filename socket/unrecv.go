@@ -38,6 +38,7 @@ func (s *Socket) Unrecv(data []byte) error {
 	}
 	buf := make([]byte, 0, max(len(data)+len(s.buf), 256))
 	s.buf = append(append(buf, data...), s.buf...)
+	s.settleBuf() // a mapped buffer the bytes were in is now unused
 	switch {
 	case s.recv != nil:
 		s.extra().unrecvd = true

@@ -1,0 +1,214 @@
+package socket
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/otpnet/otpnet/framing"
+	"golang.org/x/sys/unix"
+)
+
+// A partial packet whose length the framing knows (its header gave it, or
+// a raw Recv asked for it) is read the way inet_drv reads it: the port
+// reserves room for the packet once, and the driver reads the rest
+// straight into it (ReadBuffer, OnReadInto), with no copy per read. A
+// packet of mapMin or more is kept off the Go heap, in memory mapped for
+// it alone and unmapped as soon as the packet is delivered or the port
+// drops it: the memory goes back to the system at once, with no garbage
+// collection, as Erlang keeps large binaries off its process heaps.
+//
+// Without packet_size, the room grows a step at a time (growStep, then
+// doubling what is held), so that a header that lies about the length
+// costs what has been received plus one step of address space, of which
+// only the bytes received are resident (past hugeFrom, with the rest of
+// the huge page being filled: at most half again). With packet_size, which is at
+// most 1 GiB, the packet's length is reserved at once, as inet_drv does.
+
+const (
+	// directRead is the least a partial packet must still need for the
+	// port to lend its buffer to the driver: the driver's own read
+	// buffer is 64 KiB, and smaller rests are read into it and copied.
+	directRead = 64 << 10
+	// mapMin is the size from which a packet's buffer is mapped.
+	mapMin = 1 << 20
+	// growStep is the first room reserved without packet_size.
+	growStep = 4 << 20
+	// hugePage is the size of a transparent huge page: mappings larger
+	// than one are made of whole ones.
+	hugePage = 2 << 20
+	// hugeFrom is how much of a packet must have come before its mapping
+	// asks for huge pages: the huge page the next read touches is then
+	// at most half what has come, so that a partial packet's resident
+	// memory stays within 1.5 times its bytes.
+	hugeFrom = 2 * hugePage
+)
+
+// mappedBufs counts the buffers mapped for packets and not yet unmapped:
+// the tests check that every one is given back.
+var mappedBufs atomic.Int64
+
+// noteNeed records what the packet at the start of the port's buffer
+// needs, header included, from r, the result of decoding it: the length
+// when it is incomplete and large enough to be read into place, else 0.
+// A port keeps it in its ext, which a port that never sees such a packet
+// does not need. The caller holds s.mu.
+func (s *Socket) noteNeed(r framing.Result) {
+	need := 0
+	if r.N == 0 && r.More >= directRead {
+		need = r.More
+	}
+	if need > 0 || s.ext != nil && s.ext.need != 0 {
+		s.extra().need = need
+	}
+}
+
+// ReadBuffer lends the driver the room after the partial packet, when the
+// packet's length is known and at least directRead bytes of it are still
+// to come: the room is reserved here, if it was not yet.
+func (p *port) ReadBuffer() []byte {
+	s := (*Socket)(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.ext
+	// Once the packet is in a mapped buffer, its last bytes are read
+	// into it too, however few, so that it never has to be copied out.
+	// A port that wants no more (passive, with no Recv) reserves nothing.
+	if x == nil || len(s.buf) == 0 || x.need <= len(s.buf) || x.need-len(s.buf) < directRead && !s.usesBig() ||
+		x.layer != nil || s.closed() || s.gone || s.recv == nil && (!s.active.active() || s.dead) || !s.reserve(x.need) {
+		return nil
+	}
+	if !x.huge && len(s.buf) >= hugeFrom && s.usesBig() {
+		hugePages(x.big)
+		x.huge = true
+	}
+	room := s.buf[len(s.buf):min(cap(s.buf), x.need)]
+	if len(room) == 0 {
+		return nil // reserve makes room; never lend none, which the driver would not give back
+	}
+	x.lent = room
+	return room
+}
+
+// OnReadInto takes the n bytes the driver read into the room ReadBuffer
+// lent: they are the packet's next bytes, already in place, unless the
+// port's buffer changed meanwhile (the port closed, or an Unrecv or a
+// SetOpts replaced it); they are then taken as OnRead takes bytes.
+func (p *port) OnReadInto(n int) bool {
+	s := (*Socket)(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.ext
+	if s.closed() || s.gone || n == 0 {
+		x.lent = nil
+		s.settleBuf()
+		return false
+	}
+	// What the read event does before the bytes are taken goes here,
+	// while the room is still lent: it cannot be unmapped meanwhile.
+	s.recvUnrecvd()
+	data := x.lent[:n]
+	inPlace := len(s.buf) < cap(s.buf) && unsafe.SliceData(s.buf[len(s.buf):]) == unsafe.SliceData(data)
+	x.lent = nil
+	s.stats.input(n)
+	if !inPlace {
+		return s.feed(data) // copied before the buffer it is in is unmapped
+	}
+	s.buf = s.buf[:len(s.buf)+n]
+	rest, more := s.deliver(s.buf)
+	s.keep(rest, true)
+	return more
+}
+
+// reserve makes the port's buffer's room reach toward need bytes, the
+// partial packet's length: all of it with packet_size, else a step more
+// than is held. It reports false when the memory could not be mapped;
+// the packet is then read as a small one is. The caller holds s.mu.
+func (s *Socket) reserve(need int) bool {
+	want := need
+	if s.opts.packetSize == 0 {
+		want = min(need, max(2*len(s.buf), growStep))
+		if need-want < directRead {
+			want = need // not a step that leaves a rest too small to lend
+		}
+	}
+	if cap(s.buf) >= want {
+		return true
+	}
+	if want < mapMin {
+		s.buf = append(make([]byte, 0, want), s.buf...)
+		return true
+	}
+	if want > hugePage {
+		want = (want + hugePage - 1) &^ (hugePage - 1) // whole huge pages
+	}
+	x := s.ext
+	if x.big != nil && s.usesBig() {
+		b, err := remapBuf(x.big, want)
+		if err != nil {
+			return false
+		}
+		x.big, s.buf = b, b[:len(s.buf)]
+		return true
+	}
+	b, err := unix.Mmap(-1, 0, want, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return false
+	}
+	mappedBufs.Add(1)
+	old := x.big
+	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], false
+	if old != nil { // not the port's buffer: a lent one was replaced
+		unmapBuf(old)
+	}
+	return true
+}
+
+// usesBig reports whether the port's buffer is its mapped one. The caller
+// holds s.mu.
+func (s *Socket) usesBig() bool {
+	x := s.ext
+	return x != nil && x.big != nil && cap(s.buf) > 0 && unsafe.SliceData(s.buf) == unsafe.SliceData(x.big)
+}
+
+// dropBuf drops the bytes read and not delivered. The caller holds s.mu.
+func (s *Socket) dropBuf() {
+	s.buf = nil
+	s.settleBuf()
+}
+
+// settleBuf unmaps the port's mapped buffer once it holds nothing of the
+// port's and is not lent to the driver. The caller holds s.mu.
+func (s *Socket) settleBuf() {
+	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
+		unmapBuf(x.big)
+		x.big, x.huge = nil, false
+	}
+}
+
+// unmapBuf gives b, a packet's mapped buffer, back to the system. It
+// cannot fail, b being a mapping of the port's own; if it did, the count
+// the tests check would say so.
+func unmapBuf(b []byte) {
+	if unix.Munmap(b) == nil {
+		mappedBufs.Add(-1)
+	}
+}
+
+// clone returns a copy of packet p for its owner. A large packet is
+// copied a piece at a time: a single copy of many MiB cannot be
+// preempted, and a garbage collection that must stop the poller's
+// goroutine to scan its stack spins for as long as it lasts.
+func clone(p []byte) []byte {
+	if len(p) < mapMin {
+		return append([]byte(nil), p...)
+	}
+	c := make([]byte, len(p))
+	for i := 0; i < len(p); i += clonePiece {
+		copy(c[i:], p[i:min(len(p), i+clonePiece)])
+	}
+	return c
+}
+
+// clonePiece is the most clone copies at once: some tens of
+// microseconds.
+const clonePiece = 256 << 10

@@ -1,0 +1,154 @@
+// Command bigpkt measures an echo server with big {packet, 4} messages:
+// the memory a lying length header costs it, and how fast it echoes
+// packets of 1-64 MiB.
+//
+//	bigpkt -addr HOST:PORT -pid PID liar [-mib 256] [-after 20s]
+//	bigpkt -addr HOST:PORT echo [-sizes 1,4,16,64] [-n 5]
+//
+// liar announces a packet of 2^31-5 bytes, streams -mib MiB of its body,
+// closes, and prints the server's RSS (from /proc/PID/status) before, at
+// its peak while the body arrives, and -after the close. echo sends each
+// packet size -n times, one at a time, and prints the mean round trip and
+// the throughput in MiB/s (counting both directions' payload once).
+package main
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:4040", "the server's `HOST:PORT`")
+	pid := flag.Int("pid", 0, "the server's process id, for liar's RSS")
+	mib := flag.Int("mib", 256, "liar: MiB of body to stream")
+	after := flag.Duration("after", 20*time.Second, "liar: how long after the close to read the RSS")
+	sizes := flag.String("sizes", "1,4,16,64", "echo: packet sizes in MiB")
+	n := flag.Int("n", 5, "echo: round trips per size")
+	flag.Parse()
+	mode := flag.Arg(0)
+	if flag.NArg() > 1 { // the flags may follow the mode too
+		if flag.CommandLine.Parse(flag.Args()[1:]) != nil {
+			os.Exit(2)
+		}
+	}
+	var err error
+	switch {
+	case flag.NArg() > 0 && mode != flag.Arg(0):
+		err = fmt.Errorf("unexpected argument %q", flag.Arg(0))
+	case mode == "liar":
+		err = liar(*addr, *pid, *mib, *after)
+	case mode == "echo":
+		err = echo(*addr, *sizes, *n)
+	default:
+		err = fmt.Errorf("want liar or echo, not %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bigpkt:", err)
+		os.Exit(1)
+	}
+}
+
+// rss returns pid's resident set in KiB.
+func rss(pid int) (int, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			return strconv.Atoi(f[1])
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for %d", pid)
+}
+
+func liar(addr string, pid, mib int, after time.Duration) error {
+	if pid <= 0 {
+		return fmt.Errorf("liar needs -pid")
+	}
+	before, err := rss(pid)
+	if err != nil {
+		return err
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	chunk := make([]byte, 1<<20)
+	binary.BigEndian.PutUint32(chunk, 1<<31-5)
+	peak := before
+	start := time.Now()
+	for i := 0; i < mib; i++ {
+		if _, err := c.Write(chunk); err != nil {
+			return err
+		}
+		if r, err := rss(pid); err == nil && r > peak {
+			peak = r
+		}
+		chunk[0], chunk[1], chunk[2], chunk[3] = 0, 0, 0, 0
+	}
+	// Let the server read the last of it before the close.
+	for t := time.Now(); time.Since(t) < time.Second; time.Sleep(50 * time.Millisecond) {
+		if r, err := rss(pid); err == nil && r > peak {
+			peak = r
+		}
+	}
+	sent := time.Since(start)
+	c.Close()
+	time.Sleep(after)
+	end, err := rss(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("liar %d MiB in %v: RSS before %d MiB, peak %d MiB (+%d MiB, %.2fx the body), %v after close %d MiB\n",
+		mib, sent.Round(time.Millisecond), before>>10, peak>>10, (peak-before)>>10,
+		float64(peak-before)/float64(mib<<10), after, end>>10)
+	return nil
+}
+
+func echo(addr, sizes string, n int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, f := range strings.Split(sizes, ",") {
+		m, err := strconv.Atoi(f)
+		if err != nil || m <= 0 {
+			return fmt.Errorf("bad size %q", f)
+		}
+		size := m << 20
+		out := make([]byte, 4+size)
+		binary.BigEndian.PutUint32(out, uint32(size))
+		for i := range size {
+			out[4+i] = byte(i * 7)
+		}
+		in := make([]byte, 4+size)
+		var total time.Duration
+		for range n {
+			start := time.Now()
+			errc := make(chan error, 1)
+			go func() { _, err := c.Write(out); errc <- err }()
+			if _, err := io.ReadFull(c, in); err != nil {
+				return err
+			}
+			if err := <-errc; err != nil {
+				return err
+			}
+			total += time.Since(start)
+			if string(in) != string(out) {
+				return fmt.Errorf("%d MiB: the echo differs", m)
+			}
+		}
+		mean := total / time.Duration(n)
+		fmt.Printf("echo %2d MiB: %v per round trip, %.0f MiB/s\n", m, mean.Round(100*time.Microsecond), float64(m)/mean.Seconds())
+	}
+	return nil
+}
