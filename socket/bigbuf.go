@@ -107,9 +107,18 @@ func (p *port) OnReadInto(n int) bool {
 	// while the room is still lent: it cannot be unmapped meanwhile.
 	s.recvUnrecvd()
 	data := x.lent[:n]
+	s.stats.input(n)
+	if l := s.layerOf(); l != nil {
+		// A layer attached while the driver read (a TLS upgrade): the
+		// bytes are its input, as OnRead's are. The room stays lent, so
+		// not unmapped, until the layer has taken them.
+		more := s.layerRead(l, data)
+		x.lent = nil
+		s.settleBuf()
+		return more
+	}
 	inPlace := len(s.buf) < cap(s.buf) && unsafe.SliceData(s.buf[len(s.buf):]) == unsafe.SliceData(data)
 	x.lent = nil
-	s.stats.input(n)
 	if !inPlace {
 		return s.feed(data) // copied before the buffer it is in is unmapped
 	}
@@ -125,7 +134,9 @@ func (p *port) OnReadInto(n int) bool {
 // the packet is then read as a small one is. The caller holds s.mu.
 func (s *Socket) reserve(need int) bool {
 	want := need
-	if s.opts.packetSize == 0 {
+	if s.opts.packetSize == 0 || need > int(s.opts.packetSize) {
+		// Stepwise: no packet_size, or a raw Recv's length, which
+		// packet_size does not bound.
 		want = min(need, max(2*len(s.buf), growStep))
 		if need-want < directRead {
 			want = need // not a step that leaves a rest too small to lend
