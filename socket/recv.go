@@ -273,6 +273,7 @@ func (s *Socket) recvNow(length int) (recvReply, bool) {
 		}
 		if r.N > 0 {
 			res, n := s.take(r)
+			s.delivered(n)
 			s.keep(s.buf[n:], true)
 			return res, true
 		}
