@@ -16,10 +16,12 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -95,6 +97,12 @@ int main(int argc, char **argv) {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(atoi(colon + 1))};
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) { fprintf(stderr, "cecho: -addr %s: want IPv4:PORT\n", addr); return 2; }
 
+	signal(SIGPIPE, SIG_IGN); /* a write to a closed peer is EPIPE, not death */
+	struct rlimit rl; /* as many fds as the hard limit allows, as Go takes */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	int one = 1, ln = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (ln < 0) die("socket");
 	setsockopt(ln, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -122,6 +130,8 @@ int main(int argc, char **argv) {
 				struct epoll_event ce = {.events = EPOLLIN, .data.fd = c};
 				if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce) < 0) die("epoll_ctl");
 			}
+			/* Out of fds, the listener stays readable: accept is tried
+			 * again on every wakeup until a connection closes. */
 			if (errno != EAGAIN && errno != EMFILE && errno != ENFILE && errno != ECONNABORTED) die("accept4");
 		}
 	}
