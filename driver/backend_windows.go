@@ -2,22 +2,6 @@ package driver
 
 import "errors"
 
-// defaultBackend is the portable one, the only one meant for Windows.
-const defaultBackend = "portable"
-
-// backends are the backends this system has.
-var backends = []string{"portable"}
-
-func checkBackend(name string) error {
-	switch name {
-	case "portable":
-		return nil
-	case "epoll":
-		return errors.New("epoll is Linux's only")
-	}
-	return errors.New(`want "portable"`)
-}
-
 // errNoWindowsBackend is why a pool does not start on Windows.
 var errNoWindowsBackend = errors.New("driver: the portable backend does not run on Windows yet: it waits for a socket's readiness " +
 	"in Go's netpoller, and Windows' (IOCP) tells completions, not readiness, of writes and accepts")
