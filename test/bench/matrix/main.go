@@ -1,12 +1,14 @@
 //go:build unix
 
+// The matrix builds on Unix only: it drives process groups and signals,
+// and reads /proc.
+
 // Command matrix runs otpnet's echo benchmark matrix: every server (Go's
 // net, gnet, Erlang's gen_tcp, otpnet's cmd/echo) against the same load
 // generator, over connections × message sizes × pipeline depths in the
 // closed loop, a few open-loop rates, and idle connections for memory. It
 // writes each result as a JSON line and the whole as a Markdown report.
-// test/bench/run.sh builds the binaries and runs it; see there. It builds
-// on Unix only: it drives process groups and signals, and reads /proc.
+// test/bench/run.sh builds the binaries and runs it; see there.
 //
 // Each cell starts a fresh server, pinned to CPU 0, and runs test/bench/load
 // pinned to CPU 1 with the server's PID, so that the server's CPU time per
