@@ -5,7 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // A partial packet whose length the framing knows (its header gave it, or

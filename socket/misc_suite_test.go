@@ -66,7 +66,7 @@ import (
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // TestGenTCPSuitesOracle runs testdata/gen_tcp_suites.escript: the OTP

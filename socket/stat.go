@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 
 	"github.com/otpnet/otpnet/inet"
 )

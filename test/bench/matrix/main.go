@@ -1,3 +1,8 @@
+//go:build unix
+
+// The matrix builds on Unix only: it drives process groups and signals,
+// and reads /proc.
+
 // Command matrix runs otpnet's echo benchmark matrix: every server (Go's
 // net, gnet, a C epoll loop, Erlang's gen_tcp, otpnet's cmd/echo, and the
 // TLS servers of Go's crypto/tls, Erlang's ssl and otpnet) against the
