@@ -8,10 +8,14 @@ import "github.com/otpnet/otpnet/framing"
 // Owners receive them as pointers: *TCP, *TCPClosed, and so on. None is
 // logged when it ends in dead letters.
 type (
-	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep.
+	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep,
+	// or to hand back to the port with Release once it is used up.
 	TCP struct {
 		Socket *Socket
 		Data   []byte
+
+		buf   *byte // the recycled buffer Data is in, if class is one
+		class uint8 // buf's size class (1<<class bytes); 0: none; released
 	}
 
 	// TCPClosed is {tcp_closed, Socket}: the peer closed the connection.

@@ -274,9 +274,14 @@ func (s *Socket) wakeSenders() {
 }
 
 // newTCP returns the message for packet p, with a copy of p that the owner
-// may keep. A small packet shares one allocation with its message.
+// may keep. A small packet shares one allocation with its message; a
+// larger one goes in a recycled buffer once the owner releases data
+// (TCP.Release). The caller holds s.mu.
 func newTCP(s *Socket, p []byte) *TCP {
-	if len(p) <= smallPacket {
+	switch {
+	case len(p) > smallPacket && len(p) <= maxPooled && s.recycling():
+		return pooledTCP(s, p)
+	case len(p) <= smallPacket:
 		m := &struct {
 			TCP
 			buf [smallPacket]byte

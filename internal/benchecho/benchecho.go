@@ -28,6 +28,11 @@ const env = "OTPNET_BENCHECHO_SERVER"
 // server's CPU profile.
 const profileEnv = "OTPNET_BENCHECHO_CPUPROFILE"
 
+// memProfileEnv, when set in the benchmark's environment, is a file for
+// the server's allocation profile (every allocation since it started),
+// written as it stops.
+const memProfileEnv = "OTPNET_BENCHECHO_MEMPROFILE"
+
 // A Server starts an echo server on 127.0.0.1 and returns its address and
 // how to stop it.
 type Server func() (addr string, stop func(), err error)
@@ -63,6 +68,14 @@ func serve(servers map[string]Server) {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	if path := os.Getenv(memProfileEnv); path != "" {
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	fmt.Printf("listening on %s\n", addr)
 	// The parent closes stdin to stop us; each line it sends asks for a
