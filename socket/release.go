@@ -51,13 +51,15 @@ var ErrReleased = errors.New("socket: TCP.Release: the message's data was releas
 // A port starts recycling buffers, at no cost to ports whose owners never
 // release, when its owner first releases one of its packets: each later
 // packet of more than 64 bytes, up to 64 KiB, is then copied into a
-// released buffer when there is one. A second Release of the same message
-// does nothing and returns ErrReleased. Under the race detector a
+// buffer of its power-of-two size class, a released one when there is
+// one. A second Release of the same message does nothing and returns
+// ErrReleased; a copy of the message (a TCP value copied) holds the same
+// buffer, so only one of them may be released. Under the race detector a
 // released buffer is overwritten with 0xdd bytes, so that a test that
-// reads data after releasing it sees garbage, and the detector reports
-// a read of it that races with the port filling it again. Release of a
-// TCP that the port did not make (a composite literal) only sets its Data
-// to nil.
+// reads data after releasing it sees garbage, and the detector reports a
+// read of it that races with the port filling it again. Release of a TCP
+// that the port did not make (a composite literal) only sets its Data to
+// nil.
 func (m *TCP) Release() error {
 	switch m.class {
 	case released:
