@@ -15,7 +15,7 @@ type (
 		Data   []byte
 
 		buf   *byte // the recycled buffer Data is in, if class is one
-		class uint8 // buf's size class (1<<class bytes); 0: none; released
+		class uint8 // buf's size class (1<<class bytes); 0: none; inline; released
 	}
 
 	// TCPClosed is {tcp_closed, Socket}: the peer closed the connection.

@@ -287,7 +287,7 @@ func newTCP(s *Socket, p []byte) *TCP {
 			buf [smallPacket]byte
 		}{}
 		n := copy(m.buf[:], p)
-		m.TCP = TCP{Socket: s, Data: m.buf[:n:n]}
+		m.TCP = TCP{Socket: s, Data: m.buf[:n:n], class: inline}
 		return &m.TCP
 	}
 	return &TCP{Socket: s, Data: clone(p)}

@@ -25,6 +25,9 @@ const (
 	maxPoolShift = 16
 	// maxPooled is the largest packet copied into a recycled buffer.
 	maxPooled = 1 << maxPoolShift
+	// inline marks a small packet's message, whose data lives in it
+	// (TCP.class): releasing it gives nothing back, and needs no lock.
+	inline = 0xfe
 	// released marks a TCP whose data was released (TCP.class).
 	released = 0xff
 )
@@ -57,13 +60,15 @@ var ErrReleased = errors.New("socket: TCP.Release: the message's data was releas
 // buffer, so only one of them may be released. Under the race detector a
 // released buffer is overwritten with 0xdd bytes, so that a test that
 // reads data after releasing it sees garbage, and the detector reports a
-// read of it that races with the port filling it again. Release of a TCP
-// that the port did not make (a composite literal) only sets its Data to
-// nil.
+// read of it that races with the port filling it again. Release of a
+// packet of 64 bytes or fewer, which lives in its message, or of a TCP
+// that the port did not make (a composite literal), only sets its Data
+// to nil.
 func (m *TCP) Release() error {
 	switch m.class {
 	case released:
 		return ErrReleased
+	case inline:
 	case 0:
 		if s := m.Socket; s != nil {
 			s.mu.Lock()
