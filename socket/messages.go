@@ -11,11 +11,13 @@ type (
 	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep,
 	// or to hand back to the port with Release once it is used up.
 	TCP struct {
+		_      noCopy // a copy shares the buffer that Release hands back
 		Socket *Socket
 		Data   []byte
 
-		buf   *byte // the recycled buffer Data is in, if class is one
-		class uint8 // buf's size class (1<<class bytes); 0: none; inline; released
+		buf  *pooledBuf // the recycled buffer Data is in, if kind is kindPooled
+		gen  uint32     // buf's generation when the port handed it out
+		kind uint8      // what Release does: kindLiteral, kindFirst, ...
 	}
 
 	// TCPClosed is {tcp_closed, Socket}: the peer closed the connection.

@@ -316,6 +316,11 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) error {
 	if !same {
 		s.unlink()
 	}
+	if !s.owner.Equal(newOwner) {
+		// The new owner has released nothing: it may keep every packet,
+		// which then costs no more than before it owned the port.
+		s.stopRecycling()
+	}
 	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {
 		s.sys.Root.Send(newOwner, m)
