@@ -138,12 +138,13 @@ func (c *Conn) Send(data ...[]byte) error { return c.s.Send(data...) }
 // promise that neither data nor any slice of it is used after the call,
 // for example once Send has returned, which has written the bytes or
 // copied what it queued. Releasing is optional: HandleData's data is the
-// handler's to keep unless it releases it. ReleaseData does nothing
-// outside HandleData, and for data that is not a *socket.TCP's (a
-// *socket.RecvResult's, TLS's); it answers socket.ErrReleased when called
-// twice for one packet.
+// handler's to keep unless it releases it. ReleaseData does nothing and
+// returns nil outside HandleData (in HandleClose or HandleError too,
+// after a HandleData that returned Close), and for data that is not a
+// *socket.TCP's (a *socket.RecvResult's, TLS's); it answers
+// socket.ErrReleased when called twice for one packet.
 func (c *Conn) ReleaseData() error {
-	if c.ctx == nil {
+	if c.ctx == nil || c.cb != cbData {
 		return nil
 	}
 	// HandleData of a *socket.TCP of c's socket is the only callback

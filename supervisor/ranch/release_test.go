@@ -2,9 +2,11 @@ package ranch
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/otpnet/otpnet/internal/testkit"
 	"github.com/otpnet/otpnet/socket"
 )
 
@@ -48,5 +50,29 @@ func TestHandlerReleaseData(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Errorf("ReleaseData: %v", err)
+	}
+}
+
+// HandleClose, after a HandleData that returned Close, runs with the
+// packet still the actor's message: ReleaseData there does nothing, and
+// the packet's data is still the handler's.
+func TestReleaseDataInHandleClose(t *testing.T) {
+	got := make(chan string, 1)
+	p, calls, _ := handlerPool(t, script{
+		data: func(c *Conn, line string) Action { return Close },
+		closed: func(c *Conn) {
+			err := c.ReleaseData()
+			m, ok := c.Context().Message().(*socket.TCP)
+			got <- fmt.Sprintf("%v %v %q", err, ok, m.Data)
+		},
+	})
+	c := p.lineDial(t)
+	if _, err := c.Write([]byte("bye\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.hungUp(t)
+	want(t, calls, "connection", "data:bye", "close")
+	if s := testkit.Recv(t, got, "HandleClose's ReleaseData"); s != `<nil> true "bye\n"` {
+		t.Fatalf("in HandleClose, ReleaseData and the packet: %s, want <nil> true \"bye\\n\"", s)
 	}
 }
