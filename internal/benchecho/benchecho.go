@@ -65,15 +65,18 @@ func serve(servers map[string]Server) {
 	if path := os.Getenv(profileEnv); path != "" {
 		f, err := os.Create(path)
 		if err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
+			err = pprof.StartCPUProfile(f)
 		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchecho: CPU profile:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if path := os.Getenv(memProfileEnv); path != "" {
 		defer func() {
-			if f, err := os.Create(path); err == nil {
-				pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
+			if err := writeMemProfile(path); err != nil {
+				fmt.Fprintln(os.Stderr, "benchecho: memory profile:", err)
 			}
 		}()
 	}
@@ -312,4 +315,17 @@ func Serve(ln net.Listener, bufSize int) {
 			}
 		}()
 	}
+}
+
+// writeMemProfile writes the allocation profile to the file path.
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("allocs").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
