@@ -3,7 +3,7 @@ package driver
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // rawEvents is a raw socket's interest set: both directions, edge-triggered,
