@@ -28,6 +28,11 @@ const env = "OTPNET_BENCHECHO_SERVER"
 // server's CPU profile.
 const profileEnv = "OTPNET_BENCHECHO_CPUPROFILE"
 
+// memProfileEnv, when set in the benchmark's environment, is a file for
+// the server's allocation profile (every allocation since it started),
+// written as it stops.
+const memProfileEnv = "OTPNET_BENCHECHO_MEMPROFILE"
+
 // A Server starts an echo server on 127.0.0.1 and returns its address and
 // how to stop it.
 type Server func() (addr string, stop func(), err error)
@@ -60,9 +65,20 @@ func serve(servers map[string]Server) {
 	if path := os.Getenv(profileEnv); path != "" {
 		f, err := os.Create(path)
 		if err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
+			err = pprof.StartCPUProfile(f)
 		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchecho: CPU profile:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if path := os.Getenv(memProfileEnv); path != "" {
+		defer func() {
+			if err := writeMemProfile(path); err != nil {
+				fmt.Fprintln(os.Stderr, "benchecho: memory profile:", err)
+			}
+		}()
 	}
 	fmt.Printf("listening on %s\n", addr)
 	// The parent closes stdin to stop us; each line it sends asks for a
@@ -299,4 +315,17 @@ func Serve(ln net.Listener, bufSize int) {
 			}
 		}()
 	}
+}
+
+// writeMemProfile writes the allocation profile to the file path.
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("allocs").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
