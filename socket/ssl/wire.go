@@ -88,20 +88,24 @@ func (w *wire) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// bufs keeps the buffers a layer uses while the port's lock is held, so
-// that an idle connection holds none.
-var bufs = sync.Pool{New: func() any { return new([]byte) }}
+// bufs keeps the buffers a layer uses while the port's lock is held (its
+// plaintext, its records, crypto/tls's record buffer: several at once),
+// so that an idle connection holds none. Each is kept in a *[]byte, and
+// the empty ones wait in bufPtrs, so that neither getBuf nor putBuf
+// allocates, nor drops a buffer, once they are warm.
+var bufs, bufPtrs sync.Pool
 
 // getBuf returns an empty buffer of at least n bytes' capacity.
 func getBuf(n int) []byte {
-	p := bufs.Get().(*[]byte)
-	b := (*p)[:0]
-	*p = nil
-	bufs.Put(p)
-	if cap(b) < n {
-		b = make([]byte, 0, max(n, 4096))
+	if p, ok := bufs.Get().(*[]byte); ok {
+		b := (*p)[:0]
+		*p = nil
+		bufPtrs.Put(p)
+		if cap(b) >= n {
+			return b
+		}
 	}
-	return b
+	return make([]byte, 0, max(n, 4096))
 }
 
 // putBuf gives b back to bufs; a very large one is left to the GC.
@@ -109,7 +113,10 @@ func putBuf(b []byte) {
 	if cap(b) == 0 || cap(b) > 256<<10 {
 		return
 	}
-	p := bufs.Get().(*[]byte)
+	p, ok := bufPtrs.Get().(*[]byte)
+	if !ok {
+		p = new([]byte)
+	}
 	*p = b[:0]
 	bufs.Put(p)
 }
@@ -125,6 +132,7 @@ type tlsLayer Socket
 func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 	w := &l.w
 	w.in = wireBytes
+	lendRecordBuf(l.conn, len(wireBytes))
 	plain = getBuf(len(wireBytes) + 1024)
 	for {
 		if cap(plain)-len(plain) < 1024 {
@@ -188,12 +196,25 @@ func (l *tlsLayer) CloseNotify() []byte {
 	return l.w.out
 }
 
-// Done gives the buffers back.
+// Done gives the buffers back, its own and those of crypto/tls that
+// hold nothing (tlsbuffers.go), so that an idle connection keeps none.
 func (l *tlsLayer) Done() {
+	if testHookDone != nil {
+		testHookDone(l, false)
+	}
 	putBuf(l.plain)
 	putBuf(l.w.out)
 	l.plain, l.w.out = nil, nil
+	releaseTLSBuffers(l.conn)
+	if testHookDone != nil {
+		testHookDone(l, true)
+	}
 }
+
+// testHookDone, when a test sets it, is called at the start of each Done
+// (done false: the port has just used the buffers) and at its end (done
+// true), with the port's lock held.
+var testHookDone func(l *tlsLayer, done bool)
 
 // Data is {ssl, S, Data}.
 func (l *tlsLayer) Data(packet []byte, http framing.HTTPPacket) any {
