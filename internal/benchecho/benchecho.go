@@ -65,9 +65,12 @@ func serve(servers map[string]Server) {
 	if path := os.Getenv(profileEnv); path != "" {
 		f, err := os.Create(path)
 		if err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
+			err = pprof.StartCPUProfile(f)
 		}
+		if err != nil {
+			fail(profileEnv, err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	fmt.Printf("listening on %s\n", addr)
 	// The parent closes stdin to stop us; each line it sends asks for a
@@ -79,14 +82,33 @@ func serve(servers map[string]Server) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		if path := os.Getenv(heapProfileEnv); path != "" {
-			if f, err := os.Create(path); err == nil {
-				pprof.WriteHeapProfile(f)
-				f.Close()
+			if err := writeHeapProfile(path); err != nil {
+				fail(heapProfileEnv, err)
 			}
 		}
 		fmt.Printf("gc %d %d\n", runtime.NumGoroutine(), ms.HeapInuse)
 	}
 	stop()
+}
+
+// fail ends the server on a profile it cannot write, naming the variable
+// that asked for it: the parent, which reads its answers, fails then.
+func fail(variable string, err error) {
+	fmt.Fprintf(os.Stderr, "benchecho: %s: %v\n", variable, err)
+	os.Exit(1)
+}
+
+// writeHeapProfile writes the heap profile to the file path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Run measures a 64-byte (size) echo over conns connections, one message
