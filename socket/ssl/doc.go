@@ -63,9 +63,11 @@
 // (tls.Conn's rawInput, input and hand) grow to the largest record
 // read and are never shrunk, which crypto/tls offers no way to change;
 // the port lends it a record buffer from a pool for each read and takes
-// it back once crypto/tls holds no partial record, through three of
-// tls.Conn's unexported fields, checked when the package starts (if a Go
-// release moved them, idle connections keep their buffers, as
+// it back when the read is done; a partial record left (a peer that
+// stopped in the middle of one) is kept in a buffer of its own size. It
+// does so through three of tls.Conn's unexported fields, checked when
+// the package starts, with a fingerprint of all of tls.Conn's fields (if
+// a Go release changed them, idle connections keep their buffers, as
 // crypto/tls's own do, and TestTLSFields fails). BenchmarkTLSIdle (1000
 // connections) measured about 7.2 KB of the server's RSS (5.2 KB of
 // heap) per idle connection after a 64-byte echo, and 8.0 KB (5.6 KB)

@@ -2,8 +2,12 @@ package ssl
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
+	"fmt"
 	"reflect"
+	"strings"
 	"unsafe"
 )
 
@@ -20,17 +24,29 @@ import (
 //	input    bytes.Reader // application data waiting to be read, from rawInput.Next
 //	hand     bytes.Buffer // handshake data waiting to be read
 //
-// If any of them is missing or has another type (a Go release that
-// changed tls.Conn), tlsFields.ok is false and the buffers stay
+// What the port does with them is right only for the crypto/tls it was
+// audited against (Go 1.26: readRecordOrCCS, readFromUntil, Read), so
+// init also compares a fingerprint of all of tls.Conn's fields, names
+// and types in order, with auditedTLSConn. If any of the three is
+// missing or has another type, or the fingerprint differs (a Go release
+// that changed tls.Conn), tlsFields.ok is false and the buffers stay
 // crypto/tls's, as they were: nothing breaks, an idle connection only
 // costs more. TestTLSFields fails then, so that it is seen.
 //
 // The fields are touched only where the port's layer has tls.Conn to
-// itself: under the port's lock, after Input or Seal (Done), when no
-// Read or Write of crypto/tls runs; the send side needs nothing
-// (crypto/tls's sendBuf is nil after the handshake, and its record
-// buffer is pooled per process).
+// itself: under the port's lock, before Input (lendRecordBuf) and in
+// Done, when no Read or Write of crypto/tls runs; the send side needs
+// nothing (crypto/tls's sendBuf is nil after the handshake, and its
+// record buffer is pooled per process).
 var tlsFields = findTLSFields()
+
+// auditedTLSConn is tlsConnFingerprint of the tls.Conn this file was
+// audited against (Go 1.26). When a Go release changes tls.Conn's
+// fields, re-audit how crypto/tls uses rawInput, input and hand (conn.go:
+// readRecordOrCCS, readFromUntil, Read, handleKeyUpdate) against
+// lendRecordBuf and releaseTLSBuffers, then set this to the new
+// fingerprint, which TestTLSFields prints.
+const auditedTLSConn = "a112d0313569ae44fdc1f4165b769df8f200bc226dbc2e49afa22a9b58d00e1c"
 
 // tlsFieldOffsets are the offsets of tls.Conn's input buffers, if ok.
 type tlsFieldOffsets struct {
@@ -52,8 +68,22 @@ func findTLSFields() tlsFieldOffsets {
 	o.rawInput, ok1 = off("rawInput", reflect.TypeFor[bytes.Buffer]())
 	o.input, ok2 = off("input", reflect.TypeFor[bytes.Reader]())
 	o.hand, ok3 = off("hand", reflect.TypeFor[bytes.Buffer]())
-	o.ok = ok1 && ok2 && ok3
+	fp, _ := tlsConnFingerprint()
+	o.ok = ok1 && ok2 && ok3 && fp == auditedTLSConn
 	return o
+}
+
+// tlsConnFingerprint returns the SHA-256, in hex, of fields: tls.Conn's
+// fields, one "name type" line each, in order.
+func tlsConnFingerprint() (sum, fields string) {
+	t := reflect.TypeFor[tls.Conn]()
+	var b strings.Builder
+	for i := range t.NumField() {
+		f := t.Field(i)
+		fmt.Fprintf(&b, "%s %s\n", f.Name, f.Type)
+	}
+	h := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(h[:]), b.String()
 }
 
 // tlsBuffers are pointers to a tls.Conn's input buffers.
@@ -77,55 +107,102 @@ func buffersOf(c *tls.Conn) (b tlsBuffers, ok bool) {
 	}, true
 }
 
-// lendRecordBuf gives c's empty record buffer (rawInput) a buffer of
-// bufs for the records of n wire bytes, so that crypto/tls does not
-// allocate one for each Input; releaseTLSBuffers takes it back. The
-// caller has c to itself.
-func lendRecordBuf(c *tls.Conn, n int) {
+// lendRecordBuf gives c's record buffer (rawInput) one of recordBufs,
+// so that crypto/tls does not allocate one for each Input; a partial
+// record that releaseTLSBuffers kept in a buffer of its size is copied
+// into it. releaseTLSBuffers takes it back. The caller has c to itself.
+func lendRecordBuf(c *tls.Conn) {
 	b, ok := buffersOf(c)
-	if !ok || b.rawInput.Cap() > 0 {
-		return
+	if !ok || b.rawInput.Cap() >= recordBufSize {
+		return // a record buffer already, or crypto/tls's larger one
 	}
-	*b.rawInput = *bytes.NewBuffer(getBuf(min(n, maxRecord) + bytes.MinRead))
+	// What rawInput held goes to the GC: the right-sized copy of a
+	// partial record, or crypto/tls's own buffer of the handshake, which
+	// input may still alias.
+	*b.rawInput = *bytes.NewBuffer(append(getRecordBuf(), b.rawInput.Bytes()...))
 }
 
 // maxRecord is the largest TLS record on the wire: a 5-byte header and
-// TLS 1.2's largest ciphertext, 2^14 + 2048 bytes.
+// TLS 1.2's largest ciphertext, 2^14 + 2048 bytes (crypto/tls's
+// recordHeaderLen + maxCiphertext).
 const maxRecord = 5 + 16<<10 + 2048
 
-// releaseTLSBuffers lets c's input buffers go when they hold nothing (no
-// partial record, no data or handshake message left to read): the
-// record buffer back to bufs, the others to the GC. A partial record
-// keeps its buffer, which crypto/tls sized for the whole record. The
-// caller has c to itself.
-func releaseTLSBuffers(c *tls.Conn) {
-	b, ok := buffersOf(c)
-	if !ok {
-		return
+// recordBufSize is the capacity of a record buffer: crypto/tls's
+// readFromUntil grows rawInput by what a record lacks plus
+// bytes.MinRead, so an empty buffer of this size takes the largest
+// record without growing.
+const recordBufSize = maxRecord + bytes.MinRead
+
+// recordBufs are the record buffers lent to crypto/tls, all of
+// recordBufSize, apart from bufs: a record buffer an idle port keeps for
+// a partial record is never one of bufs' grown plaintext buffers.
+var recordBufs bufPool
+
+// getRecordBuf returns an empty record buffer.
+func getRecordBuf() []byte {
+	if b := recordBufs.get(); b != nil {
+		return b
 	}
-	if b.input.Len() == 0 {
-		// It aliases rawInput's buffer, which goes back to bufs.
-		b.input.Reset(nil)
+	return make([]byte, 0, recordBufSize)
+}
+
+// putRecordBuf gives b back: to recordBufs if it is a record buffer, else
+// (crypto/tls grew its own) to bufs.
+func putRecordBuf(b []byte) {
+	if cap(b) == recordBufSize {
+		recordBufs.put(b)
 	} else {
-		return
-	}
-	if b.rawInput.Len() == 0 {
-		b.rawInput.Reset()
-		putBuf(b.rawInput.Bytes())
-		*b.rawInput = bytes.Buffer{}
-	}
-	if b.hand.Len() == 0 {
-		*b.hand = bytes.Buffer{}
+		putBuf(b)
 	}
 }
 
+// releaseTLSBuffers lets c's input buffers go when they hold nothing (no
+// data or handshake message left to read): the record buffer back to
+// recordBufs, the others to the GC. A partial record in a buffer more
+// than partialSlack times its size (a peer that sent a few bytes of a
+// record and stopped) is copied into a buffer of its own size, and the
+// buffer goes back all the same; lendRecordBuf lends one again when more
+// comes. The caller has c to itself.
+func releaseTLSBuffers(c *tls.Conn) {
+	b, ok := buffersOf(c)
+	if !ok || b.input.Len() != 0 {
+		return
+	}
+	// input aliases rawInput's buffer, which goes back to recordBufs.
+	b.input.Reset(nil)
+	if b.hand.Len() == 0 {
+		*b.hand = bytes.Buffer{}
+	}
+	n := b.rawInput.Len()
+	if n > 0 && b.rawInput.Cap() <= partialSlack*n {
+		return
+	}
+	var partial []byte
+	if n > 0 {
+		partial = bytes.Clone(b.rawInput.Bytes())
+	}
+	b.rawInput.Reset()
+	putRecordBuf(b.rawInput.Bytes())
+	*b.rawInput = bytes.Buffer{}
+	if partial != nil {
+		*b.rawInput = *bytes.NewBuffer(partial)
+	}
+}
+
+// partialSlack bounds the buffer an idle port keeps for a partial record
+// to this many times the record's bytes it holds: more, and
+// releaseTLSBuffers copies them out. While records stream in, the tail
+// of a read is mostly several KiB, kept in its record buffer as it is.
+const partialSlack = 4
+
 // tlsHeld returns the capacity of each input buffer c holds, for the
-// tests: rawInput, input's and hand's.
-func tlsHeld(c *tls.Conn) (rawInput, input, hand int) {
+// tests: rawInput, input's and hand's, and the bytes of a partial record
+// in rawInput.
+func tlsHeld(c *tls.Conn) (rawInput, input, hand, partial int) {
 	b, ok := buffersOf(c)
 	if !ok {
-		return -1, -1, -1
+		return -1, -1, -1, -1
 	}
 	in := b.input.Size() // the length of the slice it reads, read or not
-	return b.rawInput.Cap(), int(in), b.hand.Cap()
+	return b.rawInput.Cap(), int(in), b.hand.Cap(), b.rawInput.Len()
 }

@@ -23,6 +23,9 @@ import (
 // are the buffers that grow with a large record and that letting them go
 // loses nothing of the stream.
 func TestTLSFields(t *testing.T) {
+	if sum, fields := tlsConnFingerprint(); sum != auditedTLSConn {
+		t.Fatalf("tls.Conn's fields changed since tlsbuffers.go was audited: idle TLS connections keep their buffers. Re-audit crypto/tls's use of rawInput, input and hand against lendRecordBuf and releaseTLSBuffers, then set auditedTLSConn to %s; tls.Conn's fields now:\n%s", sum, fields)
+	}
 	if !tlsFields.ok {
 		t.Fatal("tls.Conn no longer has rawInput bytes.Buffer, input bytes.Reader and hand bytes.Buffer: idle TLS connections keep their buffers (tlsbuffers.go)")
 	}
@@ -51,12 +54,12 @@ func TestTLSFields(t *testing.T) {
 		if !bytes.Equal(got, msg) {
 			t.Fatalf("round %d: the data differs", round)
 		}
-		raw, in, _ := tlsHeld(srv)
+		raw, in, _, _ := tlsHeld(srv)
 		if raw < 16<<10 || in == 0 {
 			t.Fatalf("round %d: after a 64 KiB read rawInput holds %d bytes and input %d: not the record buffers", round, raw, in)
 		}
 		releaseTLSBuffers(srv)
-		if raw, in, hand := tlsHeld(srv); raw != 0 || in != 0 || hand != 0 {
+		if raw, in, hand, _ := tlsHeld(srv); raw != 0 || in != 0 || hand != 0 {
 			t.Fatalf("round %d: released, rawInput holds %d bytes, input %d, hand %d", round, raw, in, hand)
 		}
 	}
@@ -65,8 +68,14 @@ func TestTLSFields(t *testing.T) {
 // heldBytes is the largest buffer l holds: crypto/tls's input buffers and
 // the layer's own.
 func heldBytes(l *tlsLayer) int {
-	raw, in, hand := tlsHeld(l.conn)
+	raw, in, hand, _ := tlsHeld(l.conn)
 	return max(raw, in, hand, cap(l.plain), cap(l.pending), cap(l.w.out), cap(l.w.in))
+}
+
+// setHookDone sets testHookDone to f until the test ends.
+func setHookDone(t *testing.T, f func(l *tlsLayer, done bool)) {
+	testHookDone.Store(&f)
+	t.Cleanup(func() { testHookDone.Store(nil) })
 }
 
 // idleBound is the largest buffer an idle TLS port may hold.
@@ -85,17 +94,15 @@ var idleSizes = []int{16 << 10, 64 << 10, 100, 64 << 10, 1, 16<<10 + 1}
 func watchHeld(t *testing.T) func(s *Socket) (last, peak int) {
 	var mu sync.Mutex
 	lasts, peaks := map[*tlsLayer]int{}, map[*tlsLayer]int{}
-	testHookDone = func(l *tlsLayer, done bool) {
-		raw, in, hand := tlsHeld(l.conn)
-		n := max(raw, in, hand, cap(l.plain), cap(l.pending), cap(l.w.out), cap(l.w.in))
+	setHookDone(t, func(l *tlsLayer, done bool) {
+		n := heldBytes(l)
 		mu.Lock()
 		if done {
 			lasts[l] = n
 		}
 		peaks[l] = max(peaks[l], n)
 		mu.Unlock()
-	}
-	t.Cleanup(func() { testHookDone = nil })
+	})
 	return func(s *Socket) (last, peak int) {
 		t.Helper()
 		_, err := s.sock.GetOpts(socket.OptActive)
@@ -251,4 +258,133 @@ func pattern(n, seed int) []byte {
 		b[i] = byte(i*7 + seed)
 	}
 	return b
+}
+
+// holdConn is a crypto/tls peer's net.Conn whose writes, while hold is
+// set, are kept in held instead of sent: the test sends them itself, cut
+// where it likes.
+type holdConn struct {
+	net.Conn
+	hold bool
+	held []byte
+}
+
+func (c *holdConn) Write(b []byte) (int, error) {
+	if c.hold {
+		c.held = append(c.held, b...)
+		return len(b), nil
+	}
+	return c.Conn.Write(b)
+}
+
+// doneState is what a TLS layer holds at the end of a Done.
+type doneState struct {
+	l             *tlsLayer
+	lent          int // rawInput's capacity at the start of the Done
+	held, partial int // the largest buffer left, and the bytes of a partial record
+}
+
+// A port that goes idle in the middle of a record (its peer sent part of
+// it and stopped) keeps the bytes it has in a buffer of at most 4 times
+// their size,
+// not the record buffer crypto/tls read them into: a peer that sends a
+// few bytes of a record and waits pins a few bytes. The rest of the
+// record, when it comes, completes it: the data arrives intact. Records
+// of 1000 bytes and of 16 KiB (a full one), cut in the header, just after
+// it, and one byte short of the end.
+func TestIdlePortPartialRecord(t *testing.T) {
+	var mu sync.Mutex
+	var states []doneState
+	var lent int
+	changed := make(chan struct{}, 1)
+	setHookDone(t, func(l *tlsLayer, done bool) {
+		raw, _, _, partial := tlsHeld(l.conn)
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			lent = raw
+			return
+		}
+		states = append(states, doneState{l: l, lent: lent, held: heldBytes(l), partial: partial})
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	// doneWith waits for a Done of l that leaves partial bytes of a record.
+	doneWith := func(l *tlsLayer, partial int) doneState {
+		t.Helper()
+		for {
+			mu.Lock()
+			for i, st := range states {
+				if st.l == l && st.partial == partial {
+					states = states[i+1:]
+					mu.Unlock()
+					return st
+				}
+			}
+			mu.Unlock()
+			testkit.Recv(t, changed, "a Done of the layer")
+		}
+	}
+
+	pk := testkit.NewPKI(t, false)
+	p := newProc(t)
+	l, port := listenLo(t, p, serverOpts(pk, SocketOptions(socket.Active(socket.True)))...)
+	defer l.Close()
+	tcp, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	must(t, err)
+	peer := &holdConn{Conn: tcp}
+	cli := tls.Client(peer, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13, DynamicRecordSizingDisabled: true})
+	defer cli.Close()
+	hs := make(chan error, 1)
+	go func() { hs <- cli.Handshake() }()
+	s, err := l.TransportAccept(p, testkit.WaitBound)
+	if err == nil {
+		err = s.Handshake(testkit.WaitBound)
+	}
+	must(t, err)
+	defer s.Close()
+	must(t, testkit.Result(t, "the client's handshake", hs))
+	layer := (*tlsLayer)(s)
+
+	for i, size := range []int{1000, 16 << 10} {
+		overhead := 5 + 1 + 16 // header, content type, AEAD tag (TLS 1.3)
+		for _, k := range []int{3, 5, 6, size + overhead - 1} {
+			msg := pattern(size, i*10+k)
+			peer.hold = true
+			_, err := cli.Write(msg)
+			peer.hold = false
+			must(t, err)
+			record := peer.held
+			peer.held = nil
+			if len(record) != size+overhead {
+				t.Fatalf("a %d-byte message made %d bytes of records, want one record of %d", size, len(record), size+overhead)
+			}
+
+			_, err = tcp.Write(record[:k])
+			must(t, err)
+			st := doneWith(layer, k)
+			if st.lent != recordBufSize {
+				t.Errorf("%d of %d bytes: crypto/tls read them into a buffer of %d bytes, want a record buffer (%d)", k, len(record), st.lent, recordBufSize)
+			}
+			if st.held > 4*k {
+				t.Fatalf("%d of %d bytes: the idle port holds a buffer of %d bytes, want at most 4 times them", k, len(record), st.held)
+			}
+
+			_, err = tcp.Write(record[k:])
+			must(t, err)
+			var got []byte
+			for len(got) < len(msg) {
+				m := testkit.ExpectOf(t, p, func(m *SSL) bool { return m.Socket == s })
+				got = append(got, m.Data...)
+			}
+			if !bytes.Equal(got, msg) {
+				t.Fatalf("cut after %d bytes: %d bytes arrived, or they differ, want %d", k, len(got), len(msg))
+			}
+			if st := doneWith(layer, 0); st.held != 0 {
+				t.Fatalf("cut after %d bytes: once the record is read the idle port holds a buffer of %d bytes", k, st.held)
+			}
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
@@ -88,22 +89,43 @@ func (w *wire) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
+// A bufPool keeps buffers, each in a *[]byte, with the empty *[]byte
+// waiting in empty, so that neither get nor put allocates once they are
+// warm.
+type bufPool struct{ full, empty sync.Pool }
+
+// get returns an empty buffer of p, or nil.
+func (p *bufPool) get() []byte {
+	bp, ok := p.full.Get().(*[]byte)
+	if !ok {
+		return nil
+	}
+	b := (*bp)[:0]
+	*bp = nil
+	p.empty.Put(bp)
+	return b
+}
+
+// put gives b to p.
+func (p *bufPool) put(b []byte) {
+	bp, ok := p.empty.Get().(*[]byte)
+	if !ok {
+		bp = new([]byte)
+	}
+	*bp = b[:0]
+	p.full.Put(bp)
+}
+
 // bufs keeps the buffers a layer uses while the port's lock is held (its
-// plaintext, its records, crypto/tls's record buffer: several at once),
-// so that an idle connection holds none. Each is kept in a *[]byte, and
-// the empty ones wait in bufPtrs, so that neither getBuf nor putBuf
-// allocates, nor drops a buffer, once they are warm.
-var bufs, bufPtrs sync.Pool
+// plaintext, its records: several at once), so that an idle connection
+// holds none; crypto/tls's record buffers have their own pool
+// (recordBufs). A buffer of bufs too small for getBuf is left to the GC.
+var bufs bufPool
 
 // getBuf returns an empty buffer of at least n bytes' capacity.
 func getBuf(n int) []byte {
-	if p, ok := bufs.Get().(*[]byte); ok {
-		b := (*p)[:0]
-		*p = nil
-		bufPtrs.Put(p)
-		if cap(b) >= n {
-			return b
-		}
+	if b := bufs.get(); cap(b) >= n {
+		return b
 	}
 	return make([]byte, 0, max(n, 4096))
 }
@@ -113,12 +135,7 @@ func putBuf(b []byte) {
 	if cap(b) == 0 || cap(b) > 256<<10 {
 		return
 	}
-	p, ok := bufPtrs.Get().(*[]byte)
-	if !ok {
-		p = new([]byte)
-	}
-	*p = b[:0]
-	bufs.Put(p)
+	bufs.put(b)
 }
 
 // tlsLayer is the Socket as the port's layer (socket/internal/layer):
@@ -132,7 +149,7 @@ type tlsLayer Socket
 func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 	w := &l.w
 	w.in = wireBytes
-	lendRecordBuf(l.conn, len(wireBytes))
+	lendRecordBuf(l.conn)
 	plain = getBuf(len(wireBytes) + 1024)
 	for {
 		if cap(plain)-len(plain) < 1024 {
@@ -199,22 +216,23 @@ func (l *tlsLayer) CloseNotify() []byte {
 // Done gives the buffers back, its own and those of crypto/tls that
 // hold nothing (tlsbuffers.go), so that an idle connection keeps none.
 func (l *tlsLayer) Done() {
-	if testHookDone != nil {
-		testHookDone(l, false)
+	hook := testHookDone.Load()
+	if hook != nil {
+		(*hook)(l, false)
 	}
 	putBuf(l.plain)
 	putBuf(l.w.out)
 	l.plain, l.w.out = nil, nil
 	releaseTLSBuffers(l.conn)
-	if testHookDone != nil {
-		testHookDone(l, true)
+	if hook != nil {
+		(*hook)(l, true)
 	}
 }
 
 // testHookDone, when a test sets it, is called at the start of each Done
 // (done false: the port has just used the buffers) and at its end (done
 // true), with the port's lock held.
-var testHookDone func(l *tlsLayer, done bool)
+var testHookDone atomic.Pointer[func(l *tlsLayer, done bool)]
 
 // Data is {ssl, S, Data}.
 func (l *tlsLayer) Data(packet []byte, http framing.HTTPPacket) any {
