@@ -197,20 +197,25 @@ func (l *tlsLayer) Seal() ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
+	queued := len(l.w.out)
 	if _, err := l.conn.Write(b); err != nil {
 		return nil, writeErr(err)
 	}
-	return l.w.out, nil
+	return l.w.out[queued:], nil
 }
 
-// CloseNotify sends close_notify, once.
+// CloseNotify sends close_notify, once. It returns only the alert: what
+// wire's out held already (a key update Input answered, when the peer's
+// close_notify came in the same read and the port closes on it) the port
+// has queued.
 func (l *tlsLayer) CloseNotify() []byte {
 	if l.conn == nil || l.notified {
 		return nil
 	}
 	l.notified = true
+	queued := len(l.w.out)
 	l.conn.CloseWrite()
-	return l.w.out
+	return l.w.out[queued:]
 }
 
 // Done gives the buffers back, its own and those of crypto/tls that
