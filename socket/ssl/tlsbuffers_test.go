@@ -387,4 +387,31 @@ func TestIdlePortPartialRecord(t *testing.T) {
 			}
 		}
 	}
+
+	// A stream of full records, read many at a time and cut anywhere,
+	// stays in the record buffer: crypto/tls never needs to grow one.
+	mu.Lock()
+	states = nil
+	mu.Unlock()
+	msg := pattern(256<<10, 99)
+	wrote := make(chan error, 1)
+	go func() { _, err := cli.Write(msg); wrote <- err }()
+	var got []byte
+	for len(got) < len(msg) {
+		m := testkit.ExpectOf(t, p, func(m *SSL) bool { return m.Socket == s })
+		got = append(got, m.Data...)
+	}
+	must(t, testkit.Result(t, "the client's write", wrote))
+	if !bytes.Equal(got, msg) {
+		t.Fatalf("%d bytes arrived, or they differ, want %d", len(got), len(msg))
+	}
+	_, err = s.sock.GetOpts(socket.OptActive) // the port's lock: its last Done has run
+	must(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	for i, st := range states {
+		if st.l == layer && st.lent != recordBufSize {
+			t.Fatalf("read %d of the stream: crypto/tls read into a buffer of %d bytes, not the record buffer (%d)", i, st.lent, recordBufSize)
+		}
+	}
 }
