@@ -189,16 +189,15 @@ func releaseTLSBuffers(c *tls.Conn) {
 	}
 	b.rawInput.Reset()
 	putRecordBuf(b.rawInput.Bytes())
-	*b.rawInput = bytes.Buffer{}
-	if partial != nil {
-		*b.rawInput = *bytes.NewBuffer(partial)
-	}
+	*b.rawInput = *bytes.NewBuffer(partial) // empty when partial is nil
 }
 
 // partialSlack bounds the buffer an idle port keeps for a partial record
 // to this many times the record's bytes it holds: more, and
-// releaseTLSBuffers copies them out. While records stream in, the tail
-// of a read is mostly several KiB, kept in its record buffer as it is.
+// releaseTLSBuffers copies them out. While records stream in, a read
+// that ends with less than a quarter of a record buffer of a record pays
+// for it with a small allocation and two copies of those bytes (out,
+// then into the next record buffer), next to the decryption of the read.
 const partialSlack = 4
 
 // tlsHeld returns the capacity of each input buffer c holds, for the
