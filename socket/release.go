@@ -124,6 +124,8 @@ func (m *TCP) Release() error {
 		return nil
 	}
 	switch m.kind {
+	case kindLiteral, kindOwn:
+		// Nothing goes back: the data is the message's own.
 	case kindReleased:
 		return ErrReleased
 	case kindPooled:
