@@ -45,9 +45,10 @@
 // own, never on a poller nor under a lock, and Stop waits for it.
 // CloseDrain and CloseLinger return once it has ended.
 //
-// Raw sockets (Open, AcceptRaw) have no Handler: the callers' goroutines do
-// their I/O with Do, blocking until a deadline as Go's netpoller does, and
-// the poller only wakes them. They serve Erlang's socket module.
+// Raw sockets (Open, AcceptRaw) have no Handler and no poller: the
+// callers' goroutines do their I/O with Do, and wait in Go's netpoller on
+// the socket's os.File until a deadline, as a net.Conn's do, under both
+// backends. They serve Erlang's socket module.
 //
 // The driver knows nothing of actors or framing.
 //

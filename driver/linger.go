@@ -37,17 +37,24 @@ func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	}
 	l.mu.Unlock()
 	if stopped {
-		blockForLinger(fd)
-		_ = closeFd(fd, f)
-		close(done)
+		lingerClose(fd, f, done)
 		return
 	}
 	go func() {
 		defer l.wg.Done()
-		blockForLinger(fd)
-		_ = closeFd(fd, f)
-		close(done)
+		lingerClose(fd, f, done)
 	}()
+}
+
+// lingerClose makes fd blocking, once no callback of its file's runs (a
+// raw socket's op must not meet a blocking fd), closes it, and then done.
+func lingerClose(fd int, f *os.File, done chan struct{}) {
+	if f != nil {
+		quiesce(f)
+	}
+	blockForLinger(fd)
+	_ = closeFd(fd, f)
+	close(done)
 }
 
 // stop waits for the lingering closes under way.

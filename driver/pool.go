@@ -178,11 +178,13 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 	if k != kindConn {
 		s.x = &slotExt{}
 	}
+	add := p.sys.add
 	if k == kindRaw {
-		s.x.out = &waiters{}
+		s.x.raw = newRawIO()
+		add = func(s *slot, _ uint32) error { return attachFile(s) }
 	}
 	gen := s.gen
-	if err := p.sys.add(s, events); err != nil {
+	if err := add(s, events); err != nil {
 		s.state, s.h, s.x, s.fd = 0, nil, nil, -1
 		pl.slots.release(idx)
 		return 0, nil, err

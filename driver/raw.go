@@ -1,19 +1,19 @@
 package driver
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// rawEvents is a raw socket's interest set: both directions, edge-triggered,
-// for the whole life of the socket. Nothing is armed or disarmed: an edge
-// only bumps a sequence and wakes whoever waits.
-const rawEvents = evIn | evOut | evRdHup | evET
-
 // Open opens a socket as socket(2) does, non-blocking and close-on-exec,
 // and registers it as a raw socket: one whose I/O the callers' goroutines
-// do with Do, as Go's netpoller does for net.Conn. Control, Shutdown and
+// do with Do, in Go's netpoller as net.Conn's do. Control, Shutdown and
 // Close work on it; the Handler methods (Write, Resume, ...) do not.
 func (pl *Pool) Open(domain, typ, proto int) (Handle, error) {
 	fd, err := openSocket(domain, typ, proto)
@@ -40,7 +40,7 @@ func (pl *Pool) AcceptRaw(l Handle, deadline time.Time) (Handle, error) {
 // registerRaw registers fd, a non-blocking socket, as a raw socket, or
 // closes it.
 func (pl *Pool) registerRaw(fd int) (Handle, error) {
-	h, _, err := pl.register(fd, kindRaw, nil, rawEvents)
+	h, _, err := pl.register(fd, kindRaw, nil, 0)
 	if err != nil {
 		hooks.close(fd)
 		return 0, err
@@ -52,94 +52,204 @@ func (pl *Pool) registerRaw(fd int) (Handle, error) {
 // returns EAGAIN, Do waits until the socket is ready for writing (write)
 // or reading (otherwise), then runs op again; it returns op's first other
 // result, or ErrTimeout once the deadline has passed (the zero time waits
-// for ever), or ErrClosed when h is or gets closed: Close wakes every
-// goroutine waiting in Do. An op that succeeded stands even if h was closed
-// meanwhile.
+// for ever; a deadline already past still runs op once), or ErrClosed
+// when h is or gets closed: Close wakes every goroutine waiting in Do. An
+// op that succeeded stands even if h was closed meanwhile.
+//
+// The calls in one direction take turns, in the order they come: the one
+// whose turn it is runs op at once, with no hop through a poller, and
+// when op meets EAGAIN it waits parked in Go's netpoller on the socket's
+// file, as a net.Conn's Read does; the others wait for their turn, each
+// until its own deadline. The file's deadline in the direction is the
+// turn's, set only when it changes.
 //
 // op may run many times and keep state across runs, such as the bytes sent
-// so far; it must not block, close the fd, or keep it. Each direction has
-// its own readiness sequence, so an edge that comes while op runs is never
-// slept through. Do returns EINVAL for a handle that is not a raw socket.
+// so far; it must not block, close the fd, or keep it. Do returns EINVAL
+// for a handle that is not a raw socket.
 func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) error) error {
-	var wake chan struct{}
-	var expired <-chan time.Time
-	for {
-		s, err := pl.lock(h)
-		if err != nil {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
+	}
+	if s.kind != kindRaw {
+		s.mu.Unlock()
+		return unix.EINVAL
+	}
+	d := &s.x.raw.in
+	if write {
+		d = &s.x.raw.out
+	}
+	if d.busy {
+		if err := d.await(s, h, deadline); err != nil {
 			return err
 		}
-		if s.kind != kindRaw {
-			s.mu.Unlock()
-			return unix.EINVAL
-		}
-		w := &s.x.waiters
-		if write {
-			w = w.out
-		}
-		seq, fd := w.seq, s.acquire()
+	}
+	d.busy = true
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		// Past: op runs once, on a reference of the slot's, since the
+		// file would refuse to run it at all.
+		fd := s.acquire()
 		s.mu.Unlock()
-
-		err = op(fd)
-		for err == unix.EINTR {
-			err = op(fd)
-		}
-
+		err = retryEINTR(op, fd)
 		s.mu.Lock()
 		s.release()
-		switch {
-		case err != unix.EAGAIN:
-			s.mu.Unlock()
-			return err
-		case !s.open(h.gen()):
-			s.mu.Unlock()
-			return ErrClosed
-		case w.seq != seq: // ready again while op ran
-			s.mu.Unlock()
-			continue
-		case !deadline.IsZero() && !time.Now().Before(deadline):
-			s.mu.Unlock()
-			return ErrTimeout
-		}
-		if wake == nil {
-			wake = make(chan struct{}, 1)
-			if !deadline.IsZero() {
-				t := time.NewTimer(time.Until(deadline))
-				defer t.Stop()
-				expired = t.C
-			}
-		}
-		w.list = append(w.list, wake)
-		s.p.sys.again(s, write)
+		d.pass()
 		s.mu.Unlock()
-
-		select {
-		case <-wake:
-		case <-expired:
-			s.mu.Lock()
-			if s.open(h.gen()) {
-				w.remove(wake)
-			}
-			s.mu.Unlock()
+		if err == unix.EAGAIN {
 			return ErrTimeout
+		}
+		return err
+	}
+	if !deadline.Equal(d.dl) {
+		// Under s.mu, so that a close's pastDeadline (quiesce) comes
+		// after it.
+		d.dl = deadline
+		if write {
+			err = s.x.file.SetWriteDeadline(deadline)
+		} else {
+			err = s.x.file.SetReadDeadline(deadline)
 		}
 	}
+	rc := s.x.rc
+	s.mu.Unlock()
+	if err == nil {
+		d.op = op
+		if write {
+			err = rc.Write(d.run)
+		} else {
+			err = rc.Read(d.run)
+		}
+		d.op = nil
+		d.parked.Store(false)
+	}
+	switch {
+	case err == nil:
+		err = d.err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = ErrTimeout
+	default: // the file is closed: os.ErrClosed
+		err = ErrClosed
+	}
+	s.mu.Lock()
+	if err == ErrTimeout && !s.open(h.gen()) {
+		err = ErrClosed // a lingering close's quiesce
+	}
+	d.pass()
+	s.mu.Unlock()
+	return err
 }
 
-// rawEvent wakes the goroutines that wait on a raw socket in the
-// directions the event readies. A hang-up or an error readies both: the
-// call that runs again meets it. The caller holds s.mu.
-func (s *slot) rawEvent(events uint32) {
-	if events&(evIn|evRdHup|evHup|evErr) != 0 {
-		s.x.wake()
+// retryEINTR runs op on fd until it is not interrupted.
+func retryEINTR(op func(fd int) error, fd int) error {
+	err := op(fd)
+	for err == unix.EINTR {
+		err = op(fd)
 	}
-	if events&(evOut|evHup|evErr) != 0 {
-		s.x.out.wake()
+	return err
+}
+
+// rawIO is a raw socket's callers: its readers (in) and its writers
+// (out).
+type rawIO struct {
+	in, out rawSide
+}
+
+func newRawIO() *rawIO {
+	r := new(rawIO)
+	r.in.run, r.out.run = r.in.step, r.out.step
+	return r
+}
+
+// rawSide is one direction of a raw socket: the Do call whose turn it is
+// (busy), and the calls waiting for theirs (queue). busy, queue and dl
+// are guarded by slot.mu; op and err are the turn's own.
+type rawSide struct {
+	busy   bool
+	queue  []chan struct{} // the calls waiting for their turn, first first
+	dl     time.Time       // the file's deadline in this direction
+	parked atomic.Bool     // the turn's op met EAGAIN: it waits in the netpoller
+	op     func(fd int) error
+	err    error              // op's last result
+	run    func(uintptr) bool // step, bound once so that a call allocates nothing
+}
+
+// step is the callback of the file's RawConn: it runs the turn's op, and
+// reports whether to stop waiting.
+func (d *rawSide) step(fd uintptr) bool {
+	if d.parked.Load() {
+		d.parked.Store(false)
 	}
+	d.err = retryEINTR(d.op, int(fd))
+	if d.err == unix.EAGAIN {
+		d.parked.Store(true)
+		return false
+	}
+	return true
+}
+
+// await waits for the turn until deadline. It returns nil with s.mu held
+// and the turn passed to it, or ErrTimeout or ErrClosed with s.mu
+// released. The caller holds s.mu.
+func (d *rawSide) await(s *slot, h Handle, deadline time.Time) error {
+	wake := make(chan struct{}, 1)
+	d.queue = append(d.queue, wake)
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	s.mu.Unlock()
+	select {
+	case <-wake:
+	case <-expired:
+	}
+	s.mu.Lock()
+	if !s.open(h.gen()) {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if i := slices.Index(d.queue, wake); i >= 0 { // timed out before its turn
+		d.queue = slices.Delete(d.queue, i, i+1)
+		s.mu.Unlock()
+		return ErrTimeout
+	}
+	return nil
+}
+
+// pass ends the turn: the first call waiting has it next. The caller holds
+// s.mu.
+func (d *rawSide) pass() {
+	if len(d.queue) == 0 {
+		d.busy = false
+		return
+	}
+	d.queue[0] <- struct{}{}
+	d.queue = slices.Delete(d.queue, 0, 1)
+}
+
+// wakeAll wakes every call waiting for its turn: the socket is closed.
+// The caller holds s.mu.
+func (d *rawSide) wakeAll() {
+	for _, c := range d.queue {
+		c <- struct{}{}
+	}
+	d.queue = nil
+}
+
+// waiting is how many calls wait in the direction: for their turn, or in
+// the netpoller. The caller holds s.mu.
+func (d *rawSide) waiting() int {
+	n := len(d.queue)
+	if d.parked.Load() {
+		n++
+	}
+	return n
 }
 
 // Waiting returns how many goroutines wait in Do for raw socket h to be
-// ready for writing (write) or reading; 0 once h is closed. Tests wait on
-// it to know that a call is blocked.
+// ready for writing (write) or reading, or for their turn; 0 once h is
+// closed. Tests wait on it to know that a call is blocked.
 func (pl *Pool) Waiting(h Handle, write bool) int {
 	s, err := pl.lock(h)
 	if err != nil {
@@ -150,7 +260,52 @@ func (pl *Pool) Waiting(h Handle, write bool) int {
 	case s.kind != kindRaw:
 		return 0
 	case write:
-		return len(s.x.out.list)
+		return s.x.raw.out.waiting()
 	}
-	return len(s.x.list)
+	return s.x.raw.in.waiting()
+}
+
+// attachFile gives the slot's fd to an os.File, which puts it in Go's
+// netpoller: a raw socket's under every backend, every socket's under the
+// portable one. The caller holds s.mu.
+//
+// An fd that the netpoller holds already cannot be added again (Linux's
+// epoll_ctl answers EEXIST): Adopt of an fd that an os.File or a net.Conn
+// of the program still has. Its file could not wait, and every wait would
+// fail at once; so the fd is replaced by a dup of it, which the netpoller
+// takes, and closed: the pool owns it, and the socket stays open through
+// the dup.
+func attachFile(s *slot) error {
+	f := os.NewFile(uintptr(s.fd), "socket")
+	if errors.Is(f.SetReadDeadline(time.Time{}), os.ErrNoDeadline) {
+		fd, err := unix.FcntlInt(uintptr(s.fd), unix.F_DUPFD_CLOEXEC, 0)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("driver: fd %d is in Go's netpoller already (an os.File or net.Conn holds it), and dup failed (the fd is closed): %w", s.fd, err)
+		}
+		s.fd = int32(fd)
+		f = os.NewFile(uintptr(fd), "socket")
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err // not reached: only a nil *os.File fails
+	}
+	x := s.ext()
+	x.file, x.rc = f, rc
+	return nil
+}
+
+// quiesce makes the file's waiters leave and waits until no callback of
+// its RawConn runs: for a close that must set the fd blocking first
+// (lingerers), which a raw socket's op, run in a callback, must never
+// meet.
+func quiesce(f *os.File) {
+	_ = f.SetDeadline(pastDeadline)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	done := func(uintptr) bool { return true }
+	_ = rc.Read(done)
+	_ = rc.Write(done)
 }
