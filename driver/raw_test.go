@@ -331,3 +331,96 @@ func TestDoOnConnectionIsEINVAL(t *testing.T) {
 		t.Fatalf("Do on a connection = %v, want EINVAL", err)
 	}
 }
+
+// The calls in one direction take turns: one waits for data, the others
+// for their turn, each until its own deadline; the turns go in the order
+// the calls came.
+func TestRawTurns(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	first := make(chan error, 1)
+	buf, n := make([]byte, 8), 0
+	go func() { first <- pl.Do(h, false, time.Time{}, recvOp(buf, &n)) }()
+	rawWaiters(t, pl, h, false, 1)
+
+	// A call queued behind it times out by its own deadline.
+	if err := pl.Do(h, false, time.Now().Add(20*time.Millisecond), recvOp(make([]byte, 8), new(int))); err != ErrTimeout {
+		t.Fatalf("queued Do = %v, want ErrTimeout", err)
+	}
+	rawWaiters(t, pl, h, false, 1)
+
+	// Two more queue; the datagrams go to the three in turn.
+	order := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			b, k := make([]byte, 8), 0
+			if err := pl.Do(h, false, time.Time{}, recvOp(b, &k)); err != nil {
+				t.Error(err)
+			}
+			order <- i*10 + int(b[0])
+		}()
+		rawWaiters(t, pl, h, false, 2+i)
+	}
+	for i := range 3 {
+		if _, err := peer.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := <-first; err != nil || n != 1 || buf[0] != 0 {
+				t.Fatalf("first Do = %v, %v", err, buf[:n])
+			}
+			continue
+		}
+		if got, want := <-order, (i-1)*10+i; got != want {
+			t.Fatalf("datagram %d went to call %d (got %d)", i, got/10, got)
+		}
+	}
+}
+
+// A lingering close wakes a Do parked on the socket with ErrClosed, and
+// returns once the fd is closed.
+func TestRawLingeringCloseWakesDo(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(l)
+	var addr unix.Sockaddr
+	err = pl.Control(l, func(fd int) error {
+		if err := unix.Bind(fd, loopback4); err != nil {
+			return err
+		}
+		if err := unix.Listen(fd, 8); err != nil {
+			return err
+		}
+		addr, err = unix.Getsockname(fd)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rawConnect(t, pl, addr)
+	defer pl.Close(c)
+	s, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pl.Control(s, func(fd int) error {
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, SOLinger, &unix.Linger{Onoff: 1, Linger: 5})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(s, false, time.Now().Add(time.Hour), recvOp(make([]byte, 8), new(int))) }()
+	rawWaiters(t, pl, s, false, 1)
+	if err := pl.CloseLinger(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != ErrClosed {
+		t.Fatalf("Do on a socket closed with linger = %v, want ErrClosed", err)
+	}
+}
