@@ -85,24 +85,9 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 		}
 	}
 	d.busy = true
-	if !deadline.IsZero() && !time.Now().Before(deadline) {
-		// Past: op runs once, on a reference of the slot's, since the
-		// file would refuse to run it at all.
-		fd := s.acquire()
-		s.mu.Unlock()
-		err = retryEINTR(op, fd)
-		s.mu.Lock()
-		s.release()
-		d.pass()
-		s.mu.Unlock()
-		if err == unix.EAGAIN {
-			return ErrTimeout
-		}
-		return err
-	}
 	if !deadline.Equal(d.dl) {
-		// Under s.mu, so that a close's pastDeadline (quiesce) comes
-		// after it.
+		// Under s.mu, so that a lingering close's quiesce, which sets a
+		// past deadline, comes after it.
 		d.dl = deadline
 		if write {
 			err = s.x.file.SetWriteDeadline(deadline)
@@ -112,27 +97,40 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 	}
 	rc := s.x.rc
 	s.mu.Unlock()
+	ran := false
 	if err == nil {
-		d.op = op
+		d.op, d.ran = op, false
 		if write {
 			err = rc.Write(d.run)
 		} else {
 			err = rc.Read(d.run)
 		}
+		ran = d.ran
 		d.op = nil
 		d.parked.Store(false)
 	}
+	s.mu.Lock()
+	timeout := errors.Is(err, os.ErrDeadlineExceeded)
 	switch {
 	case err == nil:
 		err = d.err
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case timeout && !s.open(h.gen()):
+		err = ErrClosed // a lingering close's quiesce
+	case timeout && !ran:
+		// The deadline had passed before the file ran op: op runs
+		// once still, on a reference of the slot's.
+		fd := s.acquire()
+		s.mu.Unlock()
+		err = retryEINTR(op, fd)
+		s.mu.Lock()
+		s.release()
+		if err == unix.EAGAIN {
+			err = ErrTimeout
+		}
+	case timeout:
 		err = ErrTimeout
 	default: // the file is closed: os.ErrClosed
 		err = ErrClosed
-	}
-	s.mu.Lock()
-	if err == ErrTimeout && !s.open(h.gen()) {
-		err = ErrClosed // a lingering close's quiesce
 	}
 	d.pass()
 	s.mu.Unlock()
@@ -168,6 +166,7 @@ type rawSide struct {
 	queue  []chan struct{} // the calls waiting for their turn, first first
 	dl     time.Time       // the file's deadline in this direction
 	parked atomic.Bool     // the turn's op met EAGAIN: it waits in the netpoller
+	ran    bool            // the turn's op ran
 	op     func(fd int) error
 	err    error              // op's last result
 	run    func(uintptr) bool // step, bound once so that a call allocates nothing
@@ -179,6 +178,7 @@ func (d *rawSide) step(fd uintptr) bool {
 	if d.parked.Load() {
 		d.parked.Store(false)
 	}
+	d.ran = true
 	d.err = retryEINTR(d.op, int(fd))
 	if d.err == unix.EAGAIN {
 		d.parked.Store(true)

@@ -63,6 +63,11 @@ func (s *Socket) write(data []byte, to *Addr, dl time.Time) ([]byte, error) {
 // stream's bytes until the kernel takes no more.
 func (s *Socket) writeOnce(fd int) error {
 	w := &s.wr
+	if s.typ == Dgram && w.to != nil {
+		// sendto(2), as net.UDPConn's WriteTo: the kernel's sendmsg path
+		// costs more.
+		return unix.Sendto(fd, w.rest, 0, w.to)
+	}
 	for {
 		// MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE.
 		n, err := unix.SendmsgN(fd, w.rest, nil, w.to, unix.MSG_NOSIGNAL)
