@@ -185,25 +185,7 @@ func TestRawManyReaders(t *testing.T) {
 func TestRawStream(t *testing.T) {
 	leaktest.Check(t)
 	pl := newPool(t)
-	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(l)
-	var addr unix.Sockaddr
-	err = pl.Control(l, func(fd int) error {
-		if err := unix.Bind(fd, loopback4); err != nil {
-			return err
-		}
-		if err := unix.Listen(fd, 8); err != nil {
-			return err
-		}
-		addr, err = unix.Getsockname(fd)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := rawListener(t, pl)
 	accepted := make(chan Handle, 1)
 	go func() {
 		h, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
@@ -249,6 +231,32 @@ func TestRawStream(t *testing.T) {
 	if rest := readAll(t, pl, s, 1); len(rest) != 0 {
 		t.Fatalf("read %d bytes after shutdown, want EOF", len(rest))
 	}
+}
+
+// rawListener returns a raw stream socket of pl listening on 127.0.0.1,
+// which the test closes when it ends, and its address.
+func rawListener(t *testing.T, pl *Pool) (Handle, unix.Sockaddr) {
+	t.Helper()
+	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pl.Close(l) })
+	var addr unix.Sockaddr
+	err = pl.Control(l, func(fd int) error {
+		if err := unix.Bind(fd, loopback4); err != nil {
+			return err
+		}
+		if err := unix.Listen(fd, 8); err != nil {
+			return err
+		}
+		addr, err = unix.Getsockname(fd)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, addr
 }
 
 // rawConnect connects a new raw stream socket to addr through Do.
@@ -383,25 +391,7 @@ func TestRawTurns(t *testing.T) {
 func TestRawLingeringCloseWakesDo(t *testing.T) {
 	leaktest.Check(t)
 	pl := newPool(t)
-	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(l)
-	var addr unix.Sockaddr
-	err = pl.Control(l, func(fd int) error {
-		if err := unix.Bind(fd, loopback4); err != nil {
-			return err
-		}
-		if err := unix.Listen(fd, 8); err != nil {
-			return err
-		}
-		addr, err = unix.Getsockname(fd)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := rawListener(t, pl)
 	c := rawConnect(t, pl, addr)
 	defer pl.Close(c)
 	s, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
