@@ -12,27 +12,33 @@ import (
 // BenchmarkUDPPingPong is a 64-byte datagram and its answer between two
 // goroutines over loopback: socket/sock's blocking calls, which wait in
 // Go's netpoller on the socket's file, against Go's net.UDPConn. sock's
-// calls have a timeout (testkit.WaitBound), net's none. cpu-µs/op is the
-// process's CPU time (user and system) per round trip: on a loaded
-// machine ns/op follows the scheduler, cpu-µs/op the work.
+// calls have a timeout (testkit.WaitBound), sock-infinity's and net's
+// none. cpu-µs/op is the process's CPU time (user and system) per round
+// trip: on a loaded machine ns/op follows the scheduler, cpu-µs/op the
+// work.
 func BenchmarkUDPPingPong(b *testing.B) {
 	msg := make([]byte, 64)
-	b.Run("sock", func(b *testing.B) {
-		x, y, _, yAddr := udpPair(b, Inet)
-		pingPong(b, func() error {
-			from, data, err := y.Recvfrom(0, testkit.WaitBound)
-			if err == nil {
-				err = y.Sendto(data, from, testkit.WaitBound)
-			}
-			return err
-		}, func() error {
-			if err := x.Sendto(msg, yAddr, testkit.WaitBound); err != nil {
+	for _, bench := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"sock", testkit.WaitBound}, {"sock-infinity", Infinity}} {
+		b.Run(bench.name, func(b *testing.B) {
+			x, y, _, yAddr := udpPair(b, Inet)
+			pingPong(b, func() error {
+				from, data, err := y.Recvfrom(0, bench.timeout)
+				if err == nil {
+					err = y.Sendto(data, from, bench.timeout)
+				}
 				return err
-			}
-			_, err := x.Recv(0, testkit.WaitBound)
-			return err
+			}, func() error {
+				if err := x.Sendto(msg, yAddr, bench.timeout); err != nil {
+					return err
+				}
+				_, err := x.Recv(0, bench.timeout)
+				return err
+			})
 		})
-	})
+	}
 	b.Run("net", func(b *testing.B) {
 		x, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		testkit.Must(b, err)
