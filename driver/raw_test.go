@@ -414,3 +414,39 @@ func TestRawLingeringCloseWakesDo(t *testing.T) {
 		t.Fatalf("Do on a socket closed with linger = %v, want ErrClosed", err)
 	}
 }
+
+// The file's deadline moves only earlier: a later call keeps an earlier
+// call's, and when that one passes first, the file waits on until the
+// later call's own.
+func TestRawDeadlineMovesOnlyEarlier(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	fileDeadline := func() time.Time {
+		s, err := pl.lock(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.mu.Unlock()
+		return s.x.raw.in.dl
+	}
+	buf, n := make([]byte, 8), 0
+	peer.Write([]byte("a"))
+	early := time.Now().Add(50 * time.Millisecond)
+	if err := pl.Do(h, false, early, recvOp(buf, &n)); err != nil || string(buf[:n]) != "a" {
+		t.Fatalf("Do = %v, %q; want a", err, buf[:n])
+	}
+	late := time.Now().Add(time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(h, false, late, recvOp(buf, &n)) }()
+	rawWaiters(t, pl, h, false, 1)
+	if got := fileDeadline(); !got.Equal(early) {
+		t.Fatalf("the file's deadline is %v with a later call waiting, want the earlier %v", got, early)
+	}
+	testkit.Until(t, "the waiting call's own deadline on the file", func() bool { return fileDeadline().Equal(late) })
+	rawWaiters(t, pl, h, false, 1)
+	peer.Write([]byte("b"))
+	if err := <-done; err != nil || string(buf[:n]) != "b" {
+		t.Fatalf("Do past the earlier deadline = %v, %q; want b", err, buf[:n])
+	}
+}
