@@ -64,9 +64,7 @@ func (s *Socket) write(data []byte, to *Addr, dl time.Time) ([]byte, error) {
 func (s *Socket) writeOnce(fd int) error {
 	w := &s.wr
 	if s.typ == Dgram && w.to != nil {
-		// sendto(2), as net.UDPConn's WriteTo: the kernel's sendmsg path
-		// costs more.
-		return unix.Sendto(fd, w.rest, 0, w.to)
+		return sendto(fd, w.rest, w.to)
 	}
 	for {
 		// MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE.

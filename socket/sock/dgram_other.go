@@ -1,11 +1,11 @@
-//go:build unix && !linux
+//go:build !linux
 
 package sock
 
 import "golang.org/x/sys/unix"
 
 // fromAddr is where recvfrom puts a datagram's sender. Linux's reads it
-// into a buffer the socket keeps (from_linux.go); here x/sys's Recvfrom
+// into a buffer the socket keeps (dgram_linux.go); here Recvfrom
 // allocates it.
 type fromAddr struct {
 	sa unix.Sockaddr
@@ -20,3 +20,9 @@ func (f *fromAddr) recvfrom(fd int, p []byte) (n int, err error) {
 // addr returns the sender as an Addr; the zero Addr when the kernel gave
 // none of inet and inet6.
 func (f *fromAddr) addr() Addr { return addrOf(f.sa) }
+
+// sendto sends datagram p to to.
+func sendto(fd int, p []byte, to unix.Sockaddr) error {
+	_, err := unix.SendmsgN(fd, p, nil, to, 0)
+	return err
+}

@@ -45,6 +45,10 @@ func (f *fromAddr) addr() Addr {
 	return Addr{}
 }
 
+// sendto sends datagram p to to: sendto(2), as net.UDPConn's WriteTo
+// does, which costs the kernel less than sendmsg(2).
+func sendto(fd int, p []byte, to unix.Sockaddr) error { return unix.Sendto(fd, p, 0, to) }
+
 // netPort reads a port stored in network byte order.
 func netPort(p *uint16) uint16 {
 	b := (*[2]byte)(unsafe.Pointer(p))
