@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/otpnet/otpnet/internal/leaktest"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // eachBackend runs f as a subtest under each backend this system has,

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/benchecho"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // BenchmarkEcho100 is a 64-byte echo over 100 loopback connections, each

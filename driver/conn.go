@@ -1,6 +1,6 @@
 package driver
 
-import "golang.org/x/sys/unix"
+import "github.com/otpnet/otpnet/internal/unix"
 
 // Handler receives a connection's events. Its methods run on the
 // connection's poller goroutine, never two at once for one poller; they

@@ -3,7 +3,7 @@ package driver
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Dial connects a new stream socket to remote and registers it with

@@ -79,8 +79,17 @@
 // runs otpnet on the portable backend on Linux too, as the CI does for
 // the driver, socket and supervisor suites.
 //
-// Linux, macOS and FreeBSD build and vet in CI (the suites run on Linux
-// only). Other systems do not build:
+// Linux, macOS, FreeBSD and Windows build and vet in CI (the suites run
+// on Linux only). On Windows NewPool answers an error, so no socket opens
+// there yet: the portable backend waits for a socket's readiness, and
+// Windows' netpoller (IOCP) tells completions, which say when a read can
+// go on but not when a write or an accept can; a backend built on those
+// completions is not written. Raw sockets (Open, Do) would not run there
+// under any backend: they wait in Go's netpoller through an os.File's
+// RawConn, which cannot wait for a SOCKET to be writable on Windows, so
+// registering one answers EOPNOTSUPP. The socket calls the OS-neutral
+// code makes are Winsock's there (internal/unix), an fd being a SOCKET
+// handle held in an int. Other systems do not build:
 //
 //   - NetBSD: golang.org/x/sys/unix has no IP_RECVTOS there (socket's
 //     recvtos option).
@@ -88,8 +97,6 @@
 //     (inet's errno table).
 //   - Solaris and illumos: golang.org/x/sys/unix has no SO_REUSEPORT (nor
 //     SYS_SETSOCKOPT) there (socket's reuseport option).
-//   - Windows: the API speaks golang.org/x/sys/unix (Sockaddr, fds),
-//     which does not build there.
 //
 // # Concurrency
 //

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // recorder is a Handler that keeps what it is told. Tests wait on its

@@ -3,7 +3,7 @@ package driver
 import (
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // hooks are the syscalls the driver makes on sockets, swappable so tests

@@ -10,7 +10,7 @@ import (
 
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // logRun runs f on a goroutine of its own and logs what once f has

@@ -3,7 +3,7 @@ package driver
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Listen opens a stream socket listening on addr (unix.SockaddrInet4,

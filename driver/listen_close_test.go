@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // heldAccept holds an accept4 in flight for as long as a test needs: the

@@ -13,7 +13,7 @@ import (
 
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 func TestListenAcceptDial(t *testing.T) {

@@ -5,7 +5,6 @@ package driver
 import (
 	"sync"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -81,10 +80,6 @@ func (b *portable) modify(s *slot, events uint32) error {
 	}
 	return nil
 }
-
-// pastDeadline is a deadline long passed: setting it wakes whoever waits
-// on the file at once.
-var pastDeadline = time.Unix(1, 0)
 
 // del wakes the goroutines that wait on the closing socket, so that they
 // end even while a syscall made outside the slot's lock (an Accept's

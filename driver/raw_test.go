@@ -12,7 +12,7 @@ import (
 
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // openUDP opens a raw UDP socket of pl bound to 127.0.0.1 and returns it

@@ -1,8 +1,8 @@
-//go:build unix && !darwin
+//go:build !darwin
 
 package driver
 
-import "golang.org/x/sys/unix"
+import "github.com/otpnet/otpnet/internal/unix"
 
 // SOLinger is the option, at level SOL_SOCKET, that sets and gets a
 // socket's linger (unix.Linger) with its time in seconds: SO_LINGER here,

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/leaktest"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Closing sockets while new ones take their fd numbers and slots, with

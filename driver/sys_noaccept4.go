@@ -1,15 +1,16 @@
-//go:build unix && !linux && !freebsd
+//go:build !linux && !freebsd
 
 package driver
 
 import (
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
-// sockFlags are none: macOS has neither SOCK_NONBLOCK nor accept4, and
-// openSocket and accept4 set the flags after the call, as Go's net does.
+// sockFlags are none: macOS and Windows have neither SOCK_NONBLOCK nor
+// accept4, and openSocket and accept4 set the flags after the call, as
+// Go's net does.
 const sockFlags = 0
 
 // accept4 is accept(2), then the new fd made non-blocking and

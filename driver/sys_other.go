@@ -1,18 +1,18 @@
-//go:build unix && !linux
+//go:build !linux
 
 package driver
 
 import (
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // openSocket is socket(2), made non-blocking and close-on-exec, and kept
 // from raising SIGPIPE (noSigpipe). Where socket(2) takes no such flags
-// (sockFlags is 0: macOS) they are set after the call, as Go's net does;
-// the fork lock keeps a concurrent fork from inheriting the fd in
-// between.
+// (sockFlags is 0: macOS, Windows) they are set after the call, as Go's
+// net does; the fork lock keeps a concurrent fork from inheriting the fd
+// in between.
 func openSocket(domain, typ, proto int) (int, error) {
 	if sockFlags != 0 {
 		fd, err := hooks.socket(domain, typ|sockFlags, proto)
@@ -62,5 +62,6 @@ func lingers(fd int) bool {
 // BSDs do not wait in the close of a non-blocking socket (soclose drops
 // the connection's wait when the socket has SS_NBIO), so fd is made
 // blocking first. Nothing reads or writes it by then: the slot is closed
-// and its waiters only poll.
+// and its waiters only poll. Windows' closesocket of a non-blocking
+// socket that lingers fails (WSAEWOULDBLOCK) and does not wait either.
 func blockForLinger(fd int) { _ = unix.SetNonblock(fd, false) }

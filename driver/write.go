@@ -3,7 +3,7 @@ package driver
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // minChunk is the smallest buffer the write queue allocates, so that many

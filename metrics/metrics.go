@@ -20,7 +20,8 @@
 //	otpnet_port_buffered_bytes                   bytes read and not yet delivered (gauge)
 //	otpnet_port_received_bytes_total             recv_oct of every port there has been
 //	otpnet_port_sent_bytes_total                 send_oct of every port there has been
-//	otpnet_port_receives_total                   recv_cnt: reads from the kernel
+//	otpnet_port_packets_delivered_total          recv_cnt: packets delivered to owners,
+//	                                             as messages or Recv's answers
 //	otpnet_port_sends_total                      send_cnt: Send calls
 //	otpnet_listener_connections{listener}        connections counted against the limit (gauge)
 //	otpnet_listener_max_connections{listener}    the limit (gauge; none for Unlimited)
@@ -36,9 +37,9 @@
 // ports that have exited, which socket.ReadTotals keeps from going down
 // when a port exits while they are read.
 //
-// Messages delivered to owners are not counted: a port has no spare
-// bytes for a counter of its own (see socket's TestSizeof), and a shared
-// one would be work on the data path.
+// Messages delivered to owners are getstat's recv_cnt, which counts, as
+// inet_drv does, each packet a port delivers (a TLS port's counts its
+// transport's reads, as OTP's ssl:getstat does).
 package metrics
 
 import (
@@ -113,9 +114,9 @@ func New(mp metric.MeterProvider) (*Metrics, error) {
 	o.passive = gauge("otpnet_ports_passive", "", "Live connections in {active, false}.")
 	o.queued = gauge("otpnet_port_queued", "By", "Bytes queued in the ports to send.")
 	o.buffered = gauge("otpnet_port_buffered", "By", "Bytes the ports have read and not yet delivered.")
-	o.recvOct = counter("otpnet_port_received", "By", "Bytes received by every port there has been (recv_oct).")
+	o.recvOct = counter("otpnet_port_received", "By", "Bytes every port there has been delivered, packet headers included (recv_oct).")
 	o.sendOct = counter("otpnet_port_sent", "By", "Bytes sent by every port there has been (send_oct).")
-	o.recvCnt = counter("otpnet_port_receives", "", "Reads from the kernel of every port there has been (recv_cnt).")
+	o.recvCnt = counter("otpnet_port_packets_delivered", "", "Packets every port there has been delivered to its owner, as messages or Recv's answers (recv_cnt).")
 	o.sendCnt = counter("otpnet_port_sends", "", "Sends of every port there has been (send_cnt).")
 	o.conns = gauge("otpnet_listener_connections", "", "A listener's connections counted against its limit.")
 	o.maxConns = gauge("otpnet_listener_max_connections", "", "A listener's connection limit; no sample for a listener without one.")

@@ -7,7 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // A listening socket's accepts, as inet_drv serves them: one queue of

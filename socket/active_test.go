@@ -9,7 +9,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 func activeOf(t *testing.T, s *Socket) Mode {

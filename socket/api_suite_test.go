@@ -42,7 +42,7 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // timeoutAfter checks the suite's timeout/3: f fails with timeout, not

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // isAcceptResult matches the *AcceptResult of ref.
@@ -492,6 +493,9 @@ func fullBacklog(t *testing.T, p proc) int {
 // on 127.0.0.1 (SYN_SENT, in /proc/net/tcp).
 func synSent(t *testing.T, port int) int {
 	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the TCP sockets' states from Linux's /proc/net/tcp")
+	}
 	f, err := os.Open("/proc/net/tcp")
 	if err != nil {
 		t.Fatal(err)

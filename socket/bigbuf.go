@@ -5,7 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // A partial packet whose length the framing knows (its header gave it, or
@@ -107,8 +107,8 @@ func (p *port) OnReadInto(n int) bool {
 	// while the room is still lent: it cannot be unmapped meanwhile.
 	s.recvUnrecvd()
 	data := x.lent[:n]
-	s.stats.input(n)
 	if l := s.layerOf(); l != nil {
+		s.stats.input(n)
 		// A layer attached while the driver read (a TLS upgrade): the
 		// bytes are its input, as OnRead's are. The room stays lent, so
 		// not unmapped, until the layer has taken them.

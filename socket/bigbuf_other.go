@@ -2,7 +2,7 @@
 
 package socket
 
-import "golang.org/x/sys/unix"
+import "github.com/otpnet/otpnet/internal/unix"
 
 // remapBuf grows b, a packet's mapped buffer, to n bytes: into a new
 // mapping, where there is no mremap.

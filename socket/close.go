@@ -9,7 +9,7 @@ import (
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // closeStall is how long Close waits for queued data that makes no

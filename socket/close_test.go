@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // shortStall makes Close give up on a queue that has not shrunk for d, for

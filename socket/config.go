@@ -7,7 +7,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // portOpts are the options the port itself keeps (inet_drv's, not the

@@ -13,7 +13,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Conn is a connected socket as a net.Conn, for what takes one: bufio,

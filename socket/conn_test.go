@@ -17,7 +17,7 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // connPair returns a connected client and server, passive and raw,

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // contextError is the reason of a call that its context ended: the

@@ -35,7 +35,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/erltest"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // active_echo: every packet type through the echo server and back, the

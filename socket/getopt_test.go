@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"

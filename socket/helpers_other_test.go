@@ -1,11 +1,11 @@
-//go:build unix && !linux
+//go:build !linux
 
 package socket
 
 import (
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // tcpState skips t: the TCP state is read from Linux's TCP_INFO, whose
@@ -16,7 +16,7 @@ func tcpState(t testing.TB, _ *Socket) int {
 	return 0
 }
 
-// fionread is FIONREAD of <sys/filio.h>: _IOR('f', 127, int).
+// fionread is FIONREAD of <sys/filio.h>, _IOR('f', 127, int), and of Winsock.
 const fionread = 0x4004667f
 
 // inq is how many bytes wait in s's kernel receive queue (FIONREAD).

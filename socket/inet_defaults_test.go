@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // These tests change process-wide state, so none of them is parallel:

@@ -1,10 +1,8 @@
 package socket
 
 import (
-	"unsafe"
-
 	"github.com/otpnet/otpnet/driver"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // setKernel applies a kernel option to fd with setsockopt.
@@ -121,27 +119,11 @@ func getKernel(fd int, name OptName, want RawValue) (Option, error) {
 	return Option{}, unix.EINVAL
 }
 
+// setsockoptBytes and getsockoptBytes are the raw option's calls.
 func setsockoptBytes(fd, level, opt int, v []byte) error {
-	var p unsafe.Pointer
-	if len(v) > 0 {
-		p = unsafe.Pointer(&v[0])
-	}
-	_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(p), uintptr(len(v)), 0)
-	if e != 0 {
-		return e
-	}
-	return nil
+	return unix.SetsockoptBytes(fd, level, opt, v)
 }
 
 func getsockoptBytes(fd, level, opt int, buf []byte) (int, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
-	}
-	n := uint32(len(buf))
-	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(p), uintptr(unsafe.Pointer(&n)), 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
+	return unix.GetsockoptBytes(fd, level, opt, buf)
 }

@@ -1,10 +1,10 @@
-//go:build unix && !linux
+//go:build !linux
 
 package socket
 
 import (
 	"github.com/otpnet/otpnet/driver"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // The kernel options that only Linux has. Where the system has no

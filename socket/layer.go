@@ -85,9 +85,14 @@ func attachLayer(sa any, l layer.Layer) error {
 	s.extra().layer = l
 	// The layer may hold a record already (crypto/tls reads ahead during
 	// its handshake), and the port may hold bytes read and not received:
-	// both are decoded now, and wait for the owner in the buffer.
+	// both are decoded now, and wait for the owner in the buffer. From
+	// now on the port counts reads (getstat): the bytes it holds were not
+	// delivered, so not counted, and count as one read now.
 	wire := s.buf
 	s.buf = nil
+	if len(wire) > 0 {
+		s.stats.input(len(wire))
+	}
 	s.layerRead(l, wire)
 	s.settleBuf() // the layer has taken what a mapped buffer held
 	return nil

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 
 	"github.com/otpnet/otpnet/inet"
 )

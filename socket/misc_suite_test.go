@@ -66,7 +66,7 @@ import (
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/erltest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // TestGenTCPSuitesOracle runs testdata/gen_tcp_suites.escript: the OTP
@@ -295,7 +295,7 @@ func TestPassiveSockets(t *testing.T) {
 	defer c.Close()
 	n := 0
 	for {
-		data, err := c.Recv(0, 2*time.Second)
+		data, err := c.Recv(0, testkit.WaitBound)
 		if err == nil {
 			n += len(data)
 			continue
@@ -558,10 +558,10 @@ func TestEconnresetAfterSyncSend(t *testing.T) {
 			if err := c.Send([]byte("Whatever")); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second send = %v, want enotconn", err)
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, want) {
 				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)
 			}
 		})
@@ -674,10 +674,10 @@ func TestEconnresetAfterAsyncSendPassive(t *testing.T) {
 			if show {
 				want = unix.ECONNRESET
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, want) {
 				t.Fatalf("recv = %v, want %v", err, inet.Reason(want))
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)
 			}
 		})
@@ -1257,7 +1257,7 @@ func TestKillingMultiAcceptors2(t *testing.T) {
 		}
 	}
 	third := spawn(t, func(q proc) {
-		s, err := l.Accept(q, time.Second)
+		s, err := l.Accept(q, testkit.WaitBound)
 		res <- acceptResult{2, s, err}
 	})
 	testkit.Until(t, "the third accepting", func() bool { return accepting(l) == 1 })
@@ -1481,7 +1481,7 @@ func TestOtp7731(t *testing.T) {
 		want := <-recvOrder
 		got := 0
 		for got < want {
-			data, err := s.Recv(0, time.Second)
+			data, err := s.Recv(0, testkit.WaitBound)
 			if err != nil {
 				serverOK <- fmt.Errorf("after %d of %d bytes: %v", got, want, err)
 				return
@@ -1593,7 +1593,7 @@ func TestOtp7816(t *testing.T) {
 	port := serveOne(t, func(q proc, s *Socket) {
 		for o := range orders {
 			if o.closed {
-				_, err := s.Recv(0, time.Second)
+				_, err := s.Recv(0, testkit.WaitBound)
 				if !errors.Is(err, ErrClosed) {
 					err = fmt.Errorf("recv after the close = %v, want closed", err)
 				} else {
@@ -1606,7 +1606,7 @@ func TestOtp7816(t *testing.T) {
 			var err error
 			for left > 0 && err == nil {
 				var data []byte
-				data, err = s.Recv(0, time.Second)
+				data, err = s.Recv(0, testkit.WaitBound)
 				if err == nil && len(data) > left {
 					err = fmt.Errorf("a packet of %d bytes with %d left", len(data), left)
 				}
@@ -1835,10 +1835,10 @@ func TestDelaySendError(t *testing.T) {
 			if err := c.Send([]byte("hello")); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second send = %v, want enotconn", err)
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, want) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, want) {
 				t.Fatalf("recv = %v, want %v", err, want)
 			}
-			if _, err := c.Recv(0, time.Second); !errors.Is(err, unix.ENOTCONN) {
+			if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, unix.ENOTCONN) {
 				t.Fatalf("second recv = %v, want enotconn", err)
 			}
 			testkit.None(t, p, nil)

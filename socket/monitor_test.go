@@ -15,7 +15,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // awaitDown is the suite's sm_await_socket_down: the process's next

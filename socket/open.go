@@ -11,7 +11,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Listen is gen_tcp:listen(Port, Options): a socket listening on port (0

@@ -3,10 +3,14 @@ package socket
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
@@ -47,6 +51,9 @@ func TestOTPSuitesOracle(t *testing.T) {
 	}
 	if ours := echoLimits(t); ours != got["echo_limits"] {
 		t.Errorf("echo_limits: otpnet's %s, OTP's %s", ours, got["echo_limits"])
+	}
+	if ours := getstatCounts(t); ours != got["getstat_counts"] {
+		t.Errorf("getstat_counts: otpnet's %s, OTP's %s", ours, got["getstat_counts"])
 	}
 	wantOracle(t, got, map[string]string{
 		// TestAcceptSystemLimit: out of fds accept is emfile, and stays
@@ -159,4 +166,71 @@ func echoLimits(t *testing.T) string {
 		}
 	}
 	return "[" + strings.Join(results, ",") + "]"
+}
+
+// getstatCounts is the oracle's getstat_counts in otpnet: getstat's
+// receive counters ([recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi])
+// after each step, which count packets delivered, not reads.
+func getstatCounts(t *testing.T) string {
+	p := newProc(t)
+	s, peer := netPair(t, p, Active(False), Packet(framing.Four))
+	var steps []string
+	step := func() {
+		t.Helper()
+		st, err := s.GetStat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, fmt.Sprintf("[%d,%d,%d,%d,%d]", st.RecvOct, st.RecvCnt, st.RecvMax, st.RecvAvg, st.RecvDvi))
+	}
+	write := func(b ...byte) {
+		t.Helper()
+		if _, err := peer.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recv := func(length int, want string) {
+		t.Helper()
+		if got, err := s.Recv(length, testkit.WaitBound); err != nil || string(got) != want {
+			t.Fatalf("Recv(%d) = %q, %v; want %q", length, got, err, want)
+		}
+	}
+	setopts := func(opts ...Option) {
+		t.Helper()
+		if err := s.SetOpts(opts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(slices.Concat([]byte{0, 0, 0, 3}, []byte("abc"), []byte{0, 0, 0, 5}, []byte("hello"), []byte{0, 0, 0, 1, 'x'})...)
+	recv(0, "abc")
+	recv(0, "hello")
+	recv(0, "x")
+	step()
+	setopts(Packet(framing.Raw))
+	write([]byte("0123456789")...)
+	recv(4, "0123")
+	recv(6, "456789")
+	step()
+	setopts(Packet(framing.Line))
+	write([]byte("ab\ncd\nef\n")...)
+	recv(0, "ab\n")
+	recv(0, "cd\n")
+	recv(0, "ef\n")
+	step()
+	setopts(Packet(framing.Four))
+	write(append([]byte{0, 0, 0, 100}, bytes.Repeat([]byte("a"), 10)...)...)
+	if got, err := s.Recv(0, 200*time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Recv of a partial packet = %q, %v; want a timeout", got, err)
+	}
+	step()
+	write(bytes.Repeat([]byte("a"), 90)...)
+	recv(0, strings.Repeat("a", 100))
+	step()
+	setopts(Packet(framing.Raw), Active(True))
+	write([]byte("xyz")...)
+	if m, ok := testkit.Next(t, p).(*TCP); !ok || string(m.Data) != "xyz" {
+		t.Fatalf("got %#v, want the tcp message xyz", m)
+	}
+	step()
+	return "[" + strings.Join(steps, ",") + "]"
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // pktSpec is one {RecvOpt, Opt, Value} of test_pktoptions' spec: the

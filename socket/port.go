@@ -6,7 +6,7 @@ import (
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // port is a Socket as the driver's handler (driver.Handler): the methods
@@ -32,8 +32,8 @@ func (p *port) OnRead(data []byte) bool {
 	if s.closed() || s.gone {
 		return false
 	}
-	s.stats.input(len(data))
 	if l := s.layerOf(); l != nil {
+		s.stats.input(len(data))
 		return s.layerRead(l, data)
 	}
 	s.recvUnrecvd()
@@ -90,6 +90,7 @@ func (s *Socket) deliver(src []byte) ([]byte, bool) {
 			}
 			n := s.recv.reply(r, nil)
 			s.recv = nil
+			s.delivered(n)
 			return src[n:], false
 		}
 		if !s.active.active() || s.dead {
@@ -104,6 +105,7 @@ func (s *Socket) deliver(src []byte) ([]byte, bool) {
 			return src, true
 		}
 		s.deliverPacket(r)
+		s.delivered(r.N)
 		src = src[r.N:]
 	}
 }
@@ -129,6 +131,15 @@ func (s *Socket) next(src []byte, length int) (framing.Result, error) {
 	}
 	s.noteNeed(r)
 	return r, nil
+}
+
+// delivered counts n bytes delivered, a packet or a Conn's Read, in
+// getstat's recv_* as inet_drv's inet_input_count does, unless the port
+// has a layer, whose reads are counted instead. The caller holds s.mu.
+func (s *Socket) delivered(n int) {
+	if n > 0 && s.layerOf() == nil {
+		s.stats.input(n)
+	}
 }
 
 // deliverPacket sends one packet to the owner and counts it against the

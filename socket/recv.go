@@ -7,7 +7,7 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // recvWait is a Recv waiting for its packet: Recv's, answered on done,
@@ -273,6 +273,7 @@ func (s *Socket) recvNow(length int) (recvReply, bool) {
 		}
 		if r.N > 0 {
 			res, n := s.take(r)
+			s.delivered(n)
 			s.keep(s.buf[n:], true)
 			return res, true
 		}

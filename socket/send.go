@@ -7,7 +7,7 @@ import (
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // maxIov is how many slices Send passes to the driver without allocating.

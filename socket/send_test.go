@@ -9,7 +9,7 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // drain reads n bytes from s with Recv.
@@ -97,7 +97,7 @@ func TestSendTimeoutBasicWAutoclose(t *testing.T) {
 					}
 				}
 				if tc.active == False {
-					if _, err := c.Recv(0, time.Second); !errors.Is(err, ErrClosed) {
+					if _, err := c.Recv(0, testkit.WaitBound); !errors.Is(err, ErrClosed) {
 						t.Fatalf("Recv after the timeout = %v, want closed", err)
 					}
 				}
@@ -114,7 +114,7 @@ func TestSendTimeoutBasicWAutoclose(t *testing.T) {
 			}
 			if tc.active == False {
 				for range 2 {
-					_, err := c.Recv(0, time.Second)
+					_, err := c.Recv(0, testkit.WaitBound)
 					notconn("Recv", err)
 				}
 			}

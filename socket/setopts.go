@@ -1,7 +1,7 @@
 package socket
 
 import (
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 
 	"github.com/otpnet/otpnet/inet"
 )

@@ -4,15 +4,22 @@ import (
 	"math"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 
 	"github.com/otpnet/otpnet/inet"
 )
 
 // Stats is inet:getstat(Socket): counts of the socket's traffic, as
-// inet_drv keeps them. A receive is one read from the kernel, a send one
-// Send call; avg and dvi are running means of their sizes and of the
-// sizes' distance from that mean.
+// inet_drv keeps them. A receive is one packet delivered, to the owner as
+// a message or to a Recv (with its header: a {packet, 4} packet of 5
+// bytes counts 9), as inet_drv's inet_input_count counts them: bytes read
+// but not yet delivered, a partial packet, count nothing. So RecvCnt is
+// the number of messages the port has delivered. A send is one Send call.
+// avg and dvi are running means of their sizes and of the sizes' signed
+// distance from that mean, of which getstat reports the magnitude.
+//
+// A TLS port (socket/ssl) counts its transport's traffic, as OTP's
+// ssl:getstat does: the encrypted bytes, a receive per read.
 type Stats struct {
 	RecvOct, RecvCnt, RecvMax, RecvAvg, RecvDvi uint64
 	SendOct, SendCnt, SendMax, SendAvg          uint64
@@ -44,9 +51,11 @@ func (c *counter) add(n int, most *uint32) {
 	*most = uint32(max(uint64(*most), min(uint64(n), math.MaxUint32)))
 }
 
+// input counts a receive of n bytes: a packet delivered or, for a port
+// with a layer, a read.
 func (st *stats) input(n int) {
 	st.recv.add(n, &st.recvMax)
-	st.recvDvi += (math.Abs(float64(n)-st.recv.avg) - st.recvDvi) / float64(st.recv.cnt)
+	st.recvDvi += ((float64(n) - st.recv.avg) - st.recvDvi) / float64(st.recv.cnt)
 }
 
 func (st *stats) output(n int) { st.send.add(n, &st.sendMax) }
@@ -66,7 +75,7 @@ func (s *Socket) statsLocked() Stats {
 	q, _ := s.pool().Queued(s.h)
 	st, r, w := &s.stats, &s.stats.recv, &s.stats.send
 	return Stats{
-		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(r.avg), RecvDvi: uint64(st.recvDvi),
+		RecvOct: r.oct, RecvCnt: r.cnt, RecvMax: uint64(st.recvMax), RecvAvg: uint64(r.avg), RecvDvi: uint64(math.Abs(st.recvDvi)),
 		SendOct: w.oct, SendCnt: w.cnt, SendMax: uint64(st.sendMax), SendAvg: uint64(w.avg), SendPend: uint64(q),
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/otpnet/otpnet/internal/childtest"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // iter_max_socks: open as many sockets as the system allows (a listener,

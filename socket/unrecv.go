@@ -2,7 +2,7 @@ package socket
 
 import (
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Unrecv is gen_tcp:unrecv(Socket, Data): it puts data back at the front

@@ -6,7 +6,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // TestUnrecv is what OTP 25's gen_tcp:unrecv does: a passive Recv(0)

@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -20,8 +21,12 @@ import (
 
 // stdechoEnv makes the test binary, run again as a child, serve the
 // benchmark's stdlib echo instead of testing: the load generator measures
-// a server in another process, as in the benchmark.
-const stdechoEnv = "OTPNET_TEST_STDECHO"
+// a server in another process, as in the benchmark. With stdechoTLSEnv
+// ("CERT KEY", PEM files) it serves TLS, as stdecho -tls-cert -tls-key.
+const (
+	stdechoEnv    = "OTPNET_TEST_STDECHO"
+	stdechoTLSEnv = "OTPNET_TEST_STDECHO_TLS"
+)
 
 func init() {
 	if os.Getenv(stdechoEnv) == "1" {
@@ -36,6 +41,14 @@ func serveStdEcho() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if files := strings.Fields(os.Getenv(stdechoTLSEnv)); len(files) == 2 {
+		cert, err := tls.LoadX509KeyPair(files[0], files[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	}
 	srv := peer.NewStdEcho(ln, 0)
 	go srv.Serve()
 	fmt.Printf("listening on %s\n", ln.Addr())
@@ -45,15 +58,27 @@ func serveStdEcho() {
 }
 
 // startStdEcho starts the stdlib echo in a child process, stopped when
-// the test ends, and returns its address and PID.
-func startStdEcho(t *testing.T) (string, int) {
+// the test ends, and returns its address and PID; env is added to the
+// child's environment.
+func startStdEcho(t *testing.T, env ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), stdechoEnv+"=1")
-	cmd.SysProcAttr = dieWithParent(&syscall.SysProcAttr{})
+	cmd.Env = append(append(os.Environ(), stdechoEnv+"=1"), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return startServer(t, cmd, func() { stdin.Close() })
+}
+
+// startServer starts the echo server cmd, which says "listening on
+// HOST:PORT" first, and returns that address and its PID. When the test
+// ends, stop (nil: SIGTERM) must make it exit.
+func startServer(t *testing.T, cmd *exec.Cmd, stop func()) (string, int) {
+	t.Helper()
+	cmd.SysProcAttr = dieWithParent(&syscall.SysProcAttr{})
+	if stop == nil {
+		stop = func() { cmd.Process.Signal(syscall.SIGTERM) }
 	}
 	lines, _ := testkit.Start(t, cmd)
 	done := make(chan struct{})
@@ -63,13 +88,13 @@ func startStdEcho(t *testing.T) (string, int) {
 		close(done)
 	}()
 	t.Cleanup(func() {
-		stdin.Close()
+		stop()
 		select {
 		case <-done:
 		case <-time.After(testkit.WaitBound):
 			cmd.Process.Kill()
 			<-done
-			t.Error("stdlib echo did not exit when its stdin closed")
+			t.Errorf("%s did not exit when told to stop", cmd.Args[0])
 		}
 	})
 	line := lines.Next(t)
@@ -107,20 +132,7 @@ func TestLoadgenSmoke(t *testing.T) {
 			t.Fatalf("%+v: %v", cfg, err)
 		}
 		t.Log(r)
-		switch {
-		case r.Errors != 0:
-			t.Errorf("%s: errors", r)
-		case r.Live != cfg.Conns:
-			t.Errorf("%s: %d of %d connections up", r, r.Live, cfg.Conns)
-		case r.Sent == 0 || r.Sent != r.Received:
-			t.Errorf("%s: sent %d, echoed %d", r, r.Sent, r.Received)
-		case r.Msgs <= 0 || r.Msgs > r.Received || r.MsgsPerSec <= 0:
-			t.Errorf("%s: %d messages in the window of %d echoed", r, r.Msgs, r.Received)
-		case !(0 < r.Latency.P50 && r.Latency.P50 <= r.Latency.P99 && r.Latency.P99 <= r.Latency.P999 && r.Latency.P999 <= r.Latency.Max):
-			t.Errorf("%s: latencies %+v not positive and ordered", r, r.Latency)
-		case r.Server == nil || r.Server.RSS <= 0 || r.Server.Threads <= 0 || r.Server.CPUPerMsg < 0:
-			t.Errorf("%s: server stats %+v", r, r.Server)
-		}
+		checkRun(t, cfg, r)
 		if cfg.Rate > 0 && (r.Loop != "open" || r.Msgs > int64(2*cfg.Rate)) {
 			t.Errorf("%s: not the open loop at %v msgs/s", r, cfg.Rate)
 		}
@@ -135,6 +147,27 @@ func TestLoadgenSmoke(t *testing.T) {
 		t.Errorf("idle: %+v", ir)
 	}
 
+}
+
+// checkRun checks that what a run measured is sane: every message sent is
+// echoed, latencies are positive and ordered, the server's /proc numbers
+// are read.
+func checkRun(t *testing.T, cfg loadgen.Config, r *loadgen.Result) {
+	t.Helper()
+	switch {
+	case r.Errors != 0:
+		t.Errorf("%s: errors", r)
+	case r.Live != cfg.Conns:
+		t.Errorf("%s: %d of %d connections up", r, r.Live, cfg.Conns)
+	case r.Sent == 0 || r.Sent != r.Received:
+		t.Errorf("%s: sent %d, echoed %d", r, r.Sent, r.Received)
+	case r.Msgs <= 0 || r.Msgs > r.Received || r.MsgsPerSec <= 0:
+		t.Errorf("%s: %d messages in the window of %d echoed", r, r.Msgs, r.Received)
+	case !(0 < r.Latency.P50 && r.Latency.P50 <= r.Latency.P99 && r.Latency.P99 <= r.Latency.P999 && r.Latency.P999 <= r.Latency.Max):
+		t.Errorf("%s: latencies %+v not positive and ordered", r, r.Latency)
+	case r.Server == nil || r.Server.RSS <= 0 || r.Server.Threads <= 0 || r.Server.CPUPerMsg < 0:
+		t.Errorf("%s: server stats %+v", r, r.Server)
+	}
 }
 
 // TestLoadgenRefusesRemote checks that the load generator only targets

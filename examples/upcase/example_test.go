@@ -1,3 +1,8 @@
+//go:build unix
+
+// The example sends the process its own SIGINT (syscall.Kill), which
+// Windows has no way to do: Ctrl-C is a console event there.
+
 package main
 
 import (

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // skipped counts the tests that Escript skipped in this test binary.
@@ -62,12 +60,6 @@ func reportTo(shown bool) (io.Writer, func()) {
 		return os.Stderr, func() {}
 	}
 	return tty, func() { tty.Close() }
-}
-
-// isTerminal reports whether f is a terminal.
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), ioctlGetTermios)
-	return err == nil
 }
 
 // pkgPath returns the import path of the package under test: the test

@@ -125,16 +125,3 @@ func Run(m *testing.M, lifelong ...func() error) int {
 	erltest.Report(code)
 	return code
 }
-
-// fds counts the open fds: Linux lists them in /proc/self/fd, macOS and
-// the BSDs in /dev/fd.
-func fds() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		ents, err = os.ReadDir("/dev/fd")
-	}
-	if err != nil {
-		panic(err)
-	}
-	return len(ents) - 1 // the directory's own fd
-}

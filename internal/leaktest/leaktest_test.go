@@ -3,7 +3,6 @@ package leaktest
 import (
 	"os"
 	"os/signal"
-	"syscall"
 	"testing"
 )
 
@@ -13,7 +12,7 @@ import (
 func TestSignalLoopNotALeak(t *testing.T) {
 	before := Take()
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGWINCH)
+	signal.Notify(c, quietSignal)
 	signal.Stop(c)
 	if err := Settle(before); err != nil {
 		t.Errorf("os/signal's loop taken for a leak: %v", err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
-	"golang.org/x/sys/unix"
 )
 
 // BenchmarkUDPPingPong is a 64-byte datagram and its answer between two
@@ -89,11 +88,4 @@ func pingPong(b *testing.B, pong, ping func() error) {
 	testkit.Must(b, <-done)
 	used := processCPU(b) - cpu0
 	b.ReportMetric(float64(used.Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
-}
-
-// processCPU returns the CPU time the process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru unix.Rusage
-	testkit.Must(b, unix.Getrusage(unix.RUSAGE_SELF, &ru))
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,7 +2,7 @@
 
 package sock
 
-import "golang.org/x/sys/unix"
+import "github.com/otpnet/otpnet/internal/unix"
 
 // fromAddr is where recvfrom puts a datagram's sender. Linux's reads it
 // into a buffer the socket keeps (dgram_linux.go); here Recvfrom

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/otpnet/otpnet/driver"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Option names a socket option as Erlang does, {Level, Name}:

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Recv receives data: socket:recv(S, Length, Timeout); recv/1 is Recv(0,

@@ -5,7 +5,7 @@ import (
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Send sends data on a connected socket: socket:send(S, Data, Timeout);

@@ -7,7 +7,7 @@ import (
 
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/inet"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Infinity is the timeout that never expires: Erlang's infinity, the same

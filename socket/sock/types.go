@@ -3,7 +3,7 @@ package sock
 import (
 	"strconv"
 
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // Domain is a socket's address family, Erlang's domain(). Its values are

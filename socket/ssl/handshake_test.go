@@ -12,8 +12,8 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
-	"golang.org/x/sys/unix"
 )
 
 // serve accepts one connection on l and runs its handshake with timeout,

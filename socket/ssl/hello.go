@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/otpnet/otpnet/inet"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/internal/layer"
-	"golang.org/x/sys/unix"
 )
 
 // errCanceled is the reason of a handshake HandshakeCancel ended.

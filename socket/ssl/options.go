@@ -13,8 +13,8 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/tlspool"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
-	"golang.org/x/sys/unix"
 )
 
 // Option is one option of Listen and Connect, Erlang's ssl option list:

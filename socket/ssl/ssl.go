@@ -15,9 +15,9 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/tlspool"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/internal/layer"
-	"golang.org/x/sys/unix"
 )
 
 var (

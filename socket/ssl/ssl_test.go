@@ -9,8 +9,8 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
-	"golang.org/x/sys/unix"
 )
 
 // A TLS echo in {active, once}, {packet, 4}: the owner gets *SSL

@@ -27,6 +27,7 @@ main([]) ->
     pktoptions("recvtclass", inet6, [{recvtclass, tclass, 224}]),
     pktoptions_refused(),
     echo_limits(),
+    getstat_counts(),
     ok.
 
 out(Name, Term) -> io:format("~s ~w~n", [Name, Term]).
@@ -316,3 +317,46 @@ echo_limit(Type, Bin) ->
     gen_tcp:close(C),
     gen_tcp:close(S),
     Result.
+
+%% getstat_counts: what inet:getstat's receive counters are after each
+%% step ([recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi]): three
+%% {packet, 4} packets in one send; raw recv of 4 and of the rest; three
+%% lines; a partial {packet, 4} packet (a recv that times out); its rest;
+%% an {active, true} raw message.
+getstat_counts() ->
+    {C, S} = pair([binary, {active, false}]),
+    ok = inet:setopts(S, [binary, {packet, 4}]),
+    St = fun() ->
+                 {ok, L} = inet:getstat(S, [recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi]),
+                 [V || {_, V} <- L]
+         end,
+    ok = gen_tcp:send(C, [<<0, 0, 0, 3, "abc">>, <<0, 0, 0, 5, "hello">>, <<0, 0, 0, 1, "x">>]),
+    {ok, <<"abc">>} = gen_tcp:recv(S, 0, ?WAIT),
+    {ok, <<"hello">>} = gen_tcp:recv(S, 0, ?WAIT),
+    {ok, <<"x">>} = gen_tcp:recv(S, 0, ?WAIT),
+    A = St(),
+    ok = inet:setopts(S, [{packet, raw}]),
+    ok = gen_tcp:send(C, <<"0123456789">>),
+    {ok, <<"0123">>} = gen_tcp:recv(S, 4, ?WAIT),
+    {ok, <<"456789">>} = gen_tcp:recv(S, 6, ?WAIT),
+    B = St(),
+    ok = inet:setopts(S, [{packet, line}]),
+    ok = gen_tcp:send(C, <<"ab\ncd\nef\n">>),
+    {ok, <<"ab\n">>} = gen_tcp:recv(S, 0, ?WAIT),
+    {ok, <<"cd\n">>} = gen_tcp:recv(S, 0, ?WAIT),
+    {ok, <<"ef\n">>} = gen_tcp:recv(S, 0, ?WAIT),
+    D = St(),
+    ok = inet:setopts(S, [{packet, 4}]),
+    ok = gen_tcp:send(C, [<<0, 0, 0, 100>>, binary:copy(<<"a">>, 10)]),
+    {error, timeout} = gen_tcp:recv(S, 0, ?QUIET),
+    E = St(),
+    ok = gen_tcp:send(C, binary:copy(<<"a">>, 90)),
+    {ok, <<_:100/binary>>} = gen_tcp:recv(S, 0, ?WAIT),
+    F = St(),
+    ok = inet:setopts(S, [{packet, raw}, {active, true}]),
+    ok = gen_tcp:send(C, <<"xyz">>),
+    receive {tcp, S, <<"xyz">>} -> ok after ?WAIT -> exit(no_tcp) end,
+    G = St(),
+    gen_tcp:close(C),
+    gen_tcp:close(S),
+    out("getstat_counts", [A, B, D, E, F, G]).

@@ -7,8 +7,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/internal/benchecho"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
-	"golang.org/x/sys/unix"
 )
 
 // BenchmarkListenerAccept is a connection's life through a listener, one

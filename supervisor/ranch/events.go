@@ -10,9 +10,9 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/internal/pidfmt"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
-	"golang.org/x/sys/unix"
 )
 
 // Events is a listener's hook for metrics and logs, in the spirit of

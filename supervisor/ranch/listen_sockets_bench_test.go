@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/otpnet/otpnet/internal/benchecho"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
-	"golang.org/x/sys/unix"
 )
 
 // BenchmarkListenSocketsAccept is BenchmarkListenerAccept with clients

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -21,6 +22,9 @@ import (
 // IPv4 address (/proc/net/tcp, state 0A).
 func listening(t *testing.T, port int) int {
 	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the TCP sockets' states from Linux's /proc/net/tcp")
+	}
 	f, err := os.Open("/proc/net/tcp")
 	if err != nil {
 		t.Fatal(err)

@@ -16,9 +16,9 @@ import (
 	otpactor "github.com/otpnet/otpnet/actor"
 	"github.com/otpnet/otpnet/internal/leaktest"
 	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/internal/unix"
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/supervisor"
-	"golang.org/x/sys/unix"
 )
 
 var errBoom = errors.New("boom")

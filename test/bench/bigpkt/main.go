@@ -3,25 +3,31 @@
 // packets of 1-64 MiB.
 //
 //	bigpkt -addr HOST:PORT -pid PID liar [-mib 256] [-after 20s]
-//	bigpkt -addr HOST:PORT echo [-sizes 1,4,16,64] [-n 5]
+//	bigpkt -addr HOST:PORT [-pid PID] echo [-sizes 1,4,16,64] [-n 3] [-duration 3s] [-json]
 //
 // liar announces a packet of 2^31-5 bytes, streams -mib MiB of its body,
 // closes, and prints the server's RSS (from /proc/PID/status) before, at
-// its peak while the body arrives, and -after the close. echo sends each
-// packet size -n times, one at a time, and prints the mean round trip and
-// the throughput in MiB/s (counting both directions' payload once).
+// its peak while the body arrives, and -after the close. echo sends one
+// packet of each size at a time (loadgen.BigEcho): one untimed, then as
+// many as -duration takes, at least -n; it prints the mean round trip and
+// the throughput in MiB/s (counting both directions' payload once), and
+// with -pid the server's RSS before, its peak RSS and its CPU time per
+// MiB; with -json one JSON line per size (test/bench/matrix's big cells).
 package main
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/otpnet/otpnet/test/bench/loadgen"
 )
 
 func main() {
@@ -30,7 +36,9 @@ func main() {
 	mib := flag.Int("mib", 256, "liar: MiB of body to stream")
 	after := flag.Duration("after", 20*time.Second, "liar: how long after the close to read the RSS")
 	sizes := flag.String("sizes", "1,4,16,64", "echo: packet sizes in MiB")
-	n := flag.Int("n", 5, "echo: round trips per size")
+	n := flag.Int("n", 3, "echo: least timed round trips per size")
+	duration := flag.Duration("duration", 3*time.Second, "echo: least time of the timed round trips per size")
+	asJSON := flag.Bool("json", false, "echo: one JSON line per size")
 	flag.Parse()
 	mode := flag.Arg(0)
 	if flag.NArg() > 1 { // the flags may follow the mode too
@@ -45,7 +53,7 @@ func main() {
 	case mode == "liar":
 		err = liar(*addr, *pid, *mib, *after)
 	case mode == "echo":
-		err = echo(*addr, *sizes, *n)
+		err = echo(*addr, *pid, *sizes, *n, *duration, *asJSON)
 	default:
 		err = fmt.Errorf("want liar or echo, not %q", mode)
 	}
@@ -113,42 +121,31 @@ func liar(addr string, pid, mib int, after time.Duration) error {
 	return nil
 }
 
-func echo(addr, sizes string, n int) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
+func echo(addr string, pid int, sizes string, n int, d time.Duration, asJSON bool) error {
 	for _, f := range strings.Split(sizes, ",") {
 		m, err := strconv.Atoi(f)
-		if err != nil || m <= 0 {
-			return fmt.Errorf("bad size %q", f)
+		if err != nil || m <= 0 || m > 1024 {
+			return fmt.Errorf("-sizes: %q: want MiB from 1 to 1024", f)
 		}
-		size := m << 20
-		out := make([]byte, 4+size)
-		binary.BigEndian.PutUint32(out, uint32(size))
-		for i := range size {
-			out[4+i] = byte(i * 7)
+		r, err := loadgen.BigEcho(context.Background(), loadgen.BigConfig{
+			Addr: addr, Size: m << 20, Duration: d, MinRounds: n, ServerPID: pid,
+		})
+		if err != nil {
+			return err
 		}
-		in := make([]byte, 4+size)
-		var total time.Duration
-		for range n {
-			start := time.Now()
-			errc := make(chan error, 1)
-			go func() { _, err := c.Write(out); errc <- err }()
-			if _, err := io.ReadFull(c, in); err != nil {
+		if asJSON {
+			b, err := json.Marshal(r)
+			if err != nil {
 				return err
 			}
-			if err := <-errc; err != nil {
-				return err
-			}
-			total += time.Since(start)
-			if string(in) != string(out) {
-				return fmt.Errorf("%d MiB: the echo differs", m)
-			}
+			fmt.Printf("%s\n", b)
+			continue
 		}
-		mean := total / time.Duration(n)
-		fmt.Printf("echo %2d MiB: %v per round trip, %.0f MiB/s\n", m, mean.Round(100*time.Microsecond), float64(m)/mean.Seconds())
+		fmt.Printf("echo %2d MiB: %.1fms per round trip (%d), %.0f MiB/s", m, r.RoundTrip, r.Rounds, r.MiBPerSec)
+		if s := r.Server; s != nil {
+			fmt.Printf("; server RSS %d MiB before, peak %d MiB, %.2f ms CPU/MiB", s.RSSBefore>>20, s.PeakRSS>>20, s.CPUPerMiB)
+		}
+		fmt.Println()
 	}
 	return nil
 }

@@ -14,6 +14,10 @@
 //
 //	load -addr 127.0.0.1:4040 -pid PID -idle 1000,5000,10000,19000
 //
+// With -tls every connection is a TLS client (crypto/tls, any certificate
+// accepted: the server is on this machine), with a reader and a writer
+// goroutine each instead of the driver's pollers.
+//
 // With -pid the server's CPU time per message, RSS and threads are read
 // from /proc. With -json the result is one JSON line on stdout; otherwise a
 // line for people. With -idle and -hold, once every step is measured it
@@ -24,6 +28,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -63,6 +68,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	settle := fs.Duration("settle", 2*time.Second, "idle: wait after each step before sampling")
 	hold := fs.Bool("hold", false, "idle: after the last step, say so and hold the connections until stdin closes")
 	holdTimeout := fs.Duration("hold-timeout", 2*time.Minute, "idle: longest hold")
+	useTLS := fs.Bool("tls", false, "connect with TLS (crypto/tls), accepting any server certificate")
 	asJSON := fs.Bool("json", false, "print the result as one JSON line")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +84,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Framing = f
+	if *useTLS {
+		// The server is a benchmark peer on loopback with a certificate
+		// made for the run: nothing to verify it against.
+		cfg.TLS = &tls.Config{InsecureSkipVerify: true}
+	}
 	if !*quiet {
 		cfg.Log = stderr
 	}
@@ -95,7 +106,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ic := loadgen.IdleConfig{
 			Addr: cfg.Addr, ServerPID: cfg.ServerPID, Steps: steps, Settle: *settle,
 			Size: cfg.Size, Framing: cfg.Framing, DialConcurrency: cfg.DialConcurrency,
-			Pollers: cfg.Pollers, Log: cfg.Log,
+			Pollers: cfg.Pollers, TLS: cfg.TLS, Log: cfg.Log,
 		}
 		if *hold {
 			ic.Hold = func(ctx context.Context) {

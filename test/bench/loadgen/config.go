@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -133,6 +134,10 @@ type Config struct {
 	ServerPID int
 	// Pollers is the number of client pollers (default GOMAXPROCS).
 	Pollers int
+	// TLS, when not nil, makes every connection a TLS client with this
+	// configuration (crypto/tls). A TLS connection has two goroutines, a
+	// reader and a writer: the record layer is Go's, not the driver's.
+	TLS *tls.Config
 	// Log, if not nil, receives a line for each phase.
 	Log io.Writer
 }

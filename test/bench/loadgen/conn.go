@@ -2,6 +2,9 @@ package loadgen
 
 import (
 	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
 	"sync"
 
 	"github.com/otpnet/otpnet/driver"
@@ -13,13 +16,16 @@ import (
 // Its fields are guarded by mu: the poller runs the handler methods, and
 // the dialling goroutine, Run's goroutine and the open loop's pacer send.
 type conn struct {
-	g      *gen
-	mu     sync.Mutex
-	h      driver.Handle
-	ts     ring // send times of the messages in flight, oldest first
-	off    int  // bytes of the next echoed frame already received
-	primed bool // the first echo came back, or the connection failed first
-	dead   bool // closed by the client after an error
+	g       *gen
+	mu      sync.Mutex
+	h       driver.Handle
+	tc      *tls.Conn     // TLS: the connection, instead of h
+	wake    chan struct{} // TLS: pending has frames for the writer; closed when dead
+	pending int           // TLS: frames sendLocked left to the writer
+	ts      ring          // send times of the messages in flight, oldest first
+	off     int           // bytes of the next echoed frame already received
+	primed  bool          // the first echo came back, or the connection failed first
+	dead    bool          // closed by the client after an error
 }
 
 // OnRead counts whole frames in b, records their latency during the
@@ -111,6 +117,14 @@ func (c *conn) sendLocked(n int, t, step int64) {
 	}
 	g.sent.Add(int64(n))
 	g.outstanding.Add(int64(n))
+	if c.tc != nil {
+		c.pending += n
+		select {
+		case c.wake <- struct{}{}:
+		default: // the writer has a wake-up coming
+		}
+		return
+	}
 	per := len(g.burst) / len(g.frame)
 	for n > 0 {
 		k := min(n, per)
@@ -138,9 +152,57 @@ func (c *conn) failLocked(reason string) {
 	if c.h != 0 {
 		g.pool.Close(c.h)
 	}
+	if c.tc != nil {
+		close(c.wake)
+		c.tc.NetConn().Close() // no close_notify: the connection failed
+	}
 	if !c.primed {
 		c.primed = true
 		g.settle()
+	}
+}
+
+// readTLS is a TLS connection's reader: it hands what it decrypts to
+// OnRead, as the driver does, until the connection ends.
+func (c *conn) readTLS() {
+	buf := make([]byte, 16<<10) // a TLS record's most plaintext
+	for {
+		n, err := c.tc.Read(buf)
+		if n > 0 && !c.OnRead(buf[:n]) {
+			return
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			c.OnEOF()
+			return
+		case err != nil:
+			c.OnError(err)
+			return
+		}
+	}
+}
+
+// writeTLS is a TLS connection's writer: it writes the frames sendLocked
+// left pending, so that a reader that sends never blocks in a write
+// while the server waits for it to read.
+func (c *conn) writeTLS() {
+	g := c.g
+	for range c.wake {
+		c.mu.Lock()
+		n := c.pending
+		c.pending = 0
+		c.mu.Unlock()
+		per := len(g.burst) / len(g.frame)
+		for n > 0 {
+			k := min(n, per)
+			if _, err := c.tc.Write(g.burst[:k*len(g.frame)]); err != nil {
+				c.mu.Lock()
+				c.failLocked("write: " + err.Error())
+				c.mu.Unlock()
+				return
+			}
+			n -= k
+		}
 	}
 }
 

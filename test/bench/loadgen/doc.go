@@ -5,6 +5,10 @@
 // and one write on an epoll loop). Result.ClientCPUUtil tells when the
 // client, not the server, set the pace.
 //
+// With Config.TLS each connection is a crypto/tls client instead, with a
+// reader and a writer goroutine of its own: TLS rows measure servers
+// against this client, not against the plain driver one.
+//
 // # Loops
 //
 // Run drives connections to an echo server in one of two loops.

@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"sync"
@@ -12,7 +14,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/otpnet/otpnet/driver"
-	"golang.org/x/sys/unix"
+	"github.com/otpnet/otpnet/internal/unix"
 )
 
 // The phases of a run, in order.
@@ -53,6 +55,10 @@ type gen struct {
 	errs   map[string]int64
 	nerrs  int64
 	closed bool // phaseDone reached: errors are no longer counted
+
+	tlsMu    sync.Mutex
+	tlsConns []*conn        // TLS: every connection dialled, for stop
+	tlsWG    sync.WaitGroup // TLS: their readers and writers
 }
 
 func newGen(cfg Config) (*gen, error) {
@@ -79,6 +85,47 @@ func newGen(cfg Config) (*gen, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// stop closes every connection, TLS ones with a close_notify, and waits
+// for the pollers and the TLS connections' goroutines to return.
+func (g *gen) stop() {
+	g.pool.Stop()
+	g.tlsMu.Lock()
+	conns := g.tlsConns
+	g.tlsConns = nil
+	g.tlsMu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		live := !c.dead
+		if live {
+			c.dead = true
+			close(c.wake)
+		}
+		c.mu.Unlock()
+		if live {
+			c.tc.Close()
+		}
+	}
+	g.tlsWG.Wait()
+}
+
+// dialTLS dials c as a TLS client and completes the handshake by
+// deadline, then starts its reader and writer.
+func (g *gen) dialTLS(ctx context.Context, c *conn, deadline time.Time) error {
+	d := tls.Dialer{NetDialer: &net.Dialer{Deadline: deadline}, Config: g.cfg.TLS}
+	nc, err := d.DialContext(ctx, "tcp", g.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	c.tc = nc.(*tls.Conn)
+	c.wake = make(chan struct{}, 1)
+	g.tlsMu.Lock()
+	g.tlsConns = append(g.tlsConns, c)
+	g.tlsMu.Unlock()
+	g.tlsWG.Go(c.readTLS)
+	g.tlsWG.Go(c.writeTLS)
+	return nil
 }
 
 // repeat returns n copies of f back to back.
@@ -184,6 +231,18 @@ func (g *gen) connect(ctx context.Context, conns []*conn, from, to int) error {
 					continue // count every connection left, then stop
 				}
 				c := &conn{g: g}
+				if g.cfg.TLS != nil {
+					if err := g.dialTLS(ctx, c, deadline); err != nil {
+						g.fail("dial: " + err.Error())
+						g.settle()
+						continue
+					}
+					c.mu.Lock()
+					conns[i] = c
+					c.sendLocked(1, g.now(), 0)
+					c.mu.Unlock()
+					continue
+				}
 				h, err := g.pool.Dial(nil, remote, deadline, nodelay, c)
 				if err != nil {
 					g.fail("dial: " + err.Error())

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,9 +28,10 @@ type IdleConfig struct {
 	// accepted the connection and set it up.
 	Size    int
 	Framing Framing
-	// DialConcurrency and Pollers are as in Config.
+	// DialConcurrency, Pollers and TLS are as in Config.
 	DialConcurrency int
 	Pollers         int
+	TLS             *tls.Config
 	// Hold, if not nil, is called after the last step with every
 	// connection still open, to measure more (goroutines, processes);
 	// errors the connections see from then on are not counted.
@@ -88,6 +90,7 @@ func Idle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 		Framing:         cfg.Framing,
 		DialConcurrency: cfg.DialConcurrency,
 		Pollers:         cfg.Pollers,
+		TLS:             cfg.TLS,
 	}.withDefaults()
 	if err != nil {
 		return nil, err
@@ -96,7 +99,7 @@ func Idle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer g.pool.Stop()
+	defer g.stop()
 	defer g.setPhase(phaseDone)
 
 	sample := func(n int) (IdleStep, error) {

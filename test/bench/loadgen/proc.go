@@ -19,6 +19,8 @@ type Sample struct {
 	CPU time.Duration
 	// RSS is the resident set size in bytes (VmRSS).
 	RSS int64
+	// PeakRSS is the largest RSS the process has had (VmHWM), in bytes.
+	PeakRSS int64
 	// Threads is the number of OS threads (Threads in /proc/PID/status).
 	Threads int
 }
@@ -58,12 +60,16 @@ func ReadProc(pid int) (Sample, error) {
 			continue
 		}
 		switch string(name) {
-		case "VmRSS":
+		case "VmRSS", "VmHWM":
 			kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(val), []byte(" kB"))), 10, 64)
 			if err != nil {
 				return s, err
 			}
-			s.RSS = kb << 10
+			if string(name) == "VmRSS" {
+				s.RSS = kb << 10
+			} else {
+				s.PeakRSS = kb << 10
+			}
 		case "Threads":
 			n, err := strconv.Atoi(string(bytes.TrimSpace(val)))
 			if err != nil {

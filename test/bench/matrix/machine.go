@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -63,7 +65,7 @@ func machine(o *opts) *meta {
 		Commit:  commit(o.results, o.report, filepath.Join(filepath.Dir(o.report), o.plot)),
 		Settings: []string{
 			"conns " + joinInts(o.conns), "sizes " + joinInts(o.sizes), "depths " + joinInts(o.depths),
-			"open-loop rates " + joinInts(o.rates), "idle " + joinInts(o.idle),
+			"open-loop rates " + joinInts(o.rates), "idle " + joinInts(o.idle), "big MiB " + joinInts(o.bigSizes),
 			"warmup " + o.warmup.String(), "duration " + o.duration.String(), "packet " + o.packet,
 		},
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -19,7 +21,8 @@ import (
 // A server is one echo server of the matrix and the command that starts it.
 type server struct {
 	name string   // stdlib, gnet, erlang-once, ...
-	lang string   // "go" or "erlang": how its goroutines or processes are counted
+	lang string   // "go", "erlang" or "c": how its goroutines or processes are counted
+	tls  bool     // serves TLS: the load generator connects with -tls
 	argv []string // the command; flags a server rejected are dropped from it
 	// dropped lists the flags the server rejected, in order.
 	dropped []string

@@ -1,8 +1,11 @@
+//go:build unix
+
 package main
 
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,15 +60,24 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 	w("at the end of the window.\n\n")
 	w("Servers: **stdlib**, Go's `net` with a goroutine and a 32 KiB buffer per connection\n")
 	w("(`test/bench/peers/stdecho`); **gnet**, gnet v2's event loops (`test/bench/peers/gnetecho`);\n")
+	w("**cecho**, the physical limit: a few dozen lines of C, one thread on level-triggered epoll that\n")
+	w("writes back what it reads (`test/bench/peers/cecho`, `cc -O2`; a byte echo serves every framing);\n")
 	w("**erlang-once** / **erlang-n**, `gen_tcp` with a process per connection in `{active, once}` /\n")
 	w("`{active, %d}` (`test/bench/peers/erlecho.escript`, `+sbwt none` so that scheduler\n", o.activeN)
 	w("busy-waiting is not counted as work, `{nodelay, true}`); **otpnet-once** / **-n** / **-true**,\n")
 	w("otpnet's `cmd/echo` in `{active, once}` / `{active, %d}` / `{active, true}`; **otpnet-portable**,\n", o.activeN)
 	w("otpnet-once on the driver's portable backend (`OTPNET_DRIVER=portable`), the one off Linux.\n")
+	w("TLS (crypto/tls's defaults on both sides, TLS 1.3, an ECDSA P-256 certificate made at the start\n")
+	w("of the run in `$TLS`): **stdlib-tls**, stdecho over `crypto/tls`, a goroutine per connection;\n")
+	w("**erlang-tls**, erlecho over OTP's `ssl` in `{active, once}`; **otpnet-tls**, `cmd/echo -tls-cert\n")
+	w("-tls-key` in `{active, once}`. Against them the load generator is a `crypto/tls` client with a\n")
+	w("reader and a writer goroutine per connection (`load -tls`); their ratios are to stdlib-tls, and\n")
+	w("their idle connections each finished the handshake and echoed one message.\n")
 	if m.Pinned {
 		w("Pinned to one CPU, Go servers run with one P (GOMAXPROCS follows the affinity mask) and\n")
-		w("Erlang with one scheduler online.\n\n")
+		w("Erlang with one scheduler online.\n")
 	}
+	w("\n")
 	w("| server | command (`$BIN`: the binaries run.sh builds) |\n| --- | --- |\n")
 	for _, s := range servers {
 		w("| %s | `%s`", s.name, md(o.show(s.argv)))
@@ -87,7 +99,7 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 		}
 	}
 	closed := map[string]map[cell]*record{}
-	var open, idle []*record
+	var open, idle, big []*record
 	for i := range recs {
 		r := &recs[i]
 		switch {
@@ -100,66 +112,69 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 			open = append(open, r)
 		case r.Loop == "idle":
 			idle = append(idle, r)
+		case r.Loop == "big":
+			big = append(big, r)
 		}
 	}
 
-	w("## Throughput, closed loop\n\n")
-	w("msgs/s; in brackets, the ratio to stdlib in the same cell. `*` marks a cell with errors\n")
-	w("(see the details).\n\n")
-	w("![msgs/s against connections, one line per server](%s)\n\n", o.plot)
-	for _, size := range o.sizes {
-		for _, depth := range o.depths {
-			w("### %d B, depth %d\n\n", size, depth)
-			w("| conns | %s |\n|---:|%s\n", strings.Join(ran, " | "), strings.Repeat("---:|", len(ran)))
-			for _, c := range o.conns {
-				k := cell{conns: c, size: size, depth: depth}
-				w("| %d |", c)
-				var base float64
-				if r := closed["stdlib"][k]; r != nil {
-					base = r.Load.MsgsPerSec
-				}
-				for _, s := range ran {
-					r := closed[s][k]
-					if r == nil {
-						w(" – |")
-						continue
+	if len(o.conns) > 0 {
+		w("## Throughput, closed loop\n\n")
+		w("msgs/s; in brackets, the ratio to stdlib (to stdlib-tls for a TLS server) in the same cell.\n")
+		w("`*` marks a cell with errors")
+		w(" (see the details).\n\n")
+		w("![msgs/s against connections, one line per server](%s)\n\n", o.plot)
+		for _, size := range o.sizes {
+			for _, depth := range o.depths {
+				w("### %d B, depth %d\n\n", size, depth)
+				w("| conns | %s |\n|---:|%s\n", strings.Join(ran, " | "), strings.Repeat("---:|", len(ran)))
+				for _, c := range o.conns {
+					k := cell{conns: c, size: size, depth: depth}
+					w("| %d |", c)
+					for _, s := range ran {
+						r := closed[s][k]
+						if r == nil {
+							w(" – |")
+							continue
+						}
+						w(" %s", si(r.Load.MsgsPerSec))
+						base := baseline(s)
+						if b := closed[base][k]; s != base && b != nil && b.Load.MsgsPerSec > 0 {
+							w(" (%.2f×)", r.Load.MsgsPerSec/b.Load.MsgsPerSec)
+						}
+						if r.Load.Errors > 0 || r.Error != "" {
+							w(" *")
+						}
+						w(" |")
 					}
-					w(" %s", si(r.Load.MsgsPerSec))
-					if s != "stdlib" && base > 0 {
-						w(" (%.2f×)", r.Load.MsgsPerSec/base)
-					}
-					if r.Load.Errors > 0 || r.Error != "" {
-						w(" *")
-					}
-					w(" |")
+					w("\n")
 				}
 				w("\n")
 			}
-			w("\n")
 		}
-	}
 
-	w("## Details, closed loop\n\n")
-	w("Latencies in µs. CPU: the process's CPU time over the window's wall time (100%% is one core).\n\n")
-	w("| size | depth | conns | server | msgs/s | p50 | p99 | p99.9 | server µs/msg | server CPU | client µs/msg | client CPU | server RSS | threads | errors |\n")
-	w("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, size := range o.sizes {
-		for _, depth := range o.depths {
-			for _, c := range o.conns {
-				for _, s := range ran {
-					r := closed[s][cell{conns: c, size: size, depth: depth}]
-					if r == nil {
-						continue
+		w("## Details, closed loop\n\n")
+		w("Latencies in µs. CPU: the process's CPU time over the window's wall time (100%% is one core).\n\n")
+		w("| size | depth | conns | server | msgs/s | p50 | p99 | p99.9 | server µs/msg | server CPU | client µs/msg | client CPU | server RSS | threads | errors |\n")
+		w("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, size := range o.sizes {
+			for _, depth := range o.depths {
+				for _, c := range o.conns {
+					for _, s := range ran {
+						r := closed[s][cell{conns: c, size: size, depth: depth}]
+						if r == nil {
+							continue
+						}
+						l := r.Load
+						w("| %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %.2f | %.0f%% | %s | %s | %d |\n",
+							size, depth, c, s, si(l.MsgsPerSec), num(l.Latency.P50), num(l.Latency.P99), num(l.Latency.P999),
+							srvCPU(l), srvUtil(l), l.ClientCPUPerMsg, 100*l.ClientCPUUtil, srvRSS(l), srvThreads(l), l.Errors)
 					}
-					l := r.Load
-					w("| %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %.2f | %.0f%% | %s | %s | %d |\n",
-						size, depth, c, s, si(l.MsgsPerSec), num(l.Latency.P50), num(l.Latency.P99), num(l.Latency.P999),
-						srvCPU(l), srvUtil(l), l.ClientCPUPerMsg, 100*l.ClientCPUUtil, srvRSS(l), srvThreads(l), l.Errors)
 				}
 			}
 		}
+		w("\n")
+
 	}
-	w("\n")
 
 	if len(open) > 0 {
 		w("## Open loop\n\n")
@@ -218,6 +233,10 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 		w("\n")
 	}
 
+	if len(big) > 0 {
+		writeBig(w, o, ran, big)
+	}
+
 	var notes []string
 	for _, r := range recs {
 		var what string
@@ -228,6 +247,9 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 			what = fmt.Sprintf("%s, %d conns, %d B, depth %d: %s", r.Loop, r.Load.Conns, r.Load.Size, r.Load.Depth, kinds(r.Load.ErrorKinds))
 		case r.Idle != nil && r.Idle.Errors > 0:
 			what = "idle: " + kinds(r.Idle.ErrorKinds)
+		}
+		if r.Loop == "big" && r.Error != "" {
+			what = fmt.Sprintf("%d MiB", r.MiB)
 		}
 		if r.Error != "" {
 			what = strings.TrimSpace(what + " " + r.Loop + ": " + firstLine(r.Error))
@@ -243,13 +265,77 @@ func writeReport(o *opts, m *meta, servers []*server, recs []record) error {
 	return os.WriteFile(o.report, []byte(b.String()), 0o644)
 }
 
+// writeBig writes the big-packet section: one table of MiB/s, sizes
+// against servers, and one row per cell with the server's memory and CPU.
+func writeBig(w func(string, ...any), o *opts, ran []string, big []*record) {
+	w("## Big packets\n\n")
+	w("One connection sends one `{packet, 4}` message at a time and waits for its whole echo\n")
+	w("(`test/bench/bigpkt echo`): one round trip untimed, then as many as %v takes, at least 3; every\n", o.duration)
+	w("echoed byte is checked. MiB/s counts the payload once. Each cell starts a fresh server (with\n")
+	w("`-packet 4`; stdlib, gnet and cecho echo bytes, which is the same): *peak RSS* is the server's\n")
+	w("`VmHWM` after the last round trip, *before* its `VmRSS` with the connection open and nothing sent.\n")
+	w("Server CPU is per MiB echoed in the timed round trips. TLS servers have no big cells.\n\n")
+	cells := map[string]map[int]*record{}
+	for _, r := range big {
+		if cells[r.Server] == nil {
+			cells[r.Server] = map[int]*record{}
+		}
+		cells[r.Server][r.MiB] = r
+	}
+	servers := slices.DeleteFunc(slices.Clone(ran), func(s string) bool { return cells[s] == nil })
+	w("| MiB | %s |\n|---:|%s\n", strings.Join(servers, " | "), strings.Repeat("---:|", len(servers)))
+	for _, m := range o.bigSizes {
+		w("| %d |", m)
+		for _, s := range servers {
+			if r := cells[s][m]; r != nil && r.Big != nil {
+				w(" %.0f MiB/s", r.Big.MiBPerSec)
+				if r.Error != "" {
+					w(" *")
+				}
+				w(" |")
+			} else {
+				w(" – |")
+			}
+		}
+		w("\n")
+	}
+	w("\n| MiB | server | MiB/s | round trip | round trips | server ms CPU/MiB | RSS before | peak RSS |\n")
+	w("|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, m := range o.bigSizes {
+		for _, s := range servers {
+			r := cells[s][m]
+			if r == nil || r.Big == nil {
+				continue
+			}
+			b := r.Big
+			before, peak, cpu := "–", "–", "–"
+			if b.Server != nil {
+				before, peak, cpu = mib(b.Server.RSSBefore), mib(b.Server.PeakRSS), fmt.Sprintf("%.2f", b.Server.CPUPerMiB)
+			}
+			w("| %d | %s | %.0f | %.1f ms | %d | %s | %s | %s |\n", m, s, b.MiBPerSec, b.RoundTrip, b.Rounds, cpu, before, peak)
+		}
+	}
+	w("\n")
+}
+
+// baseline is the server a server's throughput is compared with.
+func baseline(server string) string {
+	if strings.HasSuffix(server, "-tls") {
+		return "stdlib-tls"
+	}
+	return "stdlib"
+}
+
 // show is argv as the report prints it: the binaries' temporary directory
-// is $BIN.
+// is $BIN, the TLS certificate's $TLS.
 func (o *opts) show(argv []string) string {
 	out := make([]string, len(argv))
 	for i, a := range argv {
 		if rest, ok := strings.CutPrefix(a, o.bin+"/"); ok {
 			a = "$BIN/" + rest
+		}
+		if rest, ok := strings.CutPrefix(a, o.tlsDir+"/"); ok && o.tlsDir != "" {
+			a = "$TLS/" + rest
 		}
 		out[i] = a
 	}

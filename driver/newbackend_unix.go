@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package driver
+
+func newBackend(_ string, p *poller) (backend, error) { return newPortable(p), nil }
