@@ -46,12 +46,9 @@ func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	}()
 }
 
-// lingerClose makes fd blocking, once no callback of its file's runs (a
-// raw socket's op must not meet a blocking fd), closes it, and then done.
+// lingerClose makes fd blocking, closes it, and then done. No raw
+// socket's op runs on it by then: the last Do's release closes the slot.
 func lingerClose(fd int, f *os.File, done chan struct{}) {
-	if f != nil {
-		quiesce(f)
-	}
 	blockForLinger(fd)
 	_ = closeFd(fd, f)
 	close(done)

@@ -41,7 +41,7 @@ func (pl *Pool) AcceptRaw(l Handle, deadline time.Time) (Handle, error) {
 func (pl *Pool) registerRaw(fd int) (Handle, error) {
 	h, _, err := pl.register(fd, kindRaw, nil, 0)
 	if err != nil {
-		hooks.close(fd)
+		closeUnregistered(fd, err)
 		return 0, err
 	}
 	return h, nil
@@ -52,8 +52,9 @@ func (pl *Pool) registerRaw(fd int) (Handle, error) {
 // or reading (otherwise), then runs op again; it returns op's first other
 // result, or ErrTimeout once the deadline has passed (the zero time waits
 // for ever; a deadline already past still runs op once), or ErrClosed
-// when h is or gets closed: Close wakes every goroutine waiting in Do. An
-// op that succeeded stands even if h was closed meanwhile.
+// when h is or gets closed: Close wakes every goroutine waiting in Do,
+// and returns at once even while an op runs. An op that succeeded stands
+// even if h was closed meanwhile, by op itself too.
 //
 // The calls in one direction take turns, in the order they come: the one
 // whose turn it is runs op at once, with no hop through a poller, and
@@ -89,11 +90,15 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 	d.busy = true
 	f, rc := s.x.file, s.x.rc
 	if before(deadline, d.dl) {
-		// Under s.mu, so that a lingering close's quiesce, which sets a
-		// past deadline, comes after it.
+		// Under s.mu, so that a close's past deadline (closeLocked)
+		// comes after it.
 		d.dl = deadline
 		err = setDeadline(f, write, deadline)
 	}
+	// The call's reference keeps the file open while op may run in its
+	// callback: the last release closes it, never a Close under s.mu,
+	// which would wait for the callback (the file's Close does).
+	fd := s.acquire()
 	s.mu.Unlock()
 	ran := false
 	for err == nil {
@@ -124,24 +129,26 @@ func (pl *Pool) Do(h Handle, write bool, deadline time.Time, op func(fd int) err
 	case err == nil:
 		err = d.err
 	case timeout && !s.open(h.gen()):
-		err = ErrClosed // a lingering close's quiesce
+		err = ErrClosed // closeLocked's past deadline
 	case timeout && !ran:
 		// The deadline had passed before the file ran op: op runs
-		// once still, on a reference of the slot's.
-		fd := s.acquire()
+		// once still, on the call's reference.
 		s.mu.Unlock()
 		err = retryEINTR(op, fd)
 		s.mu.Lock()
-		s.release()
 		if err == unix.EAGAIN {
 			err = ErrTimeout
 		}
 	case timeout:
 		err = ErrTimeout
-	default: // the file is closed: os.ErrClosed
+	default:
+		// Not reached: the file takes deadlines (attachFile) and stays
+		// open while a call holds its reference; a closed file's
+		// RawConn says internal/poll's ErrFileClosing.
 		err = ErrClosed
 	}
 	d.pass()
+	s.release()
 	s.mu.Unlock()
 	return err
 }
@@ -181,7 +188,8 @@ func newRawIO() *rawIO {
 
 // rawSide is one direction of a raw socket: the Do call whose turn it is
 // (busy), and the calls waiting for theirs (queue). busy, queue and dl
-// are guarded by slot.mu; op and err are the turn's own.
+// are guarded by slot.mu; parked, ran, op and err are the turn's own
+// (Waiting reads parked, atomic, from other goroutines).
 type rawSide struct {
 	busy   bool
 	queue  []chan struct{} // the calls waiting for their turn, first first
@@ -289,18 +297,3 @@ func (pl *Pool) Waiting(h Handle, write bool) int {
 // pastDeadline is a deadline long passed: setting it wakes whoever waits
 // on the file at once.
 var pastDeadline = time.Unix(1, 0)
-
-// quiesce makes the file's waiters leave and waits until no callback of
-// its RawConn runs: for a close that must set the fd blocking first
-// (lingerers), which a raw socket's op, run in a callback, must never
-// meet.
-func quiesce(f *os.File) {
-	_ = f.SetDeadline(pastDeadline)
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	done := func(uintptr) bool { return true }
-	_ = rc.Read(done)
-	_ = rc.Write(done)
-}

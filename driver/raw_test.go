@@ -450,3 +450,58 @@ func TestRawDeadlineMovesOnlyEarlier(t *testing.T) {
 		t.Fatalf("Do past the earlier deadline = %v, %q; want b", err, buf[:n])
 	}
 }
+
+// An op may close its own handle: Do returns, with the op's result, and
+// the socket is closed once it has.
+func TestRawOpClosesItsOwnHandle(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, _ := openUDP(t, pl)
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(h, false, time.Time{}, func(int) error { return pl.Close(h) }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Do whose op closed its handle = %v, want the op's nil", err)
+		}
+	case <-time.After(testkit.WaitBound):
+		t.Fatalf("Do whose op closed its handle did not return within %v", testkit.WaitBound)
+	}
+	if err := pl.Control(h, func(int) error { return nil }); err != ErrClosed {
+		t.Fatalf("Control after the op's Close = %v, want ErrClosed", err)
+	}
+}
+
+// Close returns while an op runs in its syscall, and the call then ends
+// with ErrClosed: the op's EAGAIN does not park it.
+func TestRawCloseDuringOp(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, _ := openUDP(t, pl)
+	inOp, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	done := make(chan error, 1)
+	go func() {
+		done <- pl.Do(h, false, time.Time{}, func(fd int) error {
+			first.Do(func() { close(inOp); <-release })
+			_, err := unix.Read(fd, make([]byte, 8))
+			return err
+		})
+	}()
+	<-inOp
+	closed := make(chan error, 1)
+	go func() { closed <- pl.Close(h) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+	case <-time.After(testkit.WaitBound):
+		close(release)
+		t.Fatalf("Close did not return within %v while an op ran", testkit.WaitBound)
+	}
+	close(release) // the op ends after Close returned
+	if err := <-done; err != ErrClosed {
+		t.Fatalf("Do closed during its op = %v, want ErrClosed", err)
+	}
+}

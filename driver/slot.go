@@ -172,6 +172,13 @@ func (s *slot) closeLocked() <-chan struct{} {
 		if x.raw != nil {
 			x.raw.in.wakeAll()
 			x.raw.out.wakeAll()
+			if s.refs > 0 {
+				// Calls in Do hold the references: a past deadline
+				// makes them leave the netpoller (ErrClosed, the slot
+				// being closed), and the last one's release closes
+				// the file, whose Close would wait for their ops.
+				_ = x.file.SetDeadline(pastDeadline)
+			}
 		}
 	}
 	s.h = nil
