@@ -192,6 +192,21 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 	return makeHandle(idx, gen), s, nil
 }
 
+// fdClosedError is a register error after which the fd is closed
+// already: attachFile closed it. The caller must not close it again.
+type fdClosedError struct{ error }
+
+func (e fdClosedError) Unwrap() error { return e.error }
+
+// closeUnregistered closes fd, whose register failed with err, unless the
+// register closed it already.
+func closeUnregistered(fd int, err error) {
+	var closed fdClosedError
+	if !errors.As(err, &closed) {
+		hooks.close(fd)
+	}
+}
+
 // Close closes h's socket at once. Queued writes are dropped; the kernel
 // still sends what it already holds, then FIN. Close never waits, so a
 // Handler may call it: a close(2) that may linger (SO_LINGER on with a
