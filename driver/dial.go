@@ -39,7 +39,7 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 	case nil:
 		c, _, err := pl.register(fd, kindConn, h, connEvents)
 		if err != nil {
-			hooks.close(fd)
+			closeUnregistered(fd, err)
 		}
 		return c, err
 	case unix.EINPROGRESS, unix.EINTR:
@@ -50,7 +50,7 @@ func (pl *Pool) DialCancel(local, remote unix.Sockaddr, deadline time.Time, canc
 
 	c, s, err := pl.register(fd, kindDialing, nil, connEvents|evOut)
 	if err != nil {
-		hooks.close(fd)
+		closeUnregistered(fd, err)
 		return 0, err
 	}
 	var expired <-chan time.Time

@@ -45,9 +45,10 @@
 // own, never on a poller nor under a lock, and Stop waits for it.
 // CloseDrain and CloseLinger return once it has ended.
 //
-// Raw sockets (Open, AcceptRaw) have no Handler: the callers' goroutines do
-// their I/O with Do, blocking until a deadline as Go's netpoller does, and
-// the poller only wakes them. They serve Erlang's socket module.
+// Raw sockets (Open, AcceptRaw) have no Handler and no poller: the
+// callers' goroutines do their I/O with Do, and wait in Go's netpoller on
+// the socket's os.File until a deadline, as a net.Conn's do, under both
+// backends. They serve Erlang's socket module.
 //
 // The driver knows nothing of actors or framing.
 //
@@ -83,9 +84,12 @@
 // there yet: the portable backend waits for a socket's readiness, and
 // Windows' netpoller (IOCP) tells completions, which say when a read can
 // go on but not when a write or an accept can; a backend built on those
-// completions is not written. The socket calls the OS-neutral code makes
-// are Winsock's there (internal/unix), an fd being a SOCKET handle held
-// in an int. Other systems do not build:
+// completions is not written. Raw sockets (Open, Do) would not run there
+// under any backend: they wait in Go's netpoller through an os.File's
+// RawConn, which cannot wait for a SOCKET to be writable on Windows, so
+// registering one answers EOPNOTSUPP. The socket calls the OS-neutral
+// code makes are Winsock's there (internal/unix), an fd being a SOCKET
+// handle held in an int. Other systems do not build:
 //
 //   - NetBSD: golang.org/x/sys/unix has no IP_RECVTOS there (socket's
 //     recvtos option).

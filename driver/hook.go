@@ -17,6 +17,9 @@ var hooks = struct {
 	read    func(fd int, p []byte) (int, error)
 	write   func(fd int, p []byte) (int, error)
 	close   func(fd int) error
+	// dup is fcntl(F_DUPFD_CLOEXEC): attachFile's dup of an fd that
+	// Go's netpoller refused.
+	dup func(fd int) (int, error)
 	// closeFile closes fd through f, the file that owns it under the
 	// portable backend.
 	closeFile func(fd int, f *os.File) error
@@ -27,6 +30,9 @@ var hooks = struct {
 	read:    unix.Read,
 	write:   unix.Write,
 	close:   unix.Close,
+	dup: func(fd int) (int, error) {
+		return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	},
 	closeFile: func(_ int, f *os.File) error {
 		return f.Close()
 	},

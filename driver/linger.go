@@ -37,17 +37,21 @@ func (l *lingerers) close(fd int, f *os.File, done chan struct{}) {
 	}
 	l.mu.Unlock()
 	if stopped {
-		blockForLinger(fd)
-		_ = closeFd(fd, f)
-		close(done)
+		lingerClose(fd, f, done)
 		return
 	}
 	go func() {
 		defer l.wg.Done()
-		blockForLinger(fd)
-		_ = closeFd(fd, f)
-		close(done)
+		lingerClose(fd, f, done)
 	}()
+}
+
+// lingerClose makes fd blocking, closes it, and then done. No raw
+// socket's op runs on it by then: the last Do's release closes the slot.
+func lingerClose(fd int, f *os.File, done chan struct{}) {
+	blockForLinger(fd)
+	_ = closeFd(fd, f)
+	close(done)
 }
 
 // stop waits for the lingering closes under way.

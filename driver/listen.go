@@ -25,7 +25,7 @@ func (pl *Pool) Listen(addr unix.Sockaddr, backlog int, control func(fd int) err
 	}
 	h, _, err := pl.register(fd, kindListener, nil, evIn|evET)
 	if err != nil {
-		hooks.close(fd)
+		closeUnregistered(fd, err)
 		return 0, err
 	}
 	return h, nil
@@ -132,7 +132,7 @@ func (pl *Pool) accept(l Handle, h Handler, wake chan struct{}, notify func()) (
 		}
 		c, _, err := pl.register(nfd, kindConn, h, connEvents)
 		if err != nil {
-			hooks.close(nfd)
+			closeUnregistered(nfd, err)
 			return 0, err
 		}
 		return c, nil

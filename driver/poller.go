@@ -181,8 +181,7 @@ func (p *poller) dispatch(idx, gen, events uint32) {
 		s.mu.Unlock()
 	case kindConn:
 		p.connEvent(s, gen, events)
-	case kindRaw:
-		s.rawEvent(events)
+	default: // kindRaw: never in a poller's set
 		s.mu.Unlock()
 	}
 }

@@ -178,16 +178,33 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 	if k != kindConn {
 		s.x = &slotExt{}
 	}
+	add := p.sys.add
 	if k == kindRaw {
-		s.x.out = &waiters{}
+		s.x.raw = newRawIO()
+		add = func(s *slot, _ uint32) error { return attachFile(s) }
 	}
 	gen := s.gen
-	if err := p.sys.add(s, events); err != nil {
+	if err := add(s, events); err != nil {
 		s.state, s.h, s.x, s.fd = 0, nil, nil, -1
 		pl.slots.release(idx)
 		return 0, nil, err
 	}
 	return makeHandle(idx, gen), s, nil
+}
+
+// fdClosedError is a register error after which the fd is closed
+// already: attachFile closed it. The caller must not close it again.
+type fdClosedError struct{ error }
+
+func (e fdClosedError) Unwrap() error { return e.error }
+
+// closeUnregistered closes fd, whose register failed with err, unless the
+// register closed it already.
+func closeUnregistered(fd int, err error) {
+	var closed fdClosedError
+	if !errors.As(err, &closed) {
+		hooks.close(fd)
+	}
 }
 
 // Close closes h's socket at once. Queued writes are dropped; the kernel

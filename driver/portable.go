@@ -3,12 +3,8 @@
 package driver
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"sync"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -71,34 +67,9 @@ func (b *portable) wake() {
 // when their sockets closed.
 func (b *portable) close() { b.wg.Wait() }
 
-// add gives the socket's fd to an os.File, in Go's netpoller. Nothing waits
-// on it until a call meets EAGAIN (again).
-//
-// An fd that the netpoller holds already cannot be added again (Linux's
-// epoll_ctl answers EEXIST): Adopt of an fd that an os.File or a net.Conn
-// of the program still has. Its file could not wait, and every wait would
-// fail at once; so the fd is replaced by a dup of it, which the netpoller
-// takes, and closed: the pool owns it, and the socket stays open through
-// the dup.
-func (b *portable) add(s *slot, _ uint32) error {
-	f := os.NewFile(uintptr(s.fd), "socket")
-	if errors.Is(f.SetReadDeadline(time.Time{}), os.ErrNoDeadline) {
-		fd, err := unix.FcntlInt(uintptr(s.fd), unix.F_DUPFD_CLOEXEC, 0)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("driver: fd %d is in Go's netpoller already (an os.File or net.Conn holds it), and dup failed (the fd is closed): %w", s.fd, err)
-		}
-		s.fd = int32(fd)
-		f = os.NewFile(uintptr(fd), "socket")
-	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err // not reached: only a nil *os.File fails
-	}
-	x := s.ext()
-	x.file, x.rc = f, rc
-	return nil
-}
+// add gives the socket's fd to an os.File, in Go's netpoller (attachFile).
+// Nothing waits on it until a call meets EAGAIN (again).
+func (b *portable) add(s *slot, _ uint32) error { return attachFile(s) }
 
 // modify waits for writability when evOut is asked for: writes are
 // queued (arm). An event that comes when no longer wanted (a drained
@@ -109,10 +80,6 @@ func (b *portable) modify(s *slot, events uint32) error {
 	}
 	return nil
 }
-
-// pastDeadline is a deadline long passed: setting it wakes whoever waits
-// on the file at once.
-var pastDeadline = time.Unix(1, 0)
 
 // del wakes the goroutines that wait on the closing socket, so that they
 // end even while a syscall made outside the slot's lock (an Accept's

@@ -185,25 +185,7 @@ func TestRawManyReaders(t *testing.T) {
 func TestRawStream(t *testing.T) {
 	leaktest.Check(t)
 	pl := newPool(t)
-	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(l)
-	var addr unix.Sockaddr
-	err = pl.Control(l, func(fd int) error {
-		if err := unix.Bind(fd, loopback4); err != nil {
-			return err
-		}
-		if err := unix.Listen(fd, 8); err != nil {
-			return err
-		}
-		addr, err = unix.Getsockname(fd)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, addr := rawListener(t, pl)
 	accepted := make(chan Handle, 1)
 	go func() {
 		h, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
@@ -249,6 +231,32 @@ func TestRawStream(t *testing.T) {
 	if rest := readAll(t, pl, s, 1); len(rest) != 0 {
 		t.Fatalf("read %d bytes after shutdown, want EOF", len(rest))
 	}
+}
+
+// rawListener returns a raw stream socket of pl listening on 127.0.0.1,
+// which the test closes when it ends, and its address.
+func rawListener(t *testing.T, pl *Pool) (Handle, unix.Sockaddr) {
+	t.Helper()
+	l, err := pl.Open(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pl.Close(l) })
+	var addr unix.Sockaddr
+	err = pl.Control(l, func(fd int) error {
+		if err := unix.Bind(fd, loopback4); err != nil {
+			return err
+		}
+		if err := unix.Listen(fd, 8); err != nil {
+			return err
+		}
+		addr, err = unix.Getsockname(fd)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, addr
 }
 
 // rawConnect connects a new raw stream socket to addr through Do.
@@ -329,5 +337,171 @@ func TestDoOnConnectionIsEINVAL(t *testing.T) {
 	defer pl.Close(c)
 	if err := pl.Do(c, false, time.Time{}, func(int) error { return nil }); err != unix.EINVAL {
 		t.Fatalf("Do on a connection = %v, want EINVAL", err)
+	}
+}
+
+// The calls in one direction take turns: one waits for data, the others
+// for their turn, each until its own deadline; the turns go in the order
+// the calls came.
+func TestRawTurns(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	first := make(chan error, 1)
+	buf, n := make([]byte, 8), 0
+	go func() { first <- pl.Do(h, false, time.Time{}, recvOp(buf, &n)) }()
+	rawWaiters(t, pl, h, false, 1)
+
+	// A call queued behind it times out by its own deadline.
+	if err := pl.Do(h, false, time.Now().Add(20*time.Millisecond), recvOp(make([]byte, 8), new(int))); err != ErrTimeout {
+		t.Fatalf("queued Do = %v, want ErrTimeout", err)
+	}
+	rawWaiters(t, pl, h, false, 1)
+
+	// Two more queue; the datagrams go to the three in turn.
+	order := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			b, k := make([]byte, 8), 0
+			if err := pl.Do(h, false, time.Time{}, recvOp(b, &k)); err != nil {
+				t.Error(err)
+			}
+			order <- i*10 + int(b[0])
+		}()
+		rawWaiters(t, pl, h, false, 2+i)
+	}
+	for i := range 3 {
+		if _, err := peer.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := <-first; err != nil || n != 1 || buf[0] != 0 {
+				t.Fatalf("first Do = %v, %v", err, buf[:n])
+			}
+			continue
+		}
+		if got, want := <-order, (i-1)*10+i; got != want {
+			t.Fatalf("datagram %d went to call %d (got %d)", i, got/10, got)
+		}
+	}
+}
+
+// A lingering close wakes a Do parked on the socket with ErrClosed, and
+// returns once the fd is closed.
+func TestRawLingeringCloseWakesDo(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	l, addr := rawListener(t, pl)
+	c := rawConnect(t, pl, addr)
+	defer pl.Close(c)
+	s, err := pl.AcceptRaw(l, time.Now().Add(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pl.Control(s, func(fd int) error {
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, SOLinger, &unix.Linger{Onoff: 1, Linger: 5})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(s, false, time.Now().Add(time.Hour), recvOp(make([]byte, 8), new(int))) }()
+	rawWaiters(t, pl, s, false, 1)
+	if err := pl.CloseLinger(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != ErrClosed {
+		t.Fatalf("Do on a socket closed with linger = %v, want ErrClosed", err)
+	}
+}
+
+// The file's deadline moves only earlier: a later call keeps an earlier
+// call's, and when that one passes first, the file waits on until the
+// later call's own.
+func TestRawDeadlineMovesOnlyEarlier(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, peer := openUDP(t, pl)
+	fileDeadline := func() time.Time {
+		s, err := pl.lock(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.mu.Unlock()
+		return s.x.raw.in.dl
+	}
+	buf, n := make([]byte, 8), 0
+	peer.Write([]byte("a"))
+	early := time.Now().Add(50 * time.Millisecond)
+	if err := pl.Do(h, false, early, recvOp(buf, &n)); err != nil || string(buf[:n]) != "a" {
+		t.Fatalf("Do = %v, %q; want a", err, buf[:n])
+	}
+	late := time.Now().Add(time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(h, false, late, recvOp(buf, &n)) }()
+	rawWaiters(t, pl, h, false, 1)
+	if got := fileDeadline(); !got.Equal(early) {
+		t.Fatalf("the file's deadline is %v with a later call waiting, want the earlier %v", got, early)
+	}
+	testkit.Until(t, "the waiting call's own deadline on the file", func() bool { return fileDeadline().Equal(late) })
+	rawWaiters(t, pl, h, false, 1)
+	peer.Write([]byte("b"))
+	if err := <-done; err != nil || string(buf[:n]) != "b" {
+		t.Fatalf("Do past the earlier deadline = %v, %q; want b", err, buf[:n])
+	}
+}
+
+// An op may close its own handle: Do returns, with the op's result, and
+// the socket is closed once it has.
+func TestRawOpClosesItsOwnHandle(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, _ := openUDP(t, pl)
+	done := make(chan error, 1)
+	go func() { done <- pl.Do(h, false, time.Time{}, func(int) error { return pl.Close(h) }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Do whose op closed its handle = %v, want the op's nil", err)
+		}
+	case <-time.After(testkit.WaitBound):
+		t.Fatalf("Do whose op closed its handle did not return within %v", testkit.WaitBound)
+	}
+	if err := pl.Control(h, func(int) error { return nil }); err != ErrClosed {
+		t.Fatalf("Control after the op's Close = %v, want ErrClosed", err)
+	}
+}
+
+// Close returns while an op runs in its syscall, and the call then ends
+// with ErrClosed: the op's EAGAIN does not park it.
+func TestRawCloseDuringOp(t *testing.T) {
+	leaktest.Check(t)
+	pl := newPool(t)
+	h, _, _ := openUDP(t, pl)
+	inOp, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	done := make(chan error, 1)
+	go func() {
+		done <- pl.Do(h, false, time.Time{}, func(fd int) error {
+			first.Do(func() { close(inOp); <-release })
+			_, err := unix.Read(fd, make([]byte, 8))
+			return err
+		})
+	}()
+	<-inOp
+	closed := make(chan error, 1)
+	go func() { closed <- pl.Close(h) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+	case <-time.After(testkit.WaitBound):
+		close(release)
+		t.Fatalf("Close did not return within %v while an op ran", testkit.WaitBound)
+	}
+	close(release) // the op ends after Close returned
+	if err := <-done; err != ErrClosed {
+		t.Fatalf("Do closed during its op = %v, want ErrClosed", err)
 	}
 }

@@ -12,7 +12,7 @@ const (
 	kindConn     kind = iota + 1 // a connected stream socket
 	kindListener                 // a listening socket: events wake Accept
 	kindDialing                  // a connect in progress: events wake Dial
-	kindRaw                      // the caller's goroutine does the I/O: events wake Do (raw.go)
+	kindRaw                      // the caller's goroutine does the I/O, waiting in Go's netpoller (raw.go)
 )
 
 // Slot state bits, guarded by slot.mu.
@@ -52,17 +52,20 @@ type slot struct {
 // slotExt is what few slots need, out of line so that a slot stays at 64
 // bytes: the goroutines that wait on it (Accept, Dial, CloseDrain, a raw
 // socket's callers), the bytes the kernel has not taken yet, why the slot
-// failed, and under the portable backend the socket's file in Go's
-// netpoller. A connection's goes when it holds none of them (tidy).
+// failed, and the socket's file in Go's netpoller, under the portable
+// backend or for a raw socket. A connection's goes when it holds none of
+// them (tidy).
 type slotExt struct {
 	waiters
 	wq     [][]byte // queued writes: copies the driver owns
 	queued int      // bytes in wq
 	err    error    // why the slot failed (stFailed)
 	// file owns the fd under the portable backend, which waits with rc
-	// for its readiness (portable.go); nil under epoll.
+	// for its readiness (portable.go), and a raw socket's, whose callers
+	// wait with rc (raw.go); nil for the others under epoll.
 	file *os.File
 	rc   syscall.RawConn
+	raw  *rawIO // a raw socket's callers
 }
 
 // ext returns s.x, made if need be. The caller holds s.mu.
@@ -117,20 +120,13 @@ type waiters struct {
 	seq   uint64
 	list  []chan struct{}
 	close chan struct{} // closed when a draining socket is closed
-	out   *waiters      // a raw socket's writers; list holds its readers
 	// notify is called once at a listening socket's next readiness: a
 	// TryAccept found no connection (listen.go).
 	notify func()
 }
 
-// wakeAll wakes every waiter, a raw socket's writers too; they recheck the
-// slot under its lock.
-func (w *waiters) wakeAll() {
-	w.wake()
-	if w.out != nil {
-		w.out.wake()
-	}
-}
+// wakeAll wakes every waiter; they recheck the slot under its lock.
+func (w *waiters) wakeAll() { w.wake() }
 
 // wake wakes the waiters on list, and only them.
 func (w *waiters) wake() {
@@ -173,9 +169,22 @@ func (s *slot) closeLocked() <-chan struct{} {
 	if x := s.x; x != nil {
 		x.wakeAll()
 		x.wq, x.queued, x.err, x.notify = nil, 0, nil, nil
+		if x.raw != nil {
+			x.raw.in.wakeAll()
+			x.raw.out.wakeAll()
+			if s.refs > 0 {
+				// Calls in Do hold the references: a past deadline
+				// makes them leave the netpoller (ErrClosed, the slot
+				// being closed), and the last one's release closes
+				// the file, whose Close would wait for their ops.
+				_ = x.file.SetDeadline(pastDeadline)
+			}
+		}
 	}
 	s.h = nil
-	s.p.sys.del(s)
+	if s.kind != kindRaw { // a raw socket is in no poller's set
+		s.p.sys.del(s)
+	}
 	if s.refs == 0 {
 		return s.finishClose()
 	}

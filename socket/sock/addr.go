@@ -101,13 +101,11 @@ func writeTuple(b *strings.Builder, ip netip.Addr) {
 // sockaddr returns a as the kernel's address, or nil when its family and
 // address do not go together.
 func (a Addr) sockaddr() unix.Sockaddr {
-	switch {
-	case a.Family == Inet && a.Addr.Is4():
-		return &unix.SockaddrInet4{Port: int(a.Port), Addr: a.Addr.As4()}
-	case a.Family == Inet6 && a.Addr.Is6():
-		return &unix.SockaddrInet6{Port: int(a.Port), ZoneId: zoneID(a.Addr.Zone()), Addr: a.Addr.As16()}
+	s := new(sockaddrs)
+	if !s.set(a) {
+		return nil
 	}
-	return nil
+	return s.sockaddr()
 }
 
 // addrOf returns the kernel's address sa as an Addr; nil is the zero Addr.
@@ -116,13 +114,55 @@ func addrOf(sa unix.Sockaddr) Addr {
 	case *unix.SockaddrInet4:
 		return Addr{Inet, netip.AddrFrom4(sa.Addr), uint16(sa.Port)}
 	case *unix.SockaddrInet6:
-		ip := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			ip = ip.WithZone(strconv.Itoa(int(sa.ZoneId)))
-		}
-		return Addr{Inet6, ip, uint16(sa.Port)}
+		return inet6(sa.Addr, sa.ZoneId, uint16(sa.Port))
 	}
 	return Addr{}
+}
+
+// inet6 returns an inet6 Addr; a scope id other than 0 is its zone.
+func inet6(ip [16]byte, scope uint32, port uint16) Addr {
+	a := netip.AddrFrom16(ip)
+	if scope != 0 {
+		a = a.WithZone(strconv.Itoa(int(scope)))
+	}
+	return Addr{Inet6, a, port}
+}
+
+// sockaddrs holds an address in its family's form for the kernel: a
+// socket's writer keeps one, so that a datagram's destination costs no
+// allocation, as for Go's net.UDPConn.
+type sockaddrs struct {
+	v4  unix.SockaddrInet4
+	v6  unix.SockaddrInet6
+	is6 bool // v6 holds the address, not v4
+}
+
+// set stores a in the form of its family, and reports false when a's
+// family and address do not go together.
+func (s *sockaddrs) set(a Addr) bool {
+	if !validAddr(a) {
+		return false
+	}
+	s.is6 = a.Family == Inet6
+	if s.is6 {
+		s.v6 = unix.SockaddrInet6{Port: int(a.Port), ZoneId: zoneID(a.Addr.Zone()), Addr: a.Addr.As16()}
+	} else {
+		s.v4 = unix.SockaddrInet4{Port: int(a.Port), Addr: a.Addr.As4()}
+	}
+	return true
+}
+
+// validAddr reports whether a's family and address go together.
+func validAddr(a Addr) bool {
+	return a.Family == Inet && a.Addr.Is4() || a.Family == Inet6 && a.Addr.Is6()
+}
+
+// sockaddr returns the address set stored.
+func (s *sockaddrs) sockaddr() unix.Sockaddr {
+	if s.is6 {
+		return &s.v6
+	}
+	return &s.v4
 }
 
 // zoneID returns the scope id a zone names: a number, or an interface's

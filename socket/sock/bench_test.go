@@ -3,42 +3,41 @@ package sock
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
 )
 
 // BenchmarkUDPPingPong is a 64-byte datagram and its answer between two
-// goroutines over loopback: socket/sock's blocking calls, which wait on
-// the driver's pollers, against Go's net.UDPConn, which waits on the
-// runtime's netpoller.
+// goroutines over loopback: socket/sock's blocking calls, which wait in
+// Go's netpoller on the socket's file, against Go's net.UDPConn. sock's
+// calls have a timeout (testkit.WaitBound), sock-infinity's and net's
+// none. cpu-µs/op is the process's CPU time (user and system) per round
+// trip: on a loaded machine ns/op follows the scheduler, cpu-µs/op the
+// work.
 func BenchmarkUDPPingPong(b *testing.B) {
 	msg := make([]byte, 64)
-	b.Run("sock", func(b *testing.B) {
-		x, y, xAddr, yAddr := udpPair(b, Inet)
-		done := make(chan error, 1)
-		go func() {
-			for range b.N {
-				from, data, err := y.Recvfrom(0, testkit.WaitBound)
+	for _, bench := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"sock", testkit.WaitBound}, {"sock-infinity", Infinity}} {
+		b.Run(bench.name, func(b *testing.B) {
+			x, y, _, yAddr := udpPair(b, Inet)
+			pingPong(b, func() error {
+				from, data, err := y.Recvfrom(0, bench.timeout)
 				if err == nil {
-					err = y.Sendto(data, from, testkit.WaitBound)
+					err = y.Sendto(data, from, bench.timeout)
 				}
-				if err != nil {
-					done <- err
-					return
+				return err
+			}, func() error {
+				if err := x.Sendto(msg, yAddr, bench.timeout); err != nil {
+					return err
 				}
-			}
-			done <- nil
-		}()
-		b.ReportAllocs()
-		for range b.N {
-			testkit.Must(b, x.Sendto(msg, yAddr, testkit.WaitBound))
-			if _, err := x.Recv(0, testkit.WaitBound); err != nil {
-				b.Fatal(err)
-			}
-		}
-		testkit.Must(b, <-done)
-		_ = xAddr
-	})
+				_, err := x.Recv(0, bench.timeout)
+				return err
+			})
+		})
+	}
 	b.Run("net", func(b *testing.B) {
 		x, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		testkit.Must(b, err)
@@ -46,31 +45,47 @@ func BenchmarkUDPPingPong(b *testing.B) {
 		y, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		testkit.Must(b, err)
 		defer y.Close()
-		done := make(chan error, 1)
-		go func() {
-			buf := make([]byte, 8192)
-			for range b.N {
-				n, from, err := y.ReadFromUDPAddrPort(buf)
-				if err == nil {
-					_, err = y.WriteToUDPAddrPort(buf[:n], from)
-				}
-				if err != nil {
-					done <- err
-					return
-				}
+		yAddr := y.LocalAddr().(*net.UDPAddr).AddrPort()
+		ybuf, xbuf := make([]byte, 8192), make([]byte, 8192)
+		pingPong(b, func() error {
+			n, from, err := y.ReadFromUDPAddrPort(ybuf)
+			if err == nil {
+				_, err = y.WriteToUDPAddrPort(ybuf[:n], from)
 			}
-			done <- nil
-		}()
-		buf := make([]byte, 8192)
-		b.ReportAllocs()
+			return err
+		}, func() error {
+			if _, err := x.WriteToUDPAddrPort(msg, yAddr); err != nil {
+				return err
+			}
+			_, err := x.Read(xbuf)
+			return err
+		})
+	})
+}
+
+// pingPong runs b.N round trips: ping on the benchmark's goroutine, pong
+// answering on another, and reports the process's CPU time per round trip.
+func pingPong(b *testing.B, pong, ping func() error) {
+	done := make(chan error, 1)
+	go func() {
 		for range b.N {
-			if _, err := x.WriteToUDPAddrPort(msg, y.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := x.Read(buf); err != nil {
-				b.Fatal(err)
+			if err := pong(); err != nil {
+				done <- err
+				return
 			}
 		}
-		testkit.Must(b, <-done)
-	})
+		done <- nil
+	}()
+	b.ReportAllocs()
+	cpu0 := processCPU(b)
+	b.ResetTimer()
+	for range b.N {
+		if err := ping(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	testkit.Must(b, <-done)
+	used := processCPU(b) - cpu0
+	b.ReportMetric(float64(used.Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 }

@@ -81,29 +81,40 @@ func (s *Socket) recvExact(length int, dl time.Time) ([]byte, error) {
 	return buf, err
 }
 
-// recvOnce makes one read: what a stream has, or one datagram.
+// recvOnce makes one read: what a stream has, or one datagram. The
+// caller has the reader's turn.
 func (s *Socket) recvOnce(length int, dl time.Time, wantFrom bool) (Addr, []byte, error) {
-	buf := s.readBuffer(length)
-	var n int
-	var sa unix.Sockaddr
-	err := s.pool.Do(s.h, false, dl, func(fd int) (err error) {
-		if wantFrom {
-			n, sa, err = unix.Recvfrom(fd, buf, 0)
-		} else {
-			n, err = unix.Read(fd, buf)
-		}
-		if err == nil && n == 0 && s.typ == Stream {
-			return inet.ErrClosed
-		}
-		return err
-	})
+	r := &s.rd
+	r.buf, r.n, r.wantFrom = s.readBuffer(length), 0, wantFrom && s.typ == Dgram
+	err := s.pool.Do(s.h, false, dl, r.op)
+	buf, n := r.buf, r.n
+	r.buf = nil
 	if err != nil {
 		return Addr{}, nil, err
 	}
-	if length == 0 {
-		return addrOf(sa), bytes.Clone(buf[:n]), nil
+	var from Addr
+	if r.wantFrom {
+		from = r.from.addr()
 	}
-	return addrOf(sa), buf[:n], nil
+	if length == 0 {
+		return from, bytes.Clone(buf[:n]), nil
+	}
+	return from, buf[:n], nil
+}
+
+// readOnce is recvOnce's op: a read into s.rd.buf, with the sender's
+// address when a datagram's is wanted (a stream's is the zero Addr).
+func (s *Socket) readOnce(fd int) (err error) {
+	r := &s.rd
+	if r.wantFrom {
+		r.n, err = r.from.recvfrom(fd, r.buf)
+	} else {
+		r.n, err = unix.Read(fd, r.buf)
+	}
+	if err == nil && r.n == 0 && s.typ == Stream {
+		return inet.ErrClosed
+	}
+	return err
 }
 
 const (

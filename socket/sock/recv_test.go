@@ -151,21 +151,23 @@ func TestRecvReset(t *testing.T) {
 // take bytes of the message the first is waiting for.
 func TestRecvInTurn(t *testing.T) {
 	c, s := tcpPair(t)
-	got := make(chan string, 2)
-	recv := func() {
+	// Each call answers on its own channel: the second may return
+	// before the first has sent what it got.
+	first, second := make(chan string, 1), make(chan string, 1)
+	recv := func(got chan<- string) {
 		data, err := s.Recv(3, Infinity)
 		if err != nil {
 			t.Error(err)
 		}
 		got <- string(data)
 	}
-	go recv()
+	go recv(first)
 	waitBlocked(t, s, false, 1)
 	testkit.Must(t, c.Send([]byte("ab"), testkit.WaitBound))
-	go recv()
+	go recv(second)
 	testkit.Must(t, c.Send([]byte("cdef"), testkit.WaitBound))
-	if a, b := <-got, <-got; a != "abc" || b != "def" {
-		t.Fatalf("Recv calls got %q then %q, want abc then def", a, b)
+	if a, b := <-first, <-second; a != "abc" || b != "def" {
+		t.Fatalf("the first Recv got %q and the second %q, want abc and def", a, b)
 	}
 }
 

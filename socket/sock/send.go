@@ -22,14 +22,13 @@ func (s *Socket) Send(data []byte, timeout time.Duration) error {
 // sendto/3 is Sendto(data, dest, Infinity). On a datagram socket data is
 // one datagram.
 func (s *Socket) Sendto(data []byte, dest Addr, timeout time.Duration) error {
-	sa := dest.sockaddr()
-	if sa == nil {
+	if !validAddr(dest) {
 		return badArg("sendto", "sockaddr", dest, "an inet or inet6 address")
 	}
-	return s.send("sendto", data, sa, timeout)
+	return s.send("sendto", data, &dest, timeout)
 }
 
-func (s *Socket) send(op string, data []byte, to unix.Sockaddr, timeout time.Duration) error {
+func (s *Socket) send(op string, data []byte, to *Addr, timeout time.Duration) error {
 	dl, err := deadline(op, timeout)
 	if err != nil {
 		return err
@@ -41,25 +40,41 @@ func (s *Socket) send(op string, data []byte, to unix.Sockaddr, timeout time.Dur
 	return opErr(op, err)
 }
 
-// write sends data in the writers' turn, and returns the bytes not sent.
-func (s *Socket) write(data []byte, to unix.Sockaddr, dl time.Time) ([]byte, error) {
+// write sends data, to an address or the peer's (to nil), in the
+// writers' turn, and returns the bytes not sent.
+func (s *Socket) write(data []byte, to *Addr, dl time.Time) ([]byte, error) {
 	if err := s.writer.take(dl); err != nil {
 		return data, err
 	}
 	defer s.writer.give()
-	rest := data
-	err := s.pool.Do(s.h, true, dl, func(fd int) error {
-		for {
-			// MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE.
-			n, err := unix.SendmsgN(fd, rest, nil, to, unix.MSG_NOSIGNAL)
-			if err != nil {
-				return err
-			}
-			rest = rest[n:]
-			if len(rest) == 0 || s.typ != Stream {
-				return nil
-			}
-		}
-	})
+	w := &s.wr
+	w.rest, w.to = data, nil
+	if to != nil {
+		w.dest.set(*to)
+		w.to = w.dest.sockaddr()
+	}
+	err := s.pool.Do(s.h, true, dl, w.op)
+	rest := w.rest
+	w.rest = nil
 	return rest, err
+}
+
+// writeOnce is write's op: it sends s.wr.rest, a datagram whole, a
+// stream's bytes until the kernel takes no more.
+func (s *Socket) writeOnce(fd int) error {
+	w := &s.wr
+	if s.typ == Dgram && w.to != nil {
+		return sendto(fd, w.rest, w.to)
+	}
+	for {
+		// MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE.
+		n, err := unix.SendmsgN(fd, w.rest, nil, w.to, unix.MSG_NOSIGNAL)
+		if err != nil {
+			return err
+		}
+		w.rest = w.rest[n:]
+		if len(w.rest) == 0 || s.typ != Stream {
+			return nil
+		}
+	}
 }

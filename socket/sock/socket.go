@@ -39,6 +39,27 @@ type Socket struct {
 	reader turn         // Recv and Recvfrom
 	writer turn         // Send and Sendto
 	buf    []byte       // a Length 0 read's buffer; the reader's
+	rd     reading      // the reader's
+	wr     writing      // the writer's
+}
+
+// reading is the state of the read that has the reader's turn, and
+// writing that of the write that has the writer's: the driver runs their
+// ops, bound once at Open, which so cost no closure per call, as the
+// addresses kept here cost none.
+type reading struct {
+	op       func(fd int) error // Socket.readOnce
+	buf      []byte
+	n        int
+	wantFrom bool
+	from     fromAddr
+}
+
+type writing struct {
+	op   func(fd int) error // Socket.writeOnce
+	rest []byte
+	to   unix.Sockaddr // nil, or one of dest's
+	dest sockaddrs
 }
 
 // Open creates a socket: socket:open(Domain, Type, Protocol). Domain is
@@ -67,6 +88,7 @@ func Open(d Domain, t Type, p Protocol) (*Socket, error) {
 func newSocket(pool *driver.Pool, h driver.Handle, d Domain, t Type, p Protocol) *Socket {
 	s := &Socket{pool: pool, h: h, domain: d, typ: t, proto: p, reader: newTurn(), writer: newTurn()}
 	s.rcvbuf.Store(defaultRcvBuf)
+	s.rd.op, s.wr.op = s.readOnce, s.writeOnce
 	return s
 }
 

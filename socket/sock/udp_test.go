@@ -2,7 +2,9 @@ package sock
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/otpnet/otpnet/internal/testkit"
 )
@@ -66,4 +68,83 @@ func TestUDPRecvClosed(t *testing.T) {
 		_, _, err := u.Recvfrom(0, Infinity)
 		return err
 	})
+}
+
+// A Recvfrom that meets an empty socket waits, and takes the datagram
+// that comes, with its sender.
+func TestUDPWaitThenData(t *testing.T) {
+	for _, d := range []Domain{Inet, Inet6} {
+		a, b, aAddr, bAddr := udpPair(t, d)
+		type result struct {
+			from Addr
+			data []byte
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			from, data, err := b.Recvfrom(0, testkit.WaitBound)
+			done <- result{from, data, err}
+		}()
+		waitBlocked(t, b, false, 1)
+		testkit.Must(t, a.Sendto([]byte("late"), bAddr, testkit.WaitBound))
+		if r := <-done; r.err != nil || r.from != aAddr || string(r.data) != "late" {
+			t.Fatalf("%v: Recvfrom = %v, %q, %v; want %v, late", d, r.from, r.data, r.err, aAddr)
+		}
+	}
+}
+
+// A timed-out Recvfrom leaves the socket as it was: the next one, with
+// another timeout or none, waits for its own datagram.
+func TestUDPTimeoutThenData(t *testing.T) {
+	a, b, _, bAddr := udpPair(t, Inet)
+	_, _, err := b.Recvfrom(0, 20*time.Millisecond)
+	wantReason(t, "Recvfrom on an empty socket", err, "recvfrom", "timeout")
+	_, _, err = b.Recvfrom(0, 0)
+	wantReason(t, "Recvfrom(0, 0) on an empty socket", err, "recvfrom", "timeout")
+	for i, timeout := range []time.Duration{Infinity, testkit.WaitBound} {
+		done := make(chan error, 1)
+		go func() {
+			data, err := b.Recv(0, timeout)
+			if err == nil && string(data) != "after" {
+				err = fmt.Errorf("got %q, want after", data)
+			}
+			done <- err
+		}()
+		waitBlocked(t, b, false, 1)
+		testkit.Must(t, a.Sendto([]byte("after"), bAddr, testkit.WaitBound))
+		if err := <-done; err != nil {
+			t.Fatalf("Recv %d with timeout %v after a timeout: %v", i, timeout, err)
+		}
+	}
+}
+
+// Close wakes the Recvfrom that waits for data and those waiting for
+// their turn, and a Sendto after it is closed.
+func TestUDPCloseWakesAll(t *testing.T) {
+	u := open(t, Inet, Dgram, UDP)
+	testkit.Must(t, u.Bind(Loopback(Inet, 0)))
+	closeWakes(t, u, 3, 1, "recvfrom", func() error {
+		_, _, err := u.Recvfrom(0, testkit.WaitBound)
+		return err
+	})
+	wantReason(t, "Sendto after Close", u.Sendto([]byte("x"), Loopback(Inet, 9), Infinity), "sendto", "closed")
+}
+
+// Recvfrom cuts a datagram larger than Length and drops its rest, as
+// OTP's socket does: the next Recvfrom has the next datagram.
+func TestUDPRecvfromTruncates(t *testing.T) {
+	a, b, aAddr, bAddr := udpPair(t, Inet6)
+	big := pattern(7, 20000)
+	testkit.Must(t, a.Sendto(big, bAddr, testkit.WaitBound))
+	testkit.Must(t, a.Sendto([]byte("next"), bAddr, testkit.WaitBound))
+	from, got, err := b.Recvfrom(3, testkit.WaitBound)
+	if err != nil || from != aAddr || !bytes.Equal(got, big[:3]) {
+		t.Fatalf("Recvfrom(3) of 20000 bytes = %v, %q, %v; want %v and the first 3", from, got, err, aAddr)
+	}
+	from, got, err = b.Recvfrom(0, testkit.WaitBound)
+	if err != nil || from != aAddr || string(got) != "next" {
+		t.Fatalf("Recvfrom after the cut datagram = %v, %q, %v; want next", from, got, err)
+	}
+	_, _, err = b.Recvfrom(0, 0)
+	wantReason(t, "Recvfrom once both are read", err, "recvfrom", "timeout")
 }
