@@ -12,8 +12,8 @@ const maxReads = 4
 
 // poller is one goroutine serving its share of the sockets: it runs their
 // events, its tasks and its ready list. Where the events come from is its
-// backend's business: an epoll set (epoll_linux.go) or Go's netpoller
-// (portable.go).
+// backend's business: an epoll set (epoll_linux.go), Go's netpoller
+// (portable.go) or poll(2) (poll.go).
 type poller struct {
 	pool  *Pool
 	sys   backend
@@ -89,6 +89,18 @@ func (p *poller) submit(t task) {
 	}
 	p.tasks = append(p.tasks, t)
 	wake := p.sleeping && !p.woken
+	p.woken = p.woken || wake
+	p.mu.Unlock()
+	if wake {
+		p.sys.wake()
+	}
+}
+
+// nudge wakes the poller if it waits for events, as submit does, with no
+// task: for a backend whose poller must see a change of interest (poll.go).
+func (p *poller) nudge() {
+	p.mu.Lock()
+	wake := p.sleeping && !p.woken && !p.dead
 	p.woken = p.woken || wake
 	p.mu.Unlock()
 	if wake {

@@ -76,7 +76,11 @@ const (
 	SHUT_RD         = windows.SHUT_RD
 	SHUT_WR         = windows.SHUT_WR
 	SHUT_RDWR       = windows.SHUT_RDWR
-	POLLOUT         = 0x10 // POLLWRNORM
+	POLLIN          = 0x300 // POLLRDNORM|POLLRDBAND
+	POLLOUT         = 0x10  // POLLWRNORM
+	POLLERR         = 0x1
+	POLLHUP         = 0x2
+	POLLNVAL        = 0x4
 )
 
 // Names that Windows does not have. SO_REUSEPORT is an option no level
