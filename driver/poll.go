@@ -28,17 +28,30 @@ import (
 // regs, guarded by mu, since again, modify and del come from any
 // goroutine; a change from another goroutine while the poller waits
 // wakes it (nudge), and one the poller makes itself, as it reads, costs
-// no syscall. del wakes a waiting poller at once: Linux's poll holds a
-// reference to every file it waits on, so a closed socket would not send
-// its FIN, nor release its port, until the poll returns.
+// no syscall.
+//
+// del wakes a poller that polls the closing socket, and waits until its
+// poll has returned: Linux's poll holds a reference to every file it
+// waits on, so the socket's close(2), which follows del, would not send
+// its FIN, nor free its port, until the poll returned; and Winsock's
+// closesocket of a socket that WSAPoll waits on is undefined. So a Close
+// from another goroutine than the poller costs a wake-up of the poller
+// here (as a close under the portable backend waits for the goroutines
+// parked on the socket); a handler's Close, on the poller, costs none.
 type pollBackend struct {
 	p  *poller
 	wr int // the wake-up fd poll waits on; woken through ww
 	ww int
 
-	mu    sync.Mutex
-	regs  map[uint32]pollReg // by slot index: the sockets that want an event
-	dirty bool               // regs changed since fds was built
+	mu sync.Mutex
+	// regs are the sockets in the poll set, by slot index. One that
+	// wants nothing any more stays until the set is built again, so that
+	// del knows that the poll under way may hold it.
+	regs    map[uint32]pollReg
+	dirty   bool       // regs changed since fds was built
+	polling bool       // the poller is in poll with the set of round
+	round   uint64     // counts the sets built
+	polled  *sync.Cond // on mu: signalled when a poll returns
 
 	// Only the poller uses these.
 	fds    []unix.PollFd // fds[0] is wr
@@ -71,6 +84,7 @@ func newPollBackend(p *poller) (*pollBackend, error) {
 		return nil, err
 	}
 	b := &pollBackend{p: p, wr: r, ww: w, regs: make(map[uint32]pollReg)}
+	b.polled = sync.NewCond(&b.mu)
 	b.fds = []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}}
 	b.tags = []pollEvent{{}}
 	return b, nil
@@ -120,11 +134,8 @@ func (b *pollBackend) arm(s *slot, on, off int16) {
 		return
 	}
 	more := want&^r.want != 0
-	if r.want = want; want == 0 {
-		delete(b.regs, s.idx)
-	} else {
-		b.regs[s.idx] = r
-	}
+	r.want = want
+	b.regs[s.idx] = r
 	b.dirty = true
 	b.mu.Unlock()
 	if more {
@@ -132,18 +143,23 @@ func (b *pollBackend) arm(s *slot, on, off int16) {
 	}
 }
 
-// del takes the closing socket out of the poll set, and wakes the poller
-// when it waits, so that its poll lets go of the fd.
+// del takes the closing socket out of the poll set. When the poller polls
+// a set that holds it, del wakes the poller and waits until that poll has
+// returned (see pollBackend); the poller takes no slot's lock before.
 func (b *pollBackend) del(s *slot) {
 	b.mu.Lock()
-	_, ok := b.regs[s.idx]
-	if ok {
-		delete(b.regs, s.idx)
-		b.dirty = true
+	defer b.mu.Unlock()
+	if _, ok := b.regs[s.idx]; !ok {
+		return
 	}
-	b.mu.Unlock()
-	if ok {
-		b.p.nudge()
+	delete(b.regs, s.idx)
+	b.dirty = true
+	if !b.polling {
+		return // the next set is built without it
+	}
+	b.p.nudge()
+	for round := b.round; b.polling && b.round == round; {
+		b.polled.Wait()
 	}
 }
 
@@ -169,16 +185,21 @@ func (b *pollBackend) drainWake() {
 	}
 }
 
-// build makes fds the poll set of regs, if they changed.
+// build makes fds the poll set of regs, if they changed, and marks the
+// poller as polling it. The caller holds b.mu.
 func (b *pollBackend) build() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.polling = true
+	b.round++
 	if !b.dirty {
 		return
 	}
 	b.dirty = false
 	b.fds, b.tags = b.fds[:1], b.tags[:1]
 	for idx, r := range b.regs {
+		if r.want == 0 {
+			delete(b.regs, idx)
+			continue
+		}
 		b.fds = append(b.fds, unix.PollFd{Fd: r.fd, Events: r.want})
 		b.tags = append(b.tags, pollEvent{idx: idx, gen: r.gen})
 	}
@@ -217,11 +238,8 @@ func (b *pollBackend) collect() {
 			off = unix.POLLIN | unix.POLLOUT
 		}
 		if r, ok := b.regs[tag.idx]; ok && r.gen == tag.gen && r.want&off != 0 {
-			if r.want &^= off; r.want == 0 {
-				delete(b.regs, tag.idx)
-			} else {
-				b.regs[tag.idx] = r
-			}
+			r.want &^= off
+			b.regs[tag.idx] = r
 			b.dirty = true
 		}
 		tag.ev = ev
@@ -236,8 +254,14 @@ func (b *pollBackend) poll(block bool) error {
 	if block {
 		timeout = -1
 	}
+	b.mu.Lock()
 	b.build()
+	b.mu.Unlock()
 	_, err := unix.Poll(b.fds, timeout)
+	b.mu.Lock()
+	b.polling = false
+	b.polled.Broadcast()
+	b.mu.Unlock()
 	return err
 }
 
