@@ -59,6 +59,7 @@
 //
 //   - epoll (Linux, and its default): as above, an epoll set per poller,
 //     edge-triggered.
+//
 //   - portable (macOS and FreeBSD, where it is the default, and Linux):
 //     Go's own netpoller (kqueue, epoll). Each socket's fd is an os.File;
 //     when a read, accept, write or connect meets EAGAIN, a goroutine
@@ -80,8 +81,9 @@
 //     level-triggered, so interest is one-shot, as under the portable
 //     backend: a call that met EAGAIN puts its socket in the set for that
 //     direction, queued writes put it there for writing, and an event
-//     takes it out again. A paused or idle-and-read socket is not in the
-//     set, so nothing spins; an idle connection owns no goroutine. Each
+//     takes it out again. A paused socket, or one with nothing to wait
+//     for, is not in the set, so nothing spins; an idle connection owns
+//     no goroutine. Each
 //     poll costs O(the sockets in the set). A Close from another
 //     goroutine than the socket's poller waits until the poller has
 //     left a poll that holds the socket: poll keeps a reference to each

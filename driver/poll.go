@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/otpnet/otpnet/internal/unix"
@@ -265,7 +264,7 @@ func (b *pollBackend) poll(block bool) error {
 	return err
 }
 
-// run is the poller's loop, as epoll's (see epollers's run): it yields
+// run is the poller's loop, as epoll's (see epoller.run): it yields
 // after a batch of events and polls again without waiting, and waits
 // only when that finds nothing. It waits in the poll system call, which
 // holds its thread.
@@ -286,27 +285,15 @@ func (b *pollBackend) run(p *poller) {
 			n = len(b.events)
 		case unix.EINTR:
 		case unix.EBADF, unix.ENOTSOCK:
-			// Winsock: a socket of the set was closed while WSAPoll
-			// started; del changed the set, which the next poll takes.
+			// Winsock: a socket of the set was closed behind the
+			// pool's back (an adopted one); WSAPoll fails for the whole
+			// set where poll(2) reports POLLNVAL for that fd.
 		default:
 			panic("driver: poll: " + err.Error()) // EFAULT/EINVAL/ENOMEM: a bug of ours
 		}
 		for _, e := range b.events[:n] {
 			p.dispatch(e.idx, e.gen, e.ev)
 		}
-		if p.hasTasks() {
-			p.runTasks()
-		}
-		if len(p.ready) > 0 {
-			p.runReady()
-		}
-		switch {
-		case n > 0 || len(p.ready) > 0:
-			runtime.Gosched()
-			block = false
-		case !block:
-			runtime.Gosched()
-			block = true
-		}
+		block = p.endTurn(n, block)
 	}
 }

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -156,6 +157,31 @@ func (p *poller) awake() {
 	p.mu.Lock()
 	p.sleeping, p.woken = false, false
 	p.mu.Unlock()
+}
+
+// endTurn ends a turn of the loop of a backend that waits in a system
+// call (epoll's, poll's), which dispatched n events after a wait that
+// could block (blocked) or not: it runs the tasks and the ready list, and
+// reports whether the next wait may block. After events it yields the
+// processor and has the next wait look without blocking; after a look
+// that found nothing it yields once more and has the next one block (see
+// epoller.run).
+func (p *poller) endTurn(n int, blocked bool) (block bool) {
+	if p.hasTasks() {
+		p.runTasks()
+	}
+	if len(p.ready) > 0 {
+		p.runReady()
+	}
+	switch {
+	case n > 0 || len(p.ready) > 0:
+		runtime.Gosched()
+		return false
+	case !blocked:
+		runtime.Gosched()
+		return true
+	}
+	return blocked
 }
 
 // runReady continues the sockets that had more to read.

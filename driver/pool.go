@@ -200,7 +200,9 @@ func (pl *Pool) register(fd int, k kind, h Handler, events uint32) (Handle, *slo
 // ends (until then its port stays bound). CloseLinger and CloseDrain wait
 // for both. Under the portable backend Close waits only for the
 // goroutines parked on the socket's readiness to wake and leave its fd,
-// which they do at once, and then closes the fd, as under epoll.
+// which they do at once, and then closes the fd, as under epoll; under
+// the poll backend, called off the socket's poller, for the poller to
+// leave a poll that holds the socket.
 func (pl *Pool) Close(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {
