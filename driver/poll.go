@@ -123,8 +123,8 @@ func (b *pollBackend) again(s *slot, write bool) {
 // and the slot is open.
 func (b *pollBackend) arm(s *slot, on, off int16) {
 	b.mu.Lock()
-	r := b.regs[s.idx]
-	if r.gen != s.gen {
+	r, ok := b.regs[s.idx]
+	if !ok || r.gen != s.gen {
 		r = pollReg{fd: s.fd, gen: s.gen} // not in the set
 	}
 	want := r.want&^off | on
