@@ -102,3 +102,49 @@ func TestPollUDPWake(t *testing.T) {
 	}
 	testPauseResume(t, pl)
 }
+
+// pollMarks reports h's socket's pollReg marks.
+func pollMarks(t *testing.T, pl *Pool, h Handle) uint8 {
+	t.Helper()
+	s, err := pl.lock(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.mu.Unlock()
+	b := s.p.sys.(*pollBackend)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.regs[s.idx].marks
+}
+
+// An event disarms a whole direction whichever of its bits poll reports:
+// on Windows POLLIN is POLLRDNORM|POLLRDBAND and WSAPoll reports data with
+// POLLRDNORM alone, which must take the socket's reading interest off
+// whole, else it never leaves the set. ERR, HUP and NVAL disarm both, and
+// without POLLIN or POLLOUT they are an error alone.
+func TestPollReventsWindowsBits(t *testing.T) {
+	win := pollBits{in: 0x300, out: 0x10, err: 0x1, hup: 0x2, nval: 0x4}
+	const rdnorm, rdband = 0x100, 0x200
+	for _, c := range []struct {
+		got, want int16 // revents; the interest before
+		ev        uint32
+		left      int16 // the interest after
+		errOnly   bool
+	}{
+		{rdnorm, win.in, evIn, 0, false},
+		{rdband, win.in, evIn, 0, false},
+		{rdnorm, win.in | win.out, evIn, win.out, false},
+		{win.out, win.in | win.out, evOut, win.in, false},
+		{win.err, win.in | win.out, evErr, 0, true},
+		{win.hup, win.in, evHup, 0, true},
+		{win.nval, win.in, evErr, 0, true},
+		{win.hup | rdnorm, win.in, evIn | evHup, 0, false},
+		{win.err | win.out, win.out, evOut | evErr, 0, false},
+	} {
+		ev, off, errOnly := pollRevents(c.got, &win)
+		if ev != c.ev || c.want&^off != c.left || errOnly != c.errOnly {
+			t.Errorf("revents %#x on interest %#x: events %#x, interest left %#x, error alone %v; want %#x, %#x, %v",
+				c.got, c.want, ev, c.want&^off, errOnly, c.ev, c.left, c.errOnly)
+		}
+	}
+}

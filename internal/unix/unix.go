@@ -90,6 +90,7 @@ const (
 	EAGAIN        = unix.EAGAIN
 	EALREADY      = unix.EALREADY
 	EBADF         = unix.EBADF
+	EFAULT        = unix.EFAULT
 	ECONNABORTED  = unix.ECONNABORTED
 	ECONNREFUSED  = unix.ECONNREFUSED
 	ECONNRESET    = unix.ECONNRESET
