@@ -82,8 +82,12 @@
 //     backend: a call that met EAGAIN puts its socket in the set for that
 //     direction, queued writes put it there for writing, and an event
 //     takes it out again. A paused socket, or one with nothing to wait
-//     for, is not in the set, so nothing spins; an idle connection owns
-//     no goroutine. Each
+//     for, is not in the set, so it makes no busy loop; an idle
+//     connection owns no goroutine. A socket whose error poll reports
+//     at every call while its calls meet EAGAIN (a UDP socket with
+//     IP_RECVERR and an ICMP error queued) is held out of the set for
+//     10 ms after each such error, so a call waiting on it retries every
+//     10 ms instead of spinning, and data for it may wait that long. Each
 //     poll costs O(the sockets in the set). A Close from another
 //     goroutine than the socket's poller waits until the poller has
 //     left a poll that holds the socket: poll keeps a reference to each
