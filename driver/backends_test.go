@@ -133,13 +133,19 @@ func TestBackendsWriteQueue(t *testing.T) {
 		if err != nil || q == 0 {
 			t.Fatalf("Write = %d, %v; want bytes queued", q, err)
 		}
-		if got, _ := pl.Queued(c); got != q {
+		// The poller flushes meanwhile, as far as the peer's receive
+		// buffer takes: the queue only shrinks, and 1 MiB does not fit.
+		if got, _ := pl.Queued(c); got > q || got == 0 {
 			t.Fatalf("Queued = %d, Write said %d", got, q)
 		}
 		more := []byte("tail")
-		if q2, err := pl.Write(c, more); err != nil || q2 != q+len(more) {
-			t.Fatalf("Write behind the queue = %d, %v; want %d: queued, not written", q2, err, q+len(more))
+		if q2, err := pl.Write(c, more); err != nil || q2 > q+len(more) || q2 <= len(more) {
+			t.Fatalf("Write behind the queue = %d, %v; want at most %d and more than the tail: queued, not written", q2, err, q+len(more))
 		}
+		// From here on nothing is written: each flush leaves less.
+		r.mu.Lock()
+		settled := len(r.flushes)
+		r.mu.Unlock()
 		got := make([]byte, len(want)+len(more))
 		if _, err := io.ReadFull(peer, got); err != nil {
 			t.Fatal(err)
@@ -151,7 +157,7 @@ func TestBackendsWriteQueue(t *testing.T) {
 			return len(r.flushes) > 0 && r.flushes[len(r.flushes)-1] == 0
 		})
 		r.mu.Lock()
-		flushes := append([]int(nil), r.flushes...)
+		flushes := append([]int(nil), r.flushes[settled:]...)
 		r.mu.Unlock()
 		for i := 1; i < len(flushes); i++ {
 			if flushes[i] >= flushes[i-1] {

@@ -21,14 +21,30 @@ func BenchmarkEchoActiveOnce(b *testing.B) {
 	}
 }
 
+// BenchmarkEchoCells is the echo at the cells where large data costs
+// copies: 4096-byte messages over 100 connections and 64-byte ones over
+// one, against otpnet's echo that releases each packet's data once Send
+// has taken it (TCP.Release) and net's.
+func BenchmarkEchoCells(b *testing.B) {
+	for _, c := range []struct{ size, conns int }{{4096, 100}, {64, 1}} {
+		for _, server := range []string{"otpnet", "otpnet-release", "stdlib"} {
+			b.Run(server+"/"+strconv.Itoa(c.size)+"B/"+strconv.Itoa(c.conns), func(b *testing.B) {
+				benchecho.Run(b, server, c.conns, c.size)
+			})
+		}
+	}
+}
+
 var benchServers = map[string]benchecho.Server{
-	"otpnet": onceEchoServer,
-	"stdlib": benchecho.Stdlib,
+	"otpnet":         func() (string, func(), error) { return onceEchoServer(echoActor{}) },
+	"otpnet-release": func() (string, func(), error) { return onceEchoServer(echoActor{release: true}) },
+	"stdlib":         benchecho.Stdlib,
 }
 
 // onceEchoServer is the seed's echo server: an acceptor hands each
-// connection to an actor of its own, which echoes in {active, once}.
-func onceEchoServer() (string, func(), error) {
+// connection to an actor of its own, which echoes in {active, once}:
+// echo.
+func onceEchoServer(echo echoActor) (string, func(), error) {
 	sys := testSystem
 	acceptor, err := otpactor.NewProcess(sys)
 	if err != nil {
@@ -39,7 +55,7 @@ func onceEchoServer() (string, func(), error) {
 		return "", nil, err
 	}
 	port, err := l.Port()
-	props := actor.PropsFromProducer(func() actor.Actor { return echoActor{} }, otpactor.WithOwnerMailbox())
+	props := actor.PropsFromProducer(func() actor.Actor { return echo }, otpactor.WithOwnerMailbox())
 	go func() {
 		for {
 			s, err := l.Accept(acceptor, Infinity)
@@ -57,12 +73,17 @@ func onceEchoServer() (string, func(), error) {
 	return "127.0.0.1:" + strconv.Itoa(port), func() { l.Close(); acceptor.Close() }, nil
 }
 
-type echoActor struct{}
+// echoActor echoes each packet; with release, it then hands the
+// packet's data back to the port (TCP.Release).
+type echoActor struct{ release bool }
 
-func (echoActor) Receive(ctx actor.Context) {
+func (e echoActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *TCP:
 		m.Socket.Send(m.Data)
+		if e.release {
+			m.Release()
+		}
 		m.Socket.SetOpts(Active(Once))
 	case *TCPClosed:
 		ctx.Stop(ctx.Self())

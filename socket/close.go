@@ -55,7 +55,7 @@ func (s *Socket) Close() error {
 	if l == nil || l.Onoff == 0 || l.Linger != 0 {
 		s.closeNotify() // a layer's end of stream, queued before the close
 	}
-	s.dead, s.shutting = true, true
+	s.dead, s.mark = true, true // shutting
 	s.wakeSenders()
 	s.unlink()
 	s.endAccepts()
@@ -89,7 +89,7 @@ func (s *Socket) Close() error {
 		s.pool().CloseDrain(h, time.Duration(closeStall.Load()), limit)
 	}
 	s.mu.Lock()
-	s.shutting = false
+	s.mark = false // no longer shutting
 	// The port exits once the fd is closed: its monitors, those made
 	// while the queue drained too, get their Down now, as OTP's do.
 	refs := s.takeMonitors()
@@ -113,7 +113,7 @@ func (s *Socket) Close() error {
 // second gen_tcp:close waits for the queue too. The caller holds s.mu,
 // which awaitClose releases.
 func (s *Socket) awaitClose() {
-	if !s.shutting {
+	if !s.mark { // not shutting: s is dead
 		s.mu.Unlock()
 		return
 	}

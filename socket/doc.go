@@ -37,6 +37,7 @@
 //	inet:sockname(S) = {ok, {local, Path}}  s.SocknameLocal(), s.PeernameLocal()
 //	gen_tcp:fdopen(Fd, Opts)                socket.Connect(self, "", 0, t, socket.Fd(fd), opts...)
 //	{tcp, S, Data}                          *socket.TCP{Socket: s, Data: data}
+//	(the binary garbage collected)          m.Release(): Data goes back to the port, for a later packet
 //	{tcp_closed, S}                         *socket.TCPClosed{Socket: s}
 //	{tcp_error, S, Reason}                  *socket.TCPError{Socket: s, Reason: err}
 //	{tcp_passive, S}                        *socket.TCPPassive{Socket: s}

@@ -8,10 +8,16 @@ import "github.com/otpnet/otpnet/framing"
 // Owners receive them as pointers: *TCP, *TCPClosed, and so on. None is
 // logged when it ends in dead letters.
 type (
-	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep.
+	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep,
+	// or to hand back to the port with Release once it is used up.
 	TCP struct {
+		_      noCopy // a copy shares the buffer that Release hands back
 		Socket *Socket
 		Data   []byte
+
+		buf  *pooledBuf // the recycled buffer Data is in, if kind is kindPooled
+		gen  uint32     // buf's generation when the port handed it out
+		kind uint8      // what Release does: kindLiteral, kindFirst, ...
 	}
 
 	// TCPClosed is {tcp_closed, Socket}: the peer closed the connection.

@@ -160,7 +160,7 @@ func (s *Socket) exit(why error) {
 	if why == nil {
 		s.closeNotify()
 	}
-	s.dead = true
+	s.dead, s.mark = true, false // not shutting, which is Close's
 	s.endRecv()
 	s.wakeSenders()
 	s.unlink()

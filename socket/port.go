@@ -285,20 +285,55 @@ func (s *Socket) wakeSenders() {
 }
 
 // newTCP returns the message for packet p, with a copy of p that the owner
-// may keep. A small packet shares one allocation with its message.
+// may keep. A packet of up to inlinePacket bytes shares one allocation
+// with its message; once the owner releases data (TCP.Release), a larger
+// one, up to maxPooled, goes in a recycled buffer, as does one of more
+// than smallPacket. The caller holds s.mu.
 func newTCP(s *Socket, p []byte) *TCP {
-	if len(p) <= smallPacket {
-		m := &struct {
-			TCP
-			buf [smallPacket]byte
-		}{}
-		n := copy(m.buf[:], p)
-		m.TCP = TCP{Socket: s, Data: m.buf[:n:n]}
-		return &m.TCP
+	recycling := s.recycling()
+	switch {
+	case len(p) <= smallPacket:
+		m := new(smallTCP)
+		return m.TCP.own(s, m.buf[:], p)
+	case recycling && len(p) <= maxPooled:
+		return pooledTCP(s, p)
+	case len(p) <= inlinePacket:
+		m := new(inlineTCP)
+		return m.TCP.own(s, m.buf[:], p)
+	case recycling:
+		return &TCP{Socket: s, Data: clone(p), kind: kindOwn}
 	}
-	return &TCP{Socket: s, Data: clone(p)}
+	return &TCP{Socket: s, Data: clone(p), kind: kindFirst}
 }
 
-// smallPacket is the largest packet newTCP keeps in its message: with
-// the message, a 112-byte size class.
-const smallPacket = 64
+// own makes m packet p of s, copied into buf, the array that follows m
+// in its allocation, and returns m.
+func (m *TCP) own(s *Socket, buf, p []byte) *TCP {
+	n := copy(buf, p)
+	m.Socket, m.Data, m.kind = s, buf[:n:n], kindOwn
+	return m
+}
+
+// smallTCP is the message of a packet of up to smallPacket bytes, in one
+// 96-byte allocation, the size class a message of 32 bytes (a TCP without
+// the fields of Release's recycled buffers) and 64 bytes took.
+type smallTCP struct {
+	TCP
+	buf [smallPacket]byte
+}
+
+// inlineTCP is the message of a packet of more than smallPacket and up to
+// inlinePacket bytes, of a port that does not recycle: one 112-byte
+// allocation, where the message and a copy would be two (48 and 64).
+type inlineTCP struct {
+	TCP
+	buf [inlinePacket]byte
+}
+
+// smallPacket is the largest packet whose message is a smallTCP, which
+// with the 48-byte TCP fills the 96-byte size class; inlinePacket the
+// largest that lives in its message.
+const (
+	smallPacket  = 48
+	inlinePacket = 64
+)

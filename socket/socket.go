@@ -54,7 +54,12 @@ type Socket struct {
 	sendTold bool // a Send has returned closed or goneWhy
 	dead     bool // closed: every call answers closed
 	exited   bool // the port has exited: its monitors are told (monitor.go)
-	shutting bool // a Close is closing the fd: another Close waits for it (ext.fdClosed)
+	// mark is two flags in one byte, which keeps the port in 192: on a
+	// dead port, shutting, a Close is closing the fd and another Close
+	// waits for it (ext.fdClosed); on a live one, recycles (recycling),
+	// its owner has released a packet's data (TCP.Release) and packets
+	// go in recycled buffers. Close sets it with dead, exit clears it.
+	mark bool
 }
 
 // portExt is what few ports need, kept out of line so that the port of an
@@ -310,6 +315,11 @@ func (s *Socket) handOver(c Caller, newOwner *actor.PID) error {
 	same := s.owner.Equal(newOwner) || s.dead
 	if !same {
 		s.unlink()
+	}
+	if !s.owner.Equal(newOwner) {
+		// The new owner has released nothing: it may keep every packet,
+		// which then costs no more than before it owned the port.
+		s.stopRecycling()
 	}
 	s.setOwner(s.sys, newOwner)
 	for _, m := range moved {

@@ -307,9 +307,12 @@ func (e *echo) HandleConnection(c *ranch.Conn) ranch.Action {
 	return e.next(c)
 }
 
-// HandleData echoes.
+// HandleData echoes, and hands data back to the socket for a later
+// packet once Send has written or copied it.
 func (e *echo) HandleData(c *ranch.Conn, data []byte) ranch.Action {
-	if c.Send(data) != nil {
+	err := c.Send(data)
+	c.ReleaseData()
+	if err != nil {
 		return ranch.Close
 	}
 	return e.next(c)

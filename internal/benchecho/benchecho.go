@@ -28,6 +28,16 @@ const env = "OTPNET_BENCHECHO_SERVER"
 // server's CPU profile.
 const profileEnv = "OTPNET_BENCHECHO_CPUPROFILE"
 
+// memProfileEnv, when set in the benchmark's environment, is a file for
+// the server's allocation profile (every allocation since it started),
+// written as it stops.
+const memProfileEnv = "OTPNET_BENCHECHO_MEMPROFILE"
+
+// heapProfileEnv, when set in the benchmark's environment, is a file for
+// the server's heap profile, written after each full GC the parent asks
+// for (Idle's last one: with its connections idle).
+const heapProfileEnv = "OTPNET_BENCHECHO_HEAPPROFILE"
+
 // A Server starts an echo server on 127.0.0.1 and returns its address and
 // how to stop it.
 type Server func() (addr string, stop func(), err error)
@@ -60,20 +70,57 @@ func serve(servers map[string]Server) {
 	if path := os.Getenv(profileEnv); path != "" {
 		f, err := os.Create(path)
 		if err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
+			err = pprof.StartCPUProfile(f)
 		}
+		if err != nil {
+			fail(profileEnv, err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if path := os.Getenv(memProfileEnv); path != "" {
+		defer func() {
+			if err := writeMemProfile(path); err != nil {
+				fail(memProfileEnv, err)
+			}
+		}()
 	}
 	fmt.Printf("listening on %s\n", addr)
 	// The parent closes stdin to stop us; each line it sends asks for a
-	// full GC, answered "gc" and the count of goroutines, before it reads
-	// the RSS (Idle).
+	// full GC, answered "gc", the count of goroutines and the bytes of
+	// heap in use, before it reads the RSS (Idle).
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		debug.FreeOSMemory()
-		fmt.Printf("gc %d\n", runtime.NumGoroutine())
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if path := os.Getenv(heapProfileEnv); path != "" {
+			if err := writeHeapProfile(path); err != nil {
+				fail(heapProfileEnv, err)
+			}
+		}
+		fmt.Printf("gc %d %d\n", runtime.NumGoroutine(), ms.HeapInuse)
 	}
 	stop()
+}
+
+// fail ends the server on a profile it cannot write, naming the variable
+// that asked for it: the parent, which reads its answers, fails then.
+func fail(variable string, err error) {
+	fmt.Fprintf(os.Stderr, "benchecho: %s: %v\n", variable, err)
+	os.Exit(1)
+}
+
+// writeHeapProfile writes the heap profile to the file path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Run measures a 64-byte (size) echo over conns connections, one message
@@ -177,14 +224,15 @@ func start(b *testing.B, name string) *child {
 	return &child{cmd: cmd, addr: addr, in: stdin, out: out}
 }
 
-// rss has the server collect its garbage, and returns its resident set
-// and its count of goroutines.
-func (c *child) rss(b *testing.B) (rss int64, goroutines int) {
+// rss has the server collect its garbage, and returns its resident set,
+// its count of goroutines and its heap in use (runtime.MemStats's
+// HeapInuse).
+func (c *child) rss(b *testing.B) (rss int64, goroutines int, heap int64) {
 	if _, err := io.WriteString(c.in, "gc\n"); err != nil {
 		b.Fatal(err)
 	}
 	line, err := c.out.ReadString('\n')
-	if _, serr := fmt.Sscanf(line, "gc %d\n", &goroutines); err != nil || serr != nil {
+	if _, serr := fmt.Sscanf(line, "gc %d %d\n", &goroutines, &heap); err != nil || serr != nil {
 		b.Fatalf("server said %q (%v) to gc", line, err)
 	}
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
@@ -194,38 +242,51 @@ func (c *child) rss(b *testing.B) (rss int64, goroutines int) {
 	for _, line := range strings.Split(string(st), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, goroutines
+			return kb << 10, goroutines, heap
 		}
 	}
 	b.Fatal("no VmRSS")
-	return 0, 0
+	return 0, 0, 0
 }
 
 // Idle measures the server's resident memory per idle connection: it
 // opens conns connections with dial, echoes one size-byte message on
 // each (so that each is established and has served), and reports the
 // growth of the server's RSS, after a full GC, per connection
-// ("server-B/idle-conn"), and of its goroutines, and its threads. b.N is not used: run it with
-// -benchtime 1x.
+// ("server-B/idle-conn"), and of its heap in use
+// ("server-heap-B/idle-conn"), and of its goroutines, and its threads.
+// b.N is not used: run it with -benchtime 1x.
 func Idle(b *testing.B, name string, conns, size int, dial func(addr string) (net.Conn, error)) {
+	IdleAfter(b, name, conns, []int{size}, dial)
+}
+
+// IdleAfter is Idle with one echo of each of sizes on each connection,
+// in turn, before it goes idle.
+func IdleAfter(b *testing.B, name string, conns int, sizes []int, dial func(addr string) (net.Conn, error)) {
 	srv := start(b, name)
-	before, g0 := srv.rss(b)
-	msg, buf := make([]byte, size), make([]byte, size)
+	before, g0, h0 := srv.rss(b)
+	msgs := make([][]byte, len(sizes))
+	for i, size := range sizes {
+		msgs[i] = make([]byte, size)
+	}
 	for range conns {
 		c, err := dial(srv.addr)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer c.Close()
-		if _, err := c.Write(msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, buf); err != nil {
-			b.Fatal(err)
+		for _, msg := range msgs {
+			if _, err := c.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, msg); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
-	after, g1 := srv.rss(b)
+	after, g1, h1 := srv.rss(b)
 	b.ReportMetric(float64(after-before)/float64(conns), "server-B/idle-conn")
+	b.ReportMetric(float64(h1-h0)/float64(conns), "server-heap-B/idle-conn")
 	b.ReportMetric(float64(g1-g0)/float64(conns), "server-goroutines/idle-conn")
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", srv.cmd.Process.Pid))
 	b.ReportMetric(float64(len(tasks)), "server-threads")
@@ -299,4 +360,17 @@ func Serve(ln net.Listener, bufSize int) {
 			}
 		}()
 	}
+}
+
+// writeMemProfile writes the allocation profile to the file path.
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("allocs").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

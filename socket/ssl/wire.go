@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/framing"
@@ -88,20 +89,45 @@ func (w *wire) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// bufs keeps the buffers a layer uses while the port's lock is held, so
-// that an idle connection holds none.
-var bufs = sync.Pool{New: func() any { return new([]byte) }}
+// A bufPool keeps buffers, each in a *[]byte, with the empty *[]byte
+// waiting in empty, so that neither get nor put allocates once they are
+// warm.
+type bufPool struct{ full, empty sync.Pool }
+
+// get returns an empty buffer of p, or nil.
+func (p *bufPool) get() []byte {
+	bp, ok := p.full.Get().(*[]byte)
+	if !ok {
+		return nil
+	}
+	b := (*bp)[:0]
+	*bp = nil
+	p.empty.Put(bp)
+	return b
+}
+
+// put gives b to p.
+func (p *bufPool) put(b []byte) {
+	bp, ok := p.empty.Get().(*[]byte)
+	if !ok {
+		bp = new([]byte)
+	}
+	*bp = b[:0]
+	p.full.Put(bp)
+}
+
+// bufs keeps the buffers a layer uses while the port's lock is held (its
+// plaintext, its records: several at once), so that an idle connection
+// holds none; crypto/tls's record buffers have their own pool
+// (recordBufs). A buffer of bufs too small for getBuf is left to the GC.
+var bufs bufPool
 
 // getBuf returns an empty buffer of at least n bytes' capacity.
 func getBuf(n int) []byte {
-	p := bufs.Get().(*[]byte)
-	b := (*p)[:0]
-	*p = nil
-	bufs.Put(p)
-	if cap(b) < n {
-		b = make([]byte, 0, max(n, 4096))
+	if b := bufs.get(); cap(b) >= n {
+		return b
 	}
-	return b
+	return make([]byte, 0, max(n, 4096))
 }
 
 // putBuf gives b back to bufs; a very large one is left to the GC.
@@ -109,9 +135,7 @@ func putBuf(b []byte) {
 	if cap(b) == 0 || cap(b) > 256<<10 {
 		return
 	}
-	p := bufs.Get().(*[]byte)
-	*p = b[:0]
-	bufs.Put(p)
+	bufs.put(b)
 }
 
 // tlsLayer is the Socket as the port's layer (socket/internal/layer):
@@ -125,6 +149,7 @@ type tlsLayer Socket
 func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 	w := &l.w
 	w.in = wireBytes
+	lendRecordBuf(l.conn)
 	plain = getBuf(len(wireBytes) + 1024)
 	for {
 		if cap(plain)-len(plain) < 1024 {
@@ -172,28 +197,47 @@ func (l *tlsLayer) Seal() ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
+	queued := len(l.w.out)
 	if _, err := l.conn.Write(b); err != nil {
 		return nil, writeErr(err)
 	}
-	return l.w.out, nil
+	return l.w.out[queued:], nil
 }
 
-// CloseNotify sends close_notify, once.
+// CloseNotify sends close_notify, once. It returns only the alert: what
+// wire's out held already (a key update Input answered, when the peer's
+// close_notify came in the same read and the port closes on it) the port
+// has queued.
 func (l *tlsLayer) CloseNotify() []byte {
 	if l.conn == nil || l.notified {
 		return nil
 	}
 	l.notified = true
+	queued := len(l.w.out)
 	l.conn.CloseWrite()
-	return l.w.out
+	return l.w.out[queued:]
 }
 
-// Done gives the buffers back.
+// Done gives the buffers back, its own and those of crypto/tls that
+// hold nothing (tlsbuffers.go), so that an idle connection keeps none.
 func (l *tlsLayer) Done() {
+	hook := testHookDone.Load()
+	if hook != nil {
+		(*hook)(l, false)
+	}
 	putBuf(l.plain)
 	putBuf(l.w.out)
 	l.plain, l.w.out = nil, nil
+	releaseTLSBuffers(l.conn)
+	if hook != nil {
+		(*hook)(l, true)
+	}
 }
+
+// testHookDone, when a test sets it, is called at the start of each Done
+// (done false: the port has just used the buffers) and at its end (done
+// true), with the port's lock held.
+var testHookDone atomic.Pointer[func(l *tlsLayer, done bool)]
 
 // Data is {ssl, S, Data}.
 func (l *tlsLayer) Data(packet []byte, http framing.HTTPPacket) any {

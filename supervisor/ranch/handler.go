@@ -32,7 +32,8 @@ type Handler interface {
 	// HandleData is called with each packet, as framed by the socket's
 	// {packet, ...} option: the Data of a *socket.TCP, or of a
 	// *socket.RecvResult of the handler's own AsyncRecv on a passive
-	// socket. data is the handler's to keep. When it returns Continue in
+	// socket. data is the handler's to keep, or to hand back with
+	// c.ReleaseData once it is used up. When it returns Continue in
 	// {active, once} the behaviour re-arms {active, once}.
 	HandleData(c *Conn, data []byte) Action
 	// HandleInfo is called with every other message the handler's actor

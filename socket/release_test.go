@@ -1,0 +1,313 @@
+package socket
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/internal/testkit"
+)
+
+// packetOf returns packet i of size n: bytes that differ from those of
+// every other packet, so that a buffer two packets shared would show.
+func packetOf(i, n int) []byte {
+	p := make([]byte, n)
+	for j := range p {
+		p[j] = byte(i*31 + j*7)
+	}
+	return p
+}
+
+// Once the owner releases a packet's data, the port copies later packets
+// into recycled buffers of the class that fits them, and every packet
+// arrives whole and its own: two packets held at once never share a
+// buffer, whatever was released before.
+func TestReleaseRecycles(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Packet(framing.Four), Active(False))
+	sizes := []int{65, 100, 128, 129, 4096, 4000, 5000, 65536, 65537, 300, 4096, 64}
+	var held *TCP // the packet before, released once the next has come
+	for i, n := range sizes {
+		want := packetOf(i, n)
+		if err := c.Send(want); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOpts(Active(Once)); err != nil {
+			t.Fatal(err)
+		}
+		m, ok := testkit.Next(t, p).(*TCP)
+		if !ok || !bytes.Equal(m.Data, want) {
+			t.Fatalf("packet %d (%d bytes) is not what was sent", i, n)
+		}
+		if m.kind == kindPooled && cap(m.Data) != len(m.Data) {
+			t.Errorf("packet %d: Data's capacity %d passes its length %d", i, cap(m.Data), len(m.Data))
+		}
+		pooled := i > 1 && n > smallPacket && n <= maxPooled // packet 0 was released when packet 1 had come
+		if got := m.kind == kindPooled; got != pooled {
+			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
+		}
+		if pooled {
+			if size := classSize(m.buf.class); size < n || 4*size >= 5*n {
+				t.Errorf("packet %d (%d bytes) is in a buffer of %d", i, n, size)
+			}
+		}
+		if held != nil {
+			if !bytes.Equal(held.Data, packetOf(i-1, sizes[i-1])) {
+				t.Fatalf("packet %d changed when packet %d came", i-1, i)
+			}
+			if err := held.Release(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		held = m
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Releasing twice is caught: the second Release answers ErrReleased and
+// gives nothing back, so that no buffer is handed out twice; Data is nil
+// after the first, so a use of it finds nothing. A message the port did
+// not make gives nothing back either, and a small packet, which lives in
+// its message, neither. A nil message's Release does nothing.
+func TestReleaseTwice(t *testing.T) {
+	s := &Socket{mark: true}
+	for _, m := range []*TCP{
+		newTCP(s, packetOf(1, 4096)),
+		newTCP(s, packetOf(2, smallPacket)),
+		{Socket: s, Data: []byte("mine")},
+		{Data: []byte("no socket")},
+	} {
+		if err := m.Release(); err != nil {
+			t.Fatalf("first Release: %v", err)
+		}
+		if m.Data != nil {
+			t.Fatalf("Data is %q after Release", m.Data)
+		}
+		if err := m.Release(); !errors.Is(err, ErrReleased) {
+			t.Fatalf("second Release: %v, want ErrReleased", err)
+		}
+	}
+	if err := (*TCP)(nil).Release(); err != nil {
+		t.Fatalf("a nil message's Release: %v", err)
+	}
+}
+
+// copyTCP returns a copy of *m, as a careless owner makes one (v := *m),
+// which go vet reports in a program and so is made here by reflection.
+func copyTCP(m *TCP) *TCP {
+	v := new(TCP)
+	reflect.ValueOf(v).Elem().Set(reflect.ValueOf(m).Elem())
+	return v
+}
+
+// A copy of a message shares its recycled buffer: once one of them is
+// released, the other's Release answers ErrReleased and gives nothing
+// back, before the buffer is handed out again or after, so that the two
+// next packets of the class have buffers of their own.
+func TestReleaseCopy(t *testing.T) {
+	s := &Socket{mark: true}
+	for _, later := range []bool{false, true} {
+		m := newTCP(s, packetOf(1, 4096))
+		v := copyTCP(m)
+		if err := m.Release(); err != nil {
+			t.Fatal(err)
+		}
+		var a *TCP
+		if later { // the buffer went to a packet before the copy's release
+			a = newTCP(s, packetOf(2, 4096))
+		}
+		if err := v.Release(); !errors.Is(err, ErrReleased) {
+			t.Fatalf("the copy's Release after the message's: %v, want ErrReleased", err)
+		}
+		if !later {
+			a = newTCP(s, packetOf(2, 4096))
+		}
+		b := newTCP(s, packetOf(3, 4096))
+		if unsafe.SliceData(a.Data) == unsafe.SliceData(b.Data) {
+			t.Fatal("two packets held at once share a buffer")
+		}
+		if !bytes.Equal(a.Data, packetOf(2, 4096)) {
+			t.Fatal("a packet changed when the next came")
+		}
+		a.Release()
+		b.Release()
+	}
+}
+
+// Copies of a message released at once by goroutines of their own: one
+// Release gives the buffer back, every other answers ErrReleased.
+func TestReleaseCopiesConcurrently(t *testing.T) {
+	s := &Socket{mark: true}
+	m := newTCP(s, packetOf(1, 1000))
+	copies := []*TCP{m}
+	for range 7 {
+		copies = append(copies, copyTCP(m))
+	}
+	errs := make(chan error, len(copies))
+	var wg sync.WaitGroup
+	for _, v := range copies {
+		wg.Go(func() { errs <- v.Release() })
+	}
+	wg.Wait()
+	close(errs)
+	released := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			released++
+		case !errors.Is(err, ErrReleased):
+			t.Fatal(err)
+		}
+	}
+	if released != 1 {
+		t.Fatalf("%d copies' Release gave the buffer back, want 1", released)
+	}
+}
+
+// The owner's first Release of a packet the port made as ever starts
+// the port recycling; until then it copies as it always has. A small
+// packet's, which lives in its message, does not, nor does a composite
+// literal's that names the port: releasing them takes no lock.
+func TestReleaseStartsRecycling(t *testing.T) {
+	s := &Socket{}
+	if err := newTCP(s, packetOf(1, smallPacket)).Release(); err != nil || s.recycling() {
+		t.Fatalf("releasing a small packet: %v, recycling %v", err, s.recycling())
+	}
+	if err := (&TCP{Socket: s, Data: packetOf(1, 4096)}).Release(); err != nil || s.recycling() {
+		t.Fatalf("releasing a composite literal: %v, recycling %v", err, s.recycling())
+	}
+	m := newTCP(s, packetOf(1, 4096))
+	if m.kind == kindPooled {
+		t.Fatal("a port whose owner never released recycles")
+	}
+	if err := m.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.recycling() {
+		t.Fatal("releasing did not start the port recycling")
+	}
+	if m := newTCP(s, packetOf(2, 4096)); m.kind != kindPooled || classSize(m.buf.class) != 4096 {
+		t.Fatalf("a 4096-byte packet went in a buffer of %d bytes (kind %d), want 4096", classSize(m.buf.class), m.kind)
+	}
+}
+
+// A packet too large to recycle, made by a port that recycles, is
+// released without the port's lock: here held by the test all along.
+func TestReleaseLargeTakesNoLock(t *testing.T) {
+	s := &Socket{mark: true}
+	m := newTCP(s, packetOf(1, maxPooled+1))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := testkit.Bounded(t, "releasing a large packet while the port's lock is held", m.Release); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every packet size from just above smallPacket to maxPooled has the
+// least class that holds it, whose buffers are less than 1.25 times it.
+func TestPoolClasses(t *testing.T) {
+	for n := smallPacket + 1; n <= maxPooled; n++ {
+		c := classOf(n)
+		size := classSize(c)
+		if int(c) >= poolClasses || size < n || 4*size >= 5*n || c > 0 && classSize(c-1) >= n {
+			t.Fatalf("a %d-byte packet has class %d, of %d bytes", n, c, size)
+		}
+	}
+	if c := classOf(maxPooled); int(c) != poolClasses-1 || classSize(c) != maxPooled {
+		t.Fatalf("the largest packet's class is %d, of %d bytes", c, classSize(c))
+	}
+}
+
+// A recycled packet costs one allocation, its message (48 bytes), where
+// one that is not costs its copy as well.
+func TestRecycledPacketOneAllocation(t *testing.T) {
+	s := &Socket{mark: true}
+	p := packetOf(1, 4096)
+	newTCP(s, p).Release()
+	if n := testing.AllocsPerRun(1000, func() { newTCP(s, p).Release() }); n != 1 {
+		t.Fatalf("a recycled 4096-byte packet allocates %v times, want 1", n)
+	}
+	plain := &Socket{}
+	if n := testing.AllocsPerRun(100, func() { newTCP(plain, p) }); n != 2 {
+		t.Fatalf("a 4096-byte packet of a port that does not recycle allocates %v times, want 2", n)
+	}
+}
+
+// The fields of Release fit in the 16 bytes the message gained (48, from
+// 32, the noCopy marker costing none), and a packet of up to smallPacket
+// bytes still shares a 96-byte allocation with its message, as before
+// them, the malloc size class of 32+64; one of up to inlinePacket takes
+// the next, 112.
+func TestTCPSizeof(t *testing.T) {
+	for _, c := range []struct {
+		what      string
+		got, want uintptr
+	}{
+		{"a message", unsafe.Sizeof(TCP{}), 48},
+		{"a small packet's message", unsafe.Sizeof(smallTCP{}), 96},
+		{"a 64-byte packet's message", unsafe.Sizeof(inlineTCP{}), 112},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s is %d bytes, want %d", c.what, c.got, c.want)
+		}
+	}
+}
+
+// recyclingPair returns a connected pair whose server side, owned by p in
+// {active, once} (passive now), recycles: p has released a packet of it.
+func recyclingPair(t *testing.T, p proc) (client, server *Socket) {
+	t.Helper()
+	c, s := pair(t, p, Active(Once))
+	if err := c.Send(packetOf(1, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := testkit.Next(t, p).(*TCP)
+	if !ok || m.Release() != nil {
+		t.Fatalf("got a %T (%v), want a packet to release", m, ok)
+	}
+	return c, s
+}
+
+// ControllingProcess stops the port recycling, which its new owner,
+// which has released nothing, may not want: its packets are copied as
+// they were before the old owner's Release, until the new owner's.
+func TestControllingProcessStopsRecycling(t *testing.T) {
+	p, q := newProc(t), newProc(t)
+	c, s := recyclingPair(t, p)
+	if err := s.ControllingProcess(p, q.Self()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(packetOf(2, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := testkit.Next(t, q).(*TCP); !ok || m.kind == kindPooled {
+		t.Fatalf("the new owner got a %T in a recycled buffer (%v), want a packet not in one", m, ok)
+	}
+}
+
+// A port that recycles and then exits by itself (the peer closed, with
+// exit_on_close) is not taken for one that a Close is closing: its
+// Close returns at once, twice.
+func TestReleaseThenExitClose(t *testing.T) {
+	p := newProc(t)
+	c, s := recyclingPair(t, p)
+	c.Close()
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := testkit.Next(t, p).(*TCPClosed); !ok || m.Socket != s {
+		t.Fatalf("got %v, want the server's TCPClosed", m)
+	}
+	for range 2 {
+		testkit.Bounded(t, "the exited port's Close", s.Close)
+	}
+}
