@@ -58,7 +58,8 @@ type pollBackend struct {
 	mu sync.Mutex
 	// regs are the sockets in the poll set, by slot index. One that
 	// wants nothing any more stays until the set is built again, so that
-	// del knows that the poll under way may hold it.
+	// del knows that the poll under way may hold it, and after that
+	// while it bears pollErrOnly, out of the set, for its next again.
 	regs    map[uint32]pollReg
 	dirty   bool       // regs changed since fds was built
 	holding bool       // some regs may be held (pollHeld) until holdEnd
@@ -245,12 +246,12 @@ func (b *pollBackend) build() (timeout int) {
 	b.dirty = false
 	b.fds, b.tags = b.fds[:1], b.tags[:1]
 	for idx, r := range b.regs {
-		if r.want == 0 {
+		if r.want == 0 && r.marks&pollErrOnly == 0 {
 			delete(b.regs, idx)
 			continue
 		}
-		if r.marks&pollHeld != 0 {
-			continue
+		if r.want == 0 || r.marks&pollHeld != 0 {
+			continue // kept for its mark, or held
 		}
 		b.fds = append(b.fds, unix.PollFd{Fd: r.fd, Events: r.want})
 		b.tags = append(b.tags, pollEvent{idx: idx, gen: r.gen})

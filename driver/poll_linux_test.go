@@ -14,9 +14,9 @@ import (
 // loopback port that was just closed, and sends it a datagram: the ICMP
 // error that comes back is read once as ECONNREFUSED and then stays in
 // the socket's error queue, so poll reports POLLERR for it at every call
-// while a read meets EAGAIN. It returns the socket and the closed port's
-// address.
-func erroredUDP(t *testing.T, pl *Pool) (Handle, *net.UDPAddr) {
+// while a read meets EAGAIN. It returns the socket, its address and the
+// closed port's.
+func erroredUDP(t *testing.T, pl *Pool) (h Handle, self, closed *net.UDPAddr) {
 	t.Helper()
 	gone, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -24,7 +24,7 @@ func erroredUDP(t *testing.T, pl *Pool) (Handle, *net.UDPAddr) {
 	}
 	addr := gone.LocalAddr().(*net.UDPAddr)
 	gone.Close()
-	h, _, _ := openUDP(t, pl)
+	h, self, _ = openUDP(t, pl)
 	err = pl.Control(h, func(fd int) error {
 		if err := xunix.SetsockoptInt(fd, xunix.IPPROTO_IP, xunix.IP_RECVERR, 1); err != nil {
 			return err
@@ -47,25 +47,42 @@ func erroredUDP(t *testing.T, pl *Pool) (Handle, *net.UDPAddr) {
 		})
 		return err == xunix.ECONNREFUSED
 	})
-	return h, addr
+	return h, self, addr
 }
 
-// countingRead runs Do(read) on h in a goroutine with an op that counts
-// its runs in runs; the Do's result comes on the channel.
-func countingRead(pl *Pool, h Handle, runs *atomic.Int64, got *[]byte) <-chan error {
-	done := make(chan error, 1)
+// erroredRead is a Do(read) on an erroredUDP socket h of pool pl: its op
+// counts its runs and keeps the datagram it reads in got, and Do's result
+// comes on done.
+type erroredRead struct {
+	pl   *Pool
+	h    Handle
+	self *net.UDPAddr // h's address
+	addr *net.UDPAddr // the closed port h is connected to
+	runs atomic.Int64
+	got  []byte // read before done's result
+	done chan error
+}
+
+// startErroredRead starts an erroredRead in a goroutine, on a poll pool
+// whose held sockets wait for backoff.
+func startErroredRead(t *testing.T, backoff time.Duration) *erroredRead {
+	old := pollHoldBackoff
+	pollHoldBackoff = backoff
+	t.Cleanup(func() { pollHoldBackoff = old }) // after the pool's close
+	r := &erroredRead{pl: pollPool(t), done: make(chan error, 1)}
+	r.h, r.self, r.addr = erroredUDP(t, r.pl)
 	go func() {
 		var b [64]byte
-		done <- pl.Do(h, false, time.Time{}, func(fd int) error {
-			runs.Add(1)
+		r.done <- r.pl.Do(r.h, false, time.Time{}, func(fd int) error {
+			r.runs.Add(1)
 			n, err := xunix.Read(fd, b[:])
 			if err == nil {
-				*got = append((*got)[:0], b[:n]...)
+				r.got = append(r.got[:0], b[:n]...)
 			}
 			return err
 		})
 	}()
-	return done
+	return r
 }
 
 // A socket whose error poll reports at every call while its reads meet
@@ -75,20 +92,15 @@ func countingRead(pl *Pool, h Handle, runs *atomic.Int64, got *[]byte) <-chan er
 // hold ends (never here). Without the hold poll would return at once and
 // the read run again and again.
 func TestPollErrorAloneIsHeld(t *testing.T) {
-	pollHoldBackoff = time.Hour
-	t.Cleanup(func() { pollHoldBackoff = 10 * time.Millisecond })
-	pl := pollPool(t)
-	h, _ := erroredUDP(t, pl)
-	var runs atomic.Int64
-	var got []byte
-	done := countingRead(pl, h, &runs, &got)
+	r := startErroredRead(t, time.Hour)
+	pl, h, done := r.pl, r.h, r.done
 	testkit.Until(t, "the socket held", func() bool { return pollMarks(t, pl, h)&pollHeld != 0 })
 	rawWaiters(t, pl, h, false, 1)
 	pl.Close(h)
 	if err := <-done; err != ErrClosed {
 		t.Fatalf("Do = %v; want ErrClosed", err)
 	}
-	if n := runs.Load(); n != 2 {
+	if n := r.runs.Load(); n != 2 {
 		t.Fatalf("the read ran %d times; want 2 (EAGAIN, the error's event, EAGAIN, held)", n)
 	}
 }
@@ -96,39 +108,23 @@ func TestPollErrorAloneIsHeld(t *testing.T) {
 // A held socket goes back in the set when its hold ends, so a read that
 // waits on it keeps being retried, and gets the data that comes.
 func TestPollHeldIsRetried(t *testing.T) {
-	pollHoldBackoff = time.Millisecond
-	t.Cleanup(func() { pollHoldBackoff = 10 * time.Millisecond })
-	pl := pollPool(t)
-	h, addr := erroredUDP(t, pl)
-	var runs atomic.Int64
-	var got []byte
-	done := countingRead(pl, h, &runs, &got)
-	testkit.Until(t, "the read retried after its hold", func() bool { return runs.Load() >= 4 })
+	r := startErroredRead(t, time.Millisecond)
+	addr, done := r.addr, r.done
+	testkit.Until(t, "the read retried after its hold", func() bool { return r.runs.Load() >= 4 })
 	peer, err := net.ListenUDP("udp4", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer peer.Close()
-	var self *net.UDPAddr
-	err = pl.Control(h, func(fd int) error {
-		sa, err := xunix.Getsockname(fd)
-		if err == nil {
-			self = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*xunix.SockaddrInet4).Port}
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := peer.WriteToUDP([]byte("late"), self); err != nil {
+	if _, err := peer.WriteToUDP([]byte("late"), r.self); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
-		if err != nil || string(got) != "late" {
-			t.Fatalf("Do = %v, read %q; want the datagram %q", err, got, "late")
+		if err != nil || string(r.got) != "late" {
+			t.Fatalf("Do = %v, read %q; want the datagram %q", err, r.got, "late")
 		}
 	case <-time.After(testkit.WaitBound):
-		t.Fatalf("no datagram within %v; the read ran %d times", testkit.WaitBound, runs.Load())
+		t.Fatalf("no datagram within %v; the read ran %d times", testkit.WaitBound, r.runs.Load())
 	}
 }
