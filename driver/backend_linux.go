@@ -1,28 +1,20 @@
 package driver
 
-import "errors"
-
 // defaultBackend is Linux's: epoll.
 const defaultBackend = "epoll"
 
 // backends are the backends this system has.
-var backends = []string{"epoll", "portable"}
+var backends = []string{"epoll", "portable", "poll"}
 
-func checkBackend(name string) error {
-	switch name {
-	case "epoll", "portable":
-		return nil
-	}
-	return errors.New(`want "epoll" or "portable"`)
-}
+// unavailable says why a backend that this system lacks is missing.
+var unavailable = map[string]string{}
 
 func newBackend(name string, p *poller) (backend, error) {
-	if name == "portable" {
+	switch name {
+	case "portable":
 		return newPortable(p), nil
+	case "poll":
+		return newPollBackend(p)
 	}
-	e, err := newEpoller()
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
+	return newEpoller()
 }

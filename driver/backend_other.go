@@ -1,22 +1,19 @@
-//go:build !linux
+//go:build unix && !linux
 
 package driver
 
-import "errors"
-
-// defaultBackend is the only one off Linux (on Windows it does not run
-// yet: see newBackend there).
+// defaultBackend is the portable one off Linux.
 const defaultBackend = "portable"
 
 // backends are the backends this system has.
-var backends = []string{"portable"}
+var backends = []string{"portable", "poll"}
 
-func checkBackend(name string) error {
-	switch name {
-	case "portable":
-		return nil
-	case "epoll":
-		return errors.New("epoll is Linux's only")
+// unavailable says why a backend that this system lacks is missing.
+var unavailable = map[string]string{"epoll": "epoll is Linux's only"}
+
+func newBackend(name string, p *poller) (backend, error) {
+	if name == "poll" {
+		return newPollBackend(p)
 	}
-	return errors.New(`want "portable"`)
+	return newPortable(p), nil
 }

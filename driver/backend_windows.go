@@ -1,12 +1,20 @@
 package driver
 
-import "errors"
+// defaultBackend is Windows' only one: poll, on WSAPoll.
+const defaultBackend = "poll"
 
-// errNoWindowsBackend is why a pool does not start on Windows.
-var errNoWindowsBackend = errors.New("driver: the portable backend does not run on Windows yet: it waits for a socket's readiness " +
-	"in Go's netpoller, and Windows' (IOCP) tells completions, not readiness, of writes and accepts")
+// backends are the backends this system has.
+var backends = []string{"poll"}
 
-// newBackend fails: the package builds on Windows, so that programs that
-// import it do, but its portable backend is Unix's (portable.go); a
-// backend on Windows' completions is not written yet.
-func newBackend(string, *poller) (backend, error) { return nil, errNoWindowsBackend }
+// unavailable says why a backend that this system lacks is missing.
+var unavailable = map[string]string{
+	"epoll": "epoll is Linux's only",
+	"portable": "the portable backend is Unix's: it waits for a socket's readiness in Go's netpoller, " +
+		"and Windows' (IOCP) tells completions, not readiness, of writes and accepts",
+}
+
+// defaultWakePair is a loopback UDP socket pair on Windows: WSAPoll takes
+// only sockets.
+var defaultWakePair = udpPair
+
+func newBackend(_ string, p *poller) (backend, error) { return newPollBackend(p) }

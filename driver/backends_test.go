@@ -25,30 +25,30 @@ func eachBackend(t *testing.T, f func(t *testing.T, pl *Pool)) {
 
 // Pause and resume: a handler that pauses after each read gets one read
 // per Resume, in order, and nothing while paused, though data waits.
-func TestBackendsPauseResume(t *testing.T) {
-	eachBackend(t, func(t *testing.T, pl *Pool) {
-		r := newRecorder()
-		r.pause = true
-		c, peer := pair(t, pl, r)
-		pl.Resume(c)
-		if _, err := peer.Write([]byte("first")); err != nil {
-			t.Fatal(err)
-		}
-		r.waitFor(t, "the first read", func(r *recorder) bool { return r.reads == 1 })
-		if _, err := peer.Write([]byte("second")); err != nil {
-			t.Fatal(err)
-		}
-		waitRecvQueue(t, pl, c, len("second"))
-		if got := string(r.bytes()); got != "first" {
-			t.Fatalf("read %q while paused, want only %q", got, "first")
-		}
-		pl.Resume(c)
-		r.waitFor(t, "the second read", func(r *recorder) bool { return r.reads == 2 })
-		if got := string(r.bytes()); got != "firstsecond" {
-			t.Fatalf("read %q, want %q", got, "firstsecond")
-		}
-		pl.Close(c)
-	})
+func TestBackendsPauseResume(t *testing.T) { eachBackend(t, testPauseResume) }
+
+func testPauseResume(t *testing.T, pl *Pool) {
+	r := newRecorder()
+	r.pause = true
+	c, peer := pair(t, pl, r)
+	pl.Resume(c)
+	if _, err := peer.Write([]byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "the first read", func(r *recorder) bool { return r.reads == 1 })
+	if _, err := peer.Write([]byte("second")); err != nil {
+		t.Fatal(err)
+	}
+	waitRecvQueue(t, pl, c, len("second"))
+	if got := string(r.bytes()); got != "first" {
+		t.Fatalf("read %q while paused, want only %q", got, "first")
+	}
+	pl.Resume(c)
+	r.waitFor(t, "the second read", func(r *recorder) bool { return r.reads == 2 })
+	if got := string(r.bytes()); got != "firstsecond" {
+		t.Fatalf("read %q, want %q", got, "firstsecond")
+	}
+	pl.Close(c)
 }
 
 // closer is a Handler that closes its socket from OnRead, once it has

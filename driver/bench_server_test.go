@@ -13,9 +13,10 @@ import (
 // with one message in flight, against the driver and against a net
 // goroutine-per-connection server, each in a child process pinned to CPU 0.
 // It reports msgs/s and the server's CPU time (utime+stime) per message.
-// driver is the default backend, driver-portable the portable one.
+// driver is the default backend, driver-portable the portable one,
+// driver-poll the poll one.
 func BenchmarkEcho100(b *testing.B) {
-	for _, server := range []string{"driver", "driver-portable", "stdlib"} {
+	for _, server := range []string{"driver", "driver-portable", "driver-poll", "stdlib"} {
 		b.Run(server, func(b *testing.B) { benchecho.Run(b, server, 100, 64) })
 	}
 }
@@ -23,6 +24,7 @@ func BenchmarkEcho100(b *testing.B) {
 var benchServers = map[string]benchecho.Server{
 	"driver":          func() (string, func(), error) { return driverEchoServer() },
 	"driver-portable": func() (string, func(), error) { return driverEchoServer(Backend("portable")) },
+	"driver-poll":     func() (string, func(), error) { return driverEchoServer(Backend("poll")) },
 	"stdlib":          benchecho.Stdlib,
 }
 

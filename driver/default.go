@@ -1,13 +1,16 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 )
 
 // DriverEnv is the environment variable that chooses the default pool's
-// backend (see Backend): "epoll" or "portable"; unset or empty, the
+// backend (see Backend): "epoll", "portable" or "poll"; unset or empty, the
 // platform's default. It is read once, when the default pool starts.
 const DriverEnv = "OTPNET_DRIVER"
 
@@ -36,3 +39,15 @@ func envOptions(name string) ([]Option, error) {
 // live as long as the process. Its backend is the platform's default, or
 // the one DriverEnv names.
 func Default() (*Pool, error) { return defaultPool() }
+
+// checkBackend reports whether this system has the backend name, and
+// why not.
+func checkBackend(name string) error {
+	if slices.Contains(backends, name) {
+		return nil
+	}
+	if why, ok := unavailable[name]; ok {
+		return errors.New(why)
+	}
+	return errors.New(`want "` + strings.Join(backends, `", "`) + `"`)
+}

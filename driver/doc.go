@@ -2,7 +2,7 @@
 // BEAM. A fixed pool of poller goroutines, each with its own epoll set, serves
 // every registered socket; an idle connection owns no goroutine and no read
 // buffer. That is the epoll backend, Linux's; elsewhere the portable backend
-// serves (see Backends).
+// or the poll backend serves (see Backends).
 //
 // # Model
 //
@@ -56,11 +56,12 @@
 //
 // Where a poller's events come from is its backend's business; the rest
 // (handles, pause and resume, the write queue, closes, the handler's
-// ordering) is the same code under both, and the same tests hold.
+// ordering) is the same code under all three, and the same tests hold.
 //
 //   - epoll (Linux, and its default): as above, an epoll set per poller,
 //     edge-triggered.
-//   - portable (macOS and FreeBSD, where it is the only one, and Linux):
+//
+//   - portable (macOS and FreeBSD, where it is the default, and Linux):
 //     Go's own netpoller (kqueue, epoll). Each socket's fd is an os.File;
 //     when a read, accept, write or connect meets EAGAIN, a goroutine
 //     waits on the file's syscall.RawConn, parked in the netpoller with
@@ -74,22 +75,44 @@
 //     unread holds none. A close wakes them and waits until they have
 //     left the fd, which it closes before it returns, as under epoll.
 //
+//   - poll (Windows, where it is the only one, on WSAPoll; and Unix):
+//     each poller waits in poll(2) on the sockets that want an event now
+//     and a wake-up fd (a pipe; on Windows a connected pair of loopback
+//     UDP sockets, as WSAPoll takes only sockets). poll is
+//     level-triggered, so interest is one-shot, as under the portable
+//     backend: a call that met EAGAIN puts its socket in the set for that
+//     direction, queued writes put it there for writing, and an event
+//     takes it out again. A paused socket, or one with nothing to wait
+//     for, is not in the set, so it makes no busy loop; an idle
+//     connection owns no goroutine. A socket whose error poll reports
+//     at every call while its calls meet EAGAIN (a UDP socket with
+//     IP_RECVERR and an ICMP error queued) is held out of the set for
+//     10 ms after each such error, so a call waiting on it retries every
+//     10 ms instead of spinning, and data for it may wait that long. Each
+//     poll costs O(the sockets in the set). A Close from another
+//     goroutine than the socket's poller waits until the poller has
+//     left a poll that holds the socket: poll keeps a reference to each
+//     file it waits on, so the close would not free the port nor send
+//     the FIN before.
+//
 // Backend chooses for NewPool; the default pool (Default) takes the
 // environment variable OTPNET_DRIVER (DriverEnv): OTPNET_DRIVER=portable
-// runs otpnet on the portable backend on Linux too, as the CI does for
-// the driver, socket and supervisor suites.
+// or OTPNET_DRIVER=poll runs otpnet on that backend on Linux too, as the
+// CI does for the driver, socket and supervisor suites (portable) and
+// the driver and socket suites (poll).
 //
 // Linux, macOS, FreeBSD and Windows build and vet in CI (the suites run
-// on Linux only). On Windows NewPool answers an error, so no socket opens
-// there yet: the portable backend waits for a socket's readiness, and
-// Windows' netpoller (IOCP) tells completions, which say when a read can
-// go on but not when a write or an accept can; a backend built on those
-// completions is not written. Raw sockets (Open, Do) would not run there
-// under any backend: they wait in Go's netpoller through an os.File's
-// RawConn, which cannot wait for a SOCKET to be writable on Windows, so
-// registering one answers EOPNOTSUPP. The socket calls the OS-neutral
-// code makes are Winsock's there (internal/unix), an fd being a SOCKET
-// handle held in an int. Other systems do not build:
+// on Linux only). On Windows the poll backend serves, on WSAPoll: the
+// portable backend waits for a socket's readiness, and Windows'
+// netpoller (IOCP) tells completions, which say when a read can go on
+// but not when a write or an accept can. The poll backend's logic is
+// tested on Linux, with poll(2) and with the UDP wake-up pair; it has
+// never run on Windows here. Raw sockets (Open, Do) do not run on
+// Windows under any backend: they wait in Go's netpoller through an
+// os.File's RawConn, which cannot wait for a SOCKET to be writable
+// there, so registering one answers EOPNOTSUPP. The socket calls the
+// OS-neutral code makes are Winsock's there (internal/unix), an fd being
+// a SOCKET handle held in an int. Other systems do not build:
 //
 //   - NetBSD: golang.org/x/sys/unix has no IP_RECVTOS there (socket's
 //     recvtos option).

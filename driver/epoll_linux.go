@@ -3,7 +3,6 @@ package driver
 import (
 	"encoding/binary"
 	"os"
-	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -143,19 +142,10 @@ func (e *epoller) run(p *poller) {
 			}
 			p.dispatch(uint32(ev.Fd), uint32(ev.Pad), ev.Events)
 		}
-		if p.hasTasks() {
-			p.runTasks()
-		}
-		if len(p.ready) > 0 {
-			p.runReady()
-		}
-		switch {
-		case n > 0 || len(p.ready) > 0:
-			runtime.Gosched()
-			timeout = 0
-		case timeout == 0:
-			runtime.Gosched()
+		if p.endTurn(n, timeout != 0) {
 			timeout = -1
+		} else {
+			timeout = 0
 		}
 	}
 }

@@ -167,7 +167,8 @@ func TestCloseClosesTheFdBeforeItReturns(t *testing.T) {
 }
 
 // waitReadWaiter waits until c's read has met EAGAIN: under the portable
-// backend a goroutine then waits for its readiness.
+// backend a goroutine then waits for its readiness, under poll the
+// socket is in the poll set for POLLIN.
 func waitReadWaiter(t *testing.T, pl *Pool, c Handle) {
 	t.Helper()
 	testkit.Until(t, "the read waiting for data", func() bool {
@@ -176,6 +177,12 @@ func waitReadWaiter(t *testing.T, pl *Pool, c Handle) {
 			t.Fatal(err)
 		}
 		defer s.mu.Unlock()
-		return s.state&stPending == 0 && (pl.backend == "epoll" || s.state&stRdWait != 0)
+		if s.state&stPending != 0 {
+			return false
+		}
+		if b, ok := s.p.sys.(*pollBackend); ok {
+			return b.wants(s, unix.POLLIN)
+		}
+		return pl.backend == "epoll" || s.state&stRdWait != 0
 	})
 }

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -12,8 +13,8 @@ const maxReads = 4
 
 // poller is one goroutine serving its share of the sockets: it runs their
 // events, its tasks and its ready list. Where the events come from is its
-// backend's business: an epoll set (epoll_linux.go) or Go's netpoller
-// (portable.go).
+// backend's business: an epoll set (epoll_linux.go), Go's netpoller
+// (portable.go) or poll(2) (poll.go).
 type poller struct {
 	pool  *Pool
 	sys   backend
@@ -96,6 +97,18 @@ func (p *poller) submit(t task) {
 	}
 }
 
+// nudge wakes the poller if it waits for events, as submit does, with no
+// task: for a backend whose poller must see a change of interest (poll.go).
+func (p *poller) nudge() {
+	p.mu.Lock()
+	wake := p.sleeping && !p.woken && !p.dead
+	p.woken = p.woken || wake
+	p.mu.Unlock()
+	if wake {
+		p.sys.wake()
+	}
+}
+
 // wake makes the poller look at its stop flag and tasks.
 func (p *poller) wake() { p.sys.wake() }
 
@@ -144,6 +157,31 @@ func (p *poller) awake() {
 	p.mu.Lock()
 	p.sleeping, p.woken = false, false
 	p.mu.Unlock()
+}
+
+// endTurn ends a turn of the loop of a backend that waits in a system
+// call (epoll's, poll's), which dispatched n events after a wait that
+// could block (blocked) or not: it runs the tasks and the ready list, and
+// reports whether the next wait may block. After events it yields the
+// processor and has the next wait look without blocking; after a look
+// that found nothing it yields once more and has the next one block (see
+// epoller.run).
+func (p *poller) endTurn(n int, blocked bool) (block bool) {
+	if p.hasTasks() {
+		p.runTasks()
+	}
+	if len(p.ready) > 0 {
+		p.runReady()
+	}
+	switch {
+	case n > 0 || len(p.ready) > 0:
+		runtime.Gosched()
+		return false
+	case !blocked:
+		runtime.Gosched()
+		return true
+	}
+	return blocked
 }
 
 // runReady continues the sockets that had more to read.

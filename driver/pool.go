@@ -11,7 +11,7 @@ import (
 // Pool is a fixed set of pollers serving sockets. Its methods may be called
 // from any goroutine.
 type Pool struct {
-	backend string // "epoll" or "portable"
+	backend string // "epoll", "portable" or "poll"
 	pollers []*poller
 	next    atomic.Uint32 // round-robin choice of poller
 	slots   slotTable
@@ -55,10 +55,12 @@ func ReadBuffer(size int) Option {
 }
 
 // Backend chooses where the pollers' events come from: "epoll" (an epoll
-// set per poller; Linux only, and Linux's default) or "portable" (Go's
+// set per poller; Linux only, and Linux's default), "portable" (Go's
 // own netpoller, through a goroutine per socket that waits for it: on
-// Linux, and the only one on macOS and FreeBSD). See the package doc,
-// Backends, for the systems that build.
+// Unix, and the default on macOS and FreeBSD) or "poll" (poll(2) on the
+// sockets that want an event: on Unix, and on Windows, where it is the
+// only one, on WSAPoll). See the package doc, Backends, for the systems
+// that build.
 func Backend(name string) Option {
 	return func(c *config) error {
 		if err := checkBackend(name); err != nil {
@@ -215,7 +217,9 @@ func closeUnregistered(fd int, err error) {
 // ends (until then its port stays bound). CloseLinger and CloseDrain wait
 // for both. Under the portable backend Close waits only for the
 // goroutines parked on the socket's readiness to wake and leave its fd,
-// which they do at once, and then closes the fd, as under epoll.
+// which they do at once, and then closes the fd, as under epoll; under
+// the poll backend, called off the socket's poller, for the poller to
+// leave a poll that holds the socket.
 func (pl *Pool) Close(h Handle) error {
 	s, err := pl.lock(h)
 	if err != nil {

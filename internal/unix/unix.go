@@ -69,7 +69,11 @@ const (
 	SHUT_RDWR       = unix.SHUT_RDWR
 	MSG_NOSIGNAL    = unix.MSG_NOSIGNAL
 	IFNAMSIZ        = unix.IFNAMSIZ
+	POLLIN          = unix.POLLIN
 	POLLOUT         = unix.POLLOUT
+	POLLERR         = unix.POLLERR
+	POLLHUP         = unix.POLLHUP
+	POLLNVAL        = unix.POLLNVAL
 	PROT_READ       = unix.PROT_READ
 	PROT_WRITE      = unix.PROT_WRITE
 	MAP_PRIVATE     = unix.MAP_PRIVATE
@@ -86,6 +90,7 @@ const (
 	EAGAIN        = unix.EAGAIN
 	EALREADY      = unix.EALREADY
 	EBADF         = unix.EBADF
+	EFAULT        = unix.EFAULT
 	ECONNABORTED  = unix.ECONNABORTED
 	ECONNREFUSED  = unix.ECONNREFUSED
 	ECONNRESET    = unix.ECONNRESET

@@ -76,7 +76,11 @@ const (
 	SHUT_RD         = windows.SHUT_RD
 	SHUT_WR         = windows.SHUT_WR
 	SHUT_RDWR       = windows.SHUT_RDWR
-	POLLOUT         = 0x10 // POLLWRNORM
+	POLLIN          = 0x300 // POLLRDNORM|POLLRDBAND
+	POLLOUT         = 0x10  // POLLWRNORM
+	POLLERR         = 0x1
+	POLLHUP         = 0x2
+	POLLNVAL        = 0x4
 )
 
 // Names that Windows does not have. SO_REUSEPORT is an option no level
@@ -106,6 +110,7 @@ const (
 	EAGAIN        = syscall.EAGAIN
 	EALREADY      = syscall.EALREADY
 	EBADF         = syscall.EBADF
+	EFAULT        = syscall.EFAULT
 	ECONNABORTED  = syscall.ECONNABORTED
 	ECONNREFUSED  = syscall.ECONNREFUSED
 	ECONNRESET    = syscall.ECONNRESET
@@ -134,6 +139,7 @@ var wsaErrnos = map[syscall.Errno]syscall.Errno{
 	windows.WSAEINTR:           EINTR,
 	windows.WSAEBADF:           EBADF,
 	windows.WSAEACCES:          EACCES,
+	windows.WSAEFAULT:          EFAULT,
 	windows.WSAEINVAL:          EINVAL,
 	windows.WSAEMFILE:          EMFILE,
 	windows.WSAEWOULDBLOCK:     EAGAIN,
@@ -399,15 +405,25 @@ type wsaPollFd struct {
 	revents int16
 }
 
+// wsaPollBufs holds the WSAPOLLFD arrays of Poll between calls, so that a
+// poller's loop does not allocate one per call.
+var wsaPollBufs sync.Pool // of *[]wsaPollFd
+
 // Poll is WSAPoll.
 func Poll(fds []PollFd, timeout int) (int, error) {
 	if len(fds) == 0 {
 		return 0, EINVAL
 	}
-	w := make([]wsaPollFd, len(fds))
-	for i, f := range fds {
-		w[i] = wsaPollFd{fd: uintptr(f.Fd), events: f.Events}
+	bp, _ := wsaPollBufs.Get().(*[]wsaPollFd)
+	if bp == nil {
+		bp = new([]wsaPollFd)
 	}
+	defer wsaPollBufs.Put(bp)
+	w := (*bp)[:0]
+	for _, f := range fds {
+		w = append(w, wsaPollFd{fd: uintptr(f.Fd), events: f.Events})
+	}
+	*bp = w
 	r, _, e := wsaPoll.Call(uintptr(unsafe.Pointer(&w[0])), uintptr(len(w)), uintptr(int32(timeout)))
 	if int32(r) < 0 {
 		return -1, errno(e)
