@@ -10,6 +10,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // packetOf returns packet i of size n: bytes that differ from those of
@@ -43,15 +44,15 @@ func TestReleaseRecycles(t *testing.T) {
 		if !ok || !bytes.Equal(m.Data, want) {
 			t.Fatalf("packet %d (%d bytes) is not what was sent", i, n)
 		}
-		if m.kind == kindPooled && cap(m.Data) != len(m.Data) {
+		if m.ref.Kind() == recycle.Pooled && cap(m.Data) != len(m.Data) {
 			t.Errorf("packet %d: Data's capacity %d passes its length %d", i, cap(m.Data), len(m.Data))
 		}
 		pooled := i > 1 && n > smallPacket && n <= maxPooled // packet 0 was released when packet 1 had come
-		if got := m.kind == kindPooled; got != pooled {
+		if got := m.ref.Kind() == recycle.Pooled; got != pooled {
 			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
 		}
 		if pooled {
-			if size := classSize(m.buf.class); size < n || 4*size >= 5*n {
+			if size := recycle.ClassSize(m.ref.Buf().Class()); size < n || 4*size >= 5*n {
 				t.Errorf("packet %d (%d bytes) is in a buffer of %d", i, n, size)
 			}
 		}
@@ -183,7 +184,7 @@ func TestReleaseStartsRecycling(t *testing.T) {
 		t.Fatalf("releasing a composite literal: %v, recycling %v", err, s.recycling())
 	}
 	m := newTCP(s, packetOf(1, 4096))
-	if m.kind == kindPooled {
+	if m.ref.Kind() == recycle.Pooled {
 		t.Fatal("a port whose owner never released recycles")
 	}
 	if err := m.Release(); err != nil {
@@ -192,8 +193,8 @@ func TestReleaseStartsRecycling(t *testing.T) {
 	if !s.recycling() {
 		t.Fatal("releasing did not start the port recycling")
 	}
-	if m := newTCP(s, packetOf(2, 4096)); m.kind != kindPooled || classSize(m.buf.class) != 4096 {
-		t.Fatalf("a 4096-byte packet went in a buffer of %d bytes (kind %d), want 4096", classSize(m.buf.class), m.kind)
+	if m := newTCP(s, packetOf(2, 4096)); m.ref.Kind() != recycle.Pooled || recycle.ClassSize(m.ref.Buf().Class()) != 4096 {
+		t.Fatalf("a 4096-byte packet went in a buffer of %d bytes (kind %d), want 4096", recycle.ClassSize(m.ref.Buf().Class()), m.ref.Kind())
 	}
 }
 
@@ -206,21 +207,6 @@ func TestReleaseLargeTakesNoLock(t *testing.T) {
 	defer s.mu.Unlock()
 	if err := testkit.Bounded(t, "releasing a large packet while the port's lock is held", m.Release); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// Every packet size from just above smallPacket to maxPooled has the
-// least class that holds it, whose buffers are less than 1.25 times it.
-func TestPoolClasses(t *testing.T) {
-	for n := smallPacket + 1; n <= maxPooled; n++ {
-		c := classOf(n)
-		size := classSize(c)
-		if int(c) >= poolClasses || size < n || 4*size >= 5*n || c > 0 && classSize(c-1) >= n {
-			t.Fatalf("a %d-byte packet has class %d, of %d bytes", n, c, size)
-		}
-	}
-	if c := classOf(maxPooled); int(c) != poolClasses-1 || classSize(c) != maxPooled {
-		t.Fatalf("the largest packet's class is %d, of %d bytes", c, classSize(c))
 	}
 }
 
@@ -289,7 +275,7 @@ func TestControllingProcessStopsRecycling(t *testing.T) {
 	if err := s.SetOpts(Active(Once)); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := testkit.Next(t, q).(*TCP); !ok || m.kind == kindPooled {
+	if m, ok := testkit.Next(t, q).(*TCP); !ok || m.ref.Kind() == recycle.Pooled {
 		t.Fatalf("the new owner got a %T in a recycled buffer (%v), want a packet not in one", m, ok)
 	}
 }
