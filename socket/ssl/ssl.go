@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -60,7 +61,8 @@ type Socket struct {
 // its result for good.
 type handshake struct {
 	mu    sync.Mutex
-	state int // hsNone, hsRunning, hsPaused, hsDone, hsFailed
+	state int32       // hsNone, hsRunning, hsPaused, hsDone, hsFailed
+	done  atomic.Bool // state is hsDone, for good: read without mu
 	err   error
 
 	// HandshakeHello's pause: the word that the hello is there, then
@@ -264,6 +266,7 @@ func (s *Socket) finish(err error) error {
 	}
 	s.hs.mu.Lock()
 	s.hs.state = hsDone
+	s.hs.done.Store(true)
 	s.hs.mu.Unlock()
 	return nil
 }
@@ -297,6 +300,9 @@ func handshakeErr(err error) error {
 func (s *Socket) established(op string) error {
 	if s.hs == nil {
 		return &inet.Error{Op: op, Err: unix.ENOTCONN} // a listening socket
+	}
+	if s.hs.done.Load() {
+		return nil // a Send's or a Recv's: no lock
 	}
 	s.hs.mu.Lock()
 	defer s.hs.mu.Unlock()
@@ -405,7 +411,7 @@ func (s *Socket) GetOpts(names ...socket.OptName) ([]socket.Option, error) {
 // beforeHandshake reports ErrNotsupOnTransportAcceptSocket for a socket
 // whose handshake is not done, nil for any other.
 func (s *Socket) beforeHandshake(op string) error {
-	if s.hs == nil {
+	if s.hs == nil || s.hs.done.Load() {
 		return nil
 	}
 	s.hs.mu.Lock()
