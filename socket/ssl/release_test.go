@@ -175,3 +175,11 @@ func TestSSLAllocations(t *testing.T) {
 		}
 	}
 }
+
+// Socket's done flag takes the padding after notified: an idle TLS port
+// is no larger for it.
+func TestSocketSizeof(t *testing.T) {
+	if size := unsafe.Sizeof(Socket{}); size != 176 {
+		t.Errorf("Socket is %d bytes, want 176", size)
+	}
+}

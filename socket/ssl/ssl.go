@@ -54,15 +54,18 @@ type Socket struct {
 	pending  []byte // Append's first slice, until Seal
 	notified bool   // close_notify is sent
 
-	hs *handshake // while a handshake runs, and after it
+	// done is hs.state == hsDone, which is final, for Send, Recv and
+	// SetOpts to read without hs.mu, nor a cache miss on hs at each call
+	// (it fits the padding after notified: Socket stays 176 bytes).
+	done atomic.Bool
+	hs   *handshake // while a handshake runs, and after it
 }
 
 // handshake is the state of a Socket's handshake: one at a time, and
 // its result for good.
 type handshake struct {
 	mu    sync.Mutex
-	state int32       // hsNone, hsRunning, hsPaused, hsDone, hsFailed
-	done  atomic.Bool // state is hsDone, for good: read without mu
+	state int // hsNone, hsRunning, hsPaused, hsDone, hsFailed
 	err   error
 
 	// HandshakeHello's pause: the word that the hello is there, then
@@ -266,7 +269,7 @@ func (s *Socket) finish(err error) error {
 	}
 	s.hs.mu.Lock()
 	s.hs.state = hsDone
-	s.hs.done.Store(true)
+	s.done.Store(true)
 	s.hs.mu.Unlock()
 	return nil
 }
@@ -301,7 +304,7 @@ func (s *Socket) established(op string) error {
 	if s.hs == nil {
 		return &inet.Error{Op: op, Err: unix.ENOTCONN} // a listening socket
 	}
-	if s.hs.done.Load() {
+	if s.done.Load() {
 		return nil // a Send's or a Recv's: no lock
 	}
 	s.hs.mu.Lock()
@@ -411,7 +414,7 @@ func (s *Socket) GetOpts(names ...socket.OptName) ([]socket.Option, error) {
 // beforeHandshake reports ErrNotsupOnTransportAcceptSocket for a socket
 // whose handshake is not done, nil for any other.
 func (s *Socket) beforeHandshake(op string) error {
-	if s.hs == nil || s.hs.done.Load() {
+	if s.hs == nil || s.done.Load() {
 		return nil
 	}
 	s.hs.mu.Lock()
