@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
-	"sync"
 	"testing"
 	"unsafe"
 
@@ -13,16 +12,6 @@ import (
 	"github.com/otpnet/otpnet/socket"
 	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
-
-// packetOf returns packet i of size n: bytes that differ from those of
-// every other packet, so that a buffer two packets shared would show.
-func packetOf(i, n int) []byte {
-	p := make([]byte, n)
-	for j := range p {
-		p[j] = byte(i*31 + j*7)
-	}
-	return p
-}
 
 // Once the owner releases a packet's data, the port puts later packets in
 // recycled buffers of the class that fits them, and every packet arrives
@@ -36,7 +25,7 @@ func TestReleaseRecycles(t *testing.T) {
 	sizes := []int{65, 100, 128, 129, 4096, 4000, 5000, 65536, 65537, 300, 4096, 64, 16 << 10}
 	var held *SSL // the packet before, released once the next has come
 	for i, n := range sizes {
-		want := packetOf(i, n)
+		want := testkit.PacketOf(i, n)
 		must(t, client.Send(want))
 		must(t, server.SetOpts(socket.Active(socket.Once)))
 		m := testkit.ExpectOf(t, srv, func(m *SSL) bool { return m.Socket == server })
@@ -51,7 +40,7 @@ func TestReleaseRecycles(t *testing.T) {
 			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
 		}
 		if held != nil {
-			if !bytes.Equal(held.Data, packetOf(i-1, sizes[i-1])) {
+			if !bytes.Equal(held.Data, testkit.PacketOf(i-1, sizes[i-1])) {
 				t.Fatalf("packet %d changed when packet %d came", i-1, i)
 			}
 			must(t, held.Release())
@@ -68,8 +57,8 @@ func TestReleaseRecycles(t *testing.T) {
 func TestReleaseTwice(t *testing.T) {
 	l := recyclingLayer(t)
 	for _, m := range []*SSL{
-		l.Data(packetOf(1, 4096), nil).(*SSL),
-		l.Data(packetOf(2, smallPacket), nil).(*SSL),
+		l.Data(testkit.PacketOf(1, 4096), nil).(*SSL),
+		l.Data(testkit.PacketOf(2, smallPacket), nil).(*SSL),
 		l.Data(nil, framing.HTTPEOH{}).(*SSL),
 		{Socket: (*Socket)(l), Data: []byte("mine")},
 		{Data: []byte("no socket")},
@@ -94,7 +83,7 @@ func recyclingLayer(t *testing.T) *tlsLayer {
 	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli, []Option{SocketOptions(socket.Active(socket.Once))}, nil)
-	must(t, client.Send(packetOf(0, 4096)))
+	must(t, client.Send(testkit.PacketOf(0, 4096)))
 	m := testkit.ExpectOf(t, srv, func(m *SSL) bool { return m.Socket == server })
 	if m.ref.Kind() != recycle.First {
 		t.Fatalf("a port whose owner never released made a packet of kind %d, want First", m.ref.Kind())
@@ -109,33 +98,17 @@ func recyclingLayer(t *testing.T) *tlsLayer {
 // have buffers of their own.
 func TestReleaseCopiesConcurrently(t *testing.T) {
 	l := recyclingLayer(t)
-	m := l.Data(packetOf(1, 4096), nil).(*SSL)
-	copies := []*SSL{m}
+	m := l.Data(testkit.PacketOf(1, 4096), nil).(*SSL)
+	releases := []func() error{m.Release}
 	for range 7 {
 		v := new(SSL) // v := *m, which go vet reports in a program
 		reflect.ValueOf(v).Elem().Set(reflect.ValueOf(m).Elem())
-		copies = append(copies, v)
+		releases = append(releases, v.Release)
 	}
-	errs := make(chan error, len(copies))
-	var wg sync.WaitGroup
-	for _, v := range copies {
-		wg.Go(func() { errs <- v.Release() })
+	if n := testkit.ReleaseAtOnce(t, socket.ErrReleased, releases...); n != 1 {
+		t.Fatalf("%d copies' Release gave the buffer back, want 1", n)
 	}
-	wg.Wait()
-	close(errs)
-	released := 0
-	for err := range errs {
-		switch {
-		case err == nil:
-			released++
-		case !errors.Is(err, socket.ErrReleased):
-			t.Fatal(err)
-		}
-	}
-	if released != 1 {
-		t.Fatalf("%d copies' Release gave the buffer back, want 1", released)
-	}
-	a, b := l.Data(packetOf(2, 4096), nil).(*SSL), l.Data(packetOf(3, 4096), nil).(*SSL)
+	a, b := l.Data(testkit.PacketOf(2, 4096), nil).(*SSL), l.Data(testkit.PacketOf(3, 4096), nil).(*SSL)
 	if unsafe.SliceData(a.Data) == unsafe.SliceData(b.Data) {
 		t.Fatal("two packets held at once share a buffer")
 	}
@@ -149,14 +122,14 @@ func TestControllingProcessStopsRecycling(t *testing.T) {
 	p := testkit.NewPKI(t, false)
 	srv, cli, next := newProc(t), newProc(t), newProc(t)
 	server, client := pair(t, p, srv, cli, []Option{SocketOptions(socket.Active(socket.Once))}, nil)
-	must(t, client.Send(packetOf(0, 4096)))
+	must(t, client.Send(testkit.PacketOf(0, 4096)))
 	m := testkit.ExpectOf(t, srv, func(m *SSL) bool { return m.Socket == server })
 	must(t, m.Release())
 	must(t, server.ControllingProcess(srv, next.Self()))
-	must(t, client.Send(packetOf(1, 4096)))
+	must(t, client.Send(testkit.PacketOf(1, 4096)))
 	must(t, server.SetOpts(socket.Active(socket.Once)))
 	m = testkit.ExpectOf(t, next, func(m *SSL) bool { return m.Socket == server })
-	if k := m.ref.Kind(); k != recycle.First || !bytes.Equal(m.Data, packetOf(1, 4096)) {
+	if k := m.ref.Kind(); k != recycle.First || !bytes.Equal(m.Data, testkit.PacketOf(1, 4096)) {
 		t.Fatalf("the new owner's packet is of kind %d, want First, the packet sent", k)
 	}
 }
@@ -169,7 +142,7 @@ func TestSSLAllocations(t *testing.T) {
 	}
 	l := recyclingLayer(t)
 	for _, c := range []struct{ n, allocs int }{{smallPacket, 1}, {4096, 1}} {
-		p := packetOf(1, c.n)
+		p := testkit.PacketOf(1, c.n)
 		if n := testing.AllocsPerRun(100, func() { l.Data(p, nil).(*SSL).Release() }); n != float64(c.allocs) {
 			t.Errorf("a recycled %d-byte packet allocates %v times, want %d", c.n, n, c.allocs)
 		}
