@@ -164,6 +164,9 @@ func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 			}
 			break
 		}
+		if len(w.in) == 0 && !moreToRead(l.conn) {
+			break // the next Read would only find wire empty
+		}
 	}
 	w.in = nil
 	l.plain = plain
