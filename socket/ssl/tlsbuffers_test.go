@@ -29,20 +29,7 @@ func TestTLSFields(t *testing.T) {
 	if !tlsFields.ok {
 		t.Fatal("tls.Conn no longer has rawInput bytes.Buffer, input bytes.Reader and hand bytes.Buffer: idle TLS connections keep their buffers (tlsbuffers.go)")
 	}
-	p := testkit.NewPKI(t, false)
-	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
-	must(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer ln.Close()
-	b, err := net.Dial("tcp", ln.Addr().String())
-	must(t, err)
-	a, err := ln.Accept()
-	must(t, err)
-	srv := tls.Server(a, &tls.Config{Certificates: []tls.Certificate{cert}})
-	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
-	defer srv.Close()
-	defer cli.Close()
+	srv, cli := plainTLSPair(t, func(c net.Conn) net.Conn { return c }, func(c net.Conn) net.Conn { return c })
 	msg := pattern(64<<10, 3)
 	for round := range 3 {
 		errc := make(chan error, 1)
@@ -442,22 +429,11 @@ func (c *feedConn) Read(b []byte) (int, error) {
 // second record behind it, or its header, yes; with less than a header,
 // no, until the rest of the record comes.
 func TestMoreToRead(t *testing.T) {
-	p := testkit.NewPKI(t, false)
-	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
-	must(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer ln.Close()
-	b, err := net.Dial("tcp", ln.Addr().String())
-	must(t, err)
-	a, err := ln.Accept()
-	must(t, err)
-	feed := &feedConn{Conn: a}
-	peer := &holdConn{Conn: b}
-	srv := tls.Server(feed, &tls.Config{Certificates: []tls.Certificate{cert}})
-	cli := tls.Client(peer, &tls.Config{InsecureSkipVerify: true})
-	defer srv.Close()
-	defer cli.Close()
+	var feed *feedConn
+	var peer *holdConn
+	srv, cli := plainTLSPair(t,
+		func(c net.Conn) net.Conn { feed = &feedConn{Conn: c}; return feed },
+		func(c net.Conn) net.Conn { peer = &holdConn{Conn: c}; return peer })
 	errc := make(chan error, 1)
 	go func() { errc <- cli.Handshake() }()
 	must(t, srv.Handshake())
@@ -502,4 +478,28 @@ func TestMoreToRead(t *testing.T) {
 		read("three", false)
 		three = records("three")
 	}
+}
+
+// plainTLSPair returns a crypto/tls server and client over a loopback TCP
+// connection, each side's net.Conn wrapped by srvConn and cliConn, their
+// handshakes to come; the test's cleanup closes them.
+func plainTLSPair(t *testing.T, srvConn, cliConn func(net.Conn) net.Conn) (srv, cli *tls.Conn) {
+	t.Helper()
+	p := testkit.NewPKI(t, false)
+	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
+	must(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	b, err := net.Dial("tcp", ln.Addr().String())
+	must(t, err)
+	a, err := ln.Accept()
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	srv = tls.Server(srvConn(a), &tls.Config{Certificates: []tls.Certificate{cert}})
+	cli = tls.Client(cliConn(b), &tls.Config{InsecureSkipVerify: true})
+	t.Cleanup(func() { srv.Close(); cli.Close() })
+	return srv, cli
 }
