@@ -46,19 +46,19 @@ var ErrReleased = recycle.ErrReleased
 //
 // A port starts recycling buffers, at no cost to ports whose owners never
 // release, when its owner first releases one of its packets: each later
-// packet of more than 48 bytes, up to 64 KiB, is then copied into a
-// buffer of its size class (four per power of two), a released one when
-// there is one. ControllingProcess stops it: the new owner's first
-// Release starts it again. A second Release of the same message does
-// nothing and returns ErrReleased, and so does the Release of a copy of a
-// message (a TCP value copied, which go vet reports) whose data was
-// released through another: a recycled buffer goes back once, however
-// many copies race to release it. Release of a packet that lives in
-// its message (of 48 bytes or fewer, or 64 on a port that does not
-// recycle), or of a TCP that the port did not make (a composite
+// packet of more than 48 bytes, up to 64 KiB, is then copied into a buffer
+// of its size class (four per power of two), a released one when there is
+// one. ControllingProcess stops it: the new owner's first Release starts
+// it again, and so does a late Release of a packet the old owner held
+// (which only decides where later packets are copied). A second Release of
+// the same message does nothing and returns ErrReleased, and so does the
+// Release of a copy of a message (a TCP value copied, which go vet
+// reports) whose data was released through another: a recycled buffer goes
+// back once, however many copies race to release it. Release of a packet
+// that lives in its message (of 48 bytes or fewer, or 64 on a port that
+// does not recycle), or of a TCP that the port did not make (a composite
 // literal), only sets its Data to nil; it does not start the port
-// recycling. Release of a nil *TCP does nothing and
-// returns nil.
+// recycling. Release of a nil *TCP does nothing and returns nil.
 func (m *TCP) Release() error {
 	if m == nil {
 		return nil

@@ -16,15 +16,16 @@ import (
 // encrypted them into records. Releasing is optional.
 //
 // A port starts recycling when its owner first releases one of its
-// packets: each later packet of more than 64 bytes, up to 64 KiB, is
-// then in a recycled buffer, and ControllingProcess stops it until the
-// new owner's first Release. A second Release of the same message, or
-// of a copy of it (an SSL value copied, which go vet reports) whose data
-// was released through another, does nothing and returns
-// socket.ErrReleased. Release of a small packet (64 bytes or fewer,
-// which lives in its message), of an HTTP packet, or of an SSL the port
-// did not make (a composite literal) only sets Data to nil. Release of a
-// nil *SSL does nothing and returns nil.
+// packets: each later packet of more than 64 bytes, up to 64 KiB, is then
+// in a recycled buffer, and ControllingProcess stops it until the new
+// owner's first Release (or a late Release of a packet the old owner held,
+// which only decides where later packets are copied). A second Release of
+// the same message, or of a copy of it (an SSL value copied, which go vet
+// reports) whose data was released through another, does nothing and
+// returns socket.ErrReleased. Release of a small packet (64 bytes or
+// fewer, which lives in its message), of an HTTP packet, or of an SSL the
+// port did not make (a composite literal) only sets Data to nil. Release
+// of a nil *SSL does nothing and returns nil.
 func (m *SSL) Release() error {
 	if m == nil {
 		return nil
@@ -55,10 +56,11 @@ func (l *tlsLayer) Data(packet []byte, http framing.HTTPPacket) any {
 		return &m.SSL
 	}
 	m := &SSL{Socket: s}
+	recycling := layer.Recycling(s.sock)
 	switch {
-	case layer.Recycling(s.sock) && len(packet) <= recycle.MaxPooled:
+	case recycling && len(packet) <= recycle.MaxPooled:
 		m.Data = m.ref.Copy(packet)
-	case layer.Recycling(s.sock):
+	case recycling:
 		m.Data = append([]byte(nil), packet...)
 		m.ref.Set(recycle.Own)
 	default:

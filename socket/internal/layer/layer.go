@@ -44,9 +44,9 @@ type Layer interface {
 	// Data, Closed, Error and Passive make the messages the port sends
 	// its owner in place of a TCP port's *TCP (or *HTTP), *TCPClosed,
 	// *TCPError and *TCPPassive. Data copies packet, which aliases a
-	// buffer (into a recycled one when Recycling says so), or takes the
-	// buffer of Input's plaintext when packet is all of it; http is set
-	// instead of packet for {packet, http*}.
+	// buffer (into a recycled one when Recycling says so): the buffer
+	// goes back to the layer at Done, so no message may keep it; http is
+	// set instead of packet for {packet, http*}.
 	Data(packet []byte, http framing.HTTPPacket) any
 	Closed() any
 	Error(why error) any

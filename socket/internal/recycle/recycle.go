@@ -25,10 +25,11 @@ import (
 const (
 	// MinShift and MaxShift bound the classes, four per power of two:
 	// from above 1<<(MinShift-1) bytes (the first class,
-	// 1<<(MinShift-1) + 1<<(MinShift-3) bytes, takes the packets just
-	// larger than the 64 bytes a message holds in its own allocation) to
-	// 64 KiB, the driver's read buffer, the most a packet read at once
-	// holds.
+	// 1<<(MinShift-1) + 1<<(MinShift-3) = 40 bytes, takes packets of 33
+	// to 40 bytes) to 64 KiB, the driver's read buffer, the most a packet
+	// read at once holds. A port keeps its smallest packets in their
+	// message (TCP up to 48 bytes, SSL up to 64), so the first classes
+	// are never used today; they keep ClassOf simple.
 	MinShift = 6
 	MaxShift = 16
 	// MaxPooled is the largest packet copied into a recycled buffer.
