@@ -73,7 +73,7 @@ func (e *epoller) close() {
 // socket.
 func (e *epoller) wait(block bool) (int, error) {
 	if !block {
-		return unix.EpollWait(e.epfd, e.events[:], 0)
+		return pollNow(e.epfd, e.events[:], guard.state.Load() == guardArmed)
 	}
 	if perr := e.parked.Read(e.pollReady); perr != nil {
 		return 0, perr // epfd is closed only once the poller has stopped
@@ -83,10 +83,13 @@ func (e *epoller) wait(block bool) (int, error) {
 
 // pollReadyOnce is wait's callback: it polls, and reports whether to stop
 // waiting. It is bound once (pollReady), so that waiting allocates
-// nothing.
+// nothing. It runs as the poller begins to wait and again each time Go's
+// netpoller wakes it, so it keeps the guard of raw system calls armed
+// (see fastsys_linux.go), and polls raw while it is.
 func (e *epoller) pollReadyOnce(fd uintptr) bool {
+	raw := guardWake()
 	for {
-		e.readyN, e.readyErr = unix.EpollWait(int(fd), e.events[:], 0)
+		e.readyN, e.readyErr = pollNow(int(fd), e.events[:], raw)
 		if e.readyErr != unix.EINTR {
 			return e.readyN > 0 || e.readyErr != nil
 		}

@@ -10,6 +10,7 @@ import (
 // TestMain serves the echo benchmark when this process is its child, and
 // otherwise checks that the tests leave no fd and no goroutine behind.
 func TestMain(m *testing.M) {
+	lateWriter()
 	benchecho.Main(benchServers)
 	leaktest.Main(m)
 }

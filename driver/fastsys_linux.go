@@ -1,0 +1,152 @@
+package driver
+
+import (
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Fast system calls.
+//
+// A system call made the ordinary way (syscall.Syscall) tells the runtime
+// it entered and left the kernel. Entering wakes sysmon, the runtime's
+// monitor thread, when it sleeps because every P was idle: an echo over
+// one connection, idle between messages, so paid a futex wake and
+// sysmon's two or three context switches per message, more than the
+// echo's own read and write (2.4 context switches a message against
+// gnet's 1.1, which waits in epoll_wait holding its P). The driver's
+// data-path calls on its non-blocking sockets and epoll set return at
+// once, so they may be made raw (syscall.RawSyscall), unseen by the
+// runtime, as gnet makes its zero-timeout epoll_wait: nothing wakes
+// sysmon.
+//
+// But sysmon is what preempts a goroutine that runs for more than 10 ms:
+// left asleep, a handler that computes for a long time with GOMAXPROCS
+// at 1 would keep the poller and every other goroutine from running until
+// sysmon's next timer-bounded wake-up, up to a minute. So raw calls are
+// made only while the guard below is armed, and the guard keeps sysmon's
+// sleep short:
+//
+//   - Armed, the guard's timer is pending, at most guardPeriod away.
+//     Sysmon, going to sleep with every P idle, sleeps only until the
+//     next timer: it wakes within guardPeriod and preempts as usual.
+//     The timer, firing, re-arms itself if a poller woke since it last
+//     fired; otherwise it disarms the guard.
+//   - A poller that finds the guard disarmed arms it, starting the
+//     timer, and then makes one ordinary system call, which wakes sysmon
+//     if it slept (on the old, longer, bound) before the timer existed;
+//     only after that call is the guard published as armed, so no raw
+//     call is made while sysmon may still be in that long sleep.
+//
+// Invariant: whenever guard.state is guardArmed, either a P is running
+// Go code or the guard's timer is in the runtime's heap, at most
+// guardPeriod away, and sysmon has been woken since the timer was
+// started. The cost is one timer per guardPeriod while pollers are busy,
+// against a futex wake per message.
+//
+// Raw calls are kept short: reads and writes of at most fastMax bytes;
+// larger ones go the ordinary way, so that a long copy is seen by the
+// runtime as a system call and its P can be handed off.
+
+// fastMax bounds the bytes of a raw read or write.
+const fastMax = 256 << 10
+
+// guardPeriod is how far ahead the guard's timer is set: sysmon's
+// preemption threshold (10 ms).
+const guardPeriod = 10 * time.Millisecond
+
+const (
+	guardOff = iota
+	guardArming
+	guardArmed
+)
+
+var guard struct {
+	state  atomic.Int32
+	active atomic.Bool // a poller woke since the timer last fired
+	once   sync.Once
+	timer  *time.Timer
+}
+
+// guardWake is a poller's call each time it looks for events: it marks
+// the guard active, and arms it if it is not. It reports whether the
+// guard is armed, so that raw calls may be made.
+func guardWake() bool {
+	guard.active.Store(true)
+	switch guard.state.Load() {
+	case guardArmed:
+		return true
+	case guardArming:
+		return false
+	}
+	if !guard.state.CompareAndSwap(guardOff, guardArming) {
+		return guard.state.Load() == guardArmed
+	}
+	guard.once.Do(func() { guard.timer = time.AfterFunc(guardPeriod, guardFire) })
+	guard.timer.Reset(guardPeriod)
+	// An ordinary system call: it wakes sysmon if it sleeps.
+	syscall.Syscall(unix.SYS_GETPID, 0, 0, 0)
+	guard.state.Store(guardArmed)
+	return true
+}
+
+// guardFire is the guard's timer: it re-arms it while pollers are busy,
+// and disarms the guard once none woke for a whole period. It disarms
+// before it looks, so that a poller that saw the guard armed (and so
+// made raw calls) after the look is seen by the next firing, or arms
+// the guard again itself.
+func guardFire() {
+	if !guard.active.Swap(false) {
+		guard.state.Store(guardOff)
+		if !guard.active.Load() {
+			return
+		}
+		// A poller woke between the look and the disarming and may have
+		// seen the guard armed: keep it armed. A P runs this, so sysmon
+		// is not in a sleep that needs waking.
+		if !guard.state.CompareAndSwap(guardOff, guardArmed) {
+			return // a poller is arming it
+		}
+	}
+	guard.timer.Reset(guardPeriod)
+}
+
+// fastRead is read(2), raw while the guard is armed and p is small.
+func fastRead(fd int, p []byte) (int, error) {
+	if len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
+		return unix.Read(fd, p)
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// fastWrite is write(2), raw while the guard is armed and p is small.
+func fastWrite(fd int, p []byte) (int, error) {
+	if len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
+		return unix.Write(fd, p)
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// pollNow is epoll_wait(2) with a zero timeout, raw when raw is set.
+func pollNow(epfd int, events []unix.EpollEvent, raw bool) (int, error) {
+	if !raw {
+		return unix.EpollWait(epfd, events, 0)
+	}
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
