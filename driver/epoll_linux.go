@@ -64,7 +64,9 @@ func (e *epoller) close() {
 	}
 }
 
-// wait returns the next events, waiting for them when block is set. A
+// wait returns the next events, waiting for them when block is set.
+// Every look keeps the guard of raw system calls armed (fastsys_linux.go):
+// a busy poller looks without blocking, turn after turn. A
 // poller waits parked in Go's netpoller, not in epoll_wait: a goroutine
 // blocked in a system call keeps its P until sysmon takes it back (20 µs
 // to 10 ms), and the goroutines that the other pollers or the kernel make
@@ -73,7 +75,7 @@ func (e *epoller) close() {
 // socket.
 func (e *epoller) wait(block bool) (int, error) {
 	if !block {
-		return pollNow(e.epfd, e.events[:], guard.state.Load() == guardArmed)
+		return pollNow(e.epfd, e.events[:], guardWake())
 	}
 	if perr := e.parked.Read(e.pollReady); perr != nil {
 		return 0, perr // epfd is closed only once the poller has stopped
