@@ -123,9 +123,9 @@ func (e *epoller) again(*slot, bool) {}
 // run is the poller's loop. After a batch of events it yields the
 // processor (runtime.Gosched), so that the goroutines its deliveries made
 // runnable answer now rather than after the poller has read everything
-// there is, and polls again with a zero timeout; only when that finds
-// nothing does it yield once more and wait (see wait). Both choices were
-// measured: see docs/DESIGN.md, driver: Yielding.
+// there is, and then waits (see wait), which polls with a zero timeout
+// before it parks: it parks only when that look finds nothing. Both
+// choices were measured: see docs/DESIGN.md, driver: Yielding.
 func (e *epoller) run(p *poller) {
 	timeout := -1
 	for !p.stop.Load() {
@@ -147,10 +147,15 @@ func (e *epoller) run(p *poller) {
 			}
 			p.dispatch(uint32(ev.Fd), uint32(ev.Pad), ev.Events)
 		}
-		if p.endTurn(n, timeout != 0) {
-			timeout = -1
-		} else {
+		// After events, the wait may block at once: it polls before it
+		// parks (pollReadyOnce), which is the look again without a second
+		// zero-timeout epoll_wait. Only sockets on the ready list keep the
+		// next look from parking.
+		p.endTurn(n, timeout != 0)
+		if len(p.ready) > 0 {
 			timeout = 0
+		} else {
+			timeout = -1
 		}
 	}
 }
