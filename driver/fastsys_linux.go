@@ -1,9 +1,9 @@
 package driver
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -86,10 +86,14 @@ func guardWake() bool {
 	if !guard.state.CompareAndSwap(guardOff, guardArming) {
 		return guard.state.Load() == guardArmed
 	}
-	guard.once.Do(func() { guard.timer = time.AfterFunc(guardPeriod, guardFire) })
+	// The timer is made stopped and started by Reset, after guard.timer
+	// is set: guardFire reads it.
+	guard.once.Do(func() {
+		guard.timer = time.AfterFunc(time.Duration(math.MaxInt64), guardFire)
+	})
 	guard.timer.Reset(guardPeriod)
-	// An ordinary system call: it wakes sysmon if it sleeps.
-	syscall.Syscall(unix.SYS_GETPID, 0, 0, 0)
+	// An ordinary system call (entersyscall): it wakes sysmon if it sleeps.
+	unix.Syscall(unix.SYS_GETPID, 0, 0, 0)
 	guard.state.Store(guardArmed)
 	return true
 }
