@@ -120,23 +120,18 @@ func guardFire() {
 }
 
 // fastRead is read(2), raw while the guard is armed and p is small.
-func fastRead(fd int, p []byte) (int, error) {
-	if len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
-		return unix.Read(fd, p)
-	}
-	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
-}
+func fastRead(fd int, p []byte) (int, error) { return fastIO(unix.SYS_READ, fd, p, unix.Read) }
 
 // fastWrite is write(2), raw while the guard is armed and p is small.
-func fastWrite(fd int, p []byte) (int, error) {
+func fastWrite(fd int, p []byte) (int, error) { return fastIO(unix.SYS_WRITE, fd, p, unix.Write) }
+
+// fastIO makes the system call trap (read or write) on fd and p: raw
+// while the guard is armed and p is small, otherwise as slow does.
+func fastIO(trap uintptr, fd int, p []byte, slow func(int, []byte) (int, error)) (int, error) {
 	if len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
-		return unix.Write(fd, p)
+		return slow(fd, p)
 	}
-	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	r, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if e != 0 {
 		return -1, e
 	}

@@ -66,16 +66,7 @@ func TestRawCallsLeaveSysmonAwake(t *testing.T) {
 		child.Process.Kill()
 		t.Fatal(err)
 	}
-	f, err := nc.(*net.TCPConn).File()
-	nc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.Dup(int(f.Fd()))
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd := takeFd(t, nc)
 	h := &spinHandler{done: make(chan struct{})}
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
