@@ -76,7 +76,9 @@ var guard struct {
 // the guard active, and arms it if it is not. It reports whether the
 // guard is armed, so that raw calls may be made.
 func guardWake() bool {
-	guard.active.Store(true)
+	if !guard.active.Load() { // pollers on other CPUs share the line: read it first
+		guard.active.Store(true)
+	}
 	switch guard.state.Load() {
 	case guardArmed:
 		return true
@@ -99,10 +101,10 @@ func guardWake() bool {
 }
 
 // guardFire is the guard's timer: it re-arms it while pollers are busy,
-// and disarms the guard once none woke for a whole period. It disarms
-// before it looks, so that a poller that saw the guard armed (and so
-// made raw calls) after the look is seen by the next firing, or arms
-// the guard again itself.
+// and disarms the guard once none woke for a whole period. Having
+// disarmed it, it looks once more: a poller that woke between its first
+// look and the disarming may have seen the guard armed and made raw
+// calls, so the guard stays armed, its timer set, for that poller.
 func guardFire() {
 	if !guard.active.Swap(false) {
 		guard.state.Store(guardOff)
