@@ -145,7 +145,9 @@ func pollNow(epfd int, events []unix.EpollEvent, raw bool) (int, error) {
 	if !raw {
 		return unix.EpollWait(epfd, events, 0)
 	}
-	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	// epoll_pwait with a NULL signal mask is epoll_wait, which arm64,
+	// riscv64 and loong64 do not have.
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
 	if e != 0 {
 		return -1, e
 	}
