@@ -121,28 +121,56 @@ func guardFire() {
 	guard.timer.Reset(guardPeriod)
 }
 
-// fastRead is read(2), raw while the guard is armed and p is small.
-func fastRead(fd int, p []byte) (int, error) { return fastIO(unix.SYS_READ, fd, p, unix.Read) }
+// fastRead is read(2) on the socket fd, raw (see fastIO) while the guard
+// is armed and p is small.
+func fastRead(fd int, p []byte) (int, error) {
+	return fastIO(unix.SYS_RECVFROM, fd, p, unix.MSG_DONTWAIT, unix.Read)
+}
 
-// fastWrite is write(2), raw while the guard is armed and p is small.
-func fastWrite(fd int, p []byte) (int, error) { return fastIO(unix.SYS_WRITE, fd, p, unix.Write) }
+// fastWrite is write(2) on the socket fd, raw (see fastIO) while the
+// guard is armed and p is small.
+func fastWrite(fd int, p []byte) (int, error) {
+	return fastIO(unix.SYS_SENDTO, fd, p, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, slowWrite)
+}
 
-// fastIO makes the system call trap (read or write) on fd and p: raw
-// while the guard is armed and p is small, otherwise as slow does.
-func fastIO(trap uintptr, fd int, p []byte, slow func(int, []byte) (int, error)) (int, error) {
-	if len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
+// slowWrite is fastWrite's ordinary path.
+func slowWrite(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
+
+// fastIO makes the system call trap (recvfrom or sendto, with flags and
+// no address) on fd and p: raw while the guard is armed and p is small,
+// otherwise as slow (read or write) does.
+//
+// A raw call that blocked would hold its P, and the next stop of the
+// world would wait for it forever: the fd is the driver's, non-blocking,
+// but one an os.File still holds turns blocking when its Fd method is
+// called, and a Control function may clear O_NONBLOCK. So the raw call
+// is recvfrom or sendto with MSG_DONTWAIT, which never blocks whatever
+// the file's flags (MSG_NOSIGNAL: a send to a peer that has gone fails
+// with EPIPE and raises no SIGPIPE). Every fd the driver reads or writes
+// is a socket (Adopt refuses others: its SO_ACCEPTCONN look fails); one
+// that is not (ENOTSOCK) takes the ordinary path.
+//
+// Race builds always take the ordinary path: x/sys's read and write
+// tell the race detector what the call read or wrote, and that a write
+// happens before the read that sees its bytes; raw calls would not.
+func fastIO(trap uintptr, fd int, p []byte, flags int, slow func(int, []byte) (int, error)) (int, error) {
+	if raceEnabled || len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
 		return slow(fd, p)
 	}
-	r, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return -1, e
+	r, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), uintptr(flags), 0, 0)
+	switch e {
+	case 0:
+		return int(r), nil
+	case unix.ENOTSOCK:
+		return slow(fd, p)
 	}
-	return int(r), nil
+	return -1, e
 }
 
 // pollNow is epoll_wait(2) with a zero timeout, raw when raw is set.
+// Race builds make it the ordinary way, as fastIO does.
 func pollNow(epfd int, events []unix.EpollEvent, raw bool) (int, error) {
-	if !raw {
+	if raceEnabled || !raw {
 		return unix.EpollWait(epfd, events, 0)
 	}
 	// epoll_pwait with a NULL signal mask is epoll_wait, which arm64,

@@ -29,13 +29,25 @@ func writev(fd int, bufs [][]byte) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
+	if raceEnabled {
+		// x/sys's writev tells the race detector what it read (see
+		// fastIO); it allocates, which only race builds pay.
+		return unix.Writev(fd, bufs[:min(len(bufs), maxIov)])
+	}
 	// Direct calls both: the iovecs' address is a uintptr only within
-	// the call expression (unsafe.Pointer's rule for system calls).
+	// the call expression (unsafe.Pointer's rule for system calls). The
+	// raw one is sendmsg with MSG_DONTWAIT, which never blocks (see
+	// fastIO); a socket is all the driver writes to, but ENOTSOCK takes
+	// the ordinary path.
 	var r uintptr
 	var e unix.Errno
-	if total <= fastMax && guard.state.Load() == guardArmed {
-		r, _, e = unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
-	} else {
+	raw := total <= fastMax && guard.state.Load() == guardArmed
+	if raw {
+		msg := unix.Msghdr{Iov: &iov[0]}
+		msg.SetIovlen(n)
+		r, _, e = unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+	}
+	if !raw || e == unix.ENOTSOCK {
 		r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 	}
 	if e != 0 {
