@@ -121,43 +121,53 @@ func guardFire() {
 	guard.timer.Reset(guardPeriod)
 }
 
-// fastRead is read(2) on the socket fd, raw (see fastIO) while the guard
-// is armed and p is small.
+// fastRead is read(2) on the socket fd: recvfrom with MSG_DONTWAIT, raw
+// while the guard is armed and p is small (see fastIO).
 func fastRead(fd int, p []byte) (int, error) {
 	return fastIO(unix.SYS_RECVFROM, fd, p, unix.MSG_DONTWAIT, unix.Read)
 }
 
-// fastWrite is write(2) on the socket fd, raw (see fastIO) while the
-// guard is armed and p is small.
+// fastWrite is write(2) on the socket fd: sendto with MSG_DONTWAIT and
+// MSG_NOSIGNAL, raw while the guard is armed and p is small (see fastIO).
 func fastWrite(fd int, p []byte) (int, error) {
 	return fastIO(unix.SYS_SENDTO, fd, p, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, slowWrite)
 }
 
-// slowWrite is fastWrite's ordinary path.
+// slowWrite is unix.Write, for fastIO.
 func slowWrite(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
 
 // fastIO makes the system call trap (recvfrom or sendto, with flags and
 // no address) on fd and p: raw while the guard is armed and p is small,
-// otherwise as slow (read or write) does.
+// otherwise the ordinary way.
 //
 // A raw call that blocked would hold its P, and the next stop of the
 // world would wait for it forever: the fd is the driver's, non-blocking,
 // but one an os.File still holds turns blocking when its Fd method is
-// called, and a Control function may clear O_NONBLOCK. So the raw call
-// is recvfrom or sendto with MSG_DONTWAIT, which never blocks whatever
-// the file's flags (MSG_NOSIGNAL: a send to a peer that has gone fails
-// with EPIPE and raises no SIGPIPE). Every fd the driver reads or writes
-// is a socket (Adopt refuses others: its SO_ACCEPTCONN look fails); one
-// that is not (ENOTSOCK) takes the ordinary path.
+// called, and a Control function may clear O_NONBLOCK. So the call is
+// recvfrom or sendto with MSG_DONTWAIT, which never blocks whatever the
+// file's flags, and made the ordinary way too it keeps a poller from
+// blocking on such an fd (MSG_NOSIGNAL: a send to a peer that has gone
+// fails with EPIPE and raises no SIGPIPE, which on Linux, having no
+// SO_NOSIGPIPE, nothing else keeps from a c-archive's host). Every fd
+// the driver reads or writes is a socket (Adopt refuses others: its
+// SO_ACCEPTCONN look fails); one that is not (ENOTSOCK) is read or
+// written by slow (read or write).
 //
-// Race builds always take the ordinary path: x/sys's read and write
-// tell the race detector what the call read or wrote, and that a write
-// happens before the read that sees its bytes; raw calls would not.
+// Race builds always call slow: x/sys's read and write tell the race
+// detector what the call read or wrote, and that a write happens before
+// the read that sees its bytes; raw calls would not. Their poller may
+// block on an fd turned blocking, as before the raw calls.
 func fastIO(trap uintptr, fd int, p []byte, flags int, slow func(int, []byte) (int, error)) (int, error) {
-	if raceEnabled || len(p) == 0 || len(p) > fastMax || guard.state.Load() != guardArmed {
+	if raceEnabled || len(p) == 0 {
 		return slow(fd, p)
 	}
-	r, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), uintptr(flags), 0, 0)
+	var r uintptr
+	var e unix.Errno
+	if len(p) <= fastMax && guard.state.Load() == guardArmed {
+		r, _, e = unix.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), uintptr(flags), 0, 0)
+	} else {
+		r, _, e = unix.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), uintptr(flags), 0, 0)
+	}
 	switch e {
 	case 0:
 		return int(r), nil

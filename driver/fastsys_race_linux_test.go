@@ -36,8 +36,9 @@ func (h *relayHandler) OnFlush(int)   {}
 // variable once it has read the byte, do not race; nor do the handler's
 // write (writev) and the peer's read. Raw calls, which the race detector
 // does not see, would make it report both; race builds make them the
-// ordinary way (fastIO). The exchange repeats until one ran with the
-// guard of raw calls armed.
+// ordinary way (fastIO). The test arms the guard of raw calls as a
+// poller does, whatever the backend, and repeats the exchange until one
+// ran with it armed.
 func TestRawCallsKeepRaceEdges(t *testing.T) {
 	leaktest.Check(t)
 	pl := newPool(t, Pollers(1))
@@ -62,6 +63,7 @@ func TestRawCallsKeepRaceEdges(t *testing.T) {
 		if i == 1000 {
 			t.Fatal("no exchange ran with the guard armed")
 		}
+		guardWake() // as a poller does: so that any backend reads raw
 		in++
 		if _, err := unix.Write(fds[0], []byte{'x'}); err != nil {
 			t.Fatal(err)
@@ -74,6 +76,9 @@ func TestRawCallsKeepRaceEdges(t *testing.T) {
 				t.Fatal(err)
 			}
 			got += n
+		}
+		if string(b[:]) != "xy" {
+			t.Fatalf("read %q, want %q", b[:], "xy")
 		}
 		_ = out // the handler set it before its write
 		if armed {

@@ -10,7 +10,7 @@ import (
 const maxIov = 64
 
 // writev is unix.Writev without its allocation: the iovecs live on the
-// stack. It is raw as fastWrite is, under the same guard and bound.
+// stack. It is sendmsg, raw or not, as fastWrite is sendto.
 func writev(fd int, bufs [][]byte) (int, error) {
 	var iov [maxIov]unix.Iovec
 	n, total := 0, 0
@@ -34,20 +34,20 @@ func writev(fd int, bufs [][]byte) (int, error) {
 		// fastIO); it allocates, which only race builds pay.
 		return unix.Writev(fd, bufs[:min(len(bufs), maxIov)])
 	}
-	// Direct calls both: the iovecs' address is a uintptr only within
-	// the call expression (unsafe.Pointer's rule for system calls). The
-	// raw one is sendmsg with MSG_DONTWAIT, which never blocks (see
-	// fastIO); a socket is all the driver writes to, but ENOTSOCK takes
-	// the ordinary path.
+	// sendmsg with MSG_DONTWAIT, which never blocks (see fastIO), raw
+	// or not: direct calls both, as the iovecs' address is a uintptr
+	// only within the call expression (unsafe.Pointer's rule for system
+	// calls). A socket is all the driver writes to; ENOTSOCK is writev.
+	msg := unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(n)
 	var r uintptr
 	var e unix.Errno
-	raw := total <= fastMax && guard.state.Load() == guardArmed
-	if raw {
-		msg := unix.Msghdr{Iov: &iov[0]}
-		msg.SetIovlen(n)
+	if total <= fastMax && guard.state.Load() == guardArmed {
 		r, _, e = unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+	} else {
+		r, _, e = unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
 	}
-	if !raw || e == unix.ENOTSOCK {
+	if e == unix.ENOTSOCK {
 		r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 	}
 	if e != 0 {
