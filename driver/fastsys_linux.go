@@ -70,6 +70,16 @@ var guard struct {
 	active atomic.Bool // a poller woke since the timer last fired
 	once   sync.Once
 	timer  *time.Timer
+	// trace, set by tests, is called as a poller arms the guard (true)
+	// and as its timer disarms it (false).
+	trace atomic.Pointer[func(armed bool)]
+}
+
+// guardTraced calls guard.trace, if set.
+func guardTraced(armed bool) {
+	if f := guard.trace.Load(); f != nil {
+		(*f)(armed)
+	}
 }
 
 // guardWake is a poller's call each time it looks for events: it marks
@@ -97,6 +107,7 @@ func guardWake() bool {
 	// An ordinary system call (entersyscall): it wakes sysmon if it sleeps.
 	unix.Syscall(unix.SYS_GETPID, 0, 0, 0)
 	guard.state.Store(guardArmed)
+	guardTraced(true)
 	return true
 }
 
@@ -109,6 +120,7 @@ func guardFire() {
 	if !guard.active.Swap(false) {
 		guard.state.Store(guardOff)
 		if !guard.active.Load() {
+			guardTraced(false)
 			return
 		}
 		// A poller woke between the look and the disarming and may have

@@ -7,12 +7,20 @@ import (
 )
 
 // writerEnv, set in a child of the test binary, is the address the child
-// dials; it then writes one byte (see lateWriter).
+// dials; it then writes one byte when told to (see lateWriter).
 const writerEnv = "OTPNET_DRIVER_TEST_LATE_WRITER"
 
-// lateWriter is the child's side of TestRawCallsLeaveSysmonAwake (Linux's): it
-// dials the parent, waits long enough for the parent to be idle, writes
-// one byte and waits for the parent to close.
+// writerIdle is how long lateWriter leaves its parent idle: ten times
+// sysmon's longest short sleep (10 ms), after which sysmon, seeing every
+// P idle, sleeps until the next timer. It is the idle period the test is
+// about, not a wait for an event: the parent's own events (the guard
+// disarmed, the byte read on the arming path) are synchronised and
+// checked.
+const writerIdle = 100 * time.Millisecond
+
+// lateWriter is the child's side of TestRawCallsLeaveSysmonAwake (Linux's):
+// it dials the parent, waits for its go-ahead byte, leaves it idle for
+// writerIdle, writes one byte and waits for the parent to close.
 func lateWriter() {
 	addr := os.Getenv(writerEnv)
 	if addr == "" {
@@ -22,11 +30,14 @@ func lateWriter() {
 	if err != nil {
 		os.Exit(1)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if _, err := c.Write([]byte{'x'}); err != nil {
-		os.Exit(1)
-	}
 	var b [1]byte
+	if _, err := c.Read(b[:]); err != nil {
+		os.Exit(2)
+	}
+	time.Sleep(writerIdle)
+	if _, err := c.Write([]byte{'x'}); err != nil {
+		os.Exit(3)
+	}
 	c.Read(b[:])
 	os.Exit(0)
 }
