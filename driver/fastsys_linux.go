@@ -43,9 +43,9 @@ import (
 //     call is made while sysmon may still be in that long sleep.
 //
 // Invariant: whenever guard.state is guardArmed, either a P is running
-// Go code or the guard's timer is in the runtime's heap, at most
-// guardPeriod away, and sysmon has been woken since the timer was
-// started. The cost is one timer per guardPeriod while pollers are busy,
+// Go code, or a guardFire goroutine is runnable, or the guard's timer is
+// in the runtime's heap, at most guardPeriod away, and sysmon has been
+// woken since the timer was started. The cost is one timer per guardPeriod while pollers are busy,
 // against a futex wake per message.
 //
 // Raw calls are kept short: reads and writes of at most fastMax bytes;
@@ -98,8 +98,8 @@ func guardWake() bool {
 	if !guard.state.CompareAndSwap(guardOff, guardArming) {
 		return guard.state.Load() == guardArmed
 	}
-	// The timer is made stopped and started by Reset, after guard.timer
-	// is set: guardFire reads it.
+	// The timer is made pending at the farthest time, where it never
+	// fires, and set by Reset once guard.timer is set: guardFire reads it.
 	guard.once.Do(func() {
 		guard.timer = time.AfterFunc(time.Duration(math.MaxInt64), guardFire)
 	})
@@ -124,8 +124,10 @@ func guardFire() {
 			return
 		}
 		// A poller woke between the look and the disarming and may have
-		// seen the guard armed: keep it armed. A P runs this, so sysmon
-		// is not in a sleep that needs waking.
+		// seen the guard armed: keep it armed. Sysmon needs no waking:
+		// the timer that ran this was pending, so any deep sleep of
+		// sysmon's ended by its time, and this P, busy, keeps sysmon
+		// from a new one until the Reset below.
 		if !guard.state.CompareAndSwap(guardOff, guardArmed) {
 			return // a poller is arming it
 		}
