@@ -7,7 +7,7 @@ import (
 )
 
 // writerEnv, set in a child of the test binary, is the address the child
-// dials; it then writes one byte when told to (see lateWriter).
+// dials; it then writes a byte each time it is told to (see lateWriter).
 const writerEnv = "OTPNET_DRIVER_TEST_LATE_WRITER"
 
 // writerIdle is how long lateWriter leaves its parent idle: ten times
@@ -19,8 +19,9 @@ const writerEnv = "OTPNET_DRIVER_TEST_LATE_WRITER"
 const writerIdle = 100 * time.Millisecond
 
 // lateWriter is the child's side of TestRawCallsLeaveSysmonAwake (Linux's):
-// it dials the parent, waits for its go-ahead byte, leaves it idle for
-// writerIdle, writes one byte and waits for the parent to close.
+// it dials the parent and, for each go-ahead byte the parent writes,
+// leaves it idle for writerIdle and writes one byte, until the parent
+// closes.
 func lateWriter() {
 	addr := os.Getenv(writerEnv)
 	if addr == "" {
@@ -31,13 +32,13 @@ func lateWriter() {
 		os.Exit(1)
 	}
 	var b [1]byte
-	if _, err := c.Read(b[:]); err != nil {
-		os.Exit(2)
+	for {
+		if _, err := c.Read(b[:]); err != nil {
+			os.Exit(0) // the parent closed
+		}
+		time.Sleep(writerIdle)
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			os.Exit(2)
+		}
 	}
-	time.Sleep(writerIdle)
-	if _, err := c.Write([]byte{'x'}); err != nil {
-		os.Exit(3)
-	}
-	c.Read(b[:])
-	os.Exit(0)
 }
