@@ -19,7 +19,7 @@ import (
 // sysmon's two or three context switches per message, more than the
 // echo's own read and write (2.4 context switches a message against
 // gnet's 1.1, which waits in epoll_wait holding its P). The driver's
-// data-path calls on its non-blocking sockets and epoll set return at
+// data-path calls on its sockets (MSG_DONTWAIT) and epoll set return at
 // once, so they may be made raw (syscall.RawSyscall), unseen by the
 // runtime, as gnet makes its zero-timeout epoll_wait: nothing wakes
 // sysmon.
@@ -45,12 +45,13 @@ import (
 // Invariant: whenever guard.state is guardArmed, either a P is running
 // Go code, or a guardFire goroutine is runnable, or the guard's timer is
 // in the runtime's heap, at most guardPeriod away, and sysmon has been
-// woken since the timer was started. The cost is one timer per guardPeriod while pollers are busy,
-// against a futex wake per message.
+// woken since the timer was started. The cost is one timer per
+// guardPeriod while pollers are busy, against a futex wake per message.
 //
 // Raw calls are kept short: reads and writes of at most fastMax bytes;
 // larger ones go the ordinary way, so that a long copy is seen by the
-// runtime as a system call and its P can be handed off.
+// runtime as a system call and its P can be handed off. They never block
+// (MSG_DONTWAIT: see fastIO), and race builds make none.
 
 // fastMax bounds the bytes of a raw read or write.
 const fastMax = 256 << 10
