@@ -64,7 +64,9 @@ func (e *epoller) close() {
 	}
 }
 
-// wait returns the next events, waiting for them when block is set. A
+// wait returns the next events, waiting for them when block is set.
+// Every look keeps the guard of raw system calls armed (fastsys_linux.go):
+// a busy poller looks without blocking, turn after turn. A
 // poller waits parked in Go's netpoller, not in epoll_wait: a goroutine
 // blocked in a system call keeps its P until sysmon takes it back (20 µs
 // to 10 ms), and the goroutines that the other pollers or the kernel make
@@ -73,7 +75,7 @@ func (e *epoller) close() {
 // socket.
 func (e *epoller) wait(block bool) (int, error) {
 	if !block {
-		return unix.EpollWait(e.epfd, e.events[:], 0)
+		return pollNow(e.epfd, e.events[:], guardWake())
 	}
 	if perr := e.parked.Read(e.pollReady); perr != nil {
 		return 0, perr // epfd is closed only once the poller has stopped
@@ -83,10 +85,13 @@ func (e *epoller) wait(block bool) (int, error) {
 
 // pollReadyOnce is wait's callback: it polls, and reports whether to stop
 // waiting. It is bound once (pollReady), so that waiting allocates
-// nothing.
+// nothing. It runs as the poller begins to wait and again each time Go's
+// netpoller wakes it, so it keeps the guard of raw system calls armed
+// (see fastsys_linux.go), and polls raw while it is.
 func (e *epoller) pollReadyOnce(fd uintptr) bool {
+	raw := guardWake()
 	for {
-		e.readyN, e.readyErr = unix.EpollWait(int(fd), e.events[:], 0)
+		e.readyN, e.readyErr = pollNow(int(fd), e.events[:], raw)
 		if e.readyErr != unix.EINTR {
 			return e.readyN > 0 || e.readyErr != nil
 		}
@@ -118,9 +123,9 @@ func (e *epoller) again(*slot, bool) {}
 // run is the poller's loop. After a batch of events it yields the
 // processor (runtime.Gosched), so that the goroutines its deliveries made
 // runnable answer now rather than after the poller has read everything
-// there is, and polls again with a zero timeout; only when that finds
-// nothing does it yield once more and wait (see wait). Both choices were
-// measured: see docs/DESIGN.md, driver: Yielding.
+// there is, and then waits (see wait), which polls with a zero timeout
+// before it parks: it parks only when that look finds nothing. Both
+// choices were measured: see docs/DESIGN.md, driver: Yielding.
 func (e *epoller) run(p *poller) {
 	timeout := -1
 	for !p.stop.Load() {
@@ -142,10 +147,15 @@ func (e *epoller) run(p *poller) {
 			}
 			p.dispatch(uint32(ev.Fd), uint32(ev.Pad), ev.Events)
 		}
-		if p.endTurn(n, timeout != 0) {
-			timeout = -1
-		} else {
+		// After events, the wait may block at once: it polls before it
+		// parks (pollReadyOnce), which is the look again without a second
+		// zero-timeout epoll_wait. Only sockets on the ready list keep the
+		// next look from parking.
+		p.endTurn(n, timeout != 0)
+		if len(p.ready) > 0 {
 			timeout = 0
+		} else {
+			timeout = -1
 		}
 	}
 }

@@ -169,3 +169,19 @@ func dialing(pl *Pool) int {
 	})
 	return n
 }
+
+// takeFd returns a dup of nc's fd, for Adopt, and closes nc.
+func takeFd(t testing.TB, nc net.Conn) int {
+	t.Helper()
+	f, err := nc.(*net.TCPConn).File()
+	nc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fd
+}

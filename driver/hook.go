@@ -27,8 +27,8 @@ var hooks = struct {
 	socket:  unix.Socket,
 	accept4: accept4,
 	connect: unix.Connect,
-	read:    unix.Read,
-	write:   unix.Write,
+	read:    fastRead,
+	write:   fastWrite,
 	close:   unix.Close,
 	dup: func(fd int) (int, error) {
 		return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)

@@ -342,16 +342,7 @@ func TestAdopt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := nc.(*net.TCPConn).File()
-	nc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := unix.Dup(int(f.Fd()))
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd := takeFd(t, nc)
 	r := newRecorder()
 	c, err := pl.Adopt(fd, r)
 	if err != nil {

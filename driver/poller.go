@@ -164,8 +164,9 @@ func (p *poller) awake() {
 // could block (blocked) or not: it runs the tasks and the ready list, and
 // reports whether the next wait may block. After events it yields the
 // processor and has the next wait look without blocking; after a look
-// that found nothing it yields once more and has the next one block (see
-// epoller.run).
+// that found nothing it yields once more and has the next one block (the
+// poll backend's loop follows that; epoll's ignores it, as its blocking
+// wait looks first: see epoller.run).
 func (p *poller) endTurn(n int, blocked bool) (block bool) {
 	if p.hasTasks() {
 		p.runTasks()

@@ -10,10 +10,10 @@ import (
 const maxIov = 64
 
 // writev is unix.Writev without its allocation: the iovecs live on the
-// stack.
+// stack. It is sendmsg, raw or not, as fastWrite is sendto.
 func writev(fd int, bufs [][]byte) (int, error) {
 	var iov [maxIov]unix.Iovec
-	n := 0
+	n, total := 0, 0
 	for _, b := range bufs {
 		if n == maxIov {
 			break
@@ -24,11 +24,32 @@ func writev(fd int, bufs [][]byte) (int, error) {
 		iov[n].Base = &b[0]
 		iov[n].SetLen(len(b))
 		n++
+		total += len(b)
 	}
 	if n == 0 {
 		return 0, nil
 	}
-	r, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+	if raceEnabled {
+		// x/sys's writev tells the race detector what it read (see
+		// fastIO); it allocates, which only race builds pay.
+		return unix.Writev(fd, bufs[:min(len(bufs), maxIov)])
+	}
+	// sendmsg with MSG_DONTWAIT, which never blocks (see fastIO), raw
+	// or not: direct calls both, as the iovecs' address is a uintptr
+	// only within the call expression (unsafe.Pointer's rule for system
+	// calls). A socket is all the driver writes to; ENOTSOCK is writev.
+	msg := unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(n)
+	var r uintptr
+	var e unix.Errno
+	if total <= fastMax && guard.state.Load() == guardArmed {
+		r, _, e = unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+	} else {
+		r, _, e = unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+	}
+	if e == unix.ENOTSOCK {
+		r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+	}
 	if e != 0 {
 		return 0, e
 	}
