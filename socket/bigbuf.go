@@ -13,8 +13,10 @@ import (
 // reserves room for the packet once, and the driver reads the rest
 // straight into it (ReadBuffer, OnReadInto), with no copy per read. A
 // packet of mapMin or more is kept off the Go heap, in memory mapped for
-// it alone and unmapped as soon as the packet is delivered or the port
-// drops it: the memory goes back to the system at once, with no garbage
+// it alone and given back as soon as the packet is delivered or the port
+// drops it, to a small cache of mappings (mapcache.go) that the next
+// large packet is read into and that unmaps what waits there unused: the
+// memory goes back to the system within seconds, with no garbage
 // collection, as Erlang keeps large binaries off its process heaps.
 //
 // Without packet_size, the room grows a step at a time (growStep, then
@@ -161,15 +163,14 @@ func (s *Socket) reserve(need int) bool {
 		x.big, s.buf = b, b[:len(s.buf)]
 		return true
 	}
-	b, err := unix.Mmap(-1, 0, want, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	b, huge, err := getMap(want, max(want, need))
 	if err != nil {
 		return false
 	}
-	mappedBufs.Add(1)
-	old := x.big
-	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], false
+	old, oldHuge := x.big, x.huge
+	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], huge
 	if old != nil { // not the port's buffer: a lent one was replaced
-		unmapBuf(old)
+		putMap(old, oldHuge)
 	}
 	return true
 }
@@ -187,11 +188,12 @@ func (s *Socket) dropBuf() {
 	s.settleBuf()
 }
 
-// settleBuf unmaps the port's mapped buffer once it holds nothing of the
-// port's and is not lent to the driver. The caller holds s.mu.
+// settleBuf gives the port's mapped buffer back (to the cache of
+// mappings, mapcache.go) once it holds nothing of the port's and is not
+// lent to the driver. The caller holds s.mu.
 func (s *Socket) settleBuf() {
 	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
-		unmapBuf(x.big)
+		putMap(x.big, x.huge)
 		x.big, x.huge = nil, false
 	}
 }

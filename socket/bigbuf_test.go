@@ -217,6 +217,7 @@ func TestBigPacketSplit(t *testing.T) {
 // emsgsize, as before.
 func TestBigPacketSize(t *testing.T) {
 	const limit = 3 << 20
+	dropMaps() // a new mapping, of the size reserved, not a cached larger one
 	p := newProc(t)
 	s, c := netPair(t, p, Packet(framing.Four), Active(False), PacketSize(limit))
 	defer c.Close()
@@ -255,6 +256,7 @@ func TestBigPacketSize(t *testing.T) {
 // step: a mapped buffer that grows with them, unmapped as soon as the
 // peer closes, with no GC.
 func TestBigPacketLyingHeader(t *testing.T) {
+	dropMaps() // new memory, not a cached mapping, resident already
 	p := newProc(t)
 	s, c := netPair(t, p, Packet(framing.Four), Active(False))
 	recvd := make(chan error, 1)

@@ -1,0 +1,157 @@
+package socket
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/otpnet/otpnet/internal/unix"
+)
+
+// A packet's mapped buffer that the port is done with (the packet was
+// delivered, or dropped) goes to a small cache shared by all ports,
+// rather than back to the system at once: the next large packet, of
+// this port or another, is read into memory that is mapped and resident
+// already, instead of a new mapping whose every page faults in as the
+// packet arrives, to be unmapped again when it is delivered. On a stream
+// of large packets that is most of what reading one costs beyond the
+// copy out of the kernel.
+//
+// The cache is bounded (mapCacheMax bytes, mapCacheLen mappings; a
+// mapping put in beyond that pushes out the one that has waited
+// longest), and a mapping that waits there mapIdle unused is unmapped,
+// by a timer that runs only while the cache holds one: the memory of
+// a port that closed goes back to the system within about twice
+// mapIdle, with no garbage collection, however idle the process.
+
+const (
+	// mapCacheMax is the most memory the cache holds: a few of the
+	// largest packets one expects to echo.
+	mapCacheMax = 256 << 20
+	// mapCacheLen is the most mappings the cache holds.
+	mapCacheLen = 8
+	// mapIdle is how long a mapping waits in the cache before it is
+	// unmapped.
+	mapIdle = time.Second
+)
+
+// mapCache is the process's cache of packet buffers' mappings.
+var mapCache struct {
+	mu    sync.Mutex
+	free  []cachedMap // oldest first
+	bytes int         // the sum of free's lengths
+	sweep *time.Timer // armed while free is not empty
+}
+
+// A cachedMap is a mapping in the cache, and when it was put there.
+type cachedMap struct {
+	b    []byte
+	huge bool // asked for huge pages
+	at   time.Time
+}
+
+// getMap returns a mapping of at least n bytes for a packet of need
+// bytes (need >= n): from the cache when it has one, the smallest that
+// holds the whole packet, else the smallest that holds n, for memory
+// that is resident already costs nothing more however large it is; else
+// a new mapping of n bytes. It also reports whether the mapping has
+// asked for huge pages.
+func getMap(n, need int) (b []byte, huge bool, err error) {
+	c := &mapCache
+	c.mu.Lock()
+	best := -1
+	for i, m := range c.free {
+		if len(m.b) < n {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		l, bl := len(m.b), len(c.free[best].b)
+		if l >= need && (bl < need || l < bl) || l < need && bl < need && l > bl {
+			best = i
+		}
+	}
+	if best >= 0 {
+		m := c.free[best]
+		c.free = slices.Delete(c.free, best, best+1)
+		c.bytes -= len(m.b)
+		c.mu.Unlock()
+		return m.b, m.huge, nil
+	}
+	c.mu.Unlock()
+	b, err = unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return nil, false, err
+	}
+	mappedBufs.Add(1)
+	return b, false, nil
+}
+
+// putMap gives b, a packet's mapping no port uses any more, to the
+// cache, or unmaps it when it is larger than the cache.
+func putMap(b []byte, huge bool) {
+	if len(b) > mapCacheMax {
+		unmapBuf(b)
+		return
+	}
+	c := &mapCache
+	c.mu.Lock()
+	var out [][]byte // pushed out: unmapped without the lock
+	for len(c.free) > 0 && (len(c.free) >= mapCacheLen || c.bytes+len(b) > mapCacheMax) {
+		out = append(out, c.free[0].b)
+		c.bytes -= len(c.free[0].b)
+		c.free[0] = cachedMap{}
+		c.free = c.free[1:]
+	}
+	c.free = append(c.free, cachedMap{b: b, huge: huge, at: time.Now()})
+	c.bytes += len(b)
+	if c.sweep == nil {
+		c.sweep = time.AfterFunc(mapIdle, sweepMaps)
+	} else if len(c.free) == 1 {
+		c.sweep.Reset(mapIdle)
+	}
+	c.mu.Unlock()
+	for _, o := range out {
+		unmapBuf(o)
+	}
+}
+
+// sweepMaps unmaps the mappings that have waited mapIdle or longer, and
+// comes back for the others when the oldest will have.
+func sweepMaps() {
+	c := &mapCache
+	c.mu.Lock()
+	now := time.Now()
+	var out [][]byte
+	for len(c.free) > 0 && now.Sub(c.free[0].at) >= mapIdle {
+		out = append(out, c.free[0].b)
+		c.bytes -= len(c.free[0].b)
+		c.free[0] = cachedMap{}
+		c.free = c.free[1:]
+	}
+	if len(c.free) > 0 {
+		c.sweep.Reset(mapIdle - now.Sub(c.free[0].at))
+	}
+	c.mu.Unlock()
+	for _, o := range out {
+		unmapBuf(o)
+	}
+}
+
+// dropMaps unmaps every mapping in the cache, as sweepMaps would once
+// they have waited mapIdle: the tests check that none is left mapped.
+func dropMaps() {
+	c := &mapCache
+	c.mu.Lock()
+	out := c.free
+	c.free, c.bytes = nil, 0
+	if c.sweep != nil {
+		c.sweep.Stop()
+	}
+	c.mu.Unlock()
+	for _, m := range out {
+		unmapBuf(m.b)
+	}
+}
