@@ -216,10 +216,16 @@ func clone(p []byte) []byte {
 		return append([]byte(nil), p...)
 	}
 	c := make([]byte, len(p))
-	for i := 0; i < len(p); i += clonePiece {
-		copy(c[i:], p[i:min(len(p), i+clonePiece)])
-	}
+	copyPieces(c, p)
 	return c
+}
+
+// copyPieces copies src to dst, clonePiece bytes at a time, as clone
+// does: a copy of many MiB in one go could not be preempted.
+func copyPieces(dst, src []byte) {
+	for i := 0; i < len(src); i += clonePiece {
+		copy(dst[i:], src[i:min(len(src), i+clonePiece)])
+	}
 }
 
 // clonePiece is the most clone copies at once: some tens of

@@ -15,7 +15,7 @@ import (
 // buffers are shared by all ports, in size classes of four per power of
 // two (a kept packet's buffer is at most 1.25 times its length), from
 // just above smallPacket (whose packets live in their message) to
-// maxPooled; a larger packet is allocated, as before. A port copies into
+// maxPooled (64 MiB); a larger packet is allocated, as before. A port copies into
 // recycled buffers only once its owner has released a packet: a port
 // whose owner never does makes its messages as it always has.
 //
@@ -30,10 +30,12 @@ const (
 	// minPoolShift and maxPoolShift bound the pooled buffers' classes,
 	// four per power of two: from above 1<<(minPoolShift-1) bytes (the
 	// first class, 1<<(minPoolShift-1) + 1<<(minPoolShift-3) bytes, takes
-	// the packets just larger than smallPacket) to 64 KiB, the driver's
-	// read buffer, the most a packet read at once holds.
+	// the packets just larger than smallPacket) to 64 MiB: a big packet,
+	// read into a mapped buffer (bigbuf.go), is copied into a released
+	// buffer that is resident already, rather than into new memory that
+	// is cleared and faulted in, and left to the garbage collector.
 	minPoolShift = 6
-	maxPoolShift = 16
+	maxPoolShift = 26
 	// maxPooled is the largest packet copied into a recycled buffer.
 	maxPooled = 1 << maxPoolShift
 	// poolClasses is the number of size classes.
@@ -106,7 +108,7 @@ var ErrReleased = errors.New("socket: TCP.Release: the message's data was releas
 //
 // A port starts recycling buffers, at no cost to ports whose owners never
 // release, when its owner first releases one of its packets: each later
-// packet of more than 48 bytes, up to 64 KiB, is then copied into a
+// packet of more than 48 bytes, up to 64 MiB, is then copied into a
 // buffer of its size class (four per power of two), a released one when
 // there is one. ControllingProcess stops it: the new owner's first
 // Release starts it again. A second Release of the same message does
@@ -187,7 +189,7 @@ func classSize(c uint8) int {
 func pooledTCP(s *Socket, p []byte) *TCP {
 	b := getData(classOf(len(p)))
 	d := unsafe.Slice(b.data, len(p))
-	copy(d, p)
+	copyPieces(d, p)
 	return &TCP{Socket: s, Data: d, buf: b, gen: b.gen.Load(), kind: kindPooled}
 }
 
@@ -203,8 +205,9 @@ func getData(c uint8) *pooledBuf {
 func putData(b *pooledBuf) {
 	if raceEnabled {
 		d := unsafe.Slice(b.data, classSize(b.class))
-		for i := range d {
-			d[i] = 0xdd
+		d[0] = 0xdd
+		for i := 1; i < len(d); i *= 2 {
+			copy(d[i:], d[:i])
 		}
 	}
 	dataPools[b.class].Put(b)

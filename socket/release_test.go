@@ -210,9 +210,19 @@ func TestReleaseLargeTakesNoLock(t *testing.T) {
 }
 
 // Every packet size from just above smallPacket to maxPooled has the
-// least class that holds it, whose buffers are less than 1.25 times it.
+// least class that holds it, whose buffers are less than 1.25 times it:
+// every size up to 64 KiB, and above it each class's first, middle and
+// last sizes.
 func TestPoolClasses(t *testing.T) {
-	for n := smallPacket + 1; n <= maxPooled; n++ {
+	var sizes []int
+	for n := smallPacket + 1; n <= 1<<16; n++ {
+		sizes = append(sizes, n)
+	}
+	for c := classOf(1<<16) + 1; int(c) < poolClasses; c++ {
+		lo, hi := classSize(c-1)+1, classSize(c)
+		sizes = append(sizes, lo, lo+1, (lo+hi)/2, hi-1, hi)
+	}
+	for _, n := range sizes {
 		c := classOf(n)
 		size := classSize(c)
 		if int(c) >= poolClasses || size < n || 4*size >= 5*n || c > 0 && classSize(c-1) >= n {
@@ -309,5 +319,53 @@ func TestReleaseThenExitClose(t *testing.T) {
 	}
 	for range 2 {
 		testkit.Bounded(t, "the exited port's Close", s.Close)
+	}
+}
+
+// Big packets, read into mapped buffers, go to an owner that releases in
+// recycled buffers too, up to maxPooled, whole and in order, whether the
+// owner releases each or keeps some: a packet kept while later ones come
+// is not touched by them. Every mapping is given back.
+func TestReleaseBigPackets(t *testing.T) {
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	defer c.Close()
+	sizes := []int{mapMin, 3<<20 + 5, mapMin + 1, 70000, 9 << 20, 3<<20 + 5, maxPooled + 1}
+	var stream []byte
+	for i, n := range sizes {
+		stream = append(stream, frame(4, pattern(n, byte(i)))...)
+	}
+	writeChunks(t, c, stream, chunkSizes...)
+	kept := map[int]*TCP{}
+	for i, n := range sizes {
+		m := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+		if !bytes.Equal(m.Data, pattern(n, byte(i))) {
+			t.Fatalf("packet %d: %d bytes, want %d, differing", i, len(m.Data), n)
+		}
+		pooled := i > 0 && n <= maxPooled // the first release makes the port recycle
+		if got := m.kind == kindPooled; got != pooled {
+			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
+		}
+		if i%3 == 2 {
+			kept[i] = m // not released while the next come
+		} else if err := m.Release(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOpts(Active(Once)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, m := range kept {
+		if !bytes.Equal(m.Data, pattern(sizes[i], byte(i))) {
+			t.Errorf("packet %d, kept, changed as later ones came", i)
+		}
+	}
+	if holdsMapping(s) {
+		t.Error("the port keeps a mapping with no packet in it")
+	}
+	s.Close()
+	dropMaps()
+	if n := mappedBufs.Load(); n != 0 {
+		t.Errorf("%d mappings left after the cache was emptied", n)
 	}
 }
