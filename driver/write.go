@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"math"
 	"time"
 
 	"github.com/otpnet/otpnet/internal/unix"
@@ -23,25 +24,102 @@ func (pl *Pool) Write(h Handle, b []byte) (queued int, err error) {
 // Writev writes bufs to h's socket as one stream, with writev(2), under
 // Write's rules.
 func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
+	queued, _, err = pl.WritevLent(h, bufs, math.MaxInt)
+	return queued, err
+}
+
+// WritevLent writes bufs as Writev does, except that when the queue is
+// empty and the kernel leaves min bytes or more of them unwritten, the
+// queue references what is left of the caller's slices of 64 KiB or more
+// instead of copying them (smaller ones are copied). lent is then a
+// channel closed once those bytes are written, or dropped with the queue
+// (the socket closed or a flush failed); until then, or until Unlend
+// returns, the caller must not change bufs. Otherwise lent is nil and the
+// call is Writev's.
+func (pl *Pool) WritevLent(h Handle, bufs [][]byte, min int) (queued int, lent <-chan struct{}, err error) {
 	s, err := pl.lock(h)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer s.mu.Unlock()
 	if err := s.writable(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
+	left := min - 1 // queued behind other bytes: copied
 	if s.queued() == 0 {
 		n, err := writeAll(int(s.fd), bufs)
 		if err != nil && err != unix.EAGAIN {
-			return 0, err
+			return 0, nil, err
 		}
 		bufs = skip(bufs, n)
+		left = 0
+		for _, b := range bufs {
+			left += len(b)
+		}
 	}
+	if left < min {
+		for _, b := range bufs {
+			s.enqueue(b)
+		}
+		return s.queued(), nil, s.arm()
+	}
+	x := s.ext()
 	for _, b := range bufs {
-		s.enqueue(b)
+		if len(b) < lendSlice {
+			s.enqueue(b)
+			continue
+		}
+		// Capacity cut to the length: a later enqueue appends after
+		// it in a chunk of its own, never in the caller's memory.
+		x.wq = append(x.wq, b[:len(b):len(b)])
+		x.queued += len(b)
+		x.lent = x.queued
 	}
-	return s.queued(), s.arm()
+	if x.lent == 0 {
+		return s.queued(), nil, s.arm() // none large enough: all copied
+	}
+	x.lentDone = make(chan struct{})
+	return s.queued(), x.lentDone, s.arm()
+}
+
+// lendSlice is the least length of a slice WritevLent references rather
+// than copies.
+const lendSlice = 64 << 10
+
+// Unlend copies what is still queued of the slices a WritevLent lent,
+// so that the queue references none of them once it returns, and closes
+// its channel: the caller may change them. The bytes stay queued, and are
+// sent, in order.
+func (pl *Pool) Unlend(h Handle) error {
+	s, err := pl.lock(h)
+	if err != nil {
+		return err // closed: the queue, and what it lent, is dropped
+	}
+	defer s.mu.Unlock()
+	x := s.x
+	if x == nil || x.lent == 0 {
+		return nil
+	}
+	own := make([]byte, 0, x.lent)
+	i := 0
+	for i < len(x.wq) && len(own) < x.lent {
+		own = append(own, x.wq[i]...)
+		x.wq[i] = nil
+		i++
+	}
+	x.wq[i-1] = own
+	x.wq = append(x.wq[:0], x.wq[i-1:]...)
+	x.endLent()
+	return nil
+}
+
+// endLent forgets what a WritevLent lent, written or dropped, and tells
+// its caller. The caller holds the slot's mu.
+func (x *slotExt) endLent() {
+	if x.lentDone != nil {
+		close(x.lentDone)
+	}
+	x.lent, x.lentDone = 0, nil
 }
 
 // arm puts EPOLLOUT in the interest set while bytes are queued, so that
@@ -169,6 +247,7 @@ func skip(bufs [][]byte, n int) [][]byte {
 // consume drops the first n bytes of the write queue, and lets the
 // garbage collector have the chunks they empty.
 func (x *slotExt) consume(n int) {
+	written := n
 	i := 0
 	for i < len(x.wq) && n >= len(x.wq[i]) {
 		n -= len(x.wq[i])
@@ -180,6 +259,11 @@ func (x *slotExt) consume(n int) {
 	x.wq = x.wq[:k]
 	if k > 0 {
 		x.wq[0] = x.wq[0][n:]
+	}
+	if x.lent > 0 {
+		if x.lent -= written; x.lent <= 0 {
+			x.endLent()
+		}
 	}
 }
 
@@ -326,6 +410,7 @@ func (pl *Pool) Unqueue(h Handle) ([]byte, error) {
 			rest = append(rest, b...)
 		}
 		x.wq, x.queued = nil, 0
+		x.endLent()
 		s.tidy()
 	}
 	return rest, nil
