@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"io"
+	"net"
 	"testing"
 
 	"github.com/otpnet/otpnet/internal/unix"
@@ -16,6 +17,16 @@ func passed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// lentPair returns a pool and a connection of it, whose send buffer is
+// small, and its peer.
+func lentPair(t *testing.T) (*Pool, Handle, net.Conn) {
+	t.Helper()
+	pl := newPool(t)
+	c, peer := pair(t, pl, newRecorder())
+	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
+	return pl, c, peer
 }
 
 // A write the kernel cannot take at once, on an empty queue, is lent: the
@@ -61,11 +72,8 @@ func TestWritevLent(t *testing.T) {
 // A small rest, or a write behind queued bytes, is copied as Writev's:
 // no channel.
 func TestWritevLentCopies(t *testing.T) {
-	pl := newPool(t)
-	r := newRecorder()
-	c, peer := pair(t, pl, r)
+	pl, c, peer := lentPair(t)
 	defer pl.Close(c)
-	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
 	body := pattern(4 << 20)
 	if _, lent, err := pl.WritevLent(c, [][]byte{body}, 8<<20); err != nil || lent != nil {
 		t.Fatalf("a rest under min: lent %v, %v; want copied", lent, err)
@@ -86,11 +94,8 @@ func TestWritevLentCopies(t *testing.T) {
 // the caller's slices may change after it, and what the peer reads is
 // what was written.
 func TestUnlend(t *testing.T) {
-	pl := newPool(t)
-	r := newRecorder()
-	c, peer := pair(t, pl, r)
+	pl, c, peer := lentPair(t)
 	defer pl.Close(c)
-	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
 	body := pattern(4 << 20)
 	want := append([]byte(nil), body...)
 	_, lent, err := pl.WritevLent(c, [][]byte{[]byte("head"), body}, 1<<20)
@@ -121,10 +126,7 @@ func TestUnlend(t *testing.T) {
 // Closing the socket drops the queue and what it lent: the channel
 // closes.
 func TestLentClose(t *testing.T) {
-	pl := newPool(t)
-	r := newRecorder()
-	c, _ := pair(t, pl, r)
-	pl.Control(c, func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096) })
+	pl, c, _ := lentPair(t)
 	_, lent, err := pl.WritevLent(c, [][]byte{pattern(4 << 20)}, 1<<20)
 	if err != nil || lent == nil {
 		t.Fatalf("WritevLent: lent %v, %v", lent, err)

@@ -36,11 +36,25 @@ const (
 )
 
 // mapCache is the process's cache of packet buffers' mappings.
-var mapCache struct {
+var mapCache mapCacheState
+
+// mapCacheState is the cache's state.
+type mapCacheState struct {
 	mu    sync.Mutex
 	free  []cachedMap // oldest first
 	bytes int         // the sum of free's lengths
 	sweep *time.Timer // armed while free is not empty
+}
+
+// popOldest takes the mapping that has waited longest out of the cache
+// and returns out with it appended, to be unmapped once c.mu is
+// released. The caller holds c.mu, and the cache holds one.
+func (c *mapCacheState) popOldest(out [][]byte) [][]byte {
+	out = append(out, c.free[0].b)
+	c.bytes -= len(c.free[0].b)
+	c.free[0] = cachedMap{}
+	c.free = c.free[1:]
+	return out
 }
 
 // A cachedMap is a mapping in the cache, and when it was put there.
@@ -100,10 +114,7 @@ func putMap(b []byte, huge bool) {
 	c.mu.Lock()
 	var out [][]byte // pushed out: unmapped without the lock
 	for len(c.free) > 0 && (len(c.free) >= mapCacheLen || c.bytes+len(b) > mapCacheMax) {
-		out = append(out, c.free[0].b)
-		c.bytes -= len(c.free[0].b)
-		c.free[0] = cachedMap{}
-		c.free = c.free[1:]
+		out = c.popOldest(out)
 	}
 	c.free = append(c.free, cachedMap{b: b, huge: huge, at: time.Now()})
 	c.bytes += len(b)
@@ -112,6 +123,12 @@ func putMap(b []byte, huge bool) {
 	} else if len(c.free) == 1 {
 		c.sweep.Reset(mapIdle)
 	}
+	c.unlockUnmap(out)
+}
+
+// unlockUnmap releases c.mu, then unmaps out, the mappings taken out of
+// the cache: the munmaps do not hold up the ports that take from it.
+func (c *mapCacheState) unlockUnmap(out [][]byte) {
 	c.mu.Unlock()
 	for _, o := range out {
 		unmapBuf(o)
@@ -126,18 +143,12 @@ func sweepMaps() {
 	now := time.Now()
 	var out [][]byte
 	for len(c.free) > 0 && now.Sub(c.free[0].at) >= mapIdle {
-		out = append(out, c.free[0].b)
-		c.bytes -= len(c.free[0].b)
-		c.free[0] = cachedMap{}
-		c.free = c.free[1:]
+		out = c.popOldest(out)
 	}
 	if len(c.free) > 0 {
 		c.sweep.Reset(mapIdle - now.Sub(c.free[0].at))
 	}
-	c.mu.Unlock()
-	for _, o := range out {
-		unmapBuf(o)
-	}
+	c.unlockUnmap(out)
 }
 
 // dropMaps unmaps every mapping in the cache, as sweepMaps would once
