@@ -144,7 +144,7 @@ func (s *Socket) reserve(need int) bool {
 			want = need // not a step that leaves a rest too small to lend
 		}
 	}
-	if cap(s.buf) >= want {
+	if cap(s.buf) >= want || s.takePooled(need) {
 		return true
 	}
 	if want < mapMin {
@@ -155,7 +155,7 @@ func (s *Socket) reserve(need int) bool {
 		want = (want + hugePage - 1) &^ (hugePage - 1) // whole huge pages
 	}
 	x := s.ext
-	if x.big != nil && s.usesBig() {
+	if x.big != nil && x.pooled == nil && s.usesBig() {
 		b, err := remapBuf(x.big, want)
 		if err != nil {
 			return false
@@ -167,12 +167,69 @@ func (s *Socket) reserve(need int) bool {
 	if err != nil {
 		return false
 	}
-	old, oldHuge := x.big, x.huge
+	s.giveBack()
 	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], huge
-	if old != nil { // not the port's buffer: a lent one was replaced
-		putMap(old, oldHuge)
-	}
 	return true
+}
+
+// takePooled makes a released buffer (TCP.Release) the port's buffer
+// for a packet of need bytes, when the port recycles, the packet is big
+// and of at most maxPooled bytes, and a buffer of its class has been
+// released and not taken since: memory that is resident already, so that
+// a header that lies costs nothing more, and the packet can be its
+// message's Data with no copy (inPlace). It takes none while the port's
+// buffer is a big one already, mid-packet. The caller holds s.mu.
+func (s *Socket) takePooled(need int) bool {
+	if need < mapMin || need > maxPooled || !s.recycling() || s.usesBig() {
+		return false
+	}
+	c := classOf(need)
+	b, _ := dataPools[c].Get().(*pooledBuf)
+	if b == nil {
+		return false
+	}
+	d := unsafe.Slice(b.data, classSize(c))
+	s.giveBack()
+	x := s.ext
+	// huge: a heap buffer is not advised.
+	x.big, x.pooled, x.huge, s.buf = d, b, true, d[:copy(d, s.buf)]
+	return true
+}
+
+// giveBack gives the port's big buffer, which its buffer no longer uses,
+// back: a mapping to the cache, a released buffer to its pool. The
+// caller holds s.mu.
+func (s *Socket) giveBack() {
+	x := s.ext
+	switch {
+	case x.big == nil:
+		return
+	case x.pooled != nil:
+		putData(x.pooled)
+	default:
+		putMap(x.big, x.huge)
+	}
+	x.big, x.huge, x.pooled = nil, false, nil
+}
+
+// inPlace returns the message for packet p, which ends the port's
+// buffer, when that buffer is a released one (takePooled): p's Data is
+// the buffer itself, handed to the owner with no copy, and the port
+// forgets it. Otherwise it returns nil. The caller holds s.mu, and the
+// port does not touch the buffer again: its caller's rest is empty.
+func (s *Socket) inPlace(p []byte) *TCP {
+	x := s.ext
+	if x == nil || x.pooled == nil || len(p) == 0 || !s.usesBig() {
+		return nil
+	}
+	start, end := uintptr(unsafe.Pointer(unsafe.SliceData(s.buf))), uintptr(unsafe.Pointer(unsafe.SliceData(s.buf)))+uintptr(len(s.buf))
+	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	if at < start || at+uintptr(len(p)) != end {
+		return nil // not in the buffer, or bytes after it there
+	}
+	b := x.pooled
+	x.big, x.huge, x.pooled = nil, false, nil
+	return &TCP{Socket: s, Data: p[:len(p):len(p)], buf: b, gen: b.gen.Load(), kind: kindPooled}
 }
 
 // usesBig reports whether the port's buffer is its mapped one. The caller
@@ -193,8 +250,7 @@ func (s *Socket) dropBuf() {
 // lent to the driver. The caller holds s.mu.
 func (s *Socket) settleBuf() {
 	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
-		putMap(x.big, x.huge)
-		x.big, x.huge = nil, false
+		s.giveBack()
 	}
 }
 

@@ -15,9 +15,12 @@ import (
 // buffers are shared by all ports, in size classes of four per power of
 // two (a kept packet's buffer is at most 1.25 times its length), from
 // just above smallPacket (whose packets live in their message) to
-// maxPooled (64 MiB); a larger packet is allocated, as before. A port copies into
-// recycled buffers only once its owner has released a packet: a port
-// whose owner never does makes its messages as it always has.
+// maxPooled (128 MiB); a larger packet is allocated, as before. A port
+// copies into recycled buffers only once its owner has released a
+// packet: a port whose owner never does makes its messages as it always
+// has. A big packet (1 MiB or more) of such a port is read straight into
+// a released buffer when one of its class is there (takePooled), and is
+// then its message's Data with no copy at all.
 //
 // Each recycled buffer has a header (pooledBuf), allocated with it and
 // recycled with it, whose generation each release advances by a
@@ -30,12 +33,12 @@ const (
 	// minPoolShift and maxPoolShift bound the pooled buffers' classes,
 	// four per power of two: from above 1<<(minPoolShift-1) bytes (the
 	// first class, 1<<(minPoolShift-1) + 1<<(minPoolShift-3) bytes, takes
-	// the packets just larger than smallPacket) to 64 MiB: a big packet,
+	// the packets just larger than smallPacket) to 128 MiB: a big packet,
 	// read into a mapped buffer (bigbuf.go), is copied into a released
 	// buffer that is resident already, rather than into new memory that
 	// is cleared and faulted in, and left to the garbage collector.
 	minPoolShift = 6
-	maxPoolShift = 26
+	maxPoolShift = 27
 	// maxPooled is the largest packet copied into a recycled buffer.
 	maxPooled = 1 << maxPoolShift
 	// poolClasses is the number of size classes.
@@ -108,9 +111,10 @@ var ErrReleased = errors.New("socket: TCP.Release: the message's data was releas
 //
 // A port starts recycling buffers, at no cost to ports whose owners never
 // release, when its owner first releases one of its packets: each later
-// packet of more than 48 bytes, up to 64 MiB, is then copied into a
+// packet of more than 48 bytes, up to 128 MiB, is then copied into a
 // buffer of its size class (four per power of two), a released one when
-// there is one. ControllingProcess stops it: the new owner's first
+// there is one; a packet of 1 MiB or more is read into such a buffer in
+// the first place when there is one, and delivered in it. ControllingProcess stops it: the new owner's first
 // Release starts it again. A second Release of the same message does
 // nothing and returns ErrReleased, and so does the Release of a copy of a
 // message (a TCP value copied, which go vet reports) whose data was
@@ -187,10 +191,21 @@ func classSize(c uint8) int {
 // and at most maxPooled bytes, copied into a recycled buffer, or a new
 // one of its class. The caller holds s.mu.
 func pooledTCP(s *Socket, p []byte) *TCP {
-	b := getData(classOf(len(p)))
+	b := getData(classOf(pooledLen(len(p))))
 	d := unsafe.Slice(b.data, len(p))
 	copyPieces(d, p)
 	return &TCP{Socket: s, Data: d, buf: b, gen: b.gen.Load(), kind: kindPooled}
+}
+
+// pooledLen returns the length whose class holds a packet of n bytes: n,
+// or for a big packet n and a 4-byte header, so that the buffer released
+// after it takes the next one with its header (takePooled), as {packet,
+// 4} reads it, and the packet can be delivered in place.
+func pooledLen(n int) int {
+	if n >= mapMin && n+4 <= maxPooled {
+		return n + 4
+	}
+	return n
 }
 
 // getData returns a buffer of class c: a released one when there is one.

@@ -123,6 +123,9 @@ type portExt struct {
 	lent []byte
 	// huge: big has asked for huge pages (once hugeFrom bytes came).
 	huge bool
+	// pooled is the header of big when big is a released buffer
+	// (bigbuf.go's takePooled), not a mapping.
+	pooled *pooledBuf
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
