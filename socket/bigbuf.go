@@ -6,6 +6,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/unix"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // A partial packet whose length the framing knows (its header gave it, or
@@ -183,12 +184,12 @@ func (s *Socket) takePooled(need int) bool {
 	if need < mapMin || need > maxPooled || !s.recycling() || s.usesBig() {
 		return false
 	}
-	c := classOf(need)
-	b, _ := dataPools[c].Get().(*pooledBuf)
+	c := recycle.ClassOf(need)
+	b := recycle.Take(c)
 	if b == nil {
 		return false
 	}
-	d := unsafe.Slice(b.data, classSize(c))
+	d := b.Bytes(recycle.ClassSize(c))
 	s.giveBack()
 	x := s.ext
 	// huge: a heap buffer is not advised.
@@ -205,7 +206,7 @@ func (s *Socket) giveBack() {
 	case x.big == nil:
 		return
 	case x.pooled != nil:
-		putData(x.pooled)
+		recycle.Put(x.pooled)
 	default:
 		putMap(x.big, x.huge)
 	}
@@ -227,9 +228,10 @@ func (s *Socket) inPlace(p []byte) *TCP {
 	if at < start || at+uintptr(len(p)) != end {
 		return nil // not in the buffer, or bytes after it there
 	}
-	b := x.pooled
+	m := &TCP{Socket: s, Data: p[:len(p):len(p)]}
+	m.ref.Hold(x.pooled)
 	x.big, x.huge, x.pooled = nil, false, nil
-	return &TCP{Socket: s, Data: p[:len(p):len(p)], buf: b, gen: b.gen.Load(), kind: kindPooled}
+	return m
 }
 
 // usesBig reports whether the port's buffer is its mapped one. The caller
@@ -272,18 +274,6 @@ func clone(p []byte) []byte {
 		return append([]byte(nil), p...)
 	}
 	c := make([]byte, len(p))
-	copyPieces(c, p)
+	recycle.CopyPieces(c, p)
 	return c
 }
-
-// copyPieces copies src to dst, clonePiece bytes at a time, as clone
-// does: a copy of many MiB in one go could not be preempted.
-func copyPieces(dst, src []byte) {
-	for i := 0; i < len(src); i += clonePiece {
-		copy(dst[i:], src[i:min(len(src), i+clonePiece)])
-	}
-}
-
-// clonePiece is the most clone copies at once: some tens of
-// microseconds.
-const clonePiece = 256 << 10

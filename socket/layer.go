@@ -32,6 +32,8 @@ func init() {
 		return s.layerOf()
 	}
 	layer.OnExit = onExit
+	layer.Recycling = func(sa any) bool { return sa.(*Socket).recycling() }
+	layer.StartRecycling = func(sa any) { sa.(*Socket).startRecycling() }
 	layer.CheckOptions = func(opts any) error {
 		for _, o := range opts.([]Option) {
 			if err := checkValue(o); err != nil {

@@ -1,6 +1,9 @@
 package socket
 
-import "github.com/otpnet/otpnet/framing"
+import (
+	"github.com/otpnet/otpnet/framing"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
+)
 
 // The messages a port sends its owner, as an Erlang port sends
 // {tcp, S, Data}, {tcp_closed, S}, {tcp_error, S, Reason},
@@ -11,13 +14,10 @@ type (
 	// TCP is {tcp, Socket, Data}: one packet. Data is the owner's to keep,
 	// or to hand back to the port with Release once it is used up.
 	TCP struct {
-		_      noCopy // a copy shares the buffer that Release hands back
 		Socket *Socket
 		Data   []byte
 
-		buf  *pooledBuf // the recycled buffer Data is in, if kind is kindPooled
-		gen  uint32     // buf's generation when the port handed it out
-		kind uint8      // what Release does: kindLiteral, kindFirst, ...
+		ref recycle.Ref // what Release gives back; go vet reports a copy
 	}
 
 	// TCPClosed is {tcp_closed, Socket}: the peer closed the connection.

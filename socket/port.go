@@ -7,6 +7,7 @@ import (
 	"github.com/otpnet/otpnet/driver"
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/unix"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // port is a Socket as the driver's handler (driver.Handler): the methods
@@ -303,17 +304,22 @@ func newTCP(s *Socket, p []byte) *TCP {
 	case len(p) <= inlinePacket:
 		m := new(inlineTCP)
 		return m.TCP.own(s, m.buf[:], p)
-	case recycling:
-		return &TCP{Socket: s, Data: clone(p), kind: kindOwn}
 	}
-	return &TCP{Socket: s, Data: clone(p), kind: kindFirst}
+	m := &TCP{Socket: s, Data: clone(p)}
+	if recycling {
+		m.ref.Set(recycle.Own)
+	} else {
+		m.ref.Set(recycle.First)
+	}
+	return m
 }
 
 // own makes m packet p of s, copied into buf, the array that follows m
 // in its allocation, and returns m.
 func (m *TCP) own(s *Socket, buf, p []byte) *TCP {
 	n := copy(buf, p)
-	m.Socket, m.Data, m.kind = s, buf[:n:n], kindOwn
+	m.Socket, m.Data = s, buf[:n:n]
+	m.ref.Set(recycle.Own)
 	return m
 }
 

@@ -4,23 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
-	"sync"
 	"testing"
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/testkit"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
-
-// packetOf returns packet i of size n: bytes that differ from those of
-// every other packet, so that a buffer two packets shared would show.
-func packetOf(i, n int) []byte {
-	p := make([]byte, n)
-	for j := range p {
-		p[j] = byte(i*31 + j*7)
-	}
-	return p
-}
 
 // Once the owner releases a packet's data, the port copies later packets
 // into recycled buffers of the class that fits them, and every packet
@@ -32,7 +22,7 @@ func TestReleaseRecycles(t *testing.T) {
 	sizes := []int{65, 100, 128, 129, 4096, 4000, 5000, 65536, 65537, 300, 4096, 64}
 	var held *TCP // the packet before, released once the next has come
 	for i, n := range sizes {
-		want := packetOf(i, n)
+		want := testkit.PacketOf(i, n)
 		if err := c.Send(want); err != nil {
 			t.Fatal(err)
 		}
@@ -43,20 +33,20 @@ func TestReleaseRecycles(t *testing.T) {
 		if !ok || !bytes.Equal(m.Data, want) {
 			t.Fatalf("packet %d (%d bytes) is not what was sent", i, n)
 		}
-		if m.kind == kindPooled && cap(m.Data) != len(m.Data) {
+		if m.ref.Kind() == recycle.Pooled && cap(m.Data) != len(m.Data) {
 			t.Errorf("packet %d: Data's capacity %d passes its length %d", i, cap(m.Data), len(m.Data))
 		}
 		pooled := i > 1 && n > smallPacket && n <= maxPooled // packet 0 was released when packet 1 had come
-		if got := m.kind == kindPooled; got != pooled {
+		if got := m.ref.Kind() == recycle.Pooled; got != pooled {
 			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
 		}
 		if pooled {
-			if size := classSize(m.buf.class); size < n || 4*size >= 5*n {
+			if size := recycle.ClassSize(m.ref.Buf().Class()); size < n || 4*size >= 5*n {
 				t.Errorf("packet %d (%d bytes) is in a buffer of %d", i, n, size)
 			}
 		}
 		if held != nil {
-			if !bytes.Equal(held.Data, packetOf(i-1, sizes[i-1])) {
+			if !bytes.Equal(held.Data, testkit.PacketOf(i-1, sizes[i-1])) {
 				t.Fatalf("packet %d changed when packet %d came", i-1, i)
 			}
 			if err := held.Release(); err != nil {
@@ -78,8 +68,8 @@ func TestReleaseRecycles(t *testing.T) {
 func TestReleaseTwice(t *testing.T) {
 	s := &Socket{mark: true}
 	for _, m := range []*TCP{
-		newTCP(s, packetOf(1, 4096)),
-		newTCP(s, packetOf(2, smallPacket)),
+		newTCP(s, testkit.PacketOf(1, 4096)),
+		newTCP(s, testkit.PacketOf(2, smallPacket)),
 		{Socket: s, Data: []byte("mine")},
 		{Data: []byte("no socket")},
 	} {
@@ -113,26 +103,26 @@ func copyTCP(m *TCP) *TCP {
 func TestReleaseCopy(t *testing.T) {
 	s := &Socket{mark: true}
 	for _, later := range []bool{false, true} {
-		m := newTCP(s, packetOf(1, 4096))
+		m := newTCP(s, testkit.PacketOf(1, 4096))
 		v := copyTCP(m)
 		if err := m.Release(); err != nil {
 			t.Fatal(err)
 		}
 		var a *TCP
 		if later { // the buffer went to a packet before the copy's release
-			a = newTCP(s, packetOf(2, 4096))
+			a = newTCP(s, testkit.PacketOf(2, 4096))
 		}
 		if err := v.Release(); !errors.Is(err, ErrReleased) {
 			t.Fatalf("the copy's Release after the message's: %v, want ErrReleased", err)
 		}
 		if !later {
-			a = newTCP(s, packetOf(2, 4096))
+			a = newTCP(s, testkit.PacketOf(2, 4096))
 		}
-		b := newTCP(s, packetOf(3, 4096))
+		b := newTCP(s, testkit.PacketOf(3, 4096))
 		if unsafe.SliceData(a.Data) == unsafe.SliceData(b.Data) {
 			t.Fatal("two packets held at once share a buffer")
 		}
-		if !bytes.Equal(a.Data, packetOf(2, 4096)) {
+		if !bytes.Equal(a.Data, testkit.PacketOf(2, 4096)) {
 			t.Fatal("a packet changed when the next came")
 		}
 		a.Release()
@@ -144,29 +134,13 @@ func TestReleaseCopy(t *testing.T) {
 // Release gives the buffer back, every other answers ErrReleased.
 func TestReleaseCopiesConcurrently(t *testing.T) {
 	s := &Socket{mark: true}
-	m := newTCP(s, packetOf(1, 1000))
-	copies := []*TCP{m}
+	m := newTCP(s, testkit.PacketOf(1, 1000))
+	releases := []func() error{m.Release}
 	for range 7 {
-		copies = append(copies, copyTCP(m))
+		releases = append(releases, copyTCP(m).Release)
 	}
-	errs := make(chan error, len(copies))
-	var wg sync.WaitGroup
-	for _, v := range copies {
-		wg.Go(func() { errs <- v.Release() })
-	}
-	wg.Wait()
-	close(errs)
-	released := 0
-	for err := range errs {
-		switch {
-		case err == nil:
-			released++
-		case !errors.Is(err, ErrReleased):
-			t.Fatal(err)
-		}
-	}
-	if released != 1 {
-		t.Fatalf("%d copies' Release gave the buffer back, want 1", released)
+	if n := testkit.ReleaseAtOnce(t, ErrReleased, releases...); n != 1 {
+		t.Fatalf("%d copies' Release gave the buffer back, want 1", n)
 	}
 }
 
@@ -176,14 +150,14 @@ func TestReleaseCopiesConcurrently(t *testing.T) {
 // literal's that names the port: releasing them takes no lock.
 func TestReleaseStartsRecycling(t *testing.T) {
 	s := &Socket{}
-	if err := newTCP(s, packetOf(1, smallPacket)).Release(); err != nil || s.recycling() {
+	if err := newTCP(s, testkit.PacketOf(1, smallPacket)).Release(); err != nil || s.recycling() {
 		t.Fatalf("releasing a small packet: %v, recycling %v", err, s.recycling())
 	}
-	if err := (&TCP{Socket: s, Data: packetOf(1, 4096)}).Release(); err != nil || s.recycling() {
+	if err := (&TCP{Socket: s, Data: testkit.PacketOf(1, 4096)}).Release(); err != nil || s.recycling() {
 		t.Fatalf("releasing a composite literal: %v, recycling %v", err, s.recycling())
 	}
-	m := newTCP(s, packetOf(1, 4096))
-	if m.kind == kindPooled {
+	m := newTCP(s, testkit.PacketOf(1, 4096))
+	if m.ref.Kind() == recycle.Pooled {
 		t.Fatal("a port whose owner never released recycles")
 	}
 	if err := m.Release(); err != nil {
@@ -192,8 +166,8 @@ func TestReleaseStartsRecycling(t *testing.T) {
 	if !s.recycling() {
 		t.Fatal("releasing did not start the port recycling")
 	}
-	if m := newTCP(s, packetOf(2, 4096)); m.kind != kindPooled || classSize(m.buf.class) != 4096 {
-		t.Fatalf("a 4096-byte packet went in a buffer of %d bytes (kind %d), want 4096", classSize(m.buf.class), m.kind)
+	if m := newTCP(s, testkit.PacketOf(2, 4096)); m.ref.Kind() != recycle.Pooled || recycle.ClassSize(m.ref.Buf().Class()) != 4096 {
+		t.Fatalf("a 4096-byte packet went in a buffer of %d bytes (kind %d), want 4096", recycle.ClassSize(m.ref.Buf().Class()), m.ref.Kind())
 	}
 }
 
@@ -201,7 +175,7 @@ func TestReleaseStartsRecycling(t *testing.T) {
 // released without the port's lock: here held by the test all along.
 func TestReleaseLargeTakesNoLock(t *testing.T) {
 	s := &Socket{mark: true}
-	m := newTCP(s, packetOf(1, maxPooled+1))
+	m := newTCP(s, testkit.PacketOf(1, maxPooled+1))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := testkit.Bounded(t, "releasing a large packet while the port's lock is held", m.Release); err != nil {
@@ -209,36 +183,11 @@ func TestReleaseLargeTakesNoLock(t *testing.T) {
 	}
 }
 
-// Every packet size from just above smallPacket to maxPooled has the
-// least class that holds it, whose buffers are less than 1.25 times it:
-// every size up to 64 KiB, and above it each class's first, middle and
-// last sizes.
-func TestPoolClasses(t *testing.T) {
-	var sizes []int
-	for n := smallPacket + 1; n <= 1<<16; n++ {
-		sizes = append(sizes, n)
-	}
-	for c := classOf(1<<16) + 1; int(c) < poolClasses; c++ {
-		lo, hi := classSize(c-1)+1, classSize(c)
-		sizes = append(sizes, lo, lo+1, (lo+hi)/2, hi-1, hi)
-	}
-	for _, n := range sizes {
-		c := classOf(n)
-		size := classSize(c)
-		if int(c) >= poolClasses || size < n || 4*size >= 5*n || c > 0 && classSize(c-1) >= n {
-			t.Fatalf("a %d-byte packet has class %d, of %d bytes", n, c, size)
-		}
-	}
-	if c := classOf(maxPooled); int(c) != poolClasses-1 || classSize(c) != maxPooled {
-		t.Fatalf("the largest packet's class is %d, of %d bytes", c, classSize(c))
-	}
-}
-
 // A recycled packet costs one allocation, its message (48 bytes), where
 // one that is not costs its copy as well.
 func TestRecycledPacketOneAllocation(t *testing.T) {
 	s := &Socket{mark: true}
-	p := packetOf(1, 4096)
+	p := testkit.PacketOf(1, 4096)
 	newTCP(s, p).Release()
 	if n := testing.AllocsPerRun(1000, func() { newTCP(s, p).Release() }); n != 1 {
 		t.Fatalf("a recycled 4096-byte packet allocates %v times, want 1", n)
@@ -274,7 +223,7 @@ func TestTCPSizeof(t *testing.T) {
 func recyclingPair(t *testing.T, p proc) (client, server *Socket) {
 	t.Helper()
 	c, s := pair(t, p, Active(Once))
-	if err := c.Send(packetOf(1, 4096)); err != nil {
+	if err := c.Send(testkit.PacketOf(1, 4096)); err != nil {
 		t.Fatal(err)
 	}
 	m, ok := testkit.Next(t, p).(*TCP)
@@ -293,13 +242,13 @@ func TestControllingProcessStopsRecycling(t *testing.T) {
 	if err := s.ControllingProcess(p, q.Self()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Send(packetOf(2, 4096)); err != nil {
+	if err := c.Send(testkit.PacketOf(2, 4096)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetOpts(Active(Once)); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := testkit.Next(t, q).(*TCP); !ok || m.kind == kindPooled {
+	if m, ok := testkit.Next(t, q).(*TCP); !ok || m.ref.Kind() == recycle.Pooled {
 		t.Fatalf("the new owner got a %T in a recycled buffer (%v), want a packet not in one", m, ok)
 	}
 }
@@ -343,7 +292,7 @@ func TestReleaseBigPackets(t *testing.T) {
 			t.Fatalf("packet %d: %d bytes, want %d, differing", i, len(m.Data), n)
 		}
 		pooled := i > 0 && n <= maxPooled // the first release makes the port recycle
-		if got := m.kind == kindPooled; got != pooled {
+		if got := m.ref.Kind() == recycle.Pooled; got != pooled {
 			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
 		}
 		if i%3 == 2 {
@@ -391,8 +340,8 @@ func TestReleaseBigInPlace(t *testing.T) {
 	// it: a packet whose buffer was dropped is read into a mapping and
 	// copied, and the next one is tried.
 	for try := 1; try <= 20 && !inPlace; try++ {
-		b := getData(classOf(n + 4))
-		putData(b)
+		b := recycle.Get(recycle.ClassOf(n + 4))
+		recycle.Put(b)
 		mapped := mappedBufs.Load()
 		body := pattern(n, byte(try))
 		writeChunks(t, c, frame(4, body), 1<<20, 3, directRead+1)
@@ -403,7 +352,7 @@ func TestReleaseBigInPlace(t *testing.T) {
 		if !bytes.Equal(m.Data, body) {
 			t.Fatalf("try %d: %d bytes, want %d, differing", try, len(m.Data), n)
 		}
-		if unsafe.SliceData(m.Data) == (*byte)(unsafe.Add(unsafe.Pointer(b.data), 4)) {
+		if unsafe.SliceData(m.Data) == &b.Bytes(5)[4] {
 			inPlace = true
 			if now := mappedBufs.Load(); now != mapped {
 				t.Errorf("a packet delivered in place: %d mappings, %d before", now, mapped)

@@ -11,6 +11,7 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket/internal/layer"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // Caller is the process that makes a call, Erlang's self(): an actor's
@@ -125,7 +126,7 @@ type portExt struct {
 	huge bool
 	// pooled is the header of big when big is a released buffer
 	// (bigbuf.go's takePooled), not a mapping.
-	pooled *pooledBuf
+	pooled *recycle.Buf
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.

@@ -17,6 +17,7 @@
 //	ssl:connection_information(S)            s.ConnectionInformation()
 //	ssl:negotiated_protocol(S)               s.NegotiatedProtocol()
 //	{ssl, S, Data}                           *ssl.SSL{Socket, Data} (Packet for http)
+//	(the binary garbage collected)           m.Release(): Data goes back to the port, for a later packet
 //	{ssl_closed, S}                          *ssl.Closed{Socket}
 //	{ssl_error, S, Reason}                   *ssl.Error{Socket, Reason}
 //	{ssl_passive, S}                         *ssl.Passive{Socket}

@@ -3,6 +3,7 @@ package ssl
 import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // The messages a TLS socket sends its owner, as OTP's ssl sends
@@ -13,12 +14,15 @@ import (
 // letters.
 type (
 	// SSL is {ssl, Socket, Data}: one packet of decrypted data, the
-	// owner's to keep; with {packet, http*}, Packet holds the HTTP packet
+	// owner's to keep, or to hand back to the port with Release once it
+	// is used up; with {packet, http*}, Packet holds the HTTP packet
 	// instead (framing.HTTPRequest, ...), as OTP's {ssl, S, HttpPacket}.
 	SSL struct {
 		Socket *Socket
 		Data   []byte
 		Packet framing.HTTPPacket
+
+		ref recycle.Ref // what Release gives back; go vet reports a copy
 	}
 
 	// Closed is {ssl_closed, Socket}: the peer sent close_notify, or

@@ -34,8 +34,9 @@ import (
 // costs more. TestTLSFields fails then, so that it is seen.
 //
 // The fields are touched only where the port's layer has tls.Conn to
-// itself: under the port's lock, before Input (lendRecordBuf) and in
-// Done, when no Read or Write of crypto/tls runs; the send side needs
+// itself: under the port's lock, before Input (lendRecordBuf), between
+// its Reads (moreToRead, which only reads their lengths) and in Done,
+// when no Read or Write of crypto/tls runs; the send side needs
 // nothing (crypto/tls's sendBuf is nil after the handshake, and its
 // record buffer is pooled per process).
 var tlsFields = findTLSFields()
@@ -122,10 +123,29 @@ func lendRecordBuf(c *tls.Conn) {
 	*b.rawInput = *bytes.NewBuffer(append(getRecordBuf(), b.rawInput.Bytes()...))
 }
 
+// moreToRead reports whether a Read of c, once wire has no bytes left,
+// may answer more than wire's errWouldBlock: c holds decrypted data not
+// yet read (input), or at least a record header (rawInput), whose record
+// may be whole, or whose header crypto/tls may refuse (a record too
+// large), or a close_notify. Holding neither, a Read would only run
+// readRecord to find wire empty (and allocate readFromUntil's reader),
+// so Input stops before it: the common end of a read, at a record's end.
+// (A post-handshake message that a record completed has been handled by
+// the Read that took the record: Read runs handlePostHandshakeMessage
+// while hand holds a whole one.) True when tlsFields did not find the
+// fields. The caller has c to itself.
+func moreToRead(c *tls.Conn) bool {
+	b, ok := buffersOf(c)
+	return !ok || b.input.Len() > 0 || b.rawInput.Len() >= recordHeaderLen
+}
+
+// recordHeaderLen is a TLS record header's length (crypto/tls's).
+const recordHeaderLen = 5
+
 // maxRecord is the largest TLS record on the wire: a 5-byte header and
 // TLS 1.2's largest ciphertext, 2^14 + 2048 bytes (crypto/tls's
 // recordHeaderLen + maxCiphertext).
-const maxRecord = 5 + 16<<10 + 2048
+const maxRecord = recordHeaderLen + 16<<10 + 2048
 
 // recordBufSize is the capacity of a record buffer. crypto/tls's
 // readFromUntil grows rawInput by what a record lacks plus

@@ -29,20 +29,7 @@ func TestTLSFields(t *testing.T) {
 	if !tlsFields.ok {
 		t.Fatal("tls.Conn no longer has rawInput bytes.Buffer, input bytes.Reader and hand bytes.Buffer: idle TLS connections keep their buffers (tlsbuffers.go)")
 	}
-	p := testkit.NewPKI(t, false)
-	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
-	must(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer ln.Close()
-	b, err := net.Dial("tcp", ln.Addr().String())
-	must(t, err)
-	a, err := ln.Accept()
-	must(t, err)
-	srv := tls.Server(a, &tls.Config{Certificates: []tls.Certificate{cert}})
-	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
-	defer srv.Close()
-	defer cli.Close()
+	srv, cli := plainTLSPair(t, func(c net.Conn) net.Conn { return c }, func(c net.Conn) net.Conn { return c })
 	msg := pattern(64<<10, 3)
 	for round := range 3 {
 		errc := make(chan error, 1)
@@ -414,4 +401,105 @@ func TestIdlePortPartialRecord(t *testing.T) {
 			t.Fatalf("read %d of the stream: crypto/tls read into a buffer of %d bytes, not the record buffer (%d)", i, st.lent, recordBufSize)
 		}
 	}
+}
+
+// feedConn is a crypto/tls server's net.Conn that, once fed, reads only
+// the bytes the test gives it (in), and answers errWouldBlock when they
+// are used up, as wire does for an established port.
+type feedConn struct {
+	net.Conn
+	fed bool
+	in  []byte
+}
+
+func (c *feedConn) Read(b []byte) (int, error) {
+	if !c.fed {
+		return c.Conn.Read(b)
+	}
+	if len(c.in) == 0 {
+		return 0, errWouldBlock
+	}
+	n := copy(b, c.in)
+	c.in = c.in[n:]
+	return n, nil
+}
+
+// moreToRead tells Input when another Read may give more than
+// errWouldBlock: after a record that ends the bytes read, no; with a
+// second record behind it, or its header, yes; with less than a header,
+// no, until the rest of the record comes.
+func TestMoreToRead(t *testing.T) {
+	var feed *feedConn
+	var peer *holdConn
+	srv, cli := plainTLSPair(t,
+		func(c net.Conn) net.Conn { feed = &feedConn{Conn: c}; return feed },
+		func(c net.Conn) net.Conn { peer = &holdConn{Conn: c}; return peer })
+	errc := make(chan error, 1)
+	go func() { errc <- cli.Handshake() }()
+	must(t, srv.Handshake())
+	must(t, testkit.Result(t, "the client's handshake", errc))
+	feed.fed, peer.hold = true, true
+
+	records := func(msgs ...string) []byte {
+		peer.held = nil
+		for _, m := range msgs {
+			_, err := cli.Write([]byte(m))
+			must(t, err)
+		}
+		return peer.held
+	}
+	read := func(want string, more bool) {
+		t.Helper()
+		buf := make([]byte, 100)
+		n, err := srv.Read(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("read %q, %v; want %q", buf[:n], err, want)
+		}
+		if got := moreToRead(srv); got != more {
+			t.Fatalf("after %q: moreToRead %v, want %v", want, got, more)
+		}
+	}
+	feed.in = records("one", "two")
+	read("one", true)
+	read("two", false)
+	if _, err := srv.Read(make([]byte, 100)); err != errWouldBlock {
+		t.Fatalf("a Read with nothing left: %v, want errWouldBlock", err)
+	}
+	three := records("three")
+	for _, cut := range []int{3, recordHeaderLen} {
+		feed.in = three[:cut]
+		if _, err := srv.Read(make([]byte, 100)); err != errWouldBlock {
+			t.Fatalf("a Read of %d bytes of a record: %v, want errWouldBlock", cut, err)
+		}
+		if got, want := moreToRead(srv), cut >= recordHeaderLen; got != want {
+			t.Fatalf("with %d bytes of a record: moreToRead %v, want %v", cut, got, want)
+		}
+		feed.in = three[cut:]
+		read("three", false)
+		three = records("three")
+	}
+}
+
+// plainTLSPair returns a crypto/tls server and client over a loopback TCP
+// connection, each side's net.Conn wrapped by srvConn and cliConn, their
+// handshakes to come; the test's cleanup closes them.
+func plainTLSPair(t *testing.T, srvConn, cliConn func(net.Conn) net.Conn) (srv, cli *tls.Conn) {
+	t.Helper()
+	p := testkit.NewPKI(t, false)
+	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
+	must(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	b, err := net.Dial("tcp", ln.Addr().String())
+	must(t, err)
+	a, err := ln.Accept()
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	srv = tls.Server(srvConn(a), &tls.Config{Certificates: []tls.Certificate{cert}})
+	cli = tls.Client(cliConn(b), &tls.Config{InsecureSkipVerify: true})
+	t.Cleanup(func() { srv.Close(); cli.Close() })
+	return srv, cli
 }

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/socket"
 )
 
@@ -165,6 +164,9 @@ func (l *tlsLayer) Input(wireBytes []byte) (plain, out []byte, err error) {
 			}
 			break
 		}
+		if len(w.in) == 0 && !moreToRead(l.conn) {
+			break // the next Read would only find wire empty
+		}
 	}
 	w.in = nil
 	l.plain = plain
@@ -238,28 +240,6 @@ func (l *tlsLayer) Done() {
 // (done false: the port has just used the buffers) and at its end (done
 // true), with the port's lock held.
 var testHookDone atomic.Pointer[func(l *tlsLayer, done bool)]
-
-// Data is {ssl, S, Data}.
-func (l *tlsLayer) Data(packet []byte, http framing.HTTPPacket) any {
-	s := (*Socket)(l)
-	if http != nil {
-		return &SSL{Socket: s, Packet: http}
-	}
-	if len(packet) <= smallPacket {
-		m := &struct {
-			SSL
-			buf [smallPacket]byte
-		}{}
-		n := copy(m.buf[:], packet)
-		m.SSL = SSL{Socket: s, Data: m.buf[:n:n]}
-		return &m.SSL
-	}
-	return &SSL{Socket: s, Data: append([]byte(nil), packet...)}
-}
-
-// smallPacket is the largest packet Data keeps in its message's own
-// allocation, as the TCP port does.
-const smallPacket = 64
 
 // Closed is {ssl_closed, S}.
 func (l *tlsLayer) Closed() any { return &Closed{Socket: (*Socket)(l)} }

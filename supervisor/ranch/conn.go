@@ -134,23 +134,32 @@ func (c *Conn) Context() actor.Context { return c.ctx }
 func (c *Conn) Send(data ...[]byte) error { return c.s.Send(data...) }
 
 // ReleaseData hands the data HandleData is handling back to the socket,
-// to hold a later packet (socket.TCP.Release): it is the handler's
+// to hold a later packet (socket.TCP.Release, ssl.SSL.Release): it is
+// the handler's
 // promise that neither data nor any slice of it is used after the call,
 // for example once Send has returned, which has written the bytes or
 // copied what it queued. Releasing is optional: HandleData's data is the
 // handler's to keep unless it releases it. ReleaseData does nothing and
 // returns nil outside HandleData (in HandleClose or HandleError too,
-// after a HandleData that returned Close), and for data that is not a
-// *socket.TCP's (a *socket.RecvResult's, TLS's); it answers
+// after a HandleData that returned Close), and for data that is neither
+// a *socket.TCP's nor an *ssl.SSL's (a *socket.RecvResult's); it answers
 // socket.ErrReleased when called twice for one packet.
 func (c *Conn) ReleaseData() error {
 	if c.ctx == nil || c.cb != cbData {
 		return nil
 	}
-	// HandleData of a *socket.TCP of c's socket is the only callback
-	// that runs with one as the actor's message: others go to HandleInfo.
-	if m, ok := c.ctx.Message().(*socket.TCP); ok && m.Socket == c.s {
-		return m.Release()
+	// HandleData of a *socket.TCP or an *ssl.SSL of c's socket is the
+	// only callback that runs with one as the actor's message: others go
+	// to HandleInfo.
+	switch m := c.ctx.Message().(type) {
+	case *socket.TCP:
+		if m.Socket == c.s {
+			return m.Release()
+		}
+	case *ssl.SSL:
+		if m.From() == c.s {
+			return m.Release()
+		}
 	}
 	return nil
 }

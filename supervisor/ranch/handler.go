@@ -30,9 +30,9 @@ type Handler interface {
 	// connection at once (HandleClose follows).
 	HandleConnection(c *Conn) Action
 	// HandleData is called with each packet, as framed by the socket's
-	// {packet, ...} option: the Data of a *socket.TCP, or of a
-	// *socket.RecvResult of the handler's own AsyncRecv on a passive
-	// socket. data is the handler's to keep, or to hand back with
+	// {packet, ...} option: the Data of a *socket.TCP (an *ssl.SSL on a
+	// TLS listener), or of a *socket.RecvResult of the handler's own
+	// AsyncRecv on a passive socket. data is the handler's to keep, or to hand back with
 	// c.ReleaseData once it is used up. When it returns Continue in
 	// {active, once} the behaviour re-arms {active, once}.
 	HandleData(c *Conn, data []byte) Action

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -257,5 +258,52 @@ func TestTLSHandshakeFailureLog(t *testing.T) {
 	}
 	if n := pl.log.Count("accept rate"); n != 0 {
 		t.Errorf("a failed handshake logged as a failed accept: %q", pl.log.Lines())
+	}
+}
+
+// tlsReleaser echoes each line over TLS and releases it, reporting what
+// ReleaseData answered twice and whether the message's data was let go.
+type tlsReleaser struct {
+	BaseHandler
+	got chan<- string
+}
+
+func (h tlsReleaser) HandleData(c *Conn, line []byte) Action {
+	err := c.Send(line)
+	first, second := c.ReleaseData(), c.ReleaseData()
+	m, _ := c.Context().Message().(*ssl.SSL)
+	h.got <- fmt.Sprintf("%v %v %v", first, errors.Is(second, socket.ErrReleased), m != nil && m.Data == nil)
+	if err != nil {
+		return Fail(err)
+	}
+	return Continue
+}
+
+// ReleaseData releases a TLS packet as it does a TCP one: the first call
+// gives it back and sets its Data to nil, the second answers
+// socket.ErrReleased, and every later line, in recycled buffers, comes
+// back whole.
+func TestTLSReleaseData(t *testing.T) {
+	p := testkit.NewPKI(t, false)
+	got := make(chan string, 1)
+	opts := ListenerOptions{
+		TLS:           []ssl.Option{ssl.CertFile(p.ServerCert), ssl.KeyFile(p.ServerKey)},
+		SocketOptions: []socket.Option{socket.Packet(framing.Line)},
+	}
+	pl := startPool(t, HandlerProtocol(func() Handler { return tlsReleaser{got: got} }), opts)
+	c := tlsDial(t, pl, p)
+	r := bufio.NewReader(c)
+	for i := range 20 {
+		line := strings.Repeat(string(rune('a'+i)), 100+i*37) + "\n"
+		_, err := c.Write([]byte(line))
+		must(t, err)
+		echo, err := r.ReadString('\n')
+		must(t, err)
+		if echo != line {
+			t.Fatalf("line %d came back as %q", i, echo)
+		}
+		if s := testkit.Recv(t, got, "ReleaseData's answers"); s != "<nil> true true" {
+			t.Fatalf("line %d: ReleaseData answered %s, want <nil> true true", i, s)
+		}
 	}
 }

@@ -44,7 +44,9 @@ type Layer interface {
 	// Data, Closed, Error and Passive make the messages the port sends
 	// its owner in place of a TCP port's *TCP (or *HTTP), *TCPClosed,
 	// *TCPError and *TCPPassive. Data copies packet, which aliases a
-	// buffer; http is set instead of packet for {packet, http*}.
+	// buffer (into a recycled one when Recycling says so): the buffer
+	// goes back to the layer at Done, so no message may keep it; http is
+	// set instead of packet for {packet, http*}.
 	Data(packet []byte, http framing.HTTPPacket) any
 	Closed() any
 	Error(why error) any
@@ -73,3 +75,16 @@ var CheckOptions func(opts any) error
 // its user (ssl's paused hello) learns that the socket has closed.
 // Package socket sets it when it starts.
 var OnExit func(s any, f func()) (stop func())
+
+// Recycling reports whether the port of the socket s (a *socket.Socket)
+// copies packets into recycled buffers (package socket/internal/recycle):
+// its owner has released one's data, as socket.TCP.Release tells. The
+// caller holds the port's lock: it is for a Layer's methods. Package
+// socket sets it when it starts.
+var Recycling func(s any) bool
+
+// StartRecycling makes the port of the socket s (a *socket.Socket) copy
+// packets into recycled buffers, as the Release of a packet it copied as
+// ever does (recycle.First); it takes the port's lock. Package socket
+// sets it when it starts.
+var StartRecycling func(s any)

@@ -1,7 +1,7 @@
 //go:build !race
 
-package socket
+package recycle
 
 // raceEnabled reports whether the race detector is on: released buffers
-// are then poisoned (putData).
+// are then poisoned (Put).
 const raceEnabled = false
