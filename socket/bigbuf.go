@@ -168,8 +168,12 @@ func (s *Socket) reserve(need int) bool {
 	if err != nil {
 		return false
 	}
+	// The bytes held are copied out before the buffer they are in is
+	// given back: a released one may be taken by another port at once.
+	n := len(s.buf)
+	recycle.CopyPieces(b, s.buf)
 	s.giveBack()
-	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], huge
+	x.big, s.buf, x.huge = b, b[:n], huge
 	return true
 }
 
@@ -190,10 +194,12 @@ func (s *Socket) takePooled(need int) bool {
 		return false
 	}
 	d := b.Bytes(recycle.ClassSize(c))
+	n := len(s.buf)
+	recycle.CopyPieces(d, s.buf) // before what held them is given back
 	s.giveBack()
 	x := s.ext
 	// huge: a heap buffer is not advised.
-	x.big, x.pooled, x.huge, s.buf = d, b, true, d[:copy(d, s.buf)]
+	x.big, x.pooled, x.huge, s.buf = d, b, true, d[:n]
 	return true
 }
 

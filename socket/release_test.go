@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
@@ -368,4 +369,71 @@ func TestReleaseBigInPlace(t *testing.T) {
 	if holdsMapping(s) {
 		t.Error("the port keeps a big buffer with no packet in it")
 	}
+}
+
+// A raw Recv whose packet was read into a released buffer, outgrown by a
+// longer Recv, moves to a mapping with every byte it held: they are
+// copied out before the released buffer goes back for other packets
+// (where the race detector poisons it).
+func TestReleaseBigOutgrown(t *testing.T) {
+	dropMaps()
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	defer c.Close()
+	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
+		t.Fatal(err)
+	}
+	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if err := first.Release(); err != nil { // the port recycles from here on
+		t.Fatal(err)
+	}
+	if err := s.SetOpts(Packet(framing.Raw), Active(False)); err != nil {
+		t.Fatal(err)
+	}
+	var bs []*recycle.Buf
+	for range 8 {
+		bs = append(bs, recycle.Get(recycle.ClassOf(2<<20)))
+	}
+	for _, b := range bs {
+		recycle.Put(b)
+	}
+	body := pattern(8<<20, 7)
+	writeChunks(t, c, body[:3<<19], 1<<20, 3, directRead+1)
+	// A Recv of 2 MiB reads what comes into a released buffer; it times
+	// out, once that holds all that was sent, with the bytes left there.
+	timedOut := make(chan error, 1)
+	go func() {
+		_, err := s.Recv(2<<20, time.Second)
+		timedOut <- err
+	}()
+	testkit.Until(t, "the part sent read into a released buffer", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.ext != nil && s.ext.pooled != nil && s.usesBig() && len(s.buf) == 3<<19
+	})
+	if err := <-timedOut; !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Recv of 2 MiB with 1.5 MiB sent: %v, want a timeout", err)
+	}
+	writeChunks(t, c, body[3<<19:], 1<<20)
+	got, err := s.Recv(8<<20, Infinity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := firstDiff(got, body); i >= 0 {
+		t.Fatalf("%d bytes, want %d, differing from byte %d", len(got), len(body), i)
+	}
+}
+
+// firstDiff returns the first index where a and b differ, or -1 when
+// they are equal.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
 }
