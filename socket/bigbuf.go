@@ -222,11 +222,14 @@ func (s *Socket) giveBack() {
 // inPlace returns the message for packet p, which ends the port's
 // buffer, when that buffer is a released one (takePooled): p's Data is
 // the buffer itself, handed to the owner with no copy, and the port
-// forgets it. Otherwise it returns nil. The caller holds s.mu, and the
-// port does not touch the buffer again: its caller's rest is empty.
+// forgets it. Otherwise it returns nil, and so while the room after the
+// buffer's bytes is lent to the driver (ReadBuffer), which may be reading
+// into it without s.mu: a delivery then (a SetOpts that activates the
+// port) copies. The caller holds s.mu, and the port does not touch the
+// buffer again: its caller's rest is empty.
 func (s *Socket) inPlace(p []byte) *TCP {
 	x := s.ext
-	if x == nil || x.pooled == nil || len(p) == 0 || !s.usesBig() {
+	if x == nil || x.pooled == nil || x.lent != nil || len(p) == 0 || !s.usesBig() {
 		return nil
 	}
 	start, end := uintptr(unsafe.Pointer(unsafe.SliceData(s.buf))), uintptr(unsafe.Pointer(unsafe.SliceData(s.buf)))+uintptr(len(s.buf))

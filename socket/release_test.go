@@ -437,3 +437,63 @@ func firstDiff(a, b []byte) int {
 	}
 	return -1
 }
+
+// A packet that a SetOpts delivers while the room after it, in a
+// released buffer, is lent to the driver (which reads into it without
+// the port's lock) is copied: the owner is not handed the buffer the
+// driver may still be writing to.
+func TestReleaseBigNotInPlaceWhileLent(t *testing.T) {
+	dropMaps()
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	defer c.Close()
+	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
+		t.Fatal(err)
+	}
+	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if err := first.Release(); err != nil { // the port recycles from here on
+		t.Fatal(err)
+	}
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	var bs []*recycle.Buf
+	for range 8 {
+		bs = append(bs, recycle.Get(recycle.ClassOf(3<<20+4)))
+	}
+	for _, b := range bs {
+		recycle.Put(b)
+	}
+	body := pattern(3<<20, 7)
+	writeChunks(t, c, frame(4, body)[:3<<19], 1<<20, 3, directRead+1)
+	var pooled *recycle.Buf
+	testkit.Until(t, "the half packet read into a released buffer", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ext != nil && s.ext.pooled != nil && s.usesBig() && len(s.buf) == 3<<19 && s.ext.lent == nil {
+			pooled = s.ext.pooled
+			// What ReadBuffer does before the driver's read into the room.
+			s.ext.lent = s.buf[len(s.buf):s.ext.need]
+			return true
+		}
+		return false
+	})
+	if err := s.SetOpts(Packet(framing.Raw), Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	m := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if m.ref.Buf() == pooled {
+		t.Error("the owner was handed the buffer whose tail is lent to the driver")
+	}
+	if !bytes.Equal(m.Data, frame(4, body)[:3<<19]) {
+		t.Errorf("%d bytes delivered, want the %d held", len(m.Data), 3<<19)
+	}
+	s.mu.Lock()
+	s.ext.lent = nil // what OnReadInto does when the read ends
+	s.settleBuf()
+	s.mu.Unlock()
+	if err := m.Release(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
