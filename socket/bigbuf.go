@@ -164,7 +164,7 @@ func (s *Socket) reserve(need int) bool {
 		x.big, s.buf = b, b[:len(s.buf)]
 		return true
 	}
-	b, huge, err := getMap(want, max(want, need))
+	b, huge, charged, err := getMap(want, max(want, need))
 	if err != nil {
 		return false
 	}
@@ -173,7 +173,7 @@ func (s *Socket) reserve(need int) bool {
 	n := len(s.buf)
 	recycle.CopyPieces(b, s.buf)
 	s.giveBack()
-	x.big, s.buf, x.huge = b, b[:n], huge
+	x.big, s.buf, x.huge, x.charged = b, b[:n], huge, charged
 	return true
 }
 
@@ -189,17 +189,22 @@ func (s *Socket) takePooled(need int) bool {
 		return false
 	}
 	c := recycle.ClassOf(need)
-	b := recycle.Take(c)
-	if b == nil {
+	size := recycle.ClassSize(c)
+	if !chargeReused(size) {
 		return false
 	}
-	d := b.Bytes(recycle.ClassSize(c))
+	b := recycle.Take(c)
+	if b == nil {
+		reusedHeld.Add(-int64(size))
+		return false
+	}
+	d := b.Bytes(size)
 	n := len(s.buf)
 	recycle.CopyPieces(d, s.buf) // before what held them is given back
 	s.giveBack()
 	x := s.ext
 	// huge: a heap buffer is not advised.
-	x.big, x.pooled, x.huge, s.buf = d, b, true, d[:n]
+	x.big, x.pooled, x.huge, x.charged, s.buf = d, b, true, size, d[:n]
 	return true
 }
 
@@ -216,7 +221,14 @@ func (s *Socket) giveBack() {
 	default:
 		putMap(x.big, x.huge)
 	}
-	x.big, x.huge, x.pooled = nil, false, nil
+	x.forget()
+}
+
+// forget forgets x.big, given back or handed out, and takes what
+// reusedHeld counted of it off. The caller holds the port's s.mu.
+func (x *portExt) forget() {
+	reusedHeld.Add(-int64(x.charged))
+	x.big, x.huge, x.pooled, x.charged = nil, false, nil, 0
 }
 
 // inPlace returns the message for packet p, which ends the port's
@@ -239,7 +251,7 @@ func (s *Socket) inPlace(p []byte) *TCP {
 	}
 	m := &TCP{Socket: s, Data: p[:len(p):len(p)]}
 	m.ref.Hold(x.pooled)
-	x.big, x.huge, x.pooled = nil, false, nil
+	x.forget()
 	return m
 }
 

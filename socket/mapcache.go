@@ -3,6 +3,7 @@ package socket
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/internal/unix"
@@ -64,18 +65,48 @@ type cachedMap struct {
 	at   time.Time
 }
 
+// reusedHeld is the memory, of the cache's mappings and of released
+// buffers (takePooled), that ports hold for packets not yet delivered:
+// resident already, all of it, however little of a packet has come. It
+// is kept within reusedMax, beyond which a packet is read into a new
+// mapping, of which only the pages its bytes reach are resident, so
+// that headers that lie about their lengths pin no more than that
+// however many ports they come on.
+var reusedHeld atomic.Int64
+
+// reusedMax is the most memory reusedHeld may count: as much as the
+// cache holds.
+const reusedMax = mapCacheMax
+
+// chargeReused counts n more bytes in reusedHeld, and reports whether
+// that stays within reusedMax; when it does not, nothing is counted.
+func chargeReused(n int) bool {
+	for {
+		held := reusedHeld.Load()
+		if held+int64(n) > reusedMax {
+			return false
+		}
+		if reusedHeld.CompareAndSwap(held, held+int64(n)) {
+			return true
+		}
+	}
+}
+
 // getMap returns a mapping of at least n bytes for a packet of need
-// bytes (need >= n): from the cache when it has one, the smallest that
-// holds the whole packet, else the smallest that holds n, for memory
-// that is resident already costs nothing more however large it is; else
-// a new mapping of n bytes. It also reports whether the mapping has
-// asked for huge pages.
-func getMap(n, need int) (b []byte, huge bool, err error) {
+// bytes (need >= n). It takes one from the cache when it holds one of at
+// most twice n, the smallest that holds the whole packet, else the
+// largest, and reusedHeld can count it: a mapping from the cache is
+// resident whole, and a packet that has only started (whose header may
+// lie) gets no more of it than about what it would have mapped new.
+// Else it maps n bytes. It also reports whether the mapping has asked
+// for huge pages and how many of its bytes reusedHeld counts (those of a
+// mapping from the cache).
+func getMap(n, need int) (b []byte, huge bool, charged int, err error) {
 	c := &mapCache
 	c.mu.Lock()
 	best := -1
 	for i, m := range c.free {
-		if len(m.b) < n {
+		if len(m.b) < n || len(m.b) > 2*n {
 			continue
 		}
 		if best < 0 {
@@ -87,20 +118,20 @@ func getMap(n, need int) (b []byte, huge bool, err error) {
 			best = i
 		}
 	}
-	if best >= 0 {
+	if best >= 0 && chargeReused(len(c.free[best].b)) {
 		m := c.free[best]
 		c.free = slices.Delete(c.free, best, best+1)
 		c.bytes -= len(m.b)
 		c.mu.Unlock()
-		return m.b, m.huge, nil
+		return m.b, m.huge, len(m.b), nil
 	}
 	c.mu.Unlock()
 	b, err = unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	mappedBufs.Add(1)
-	return b, false, nil
+	return b, false, 0, nil
 }
 
 // putMap gives b, a packet's mapping no port uses any more, to the

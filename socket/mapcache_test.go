@@ -70,7 +70,7 @@ func TestMapCacheBounds(t *testing.T) {
 	defer dropMaps()
 	get := func(n, need int) []byte {
 		t.Helper()
-		b, _, err := getMap(n, need)
+		b, _, _, err := getMap(n, need)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,17 +112,51 @@ func TestMapCacheBounds(t *testing.T) {
 	} else {
 		putMap(b, false)
 	}
-	if b := get(1<<20, 16<<20); unsafe.SliceData(b) != unsafe.SliceData(large) {
-		t.Error("a packet of 16 MiB, 1 MiB asked, did not get the 8 MiB mapping, the largest")
+	if b := get(4<<20, 16<<20); unsafe.SliceData(b) != unsafe.SliceData(large) {
+		t.Error("a packet of 16 MiB, 4 MiB asked, did not get the 8 MiB mapping, the largest")
 	} else {
 		putMap(b, false)
 	}
-	if b, huge, _ := getMap(1<<20, 2<<20); unsafe.SliceData(b) != unsafe.SliceData(small) || !huge {
+	b, huge, _, _ := getMap(1<<20, 2<<20)
+	if unsafe.SliceData(b) != unsafe.SliceData(small) || !huge {
 		t.Errorf("a packet of 2 MiB did not get the 2 MiB mapping with its huge pages (huge %v)", huge)
-	} else {
-		putMap(b, huge)
 	}
+	// With the 4 and 8 MiB mappings cached, of more than twice what is
+	// asked, none is taken: a new one is mapped, of what is asked.
+	if f := get(1<<20, 16<<20); len(f) != 1<<20 || mappedBufs.Load() != 4 {
+		t.Errorf("a packet of 16 MiB, 1 MiB asked, got %d bytes, %d mapped: want a new mapping of 1 MiB", len(f), mappedBufs.Load())
+	} else {
+		unmapBuf(f)
+	}
+	putMap(b, huge)
 	if n := mappedBufs.Load(); n != 3 {
 		t.Errorf("%d mapped, want the 3 reused", n)
 	}
+}
+
+// A mapping taken from the cache is counted in reusedHeld while a port
+// holds it, and not taken when that would pass reusedMax: a new one is
+// mapped instead. Giving it back takes it off the count.
+func TestMapCacheBudget(t *testing.T) {
+	dropMaps()
+	defer dropMaps()
+	b, _, charged, err := getMap(4<<20, 4<<20)
+	if err != nil || charged != 0 {
+		t.Fatalf("a new mapping: charged %d, %v: want none", charged, err)
+	}
+	putMap(b, false)
+	held := reusedHeld.Load()
+	reusedHeld.Add(reusedMax - held - 2<<20) // 2 MiB left in the budget
+	fresh, _, charged, err := getMap(4<<20, 4<<20)
+	reusedHeld.Add(-(reusedMax - held - 2<<20))
+	if err != nil || charged != 0 || unsafe.SliceData(fresh) == unsafe.SliceData(b) {
+		t.Fatalf("with 2 MiB of the budget left: charged %d (%v), the cached mapping taken %v: want a new one", charged, err, unsafe.SliceData(fresh) == unsafe.SliceData(b))
+	}
+	unmapBuf(fresh)
+	got, _, charged, err := getMap(4<<20, 4<<20)
+	if err != nil || unsafe.SliceData(got) != unsafe.SliceData(b) || charged != 4<<20 || reusedHeld.Load() != held+4<<20 {
+		t.Fatalf("within the budget: the cached mapping taken %v, charged %d, held %d: want it counted", unsafe.SliceData(got) == unsafe.SliceData(b), charged, reusedHeld.Load()-held)
+	}
+	reusedHeld.Add(-int64(charged))
+	putMap(got, false)
 }

@@ -127,6 +127,10 @@ type portExt struct {
 	// pooled is the header of big when big is a released buffer
 	// (bigbuf.go's takePooled), not a mapping.
 	pooled *recycle.Buf
+	// charged is how many of big's bytes reusedHeld counts: all of a
+	// mapping from the cache or a released buffer, none of a new
+	// mapping.
+	charged int
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.
