@@ -337,9 +337,9 @@ func TestReleaseBigInPlace(t *testing.T) {
 	}
 	const n = 3<<20 + 5
 	inPlace := false
-	// Under the race detector sync.Pool drops some of what is put in
-	// it: a packet whose buffer was dropped is read into a mapping and
-	// copied, and the next one is tried.
+	// A released buffer may be taken by another test's port meanwhile
+	// or dropped by the free list's timer: the packet is then read into
+	// a mapping and copied, and the next one is tried.
 	for try := 1; try <= 20 && !inPlace; try++ {
 		b := recycle.Get(recycle.ClassOf(n + 4))
 		recycle.Put(b)

@@ -6,7 +6,10 @@
 // The buffers are shared by all ports, in size classes of four per power
 // of two (a kept packet's buffer is at most 1.25 times its length), from
 // just above 1<<(MinShift-1) bytes to MaxPooled (128 MiB); a larger
-// packet is allocated, as before. A buffer is filled by a copy (Ref.Copy,
+// packet is allocated, as before. Those of less than BigFrom (1 MiB) wait
+// for a later packet in a sync.Pool per class, those of BigFrom and more
+// in one bounded free list that drops what waits there a second unused
+// (big.go). A buffer is filled by a copy (Ref.Copy,
 // in pieces, as a big one must be), or a port reads a big packet straight
 // into a released one (Take) and hands it out in place (Ref.Hold).
 //
@@ -80,7 +83,8 @@ type Buf struct {
 // Class returns b's size class.
 func (b *Buf) Class() uint8 { return b.class }
 
-// pools holds the released buffers, class k at [k], by their headers: a
+// pools holds the released buffers of the classes below BigFrom (big.go
+// keeps the others), class k at [k], by their headers: a
 // pointer goes in and out of a sync.Pool without an allocation, where a
 // slice would cost one.
 var pools [Classes]sync.Pool
@@ -111,6 +115,9 @@ func Get(c uint8) *Buf {
 // memory that is resident already, which a port may read a big packet
 // into and hand out in place (Ref.Hold), or give back with Put.
 func Take(c uint8) *Buf {
+	if c >= bigClass {
+		return takeBig(c)
+	}
 	b, _ := pools[c].Get().(*Buf)
 	return b
 }
@@ -132,6 +139,10 @@ func Put(b *Buf) {
 		for i := 1; i < len(d); i *= 2 {
 			CopyPieces(d[i:], d[:min(i, len(d)-i)])
 		}
+	}
+	if b.class >= bigClass {
+		putBig(b)
+		return
 	}
 	pools[b.class].Put(b)
 }
