@@ -102,14 +102,22 @@ func TestUnlend(t *testing.T) {
 	if err != nil || lent == nil {
 		t.Fatalf("WritevLent: lent %v, %v", lent, err)
 	}
+	queued, _ := pl.Queued(c)
 	if _, err := pl.Write(c, []byte("tail")); err != nil {
 		t.Fatal(err)
+	}
+	// Lent counts the lent bytes left, not the tail queued after them.
+	if n, err := pl.Lent(c); err != nil || n != queued {
+		t.Fatalf("Lent = %d, %v with %d queued before the tail", n, err, queued)
 	}
 	if err := pl.Unlend(c); err != nil {
 		t.Fatal(err)
 	}
 	if !passed(lent) {
 		t.Fatal("lent open after Unlend")
+	}
+	if n, err := pl.Lent(c); err != nil || n != 0 {
+		t.Fatalf("Lent = %d, %v after Unlend", n, err)
 	}
 	for i := range body {
 		body[i] = 0xdd

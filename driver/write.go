@@ -29,14 +29,14 @@ func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
 }
 
 // WritevLent writes bufs as Writev does, except that when the queue is
-// empty and the kernel leaves min bytes or more of them unwritten, the
+// empty and the kernel leaves least bytes or more of them unwritten, the
 // queue references what is left of the caller's slices of 64 KiB or more
 // instead of copying them (smaller ones are copied). lent is then a
 // channel closed once those bytes are written, or dropped with the queue
 // (the socket closed or a flush failed); until then, or until Unlend
 // returns, the caller must not change bufs. Otherwise lent is nil and the
-// call is Writev's.
-func (pl *Pool) WritevLent(h Handle, bufs [][]byte, min int) (queued int, lent <-chan struct{}, err error) {
+// call is Writev's, and so when it fails: nothing is lent then.
+func (pl *Pool) WritevLent(h Handle, bufs [][]byte, least int) (queued int, lent <-chan struct{}, err error) {
 	s, err := pl.lock(h)
 	if err != nil {
 		return 0, nil, err
@@ -45,7 +45,7 @@ func (pl *Pool) WritevLent(h Handle, bufs [][]byte, min int) (queued int, lent <
 	if err := s.writable(); err != nil {
 		return 0, nil, err
 	}
-	left := min - 1 // queued behind other bytes: copied
+	left := least - 1 // queued behind other bytes: copied
 	if s.queued() == 0 {
 		n, err := writeAll(int(s.fd), bufs)
 		if err != nil && err != unix.EAGAIN {
@@ -57,7 +57,7 @@ func (pl *Pool) WritevLent(h Handle, bufs [][]byte, min int) (queued int, lent <
 			left += len(b)
 		}
 	}
-	if left < min {
+	if left < least {
 		for _, b := range bufs {
 			s.enqueue(b)
 		}
@@ -79,38 +79,83 @@ func (pl *Pool) WritevLent(h Handle, bufs [][]byte, min int) (queued int, lent <
 		return s.queued(), nil, s.arm() // none large enough: all copied
 	}
 	x.lentDone = make(chan struct{})
-	return s.queued(), x.lentDone, s.arm()
+	if err := s.arm(); err != nil {
+		// The caller, told of the error, goes on as if the data were
+		// copied: the queue must hold a copy.
+		x.unlend(make([]byte, x.lent))
+		return s.queued(), nil, err
+	}
+	return s.queued(), x.lentDone, nil
 }
 
 // lendSlice is the least length of a slice WritevLent references rather
 // than copies.
 const lendSlice = 64 << 10
 
+// Lent returns how many bytes of h's write queue are, or are queued
+// before, slices a WritevLent lent and not yet written: 0 when none is.
+// Unlike Queued it does not count what other writes queued after them.
+func (pl *Pool) Lent(h Handle) (int, error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	if s.x == nil {
+		return 0, nil
+	}
+	return s.x.lent, nil
+}
+
 // Unlend copies what is still queued of the slices a WritevLent lent,
 // so that the queue references none of them once it returns, and closes
 // its channel: the caller may change them. The bytes stay queued, and are
-// sent, in order.
+// sent, in order. The copy's memory is allocated without the slot's lock,
+// and the copy made a piece at a time.
 func (pl *Pool) Unlend(h Handle) error {
-	s, err := pl.lock(h)
-	if err != nil {
+	n, err := pl.Lent(h)
+	if err != nil || n == 0 {
 		return err // closed: the queue, and what it lent, is dropped
 	}
-	defer s.mu.Unlock()
-	x := s.x
-	if x == nil || x.lent == 0 {
-		return nil
+	own := make([]byte, n)
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
 	}
-	own := make([]byte, 0, x.lent)
-	i := 0
-	for i < len(x.wq) && len(own) < x.lent {
-		own = append(own, x.wq[i]...)
+	defer s.mu.Unlock()
+	// What is lent only shrinks, as it is written: own holds it.
+	if x := s.x; x != nil && x.lent > 0 {
+		x.unlend(own[:x.lent])
+	}
+	return nil
+}
+
+// unlend copies what is queued of the slices a WritevLent lent, and
+// the bytes queued before them, into own, of x.lent bytes, which the
+// queue then holds in their place, and closes the WritevLent's channel.
+// The caller holds the slot's mu.
+func (x *slotExt) unlend(own []byte) {
+	i, k := 0, 0
+	for k < len(own) {
+		k += copyPieces(own[k:], x.wq[i])
 		x.wq[i] = nil
 		i++
 	}
 	x.wq[i-1] = own
 	x.wq = append(x.wq[:0], x.wq[i-1:]...)
 	x.endLent()
-	return nil
+}
+
+// copyPieces copies src to dst as copy does, a piece of at most 256 KiB
+// at a time, and returns the number of bytes copied: a copy of many MiB
+// in one go could not be preempted, and a garbage collection that must
+// stop the copying goroutine would spin for as long as it lasts.
+func copyPieces(dst, src []byte) int {
+	n := min(len(dst), len(src))
+	for i := 0; i < n; i += 256 << 10 {
+		copy(dst[i:n], src[i:min(n, i+256<<10)])
+	}
+	return n
 }
 
 // endLent forgets what a WritevLent lent, written or dropped, and tells

@@ -3,6 +3,8 @@ package socket
 import (
 	"bytes"
 	"io"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +80,53 @@ func TestSendBigStalledCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(b, want) {
+		t.Fatal("the peer read other bytes than were sent")
+	}
+}
+
+// A big Send to a peer that reads, but less than lendFrom bytes per
+// lendStall, does not wait for it all to be read: once a lendStall passes
+// with less than lendFrom read, the rest is copied to the queue and Send
+// returns, before the peer has read the whole packet, which it reads
+// then, whole.
+func TestSendBigSlowReaderCopies(t *testing.T) {
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(False), Sndbuf(16<<10))
+	defer c.Close()
+	if err := c.(*net.TCPConn).SetReadBuffer(128 << 10); err != nil {
+		t.Fatal(err)
+	}
+	body := pattern(4<<20, 3)
+	want := frame(4, append([]byte(nil), body...))
+	var read atomic.Int64
+	got := make(chan []byte, 1)
+	testkit.Go(t, "the peer's slow reads", func() {
+		b := make([]byte, len(want))
+		for off := 0; off < len(b); {
+			n, err := io.ReadFull(c, b[off:min(len(b), off+64<<10)])
+			if err != nil {
+				t.Error(err)
+				break
+			}
+			off += n
+			read.Store(int64(off))
+			// 64 KiB per 40 ms: a quarter of lendFrom per lendStall.
+			time.Sleep(40 * time.Millisecond)
+		}
+		got <- b
+	})
+	if err := s.Send(body); err != nil {
+		t.Fatal(err)
+	}
+	// The kernels' buffers hold well under 1 MiB: a Send that waited
+	// for the data to be written would return with less left unread.
+	if n := read.Load(); n > int64(len(want)-1<<20) {
+		t.Errorf("Send returned once the peer had read %d of %d bytes: want it copied, and returned, well before", n, len(want))
+	}
+	for i := range body {
+		body[i] = 0xdd
+	}
+	if !bytes.Equal(<-got, want) {
 		t.Fatal("the peer read other bytes than were sent")
 	}
 }

@@ -29,13 +29,15 @@ const maxIov = 8
 // which returns once the data is queued: here the caller waits for its
 // own send while the peer reads it, and returns when all is written, when
 // the socket closes or a write fails (the data is then dropped, as from
-// OTP's queue), or as soon as no byte was written for 50 ms, or
-// SendTimeout (or a Conn's deadline, or a context) ends the wait: then
-// what is left is copied to the queue, to be sent, and the send
-// succeeds, as OTP's would have (it found the queue empty, so it does not
-// time out, nor close the socket with SendTimeoutClose). So a Send to a
-// peer that does not read returns about 50 ms later than OTP's, with its
-// data queued. The caller may change data once Send has returned, as
+// OTP's queue), or as soon as the peer read less than 256 KiB of it in
+// 50 ms, or SendTimeout (or a Conn's deadline, or a context) ends the
+// wait: then what is left is copied to the queue, to be sent, and the
+// send succeeds, as OTP's would have (it found the queue empty, so it
+// does not time out, nor close the socket with SendTimeoutClose). So a
+// Send to a peer that does not read returns about 50 ms later than
+// OTP's, with its data queued, and one to a peer that reads waits at
+// most 50 ms per 256 KiB of its data (about 200 ms per MiB) beyond what
+// OTP's would. The caller may change data once Send has returned, as
 // always. With the socket backend Send
 // waits until all is written, or fails after SendTimeout with
 // *inet.SendTimeoutError holding what was not (with SendTimeoutClose,
@@ -141,20 +143,23 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 const lendFrom = 256 << 10
 
 // lendStall is how long a Send waits, with its data lent to the driver,
-// for the kernel to take any of it: a peer that stops reading for that
-// long gets the rest copied to the queue, as OTP's send would have. A
-// variable for the tests, which set it before they start any port.
+// for the kernel to take lendFrom bytes of it: a peer that reads less
+// than that in that long gets the rest copied to the queue, as OTP's
+// send would have. A variable for the tests, which set it before they
+// start any port.
 var lendStall = 50 * time.Millisecond
 
 // waitLent waits, without s.mu, until the data a Send lent the driver
-// (queued bytes of which left were still to write) is written, or dropped
-// (the socket closed, or a write failed, which the next call is told of
-// as always). When no byte of it was written for lendStall, or the
-// deadline passes or stop closes first, the driver copies what it has not
-// written to its queue (Unlend), where it is still sent, and the Send
-// returns as one that copied it at once would have: the data was queued,
-// and a send that found the queue empty does not time out. The caller
-// holds s.mu.
+// (lent bytes of the queue, of which left were still to write) is
+// written, or dropped (the socket closed, or a write failed, which the
+// next call is told of as always). When fewer than lendFrom bytes of it
+// were written in lendStall, or the deadline passes or stop closes first,
+// the driver copies what it has not written to its queue (Unlend), where
+// it is still sent, and the Send returns as one that copied it at once
+// would have: the data was queued, and a send that found the queue empty
+// does not time out. The progress is measured by what is left of the lent
+// bytes, not by the queue, to which other Sends add. The caller holds
+// s.mu.
 func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, stop <-chan struct{}) {
 	for {
 		look := time.Now().Add(lendStall)
@@ -166,8 +171,8 @@ func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, st
 			return
 		}
 		if err == ErrTimeout && look != deadline {
-			if q, qerr := s.pool().Queued(s.h); qerr == nil && q < left {
-				left = q // still moving
+			if l, lerr := s.pool().Lent(s.h); lerr == nil && left-l >= lendFrom {
+				left = l // still moving
 				continue
 			}
 		}
