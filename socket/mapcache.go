@@ -31,10 +31,12 @@ const (
 	mapCacheMax = 256 << 20
 	// mapCacheLen is the most mappings the cache holds.
 	mapCacheLen = 8
-	// mapIdle is how long a mapping waits in the cache before it is
-	// unmapped.
-	mapIdle = time.Second
 )
+
+// mapIdle is how long a mapping waits in the cache before it is
+// unmapped. A variable for the tests, which set it with the cache's mu
+// held.
+var mapIdle = time.Second
 
 // mapCache is the process's cache of packet buffers' mappings.
 var mapCache mapCacheState

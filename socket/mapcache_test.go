@@ -3,6 +3,7 @@ package socket
 import (
 	"bytes"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
@@ -16,12 +17,26 @@ func cachedLen() int {
 	return len(mapCache.free)
 }
 
+// setMapIdle sets mapIdle, which the cache's timer reads under its mu,
+// and rearms the timer, when it is armed, for that long.
+func setMapIdle(d time.Duration) {
+	c := &mapCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mapIdle = d
+	if c.sweep != nil && len(c.free) > 0 {
+		c.sweep.Reset(d)
+	}
+}
+
 // Big packets one after another, on two ports in turn, are read into the
 // mapping the packet before gave back: no new one is mapped after the
 // first, and every byte of every packet comes out in order. Once the
 // ports close, the cache unmaps what it holds by itself, with no GC.
 func TestMapCacheReuse(t *testing.T) {
 	dropMaps()
+	defer setMapIdle(mapIdle)
+	setMapIdle(time.Hour) // however slow the machine, none is unmapped meanwhile
 	p := newProc(t)
 	s1, c1 := netPair(t, p, Packet(framing.Four), Active(False))
 	s2, c2 := netPair(t, p, Packet(framing.Four), Active(False))
@@ -56,6 +71,7 @@ func TestMapCacheReuse(t *testing.T) {
 	c2.Close()
 	s1.Close()
 	s2.Close()
+	setMapIdle(10 * time.Millisecond)
 	testkit.Until(t, "the idle mapping unmapped", func() bool {
 		return mappedBufs.Load() == 0 && cachedLen() == 0
 	})
