@@ -43,10 +43,13 @@ var mapCache mapCacheState
 
 // mapCacheState is the cache's state.
 type mapCacheState struct {
-	mu    sync.Mutex
-	free  []cachedMap // oldest first
-	bytes int         // the sum of free's lengths
-	sweep *time.Timer // armed while free is not empty
+	mu sync.Mutex
+	// unmapping is held shared by those that unmap what they took out
+	// of the cache, after mu: dropMaps takes it to wait for them.
+	unmapping sync.RWMutex
+	free      []cachedMap // oldest first
+	bytes     int         // the sum of free's lengths
+	sweep     *time.Timer // armed while free is not empty
 }
 
 // popOldest takes the mapping that has waited longest out of the cache
@@ -162,10 +165,16 @@ func putMap(b []byte, huge bool) {
 // unlockUnmap releases c.mu, then unmaps out, the mappings taken out of
 // the cache: the munmaps do not hold up the ports that take from it.
 func (c *mapCacheState) unlockUnmap(out [][]byte) {
+	if len(out) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.unmapping.RLock()
 	c.mu.Unlock()
 	for _, o := range out {
 		unmapBuf(o)
 	}
+	c.unmapping.RUnlock()
 }
 
 // sweepMaps unmaps the mappings that have waited mapIdle or longer, and
@@ -185,7 +194,8 @@ func sweepMaps() {
 }
 
 // dropMaps unmaps every mapping in the cache, as sweepMaps would once
-// they have waited mapIdle: the tests check that none is left mapped.
+// they have waited mapIdle, and waits for those a sweep or a putMap took
+// out of it to be unmapped: the tests check that none is left mapped.
 func dropMaps() {
 	c := &mapCache
 	c.mu.Lock()
@@ -198,4 +208,7 @@ func dropMaps() {
 	for _, m := range out {
 		unmapBuf(m.b)
 	}
+	c.unmapping.Lock()
+	//lint:ignore SA2001 an empty section: it waits for the unmaps
+	c.unmapping.Unlock()
 }

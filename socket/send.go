@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
@@ -145,9 +146,12 @@ const lendFrom = 256 << 10
 // lendStall is how long a Send waits, with its data lent to the driver,
 // for the kernel to take lendFrom bytes of it: a peer that reads less
 // than that in that long gets the rest copied to the queue, as OTP's
-// send would have. A variable for the tests, which set it before they
-// start any port.
-var lendStall = 50 * time.Millisecond
+// send would have.
+const lendStall = 50 * time.Millisecond
+
+// testLendStall, when not 0, is lendStall for the tests, which set it
+// while ports of earlier tests may still be sending.
+var testLendStall atomic.Int64
 
 // waitLent waits, without s.mu, until the data a Send lent the driver
 // (lent bytes of the queue, of which left were still to write) is
@@ -162,7 +166,11 @@ var lendStall = 50 * time.Millisecond
 // s.mu.
 func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, stop <-chan struct{}) {
 	for {
-		look := time.Now().Add(lendStall)
+		stall := lendStall
+		if t := testLendStall.Load(); t != 0 {
+			stall = time.Duration(t)
+		}
+		look := time.Now().Add(stall)
 		if !deadline.IsZero() && deadline.Before(look) {
 			look = deadline
 		}
