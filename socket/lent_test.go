@@ -22,6 +22,20 @@ func queuedOf(t *testing.T, s *Socket) int {
 	return q
 }
 
+// peerReads reads n bytes from c in a goroutine of the test's, and sends
+// them on the channel it returns.
+func peerReads(t *testing.T, c net.Conn, n int) <-chan []byte {
+	got := make(chan []byte, 1)
+	testkit.Go(t, "the peer's reads", func() {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(c, b); err != nil {
+			t.Error(err)
+		}
+		got <- b
+	})
+	return got
+}
+
 // A big Send to a peer that reads it waits until the kernel has taken it
 // all: it returns with nothing queued, and every byte arrives in order,
 // header first, then the packet sent behind it.
@@ -35,14 +49,7 @@ func TestSendBigWaitsWhileWritten(t *testing.T) {
 	defer c.Close()
 	body := pattern(16<<20, 1)
 	want := append(frame(4, body), frame(4, []byte("next"))...)
-	got := make(chan []byte, 1)
-	testkit.Go(t, "the peer's reads", func() {
-		b := make([]byte, len(want))
-		if _, err := io.ReadFull(c, b); err != nil {
-			t.Error(err)
-		}
-		got <- b
-	})
+	got := peerReads(t, c, len(want))
 	if err := s.Send(body); err != nil {
 		t.Fatal(err)
 	}
@@ -168,14 +175,7 @@ func TestSendBigLentSendTimeout(t *testing.T) {
 		for i := range body {
 			body[i] = 0xdd
 		}
-		got := make(chan []byte, 1)
-		testkit.Go(t, "the peer's reads", func() {
-			b := make([]byte, len(want))
-			if _, err := io.ReadFull(c, b); err != nil {
-				t.Error(err)
-			}
-			got <- b
-		})
+		got := peerReads(t, c, len(want))
 		// The next waits while the queue is busy, as long as that takes.
 		if err := s.SetOpts(SendTimeout(Infinity)); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package socket
 import (
 	"bytes"
 	"errors"
+	"net"
 	"reflect"
 	"testing"
 	"time"
@@ -324,17 +325,8 @@ func TestReleaseBigPackets(t *testing.T) {
 // buffer of its class, when there is one, and delivered in it: its Data
 // is that buffer past the header, whole, and no mapping was made for it.
 func TestReleaseBigInPlace(t *testing.T) {
-	dropMaps()
 	p := newProc(t)
-	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
-	defer c.Close()
-	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
-		t.Fatal(err)
-	}
-	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
-	if err := first.Release(); err != nil { // the port recycles from here on
-		t.Fatal(err)
-	}
+	s, c := recyclingBigPort(t, p)
 	const n = 3<<20 + 5
 	inPlace := false
 	// A released buffer may be taken by another test's port meanwhile
@@ -376,27 +368,12 @@ func TestReleaseBigInPlace(t *testing.T) {
 // copied out before the released buffer goes back for other packets
 // (where the race detector poisons it).
 func TestReleaseBigOutgrown(t *testing.T) {
-	dropMaps()
 	p := newProc(t)
-	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
-	defer c.Close()
-	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
-		t.Fatal(err)
-	}
-	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
-	if err := first.Release(); err != nil { // the port recycles from here on
-		t.Fatal(err)
-	}
+	s, c := recyclingBigPort(t, p)
 	if err := s.SetOpts(Packet(framing.Raw), Active(False)); err != nil {
 		t.Fatal(err)
 	}
-	var bs []*recycle.Buf
-	for range 8 {
-		bs = append(bs, recycle.Get(recycle.ClassOf(2<<20)))
-	}
-	for _, b := range bs {
-		recycle.Put(b)
-	}
+	releaseBufs(2 << 20)
 	body := pattern(8<<20, 7)
 	writeChunks(t, c, body[:3<<19], 1<<20, 3, directRead+1)
 	// A Recv of 2 MiB reads what comes into a released buffer; it times
@@ -443,27 +420,12 @@ func firstDiff(a, b []byte) int {
 // the port's lock) is copied: the owner is not handed the buffer the
 // driver may still be writing to.
 func TestReleaseBigNotInPlaceWhileLent(t *testing.T) {
-	dropMaps()
 	p := newProc(t)
-	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
-	defer c.Close()
-	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
-		t.Fatal(err)
-	}
-	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
-	if err := first.Release(); err != nil { // the port recycles from here on
-		t.Fatal(err)
-	}
+	s, c := recyclingBigPort(t, p)
 	if err := s.SetOpts(Active(Once)); err != nil {
 		t.Fatal(err)
 	}
-	var bs []*recycle.Buf
-	for range 8 {
-		bs = append(bs, recycle.Get(recycle.ClassOf(3<<20+4)))
-	}
-	for _, b := range bs {
-		recycle.Put(b)
-	}
+	releaseBufs(3<<20 + 4)
 	body := pattern(3<<20, 7)
 	writeChunks(t, c, frame(4, body)[:3<<19], 1<<20, 3, directRead+1)
 	var pooled *recycle.Buf
@@ -496,4 +458,34 @@ func TestReleaseBigNotInPlaceWhileLent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// recyclingBigPort returns a port of p's, {packet, 4} and active once,
+// that recycles (its owner released its first packet), on an empty
+// cache of mappings, and its peer, closed when the test ends.
+func recyclingBigPort(t *testing.T, p proc) (*Socket, net.Conn) {
+	t.Helper()
+	dropMaps()
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
+		t.Fatal(err)
+	}
+	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if err := first.Release(); err != nil { // the port recycles from here on
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+// releaseBufs releases a few buffers of the class of n bytes, for a port
+// to read a packet into.
+func releaseBufs(n int) {
+	var bs []*recycle.Buf
+	for range 8 {
+		bs = append(bs, recycle.Get(recycle.ClassOf(n)))
+	}
+	for _, b := range bs {
+		recycle.Put(b)
+	}
 }
