@@ -489,3 +489,36 @@ func releaseBufs(n int) {
 		recycle.Put(b)
 	}
 }
+
+// A port takes a released buffer for a big packet only within the budget
+// of reused memory that partial packets hold (reusedMax), counts it there
+// while it holds it, and takes it off once it gives it back.
+func TestReleaseBigBudget(t *testing.T) {
+	p := newProc(t)
+	s, _ := recyclingBigPort(t, p)
+	const n = 3 << 20
+	size := int64(recycle.ClassSize(recycle.ClassOf(n)))
+	releaseBufs(n)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.extra()
+	held := reusedHeld.Load()
+	reusedHeld.Add(reusedMax - held - size + 1) // one byte short of room for it
+	took := s.takePooled(n)
+	reusedHeld.Add(-(reusedMax - held - size + 1))
+	if took {
+		s.ext.forget()
+		t.Fatal("a released buffer taken beyond the budget")
+	}
+	if !s.takePooled(n) {
+		t.Fatal("no released buffer taken within the budget")
+	}
+	if got := reusedHeld.Load(); got != held+size {
+		t.Errorf("reusedHeld %d while the buffer is held, want %d", got, held+size)
+	}
+	s.buf = nil
+	s.settleBuf()
+	if got := reusedHeld.Load(); got != held {
+		t.Errorf("reusedHeld %d once the buffer was given back, want %d", got, held)
+	}
+}
