@@ -57,9 +57,14 @@ type slot struct {
 // them (tidy).
 type slotExt struct {
 	waiters
-	wq     [][]byte // queued writes: copies the driver owns
+	wq     [][]byte // queued writes: copies the driver owns, but for what WritevLent lent
 	queued int      // bytes in wq
-	err    error    // why the slot failed (stFailed)
+	// lent is how many of wq's first bytes are, or are behind, slices a
+	// WritevLent referenced; lentDone is closed once they are written or
+	// dropped (endLent).
+	lent     int
+	lentDone chan struct{}
+	err      error // why the slot failed (stFailed)
 	// file owns the fd under the portable backend, which waits with rc
 	// for its readiness (portable.go), and a raw socket's, whose callers
 	// wait with rc (raw.go); nil for the others under epoll.
@@ -108,6 +113,7 @@ func (s *slot) fail(err error) {
 	s.state |= stFailed
 	x := s.ext()
 	x.err, x.wq, x.queued = err, nil, 0
+	x.endLent()
 	if s.state&stDraining != 0 {
 		s.closeLocked()
 	}
@@ -169,6 +175,7 @@ func (s *slot) closeLocked() <-chan struct{} {
 	if x := s.x; x != nil {
 		x.wakeAll()
 		x.wq, x.queued, x.err, x.notify = nil, 0, nil, nil
+		x.endLent()
 		if x.raw != nil {
 			x.raw.in.wakeAll()
 			x.raw.out.wakeAll()

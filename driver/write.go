@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"math"
 	"time"
 
 	"github.com/otpnet/otpnet/internal/unix"
@@ -23,25 +24,147 @@ func (pl *Pool) Write(h Handle, b []byte) (queued int, err error) {
 // Writev writes bufs to h's socket as one stream, with writev(2), under
 // Write's rules.
 func (pl *Pool) Writev(h Handle, bufs [][]byte) (queued int, err error) {
+	queued, _, err = pl.WritevLent(h, bufs, math.MaxInt)
+	return queued, err
+}
+
+// WritevLent writes bufs as Writev does, except that when the queue is
+// empty and the kernel leaves least bytes or more of them unwritten, the
+// queue references what is left of the caller's slices of 64 KiB or more
+// instead of copying them (smaller ones are copied). lent is then a
+// channel closed once those bytes are written, or dropped with the queue
+// (the socket closed or a flush failed); until then, or until Unlend
+// returns, the caller must not change bufs. Otherwise lent is nil and the
+// call is Writev's, and so when it fails: nothing is lent then.
+func (pl *Pool) WritevLent(h Handle, bufs [][]byte, least int) (queued int, lent <-chan struct{}, err error) {
+	s, err := pl.lock(h)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer s.mu.Unlock()
+	if err := s.writable(); err != nil {
+		return 0, nil, err
+	}
+	left := least - 1 // queued behind other bytes: copied
+	if s.queued() == 0 {
+		n, err := writeAll(int(s.fd), bufs)
+		if err != nil && err != unix.EAGAIN {
+			return 0, nil, err
+		}
+		bufs = skip(bufs, n)
+		left = 0
+		for _, b := range bufs {
+			left += len(b)
+		}
+	}
+	if left < least {
+		for _, b := range bufs {
+			s.enqueue(b)
+		}
+		return s.queued(), nil, s.arm()
+	}
+	x := s.ext()
+	for _, b := range bufs {
+		if len(b) < lendSlice {
+			s.enqueue(b)
+			continue
+		}
+		// Capacity cut to the length: a later enqueue appends after
+		// it in a chunk of its own, never in the caller's memory.
+		x.wq = append(x.wq, b[:len(b):len(b)])
+		x.queued += len(b)
+		x.lent = x.queued
+	}
+	if x.lent == 0 {
+		return s.queued(), nil, s.arm() // none large enough: all copied
+	}
+	x.lentDone = make(chan struct{})
+	if err := s.arm(); err != nil {
+		// The caller, told of the error, goes on as if the data were
+		// copied: the queue must hold a copy.
+		x.unlend(make([]byte, x.lent))
+		return s.queued(), nil, err
+	}
+	return s.queued(), x.lentDone, nil
+}
+
+// lendSlice is the least length of a slice WritevLent references rather
+// than copies.
+const lendSlice = 64 << 10
+
+// Lent returns how many bytes of h's write queue are, or are queued
+// before, slices a WritevLent lent and not yet written: 0 when none is.
+// Unlike Queued it does not count what other writes queued after them.
+func (pl *Pool) Lent(h Handle) (int, error) {
 	s, err := pl.lock(h)
 	if err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	if err := s.writable(); err != nil {
-		return 0, err
+	if s.x == nil {
+		return 0, nil
 	}
-	if s.queued() == 0 {
-		n, err := writeAll(int(s.fd), bufs)
-		if err != nil && err != unix.EAGAIN {
-			return 0, err
-		}
-		bufs = skip(bufs, n)
+	return s.x.lent, nil
+}
+
+// Unlend copies what is still queued of the slices a WritevLent lent,
+// so that the queue references none of them once it returns, and closes
+// its channel: the caller may change them. The bytes stay queued, and are
+// sent, in order. The copy's memory is allocated without the slot's lock,
+// and the copy made a piece at a time.
+func (pl *Pool) Unlend(h Handle) error {
+	n, err := pl.Lent(h)
+	if err != nil || n == 0 {
+		return err // closed: the queue, and what it lent, is dropped
 	}
-	for _, b := range bufs {
-		s.enqueue(b)
+	own := make([]byte, n)
+	s, err := pl.lock(h)
+	if err != nil {
+		return err
 	}
-	return s.queued(), s.arm()
+	defer s.mu.Unlock()
+	// What is lent only shrinks, as it is written: own holds it.
+	if x := s.x; x != nil && x.lent > 0 {
+		x.unlend(own[:x.lent])
+	}
+	return nil
+}
+
+// unlend copies what is queued of the slices a WritevLent lent, and
+// the bytes queued before them, into own, of x.lent bytes, which the
+// queue then holds in their place, and closes the WritevLent's channel.
+// The caller holds the slot's mu.
+func (x *slotExt) unlend(own []byte) {
+	i, k := 0, 0
+	for k < len(own) {
+		k += copyPieces(own[k:], x.wq[i])
+		x.wq[i] = nil
+		i++
+	}
+	x.wq[i-1] = own
+	x.wq = append(x.wq[:0], x.wq[i-1:]...)
+	x.endLent()
+}
+
+// copyPieces copies src to dst as copy does, a piece of at most 256 KiB
+// at a time, and returns the number of bytes copied: a copy of many MiB
+// in one go could not be preempted, and a garbage collection that must
+// stop the copying goroutine would spin for as long as it lasts.
+func copyPieces(dst, src []byte) int {
+	n := min(len(dst), len(src))
+	for i := 0; i < n; i += 256 << 10 {
+		copy(dst[i:n], src[i:min(n, i+256<<10)])
+	}
+	return n
+}
+
+// endLent forgets what a WritevLent lent, written or dropped, and tells
+// its caller. The caller holds the slot's mu.
+func (x *slotExt) endLent() {
+	if x.lentDone != nil {
+		close(x.lentDone)
+	}
+	x.lent, x.lentDone = 0, nil
 }
 
 // arm puts EPOLLOUT in the interest set while bytes are queued, so that
@@ -169,6 +292,7 @@ func skip(bufs [][]byte, n int) [][]byte {
 // consume drops the first n bytes of the write queue, and lets the
 // garbage collector have the chunks they empty.
 func (x *slotExt) consume(n int) {
+	written := n
 	i := 0
 	for i < len(x.wq) && n >= len(x.wq[i]) {
 		n -= len(x.wq[i])
@@ -180,6 +304,11 @@ func (x *slotExt) consume(n int) {
 	x.wq = x.wq[:k]
 	if k > 0 {
 		x.wq[0] = x.wq[0][n:]
+	}
+	if x.lent > 0 {
+		if x.lent -= written; x.lent <= 0 {
+			x.endLent()
+		}
 	}
 }
 
@@ -326,6 +455,7 @@ func (pl *Pool) Unqueue(h Handle) ([]byte, error) {
 			rest = append(rest, b...)
 		}
 		x.wq, x.queued = nil, 0
+		x.endLent()
 		s.tidy()
 	}
 	return rest, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/internal/unix"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // A partial packet whose length the framing knows (its header gave it, or
@@ -13,8 +14,10 @@ import (
 // reserves room for the packet once, and the driver reads the rest
 // straight into it (ReadBuffer, OnReadInto), with no copy per read. A
 // packet of mapMin or more is kept off the Go heap, in memory mapped for
-// it alone and unmapped as soon as the packet is delivered or the port
-// drops it: the memory goes back to the system at once, with no garbage
+// it alone and given back as soon as the packet is delivered or the port
+// drops it, to a small cache of mappings (mapcache.go) that the next
+// large packet is read into and that unmaps what waits there unused: the
+// memory goes back to the system within seconds, with no garbage
 // collection, as Erlang keeps large binaries off its process heaps.
 //
 // Without packet_size, the room grows a step at a time (growStep, then
@@ -142,7 +145,7 @@ func (s *Socket) reserve(need int) bool {
 			want = need // not a step that leaves a rest too small to lend
 		}
 	}
-	if cap(s.buf) >= want {
+	if cap(s.buf) >= want || s.takePooled(need) {
 		return true
 	}
 	if want < mapMin {
@@ -153,7 +156,7 @@ func (s *Socket) reserve(need int) bool {
 		want = (want + hugePage - 1) &^ (hugePage - 1) // whole huge pages
 	}
 	x := s.ext
-	if x.big != nil && s.usesBig() {
+	if x.big != nil && x.pooled == nil && s.usesBig() {
 		b, err := remapBuf(x.big, want)
 		if err != nil {
 			return false
@@ -161,17 +164,95 @@ func (s *Socket) reserve(need int) bool {
 		x.big, s.buf = b, b[:len(s.buf)]
 		return true
 	}
-	b, err := unix.Mmap(-1, 0, want, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	b, huge, charged, err := getMap(want, max(want, need))
 	if err != nil {
 		return false
 	}
-	mappedBufs.Add(1)
-	old := x.big
-	x.big, s.buf, x.huge = b, b[:copy(b, s.buf)], false
-	if old != nil { // not the port's buffer: a lent one was replaced
-		unmapBuf(old)
-	}
+	// The bytes held are copied out before the buffer they are in is
+	// given back: a released one may be taken by another port at once.
+	n := len(s.buf)
+	recycle.CopyPieces(b, s.buf)
+	s.giveBack()
+	x.big, s.buf, x.huge, x.charged = b, b[:n], huge, charged
 	return true
+}
+
+// takePooled makes a released buffer (TCP.Release) the port's buffer
+// for a packet of need bytes, when the port recycles, the packet is big
+// and of at most maxPooled bytes, and a buffer of its class has been
+// released and not taken since: memory that is resident already, so that
+// a header that lies costs nothing more, and the packet can be its
+// message's Data with no copy (inPlace). It takes none while the port's
+// buffer is a big one already, mid-packet. The caller holds s.mu.
+func (s *Socket) takePooled(need int) bool {
+	if need < mapMin || need > maxPooled || !s.recycling() || s.usesBig() {
+		return false
+	}
+	c := recycle.ClassOf(need)
+	size := recycle.ClassSize(c)
+	if !chargeReused(size) {
+		return false
+	}
+	b := recycle.Take(c)
+	if b == nil {
+		reusedHeld.Add(-int64(size))
+		return false
+	}
+	d := b.Bytes(size)
+	n := len(s.buf)
+	recycle.CopyPieces(d, s.buf) // before what held them is given back
+	s.giveBack()
+	x := s.ext
+	// huge: a heap buffer is not advised.
+	x.big, x.pooled, x.huge, x.charged, s.buf = d, b, true, size, d[:n]
+	return true
+}
+
+// giveBack gives the port's big buffer, which its buffer no longer uses,
+// back: a mapping to the cache, a released buffer to its pool. The
+// caller holds s.mu.
+func (s *Socket) giveBack() {
+	x := s.ext
+	switch {
+	case x.big == nil:
+		return
+	case x.pooled != nil:
+		recycle.Put(x.pooled)
+	default:
+		putMap(x.big, x.huge)
+	}
+	x.forget()
+}
+
+// forget forgets x.big, given back or handed out, and takes what
+// reusedHeld counted of it off. The caller holds the port's s.mu.
+func (x *portExt) forget() {
+	reusedHeld.Add(-int64(x.charged))
+	x.big, x.huge, x.pooled, x.charged = nil, false, nil, 0
+}
+
+// inPlace returns the message for packet p, which ends the port's
+// buffer, when that buffer is a released one (takePooled): p's Data is
+// the buffer itself, handed to the owner with no copy, and the port
+// forgets it. Otherwise it returns nil, and so while the room after the
+// buffer's bytes is lent to the driver (ReadBuffer), which may be reading
+// into it without s.mu: a delivery then (a SetOpts that activates the
+// port) copies. The caller holds s.mu, and the port does not touch the
+// buffer again: its caller's rest is empty.
+func (s *Socket) inPlace(p []byte) *TCP {
+	x := s.ext
+	if x == nil || x.pooled == nil || x.lent != nil || len(p) == 0 || !s.usesBig() {
+		return nil
+	}
+	start, end := uintptr(unsafe.Pointer(unsafe.SliceData(s.buf))), uintptr(unsafe.Pointer(unsafe.SliceData(s.buf)))+uintptr(len(s.buf))
+	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	if at < start || at+uintptr(len(p)) != end {
+		return nil // not in the buffer, or bytes after it there
+	}
+	m := &TCP{Socket: s, Data: p[:len(p):len(p)]}
+	m.ref.Hold(x.pooled)
+	x.forget()
+	return m
 }
 
 // usesBig reports whether the port's buffer is its mapped one. The caller
@@ -187,12 +268,12 @@ func (s *Socket) dropBuf() {
 	s.settleBuf()
 }
 
-// settleBuf unmaps the port's mapped buffer once it holds nothing of the
-// port's and is not lent to the driver. The caller holds s.mu.
+// settleBuf gives the port's mapped buffer back (to the cache of
+// mappings, mapcache.go) once it holds nothing of the port's and is not
+// lent to the driver. The caller holds s.mu.
 func (s *Socket) settleBuf() {
 	if x := s.ext; x != nil && x.big != nil && x.lent == nil && !s.usesBig() {
-		unmapBuf(x.big)
-		x.big, x.huge = nil, false
+		s.giveBack()
 	}
 }
 
@@ -214,12 +295,6 @@ func clone(p []byte) []byte {
 		return append([]byte(nil), p...)
 	}
 	c := make([]byte, len(p))
-	for i := 0; i < len(p); i += clonePiece {
-		copy(c[i:], p[i:min(len(p), i+clonePiece)])
-	}
+	recycle.CopyPieces(c, p)
 	return c
 }
-
-// clonePiece is the most clone copies at once: some tens of
-// microseconds.
-const clonePiece = 256 << 10

@@ -217,6 +217,8 @@ func TestBigPacketSplit(t *testing.T) {
 // emsgsize, as before.
 func TestBigPacketSize(t *testing.T) {
 	const limit = 3 << 20
+	warmCache(t, 64<<20) // a new mapping, of the size reserved, not the cached larger one
+	defer dropMaps()
 	p := newProc(t)
 	s, c := netPair(t, p, Packet(framing.Four), Active(False), PacketSize(limit))
 	defer c.Close()
@@ -251,10 +253,28 @@ func TestBigPacketSize(t *testing.T) {
 	}
 }
 
+// warmCache leaves one mapping of n bytes in the cache, resident, as a
+// packet of that size would.
+func warmCache(t *testing.T, n int) {
+	t.Helper()
+	dropMaps()
+	b, _, _, err := getMap(n, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	putMap(b, false)
+}
+
 // A header that lies about its length costs the bytes received plus a
-// step: a mapped buffer that grows with them, unmapped as soon as the
-// peer closes, with no GC.
+// step, however warm the cache: a mapped buffer that grows with them,
+// not a larger cached mapping, resident already, and it is unmapped as
+// soon as the peer closes, with no GC.
 func TestBigPacketLyingHeader(t *testing.T) {
+	warmCache(t, 64<<20)
+	defer dropMaps()
 	p := newProc(t)
 	s, c := netPair(t, p, Packet(framing.Four), Active(False))
 	recvd := make(chan error, 1)
@@ -265,9 +285,21 @@ func TestBigPacketLyingHeader(t *testing.T) {
 	const sent = 20 << 20
 	f := make([]byte, 4+sent)
 	binary.BigEndian.PutUint32(f, 1<<31-5)
-	writeHeld(t, c, s, f)
-	if n, room, mapped := bufState(s); !mapped || room > 2*n+growStep+hugePage {
-		t.Errorf("%d bytes buffered in %d of room (mapped %v): want a mapping of at most %d", n, room, mapped, 2*n+growStep+hugePage)
+	for _, upTo := range []int{4 + 200<<10, len(f)} {
+		n0, _, _ := bufState(s)
+		if _, err := c.Write(f[n0:upTo]); err != nil {
+			t.Fatal(err)
+		}
+		testkit.Until(t, "the part sent buffered", func() bool {
+			n, _, _ := bufState(s)
+			return n == upTo
+		})
+		if n, room, mapped := bufState(s); !mapped || room > 2*n+growStep+hugePage {
+			t.Errorf("%d bytes buffered in %d of room (mapped %v): want a mapping of at most %d", n, room, mapped, 2*n+growStep+hugePage)
+		}
+	}
+	if cachedLen() != 1 {
+		t.Error("the liar took the cached mapping")
 	}
 	c.Close()
 	if err := <-recvd; !errors.Is(err, ErrClosed) {

@@ -16,6 +16,7 @@ import (
 func TestMain(m *testing.M) {
 	benchecho.Main(benchServers)
 	code := leaktest.Run(m, startDriver)
+	dropMaps()
 	if n := mappedBufs.Load(); code == 0 && n != 0 {
 		fmt.Fprintf(os.Stderr, "leak after tests: %d packet buffers still mapped\n", n)
 		code = 1

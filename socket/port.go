@@ -297,6 +297,9 @@ func newTCP(s *Socket, p []byte) *TCP {
 		m := new(smallTCP)
 		return m.TCP.own(s, m.buf[:], p)
 	case recycling && len(p) <= maxPooled:
+		if m := s.inPlace(p); m != nil {
+			return m
+		}
 		return pooledTCP(s, p)
 	case len(p) <= inlinePacket:
 		m := new(inlineTCP)

@@ -9,9 +9,12 @@ import "github.com/otpnet/otpnet/socket/internal/recycle"
 // buffers are shared by all ports, in size classes of four per power of
 // two (a kept packet's buffer is at most 1.25 times its length), from
 // just above smallPacket (whose packets live in their message) to
-// maxPooled; a larger packet is allocated, as before. A port copies into
-// recycled buffers only once its owner has released a packet: a port
-// whose owner never does makes its messages as it always has.
+// maxPooled (128 MiB); a larger packet is allocated, as before. A port
+// copies into recycled buffers only once its owner has released a
+// packet: a port whose owner never does makes its messages as it always
+// has. A big packet (1 MiB or more) of such a port is read straight into
+// a released buffer when one of its class is there (takePooled), and is
+// then its message's Data with no copy at all.
 //
 // The buffers and the message's hold on one (a generation-checked
 // header, so that no buffer is ever handed to two packets) are package
@@ -46,10 +49,12 @@ var ErrReleased = recycle.ErrReleased
 //
 // A port starts recycling buffers, at no cost to ports whose owners never
 // release, when its owner first releases one of its packets: each later
-// packet of more than 48 bytes, up to 64 KiB, is then copied into a buffer
-// of its size class (four per power of two), a released one when there is
-// one. ControllingProcess stops it: the new owner's first Release starts
-// it again, and so does a late Release of a packet the old owner held
+// packet of more than 48 bytes, up to 128 MiB, is then copied into a
+// buffer of its size class (four per power of two), a released one when
+// there is one; a packet of 1 MiB or more is read into such a buffer in
+// the first place when there is one, and delivered in it.
+// ControllingProcess stops it: the new owner's first Release starts it
+// again, and so does a late Release of a packet the old owner held
 // (which only decides where later packets are copied). A second Release of
 // the same message does nothing and returns ErrReleased, and so does the
 // Release of a copy of a message (a TCP value copied, which go vet
@@ -104,6 +109,17 @@ func (s *Socket) stopRecycling() {
 // one of its class. The caller holds s.mu.
 func pooledTCP(s *Socket, p []byte) *TCP {
 	m := &TCP{Socket: s}
-	m.Data = m.ref.Copy(p)
+	m.Data = m.ref.CopySized(p, pooledLen(len(p)))
 	return m
+}
+
+// pooledLen returns the length whose class holds a packet of n bytes: n,
+// or for a big packet n and a 4-byte header, so that the buffer released
+// after it takes the next one with its header (takePooled), as {packet,
+// 4} reads it, and the packet can be delivered in place.
+func pooledLen(n int) int {
+	if n >= mapMin && n+4 <= maxPooled {
+		return n + 4
+	}
+	return n
 }

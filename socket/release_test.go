@@ -3,8 +3,10 @@ package socket
 import (
 	"bytes"
 	"errors"
+	"net"
 	"reflect"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/otpnet/otpnet/framing"
@@ -268,5 +270,255 @@ func TestReleaseThenExitClose(t *testing.T) {
 	}
 	for range 2 {
 		testkit.Bounded(t, "the exited port's Close", s.Close)
+	}
+}
+
+// Big packets, read into mapped buffers, go to an owner that releases in
+// recycled buffers too, up to maxPooled, whole and in order, whether the
+// owner releases each or keeps some: a packet kept while later ones come
+// is not touched by them. Every mapping is given back.
+func TestReleaseBigPackets(t *testing.T) {
+	p := newProc(t)
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	defer c.Close()
+	sizes := []int{mapMin, 3<<20 + 5, mapMin + 1, 70000, 9 << 20, 3<<20 + 5, maxPooled + 1}
+	var stream []byte
+	for i, n := range sizes {
+		stream = append(stream, frame(4, pattern(n, byte(i)))...)
+	}
+	writeChunks(t, c, stream, chunkSizes...)
+	kept := map[int]*TCP{}
+	for i, n := range sizes {
+		m := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+		if !bytes.Equal(m.Data, pattern(n, byte(i))) {
+			t.Fatalf("packet %d: %d bytes, want %d, differing", i, len(m.Data), n)
+		}
+		pooled := i > 0 && n <= maxPooled // the first release makes the port recycle
+		if got := m.ref.Kind() == recycle.Pooled; got != pooled {
+			t.Errorf("packet %d (%d bytes): in a recycled buffer %v, want %v", i, n, got, pooled)
+		}
+		if i%3 == 2 {
+			kept[i] = m // not released while the next come
+		} else if err := m.Release(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOpts(Active(Once)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, m := range kept {
+		if !bytes.Equal(m.Data, pattern(sizes[i], byte(i))) {
+			t.Errorf("packet %d, kept, changed as later ones came", i)
+		}
+	}
+	if holdsMapping(s) {
+		t.Error("the port keeps a mapping with no packet in it")
+	}
+	s.Close()
+	dropMaps()
+	if n := mappedBufs.Load(); n != 0 {
+		t.Errorf("%d mappings left after the cache was emptied", n)
+	}
+}
+
+// A big packet of a port that recycles is read straight into a released
+// buffer of its class, when there is one, and delivered in it: its Data
+// is that buffer past the header, whole, and no mapping was made for it.
+func TestReleaseBigInPlace(t *testing.T) {
+	p := newProc(t)
+	s, c := recyclingBigPort(t, p)
+	const n = 3<<20 + 5
+	inPlace := false
+	// A released buffer may be taken by another test's port meanwhile
+	// or dropped by the free list's timer: the packet is then read into
+	// a mapping and copied, and the next one is tried.
+	for try := 1; try <= 20 && !inPlace; try++ {
+		b := recycle.Get(recycle.ClassOf(n + 4))
+		recycle.Put(b)
+		mapped := mappedBufs.Load()
+		body := pattern(n, byte(try))
+		writeChunks(t, c, frame(4, body), 1<<20, 3, directRead+1)
+		if err := s.SetOpts(Active(Once)); err != nil {
+			t.Fatal(err)
+		}
+		m := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+		if !bytes.Equal(m.Data, body) {
+			t.Fatalf("try %d: %d bytes, want %d, differing", try, len(m.Data), n)
+		}
+		if unsafe.SliceData(m.Data) == &b.Bytes(5)[4] {
+			inPlace = true
+			if now := mappedBufs.Load(); now != mapped {
+				t.Errorf("a packet delivered in place: %d mappings, %d before", now, mapped)
+			}
+		}
+		if err := m.Release(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !inPlace {
+		t.Fatal("no big packet was delivered in the released buffer")
+	}
+	if holdsMapping(s) {
+		t.Error("the port keeps a big buffer with no packet in it")
+	}
+}
+
+// A raw Recv whose packet was read into a released buffer, outgrown by a
+// longer Recv, moves to a mapping with every byte it held: they are
+// copied out before the released buffer goes back for other packets
+// (where the race detector poisons it).
+func TestReleaseBigOutgrown(t *testing.T) {
+	p := newProc(t)
+	s, c := recyclingBigPort(t, p)
+	if err := s.SetOpts(Packet(framing.Raw), Active(False)); err != nil {
+		t.Fatal(err)
+	}
+	releaseBufs(2 << 20)
+	body := pattern(8<<20, 7)
+	writeChunks(t, c, body[:3<<19], 1<<20, 3, directRead+1)
+	// A Recv of 2 MiB reads what comes into a released buffer; it times
+	// out, once that holds all that was sent, with the bytes left there.
+	timedOut := make(chan error, 1)
+	go func() {
+		_, err := s.Recv(2<<20, time.Second)
+		timedOut <- err
+	}()
+	testkit.Until(t, "the part sent read into a released buffer", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.ext != nil && s.ext.pooled != nil && s.usesBig() && len(s.buf) == 3<<19
+	})
+	if err := <-timedOut; !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Recv of 2 MiB with 1.5 MiB sent: %v, want a timeout", err)
+	}
+	writeChunks(t, c, body[3<<19:], 1<<20)
+	got, err := s.Recv(8<<20, Infinity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := firstDiff(got, body); i >= 0 {
+		t.Fatalf("%d bytes, want %d, differing from byte %d", len(got), len(body), i)
+	}
+}
+
+// firstDiff returns the first index where a and b differ, or -1 when
+// they are equal.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
+
+// A packet that a SetOpts delivers while the room after it, in a
+// released buffer, is lent to the driver (which reads into it without
+// the port's lock) is copied: the owner is not handed the buffer the
+// driver may still be writing to.
+func TestReleaseBigNotInPlaceWhileLent(t *testing.T) {
+	p := newProc(t)
+	s, c := recyclingBigPort(t, p)
+	if err := s.SetOpts(Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	releaseBufs(3<<20 + 4)
+	body := pattern(3<<20, 7)
+	writeChunks(t, c, frame(4, body)[:3<<19], 1<<20, 3, directRead+1)
+	var pooled *recycle.Buf
+	testkit.Until(t, "the half packet read into a released buffer", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ext != nil && s.ext.pooled != nil && s.usesBig() && len(s.buf) == 3<<19 && s.ext.lent == nil {
+			pooled = s.ext.pooled
+			// What ReadBuffer does before the driver's read into the room.
+			s.ext.lent = s.buf[len(s.buf):s.ext.need]
+			return true
+		}
+		return false
+	})
+	if err := s.SetOpts(Packet(framing.Raw), Active(Once)); err != nil {
+		t.Fatal(err)
+	}
+	m := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if m.ref.Buf() == pooled {
+		t.Error("the owner was handed the buffer whose tail is lent to the driver")
+	}
+	if !bytes.Equal(m.Data, frame(4, body)[:3<<19]) {
+		t.Errorf("%d bytes delivered, want the %d held", len(m.Data), 3<<19)
+	}
+	s.mu.Lock()
+	s.ext.lent = nil // what OnReadInto does when the read ends
+	s.settleBuf()
+	s.mu.Unlock()
+	if err := m.Release(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+// recyclingBigPort returns a port of p's, {packet, 4} and active once,
+// that recycles (its owner released its first packet), on an empty
+// cache of mappings, and its peer, closed when the test ends.
+func recyclingBigPort(t *testing.T, p proc) (*Socket, net.Conn) {
+	t.Helper()
+	dropMaps()
+	s, c := netPair(t, p, Packet(framing.Four), Active(Once))
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Write(frame(4, pattern(100, 0))); err != nil {
+		t.Fatal(err)
+	}
+	first := testkit.ExpectOf(t, p, func(*TCP) bool { return true })
+	if err := first.Release(); err != nil { // the port recycles from here on
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+// releaseBufs releases a few buffers of the class of n bytes, for a port
+// to read a packet into.
+func releaseBufs(n int) {
+	var bs []*recycle.Buf
+	for range 8 {
+		bs = append(bs, recycle.Get(recycle.ClassOf(n)))
+	}
+	for _, b := range bs {
+		recycle.Put(b)
+	}
+}
+
+// A port takes a released buffer for a big packet only within the budget
+// of reused memory that partial packets hold (reusedMax), counts it there
+// while it holds it, and takes it off once it gives it back.
+func TestReleaseBigBudget(t *testing.T) {
+	p := newProc(t)
+	s, _ := recyclingBigPort(t, p)
+	const n = 3 << 20
+	size := int64(recycle.ClassSize(recycle.ClassOf(n)))
+	releaseBufs(n)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.extra()
+	held := reusedHeld.Load()
+	reusedHeld.Add(reusedMax - held - size + 1) // one byte short of room for it
+	took := s.takePooled(n)
+	reusedHeld.Add(-(reusedMax - held - size + 1))
+	if took {
+		s.ext.forget()
+		t.Fatal("a released buffer taken beyond the budget")
+	}
+	if !s.takePooled(n) {
+		t.Fatal("no released buffer taken within the budget")
+	}
+	if got := reusedHeld.Load(); got != held+size {
+		t.Errorf("reusedHeld %d while the buffer is held, want %d", got, held+size)
+	}
+	s.buf = nil
+	s.settleBuf()
+	if got := reusedHeld.Load(); got != held {
+		t.Errorf("reusedHeld %d once the buffer was given back, want %d", got, held)
 	}
 }

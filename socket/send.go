@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpnet/otpnet/driver"
@@ -21,7 +22,24 @@ const maxIov = 8
 // above HighWatermark makes the socket busy, and it and later sends wait
 // until the queue is below LowWatermark or SendTimeout passes (timeout;
 // the data that made it busy stays queued and will be sent; with
-// SendTimeoutClose the socket closes). With the socket backend Send
+// SendTimeoutClose the socket closes). But a send that finds the queue
+// empty and leaves 256 KiB or more unwritten is not copied to the queue
+// at once: the queue references its data, and Send waits while the
+// kernel takes it, as net.Conn's Write does, so that a big packet is not
+// copied once more. That is where it differs from OTP's gen_tcp:send,
+// which returns once the data is queued: here the caller waits for its
+// own send while the peer reads it, and returns when all is written, when
+// the socket closes or a write fails (the data is then dropped, as from
+// OTP's queue), or as soon as the peer read less than 256 KiB of it in
+// 50 ms, or SendTimeout (or a Conn's deadline, or a context) ends the
+// wait: then what is left is copied to the queue, to be sent, and the
+// send succeeds, as OTP's would have (it found the queue empty, so it
+// does not time out, nor close the socket with SendTimeoutClose). So a
+// Send to a peer that does not read returns about 50 ms later than
+// OTP's, with its data queued, and one to a peer that reads waits at
+// most 50 ms per 256 KiB of its data (about 200 ms per MiB) beyond what
+// OTP's would. The caller may change data once Send has returned, as
+// always. With the socket backend Send
 // waits until all is written, or fails after SendTimeout with
 // *inet.SendTimeoutError holding what was not (with SendTimeoutClose,
 // timeout alone: the socket closes, and what was not written is lost, as
@@ -86,9 +104,13 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 	}
 
 	var left int
-	if s.opts.delaySend {
+	var lent <-chan struct{}
+	switch {
+	case s.opts.delaySend:
 		left, err = s.pool().WriteLater(s.h, bufs)
-	} else {
+	case l == nil && s.opts.backend != BackendSocket:
+		left, lent, err = s.pool().WritevLent(s.h, bufs, lendFrom)
+	default:
 		left, err = s.pool().Writev(s.h, bufs)
 	}
 	if l != nil {
@@ -102,6 +124,9 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 	s.stats.output(n)
 
 	switch {
+	case lent != nil:
+		s.waitLent(lent, left, deadline, stop)
+		return true, nil
 	case s.opts.backend == BackendSocket && left > 0:
 		return true, s.sendAll(deadline, stop)
 	case left >= int(s.opts.high) && left > total:
@@ -111,6 +136,57 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 		return true, s.becomeBusy(deadline, stop)
 	}
 	return true, nil
+}
+
+// lendFrom is the least a Send must leave unwritten, having found the
+// queue empty, for the driver to reference the data rather than copy it
+// to the queue: Send then waits while the kernel takes it (waitLent).
+const lendFrom = 256 << 10
+
+// lendStall is how long a Send waits, with its data lent to the driver,
+// for the kernel to take lendFrom bytes of it: a peer that reads less
+// than that in that long gets the rest copied to the queue, as OTP's
+// send would have.
+const lendStall = 50 * time.Millisecond
+
+// testLendStall, when not 0, is lendStall for the tests, which set it
+// while ports of earlier tests may still be sending.
+var testLendStall atomic.Int64
+
+// waitLent waits, without s.mu, until the data a Send lent the driver
+// (lent bytes of the queue, of which left were still to write) is
+// written, or dropped (the socket closed, or a write failed, which the
+// next call is told of as always). When fewer than lendFrom bytes of it
+// were written in lendStall, or the deadline passes or stop closes first,
+// the driver copies what it has not written to its queue (Unlend), where
+// it is still sent, and the Send returns as one that copied it at once
+// would have: the data was queued, and a send that found the queue empty
+// does not time out. The progress is measured by what is left of the lent
+// bytes, not by the queue, to which other Sends add. The caller holds
+// s.mu.
+func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, stop <-chan struct{}) {
+	for {
+		stall := lendStall
+		if t := testLendStall.Load(); t != 0 {
+			stall = time.Duration(t)
+		}
+		look := time.Now().Add(stall)
+		if !deadline.IsZero() && deadline.Before(look) {
+			look = deadline
+		}
+		err := s.waitUnlocked(lent, look, stop)
+		if err == nil {
+			return
+		}
+		if err == ErrTimeout && look != deadline {
+			if l, lerr := s.pool().Lent(s.h); lerr == nil && left-l >= lendFrom {
+				left = l // still moving
+				continue
+			}
+		}
+		_ = s.pool().Unlend(s.h) // an error is a closed socket: nothing is lent any more
+		return
+	}
 }
 
 // ready waits, without s.mu, while the socket is busy (or being closed),

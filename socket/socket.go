@@ -11,6 +11,7 @@ import (
 	"github.com/otpnet/otpnet/framing"
 	"github.com/otpnet/otpnet/inet"
 	"github.com/otpnet/otpnet/socket/internal/layer"
+	"github.com/otpnet/otpnet/socket/internal/recycle"
 )
 
 // Caller is the process that makes a call, Erlang's self(): an actor's
@@ -123,6 +124,13 @@ type portExt struct {
 	lent []byte
 	// huge: big has asked for huge pages (once hugeFrom bytes came).
 	huge bool
+	// pooled is the header of big when big is a released buffer
+	// (bigbuf.go's takePooled), not a mapping.
+	pooled *recycle.Buf
+	// charged is how many of big's bytes reusedHeld counts: all of a
+	// mapping from the cache or a released buffer, none of a new
+	// mapping.
+	charged int
 }
 
 // extra returns s.ext, made if need be. The caller holds s.mu.

@@ -16,8 +16,9 @@ import (
 // encrypted them into records. Releasing is optional.
 //
 // A port starts recycling when its owner first releases one of its
-// packets: each later packet of more than 64 bytes, up to 64 KiB, is then
-// in a recycled buffer, and ControllingProcess stops it until the new
+// packets: each later packet of more than 64 bytes, up to 128 MiB (a
+// {packet, 4} packet may span many records), is then copied into a
+// recycled buffer, and ControllingProcess stops it until the new
 // owner's first Release (or a late Release of a packet the old owner held,
 // which only decides where later packets are copied). A second Release of
 // the same message, or of a copy of it (an SSL value copied, which go vet

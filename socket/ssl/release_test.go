@@ -14,15 +14,15 @@ import (
 )
 
 // Once the owner releases a packet's data, the port puts later packets in
-// recycled buffers of the class that fits them, and every packet arrives
-// whole and its own: two packets held at once never share a buffer,
-// whatever was released before.
+// recycled buffers of the class that fits them, a packet of many records
+// (1 MiB) too, and every packet arrives whole and its own: two packets
+// held at once never share a buffer, whatever was released before.
 func TestReleaseRecycles(t *testing.T) {
 	p := testkit.NewPKI(t, false)
 	srv, cli := newProc(t), newProc(t)
 	opts := []Option{SocketOptions(socket.Active(socket.False), socket.Packet(framing.Four))}
 	server, client := pair(t, p, srv, cli, opts, opts)
-	sizes := []int{65, 100, 128, 129, 4096, 4000, 5000, 65536, 65537, 300, 4096, 64, 16 << 10}
+	sizes := []int{65, 100, 128, 129, 4096, 4000, 5000, 65536, 65537, 300, 4096, 64, 16 << 10, 1<<20 + 3, 300}
 	var held *SSL // the packet before, released once the next has come
 	for i, n := range sizes {
 		want := testkit.PacketOf(i, n)

@@ -3,5 +3,5 @@
 package recycle
 
 // raceEnabled reports whether the race detector is on: released buffers
-// are then poisoned (put).
+// are then poisoned (Put).
 const raceEnabled = true

@@ -22,3 +22,22 @@ func TestReleasedBufferPoisoned(t *testing.T) {
 		}
 	}
 }
+
+// Poisoning fills the whole of a buffer, to its class's last byte, of a
+// class that is not a power of two, and of a big one.
+func TestReleasedBufferPoisonedWhole(t *testing.T) {
+	for _, n := range []int{1000, 3<<20 + 5} {
+		var r Ref
+		r.Copy(make([]byte, n))
+		b := r.Buf()
+		whole := b.Bytes(ClassSize(b.Class()))
+		if _, err := r.Release(); err != nil {
+			t.Fatalf("Release: %v", err)
+		}
+		for i, c := range whole {
+			if c != 0xdd {
+				t.Fatalf("byte %d of a released %d-byte buffer is %#x, not 0xdd", i, len(whole), c)
+			}
+		}
+	}
+}
