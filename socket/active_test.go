@@ -396,11 +396,13 @@ func TestSetActiveAlone(t *testing.T) {
 				} else {
 					err = s.SetOpts(Active(change), Nodelay(true))
 				}
-				passive := false
+				passives := 0
 				for _, m := range testkit.Flush(p) {
-					_, passive = m.(*TCPPassive)
+					if _, ok := m.(*TCPPassive); ok {
+						passives++
+					}
 				}
-				got[i] = fmt.Sprintf("%v, err %v, tcp_passive %v", activeOf(t, s), err != nil, passive)
+				got[i] = fmt.Sprintf("%v, err %v, tcp_passive %d", activeOf(t, s), err, passives)
 			}
 			if got[0] != got[1] {
 				t.Errorf("%v then %v: alone %s, beside another option %s", from, change, got[0], got[1])

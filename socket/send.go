@@ -203,9 +203,10 @@ func (s *Socket) ready(due *sendDue, stop <-chan struct{}) error {
 }
 
 // sendDue is a Send's send_timeout, made a deadline when the Send first
-// waits, so that one that does not wait does not read the clock: as in
-// inet_drv, whose send timeout starts when the port is busy, the time
-// runs from the wait, and one deadline bounds all of a Send's waits.
+// waits, so that one that does not wait does not read the clock. As in
+// inet_drv, whose send timer starts when a send makes the port busy, the
+// time runs from the wait; unlike it, one deadline bounds all of a Send's
+// waits, a wait for another sender's busy socket too.
 type sendDue struct {
 	timeout time.Duration // negative: infinity
 	at      time.Time
