@@ -368,3 +368,45 @@ func TestPacketSizeExceeded(t *testing.T) {
 		t.Fatalf("getopts on the dead port = %v, want einval", err)
 	}
 }
+
+// The active option alone takes SetOpts's short path; with another option
+// beside it, the general one. From each mode, each change leaves the same
+// mode, the same error and the same tcp_passive on both.
+func TestSetActiveAlone(t *testing.T) {
+	p := newProc(t)
+	_, alone := pair(t, p, Active(False))
+	_, beside := pair(t, p, Active(False))
+	modes := []Mode{False, Once, True, N(1), N(3), N(32767)}
+	changes := []Mode{False, Once, True, N(0), N(2), N(-1), N(-3), N(32767), N(32768), N(-32769)}
+	for _, from := range modes {
+		for _, change := range changes {
+			got := [2]string{}
+			for i, s := range []*Socket{alone, beside} {
+				// N adds: the mode is reset to false first.
+				if err := s.SetOpts(Active(False), Nodelay(true)); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.SetOpts(Active(from), Nodelay(true)); err != nil {
+					t.Fatalf("setting %v: %v", from, err)
+				}
+				testkit.Flush(p) // what the reset sent: nothing is owed
+				var err error
+				if i == 0 {
+					err = s.SetOpts(Active(change))
+				} else {
+					err = s.SetOpts(Active(change), Nodelay(true))
+				}
+				passives := 0
+				for _, m := range testkit.Flush(p) {
+					if _, ok := m.(*TCPPassive); ok {
+						passives++
+					}
+				}
+				got[i] = fmt.Sprintf("%v, err %v, tcp_passive %d", activeOf(t, s), err, passives)
+			}
+			if got[0] != got[1] {
+				t.Errorf("%v then %v: alone %s, beside another option %s", from, change, got[0], got[1])
+			}
+		}
+	}
+}

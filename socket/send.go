@@ -66,11 +66,8 @@ var errStopped = errors.New("stopped")
 func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	deadline := time.Time{}
-	if s.opts.sendTimeout >= 0 {
-		deadline = time.Now().Add(s.opts.sendTimeout)
-	}
-	if err := s.ready(deadline, stop); err != nil {
+	due := sendDue{timeout: s.opts.sendTimeout}
+	if err := s.ready(&due, stop); err != nil {
 		return false, &inet.Error{Op: "send", Err: err}
 	}
 
@@ -125,15 +122,15 @@ func (s *Socket) write(stop <-chan struct{}, data [][]byte) (queued bool, err er
 
 	switch {
 	case lent != nil:
-		s.waitLent(lent, left, deadline, stop)
+		s.waitLent(lent, left, due.deadline(), stop)
 		return true, nil
 	case s.opts.backend == BackendSocket && left > 0:
-		return true, s.sendAll(deadline, stop)
+		return true, s.sendAll(due.deadline(), stop)
 	case left >= int(s.opts.high) && left > total:
 		// As in inet_drv, only a send that finds bytes already queued
 		// makes the socket busy and waits: one that found the queue empty
 		// returns, however much of it is left queued.
-		return true, s.becomeBusy(deadline, stop)
+		return true, s.becomeBusy(due.deadline(), stop)
 	}
 	return true, nil
 }
@@ -190,18 +187,37 @@ func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, st
 }
 
 // ready waits, without s.mu, while the socket is busy (or being closed),
-// and reports why Send cannot go on, or nil. The caller holds s.mu.
-func (s *Socket) ready(deadline time.Time, stop <-chan struct{}) error {
+// until due's deadline, and reports why Send cannot go on, or nil. The
+// caller holds s.mu.
+func (s *Socket) ready(due *sendDue, stop <-chan struct{}) error {
 	err := s.sendable()
 	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
-		if err = s.waitBusy(deadline, stop); err == nil {
+		if err = s.waitBusy(due.deadline(), stop); err == nil {
 			err = s.sendable()
 		}
 	}
 	if err == ErrClosed {
-		err = s.waitClosed(deadline, stop)
+		err = s.waitClosed(due.deadline(), stop)
 	}
 	return err
+}
+
+// sendDue is a Send's send_timeout, made a deadline when the Send first
+// waits, so that one that does not wait does not read the clock. As in
+// inet_drv, whose send timer starts when a send makes the port busy, the
+// time runs from the wait; unlike it, one deadline bounds all of a Send's
+// waits, a wait for another sender's busy socket too.
+type sendDue struct {
+	timeout time.Duration // negative: infinity
+	at      time.Time
+}
+
+// deadline is the Send's deadline, the zero time for infinity.
+func (d *sendDue) deadline() time.Time {
+	if d.timeout >= 0 && d.at.IsZero() {
+		d.at = time.Now().Add(d.timeout)
+	}
+	return d.at
 }
 
 // waitClosed waits, without s.mu, for a Close that drains the queue: it

@@ -21,6 +21,9 @@ func (s *Socket) SetOpts(opts ...Option) error {
 	if s.closed() {
 		return &inet.Error{Op: "setopts", Err: unix.EINVAL}
 	}
+	if len(opts) == 1 && opts[0].name == OptActive {
+		return s.setActive(opts[0]) // an owner's re-arm, after each packet
+	}
 	p := s.portOpts()
 	var kernel []Option
 	activeSet, passiveMsg := false, false
@@ -73,6 +76,29 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		s.send(s.passiveMsg())
 	}
 	if activeSet && !s.listener {
+		s.activate()
+	}
+	return nil
+}
+
+// setActive is SetOpts of the active option alone, as the general path
+// makes it, without copying and comparing the other options. The caller
+// holds s.mu, and s is open.
+func (s *Socket) setActive(opt Option) error {
+	if err := checkValue(opt); err != nil {
+		return err
+	}
+	add := opt.value.(Mode)
+	m, ok := addActive(s.active, add)
+	if !ok {
+		return optError("setopts", opt, "the counter would pass 32767")
+	}
+	passiveMsg := add.kind == modeN && !m.active()
+	s.active = m
+	if passiveMsg {
+		s.send(s.passiveMsg())
+	}
+	if !s.listener {
 		s.activate()
 	}
 	return nil
