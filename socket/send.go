@@ -25,8 +25,8 @@ const maxIov = 8
 // Later sends wait while the socket is busy, with no timeout of their
 // own, as the processes OTP suspends on a busy port do: once the sender
 // that made it busy returns, they go on, queue their data, and may make
-// the socket busy in turn, their SendTimeout running from then. But a send that finds the queue
-// empty and leaves 256 KiB or more unwritten is not copied to the queue
+// the socket busy in turn, their SendTimeout running from then. But a
+// send that finds the queue empty and leaves 256 KiB or more unwritten is not copied to the queue
 // at once: the queue references its data, and Send waits while the
 // kernel takes it, as net.Conn's Write does, so that a big packet is not
 // copied once more. That is where it differs from OTP's gen_tcp:send,
@@ -190,15 +190,20 @@ func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, st
 }
 
 // ready waits, without s.mu, while the socket is busy (or being closed),
-// and reports why Send cannot go on, or nil. A busy socket is waited for
-// with no deadline, as OTP's suspended sender waits: the send that made
-// it busy ends the wait when it returns (see becomeBusy). A Close that
-// drains the queue is waited for until due's deadline. The caller holds
-// s.mu.
+// and reports why Send cannot go on, or nil. On the inet backend a busy
+// socket is waited for with no deadline, as OTP's suspended sender
+// waits: the send that made it busy ends the wait when it returns (see
+// becomeBusy). On the socket backend, as in OTP 25's gen_tcp_socket, a
+// send waits for another's until its own deadline. A Close that drains
+// the queue is waited for until due's deadline. The caller holds s.mu.
 func (s *Socket) ready(due *sendDue, stop <-chan struct{}) error {
 	err := s.sendable()
 	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
-		if err = s.waitBusy(time.Time{}, stop); err == nil {
+		var deadline time.Time
+		if s.opts.backend == BackendSocket {
+			deadline = due.deadline()
+		}
+		if err = s.waitBusy(deadline, stop); err == nil {
 			err = s.sendable()
 		}
 	}

@@ -105,6 +105,34 @@ func TestBusySendersGoOn(t *testing.T) {
 	}
 }
 
+// On the socket backend a Send behind another waits until its own
+// SendTimeout, as OTP 25's gen_tcp_socket's send does in its caller's
+// process: here the first Send began with Infinity and waits for ever,
+// and the second times out alone.
+func TestSocketBackendSendersTimeOutAlone(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Active(False))
+	c.SetOpts(InetBackend(BackendSocket), Sndbuf(4096))
+	s.SetOpts(Recbuf(4096))
+	first := make(chan error, 1)
+	go func() { first <- c.Send(make([]byte, 8<<20)) }()
+	testkit.Until(t, "busy", func() bool { return busy(c) })
+	c.SetOpts(SendTimeout(50 * time.Millisecond))
+	second := make(chan error, 1)
+	go func() { second <- c.Send([]byte("x")) }()
+	if err := testkit.Result(t, "the second Send", second); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("the second Send = %v, want timeout", err)
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first Send returned %v before the socket closed", err)
+	default:
+	}
+	c.SetOpts(Linger(true, 0)) // its Close drops the queue the peer never reads
+	c.Close()
+	testkit.Result(t, "the first Send", first)
+}
+
 // gen_tcp_misc_SUITE:send_timeout_basic_w_autoclose: a send that times
 // out with send_timeout_close closes the socket: the next send answers
 // enotconn with the inet backend, closed with the socket backend. And what
