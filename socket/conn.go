@@ -50,7 +50,7 @@ import (
 //
 // Write returns once Send has queued its bytes, as net's Write returns
 // once the kernel has them, and waits as Send does while the socket is
-// busy, until the write deadline or SendTimeout, whichever comes first;
+// busy (see Send), giving up at the write deadline if that comes first;
 // a deadline that passes never closes the socket (SendTimeoutClose is
 // for SendTimeout). A Write that timed out after its bytes were queued
 // returns len(b) with the timeout: they will be sent. On the socket

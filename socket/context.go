@@ -91,8 +91,8 @@ func (s *Socket) RecvContext(ctx context.Context, length int) ([]byte, error) {
 	return res.data, ended(ctx, err)
 }
 
-// SendContext is Send that waits, when the socket is busy, until ctx is
-// done, or SendTimeout passes: a ctx that ends fails it with timeout and
+// SendContext is Send that waits, when the socket is busy, as Send does
+// (see Send), or until ctx is done: a ctx that ends fails it with timeout and
 // ctx's error (see AcceptContext); the bytes queued stay queued, and the
 // socket stays open, whatever SendTimeoutClose says (which is for
 // SendTimeout). On the socket backend the reason is then the

@@ -386,8 +386,10 @@ func ExitOnClose(on bool) Option { return Option{OptExitOnClose, on} }
 // (TCPError then TCPClosed, or the error from Recv) instead of as closed.
 func ShowEconnreset(on bool) Option { return Option{OptShowEconnreset, on} }
 
-// SendTimeout is {send_timeout, Ms}: how long Send waits on a busy socket;
-// Infinity (the default) waits for ever.
+// SendTimeout is {send_timeout, Ms}: how long a Send that made the
+// socket busy waits (with the socket backend, how long a Send waits to be
+// written, behind other sends too); Infinity (the default) waits for
+// ever. See Send.
 func SendTimeout(d time.Duration) Option { return Option{OptSendTimeout, d} }
 
 // SendTimeoutClose is {send_timeout_close, Bool}: close the socket when a

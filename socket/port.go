@@ -277,7 +277,8 @@ func (s *Socket) endRecv() {
 }
 
 // wakeSenders releases senders waiting on a busy socket: they find it
-// gone or dead. The caller holds s.mu.
+// gone or dead, or go on after the send that made it busy gave up. The
+// caller holds s.mu.
 func (s *Socket) wakeSenders() {
 	if busy := s.busyChan(); busy != nil {
 		close(busy)

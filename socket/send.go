@@ -19,11 +19,14 @@ const maxIov = 8
 //
 // With the inet backend (the default) Send returns as soon as the data is
 // written or queued; a send that finds bytes queued and leaves the queue
-// above HighWatermark makes the socket busy, and it and later sends wait
-// until the queue is below LowWatermark or SendTimeout passes (timeout;
-// the data that made it busy stays queued and will be sent; with
-// SendTimeoutClose the socket closes). But a send that finds the queue
-// empty and leaves 256 KiB or more unwritten is not copied to the queue
+// above HighWatermark makes the socket busy and waits until the queue is
+// below LowWatermark or SendTimeout passes (timeout; its data stays
+// queued and will be sent; with SendTimeoutClose the socket closes).
+// Later sends wait while the socket is busy, with no timeout of their
+// own, as the processes OTP suspends on a busy port do: once the sender
+// that made it busy returns, they go on, queue their data, and may make
+// the socket busy in turn, their SendTimeout running from then. But a
+// send that finds the queue empty and leaves 256 KiB or more unwritten is not copied to the queue
 // at once: the queue references its data, and Send waits while the
 // kernel takes it, as net.Conn's Write does, so that a big packet is not
 // copied once more. That is where it differs from OTP's gen_tcp:send,
@@ -187,12 +190,20 @@ func (s *Socket) waitLent(lent <-chan struct{}, left int, deadline time.Time, st
 }
 
 // ready waits, without s.mu, while the socket is busy (or being closed),
-// until due's deadline, and reports why Send cannot go on, or nil. The
-// caller holds s.mu.
+// and reports why Send cannot go on, or nil. On the inet backend a busy
+// socket is waited for with no deadline, as OTP's suspended sender
+// waits: the send that made it busy ends the wait when it returns (see
+// becomeBusy). On the socket backend, as in OTP 25's gen_tcp_socket, a
+// send waits for another's until its own deadline. A Close that drains
+// the queue is waited for until due's deadline. The caller holds s.mu.
 func (s *Socket) ready(due *sendDue, stop <-chan struct{}) error {
 	err := s.sendable()
 	for err == nil && s.busyChan() != nil { // busy: wait before queuing more
-		if err = s.waitBusy(due.deadline(), stop); err == nil {
+		var deadline time.Time
+		if s.opts.backend == BackendSocket {
+			deadline = due.deadline()
+		}
+		if err = s.waitBusy(deadline, stop); err == nil {
 			err = s.sendable()
 		}
 	}
@@ -205,8 +216,7 @@ func (s *Socket) ready(due *sendDue, stop <-chan struct{}) error {
 // sendDue is a Send's send_timeout, made a deadline when the Send first
 // waits, so that one that does not wait does not read the clock. As in
 // inet_drv, whose send timer starts when a send makes the port busy, the
-// time runs from the wait; unlike it, one deadline bounds all of a Send's
-// waits, a wait for another sender's busy socket too.
+// time runs from the wait.
 type sendDue struct {
 	timeout time.Duration // negative: infinity
 	at      time.Time
@@ -303,13 +313,21 @@ func (s *Socket) sendFailed(err error) error {
 
 // becomeBusy makes the socket busy after a send left queued bytes above
 // the high watermark, and waits, as the sender OTP suspends does, for the
-// queue to fall below the low one. The caller holds s.mu.
+// queue to fall below the low one. When it stops waiting first (timeout,
+// or stop), the socket is no longer busy, as inet_drv's send timer clears
+// the port's busy state: the sends waiting for it go on. The caller holds
+// s.mu.
 func (s *Socket) becomeBusy(deadline time.Time, stop <-chan struct{}) error {
-	if s.busyChan() == nil {
+	busy := s.busyChan()
+	if busy == nil {
 		x := s.extra()
-		x.busy, x.busyAt = make(chan struct{}), int(s.opts.low)
+		busy = make(chan struct{})
+		x.busy, x.busyAt = busy, int(s.opts.low)
 	}
 	if err := s.waitBusy(deadline, stop); err != nil {
+		if s.busyChan() == busy {
+			s.wakeSenders()
+		}
 		return &inet.Error{Op: "send", Err: err}
 	}
 	return nil

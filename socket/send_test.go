@@ -60,6 +60,79 @@ func TestSendTimeout(t *testing.T) {
 	}
 }
 
+// A send made while another has made the socket busy waits for that one,
+// with no timeout of its own, and goes on when it times out: it queues
+// its data, makes the socket busy in turn and times out itself, and its
+// data still arrives, after the first one's. OTP 25 answers so: with
+// {send_timeout, 500}, a process that sends 64 KiB binaries until
+// {error, timeout} times out after 0.5 s, another that sent a marker
+// meanwhile after 1 s, and the peer reads the marker last.
+func TestBusySendersGoOn(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Active(False))
+	c.SetOpts(SendTimeout(100*time.Millisecond), Sndbuf(4096))
+	s.SetOpts(Recbuf(4096))
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	type result struct {
+		who string
+		err error
+	}
+	done := make(chan result, 2)
+	var sent []byte // the first sender's, read once it has returned
+	go func() {
+		var err error
+		for range 1000 {
+			if err = c.Send(chunk); err != nil {
+				break
+			}
+			sent = append(sent, chunk...)
+		}
+		done <- result{"first", err}
+	}()
+	testkit.Until(t, "busy", func() bool { return busy(c) })
+	go func() { done <- result{"second", c.Send([]byte("MARKER"))} }()
+	for _, want := range []string{"first", "second"} {
+		r := <-done
+		if r.who != want || !errors.Is(r.err, ErrTimeout) {
+			t.Fatalf("got %s's %v, want %s's timeout", r.who, r.err, want)
+		}
+	}
+	sent = append(sent, chunk...) // the timed-out send's data stays queued
+	sent = append(sent, "MARKER"...)
+	got := drain(t, s, len(sent))
+	if !bytes.Equal(got, sent) {
+		t.Fatalf("the peer read %d bytes ending %q, want %d ending %q", len(got), got[max(0, len(got)-6):], len(sent), "MARKER")
+	}
+}
+
+// On the socket backend a Send behind another waits until its own
+// SendTimeout, as OTP 25's gen_tcp_socket's send does in its caller's
+// process: here the first Send began with Infinity and waits for ever,
+// and the second times out alone.
+func TestSocketBackendSendersTimeOutAlone(t *testing.T) {
+	p := newProc(t)
+	c, s := pair(t, p, Active(False))
+	c.SetOpts(InetBackend(BackendSocket), Sndbuf(4096))
+	s.SetOpts(Recbuf(4096))
+	first := make(chan error, 1)
+	go func() { first <- c.Send(make([]byte, 8<<20)) }()
+	testkit.Until(t, "busy", func() bool { return busy(c) })
+	c.SetOpts(SendTimeout(50 * time.Millisecond))
+	second := make(chan error, 1)
+	go func() { second <- c.Send([]byte("x")) }()
+	if err := testkit.Result(t, "the second Send", second); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("the second Send = %v, want timeout", err)
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first Send returned %v before the socket closed", err)
+	default:
+	}
+	c.SetOpts(Linger(true, 0)) // its Close drops the queue the peer never reads
+	c.Close()
+	testkit.Result(t, "the first Send", first)
+}
+
 // gen_tcp_misc_SUITE:send_timeout_basic_w_autoclose: a send that times
 // out with send_timeout_close closes the socket: the next send answers
 // enotconn with the inet backend, closed with the socket backend. And what
