@@ -254,9 +254,9 @@ func checkValue(opt Option) error {
 func (p *portOpts) set(opt Option) error {
 	switch opt.name {
 	case OptActive:
-		m, ok := addActive(p.active, opt.value.(Mode))
-		if !ok {
-			return optError("setopts", opt, "the counter would pass 32767")
+		m, err := activeAfter(p.active, opt)
+		if err != nil {
+			return err
 		}
 		p.active = m
 	case OptPacket:
@@ -311,6 +311,16 @@ func addActive(cur, m Mode) (Mode, bool) {
 		return False, true
 	}
 	return Mode{kind: modeN, n: n}, true
+}
+
+// activeAfter is the mode after opt, an active option, is set on a port
+// in mode cur: addActive, or an error naming opt.
+func activeAfter(cur Mode, opt Option) (Mode, error) {
+	m, ok := addActive(cur, opt.value.(Mode))
+	if !ok {
+		return cur, optError("setopts", opt, "the counter would pass 32767")
+	}
+	return m, nil
 }
 
 // get returns the port option name's value, or false when name is not

@@ -72,11 +72,8 @@ func (s *Socket) SetOpts(opts ...Option) error {
 		}
 		s.endRawRead()
 	}
-	if passiveMsg {
-		s.send(s.passiveMsg())
-	}
-	if activeSet && !s.listener {
-		s.activate()
+	if activeSet {
+		s.actOnActive(passiveMsg)
 	}
 	return nil
 }
@@ -88,20 +85,25 @@ func (s *Socket) setActive(opt Option) error {
 	if err := checkValue(opt); err != nil {
 		return err
 	}
-	add := opt.value.(Mode)
-	m, ok := addActive(s.active, add)
-	if !ok {
-		return optError("setopts", opt, "the counter would pass 32767")
+	m, err := activeAfter(s.active, opt)
+	if err != nil {
+		return err
 	}
-	passiveMsg := add.kind == modeN && !m.active()
 	s.active = m
+	s.actOnActive(opt.value.(Mode).kind == modeN && !m.active())
+	return nil
+}
+
+// actOnActive follows a change of active mode: tcp_passive when
+// passiveMsg (an {active, N} left the port passive), then, but on a
+// listener, what the new mode asks for (activate). The caller holds s.mu.
+func (s *Socket) actOnActive(passiveMsg bool) {
 	if passiveMsg {
 		s.send(s.passiveMsg())
 	}
 	if !s.listener {
 		s.activate()
 	}
-	return nil
 }
 
 // activate acts on the active mode just set: deliver what is buffered,
